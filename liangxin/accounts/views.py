@@ -1,0 +1,1 @@
+"""Views: thin, scoped through selectors."""

@@ -1,0 +1,59 @@
+"""Append-only, hash-chained audit log.
+
+Each record carries the hash of the one before it, so editing, inserting or deleting a record
+breaks the chain from that point on. Records are written only by ``audit.services.log_change``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", _("新增")
+    UPDATE = "update", _("修改")
+    DELETE = "delete", _("删除")
+    MERGE = "merge", _("合并")
+    DEREGISTER = "deregister", _("注销")
+    VIEW_ID_NUMBER = "view_id_number", _("查看完整身份证号")
+    EXPORT = "export", _("导出")
+    LOGIN = "login", _("登录")
+    LOGIN_FAILED = "login_failed", _("登录失败")
+    LOGOUT = "logout", _("退出")
+    PERMISSION_CHANGE = "permission_change", _("权限变更")
+    DISABLE = "disable", _("停用")
+    ENABLE = "enable", _("启用")
+    PASSWORD_RESET = "password_reset", _("重置密码")
+
+
+class AuditRecord(models.Model):
+    at = models.DateTimeField(_("时间"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    # Kept as text too, so the record still says who it was if the account is renamed.
+    actor_username = models.CharField(_("操作人账号"), max_length=150, blank=True)
+    action = models.CharField(_("操作"), max_length=32, choices=AuditAction.choices)
+    object_type = models.CharField(_("对象类型"), max_length=64, db_index=True)
+    object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
+    object_repr = models.CharField(_("对象"), max_length=200, blank=True)
+    changes = models.JSONField(_("变更内容"), default=dict, blank=True)
+    remote_addr = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
+        ordering = ["-pk"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.get_action_display()} {self.object_repr}"

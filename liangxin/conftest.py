@@ -1,0 +1,130 @@
+"""Named users per role and a small two-township county, shared by every app's tests.
+
+alice — county administrator        bob — clerk of township A     carol — clerk of township B
+dave — clerk of department X         sam — secretary of branch A   lily — county leader
+sysadm / secadm / auditor — the three administrators
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from liangxin.accounts.roles import Role
+from liangxin.testing.factories import (
+    CountyFactory,
+    DepartmentFactory,
+    MemberFactory,
+    OrganizationFactory,
+    PartyOrganizationFactory,
+    TownshipFactory,
+    UserFactory,
+    VillageFactory,
+)
+
+
+@pytest.fixture
+def county(db):
+    return CountyFactory()
+
+
+@pytest.fixture
+def township_a(county):
+    return TownshipFactory(parent=county, code="530324001", name="罗雄街道")
+
+
+@pytest.fixture
+def township_b(county):
+    return TownshipFactory(parent=county, code="530324102", name="板桥镇")
+
+
+@pytest.fixture
+def village_a(township_a):
+    return VillageFactory(parent=township_a, code="530324001001", name="九龙社区居民委员会")
+
+
+@pytest.fixture
+def department_x(db):
+    return DepartmentFactory(code="GSL", name="县工商联")
+
+
+@pytest.fixture
+def org_in_a(township_a, village_a, department_x):
+    return OrganizationFactory(
+        name="罗平县蜂产业协会",
+        township=township_a,
+        village=village_a,
+        department=department_x,
+        category="social",
+        org_type="industry_association",
+        facts={"employees": 40, "full_members": 5, "probationary_members": 1},
+    )
+
+
+@pytest.fixture
+def org_in_b(township_b):
+    return OrganizationFactory(name="板桥星火煤业有限公司", township=township_b, facts={"employees": 120})
+
+
+@pytest.fixture
+def branch_a(township_a, org_in_a):
+    return PartyOrganizationFactory(name="罗平县蜂产业协会党支部", township=township_a, covers=[org_in_a])
+
+
+@pytest.fixture
+def branch_b(township_b, org_in_b):
+    return PartyOrganizationFactory(name="板桥星火煤业有限公司党支部", township=township_b, covers=[org_in_b])
+
+
+@pytest.fixture
+def member_a(branch_a, org_in_a):
+    return MemberFactory(name="张三", relation=branch_a, employer=org_in_a)
+
+
+@pytest.fixture
+def member_b(branch_b, org_in_b):
+    return MemberFactory(name="李四", relation=branch_b, employer=org_in_b)
+
+
+@pytest.fixture
+def alice(db):
+    return UserFactory(username="alice", role=Role.COUNTY_ADMIN, full_name="县委组织部 艾丽斯")
+
+
+@pytest.fixture
+def lily(db):
+    return UserFactory(username="lily", role=Role.LEADER)
+
+
+@pytest.fixture
+def bob(township_a):
+    return UserFactory(username="bob", role=Role.TOWNSHIP_CLERK, township=township_a)
+
+
+@pytest.fixture
+def carol(township_b):
+    return UserFactory(username="carol", role=Role.TOWNSHIP_CLERK, township=township_b)
+
+
+@pytest.fixture
+def dave(department_x):
+    return UserFactory(username="dave", role=Role.DEPARTMENT_CLERK, department=department_x)
+
+
+@pytest.fixture
+def sam(branch_a):
+    return UserFactory(username="sam", role=Role.SECRETARY, party_organization=branch_a)
+
+
+@pytest.fixture
+def sysadm(db):
+    return UserFactory(username="sysadm", role=Role.SYS_ADMIN)
+
+
+@pytest.fixture
+def secadm(db):
+    return UserFactory(username="secadm", role=Role.SEC_ADMIN)
+
+
+@pytest.fixture
+def auditor(db):
+    return UserFactory(username="auditor", role=Role.AUDIT_ADMIN)

@@ -1,0 +1,70 @@
+import datetime as dt
+
+import pytest
+
+from liangxin.registry.identifiers import (
+    IdentifierError,
+    mask_id_number,
+    validate_citizen_id,
+    validate_uscc,
+)
+from liangxin.testing.factories import valid_id_number, valid_uscc
+
+
+def test_valid_uscc_is_cleaned_of_width_and_spaces():
+    code = valid_uscc(42)
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in code)
+    assert validate_uscc(f" {full_width[:6]} {full_width[6:]} ") == code
+
+
+@pytest.mark.parametrize(
+    ("value", "code", "fragment"),
+    [
+        ("91530324MA6K", "uscc_format", "应为18位,当前为12位"),
+        ("91530324MA6KXYZ0OO", "uscc_format", "不允许的字符"),
+    ],
+)
+def test_bad_uscc_gives_chinese_message(value, code, fragment):
+    with pytest.raises(IdentifierError) as info:
+        validate_uscc(value)
+    assert info.value.code == code
+    assert fragment in info.value.message
+
+
+def test_uscc_with_wrong_check_digit():
+    good = valid_uscc(7)
+    bad = good[:-1] + ("0" if good[-1] != "0" else "1")
+    with pytest.raises(IdentifierError) as info:
+        validate_uscc(bad)
+    assert info.value.code == "uscc_checksum"
+    assert "校验位不正确" in info.value.message
+
+
+def test_citizen_id_gives_sex_and_birth_date():
+    number = valid_id_number(13, birth=dt.date(1990, 1, 2))  # sequence 013: odd → male
+    citizen = validate_citizen_id(number.lower())
+    assert citizen.birth_date == dt.date(1990, 1, 2)
+    assert citizen.sex == "M"
+    assert citizen.masked == number[:4] + "*" * 10 + number[-4:]
+
+
+def test_bad_citizen_id_checksum():
+    good = valid_id_number(5)
+    bad = good[:-1] + ("1" if good[-1] != "1" else "2")
+    with pytest.raises(IdentifierError) as info:
+        validate_citizen_id(bad)
+    assert info.value.code == "id_number_checksum"
+    assert "校验码不正确" in info.value.message
+
+
+def test_citizen_id_with_impossible_date():
+    body = "53032419901332001"
+    from stdnum.cn import ric
+
+    with pytest.raises(IdentifierError) as info:
+        validate_citizen_id(body + ric.calc_check_digit(body + "0"))
+    assert info.value.code == "id_number_component"
+
+
+def test_mask_keeps_four_and_four():
+    assert mask_id_number("530324199001011234") == "5303**********1234"

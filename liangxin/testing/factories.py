@@ -1,0 +1,184 @@
+"""Factories for tests: plain factory_boy, valid identifiers, search keys filled as services do."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import factory
+from stdnum.cn import ric, uscc
+
+from liangxin.accounts.models import User
+from liangxin.accounts.roles import Role
+from liangxin.core import crypto
+from liangxin.core.text import normalize_name, pinyin_full, pinyin_initials
+from liangxin.geo.models import AdministrativeUnit, Department, UnitLevel
+from liangxin.registry.choices import (
+    Category,
+    FactSource,
+    FormationMethod,
+    MemberStatus,
+    OperatingStatus,
+    OrganizationType,
+    PartyOrganizationKind,
+)
+from liangxin.registry.identifiers import mask_id_number
+from liangxin.registry.models import (
+    Employment,
+    Member,
+    Organization,
+    OrganizationFacts,
+    PartyOrganization,
+    PartyOrganizationCoverage,
+    PartyRelation,
+)
+
+PASSWORD = "Liangxin#2026"  # noqa: S105 (the documented demo password)
+_serial = itertools.count(1)
+
+
+def valid_uscc(seq: int, authority: str = "9", category: str = "1", region: str = "530324") -> str:
+    body = f"{authority}{category}{region}{seq:09d}"[:17]
+    body = body.replace("I", "1").replace("O", "0")
+    return body + uscc.calc_check_digit(body + "0")
+
+
+def luoping_region_code(birth: dt.date) -> str:
+    """罗平县 was 532226 (曲靖地区) until 1997 and is 530324 since; python-stdnum checks the code
+    against the birth year, so a real person's number carries the code of that year."""
+    return "530324" if birth.year >= 1997 else "532226"
+
+
+def valid_id_number(seq: int, birth: dt.date = dt.date(1985, 6, 15), region: str | None = None) -> str:
+    body = f"{region or luoping_region_code(birth)}{birth:%Y%m%d}{seq % 1000:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+class CountyFactory(factory.django.DjangoModelFactory[AdministrativeUnit]):
+    class Meta:
+        model = AdministrativeUnit
+        django_get_or_create = ("code",)
+
+    code = "530324"
+    name = "罗平县"
+    level = UnitLevel.COUNTY
+    path = factory.LazyAttribute(lambda o: o.code)
+
+
+class TownshipFactory(factory.django.DjangoModelFactory[AdministrativeUnit]):
+    class Meta:
+        model = AdministrativeUnit
+
+    parent = factory.SubFactory(CountyFactory)
+    code = factory.Sequence(lambda n: f"530324{100 + n:03d}")
+    name = factory.Sequence(lambda n: f"测试{n}镇")
+    level = UnitLevel.TOWNSHIP
+    path = factory.LazyAttribute(lambda o: f"{o.parent.path}/{o.code}")
+
+
+class VillageFactory(factory.django.DjangoModelFactory[AdministrativeUnit]):
+    class Meta:
+        model = AdministrativeUnit
+
+    parent = factory.SubFactory(TownshipFactory)
+    name = factory.Sequence(lambda n: f"测试{n}村委会")
+    level = UnitLevel.VILLAGE
+    path = factory.LazyAttribute(lambda o: f"{o.parent.path}/{o.code}")
+
+    @factory.lazy_attribute
+    def code(self) -> str:
+        return f"{self.parent.code}{next(_serial) % 1000:03d}"
+
+
+class DepartmentFactory(factory.django.DjangoModelFactory[Department]):
+    class Meta:
+        model = Department
+
+    code = factory.Sequence(lambda n: f"D{n:03d}")
+    name = factory.Sequence(lambda n: f"测试部门{n}")
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory[Organization]):
+    class Meta:
+        model = Organization
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"罗平县测试{n}有限公司")
+    uscc = factory.Sequence(lambda n: valid_uscc(n + 1))
+    category = Category.ECONOMIC
+    org_type = OrganizationType.LIMITED_COMPANY
+    township = factory.SubFactory(TownshipFactory)
+    name_normalized = factory.LazyAttribute(lambda o: normalize_name(o.name))
+    name_initials = factory.LazyAttribute(lambda o: pinyin_initials(o.name))
+    name_pinyin = factory.LazyAttribute(lambda o: pinyin_full(o.name))
+
+    @factory.post_generation
+    def facts(self, create: bool, extracted: dict | None, **kwargs: object) -> None:
+        if not create:
+            return
+        values = {"employees": 10, "full_members": 0, "probationary_members": 0} | (extracted or {})
+        OrganizationFacts.objects.create(
+            organization=self,
+            valid_from=values.pop("valid_from", dt.date(2026, 1, 1)),
+            source=FactSource.DEMO,
+            operating_status=values.pop("operating_status", OperatingStatus.OPERATING),
+            **values,
+        )
+
+
+class PartyOrganizationFactory(factory.django.DjangoModelFactory[PartyOrganization]):
+    class Meta:
+        model = PartyOrganization
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"测试{n}党支部")
+    name_normalized = factory.LazyAttribute(lambda o: normalize_name(o.name))
+    kind = PartyOrganizationKind.BRANCH
+    formation_method = FormationMethod.INDEPENDENT
+    township = factory.SubFactory(TownshipFactory)
+    founded_on = dt.date(2020, 7, 1)
+
+    @factory.post_generation
+    def covers(self, create: bool, extracted: list[Organization] | None, **kwargs: object) -> None:
+        for org in extracted or []:
+            PartyOrganizationCoverage.objects.create(
+                party_organization=self, organization=org, valid_from=self.founded_on
+            )
+
+
+class MemberFactory(factory.django.DjangoModelFactory[Member]):
+    class Meta:
+        model = Member
+        skip_postgeneration_save = True
+        exclude = ("id_number",)
+
+    id_number = factory.Sequence(lambda n: valid_id_number(n))
+    name = factory.Sequence(lambda n: f"党员{n}")
+    id_number_encrypted = factory.LazyAttribute(lambda o: crypto.encrypt(o.id_number))
+    id_number_hash = factory.LazyAttribute(lambda o: crypto.keyed_hash(o.id_number))
+    id_number_masked = factory.LazyAttribute(lambda o: mask_id_number(o.id_number))
+    sex = "M"
+    birth_date = dt.date(1985, 6, 15)
+    status = MemberStatus.FULL
+    admitted_on = dt.date(2010, 7, 1)
+    full_membership_on = dt.date(2011, 7, 1)
+
+    @factory.post_generation
+    def relation(self, create: bool, extracted: PartyOrganization | None, **kwargs: object) -> None:
+        if create and extracted is not None:
+            PartyRelation.objects.create(member=self, party_organization=extracted, valid_from=dt.date(2020, 7, 1))
+
+    @factory.post_generation
+    def employer(self, create: bool, extracted: Organization | None, **kwargs: object) -> None:
+        if create and extracted is not None:
+            Employment.objects.create(member=self, organization=extracted, valid_from=dt.date(2020, 7, 1))
+
+
+class UserFactory(factory.django.DjangoModelFactory[User]):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    role = Role.COUNTY_ADMIN
+    password = factory.django.Password(PASSWORD)

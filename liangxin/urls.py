@@ -1,0 +1,9 @@
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="registry:organization_list", permanent=False), name="home"),
+    path("accounts/", include("liangxin.accounts.urls")),
+    path("registry/", include("liangxin.registry.urls")),
+    path("audit/", include("liangxin.audit.urls")),
+]
