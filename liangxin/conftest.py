@@ -8,6 +8,7 @@ sysadm / secadm / auditor — the three administrators
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 
 from liangxin.accounts.roles import Role
 from liangxin.testing.factories import (
@@ -20,6 +21,11 @@ from liangxin.testing.factories import (
     UserFactory,
     VillageFactory,
 )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # PBKDF2 costs ~0.4 s a hash by design; tests create dozens of accounts.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

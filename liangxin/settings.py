@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "liangxin.geo",
     "liangxin.registry",
     "liangxin.audit",
+    "liangxin.census",
 ]
 
 MIDDLEWARE = [

@@ -1,1 +1,287 @@
-"""Views: thin, scoped through selectors."""
+"""Login, one's own password, and the account pages.
+
+Accounts are fetched through ``selectors.accounts_visible_to``: an account outside the viewer's
+reach answers 404 exactly like a missing one, and a role with no account duties at all gets 404
+on every account page. Writes go through ``services``, which check the separation of duties
+again and explain a refusal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render, resolve_url
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from liangxin.core.errors import ServiceError
+from liangxin.core.shortcuts import get_in_scope_or_404
+
+from . import selectors, services
+from .forms import AssignRoleForm, OwnPasswordForm, ResetPasswordForm, ScopeForm, UserCreateForm, UserFilterForm
+from .models import User
+from .roles import Permission, Role, roles_grantable_on_create
+
+
+def viewer_of(request: HttpRequest) -> User:
+    """The logged-in account. LoginRequiredMiddleware sends anonymous visitors to the login page
+    before a view runs, so this only narrows the type."""
+    user = request.user
+    if not isinstance(user, User):
+        raise Http404
+    return user
+
+
+def add_service_error(form: forms.Form, exc: ServiceError) -> None:
+    """Show a refusal on the field it names, or above the form."""
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+def landing_url(user: User) -> str:
+    """Where a user lands after login: the administrators have no business pages."""
+    if user.role == Role.AUDIT_ADMIN:
+        return resolve_url("audit:record_list")
+    if user.role in {Role.SYS_ADMIN, Role.SEC_ADMIN}:
+        return resolve_url("accounts:user_list")
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+# --- Login, logout, own password ---------------------------------------------------------------
+
+
+@method_decorator(login_not_required, name="dispatch")
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        # The demo accounts and their password are listed only in demo mode, never in production.
+        if settings.DEMO_MODE:
+            # One source for this table and `manage.py demo_logins`: empty unless the demo
+            # county is loaded, so a real county's accounts are never listed with a password.
+            from liangxin.registry.demo import DEMO_PASSWORD, demo_accounts
+
+            context["demo_accounts"] = demo_accounts()
+            context["demo_password"] = DEMO_PASSWORD
+        return context
+
+    def get_default_redirect_url(self) -> str:
+        user = self.request.user
+        return landing_url(user) if isinstance(user, User) else resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+class LogoutView(auth_views.LogoutView):
+    """POST only (Django's default); the audit record is written by ``receivers``."""
+
+
+def password_change(request: HttpRequest) -> HttpResponse:
+    user = viewer_of(request)
+    form = OwnPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_own_password(
+                user=user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password"],
+            )
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            # Keep this session; other sessions of the account end with the old password hash.
+            update_session_auth_hash(request, user)
+            messages.success(request, _("密码已修改。"))
+            return redirect(landing_url(user))
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+# --- Account management ------------------------------------------------------------------------
+
+
+def _require_accounts_section(user: User) -> None:
+    if not selectors.may_open_accounts(user=user):
+        raise Http404
+
+
+@require_GET
+def user_list(request: HttpRequest) -> HttpResponse:
+    viewer = viewer_of(request)
+    _require_accounts_section(viewer)
+    form = UserFilterForm(request.GET or None, roles=selectors.visible_roles(viewer))
+    accounts = selectors.account_list(user=viewer, filters=form.filters())
+    page = Paginator(accounts, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "accounts/user_list.html",
+        {
+            "form": form,
+            "page_obj": page,
+            "may_create": bool(roles_grantable_on_create(viewer.role)),
+        },
+    )
+
+
+def user_create(request: HttpRequest) -> HttpResponse:
+    viewer = viewer_of(request)
+    roles = roles_grantable_on_create(viewer.role) if viewer.is_active else frozenset()
+    if not roles:
+        raise Http404
+    form = UserCreateForm(request.POST or None, roles=roles)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            account = services.create_user(
+                by=viewer,
+                username=data["username"],
+                password=data["password"],
+                role=data["role"],
+                full_name=data["full_name"],
+                phone=data["phone"],
+                township=data["township"],
+                department=data["department"],
+                party_organization=data["party_organization"],
+            )
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("账号 %(name)s 已创建。") % {"name": account.username})
+            return redirect("accounts:user_detail", pk=account.pk)
+    return render(request, "accounts/user_form.html", {"form": form, "scope_field": form.scope_field_name()})
+
+
+@require_GET
+def scope_fields(request: HttpRequest) -> HttpResponse:
+    """The scope field for the chosen role, swapped into the create and assign forms by htmx
+    when the role changes. Without JavaScript the field appears after the first submit."""
+    viewer = viewer_of(request)
+    _require_accounts_section(viewer)
+    form = ScopeForm(initial={"role": request.GET.get("role", "")}, roles=Role.values)
+    return render(request, "accounts/_scope_fields.html", {"form": form, "scope_field": form.scope_field_name()})
+
+
+def _detail(
+    request: HttpRequest,
+    viewer: User,
+    account: User,
+    *,
+    reset_form: ResetPasswordForm | None = None,
+    assign_form: AssignRoleForm | None = None,
+) -> HttpResponse:
+    actions = selectors.account_actions(viewer=viewer, target=account)
+    if assign_form is None and actions.assign_role:
+        assign_form = AssignRoleForm(
+            initial={
+                "role": account.role,
+                "township": account.township_id,
+                "department": account.department_id,
+                "party_organization": account.party_organization_id,
+            },
+            roles=Role.values,
+        )
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {
+            "account": account,
+            "actions": actions,
+            "reset_form": reset_form or (ResetPasswordForm() if actions.manage else None),
+            "assign_form": assign_form,
+            "assign_scope_field": assign_form.scope_field_name() if assign_form else None,
+        },
+    )
+
+
+def _visible_account(viewer: User, pk: int) -> User:
+    return get_in_scope_or_404(selectors.accounts_visible_to(user=viewer), pk=pk)
+
+
+@require_GET
+def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = viewer_of(request)
+    return _detail(request, viewer, _visible_account(viewer, pk))
+
+
+def _set_active(request: HttpRequest, pk: int, *, active: bool) -> HttpResponse:
+    viewer = viewer_of(request)
+    account = _visible_account(viewer, pk)
+    if not viewer.can(Permission.MANAGE_ACCOUNTS):
+        raise Http404
+    try:
+        services.set_active(by=viewer, target=account, active=active)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        if active:
+            messages.success(request, _("账号 %(name)s 已启用。") % {"name": account.username})
+        else:
+            messages.success(request, _("账号 %(name)s 已停用。") % {"name": account.username})
+    return redirect("accounts:user_detail", pk=account.pk)
+
+
+@require_POST
+def user_disable(request: HttpRequest, pk: int) -> HttpResponse:
+    return _set_active(request, pk, active=False)
+
+
+@require_POST
+def user_enable(request: HttpRequest, pk: int) -> HttpResponse:
+    return _set_active(request, pk, active=True)
+
+
+@require_POST
+def user_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = viewer_of(request)
+    account = _visible_account(viewer, pk)
+    if not viewer.can(Permission.MANAGE_ACCOUNTS):
+        raise Http404
+    form = ResetPasswordForm(request.POST)
+    if form.is_valid():
+        try:
+            services.reset_password(by=viewer, target=account, new_password=form.cleaned_data["new_password"])
+        except ServiceError as exc:
+            if exc.field is None:  # refused outright, not a weak password
+                messages.error(request, exc.message)
+                return redirect("accounts:user_detail", pk=account.pk)
+            form.add_error("new_password", exc.message)
+        else:
+            messages.success(request, _("账号 %(name)s 的密码已重置。") % {"name": account.username})
+            return redirect("accounts:user_detail", pk=account.pk)
+    return _detail(request, viewer, account, reset_form=form)
+
+
+@require_POST
+def user_assign_role(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = viewer_of(request)
+    account = _visible_account(viewer, pk)
+    if not viewer.can(Permission.ASSIGN_ROLES):
+        raise Http404
+    form = AssignRoleForm(request.POST, roles=Role.values)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.assign_role(
+                by=viewer,
+                target=account,
+                role=data["role"],
+                township=data["township"],
+                department=data["department"],
+                party_organization=data["party_organization"],
+            )
+        except ServiceError as exc:
+            if exc.field is None:
+                messages.error(request, exc.message)
+                return redirect("accounts:user_detail", pk=account.pk)
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("账号 %(name)s 的角色和范围已变更。") % {"name": account.username})
+            return redirect("accounts:user_detail", pk=account.pk)
+    return _detail(request, viewer, account, assign_form=form)

@@ -154,6 +154,14 @@ class OrganizationFacts(models.Model):
         verbose_name=_("录入人"),
     )
     recorded_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+    import_batch = models.ForeignKey(
+        "census.ImportBatch",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="facts",
+        verbose_name=_("导入批次"),
+    )
 
     class Meta:
         verbose_name = _("组织普查数据")

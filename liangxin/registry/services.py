@@ -16,7 +16,7 @@ from liangxin.audit.services import diff, log_change, snapshot
 from liangxin.core import crypto
 from liangxin.core.dates import today
 from liangxin.core.errors import ConflictError, ServiceError
-from liangxin.core.text import normalize_name, pinyin_full, pinyin_initials
+from liangxin.core.text import normalize_name, pinyin_keys
 from liangxin.geo.models import AdministrativeUnit, Department, UnitLevel
 
 from .choices import FactSource, MemberStatus, OperatingStatus
@@ -108,8 +108,7 @@ def _clean_organization_data(data: OrganizationData) -> dict[str, object]:
             field="village",
         )
     values["name_normalized"] = normalize_name(name)
-    values["name_initials"] = pinyin_initials(name)
-    values["name_pinyin"] = pinyin_full(name)
+    values["name_initials"], values["name_pinyin"] = pinyin_keys(name)
     return values
 
 
@@ -566,3 +565,35 @@ def reveal_id_number(*, by: User, member: Member, remote_addr: str | None = None
     with transaction.atomic():
         log_change(actor=by, action=AuditAction.VIEW_ID_NUMBER, obj=member, remote_addr=remote_addr)
     return crypto.decrypt(member.id_number_encrypted)
+
+
+def may_reveal_id_number(*, user: User, member: Member) -> bool:
+    """Whether ``reveal_id_number`` would answer for this user and member: decides if the
+    button is shown. The service itself still checks, so a forged POST is refused the same."""
+    if not user.can(Permission.VIEW_FULL_ID_NUMBER):
+        return False
+    if user.scope_kind is ScopeKind.PARTY_ORGANIZATION:
+        return PartyRelation.objects.filter(
+            member=member, valid_to__isnull=True, party_organization_id=user.party_organization_id
+        ).exists()
+    return True
+
+
+def log_export(
+    *,
+    by: User,
+    object_type: str,
+    filters: dict[str, object],
+    rows: int,
+    file_format: str,
+    remote_addr: str | None = None,
+) -> None:
+    """Every export leaves a trace: who took which rows out of the system, filtered how."""
+    with transaction.atomic():
+        log_change(
+            actor=by,
+            action=AuditAction.EXPORT,
+            object_type=object_type,
+            changes={"filters": filters, "rows": rows, "format": file_format},
+            remote_addr=remote_addr,
+        )

@@ -1,1 +1,686 @@
-"""Views: thin, scoped through selectors."""
+"""Pages of the register. Thin: parse with a form, read through scoped selectors, write through
+services. Every object named in a URL is fetched from a scoped queryset, so an object outside the
+user's scope answers 404 exactly like a missing one; a role that may not act at all gets 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.db.models import Model, QuerySet
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.middleware import HtmxDetails
+
+from liangxin.accounts.models import User
+from liangxin.accounts.roles import Permission
+from liangxin.core.dates import today
+from liangxin.core.errors import ConflictError, ServiceError
+from liangxin.core.export import csv_response, xlsx_response
+from liangxin.core.shortcuts import get_in_scope_or_404
+
+from . import selectors, services, tables
+from .choices import OperatingStatus
+from .forms import (
+    DeregisterForm,
+    DissolveForm,
+    ExportFormatForm,
+    FactsForm,
+    MemberFilterForm,
+    MergeConfirmForm,
+    MergeSearchForm,
+    OrganizationCreateForm,
+    OrganizationEditForm,
+    OrganizationFilterForm,
+    OrganizationForm,
+    PartyOrganizationFilterForm,
+)
+from .models import Member, Organization, PartyOrganization
+
+M = TypeVar("M", bound=Model)
+
+
+class AuthedRequest(HttpRequest):
+    """What the middleware guarantees on every page here: a logged-in user and htmx details."""
+
+    user: User
+    htmx: HtmxDetails
+
+
+# --- Helpers ---------------------------------------------------------------------------------
+
+
+def _require(user: User, permission: Permission) -> None:
+    if not user.can(permission):
+        raise PermissionDenied(_("您的角色无权进行此操作。"))
+
+
+def _remote_addr(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _add_service_error(form: Form, exc: ServiceError) -> None:
+    """Show a refused change on the field it names, or above the form if it names none."""
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.message)
+
+
+def _refuse_method(request: HttpRequest, *allowed: str) -> HttpResponseNotAllowed | None:
+    """Views naming an object check the method only after the scoped lookup, so that an object
+    outside the scope answers 404 to any method, never a 405 that would confirm it exists."""
+    if request.method in allowed:
+        return None
+    return HttpResponseNotAllowed(allowed)
+
+
+def _is_partial(request: AuthedRequest) -> bool:
+    # A history restore after a cache miss asks for the whole page, not the fragment.
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _render_list(request: AuthedRequest, *, template: str, partial: str, context: dict[str, Any]) -> HttpResponse:
+    partial_only = _is_partial(request)
+    response = render(request, partial if partial_only else template, context | {"is_htmx": partial_only})
+    # The same URL answers a page or a fragment: caches must keep them apart.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _page(request: HttpRequest, queryset: QuerySet[M]) -> Page[M]:
+    return Paginator(queryset, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _list_context(
+    *,
+    table: tables.Table[Any],
+    page: Page[Any],
+    sort: str,
+    sorts: Mapping[str, object],
+    list_url: str,
+    export_url: str,
+    form: Form,
+) -> dict[str, Any]:
+    return {
+        "form": form,
+        "page": page,
+        "count": page.paginator.count,
+        "header": table.html_header(current_sort=sort, sorts=sorts),
+        "rows": table.html_rows(page.object_list),
+        "sort": sort,
+        "list_url": list_url,
+        "export_url": export_url,
+    }
+
+
+def _export(
+    request: AuthedRequest,
+    *,
+    queryset: QuerySet[Any],
+    table: tables.Table[Any],
+    title: str,
+    object_type: str,
+    filters: dict[str, object],
+    back_url: str,
+) -> HttpResponseBase:
+    """The filtered rows as XLSX (default) or CSV; refused above EXPORT_MAX_ROWS; audited."""
+    file_format = ExportFormatForm(request.GET).file_format()
+    if file_format is None:
+        return HttpResponseBadRequest(_("不支持的导出格式。"))
+    rows = queryset.count()
+    if rows > settings.EXPORT_MAX_ROWS:
+        messages.error(
+            request,
+            _("符合条件的记录有 %(rows)s 条,超过单次导出上限 %(limit)s 条,请缩小筛选范围后分批导出。")
+            % {"rows": rows, "limit": settings.EXPORT_MAX_ROWS},
+        )
+        query = request.GET.copy()
+        query.pop("format", None)
+        return redirect(f"{back_url}?{query.urlencode()}" if query else back_url)
+    services.log_export(
+        by=request.user,
+        object_type=object_type,
+        filters=filters,
+        rows=rows,
+        file_format=file_format,
+        remote_addr=_remote_addr(request),
+    )
+    filename = f"{title}_{today():%Y%m%d}.{file_format}"
+    objects = queryset.iterator(chunk_size=2000)
+    if file_format == "csv":
+        return csv_response(filename=filename, header=table.export_header(), rows=table.export_rows(objects))
+    return xlsx_response(
+        filename=filename, sheet_title=title, header=table.export_header(), rows=table.export_rows(objects)
+    )
+
+
+def _scoped_organization(request: AuthedRequest, pk: int) -> Organization:
+    return get_in_scope_or_404(selectors.organizations_for(user=request.user), pk=pk)
+
+
+def _organization_form_choices(user: User, organization: Organization | None = None) -> dict[str, Any]:
+    townships = selectors.editable_townships_for(user=user)
+    return {
+        "townships": townships,
+        "villages": selectors.villages_in(townships=townships),
+        "departments": selectors.assignable_departments(
+            current=organization.department_id if organization is not None else None
+        ),
+    }
+
+
+# --- Organizations ---------------------------------------------------------------------------
+
+
+def _organization_filter_form(request: AuthedRequest) -> OrganizationFilterForm:
+    return OrganizationFilterForm(
+        request.GET,
+        townships=selectors.townships_for(user=request.user),
+        departments=selectors.departments_for(user=request.user),
+    )
+
+
+@require_GET
+def organization_list(request: AuthedRequest) -> HttpResponse:
+    form = _organization_filter_form(request)
+    filters = form.to_filter()
+    page = _page(request, selectors.organization_list(user=request.user, filters=filters))
+    context = _list_context(
+        table=tables.ORGANIZATION_TABLE,
+        page=page,
+        sort=filters.sort,
+        sorts=selectors.SORTS,
+        list_url=reverse("registry:organization_list"),
+        export_url=reverse("registry:organization_export"),
+        form=form,
+    )
+    context["can_create"] = request.user.can(Permission.EDIT_ORGANIZATIONS)
+    return _render_list(
+        request,
+        template="registry/organization_list.html",
+        partial="registry/_list_results.html",
+        context=context,
+    )
+
+
+@require_GET
+def organization_export(request: AuthedRequest) -> HttpResponseBase:
+    form = _organization_filter_form(request)
+    return _export(
+        request,
+        queryset=selectors.organization_list(user=request.user, filters=form.to_filter()),
+        table=tables.ORGANIZATION_TABLE,
+        title=_("两新组织"),
+        object_type="registry.organization",
+        filters=form.audit_filters(),
+        back_url=reverse("registry:organization_list"),
+    )
+
+
+def organization_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    user = request.user
+    try:
+        organization = _scoped_organization(request, pk)
+    except Http404:
+        # An old link to a merged duplicate leads to the record that was kept.
+        merged = selectors.merged_organization_for(user=user, pk=pk)
+        if merged is None or merged.merged_into_id is None:
+            raise
+        messages.info(request, _("该记录已与另一条记录合并,现显示保留的记录。"))
+        return redirect("registry:organization_detail", pk=merged.merged_into_id)
+    if refused := _refuse_method(request, "GET"):
+        return refused
+
+    facts = selectors.current_facts(organization=organization)
+    roster = selectors.roster_counts(organization=organization)
+    coverages = list(selectors.coverages_of(organization=organization))
+    visible_party_orgs = selectors.party_organization_ids_in_scope(
+        user=user, ids={c.party_organization_id for c in coverages}
+    )
+    members = selectors.with_affiliations(selectors.members_employed_by(organization=organization, user=user))
+    records = list(selectors.organization_audit_trail(organization=organization)[:200])
+    unit_ids, department_ids = tables.referenced_ids(records)
+    context = {
+        "organization": organization,
+        "facts": facts,
+        "roster": roster,
+        "roster_mismatch": facts is not None
+        and (roster.full != facts.full_members or roster.probationary != facts.probationary_members),
+        "coverages": coverages,
+        "visible_party_orgs": visible_party_orgs,
+        "member_header": tables.MEMBER_TABLE.html_header(current_sort="", sorts={}),
+        "member_rows": tables.MEMBER_TABLE.html_rows(members),
+        "facts_history": selectors.organization_facts_history(organization=organization),
+        "history": tables.change_history(
+            records,
+            unit_names=selectors.unit_names(ids=unit_ids),
+            department_names=selectors.department_names(ids=department_ids),
+        ),
+        "is_deregistered": facts is not None and facts.operating_status == OperatingStatus.DEREGISTERED,
+        "can_edit": user.can(Permission.EDIT_ORGANIZATIONS),
+        "can_merge": user.can(Permission.MERGE_ORGANIZATIONS),
+    }
+    return render(request, "registry/organization_detail.html", context)
+
+
+def organization_member_export(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    """The organization's roster of members (masked ID numbers), as the detail page shows it."""
+    organization = _scoped_organization(request, pk)
+    if refused := _refuse_method(request, "GET"):
+        return refused
+    members = selectors.with_affiliations(selectors.members_employed_by(organization=organization, user=request.user))
+    return _export(
+        request,
+        queryset=members,
+        table=tables.MEMBER_TABLE,
+        title=_("%(name)s党员名册") % {"name": organization.name},
+        object_type="registry.member",
+        filters={"organization": organization.pk},
+        back_url=organization.get_absolute_url(),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def organization_create(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    _require(user, Permission.EDIT_ORGANIZATIONS)
+    choices = _organization_form_choices(user)
+    if request.method == "POST":
+        form = OrganizationCreateForm(request.POST, **choices)
+        if form.is_valid():
+            try:
+                organization = services.create_organization(
+                    by=user,
+                    data=form.organization_data(),
+                    facts=form.facts_data(),
+                    as_of=form.cleaned_data["valid_from"],
+                )
+            except ServiceError as exc:
+                _add_service_error(form, exc)
+            else:
+                messages.success(request, _("已登记“%(name)s”。") % {"name": organization.name})
+                return redirect(organization)
+    else:
+        initial: dict[str, Any] = {}
+        if choices["townships"].count() == 1:
+            initial["township"] = choices["townships"].get()
+        form = OrganizationCreateForm(initial=initial, **choices)
+    return render(request, "registry/organization_form.html", {"form": form, "organization": None})
+
+
+def organization_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    user = request.user
+    organization = _scoped_organization(request, pk)
+    if refused := _refuse_method(request, "GET", "POST"):
+        return refused
+    _require(user, Permission.EDIT_ORGANIZATIONS)
+    choices = _organization_form_choices(user, organization)
+    conflict: list[tables.ConflictRow] = []
+    if request.method == "POST":
+        form = OrganizationEditForm(request.POST, **choices)
+        if form.is_valid():
+            data = form.organization_data(former_names=list(organization.former_names))
+            try:
+                services.update_organization(
+                    by=user, organization=organization, data=data, expected_version=form.cleaned_data["version"]
+                )
+            except ConflictError as exc:
+                current = _scoped_organization(request, pk)
+                conflict = tables.conflict_rows(yours=data, theirs=current)
+                # The clerk's input stays in the form, now based on the current version: saving
+                # again, after reading the other person's values, is a deliberate overwrite.
+                resubmit = request.POST.copy()
+                resubmit["version"] = str(current.version)
+                form = OrganizationEditForm(resubmit, **choices)
+                form.is_valid()
+                form.add_error(None, exc.message)
+            except ServiceError as exc:
+                _add_service_error(form, exc)
+            else:
+                messages.success(request, _("已保存。"))
+                return redirect(organization)
+    else:
+        form = OrganizationEditForm(initial=OrganizationForm.initial_from(organization), **choices)
+    return render(
+        request,
+        "registry/organization_form.html",
+        {"form": form, "organization": organization, "conflict": conflict},
+    )
+
+
+def organization_facts(request: AuthedRequest, pk: int) -> HttpResponse:
+    user = request.user
+    organization = _scoped_organization(request, pk)
+    if refused := _refuse_method(request, "GET", "POST"):
+        return refused
+    _require(user, Permission.EDIT_ORGANIZATIONS)
+    current = selectors.current_facts(organization=organization)
+    if request.method == "POST":
+        form = FactsForm(request.POST)
+        if form.is_valid():
+            try:
+                row = services.record_facts(
+                    by=user,
+                    organization=organization,
+                    facts=form.facts_data(),
+                    valid_from=form.cleaned_data["valid_from"],
+                )
+            except ServiceError as exc:
+                _add_service_error(form, exc)
+            else:
+                if current is not None and row.pk == current.pk:
+                    messages.info(request, _("普查数据没有变化,未新增记录。"))
+                else:
+                    messages.success(request, _("已记录新的普查数据。"))
+                return redirect(organization)
+    else:
+        form = FactsForm(initial=FactsForm.initial_from(current))
+    return render(request, "registry/organization_facts.html", {"form": form, "organization": organization})
+
+
+def organization_deregister(request: AuthedRequest, pk: int) -> HttpResponse:
+    user = request.user
+    organization = _scoped_organization(request, pk)
+    if refused := _refuse_method(request, "GET", "POST"):
+        return refused
+    _require(user, Permission.EDIT_ORGANIZATIONS)
+    if request.method == "POST":
+        form = DeregisterForm(request.POST)
+        if form.is_valid():
+            try:
+                services.deregister_organization(
+                    by=user, organization=organization, on=form.cleaned_data["on"], reason=form.cleaned_data["reason"]
+                )
+            except ServiceError as exc:
+                _add_service_error(form, exc)
+            else:
+                messages.success(request, _("“%(name)s”已注销。") % {"name": organization.name})
+                return redirect(organization)
+    else:
+        form = DeregisterForm(initial={"on": today()})
+    return render(request, "registry/organization_deregister.html", {"form": form, "organization": organization})
+
+
+def organization_merge(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Two steps: find the duplicate by search, then confirm with both records side by side.
+    The record of this page is kept; the chosen one is merged into it."""
+    user = request.user
+    organizations = selectors.organizations_for(user=user)
+    organization = get_in_scope_or_404(organizations, pk=pk)
+    if refused := _refuse_method(request, "GET", "POST"):
+        return refused
+    _require(user, Permission.MERGE_ORGANIZATIONS)
+
+    if request.method == "POST":
+        confirm = MergeConfirmForm(request.POST)
+        if not confirm.is_valid():
+            raise Http404
+        duplicate = get_in_scope_or_404(organizations, pk=confirm.cleaned_data["duplicate"])
+        try:
+            services.merge_organizations(by=user, keep=organization, duplicate=duplicate)
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+            return redirect("registry:organization_merge", pk=organization.pk)
+        messages.success(
+            request,
+            _("已把“%(duplicate)s”合并入本记录,其党员、党组织覆盖和普查数据已转入。") % {"duplicate": duplicate.name},
+        )
+        return redirect(organization)
+
+    duplicate_id = request.GET.get("duplicate")
+    if duplicate_id:
+        duplicate = get_in_scope_or_404(organizations, pk=duplicate_id)
+        if duplicate.pk == organization.pk:
+            messages.error(request, _("不能把组织合并到它自己。"))
+            return redirect("registry:organization_merge", pk=organization.pk)
+        sides = [
+            {
+                "organization": org,
+                "roster": selectors.roster_counts(organization=org),
+                "coverages": [c for c in selectors.coverages_of(organization=org) if c.valid_to is None],
+            }
+            for org in (organization, duplicate)
+        ]
+        return render(
+            request,
+            "registry/organization_merge_confirm.html",
+            {
+                "organization": organization,
+                "duplicate": duplicate,
+                "sides": sides,
+                "form": MergeConfirmForm(initial={"duplicate": duplicate.pk}),
+            },
+        )
+
+    search = MergeSearchForm(request.GET)
+    q = search.cleaned_data["q"] if search.is_valid() else ""
+    candidates = selectors.merge_candidates(user=user, organization=organization, q=q)
+    return render(
+        request,
+        "registry/organization_merge.html",
+        {"organization": organization, "search": search, "q": q, "candidates": candidates},
+    )
+
+
+# --- Party organizations ---------------------------------------------------------------------
+
+
+def _party_organization_filter_form(request: AuthedRequest) -> PartyOrganizationFilterForm:
+    return PartyOrganizationFilterForm(request.GET, townships=selectors.townships_for(user=request.user))
+
+
+@require_GET
+def party_organization_list(request: AuthedRequest) -> HttpResponse:
+    form = _party_organization_filter_form(request)
+    filters = form.to_filter()
+    page = _page(request, selectors.party_organization_list(user=request.user, filters=filters))
+    context = _list_context(
+        table=tables.PARTY_ORGANIZATION_TABLE,
+        page=page,
+        sort=filters.sort,
+        sorts=selectors.PARTY_ORGANIZATION_SORTS,
+        list_url=reverse("registry:party_organization_list"),
+        export_url=reverse("registry:party_organization_export"),
+        form=form,
+    )
+    return _render_list(
+        request,
+        template="registry/party_organization_list.html",
+        partial="registry/_list_results.html",
+        context=context,
+    )
+
+
+@require_GET
+def party_organization_export(request: AuthedRequest) -> HttpResponseBase:
+    form = _party_organization_filter_form(request)
+    return _export(
+        request,
+        queryset=selectors.party_organization_list(user=request.user, filters=form.to_filter()),
+        table=tables.PARTY_ORGANIZATION_TABLE,
+        title=_("党组织"),
+        object_type="registry.partyorganization",
+        filters=form.audit_filters(),
+        back_url=reverse("registry:party_organization_list"),
+    )
+
+
+def _scoped_party_organization(request: AuthedRequest, pk: int) -> PartyOrganization:
+    return get_in_scope_or_404(selectors.party_organizations_for(user=request.user), pk=pk)
+
+
+def _party_organization_page(
+    request: AuthedRequest, party_organization: PartyOrganization, *, dissolve_form: DissolveForm | None = None
+) -> HttpResponse:
+    user = request.user
+    covered = selectors.covered_organizations(party_organization=party_organization, user=user)
+    roster = selectors.with_affiliations(selectors.roster_of(party_organization=party_organization, user=user))
+    can_edit = user.can(Permission.EDIT_ORGANIZATIONS)
+    if dissolve_form is None and can_edit and party_organization.dissolved_on is None:
+        dissolve_form = DissolveForm(initial={"dissolved_on": today()})
+    context = {
+        "party_organization": party_organization,
+        "organization_header": tables.ORGANIZATION_TABLE.html_header(current_sort="", sorts={}),
+        "organization_rows": tables.ORGANIZATION_TABLE.html_rows(covered),
+        "ended_coverages": [
+            c
+            for c in selectors.coverages_of_party_organization(party_organization=party_organization, user=user)
+            if c.valid_to is not None
+        ],
+        "member_header": tables.MEMBER_TABLE.html_header(current_sort="", sorts={}),
+        "member_rows": tables.MEMBER_TABLE.html_rows(roster),
+        "parent_visible": party_organization.parent_id is not None
+        and bool(selectors.party_organization_ids_in_scope(user=user, ids=[party_organization.parent_id])),
+        "can_edit": can_edit,
+        "dissolve_form": dissolve_form,
+    }
+    return render(request, "registry/party_organization_detail.html", context)
+
+
+def party_organization_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    party_organization = _scoped_party_organization(request, pk)
+    if refused := _refuse_method(request, "GET"):
+        return refused
+    return _party_organization_page(request, party_organization)
+
+
+def party_organization_dissolve(request: AuthedRequest, pk: int) -> HttpResponse:
+    """ "刚建了、又散了": dissolution keeps the party organization, with its date and reason."""
+    user = request.user
+    party_organization = _scoped_party_organization(request, pk)
+    if refused := _refuse_method(request, "POST"):
+        return refused
+    _require(user, Permission.EDIT_ORGANIZATIONS)
+    form = DissolveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.dissolve_party_organization(
+                by=user,
+                party_organization=party_organization,
+                on=form.cleaned_data["dissolved_on"],
+                reason=form.cleaned_data["dissolution_reason"],
+            )
+        except ServiceError as exc:
+            _add_service_error(form, exc)
+        else:
+            messages.success(request, _("“%(name)s”已撤销。") % {"name": party_organization.name})
+            return redirect(party_organization)
+    return _party_organization_page(request, party_organization, dissolve_form=form)
+
+
+def party_organization_member_export(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    party_organization = _scoped_party_organization(request, pk)
+    if refused := _refuse_method(request, "GET"):
+        return refused
+    roster = selectors.with_affiliations(selectors.roster_of(party_organization=party_organization, user=request.user))
+    return _export(
+        request,
+        queryset=roster,
+        table=tables.MEMBER_TABLE,
+        title=_("%(name)s党员名册") % {"name": party_organization.name},
+        object_type="registry.member",
+        filters={"party_organization": party_organization.pk},
+        back_url=party_organization.get_absolute_url(),
+    )
+
+
+# --- Members ---------------------------------------------------------------------------------
+
+
+def _member_filter_form(request: AuthedRequest) -> MemberFilterForm:
+    return MemberFilterForm(request.GET, townships=selectors.townships_for(user=request.user))
+
+
+@require_GET
+def member_list(request: AuthedRequest) -> HttpResponse:
+    form = _member_filter_form(request)
+    filters = form.to_filter()
+    page = _page(request, selectors.member_list(user=request.user, filters=filters))
+    context = _list_context(
+        table=tables.MEMBER_TABLE,
+        page=page,
+        sort=filters.sort,
+        sorts=selectors.MEMBER_SORTS,
+        list_url=reverse("registry:member_list"),
+        export_url=reverse("registry:member_export"),
+        form=form,
+    )
+    return _render_list(
+        request,
+        template="registry/member_list.html",
+        partial="registry/_list_results.html",
+        context=context,
+    )
+
+
+@require_GET
+def member_export(request: AuthedRequest) -> HttpResponseBase:
+    form = _member_filter_form(request)
+    return _export(
+        request,
+        queryset=selectors.member_list(user=request.user, filters=form.to_filter()),
+        table=tables.MEMBER_TABLE,
+        title=_("党员"),
+        object_type="registry.member",
+        filters=form.audit_filters(),
+        back_url=reverse("registry:member_list"),
+    )
+
+
+def _scoped_member(request: AuthedRequest, pk: int) -> Member:
+    return get_in_scope_or_404(selectors.members_for(user=request.user), pk=pk)
+
+
+def _member_page(request: AuthedRequest, member: Member, *, revealed: str | None = None) -> HttpResponse:
+    user = request.user
+    relations = list(selectors.relation_history(member=member))
+    employments = list(selectors.employment_history(member=member))
+    context = {
+        "member": member,
+        "relations": relations,
+        "employments": employments,
+        "visible_party_orgs": selectors.party_organization_ids_in_scope(
+            user=user, ids={r.party_organization_id for r in relations}
+        ),
+        "visible_orgs": selectors.organization_ids_in_scope(user=user, ids={e.organization_id for e in employments}),
+        "may_reveal": services.may_reveal_id_number(user=user, member=member),
+        "revealed": revealed,
+    }
+    response = render(request, "registry/member_detail.html", context)
+    if revealed:
+        patch_cache_control(response, no_store=True, private=True)
+    return response
+
+
+def member_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    member = _scoped_member(request, pk)
+    if refused := _refuse_method(request, "GET"):
+        return refused
+    return _member_page(request, member)
+
+
+def member_reveal_id_number(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The full ID number, on an explicit request, audited by the service. With htmx only the
+    number comes back in a fragment; without JavaScript the page is shown with it."""
+    member = _scoped_member(request, pk)
+    if refused := _refuse_method(request, "POST"):
+        return refused
+    try:
+        number = services.reveal_id_number(by=request.user, member=member, remote_addr=_remote_addr(request))
+    except ServiceError as exc:
+        raise PermissionDenied(exc.message) from exc
+    if not _is_partial(request):
+        return _member_page(request, member, revealed=number)
+    response = render(request, "registry/_id_number.html", {"number": number})
+    patch_cache_control(response, no_store=True, private=True)
+    return response

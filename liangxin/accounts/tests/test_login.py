@@ -1,0 +1,164 @@
+"""Login page (demo table only in demo mode), and the audit of logins, failures and logouts."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from liangxin.accounts import services
+from liangxin.accounts.roles import Role
+from liangxin.audit.models import AuditAction, AuditRecord
+from liangxin.registry.choices import FactSource
+from liangxin.testing.factories import PASSWORD, UserFactory
+
+LOGIN = "/accounts/login/"
+
+
+@pytest.fixture
+def demo_users(township_a, department_x, branch_a):
+    """Accounts named the way the demo loader names them, plus a disabled demo account and two
+    that are not demo accounts."""
+    UserFactory(username="county_admin", role=Role.COUNTY_ADMIN)
+    UserFactory(username="township_530324001", role=Role.TOWNSHIP_CLERK, township=township_a)
+    UserFactory(username="dept_gsl", role=Role.DEPARTMENT_CLERK, department=department_x)
+    UserFactory(username=f"secretary_{branch_a.pk}", role=Role.SECRETARY, party_organization=branch_a)
+    UserFactory(username="audit_admin", role=Role.AUDIT_ADMIN)
+    UserFactory(username="sys_admin", role=Role.SYS_ADMIN)
+    UserFactory(username="township_closed", role=Role.TOWNSHIP_CLERK, township=township_a, is_active=False)
+    UserFactory(username="zhangsan", role=Role.COUNTY_ADMIN)
+    UserFactory(username="township_fake", role=Role.COUNTY_ADMIN)  # demo-like name, wrong role
+
+
+@pytest.fixture
+def demo_loaded(org_in_a):
+    """What `load_demo` leaves behind and `demo_accounts` looks for: census facts from the demo."""
+    org_in_a.facts.update(source=FactSource.DEMO)
+
+
+def test_login_url_is_the_one_settings_point_to():
+    assert reverse("accounts:login") == LOGIN
+
+
+def test_demo_accounts_are_listed_in_demo_mode(client, settings, demo_users, demo_loaded, branch_a):
+    settings.DEMO_MODE = True
+    response = client.get(LOGIN)
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "演示账号" in content and "Liangxin#2026" in content
+    rows = [u.username for u in response.context["demo_accounts"]]
+    # County-wide and administrator roles first, then townships, departments, secretaries; only
+    # active accounts whose name follows the demo convention for their role and scope.
+    assert rows == [
+        "county_admin",
+        "sys_admin",
+        "audit_admin",
+        "township_530324001",
+        "dept_gsl",
+        f"secretary_{branch_a.pk}",
+    ]
+    assert "罗雄街道" in content and "县工商联" in content and "罗平县蜂产业协会党支部" in content
+    assert "乡镇(街道)工作人员" in content
+    assert "zhangsan" not in content and "township_closed" not in content and "township_fake" not in content
+
+
+def test_no_demo_table_without_demo_data(client, settings, demo_users):
+    """A real county with DEBUG on (so demo mode on) never shows its accounts with a password."""
+    settings.DEMO_MODE = True
+    content = client.get(LOGIN).content.decode()
+    assert "演示账号" not in content and "Liangxin#2026" not in content
+
+
+def test_demo_accounts_are_never_listed_outside_demo_mode(client, settings, demo_users, demo_loaded):
+    settings.DEMO_MODE = False
+    response = client.get(LOGIN)
+    content = response.content.decode()
+    assert 'name="username"' in content and 'name="password"' in content
+    assert "演示账号" not in content
+    assert "Liangxin#2026" not in content
+    assert "county_admin" not in content and "township_530324001" not in content
+    assert "demo_accounts" not in response.context
+
+
+def test_anonymous_visitor_is_sent_to_login_with_next(client):
+    response = client.get("/accounts/users/")
+    assert response.status_code == 302
+    assert response["Location"] == f"{LOGIN}?next=/accounts/users/"
+
+
+def test_login_is_audited_with_the_remote_address(client, sysadm):
+    response = client.post(LOGIN, {"username": "sysadm", "password": PASSWORD}, REMOTE_ADDR="10.1.2.3")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:user_list")  # administrators land on their page
+    record = AuditRecord.objects.get(action=AuditAction.LOGIN)
+    assert (record.actor, record.actor_username, record.object_id) == (sysadm, "sysadm", str(sysadm.pk))
+    assert record.remote_addr == "10.1.2.3"
+
+
+def test_audit_admin_lands_on_the_audit_log(client, auditor):
+    response = client.post(LOGIN, {"username": "auditor", "password": PASSWORD})
+    assert response["Location"] == reverse("audit:record_list")
+
+
+def test_business_user_lands_on_the_register(client, bob):
+    response = client.post(LOGIN, {"username": "bob", "password": PASSWORD})
+    assert response["Location"] == reverse("registry:organization_list")
+
+
+def test_login_honours_a_safe_next_only(client, secadm):
+    response = client.post(f"{LOGIN}?next=/audit/", {"username": "secadm", "password": PASSWORD})
+    assert response["Location"] == "/audit/"
+    client.logout()
+    response = client.post(f"{LOGIN}?next=https://evil.example/", {"username": "secadm", "password": PASSWORD})
+    assert response["Location"] == reverse("accounts:user_list")
+
+
+def test_failed_login_is_audited_with_the_attempted_username_and_no_actor(client, bob):
+    response = client.post(LOGIN, {"username": "bob", "password": "not-the-password"}, REMOTE_ADDR="10.9.8.7")
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+    assert response.context["form"].errors["__all__"]
+    record = AuditRecord.objects.get()
+    assert record.action == AuditAction.LOGIN_FAILED
+    assert record.actor is None and record.actor_username == ""
+    assert record.object_repr == "bob" and record.object_type == "accounts.user"
+    assert record.remote_addr == "10.9.8.7"
+    assert "not-the-password" not in str(record.changes)
+
+
+def test_failed_login_for_an_unknown_username_is_audited_too(client, db):
+    client.post(LOGIN, {"username": "mallory", "password": "whatever-it-is"})
+    record = AuditRecord.objects.get(action=AuditAction.LOGIN_FAILED)
+    assert record.object_repr == "mallory" and record.object_id == ""
+
+
+def test_disabled_user_cannot_log_in(client, alice, bob):
+    services.set_active(by=alice, target=bob, active=False)
+    response = client.post(LOGIN, {"username": "bob", "password": PASSWORD})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+    assert "请输入一个正确的" in response.content.decode()  # the same message as a wrong password
+    assert AuditRecord.objects.filter(action=AuditAction.LOGIN_FAILED, object_repr="bob").count() == 1
+    assert not AuditRecord.objects.filter(action=AuditAction.LOGIN).exists()
+
+
+def test_a_disabled_users_open_session_ends(client, alice, bob):
+    client.force_login(bob)
+    services.set_active(by=alice, target=bob, active=False)
+    response = client.get("/accounts/password/")
+    assert response.status_code == 302 and response["Location"].startswith(LOGIN)
+
+
+def test_logout_is_post_only_and_audited(client, sysadm):
+    client.force_login(sysadm)
+    assert client.get("/accounts/logout/").status_code == 405
+    response = client.post("/accounts/logout/", REMOTE_ADDR="10.0.0.5")
+    assert response.status_code == 302 and response["Location"] == LOGIN
+    assert "_auth_user_id" not in client.session
+    record = AuditRecord.objects.get(action=AuditAction.LOGOUT)
+    assert (record.actor, record.remote_addr) == (sysadm, "10.0.0.5")
+
+
+def test_login_page_redirects_a_logged_in_user(client, auditor):
+    client.force_login(auditor)
+    response = client.get(LOGIN)
+    assert response.status_code == 302 and response["Location"] == reverse("audit:record_list")

@@ -1,0 +1,156 @@
+"""Import batches: what a spreadsheet did to the register, kept so it can be shown and undone.
+
+A batch is created by the dry run (status ``previewed``) with its problems and the
+fingerprint of the register state it was computed against; confirming applies exactly that
+preview. Each organization the batch created or changed has an ``ImportChange`` row holding
+the values before and after, which is what revert restores.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+class BatchStatus(models.TextChoices):
+    PREVIEWED = "previewed", _("已预览")
+    RUNNING = "running", _("导入中")
+    APPLIED = "applied", _("已导入")
+    FAILED = "failed", _("失败")
+    REVERTED = "reverted", _("已撤销")
+
+
+class ImportMode(models.TextChoices):
+    ALL_OR_NOTHING = "all_or_nothing", _("全部导入或全部不导入")
+    ACCEPT_VALID = "accept_valid", _("导入有效行,其余列为退回清单")
+
+
+class ImportBatch(models.Model):
+    unit = models.ForeignKey(
+        "geo.AdministrativeUnit",
+        on_delete=models.PROTECT,
+        related_name="import_batches",
+        verbose_name=_("填报单位"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("导入人"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    file_name = models.CharField(_("文件名"), max_length=255)
+    file_sha256 = models.CharField(max_length=64)
+    original = models.FileField(_("原始文件"), upload_to="imports/%Y/%m/", max_length=255)
+    sheet_name = models.CharField(_("工作表"), max_length=100, blank=True)
+    header_row = models.PositiveIntegerField(_("表头行"), null=True, blank=True)
+    mapping = models.JSONField(_("列对应"), default=dict, blank=True)
+    as_of = models.DateField(_("数据日期"))
+    mode = models.CharField(_("导入方式"), max_length=16, choices=ImportMode.choices, default=ImportMode.ALL_OR_NOTHING)
+    status = models.CharField(_("状态"), max_length=16, choices=BatchStatus.choices, default=BatchStatus.PREVIEWED)
+    rows_total = models.PositiveIntegerField(_("数据行"), default=0)
+    new_count = models.PositiveIntegerField(_("新增"), default=0)
+    changed_count = models.PositiveIntegerField(_("变更"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("无变化"), default=0)
+    rejected_count = models.PositiveIntegerField(_("退回"), default=0)
+    error_count = models.PositiveIntegerField(_("错误"), default=0)
+    warning_count = models.PositiveIntegerField(_("警告"), default=0)
+    # Hash of the register rows the preview read (ids and versions); a different hash at
+    # confirm time means somebody changed them in between and the preview is stale.
+    preview_fingerprint = models.CharField(max_length=64, blank=True)
+    progress_done = models.PositiveIntegerField(_("已处理行"), default=0)
+    applied_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
+    reverted_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    reverted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("撤销人"),
+    )
+    failure_reason = models.TextField(_("失败原因"), blank=True)
+    # Party organizations and coverage links the batch created (revert removes them).
+    created_party_organizations = models.JSONField(default=list, blank=True)
+    created_coverages = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("导入批次")
+        verbose_name_plural = _("导入批次")
+        ordering = ["-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=BatchStatus.values), name="census_batch_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status=BatchStatus.APPLIED, applied_at__isnull=False) | ~Q(status=BatchStatus.APPLIED),
+                name="census_batch_applied_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("census:batch_detail", args=[self.pk])
+
+
+class ImportProblem(models.Model):
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="problems")
+    file = models.CharField(max_length=255)
+    sheet = models.CharField(max_length=100, blank=True)
+    row = models.PositiveIntegerField(null=True, blank=True)
+    column = models.CharField(max_length=100, blank=True)
+    field = models.CharField(max_length=64, blank=True)
+    value = models.TextField(blank=True)
+    severity = models.CharField(max_length=8)
+    code = models.CharField(max_length=48, db_index=True)
+    message = models.TextField()
+
+    class Meta:
+        verbose_name = _("导入问题")
+        verbose_name_plural = _("导入问题")
+        ordering = ["batch", "row", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(severity__in=["error", "warning"]), name="census_problem_severity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.row}:{self.column} {self.code}"
+
+
+class ChangeKind(models.TextChoices):
+    NEW = "new", _("新增")
+    CHANGED = "changed", _("变更")
+
+
+class ImportChange(models.Model):
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="changes")
+    organization = models.ForeignKey("registry.Organization", on_delete=models.CASCADE, related_name="import_changes")
+    kind = models.CharField(max_length=8, choices=ChangeKind.choices)
+    row = models.PositiveIntegerField(null=True, blank=True)
+    # Organization fields and census facts before and after, as {field: value}.
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(default=dict)
+    facts_created = models.ForeignKey(
+        "registry.OrganizationFacts", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    facts_closed = models.ForeignKey(
+        "registry.OrganizationFacts", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    version_after = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("导入变更")
+        verbose_name_plural = _("导入变更")
+        ordering = ["batch", "row", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "organization"], name="census_change_once_per_batch"),
+            models.CheckConstraint(condition=Q(kind__in=ChangeKind.values), name="census_change_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.organization_id} {self.kind}"

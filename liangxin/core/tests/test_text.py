@@ -1,0 +1,28 @@
+import pytest
+from pypinyin import Style, lazy_pinyin
+
+from liangxin.core.text import normalize_name, pinyin_keys
+
+
+@pytest.mark.parametrize(
+    ("name", "initials", "full"),
+    [
+        ("蜂产业协会", "fcyxh", "fengchanyexiehui"),
+        ("罗平县行业协会", "lpxhyxh", "luopingxianhangyexiehui"),  # 行业: hang, not xing
+        ("中国银行罗平支行", "zgyhlpzh", "zhongguoyinhangluopingzhihang"),
+        ("绿色食品有限公司", "lsspyxgs", "lvseshipinyouxiangongsi"),  # ü typed as v
+        ("ＡＢＣ科技 2号", "abckj2h", "abckeji2hao"),
+    ],
+)
+def test_pinyin_keys(name, initials, full):
+    assert pinyin_keys(name) == (initials, full)
+
+
+def test_pinyin_matches_pypinyin_on_ordinary_names():
+    for name in ["罗平县九龙砖沙协会", "板桥镇星火煤业有限公司", "罗雄街道万兴隆商贸有限公司", "罗平县民办育才学校"]:
+        expected = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER))
+        assert pinyin_keys(name)[0] == expected
+
+
+def test_normalize_name_folds_width_and_spaces():
+    assert normalize_name(" 罗平县 （九龙）砖沙协会 ") == "罗平县(九龙)砖沙协会"

@@ -1,0 +1,142 @@
+"""Walks the whole URL conf: every pattern that names an object is checked for scope.
+
+For each such pattern, a user whose scope holds the object gets a page (or file) that shows the
+object, and a user whose scope does not hold it gets 404 for GET and for POST — never 403, never
+the object. A new pattern with an object in it fails this test until a case is added below, so
+scoping cannot be forgotten.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from openpyxl import load_workbook
+
+from liangxin.audit.models import AuditRecord
+from liangxin.core import crypto
+
+
+def _walk(patterns: list[Any], namespace: str = "", route: str = "") -> Iterator[tuple[str, str]]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry.url_patterns, ns, route + str(entry.pattern))
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}", route + str(entry.pattern)
+
+
+def object_patterns() -> dict[str, str]:
+    return {name: route for name, route in _walk(get_resolver().url_patterns) if "<" in route}
+
+
+@dataclass(frozen=True)
+class Case:
+    target: str  # fixture giving the object (lies in township B / is a business account)
+    inside: str  # fixture of a user whose scope holds it
+    outside: str  # fixture of a user whose scope does not
+    shows: Callable[[Any], str]  # text the in-scope answer must contain
+    method: str = "get"
+
+
+def _name(obj: Any) -> str:
+    return str(obj.name)
+
+
+CASES: dict[str, Case] = {
+    "registry:organization_detail": Case("org_in_b", "carol", "bob", _name),
+    "registry:organization_edit": Case("org_in_b", "carol", "bob", _name),
+    "registry:organization_facts": Case("org_in_b", "carol", "bob", _name),
+    "registry:organization_merge": Case("org_in_b", "carol", "bob", _name),
+    "registry:organization_deregister": Case("org_in_b", "carol", "bob", _name),
+    "registry:organization_member_export": Case("org_in_b", "carol", "bob", lambda o: "李四"),
+    "registry:party_organization_detail": Case("branch_b", "carol", "bob", _name),
+    "registry:party_organization_dissolve": Case("branch_b", "carol", "bob", _name, method="post"),
+    "registry:party_organization_member_export": Case("branch_b", "carol", "bob", lambda o: "李四"),
+    "registry:member_detail": Case("member_b", "carol", "bob", _name),
+    "registry:member_reveal_id_number": Case(
+        "member_b", "alice", "sam", lambda m: crypto.decrypt(m.id_number_encrypted), method="post"
+    ),
+    "accounts:user_detail": Case("carol", "sysadm", "bob", lambda u: u.username),
+    "accounts:user_disable": Case("carol", "sysadm", "secadm", lambda u: u.username, method="post"),
+    "accounts:user_enable": Case("carol", "sysadm", "secadm", lambda u: u.username, method="post"),
+    "accounts:user_reset_password": Case("carol", "sysadm", "auditor", lambda u: u.username, method="post"),
+    "accounts:user_assign_role": Case("carol", "secadm", "alice", lambda u: u.username, method="post"),
+    "audit:record_detail": Case("audit_record", "auditor", "alice", lambda r: r.object_repr),
+}
+
+
+@pytest.fixture(autouse=True)
+def township_b_has_a_member(member_b):
+    """Rosters and exports of township B's objects then have someone to show."""
+    return member_b
+
+
+@pytest.fixture
+def audit_record(org_in_b, carol):
+    from liangxin.audit.services import log_change
+
+    return log_change(actor=carol, action="update", obj=org_in_b, changes={"employees": [1, 2]})
+
+
+def test_every_object_pattern_has_a_scope_case():
+    missing = sorted(set(object_patterns()) - set(CASES))
+    assert not missing, f"URL patterns with an object but no scoping case: {missing}"
+    stale = sorted(set(CASES) - set(object_patterns()))
+    assert not stale, f"Scoping cases for patterns that no longer exist: {stale}"
+
+
+def _body_text(response: Any) -> str:
+    content_type = response.get("Content-Type", "")
+    data = b"".join(response.streaming_content) if response.streaming else response.content
+    if "spreadsheetml" in content_type:
+        wb = load_workbook(io.BytesIO(data), read_only=True)
+        return "\n".join(str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row)
+    return data.decode("utf-8", errors="replace")
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_in_scope_user_sees_the_object(name, client, request):
+    case = CASES[name]
+    obj = request.getfixturevalue(case.target)
+    client.force_login(request.getfixturevalue(case.inside))
+    url = reverse(name, kwargs={"pk": obj.pk})
+    response = getattr(client, case.method)(url, HTTP_HX_REQUEST="true") if case.method == "post" else client.get(url)
+    if response.status_code in (301, 302):
+        response = client.get(response["Location"])
+    assert response.status_code == 200, f"{name}: {response.status_code}"
+    assert case.shows(obj) in _body_text(response)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_out_of_scope_user_gets_404_for_get_and_post(name, client, request):
+    """404 for every method the view accepts. A 405 is allowed only where it is decided before
+    any lookup (the same 405 for a non-existent id), so it says nothing about the object."""
+    case = CASES[name]
+    obj = request.getfixturevalue(case.target)
+    before = AuditRecord.objects.exclude(action__in=["login", "login_failed", "logout"]).count()
+    client.force_login(request.getfixturevalue(case.outside))
+    url = reverse(name, kwargs={"pk": obj.pk})
+    nowhere = reverse(name, kwargs={"pk": 987654321})
+    data = {"reason": "x", "dissolution_reason": "x", "role": "leader", "new_password1": "Aa1!aaaaaaaa"}
+    answers = {}
+    for method in ("get", "post"):
+        send = getattr(client, method)
+        status = send(url, data).status_code if method == "post" else send(url).status_code
+        if status == 405:
+            assert (send(nowhere, data) if method == "post" else send(nowhere)).status_code == 405
+        else:
+            assert status == 404, f"{name} {method.upper()}: {status}"
+        answers[method] = status
+    assert 404 in answers.values()
+    # Nothing happened to the object: the refused requests wrote no audit record.
+    assert AuditRecord.objects.exclude(action__in=["login", "login_failed", "logout"]).count() == before
+
+
+def test_unknown_object_is_404_too(client, carol):
+    client.force_login(carol)
+    assert client.get(reverse("registry:organization_detail", kwargs={"pk": 999999})).status_code == 404
