@@ -6,6 +6,7 @@ from django.core.management import CommandError, call_command
 from liangxin.accounts.models import User
 from liangxin.accounts.roles import Role
 from liangxin.audit.models import AuditAction, AuditRecord
+from liangxin.registry.choices import FactSource
 from liangxin.testing.factories import PASSWORD
 
 
@@ -111,7 +112,8 @@ def test_demo_logins_in_a_real_county_lists_no_accounts(db, township_a):
 
 
 def test_demo_logins_lists_the_demo_accounts_with_role_and_scope(db, org_in_a, branch_a, township_a, department_x):
-    # org_in_a carries demo facts, as the demo county does.
+    # Demo facts are what marks the demo county as loaded.
+    org_in_a.facts.update(source=FactSource.DEMO)
     for username, role in [
         ("county_admin", Role.COUNTY_ADMIN),
         ("leader", Role.LEADER),
