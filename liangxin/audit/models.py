@@ -26,6 +26,8 @@ class AuditAction(models.TextChoices):
     DISABLE = "disable", _("停用")
     ENABLE = "enable", _("启用")
     PASSWORD_RESET = "password_reset", _("重置密码")
+    IMPORT = "import", _("导入")
+    REVERT = "revert", _("撤销导入")
 
 
 class AuditRecord(models.Model):

@@ -1,0 +1,420 @@
+"""What a census file would do to the register: pure planning, no Django.
+
+The Django layer loads the register state (:class:`Existing`) for the importing unit, and this
+module matches every valid row to an organization (by USCC, then by exact normalised name within
+the township) and computes, field by field, what would change. The plan is deterministic: the
+same file against the same register state gives the same plan and the same fingerprint, which is
+how "confirm applies exactly the preview" is enforced.
+
+Rules:
+- A blank cell in a column the file has keeps the register's value (a new organization gets 0
+  for counts and nothing for the rest); a column the file lacks is left alone. Exporting the
+  register and importing the export therefore changes nothing.
+- Counts, status, attitude and the other census figures are dated facts: a change opens a new
+  interval from the import's "as of" date. Registry fields (name, type, address …) are updated.
+- 是否已建党组织=是 with a 党组织名称 links the organization to the party organization of that
+  normalised name in the township, or to one the import creates (one name on several rows: one
+  party organization covering them all).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Final, Literal
+
+from liangxin.core.text import normalize_name
+
+from .tabular import CensusRow, Problem
+
+ORG_FIELDS: Final = (
+    "uscc",
+    "name",
+    "category",
+    "org_type",
+    "township",
+    "village",
+    "department",
+    "industry_code",
+    "above_designated_size",
+    "address",
+    "contact_person",
+    "contact_phone",
+    "owner_is_member",
+)
+FACT_FIELDS: Final = (
+    "operating_status",
+    "employees",
+    "full_members",
+    "probationary_members",
+    "owner_attitude",
+    "secretary_candidate_available",
+    "payroll",
+    "has_union",
+    "has_youth_league",
+    "has_womens_federation",
+)
+COUNT_FIELDS: Final = frozenset({"employees", "full_members", "probationary_members"})
+# Where a template column's resolved value lives in a row (validate_rows resolves the names).
+_ROW_KEY: Final = {"township": "township_code", "village": "village_code", "department": "department_code"}
+# Registry fields whose "nothing" is the empty string rather than None.
+_TEXT_FIELDS: Final = frozenset({"industry_code", "address", "contact_person", "contact_phone"})
+DEFAULT_TYPE: Final = {"economic": "private_enterprise", "social": "social_group"}
+
+# Problem codes this layer adds to the reader's (see PROBLEM_CODES.md).
+EXTRA_PROBLEMS: Final[dict[str, tuple[Literal["error", "warning"], str]]] = {
+    "uscc_other_township": (
+        "error",
+        "该统一社会信用代码在登记册中属于其他乡镇的组织。请核实归属,如确需迁入请由县级管理员办理。",
+    ),
+    "duplicate_row": ("error", "本文件中有两行对应同一个组织(同一乡镇、同名)。请合并为一行。"),
+    "org_type_missing": ("warning", "新组织未填写组织类型,已按类别暂记,请核实后补填。"),
+    "facts_before_current": (
+        "error",
+        "登记册中该组织已有更晚日期的普查数据,不能用更早日期的数据覆盖。请核对数据日期。",
+    ),
+    "coverage_not_in_file": (
+        "warning",
+        "文件填写“未建党组织”,但登记册中该组织由党组织覆盖。登记册保持不变,如党组织已撤销请单独办理。",
+    ),
+}
+
+Kind = Literal["new", "changed", "unchanged", "rejected"]
+
+
+@dataclass(frozen=True, slots=True)
+class ExistingOrg:
+    """An organization of the register as the planner sees it (values in template terms)."""
+
+    pk: int
+    version: int
+    township: str  # township code
+    name_normalized: str
+    fields: Mapping[str, Any]  # ORG_FIELDS, codes for township/village/department
+    facts: Mapping[str, Any] | None  # FACT_FIELDS of the open interval, None without facts
+    facts_pk: int | None = None
+    facts_valid_from: Any = None  # datetime.date
+    party_organizations: frozenset[str] = frozenset()  # normalised names of covering party orgs
+    instructor: str | None = None  # the open instructor assignment's name
+
+
+@dataclass(frozen=True)
+class Existing:
+    by_pk: Mapping[int, ExistingOrg]
+    by_uscc: Mapping[str, int]
+    by_name: Mapping[tuple[str, str], int]  # (township code, normalised name) → pk
+    # (township code, normalised name) → pk of an active party organization
+    party_organizations: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    # township codes the importing unit may write; None = the whole county
+    writable_townships: frozenset[str] | None = None
+
+
+@dataclass(slots=True)
+class PlannedRow:
+    row: CensusRow
+    kind: Kind
+    org_pk: int | None = None
+    version: int | None = None
+    org_values: dict[str, Any] = field(default_factory=dict)  # full target registry fields
+    facts_values: dict[str, Any] | None = None  # full target facts when they change, else None
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)  # field → (old, new)
+    party_organization: str | None = None  # normalised name to link, when a link is added
+    party_organization_label: str | None = None  # as written
+    party_organization_pk: int | None = None  # existing party organization to link, if any
+    previous_facts_pk: int | None = None
+    instructor: str | None = None
+    covered_by: frozenset[str] = frozenset()  # normalised names of the party orgs covering it now
+
+
+@dataclass
+class Plan:
+    rows: list[PlannedRow]
+    problems: list[Problem]
+    new_party_organizations: dict[tuple[str, str], str]  # (township, normalised) → name as written
+
+    def count(self, kind: Kind) -> int:
+        return sum(1 for r in self.rows if r.kind == kind)
+
+    @property
+    def fingerprint(self) -> str:
+        """Identifies the plan and the register state it was computed from."""
+        digest = hashlib.sha256()
+        for r in self.rows:
+            digest.update(
+                json.dumps(
+                    [r.row.excel_row, r.kind, r.org_pk, r.version, r.changes, r.party_organization],
+                    default=_json_default,
+                    ensure_ascii=False,
+                    sort_keys=True,
+                ).encode()
+            )
+        return digest.hexdigest()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def _row_problem(row: CensusRow, code: str, message: str, *, key: str | None = None) -> Problem:
+    severity, _ = EXTRA_PROBLEMS[code]
+    column = row.column_headers.get(key, "") if key else None
+    return Problem(
+        file=row.file,
+        sheet=row.sheet,
+        row=row.excel_row,
+        column=column,
+        field=key,
+        value=row.raw_text(key) if key else None,
+        severity=severity,
+        code=code,
+        message=message,
+    )
+
+
+def _target(row: CensusRow, key: str) -> tuple[bool, Any]:
+    """(present, value) of a template column in a row, with references resolved to codes."""
+    values = row.values
+    if key in _ROW_KEY:
+        if key not in values:
+            return False, None
+        return True, values.get(_ROW_KEY[key])
+    if key not in values:
+        return False, None
+    return True, values[key]
+
+
+def _empty(key: str) -> Any:
+    return "" if key in _TEXT_FIELDS else None
+
+
+def _initial_fact(key: str) -> Any:
+    """A new organization's figure when the file leaves it blank."""
+    if key in COUNT_FIELDS:
+        return 0
+    return {"operating_status": "operating", "owner_attitude": ""}.get(key)
+
+
+def plan_import(
+    rows: Iterable[CensusRow], existing: Existing, *, as_of: Any, default_township: str | None = None
+) -> Plan:
+    planned: list[PlannedRow] = []
+    problems: list[Problem] = []
+    claimed: dict[int, int] = {}  # org pk → Excel row that matched it first
+    new_keys: dict[tuple[str, str], int] = {}  # (township, name) of new orgs → Excel row
+    new_party_orgs: dict[tuple[str, str], str] = {}
+    writable = existing.writable_townships
+
+    for row in rows:
+        if row.has_errors:
+            planned.append(PlannedRow(row=row, kind="rejected"))
+            continue
+        values = row.values
+        uscc = values.get("uscc") or None
+        township = values.get("township_code") or default_township
+        name = values.get("name") or ""
+        key = normalize_name(name)
+
+        match: ExistingOrg | None = None
+        if uscc and uscc in existing.by_uscc:
+            match = existing.by_pk[existing.by_uscc[uscc]]
+        elif township and (township, key) in existing.by_name:
+            match = existing.by_pk[existing.by_name[(township, key)]]
+
+        if match is not None and writable is not None and match.township not in writable:
+            problems.append(
+                _row_problem(
+                    row,
+                    "uscc_other_township",
+                    f"统一社会信用代码 {uscc} 在登记册中属于其他乡镇的“{match.fields.get('name')}”,本单位不能修改。"
+                    "请核实归属;如确已迁入本乡镇,请由县级管理员办理迁移。",
+                    key="uscc",
+                )
+            )
+            row.has_errors = True
+            planned.append(PlannedRow(row=row, kind="rejected"))
+            continue
+        if match is not None:
+            first = claimed.get(match.pk)
+            if first is not None:
+                problems.append(
+                    _row_problem(
+                        row,
+                        "duplicate_row",
+                        f"第{row.excel_row}行与第{first}行对应同一个组织“{match.fields.get('name')}”,请合并为一行。",
+                        key="name",
+                    )
+                )
+                row.has_errors = True
+                planned.append(PlannedRow(row=row, kind="rejected"))
+                continue
+            claimed[match.pk] = row.excel_row
+            entry = _plan_existing(row, match, as_of=as_of, problems=problems)
+        else:
+            if township is not None:
+                first = new_keys.get((township, key))
+                if first is not None and not uscc:
+                    problems.append(
+                        _row_problem(
+                            row,
+                            "duplicate_row",
+                            f"第{row.excel_row}行与第{first}行是同一乡镇的同名组织“{name}”,请合并为一行。",
+                            key="name",
+                        )
+                    )
+                    row.has_errors = True
+                    planned.append(PlannedRow(row=row, kind="rejected"))
+                    continue
+                new_keys[(township, key)] = row.excel_row
+            entry = _plan_new(row, township=township, problems=problems)
+
+        if entry.kind != "rejected":
+            _plan_party_organization(entry, existing, township=entry.org_values.get("township"), new=new_party_orgs)
+        if entry.kind == "unchanged" and entry.changes:
+            entry.kind = "changed"
+        planned.append(entry)
+    return Plan(rows=planned, problems=problems, new_party_organizations=new_party_orgs)
+
+
+def _plan_new(row: CensusRow, *, township: str | None, problems: list[Problem]) -> PlannedRow:
+    org_values: dict[str, Any] = {}
+    for key in ORG_FIELDS:
+        present, value = _target(row, key)
+        org_values[key] = value if present and value is not None else _empty(key)
+    org_values["township"] = township
+    if not org_values["org_type"]:
+        category = org_values["category"]
+        org_values["org_type"] = DEFAULT_TYPE.get(category, "private_enterprise")
+        problems.append(
+            _row_problem(
+                row,
+                "org_type_missing",
+                f"新组织“{org_values['name']}”未填写组织类型,已按类别暂记为"
+                f"“{'私营企业' if category == 'economic' else '社会团体'}”,请核实后补填。",
+                key="org_type",
+            )
+        )
+    facts: dict[str, Any] = {}
+    for key in FACT_FIELDS:
+        _present, value = _target(row, key)
+        facts[key] = _initial_fact(key) if value is None else value
+    changes = {k: (None, v) for k, v in {**org_values, **facts}.items() if v not in (None, "")}
+    return PlannedRow(
+        row=row,
+        kind="new",
+        org_values=org_values,
+        facts_values=facts,
+        changes=changes,
+        instructor=row.values.get("instructor") or None,
+    )
+
+
+def _plan_existing(row: CensusRow, match: ExistingOrg, *, as_of: Any, problems: list[Problem]) -> PlannedRow:
+    changes: dict[str, tuple[Any, Any]] = {}
+    org_values = dict(match.fields)
+    for key in ORG_FIELDS:
+        present, value = _target(row, key)
+        if not present or value is None or value == "":
+            continue
+        if org_values.get(key) != value:
+            changes[key] = (org_values.get(key), value)
+            org_values[key] = value
+    facts_values: dict[str, Any] | None = None
+    current = dict(match.facts) if match.facts is not None else None
+    target = dict(current) if current is not None else {k: _initial_fact(k) for k in FACT_FIELDS}
+    fact_changes: dict[str, tuple[Any, Any]] = {}
+    for key in FACT_FIELDS:
+        present, value = _target(row, key)
+        if not present or value is None or (key == "owner_attitude" and value == ""):
+            continue
+        if target.get(key) != value:
+            fact_changes[key] = (target.get(key), value)
+            target[key] = value
+    if fact_changes or current is None:
+        if match.facts_valid_from is not None and as_of < match.facts_valid_from:
+            problems.append(
+                _row_problem(
+                    row,
+                    "facts_before_current",
+                    f"登记册中“{match.fields.get('name')}”已有 {match.facts_valid_from} 起的普查数据,"
+                    f"本次数据日期 {as_of} 更早,不能覆盖。请核对数据日期。",
+                )
+            )
+            row.has_errors = True
+            return PlannedRow(row=row, kind="rejected")
+        facts_values = target
+        changes.update(fact_changes)
+    entry = PlannedRow(
+        row=row,
+        kind="changed" if changes else "unchanged",
+        org_pk=match.pk,
+        version=match.version,
+        org_values=org_values,
+        facts_values=facts_values,
+        changes=changes,
+        previous_facts_pk=match.facts_pk if facts_values is not None else None,
+    )
+    instructor = row.values.get("instructor") or None
+    if instructor and instructor != match.instructor:
+        entry.instructor = instructor
+        entry.changes["instructor"] = (match.instructor, instructor)
+    present, has_po = _target(row, "has_party_organization")
+    if present and has_po is False and match.party_organizations:
+        problems.append(
+            _row_problem(
+                row,
+                "coverage_not_in_file",
+                f"文件填写“{match.fields.get('name')}”未建党组织,但登记册中它由党组织覆盖。"
+                "登记册保持不变;如党组织已撤销,请在党组织页面办理撤销。",
+                key="has_party_organization",
+            )
+        )
+    # Linking a party organization that already covers it is no change.
+    entry.covered_by = match.party_organizations
+    return entry
+
+
+def _plan_party_organization(
+    entry: PlannedRow, existing: Existing, *, township: str | None, new: dict[tuple[str, str], str]
+) -> None:
+    values = entry.row.values
+    if not values.get("has_party_organization") or not values.get("party_organization_name") or not township:
+        return
+    label = str(values["party_organization_name"])
+    key = normalize_name(label)
+    if key in entry.covered_by:
+        return
+    entry.party_organization = key
+    entry.party_organization_label = label
+    entry.changes["party_organization"] = (None, label)
+    pk = existing.party_organizations.get((township, key))
+    if pk is not None:
+        entry.party_organization_pk = pk
+    else:
+        new.setdefault((township, key), label)
+
+
+def summarize(plan: Plan) -> dict[str, int]:
+    return {kind: plan.count(kind) for kind in ("new", "changed", "unchanged", "rejected")}
+
+
+def party_org_kind(name: str) -> str:
+    """Kind inferred from a party organization's name (委员会 → 基层党委, 总支 → 党总支, 联合 →
+    联合党支部, otherwise 党支部)."""
+    if "委员会" in name or name.endswith("党委"):
+        return "committee"
+    if "总支" in name:
+        return "general_branch"
+    if "联合" in name:
+        return "joint_branch"
+    return "branch"
+
+
+def rows_of(plan: Plan, kinds: Sequence[Kind]) -> list[PlannedRow]:
+    return [r for r in plan.rows if r.kind in kinds]

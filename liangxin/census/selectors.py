@@ -1,0 +1,213 @@
+"""Reads for the census import: reference data and register state, always for one unit."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+
+from django.db.models import Q, QuerySet
+
+from liangxin.accounts.models import User
+from liangxin.accounts.roles import Permission, ScopeKind
+from liangxin.geo.models import AdministrativeUnit, Department, UnitLevel
+from liangxin.registry.models import (
+    InstructorAssignment,
+    Organization,
+    OrganizationFacts,
+    PartyOrganization,
+    PartyOrganizationCoverage,
+)
+
+from .models import ImportBatch
+from .planning import FACT_FIELDS, Existing, ExistingOrg
+from .tabular import CensusRow, Place, Reference
+
+T = TypeVar("T")
+_CHUNK = 900  # below SQLite's default limit of bound variables per statement
+
+
+def _chunks(items: Sequence[T], size: int = _CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def importable_units(*, user: User) -> QuerySet[AdministrativeUnit]:
+    """Units the user may import for: the county for county administrators, else his township."""
+    if not user.can(Permission.EDIT_ORGANIZATIONS):
+        return AdministrativeUnit.objects.none()
+    current = AdministrativeUnit.objects.filter(valid_to__isnull=True)
+    if user.scope_kind is ScopeKind.COUNTY:
+        return current.filter(level__in=[UnitLevel.COUNTY, UnitLevel.TOWNSHIP])
+    if user.scope_kind is ScopeKind.TOWNSHIP:
+        return current.filter(pk=user.township_id or 0)
+    return AdministrativeUnit.objects.none()
+
+
+def batches_for(*, user: User) -> QuerySet[ImportBatch]:
+    """Batches of the units the user may import for (a clerk sees his township's only)."""
+    if not user.can(Permission.EDIT_ORGANIZATIONS) and user.scope_kind is not ScopeKind.COUNTY:
+        return ImportBatch.objects.none()
+    qs = ImportBatch.objects.select_related("unit", "created_by", "reverted_by")
+    if user.scope_kind is ScopeKind.COUNTY:
+        return qs
+    if user.scope_kind is ScopeKind.TOWNSHIP:
+        return qs.filter(unit_id=user.township_id)
+    return ImportBatch.objects.none()
+
+
+def writable_townships(unit: AdministrativeUnit) -> list[AdministrativeUnit]:
+    if unit.level == UnitLevel.TOWNSHIP:
+        return [unit]
+    return list(AdministrativeUnit.objects.filter(parent=unit, level=UnitLevel.TOWNSHIP, valid_to__isnull=True))
+
+
+def reference_for(*, unit: AdministrativeUnit, other_unit_usccs: dict[str, str] | None = None) -> Reference:
+    """The reference data a file for ``unit`` is checked against (townships of the whole county,
+    so that a row naming a neighbouring township is reported as out of scope, not unknown)."""
+    county = unit if unit.level == UnitLevel.COUNTY else unit.parent
+    townships = list(
+        AdministrativeUnit.objects.filter(parent=county, level=UnitLevel.TOWNSHIP, valid_to__isnull=True).only(
+            "code", "name"
+        )
+    )
+    villages: dict[str, list[Place]] = defaultdict(list)
+    for code, name, parent_code in AdministrativeUnit.objects.filter(
+        level=UnitLevel.VILLAGE, valid_to__isnull=True, parent__parent=county
+    ).values_list("code", "name", "parent__code"):
+        villages[parent_code].append(Place(code, name))
+    departments = [Place(d.code, d.name) for d in Department.objects.filter(is_active=True)]
+    writable = writable_townships(unit)
+    existing: dict[str, dict[str, str | None]] = defaultdict(dict)
+    for township_code, name_key, uscc in Organization.objects.filter(
+        township__in=writable, merged_into__isnull=True
+    ).values_list("township__code", "name_normalized", "uscc"):
+        existing[township_code][name_key] = uscc
+    return Reference(
+        townships=tuple(Place(t.code, t.name) for t in townships),
+        villages={k: tuple(v) for k, v in villages.items()},
+        departments=tuple(departments),
+        existing_organizations=existing,
+        other_unit_usccs=other_unit_usccs or {},
+        allowed_townships=frozenset(t.code for t in writable) if unit.level == UnitLevel.TOWNSHIP else None,
+    )
+
+
+def _org_rows(condition: Q) -> Iterable[Mapping[str, Any]]:
+    return (
+        Organization.objects.filter(condition, merged_into__isnull=True)
+        .values(
+            "pk",
+            "version",
+            "uscc",
+            "name",
+            "name_normalized",
+            "category",
+            "org_type",
+            "township__code",
+            "village__code",
+            "department__code",
+            "industry_code",
+            "above_designated_size",
+            "address",
+            "contact_person",
+            "contact_phone",
+            "owner_is_member",
+        )
+        .iterator(chunk_size=2000)
+    )
+
+
+def existing_for(*, unit: AdministrativeUnit, rows: Sequence[CensusRow]) -> Existing:
+    """The register state the rows can touch: organizations matching a row's USCC (anywhere in
+    the county, to report one that belongs elsewhere) or its name in a writable township, with
+    their open facts, covering party organizations and instructor; and the party organizations
+    of the writable townships by name."""
+    writable = writable_townships(unit)
+    writable_codes = {t.code for t in writable}
+    usccs = sorted({r.values["uscc"] for r in rows if r.values.get("uscc")})
+    names: dict[str, set[str]] = defaultdict(set)
+    from liangxin.core.text import normalize_name
+
+    for r in rows:
+        township = r.values.get("township_code")
+        if township in writable_codes and r.values.get("name"):
+            names[township].add(normalize_name(str(r.values["name"])))
+
+    found: dict[int, Mapping[str, Any]] = {}
+    for chunk in _chunks(usccs):
+        for rec in _org_rows(Q(uscc__in=chunk)):
+            found[rec["pk"]] = rec
+    for township_code, keys in names.items():
+        ordered = sorted(keys)
+        for chunk in _chunks(ordered):
+            for rec in _org_rows(Q(township__code=township_code, name_normalized__in=chunk)):
+                found[rec["pk"]] = rec
+
+    pks = sorted(found)
+    facts: dict[int, dict[str, Any]] = {}
+    covered: dict[int, set[str]] = defaultdict(set)
+    instructors: dict[int, str] = {}
+    for chunk in _chunks(pks):
+        for rec in OrganizationFacts.objects.filter(organization_id__in=chunk, valid_to__isnull=True).values(
+            "pk", "organization_id", "valid_from", *FACT_FIELDS
+        ):
+            facts[rec["organization_id"]] = rec
+        for org_id, po_name in PartyOrganizationCoverage.objects.filter(
+            organization_id__in=chunk, valid_to__isnull=True
+        ).values_list("organization_id", "party_organization__name_normalized"):
+            covered[org_id].add(po_name)
+        for org_id, name in InstructorAssignment.objects.filter(
+            organization_id__in=chunk, valid_to__isnull=True
+        ).values_list("organization_id", "instructor_name"):
+            instructors[org_id] = name
+
+    by_pk: dict[int, ExistingOrg] = {}
+    by_uscc: dict[str, int] = {}
+    by_name: dict[tuple[str, str], int] = {}
+    for pk, rec in found.items():
+        fact = facts.get(pk)
+        org = ExistingOrg(
+            pk=pk,
+            version=rec["version"],
+            township=rec["township__code"],
+            name_normalized=rec["name_normalized"],
+            fields={
+                "uscc": rec["uscc"],
+                "name": rec["name"],
+                "category": rec["category"],
+                "org_type": rec["org_type"],
+                "township": rec["township__code"],
+                "village": rec["village__code"],
+                "department": rec["department__code"],
+                "industry_code": rec["industry_code"],
+                "above_designated_size": rec["above_designated_size"],
+                "address": rec["address"],
+                "contact_person": rec["contact_person"],
+                "contact_phone": rec["contact_phone"],
+                "owner_is_member": rec["owner_is_member"],
+            },
+            facts={k: fact[k] for k in FACT_FIELDS} if fact else None,
+            facts_pk=fact["pk"] if fact else None,
+            facts_valid_from=fact["valid_from"] if fact else None,
+            party_organizations=frozenset(covered.get(pk, ())),
+            instructor=instructors.get(pk),
+        )
+        by_pk[pk] = org
+        if rec["uscc"]:
+            by_uscc[rec["uscc"]] = pk
+        by_name[(org.township, org.name_normalized)] = pk
+
+    party_orgs = {
+        (code, name): pk
+        for pk, code, name in PartyOrganization.objects.filter(
+            township__in=writable, dissolved_on__isnull=True
+        ).values_list("pk", "township__code", "name_normalized")
+    }
+    return Existing(
+        by_pk=by_pk,
+        by_uscc=by_uscc,
+        by_name=by_name,
+        party_organizations=party_orgs,
+        writable_townships=frozenset(writable_codes) if unit.level == UnitLevel.TOWNSHIP else None,
+    )

@@ -1,0 +1,195 @@
+"""Problems found while reading a census file: one record per problem, never only the first.
+
+Every problem has a stable ``code`` from :data:`PROBLEM_CODES`; the severity belongs to the code,
+so two problems of one kind can never disagree about whether they block an import. The published
+table (``PROBLEM_CODES.md`` beside this module) is generated from the registry by
+``python -c "from liangxin.census.tabular import problems; problems.write_markdown()"``; a test fails
+when it is stale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Final, Literal
+
+Severity = Literal["error", "warning"]
+ERROR: Final = "error"
+WARNING: Final = "warning"
+
+# code → (severity, what it means and what to do, in Chinese). Codes are stable identifiers: add new
+# ones, never rename or reuse one.
+PROBLEM_CODES: Final[MappingProxyType[str, tuple[Severity, str]]] = MappingProxyType(
+    {
+        # The file and its layout
+        "unreadable_file": (
+            "error",
+            "文件无法读取(格式不支持、已加密、已损坏或是空文件)。请另存为 .xlsx 或 .csv 后重新上传。",
+        ),
+        "no_header": (
+            "error",
+            "前几行中找不到表头(组织名称、所属乡镇等列名)。请使用摸底模板,或在页面上指定各列的含义。",
+        ),
+        "required_column_missing": ("error", "缺少必填列(组织名称、组织类别、所属乡镇)。请在表头中加上该列。"),
+        "duplicate_column": ("error", "两列对应同一个模板列,后一列的数据不会导入。请删除或改名其中一列。"),
+        "unit_mismatch": (
+            "error",
+            "列名中的单位与模板不同(如工资总额写成“元”而模板为“万元”)。请换算后把单位改成模板的单位。",
+        ),
+        "extra_data_sheet": (
+            "error",
+            "另一个工作表也有摸底数据,一次只导入一个工作表。请合并到同一个工作表,或分开导入。",
+        ),
+        "unknown_column": ("warning", "不认识的列,其中的数据不会导入。如果它对应某个模板列,请改列名或在页面上指定。"),
+        "sheet_ignored": ("warning", "该工作表没有导入(不是摸底数据)。"),
+        # Cells
+        "required_missing": ("error", "必填项为空(组织名称、组织类别、所属乡镇,个体工商户以外的统一社会信用代码)。"),
+        "uscc_format": ("error", "统一社会信用代码位数或字符不对(应为18位,不含I、O、Z、S、V)。"),
+        "uscc_checksum": ("error", "统一社会信用代码校验位不对,可能录错了字符。"),
+        "invalid_choice": ("error", "填写的值不是该列的可选值;提示中给出最接近的选项。"),
+        "invalid_number": ("error", "不是有效的数字(如“不详”“未统计”“-”,或人数带小数)。请填写核实后的数字。"),
+        "negative_number": ("error", "数字不能为负数。"),
+        "invalid_date": ("error", "不是有效的日期。请写成 2026-11-26 或 2026年11月26日。"),
+        "invalid_industry_code": ("error", "行业代码不符合《国民经济行业分类》(GB/T 4754),应为门类字母加数字,如 C13。"),
+        "text_too_long": ("error", "内容超过该列允许的长度。"),
+        "approximate_number": ("warning", "数字写成了约数(如“约50”),已按50导入。请核实准确数字。"),
+        "rounded_number": ("warning", "小数位数超过两位,已四舍五入到两位。"),
+        # Rows and references
+        "duplicate_uscc": ("error", "同一统一社会信用代码在本文件中出现了两次(在后出现的行上报告)。"),
+        "duplicate_uscc_other_unit": ("error", "该统一社会信用代码已由其他单位在本次摸底中报送。请与该单位核实归属。"),
+        "unknown_township": ("error", "所属乡镇不在本县乡镇名单中。"),
+        "unknown_department": ("error", "行业主管部门不在部门名单中;提示中给出最接近的名称。"),
+        "out_of_scope": ("error", "该组织的乡镇或主管部门不在本单位负责的范围内。"),
+        "party_org_name_missing": ("error", "已建党组织但没有填写党组织名称。"),
+        "unknown_village": ("warning", "所属村(社区)不在该乡镇的村(社区)名单中(名单可能不全),已按未指定村导入。"),
+        "uscc_missing_individual": ("warning", "个体工商户没有填写统一社会信用代码。有营业执照的请补填。"),
+        "uscc_category_mismatch": (
+            "warning",
+            "统一社会信用代码的登记管理部门与组织类别不符(9开头为市场监管登记,属新经济组织;5开头为民政登记,属新社会组织)。",
+        ),
+        "category_type_mismatch": ("warning", "组织类型与组织类别不符(如私营企业填成了新社会组织)。"),
+        "members_exceed_employees": ("warning", "党员数(正式+预备)多于从业人员数。"),
+        "large_org_no_member": ("warning", "从业人员50人及以上但党员数为0。请核实是否确无党员。"),
+        "total_mismatch": ("warning", "合计行的数字与上面各行之和不一致。"),
+        "near_duplicate_name": ("warning", "同一乡镇已登记了名称非常相近、但统一社会信用代码不同的组织,可能重复。"),
+    }
+)
+
+
+class UnknownProblemCode(KeyError):
+    pass
+
+
+def severity_of(code: str) -> Severity:
+    try:
+        return PROBLEM_CODES[code][0]
+    except KeyError as exc:
+        raise UnknownProblemCode(code) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One problem, located as the clerk sees it: file, sheet, Excel row number, column as written.
+
+    ``field`` is the canonical template column name (e.g. ``统一社会信用代码``) or None when the
+    problem is not about one column.
+    """
+
+    file: str
+    sheet: str | None
+    row: int | None
+    column: str | None
+    field: str | None
+    value: str | None
+    severity: Severity
+    code: str
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "field": self.field,
+            "value": self.value,
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+        }
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+
+def problem(
+    code: str,
+    message: str,
+    *,
+    file: str,
+    sheet: str | None = None,
+    row: int | None = None,
+    column: str | None = None,
+    field: str | None = None,
+    value: str | None = None,
+) -> Problem:
+    """A :class:`Problem` whose severity is the one registered for ``code``."""
+    return Problem(
+        file=file,
+        sheet=sheet,
+        row=row,
+        column=column,
+        field=field,
+        value=value,
+        severity=severity_of(code),
+        code=code,
+        message=message,
+    )
+
+
+class ValueProblem(Exception):
+    """Raised by a converter in :mod:`.normalize` for a cell it cannot read as asked.
+
+    For a warning (e.g. ``approximate_number``) the cell was still read: ``value`` holds the
+    usable value. For an error ``value`` is None.
+    """
+
+    def __init__(self, code: str, message: str, value: Any = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.severity: Severity = severity_of(code)
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"ValueProblem({self.code!r}, {self.message!r}, value={self.value!r})"
+
+
+def sort_problems(problems: list[Problem]) -> list[Problem]:
+    """File- and sheet-level problems first, then by row; stable, so a row keeps its own order."""
+    return sorted(problems, key=lambda p: -1 if p.row is None else p.row)
+
+
+def problem_codes_markdown() -> str:
+    lines = [
+        "# 摸底表导入问题代码 (census import problem codes)",
+        "",
+        "Generated from `PROBLEM_CODES` in `problems.py` — do not edit by hand; run",
+        '`python -c "from liangxin.census.tabular import problems; problems.write_markdown()"`.',
+        "Codes are stable identifiers. An `error` keeps the row (or the file) from being imported;",
+        "a `warning` is shown but does not block.",
+        "",
+        "| code | severity | 说明 |",
+        "|---|---|---|",
+    ]
+    for severity in (ERROR, WARNING):
+        for code, (sev, description) in PROBLEM_CODES.items():
+            if sev == severity:
+                lines.append(f"| `{code}` | {sev} | {description} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_markdown() -> None:
+    (Path(__file__).resolve().parent / "PROBLEM_CODES.md").write_text(problem_codes_markdown(), encoding="utf-8")

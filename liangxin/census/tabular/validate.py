@@ -1,0 +1,462 @@
+"""Row-level checks of parsed census rows against each other and against the county's reference data.
+
+:class:`Reference` is what the Django layer reads from the database once per import (townships,
+villages, departments, the register's organizations, USCCs other units already submitted); this
+module builds its lookup indexes and never touches a database. :func:`validate_rows` checks every
+row and returns every problem; it also writes the resolved ``township_code``, ``village_code`` and
+``department_code`` into each row's ``values``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from rapidfuzz import fuzz, process
+
+from liangxin.core.text import normalize_name
+
+from . import chinese, vocab
+from .columns import BY_KEY
+from .parse import CensusRow
+from .problems import Problem, problem
+
+NEAR_DUPLICATE_SCORE: Final = 90
+LARGE_ORGANIZATION: Final = 50
+_TOWNSHIP_SUFFIX = re.compile(r"(人民政府|党委|党工委|办事处)$")
+_TOWNSHIP_KIND = re.compile(r"(街道办事处|街道办|街道|镇|乡)$")
+_ETHNIC_GROUPS = (
+    "彝|白|哈尼|壮|傣|苗|回|傈僳|拉祜|佤|纳西|瑶|藏|景颇|布朗|布依|阿昌|普米|蒙古|怒|基诺|德昂|水|满|独龙|土家|侗|黎|畲"
+    "|仡佬|羌|朝鲜|维吾尔|哈萨克|土|达斡尔|仫佬|东乡|锡伯|撒拉|毛南|鄂温克|京|保安|裕固|鄂伦春|赫哲|门巴|珞巴|塔吉克"
+    "|乌孜别克|俄罗斯|柯尔克孜|塔塔尔|高山"
+)
+# 民族乡: "鲁布革布依族苗族乡" is also written "鲁布革乡" or "鲁布革".
+_ETHNIC_TOWNSHIP = re.compile(rf"(?:(?:{_ETHNIC_GROUPS})族)+(乡|镇)$")
+_VILLAGE_COMMITTEE = re.compile(r"(居民委员会|村民委员会|委员会|居委会|村委会)$")
+_VILLAGE_KIND = re.compile(r"(社区|村|居)$")
+_COUNTY_PREFIX = re.compile(r"^.{0,6}?[县市]")
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A township, village or department as the register has it."""
+
+    code: str
+    name: str
+
+
+def _key(text: str) -> str:
+    return chinese.to_simplified(normalize_name(text)).lower()
+
+
+def _township_keys(name: str) -> list[str]:
+    key = _key(name)
+    keys = [key]
+    bare = _TOWNSHIP_SUFFIX.sub("", key)
+    keys.append(bare)
+    keys.append(_TOWNSHIP_KIND.sub("", bare))
+    keys.append(_ETHNIC_TOWNSHIP.sub("", bare))
+    prefix = _COUNTY_PREFIX.match(bare)
+    if prefix is not None and len(bare) > prefix.end() + 1:
+        keys.extend(_township_keys(bare[prefix.end() :]))
+    return [k for k in dict.fromkeys(keys) if k]
+
+
+def _village_keys(name: str) -> list[str]:
+    key = _key(name)
+    committee = _VILLAGE_COMMITTEE.sub("", key)
+    keys = [key, committee, _VILLAGE_KIND.sub("", committee)]
+    return [k for k in dict.fromkeys(keys) if k]
+
+
+def _department_keys(name: str) -> list[str]:
+    key = _key(name)
+    keys = [key]
+    prefix = _COUNTY_PREFIX.match(key)
+    if prefix is not None and len(key) > prefix.end() + 1:
+        keys.append(key[prefix.end() :])
+    return [k for k in dict.fromkeys(keys) if k]
+
+
+def _index(places: Iterable[Place], keys_of: Any) -> dict[str, str]:
+    """Lookup key → code; a key two places share is dropped, so only an unambiguous name resolves."""
+    index: dict[str, str] = {}
+    ambiguous: set[str] = set()
+    exact: dict[str, str] = {}
+    for place in places:
+        exact[place.code.lower()] = place.code
+        keys = keys_of(place.name)
+        exact[keys[0]] = place.code
+        for key in keys[1:]:
+            if index.get(key, place.code) != place.code:
+                ambiguous.add(key)
+            index[key] = place.code
+    for key in ambiguous:
+        del index[key]
+    index.update(exact)
+    return index
+
+
+def _resolve(index: Mapping[str, str], text: str, keys_of: Any) -> str | None:
+    direct = index.get(text.lower())
+    if direct is not None:
+        return direct
+    for key in keys_of(text):
+        code = index.get(key)
+        if code is not None:
+            return code
+    return None
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The county's reference data an import is checked against.
+
+    townships: every township (and street office) of the county.
+    villages: township code → its villages and communities (often incomplete: a miss is a warning).
+    departments: the industry supervisory departments.
+    existing_organizations: township code → {normalize_name(name): USCC or None} of the register.
+    other_unit_usccs: USCC → name of the unit that already submitted it in the same campaign.
+    allowed_townships / allowed_departments: the importing unit's scope, None for the whole county.
+    """
+
+    townships: tuple[Place, ...] = ()
+    villages: Mapping[str, tuple[Place, ...]] = field(default_factory=dict)
+    departments: tuple[Place, ...] = ()
+    existing_organizations: Mapping[str, Mapping[str, str | None]] = field(default_factory=dict)
+    other_unit_usccs: Mapping[str, str] = field(default_factory=dict)
+    allowed_townships: frozenset[str] | None = None
+    allowed_departments: frozenset[str] | None = None
+    _township_index: dict[str, str] = field(init=False, repr=False, compare=False)
+    _village_index: dict[str, dict[str, str]] = field(init=False, repr=False, compare=False)
+    _department_index: dict[str, str] = field(init=False, repr=False, compare=False)
+    _names: dict[str, str] = field(init=False, repr=False, compare=False)
+    _known_usccs: frozenset[str] = field(init=False, repr=False, compare=False)
+    _name_index: dict[str, _NameIndex] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        def put(name: str, value: Any) -> None:
+            object.__setattr__(self, name, value)
+
+        put("_township_index", _index(self.townships, _township_keys))
+        put("_village_index", {t: _index(v, _village_keys) for t, v in self.villages.items()})
+        put("_department_index", _index(self.departments, _department_keys))
+        names = {p.code: p.name for p in self.townships}
+        names.update({p.code: p.name for p in self.departments})
+        put("_names", names)
+        put(
+            "_known_usccs",
+            frozenset(u for orgs in self.existing_organizations.values() for u in orgs.values() if u),
+        )
+        put("_name_index", {t: _NameIndex(list(orgs)) for t, orgs in self.existing_organizations.items()})
+
+    def township(self, text: str) -> str | None:
+        return _resolve(self._township_index, text, _township_keys)
+
+    def village(self, township_code: str, text: str) -> str | None:
+        index = self._village_index.get(township_code)
+        return None if index is None else _resolve(index, text, _village_keys)
+
+    def department(self, text: str) -> str | None:
+        return _resolve(self._department_index, text, _department_keys)
+
+    def name_of(self, code: str) -> str:
+        return self._names.get(code, code)
+
+    def closest_department(self, text: str) -> str | None:
+        names = [p.name for p in self.departments]
+        best = process.extractOne(_key(text), [_key(n) for n in names], scorer=fuzz.WRatio, score_cutoff=50)
+        return None if best is None else names[best[2]]
+
+    def closest_township(self, text: str) -> str | None:
+        names = [p.name for p in self.townships]
+        best = process.extractOne(_key(text), [_key(n) for n in names], scorer=fuzz.WRatio, score_cutoff=60)
+        return None if best is None else names[best[2]]
+
+    def near_duplicate(self, township_code: str, name: str, uscc: str | None) -> tuple[str, str | None] | None:
+        """An organization of the register in the same township whose name is at least 90% alike
+        and which an import would not match to this row (by USCC, or by exact name), or None."""
+        orgs = self.existing_organizations.get(township_code)
+        if not orgs or (uscc is not None and uscc in self._known_usccs):
+            return None
+        key = normalize_name(name)
+        if key in orgs:
+            existing = orgs[key]
+            if existing is None or uscc is None or existing == uscc:
+                return None
+            return key, existing
+        candidates = self._name_index[township_code].candidates(key)
+        if not candidates:
+            return None
+        best = process.extractOne(key, candidates, scorer=fuzz.ratio, score_cutoff=NEAR_DUPLICATE_SCORE)
+        if best is None:
+            return None
+        return best[0], orgs[best[0]]
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+class _NameIndex:
+    """The register's names in one township, indexed to find those at least 90% alike quickly.
+
+    ``fuzz.ratio`` ≥ 90 means an Indel distance d ≤ 0.1·(len(a) + len(b)), and each insertion or
+    deletion removes at most two of a name's distinct bigrams; so a name within distance d of the
+    query shares at least one of any 2d + 1 of the query's bigrams. The query probes its rarest
+    2d + 1 bigrams and compares only the names they list, instead of every name in the township.
+    """
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        self.lengths = [len(name) for name in names]
+        self.postings: dict[str, list[int]] = {}
+        for position, name in enumerate(names):
+            for bigram in _bigrams(name):
+                self.postings.setdefault(bigram, []).append(position)
+
+    def candidates(self, key: str) -> list[str]:
+        size = len(key)
+        longest = size * 11 // 9  # longer names cannot reach 90
+        shortest = -(-size * 9 // 11)
+        max_distance = (size + longest) // 10
+        query = _bigrams(key)
+        probes = 2 * max_distance + 1
+        if probes >= len(query):
+            positions: Iterable[int] = range(len(self.names))
+        else:
+            postings = self.postings
+            rarest = sorted(query, key=lambda b: len(postings.get(b, ())))[:probes]
+            positions = {p for bigram in rarest for p in postings.get(bigram, ())}
+        lengths = self.lengths
+        return [self.names[p] for p in positions if shortest <= lengths[p] <= longest]
+
+
+class _RowChecker:
+    def __init__(self, row: CensusRow, out: list[Problem]) -> None:
+        self.row = row
+        self.out = out
+
+    def add(self, code: str, message: str, key: str | None, value: str | None = None) -> None:
+        row = self.row
+        self.out.append(
+            problem(
+                code,
+                message,
+                file=row.file,
+                sheet=row.sheet,
+                row=row.excel_row,
+                column=row.column_headers.get(key) if key else None,
+                field=BY_KEY[key].label if key else None,
+                value=value if value is not None else (row.raw_text(key) if key else None),
+            )
+        )
+        if code in _ERROR_CODES:
+            row.has_errors = True
+
+
+_ERROR_CODES: Final = frozenset(
+    {
+        "required_missing",
+        "duplicate_uscc",
+        "duplicate_uscc_other_unit",
+        "unknown_township",
+        "unknown_department",
+        "out_of_scope",
+        "party_org_name_missing",
+    }
+)
+
+
+def validate_rows(rows: list[CensusRow], reference: Reference) -> list[Problem]:
+    """Every problem of every row; rows stay in file order. Fills in the resolved codes."""
+    problems: list[Problem] = []
+    first_row_of: dict[str, int] = {}
+    for row in rows:
+        _validate_row(row, reference, first_row_of, problems)
+    return problems
+
+
+def _validate_row(row: CensusRow, reference: Reference, first_row_of: dict[str, int], problems: list[Problem]) -> None:
+    values, raw_text = row.values, row.raw_text
+    check = _RowChecker(row, problems)
+    has = row.column_headers
+
+    # Required cells (a cell that was written but unreadable was reported by the parser).
+    for key in ("name", "category", "township"):
+        if key in has and values.get(key) is None and not raw_text(key).strip():
+            check.add("required_missing", f"“{BY_KEY[key].label}”是必填项,本行没有填写。请补填。", key, "")
+
+    # The USCC.
+    uscc = values.get("uscc")
+    org_type = values.get("org_type")
+    category = values.get("category")
+    if uscc is None and not raw_text("uscc").strip():
+        if org_type == vocab.INDIVIDUAL_BUSINESS:
+            check.add(
+                "uscc_missing_individual",
+                "个体工商户没有填写统一社会信用代码。有营业执照的请照执照补填;确实没有可以不填。",
+                "uscc",
+                "",
+            )
+        else:
+            check.add(
+                "required_missing",
+                "没有填写统一社会信用代码。除个体工商户外必须填写,请照营业执照或登记证书补填。",
+                "uscc",
+                "",
+            )
+    elif uscc is not None:
+        earlier = first_row_of.get(uscc)
+        if earlier is not None:
+            check.add(
+                "duplicate_uscc",
+                f"统一社会信用代码与第{earlier}行重复。同一组织只填一行,请删除重复行或改正代码。",
+                "uscc",
+            )
+        else:
+            first_row_of[uscc] = row.excel_row
+        other_unit = reference.other_unit_usccs.get(uscc)
+        if other_unit is not None:
+            check.add(
+                "duplicate_uscc_other_unit",
+                f"该统一社会信用代码已由“{other_unit}”在本次摸底中报送。请与该单位核实该组织归谁填报,"
+                "不归本单位的请删除此行。",
+                "uscc",
+            )
+        authority = uscc[0]
+        if category is not None and (
+            (authority == "9" and category == vocab.SOCIAL) or (authority == "5" and category == vocab.ECONOMIC)
+        ):
+            expected = "新经济组织" if authority == "9" else "新社会组织"
+            registrar = "市场监管部门" if authority == "9" else "民政部门"
+            check.add(
+                "uscc_category_mismatch",
+                f"统一社会信用代码以{authority}开头,是{registrar}登记的组织,通常属于“{expected}”,"
+                f"但组织类别填的是“{vocab.CATEGORY[category]}”。请核对组织类别或代码。",
+                "category",
+            )
+    if category is not None and org_type is not None:
+        economic_type = org_type in vocab.ECONOMIC_TYPES
+        if economic_type != (category == vocab.ECONOMIC):
+            check.add(
+                "category_type_mismatch",
+                f"组织类型“{vocab.ORGANIZATION_TYPE[org_type]}”属于"
+                f"“{'新经济组织' if economic_type else '新社会组织'}”,但组织类别填的是“{vocab.CATEGORY[category]}”。"
+                "请核对这两项。",
+                "org_type",
+            )
+
+    # Township, village, department.
+    township_text = values.get("township")
+    township_code = None
+    if township_text:
+        township_code = reference.township(township_text)
+        if township_code is None:
+            closest = reference.closest_township(township_text)
+            hint = f"是否应为“{closest}”?" if closest else ""
+            check.add(
+                "unknown_township",
+                f"乡镇“{township_text}”不在本县乡镇名单中。{hint}请按乡镇全称或简称填写(如“板桥镇”或“板桥”)。",
+                "township",
+            )
+        elif reference.allowed_townships is not None and township_code not in reference.allowed_townships:
+            check.add(
+                "out_of_scope",
+                f"“{reference.name_of(township_code)}”不在本单位负责的范围内,不能由本单位导入。"
+                "请核对所属乡镇,或交由该乡镇报送。",
+                "township",
+            )
+    if "township" in has:
+        values["township_code"] = township_code
+    village_text = values.get("village")
+    village_code = None
+    if village_text and township_code is not None:
+        village_code = reference.village(township_code, village_text)
+        if village_code is None:
+            check.add(
+                "unknown_village",
+                f"“{village_text}”不在{reference.name_of(township_code)}的村(社区)名单中,本行将不关联村(社区)。"
+                "如名称有误请改正;如名单缺少该村(社区),请联系县委组织部补充。",
+                "village",
+            )
+    if "village" in has:
+        values["village_code"] = village_code
+    department_text = values.get("department")
+    department_code = None
+    if department_text:
+        department_code = reference.department(department_text)
+        if department_code is None:
+            closest = reference.closest_department(department_text)
+            hint = f"是否应为“{closest}”?" if closest else ""
+            check.add(
+                "unknown_department",
+                f"行业主管部门“{department_text}”不在部门名单中。{hint}请按部门名单填写,没有主管部门的请留空。",
+                "department",
+            )
+        elif reference.allowed_departments is not None and department_code not in reference.allowed_departments:
+            check.add(
+                "out_of_scope",
+                f"“{reference.name_of(department_code)}”主管的组织不由本单位负责,不能由本单位导入。"
+                "请核对行业主管部门,或交由该部门报送。",
+                "department",
+            )
+    if "department" in has:
+        values["department_code"] = department_code
+
+    # Party organization.
+    if (
+        values.get("has_party_organization") is True
+        and "party_organization_name" in has
+        and values.get("party_organization_name") is None
+        and not raw_text("party_organization_name").strip()
+    ):
+        check.add(
+            "party_org_name_missing",
+            "“是否已建党组织”填的是“是”,但没有填写党组织名称。请填写党组织全称(如“XX有限公司党支部”);"
+            "如果尚未建立,请改为“否”。",
+            "party_organization_name",
+        )
+    elif values.get("has_party_organization") is True and "party_organization_name" not in has:
+        check.add(
+            "party_org_name_missing",
+            "“是否已建党组织”填的是“是”,但表中没有“党组织名称”列。请加上该列并填写党组织全称。",
+            "has_party_organization",
+        )
+
+    # Figures.
+    employees = values.get("employees")
+    full = values.get("full_members")
+    probationary = values.get("probationary_members")
+    members = (full or 0) + (probationary or 0)
+    if employees is not None and (full is not None or probationary is not None) and members > employees:
+        check.add(
+            "members_exceed_employees",
+            f"党员数(正式{full or 0}人、预备{probationary or 0}人,共{members}人)多于从业人员数{employees}人。"
+            "党员应是本单位从业人员,请核对这几个数字。",
+            "full_members" if full is not None else "probationary_members",
+        )
+    member_keys = [k for k in ("full_members", "probationary_members") if k in has]
+    unreadable = any(values.get(k) is None and raw_text(k).strip() for k in member_keys)
+    if employees is not None and employees >= LARGE_ORGANIZATION and member_keys and members == 0 and not unreadable:
+        check.add(
+            "large_org_no_member",
+            f"从业人员{employees}人,但党员数为0。请核实是否确无党员(包括组织关系不在本单位的党员)。",
+            member_keys[0],
+        )
+
+    # The register.
+    name = values.get("name")
+    if name and township_code is not None:
+        similar = reference.near_duplicate(township_code, name, uscc)
+        if similar is not None:
+            other_name, other_uscc = similar
+            code_text = f"统一社会信用代码{other_uscc}" if other_uscc else "未登记统一社会信用代码"
+            check.add(
+                "near_duplicate_name",
+                f"{reference.name_of(township_code)}已登记了名称相近的“{other_name}”({code_text})。"
+                "如果是同一组织,请改用登记的名称和代码;如果不是,可忽略此提示。",
+                "name",
+            )
