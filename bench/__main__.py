@@ -1,8 +1,11 @@
-"""`make bench`: runs every benchmark module and prints ratios against same-run baselines.
+"""`make bench`: runs every benchmark and prints ratios against baselines measured in the same run.
 
-The import and coverage benchmarks arrive with their issues; until then there is nothing to
-measure and this says so instead of printing invented figures.
+Each benchmark works on its own database (``var/bench/*.sqlite3``, or ``DATABASE_URL`` when set),
+never on the development database. ``BENCH_SCALE`` (default 1.0) shrinks the data sizes for a
+quick run; generated inputs are cached under ``var/bench/``.
 """
+
+from __future__ import annotations
 
 import importlib
 import pkgutil
@@ -10,17 +13,21 @@ import sys
 from pathlib import Path
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
     here = Path(__file__).parent
-    names = [m.name for m in pkgutil.iter_modules([str(here)]) if m.name.endswith("_bench")]
+    names = sorted(m.name for m in pkgutil.iter_modules([str(here)]) if m.name.endswith("_bench"))
+    wanted = [a for a in argv if not a.startswith("-")]
+    if wanted:
+        names = [n for n in names if n in wanted or n.removesuffix("_bench") in wanted]
     if not names:
-        print("no benchmarks yet")
+        print("no benchmarks")
         return 0
-    for name in sorted(names):
+    status = 0
+    for name in names:
         module = importlib.import_module(f"bench.{name}")
-        module.main()
-    return 0
+        status |= int(module.main() or 0)
+    return status
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -28,7 +28,8 @@ from typing import Any, Final, Literal
 
 from liangxin.core.text import normalize_name
 
-from .tabular import CensusRow, Problem
+from .tabular import BY_KEY, CensusRow, Problem
+from .tabular.problems import problem
 
 ORG_FIELDS: Final = (
     "uscc",
@@ -63,24 +64,6 @@ _ROW_KEY: Final = {"township": "township_code", "village": "village_code", "depa
 # Registry fields whose "nothing" is the empty string rather than None.
 _TEXT_FIELDS: Final = frozenset({"industry_code", "address", "contact_person", "contact_phone"})
 DEFAULT_TYPE: Final = {"economic": "private_enterprise", "social": "social_group"}
-
-# Problem codes this layer adds to the reader's (see PROBLEM_CODES.md).
-EXTRA_PROBLEMS: Final[dict[str, tuple[Literal["error", "warning"], str]]] = {
-    "uscc_other_township": (
-        "error",
-        "该统一社会信用代码在登记册中属于其他乡镇的组织。请核实归属,如确需迁入请由县级管理员办理。",
-    ),
-    "duplicate_row": ("error", "本文件中有两行对应同一个组织(同一乡镇、同名)。请合并为一行。"),
-    "org_type_missing": ("warning", "新组织未填写组织类型,已按类别暂记,请核实后补填。"),
-    "facts_before_current": (
-        "error",
-        "登记册中该组织已有更晚日期的普查数据,不能用更早日期的数据覆盖。请核对数据日期。",
-    ),
-    "coverage_not_in_file": (
-        "warning",
-        "文件填写“未建党组织”,但登记册中该组织由党组织覆盖。登记册保持不变,如党组织已撤销请单独办理。",
-    ),
-}
 
 Kind = Literal["new", "changed", "unchanged", "rejected"]
 
@@ -134,24 +117,32 @@ class Plan:
     rows: list[PlannedRow]
     problems: list[Problem]
     new_party_organizations: dict[tuple[str, str], str]  # (township, normalised) → name as written
+    fingerprint_value: str = ""
 
     def count(self, kind: Kind) -> int:
         return sum(1 for r in self.rows if r.kind == kind)
 
     @property
     def fingerprint(self) -> str:
-        """Identifies the plan and the register state it was computed from."""
-        digest = hashlib.sha256()
-        for r in self.rows:
-            digest.update(
-                json.dumps(
-                    [r.row.excel_row, r.kind, r.org_pk, r.version, r.changes, r.party_organization],
-                    default=_json_default,
-                    ensure_ascii=False,
-                    sort_keys=True,
-                ).encode()
-            )
-        return digest.hexdigest()
+        return self.fingerprint_value
+
+
+def _digest_line(entry: PlannedRow) -> bytes:
+    """What the fingerprint covers of a row. A new organization's row depends only on the file
+    (which is fixed), so its number and kind suffice; a row matched to the register also carries
+    the organization, its version and every planned change, which is where a change made to
+    the register between preview and confirm shows."""
+    if entry.kind == "new":
+        return f"{entry.row.excel_row}:new:{entry.party_organization}\n".encode()
+    return (
+        json.dumps(
+            [entry.row.excel_row, entry.kind, entry.org_pk, entry.version, entry.changes, entry.party_organization],
+            default=_json_default,
+            ensure_ascii=False,
+            sort_keys=True,
+        )
+        + "\n"
+    ).encode()
 
 
 def _json_default(value: Any) -> Any:
@@ -163,18 +154,15 @@ def _json_default(value: Any) -> Any:
 
 
 def _row_problem(row: CensusRow, code: str, message: str, *, key: str | None = None) -> Problem:
-    severity, _ = EXTRA_PROBLEMS[code]
-    column = row.column_headers.get(key, "") if key else None
-    return Problem(
+    return problem(
+        code,
+        message,
         file=row.file,
         sheet=row.sheet,
         row=row.excel_row,
-        column=column,
-        field=key,
+        column=row.column_headers.get(key) if key else None,
+        field=BY_KEY[key].label if key else None,
         value=row.raw_text(key) if key else None,
-        severity=severity,
-        code=code,
-        message=message,
     )
 
 
@@ -201,25 +189,61 @@ def _initial_fact(key: str) -> Any:
     return {"operating_status": "operating", "owner_attitude": ""}.get(key)
 
 
-def plan_import(
-    rows: Iterable[CensusRow], existing: Existing, *, as_of: Any, default_township: str | None = None
-) -> Plan:
-    planned: list[PlannedRow] = []
-    problems: list[Problem] = []
-    claimed: dict[int, int] = {}  # org pk → Excel row that matched it first
-    new_keys: dict[tuple[str, str], int] = {}  # (township, name) of new orgs → Excel row
-    new_party_orgs: dict[tuple[str, str], str] = {}
-    writable = existing.writable_townships
+class Planner:
+    """Plans a file chunk by chunk, keeping what must hold across chunks: which organizations are
+    already claimed by a row, which new organizations the file creates (so a second row for the
+    same one is a duplicate, also in a later chunk, and also after an earlier chunk was written),
+    the party organizations to create, the counts and the fingerprint."""
 
-    for row in rows:
+    def __init__(self, *, as_of: Any, default_township: str | None = None) -> None:
+        self.as_of = as_of
+        self.default_township = default_township
+        self.claimed: dict[int, int] = {}  # org pk → Excel row that matched it first
+        self.new_keys: dict[tuple[str, str], int] = {}  # (township, name) of new orgs → Excel row
+        self.new_usccs: dict[str, int] = {}
+        self.new_party_organizations: dict[tuple[str, str], str] = {}
+        self.counts: dict[str, int] = {"new": 0, "changed": 0, "unchanged": 0, "rejected": 0}
+        self._digest = hashlib.sha256()
+
+    @property
+    def fingerprint(self) -> str:
+        """Identifies the plan and the register state it was computed from."""
+        return self._digest.hexdigest()
+
+    def plan(self, rows: Iterable[CensusRow], existing: Existing) -> Plan:
+        planned: list[PlannedRow] = []
+        problems: list[Problem] = []
+        for row in rows:
+            entry = self._plan_row(row, existing, problems)
+            self.counts[entry.kind] += 1
+            self._digest.update(_digest_line(entry))
+            planned.append(entry)
+        return Plan(rows=planned, problems=problems, new_party_organizations=self.new_party_organizations)
+
+    def _reject(self, row: CensusRow, problems: list[Problem], code: str, message: str, key: str) -> PlannedRow:
+        problems.append(_row_problem(row, code, message, key=key))
+        row.has_errors = True
+        return PlannedRow(row=row, kind="rejected")
+
+    def _plan_row(self, row: CensusRow, existing: Existing, problems: list[Problem]) -> PlannedRow:
         if row.has_errors:
-            planned.append(PlannedRow(row=row, kind="rejected"))
-            continue
+            return PlannedRow(row=row, kind="rejected")
         values = row.values
         uscc = values.get("uscc") or None
-        township = values.get("township_code") or default_township
+        township = values.get("township_code") or self.default_township
         name = values.get("name") or ""
         key = normalize_name(name)
+
+        # A row for an organization an earlier row of this file creates is a duplicate — checked
+        # before the register, which may already hold that organization when chunks are written.
+        first_new = (self.new_usccs.get(uscc) if uscc else None) or (
+            self.new_keys.get((township, key)) if township and not uscc else None
+        )
+        if first_new is not None:
+            return self._reject(
+                row, problems, "duplicate_row",
+                f"第{row.excel_row}行与第{first_new}行是同一个组织“{name}”,请合并为一行。", "name",
+            )  # fmt: skip
 
         match: ExistingOrg | None = None
         if uscc and uscc in existing.by_uscc:
@@ -227,59 +251,48 @@ def plan_import(
         elif township and (township, key) in existing.by_name:
             match = existing.by_pk[existing.by_name[(township, key)]]
 
+        writable = existing.writable_townships
         if match is not None and writable is not None and match.township not in writable:
-            problems.append(
-                _row_problem(
-                    row,
-                    "uscc_other_township",
-                    f"统一社会信用代码 {uscc} 在登记册中属于其他乡镇的“{match.fields.get('name')}”,本单位不能修改。"
-                    "请核实归属;如确已迁入本乡镇,请由县级管理员办理迁移。",
-                    key="uscc",
-                )
-            )
-            row.has_errors = True
-            planned.append(PlannedRow(row=row, kind="rejected"))
-            continue
+            return self._reject(
+                row, problems, "uscc_other_township",
+                f"统一社会信用代码 {uscc} 在登记册中属于其他乡镇的“{match.fields.get('name')}”,本单位不能修改。"
+                "请核实归属;如确已迁入本乡镇,请由县级管理员办理迁移。",
+                "uscc",
+            )  # fmt: skip
         if match is not None:
-            first = claimed.get(match.pk)
+            first = self.claimed.get(match.pk)
             if first is not None:
-                problems.append(
-                    _row_problem(
-                        row,
-                        "duplicate_row",
-                        f"第{row.excel_row}行与第{first}行对应同一个组织“{match.fields.get('name')}”,请合并为一行。",
-                        key="name",
-                    )
-                )
-                row.has_errors = True
-                planned.append(PlannedRow(row=row, kind="rejected"))
-                continue
-            claimed[match.pk] = row.excel_row
-            entry = _plan_existing(row, match, as_of=as_of, problems=problems)
+                return self._reject(
+                    row, problems, "duplicate_row",
+                    f"第{row.excel_row}行与第{first}行对应同一个组织“{match.fields.get('name')}”,请合并为一行。",
+                    "name",
+                )  # fmt: skip
+            self.claimed[match.pk] = row.excel_row
+            entry = _plan_existing(row, match, as_of=self.as_of, problems=problems)
         else:
-            if township is not None:
-                first = new_keys.get((township, key))
-                if first is not None and not uscc:
-                    problems.append(
-                        _row_problem(
-                            row,
-                            "duplicate_row",
-                            f"第{row.excel_row}行与第{first}行是同一乡镇的同名组织“{name}”,请合并为一行。",
-                            key="name",
-                        )
-                    )
-                    row.has_errors = True
-                    planned.append(PlannedRow(row=row, kind="rejected"))
-                    continue
-                new_keys[(township, key)] = row.excel_row
+            if uscc:
+                self.new_usccs[uscc] = row.excel_row
+            elif township:
+                self.new_keys[(township, key)] = row.excel_row
             entry = _plan_new(row, township=township, problems=problems)
 
         if entry.kind != "rejected":
-            _plan_party_organization(entry, existing, township=entry.org_values.get("township"), new=new_party_orgs)
+            _plan_party_organization(
+                entry, existing, township=entry.org_values.get("township"), new=self.new_party_organizations
+            )
         if entry.kind == "unchanged" and entry.changes:
             entry.kind = "changed"
-        planned.append(entry)
-    return Plan(rows=planned, problems=problems, new_party_organizations=new_party_orgs)
+        return entry
+
+
+def plan_import(
+    rows: Iterable[CensusRow], existing: Existing, *, as_of: Any, default_township: str | None = None
+) -> Plan:
+    """The whole file at once (small files, tests)."""
+    planner = Planner(as_of=as_of, default_township=default_township)
+    plan = planner.plan(rows, existing)
+    plan.fingerprint_value = planner.fingerprint
+    return plan
 
 
 def _plan_new(row: CensusRow, *, township: str | None, problems: list[Problem]) -> PlannedRow:
@@ -304,13 +317,12 @@ def _plan_new(row: CensusRow, *, township: str | None, problems: list[Problem]) 
     for key in FACT_FIELDS:
         _present, value = _target(row, key)
         facts[key] = _initial_fact(key) if value is None else value
-    changes = {k: (None, v) for k, v in {**org_values, **facts}.items() if v not in (None, "")}
+    # A new organization's "changes" are its values (org_values, facts_values): not repeated here.
     return PlannedRow(
         row=row,
         kind="new",
         org_values=org_values,
         facts_values=facts,
-        changes=changes,
         instructor=row.values.get("instructor") or None,
     )
 

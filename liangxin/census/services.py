@@ -23,7 +23,8 @@ from django.utils.translation import gettext as _
 from liangxin.accounts.models import User
 from liangxin.accounts.roles import Permission, ScopeKind
 from liangxin.audit.models import AuditAction
-from liangxin.audit.services import log_change
+from liangxin.audit.services import log_change, log_many
+from liangxin.core import bulk
 from liangxin.core.dates import today
 from liangxin.core.errors import ConflictError, ServiceError
 from liangxin.core.text import normalize_name, pinyin_keys
@@ -41,8 +42,9 @@ from liangxin.registry.models import (
 
 from . import selectors
 from .models import BatchStatus, ChangeKind, ImportBatch, ImportChange, ImportMode, ImportProblem
-from .planning import EXTRA_PROBLEMS, FACT_FIELDS, Plan, PlannedRow, party_org_kind, plan_import
-from .tabular import CensusReadResult, Problem, read_census
+from .planning import FACT_FIELDS, Plan, PlannedRow, Planner, party_org_kind
+from .tabular import PROBLEM_CODES, CensusReadResult, Problem
+from .tabular_stream import open_census
 
 Progress = Callable[[int, int], None]
 T = TypeVar("T")
@@ -55,16 +57,13 @@ class StalePreview(ConflictError):
 
 @dataclass
 class ImportOutcome:
-    batch: ImportBatch
-    result: CensusReadResult
-    plan: Plan
+    """What a preview or an import found and did. ``plan`` holds the planned rows of the last
+    pass when they were kept (previews of files of a usual size), else only the counts."""
 
-    @property
-    def problems(self) -> list[Problem]:
-        return sorted(
-            [*self.result.problems, *self.plan.problems],
-            key=lambda p: (p.row or 0, p.severity != "error", p.code),
-        )
+    batch: ImportBatch
+    result: CensusReadResult  # sheet, header, mapping and skipped rows; ``rows`` is not kept
+    plan: Plan
+    problems: list[Problem]
 
     @property
     def error_count(self) -> int:
@@ -98,35 +97,86 @@ def _check_unit(by: User | None, unit: AdministrativeUnit) -> None:
     raise ServiceError(_("只能导入本单位的摸底数据。"))
 
 
-def _read_and_plan(
+@dataclass
+class _Scan:
+    result: CensusReadResult
+    plan: Plan
+    problems: list[Problem]
+    counts: dict[str, int]
+    fingerprint: str
+    rows_total: int
+
+
+def _sort_problems(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.row or 0, p.severity != "error", p.code))
+
+
+def _scan(
     *,
     unit: AdministrativeUnit,
     data: bytes,
     file_name: str,
     as_of: dt.date,
     mapping_override: Mapping[str, str | None] | None,
-) -> tuple[CensusReadResult, Plan]:
+    keep_rows: bool,
+    on_plan: Callable[[Plan], None] | None = None,
+) -> _Scan:
+    """One pass over the file, chunk by chunk: read and validate, match against the register,
+    plan. ``on_plan`` receives each chunk's plan (the write pass writes it); nothing else keeps
+    the rows unless ``keep_rows``, so memory stays flat on a million-row file."""
     reference = selectors.reference_for(unit=unit)
-    result = read_census(data, file_name, reference, mapping_override)
-    existing = selectors.existing_for(unit=unit, rows=result.rows)
+    stream = open_census(data, file_name, reference, mapping_override)
     default_township = unit.code if unit.level == UnitLevel.TOWNSHIP else None
-    plan = plan_import(result.rows, existing, as_of=as_of, default_township=default_township)
-    return result, plan
+    planner = Planner(as_of=as_of, default_township=default_township)
+    reader_problems = list(stream.file_problems)
+    planner_problems: list[Problem] = []
+    kept: list[PlannedRow] = []
+    rows_total = 0
+    for chunk in stream.chunks():
+        rows_total += len(chunk.rows)
+        reader_problems.extend(chunk.problems)
+        existing = selectors.existing_for(unit=unit, rows=chunk.rows)
+        plan = planner.plan(chunk.rows, existing)
+        planner_problems.extend(plan.problems)
+        if on_plan is not None:
+            on_plan(plan)
+        if keep_rows:
+            kept.extend(plan.rows)
+    reader_problems.extend(stream.final_problems())
+    result = CensusReadResult(
+        sheet_name=stream.sheet_name,
+        header_row=stream.header_row,
+        mapping=stream.mapping,
+        problems=_sort_problems(reader_problems),
+        skipped=list(stream.skipped),
+    )
+    plan = Plan(
+        rows=kept,
+        problems=planner_problems,
+        new_party_organizations=planner.new_party_organizations,
+        fingerprint_value=planner.fingerprint,
+    )
+    return _Scan(
+        result=result,
+        plan=plan,
+        problems=_sort_problems([*reader_problems, *planner_problems]),
+        counts=dict(planner.counts),
+        fingerprint=planner.fingerprint,
+        rows_total=rows_total,
+    )
 
 
-def _store_preview(batch: ImportBatch, result: CensusReadResult, plan: Plan) -> None:
-    problems = [*result.problems, *plan.problems]
-    batch.sheet_name = result.sheet_name or ""
-    batch.header_row = result.header_row
-    batch.mapping = {c.written: c.key for c in result.mapping if getattr(c, "written", None)}
-    batch.rows_total = len(result.rows)
-    batch.new_count = plan.count("new")
-    batch.changed_count = plan.count("changed")
-    batch.unchanged_count = plan.count("unchanged")
-    batch.rejected_count = plan.count("rejected")
-    batch.error_count = sum(1 for p in problems if p.severity == "error")
-    batch.warning_count = sum(1 for p in problems if p.severity == "warning")
-    batch.preview_fingerprint = plan.fingerprint
+def _store_preview(batch: ImportBatch, scan: _Scan) -> None:
+    batch.sheet_name = scan.result.sheet_name or ""
+    batch.header_row = scan.result.header_row
+    batch.rows_total = scan.rows_total
+    batch.new_count = scan.counts["new"]
+    batch.changed_count = scan.counts["changed"]
+    batch.unchanged_count = scan.counts["unchanged"]
+    batch.rejected_count = scan.counts["rejected"]
+    batch.error_count = sum(1 for p in scan.problems if p.severity == "error")
+    batch.warning_count = sum(1 for p in scan.problems if p.severity == "warning")
+    batch.preview_fingerprint = scan.fingerprint
     batch.save()
     batch.problems.all().delete()
     ImportProblem.objects.bulk_create(
@@ -143,10 +193,14 @@ def _store_preview(batch: ImportBatch, result: CensusReadResult, plan: Plan) -> 
                 code=p.code,
                 message=p.message,
             )
-            for p in problems
+            for p in scan.problems
         ),
         batch_size=_WRITE_CHUNK,
     )
+
+
+def _outcome(batch: ImportBatch, scan: _Scan) -> ImportOutcome:
+    return ImportOutcome(batch=batch, result=scan.result, plan=scan.plan, problems=scan.problems)
 
 
 def preview_import(
@@ -158,28 +212,20 @@ def preview_import(
     as_of: dt.date | None = None,
     mapping_override: Mapping[str, str | None] | None = None,
     mode: str = ImportMode.ALL_OR_NOTHING,
+    keep_rows: bool = True,
 ) -> ImportOutcome:
     """Dry run: validate and plan; keep the file, the problems and the plan's fingerprint."""
     _check_unit(by, unit)
     as_of = as_of or today()
-    result, plan = _read_and_plan(
-        unit=unit, data=data, file_name=file_name, as_of=as_of, mapping_override=mapping_override
+    scan = _scan(
+        unit=unit, data=data, file_name=file_name, as_of=as_of, mapping_override=mapping_override, keep_rows=keep_rows
     )
     with transaction.atomic():
-        batch = ImportBatch(
-            unit=unit,
-            created_by=by,
-            file_name=file_name[:255],
-            file_sha256=hashlib.sha256(data).hexdigest(),
-            as_of=as_of,
-            mode=mode,
-            status=BatchStatus.PREVIEWED,
+        batch = _new_batch(
+            by=by, unit=unit, data=data, file_name=file_name, as_of=as_of, mode=mode, mapping=mapping_override
         )
-        batch.original.save(file_name[-100:] or "census", ContentFile(data), save=False)
-        if mapping_override:
-            batch.mapping = dict(mapping_override)
-        _store_preview(batch, result, plan)
-    return ImportOutcome(batch=batch, result=result, plan=plan)
+        _store_preview(batch, scan)
+    return _outcome(batch, scan)
 
 
 def confirm_import(
@@ -189,19 +235,11 @@ def confirm_import(
     _check_unit(by, batch.unit)
     if batch.status != BatchStatus.PREVIEWED:
         raise ServiceError(_("该批次已处理(%(status)s),不能再次导入。") % {"status": batch.get_status_display()})
-    mode = mode or batch.mode
+    if mode:
+        batch.mode = mode
     with batch.original.open("rb") as fh:
         data = fh.read()
-    override = batch.mapping or None
-    result, plan = _read_and_plan(
-        unit=batch.unit, data=data, file_name=batch.file_name, as_of=batch.as_of, mapping_override=override
-    )
-    if plan.fingerprint != batch.preview_fingerprint:
-        with transaction.atomic():
-            _store_preview(batch, result, plan)
-        raise StalePreview(_("预览之后登记册中的数据已有变化,导入结果会与预览不同。已重新生成预览,请核对后再确认。"))
-    batch.mode = mode
-    return _apply(by=by, batch=batch, result=result, plan=plan, progress=progress)
+    return _apply(by=by, batch=batch, data=data, progress=progress)
 
 
 def import_file(
@@ -215,11 +253,84 @@ def import_file(
     dry_run: bool = False,
     progress: Progress | None = None,
 ) -> ImportOutcome:
-    """Preview and, unless ``dry_run`` or refused, apply in one go (the command line)."""
-    outcome = preview_import(by=by, unit=unit, data=data, file_name=file_name, as_of=as_of, mode=mode)
+    """The command line: one pass over the file inside one transaction, validating, planning
+    and writing chunk by chunk. If the file turns out to have errors (all-or-nothing) the
+    transaction is rolled back, so nothing is ever half-written; the batch keeps the report."""
+    _check_unit(by, unit)
     if dry_run:
-        return outcome
-    return _apply(by=by, batch=outcome.batch, result=outcome.result, plan=outcome.plan, progress=progress)
+        return preview_import(by=by, unit=unit, data=data, file_name=file_name, as_of=as_of, mode=mode, keep_rows=False)
+    as_of = as_of or today()
+    batch = _new_batch(by=by, unit=unit, data=data, file_name=file_name, as_of=as_of, mode=mode, mapping=None)
+    writer = _ChunkWriter(by=by, batch=batch, total=0, progress=progress)
+    scans: list[_Scan] = []
+    try:
+        with transaction.atomic():
+            scan = _scan(
+                unit=unit, data=data, file_name=file_name, as_of=as_of, mapping_override=None, keep_rows=False,
+                on_plan=writer.write,
+            )  # fmt: skip
+            scans.append(scan)
+            _store_preview(batch, scan)
+            outcome = _outcome(batch, scan)
+            _refuse_on_errors(outcome)
+            _finish(by=by, batch=batch, writer=writer)
+    except ImportRefused:
+        with transaction.atomic():  # the report survives the rollback of the data
+            _store_preview(batch, scans[0])
+        raise
+    except Exception as exc:
+        ImportBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.FAILED, failure_reason=str(exc)[:2000])
+        raise
+    return outcome
+
+
+def _new_batch(
+    *,
+    by: User | None,
+    unit: AdministrativeUnit,
+    data: bytes,
+    file_name: str,
+    as_of: dt.date,
+    mode: str,
+    mapping: Mapping[str, str | None] | None,
+) -> ImportBatch:
+    batch = ImportBatch(
+        unit=unit,
+        created_by=by,
+        file_name=file_name[:255],
+        file_sha256=hashlib.sha256(data).hexdigest(),
+        as_of=as_of,
+        mode=mode,
+        status=BatchStatus.PREVIEWED,
+        mapping=dict(mapping or {}),
+    )
+    batch.original.save(file_name[-100:] or "census", ContentFile(data), save=False)
+    batch.save()
+    return batch
+
+
+def _finish(*, by: User | None, batch: ImportBatch, writer: _ChunkWriter) -> None:
+    writer.finish()
+    batch.status = BatchStatus.APPLIED
+    batch.applied_at = timezone.now()
+    batch.progress_done = batch.new_count + batch.changed_count
+    batch.save()
+    log_change(
+        actor=by,
+        action=AuditAction.IMPORT,
+        obj=batch,
+        changes={
+            "file": batch.file_name,
+            "sha256": batch.file_sha256,
+            "unit": batch.unit.code,
+            "as_of": batch.as_of.isoformat(),
+            "new": batch.new_count,
+            "changed": batch.changed_count,
+            "unchanged": batch.unchanged_count,
+            "rejected": batch.rejected_count,
+            "changes_digest": _changes_digest(batch),
+        },
+    )
 
 
 class ImportRefused(ServiceError):
@@ -230,14 +341,12 @@ class ImportRefused(ServiceError):
         self.outcome = outcome
 
 
-def _apply(
-    *, by: User | None, batch: ImportBatch, result: CensusReadResult, plan: Plan, progress: Progress | None
-) -> ImportOutcome:
-    outcome = ImportOutcome(batch=batch, result=result, plan=plan)
+def _refuse_on_errors(outcome: ImportOutcome) -> None:
+    result = outcome.result
     file_errors = [p for p in result.problems if p.severity == "error" and p.row is None]
     if result.sheet_name is None or result.header_row is None or file_errors:
         raise ImportRefused(_("文件本身有错误(见问题列表),没有导入任何数据。"), outcome)
-    if outcome.error_count and batch.mode != ImportMode.ACCEPT_VALID:
+    if outcome.error_count and outcome.batch.mode != ImportMode.ACCEPT_VALID:
         raise ImportRefused(
             _(
                 "文件中有 %(n)s 个错误,按“全部导入或全部不导入”方式没有导入任何数据。"
@@ -246,45 +355,95 @@ def _apply(
             % {"n": outcome.error_count},
             outcome,
         )
+
+
+def _apply(*, by: User | None, batch: ImportBatch, data: bytes, progress: Progress | None) -> ImportOutcome:
+    """The write pass: re-read and re-plan chunk by chunk inside one transaction, writing each
+    chunk; at the end the plan's fingerprint must equal the preview's, else everything rolls
+    back and the batch gets a fresh preview."""
+    stored = _stored_outcome(batch)
+    _refuse_on_errors(stored)
+    override = batch.mapping or None
+    total = batch.new_count + batch.changed_count
+    writer = _ChunkWriter(by=by, batch=batch, total=total, progress=progress)
     try:
         with transaction.atomic():
-            batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-            if batch.status != BatchStatus.PREVIEWED:
+            locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+            if locked.status != BatchStatus.PREVIEWED:
                 raise ServiceError(_("该批次已处理,不能再次导入。"))
-            _write(by=by, batch=batch, plan=plan, progress=progress)
-            batch.status = BatchStatus.APPLIED
-            batch.applied_at = timezone.now()
-            batch.save()
-            log_change(
-                actor=by,
-                action=AuditAction.IMPORT,
-                obj=batch,
-                changes={
-                    "file": batch.file_name,
-                    "sha256": batch.file_sha256,
-                    "unit": batch.unit.code,
-                    "as_of": batch.as_of.isoformat(),
-                    "new": batch.new_count,
-                    "changed": batch.changed_count,
-                    "unchanged": batch.unchanged_count,
-                    "rejected": batch.rejected_count,
-                    "changes_digest": _changes_digest(batch),
-                },
+            scan = _scan(
+                unit=batch.unit,
+                data=data,
+                file_name=batch.file_name,
+                as_of=batch.as_of,
+                mapping_override=override,
+                keep_rows=False,
+                on_plan=writer.write,
             )
+            if scan.fingerprint != batch.preview_fingerprint:
+                raise _Stale(scan)
+            _finish(by=by, batch=batch, writer=writer)
+    except _Stale as stale:
+        # Rolled back; the batch now shows what an import would do today.
+        with transaction.atomic():
+            _store_preview(batch, stale.scan)
+        raise StalePreview(
+            _("预览之后登记册中的数据已有变化,导入结果会与预览不同。已重新生成预览,请核对后再确认。")
+        ) from None
     except Exception as exc:
-        # The transaction rolled back; record why on the batch so the user sees it.
         ImportBatch.objects.filter(pk=batch.pk, status=BatchStatus.PREVIEWED).update(
             status=BatchStatus.FAILED, failure_reason=str(exc)[:2000]
         )
         raise
-    outcome.batch = batch
-    return outcome
+    return ImportOutcome(batch=batch, result=stored.result, plan=stored.plan, problems=stored.problems)
+
+
+class _Stale(Exception):
+    def __init__(self, scan: _Scan) -> None:
+        self.scan = scan
+
+
+def _stored_outcome(batch: ImportBatch) -> ImportOutcome:
+    """The preview as stored on the batch (problems from the database, counts from the batch)."""
+    problems = [
+        Problem(
+            file=p.file,
+            sheet=p.sheet or None,
+            row=p.row,
+            column=p.column or None,
+            field=p.field or None,
+            value=p.value or None,
+            severity="error" if p.severity == "error" else "warning",
+            code=p.code,
+            message=p.message,
+        )
+        for p in batch.problems.all()
+    ]
+    result = CensusReadResult(
+        sheet_name=batch.sheet_name or None,
+        header_row=batch.header_row,
+        mapping=(),
+        problems=[p for p in problems if p.code in _READER_CODES],
+    )
+    plan = Plan(rows=[], problems=[], new_party_organizations={}, fingerprint_value=batch.preview_fingerprint)
+    return ImportOutcome(batch=batch, result=result, plan=plan, problems=problems)
+
+
+_READER_CODES = frozenset(PROBLEM_CODES) - {
+    "uscc_other_township",
+    "duplicate_row",
+    "facts_before_current",
+    "org_type_missing",
+    "coverage_not_in_file",
+}
 
 
 def _changes_digest(batch: ImportBatch) -> str:
     """Seals the per-organization change rows into the hash-chained audit record."""
     digest = hashlib.sha256()
-    for row in batch.changes.order_by("pk").values_list("organization_id", "kind", "before", "after"):
+    for row in (
+        batch.changes.order_by("pk").values_list("organization_id", "kind", "before", "after").iterator(chunk_size=5000)
+    ):
         digest.update(repr(row).encode())
     return digest.hexdigest()
 
@@ -293,6 +452,222 @@ def _code_maps() -> tuple[dict[str, int], dict[str, int]]:
     units = dict(AdministrativeUnit.objects.filter(valid_to__isnull=True).values_list("code", "pk"))
     departments = dict(Department.objects.values_list("code", "pk"))
     return units, departments
+
+
+def _jsonable_changes(changes: Mapping[str, tuple[Any, Any]], side: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, pair in changes.items():
+        value = pair[side]
+        out[key] = str(value) if value is not None and not isinstance(value, (str, int, bool, float)) else value
+    return out
+
+
+_ORG_COLUMNS = (
+    "id", "uscc", "name", "name_normalized", "name_initials", "name_pinyin", "former_names", "category",
+    "org_type", "industry_code", "township_id", "village_id", "department_id", "above_designated_size",
+    "address", "latitude", "longitude", "contact_person", "contact_phone", "owner_is_member", "merged_into_id",
+    "created_at", "updated_at", "version",
+)  # fmt: skip
+_FACT_COLUMNS = (
+    "id", "organization_id", "valid_from", "valid_to", *FACT_FIELDS, "source", "recorded_by_id", "recorded_at",
+    "import_batch_id",
+)  # fmt: skip
+_CHANGE_COLUMNS = (
+    "batch_id", "organization_id", "kind", "row", "before", "after", "facts_created_id", "facts_closed_id",
+    "version_after",
+)  # fmt: skip
+
+
+class _ChunkWriter:
+    """Writes each chunk's plan as it comes: new organizations, their facts and change rows by
+    ``executemany`` with reserved ids; changed organizations by ``bulk_update``; party
+    organizations created on first use; coverage links and instructors."""
+
+    def __init__(self, *, by: User | None, batch: ImportBatch, total: int, progress: Progress | None) -> None:
+        self.by = by
+        self.batch = batch
+        self.total = total
+        self.progress = progress
+        self.done = 0
+        self.units, self.departments = _code_maps()
+        self._township_code = {pk: code for code, pk in self.units.items()}
+        self.party_orgs: dict[tuple[str, str], int] = {}
+        self.coverages: list[int] = []
+        self.now = timezone.now()
+
+    def write(self, plan: Plan) -> None:
+        new_rows = [r for r in plan.rows if r.kind == "new"]
+        changed_rows = [r for r in plan.rows if r.kind == "changed"]
+        for chunk in _chunks(new_rows):
+            self._write_new(chunk)
+        for chunk in _chunks(changed_rows):
+            self._write_changed(chunk)
+        self._link(plan)
+        _assign_instructors(batch=self.batch, rows=[*new_rows, *changed_rows])
+        self.done += len(new_rows) + len(changed_rows)
+        if self.progress is not None:
+            self.progress(self.done, self.total)
+
+    def finish(self) -> None:
+        self.batch.created_party_organizations = sorted(self.party_orgs.values())
+        self.batch.created_coverages = self.coverages
+
+    def _org_tuple(self, pk: int, values: Mapping[str, Any]) -> tuple[Any, ...]:
+        kw = _org_kwargs(values, self.units, self.departments)
+        return (
+            pk, kw["uscc"], kw["name"], kw["name_normalized"], kw["name_initials"], kw["name_pinyin"], [],
+            kw["category"], kw["org_type"], kw["industry_code"], kw["township_id"], kw["village_id"],
+            kw["department_id"], kw["above_designated_size"], kw["address"], None, None, kw["contact_person"],
+            kw["contact_phone"], kw["owner_is_member"], None, self.now, self.now, 1,
+        )  # fmt: skip
+
+    def _fact_tuple(self, pk: int, org_pk: int, values: Mapping[str, Any]) -> tuple[Any, ...]:
+        by_id = self.by.pk if self.by is not None else None
+        return (
+            pk, org_pk, self.batch.as_of, None, *(values[k] for k in FACT_FIELDS), FactSource.IMPORT, by_id,
+            self.now, self.batch.pk,
+        )  # fmt: skip
+
+    def _write_new(self, chunk: Sequence[PlannedRow]) -> None:
+        org_ids = bulk.reserve_ids(Organization, len(chunk))
+        bulk.insert_rows(
+            Organization,
+            _ORG_COLUMNS,
+            (self._org_tuple(pk, r.org_values) for pk, r in zip(org_ids, chunk, strict=True)),
+        )
+        fact_ids = bulk.reserve_ids(OrganizationFacts, len(chunk))
+        bulk.insert_rows(
+            OrganizationFacts,
+            _FACT_COLUMNS,
+            (
+                self._fact_tuple(fid, oid, r.facts_values or {})
+                for fid, oid, r in zip(fact_ids, org_ids, chunk, strict=True)
+            ),
+        )
+        for oid, r in zip(org_ids, chunk, strict=True):
+            r.org_pk = oid
+        bulk.insert_rows(
+            ImportChange,
+            _CHANGE_COLUMNS,
+            (
+                (
+                    self.batch.pk,
+                    oid,
+                    ChangeKind.NEW,
+                    r.row.excel_row,
+                    None,
+                    {},  # a new organization's values are its own row; revert deletes it
+                    fid,
+                    None,
+                    1,
+                )
+                for oid, fid, r in zip(org_ids, fact_ids, chunk, strict=True)
+            ),
+        )
+
+    def _write_changed(self, chunk: Sequence[PlannedRow]) -> None:
+        by_pk = {o.pk: o for o in Organization.objects.select_for_update().filter(pk__in=[r.org_pk for r in chunk])}
+        to_update: list[Organization] = []
+        closing: list[int] = []
+        facts_rows: list[PlannedRow] = []
+        for r in chunk:
+            found = by_pk.get(r.org_pk or 0)
+            if found is None or found.version != r.version:
+                raise StalePreview(_("导入过程中登记册数据被修改,已全部撤回,请重新预览。"))
+            for name, value in _org_kwargs(r.org_values, self.units, self.departments).items():
+                setattr(found, name, value)
+            found.version += 1
+            found.updated_at = self.now
+            to_update.append(found)
+            if r.facts_values is not None:
+                if r.previous_facts_pk:
+                    closing.append(r.previous_facts_pk)
+                facts_rows.append(r)
+        Organization.objects.bulk_update(to_update, _UPDATE_FIELDS)
+        if closing:
+            OrganizationFacts.objects.filter(pk__in=closing, valid_to__isnull=True).update(valid_to=self.batch.as_of)
+        fact_ids = bulk.reserve_ids(OrganizationFacts, len(facts_rows))
+        facts_of: dict[int, int] = {}
+        rows = []
+        for fid, r in zip(fact_ids, facts_rows, strict=True):
+            assert r.org_pk is not None and r.facts_values is not None  # changed rows matched an organization
+            facts_of[r.org_pk] = fid
+            rows.append(self._fact_tuple(fid, r.org_pk, r.facts_values))
+        bulk.insert_rows(OrganizationFacts, _FACT_COLUMNS, rows)
+        bulk.insert_rows(
+            ImportChange,
+            _CHANGE_COLUMNS,
+            (
+                (
+                    self.batch.pk,
+                    r.org_pk,
+                    ChangeKind.CHANGED,
+                    r.row.excel_row,
+                    _jsonable_changes(r.changes, 0),
+                    _jsonable_changes(r.changes, 1),
+                    facts_of.get(r.org_pk or 0),
+                    r.previous_facts_pk if r.facts_values is not None else None,
+                    (r.version or 0) + 1,
+                )
+                for r in chunk
+            ),
+        )
+
+    def _create_party_organizations(self, wanted: Mapping[tuple[str, str], str]) -> None:
+        """Party organizations named in the file and not yet in the register: one per
+        (township, normalised name), created in bulk and audited in one chained run."""
+        missing = {k: label for k, label in wanted.items() if k not in self.party_orgs}
+        if not missing:
+            return
+        created = PartyOrganization.objects.bulk_create(
+            [
+                PartyOrganization(
+                    name=label,
+                    name_normalized=key,
+                    kind=party_org_kind(label),
+                    formation_method=(
+                        FormationMethod.JOINT
+                        if party_org_kind(label) == "joint_branch"
+                        else FormationMethod.INDEPENDENT
+                    ),
+                    township_id=self.units[township],
+                    founded_on=self.batch.as_of,
+                )
+                for (township, key), label in sorted(missing.items())
+            ],
+            batch_size=_WRITE_CHUNK,
+        )
+        for party_org in created:
+            self.party_orgs[(self._township_code[party_org.township_id], party_org.name_normalized)] = party_org.pk
+        log_many(
+            actor=self.by,
+            action=AuditAction.CREATE,
+            entries=(
+                (po, {"name": [None, po.name], "kind": [None, po.kind], "import_batch": [None, self.batch.pk]})
+                for po in created
+            ),
+        )
+
+    def _link(self, plan: Plan) -> None:
+        rows = [r for r in plan.rows if r.kind in ("new", "changed") and r.party_organization and r.org_pk is not None]
+        self._create_party_organizations(
+            {
+                (r.org_values["township"], r.party_organization): r.party_organization_label or r.party_organization
+                for r in rows
+                if r.party_organization_pk is None and r.party_organization
+            }
+        )
+        links = [
+            PartyOrganizationCoverage(
+                party_organization_id=r.party_organization_pk
+                or self.party_orgs[(r.org_values["township"], r.party_organization or "")],
+                organization_id=int(r.org_pk or 0),  # rows without an organization were filtered out
+                valid_from=self.batch.as_of,
+            )
+            for r in rows
+        ]
+        created = PartyOrganizationCoverage.objects.bulk_create(links, batch_size=_WRITE_CHUNK)
+        self.coverages.extend(c.pk for c in created)
 
 
 def _org_kwargs(values: Mapping[str, Any], units: Mapping[str, int], departments: Mapping[str, int]) -> dict[str, Any]:
@@ -317,177 +692,20 @@ def _org_kwargs(values: Mapping[str, Any], units: Mapping[str, int], departments
     }
 
 
-def _facts(batch: ImportBatch, by: User | None, org_id: int, values: Mapping[str, Any]) -> OrganizationFacts:
-    return OrganizationFacts(
-        organization_id=org_id,
-        valid_from=batch.as_of,
-        source=FactSource.IMPORT,
-        recorded_by=by,
-        import_batch=batch,
-        **{k: values[k] for k in FACT_FIELDS},
-    )
-
-
-def _jsonable_changes(changes: Mapping[str, tuple[Any, Any]], side: int) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, pair in changes.items():
-        value = pair[side]
-        out[key] = str(value) if value is not None and not isinstance(value, (str, int, bool, float)) else value
-    return out
-
-
-def _write(*, by: User | None, batch: ImportBatch, plan: Plan, progress: Progress | None) -> None:
-    units, departments = _code_maps()
-    new_rows = [r for r in plan.rows if r.kind == "new"]
-    changed_rows = [r for r in plan.rows if r.kind == "changed"]
-    total = len(new_rows) + len(changed_rows)
-    done = 0
-
-    party_orgs = _create_party_organizations(by=by, batch=batch, plan=plan, units=units)
-
-    change_rows: list[ImportChange] = []
-    for chunk in _chunks(new_rows):
-        orgs = Organization.objects.bulk_create(
-            [Organization(**_org_kwargs(r.org_values, units, departments)) for r in chunk]
-        )
-        facts = OrganizationFacts.objects.bulk_create(
-            [_facts(batch, by, org.pk, r.facts_values or {}) for org, r in zip(orgs, chunk, strict=True)]
-        )
-        for org, fact, r in zip(orgs, facts, chunk, strict=True):
-            r.org_pk = org.pk
-            change_rows.append(
-                ImportChange(
-                    batch=batch,
-                    organization_id=org.pk,
-                    kind=ChangeKind.NEW,
-                    row=r.row.excel_row,
-                    before=None,
-                    after=_jsonable_changes(r.changes, 1),
-                    facts_created_id=fact.pk,
-                    version_after=1,
-                )
-            )
-        done += len(chunk)
-        if progress:
-            progress(done, total)
-
-    now = timezone.now()
-    for chunk in _chunks(changed_rows):
-        by_pk = {o.pk: o for o in Organization.objects.select_for_update().filter(pk__in=[r.org_pk for r in chunk])}
-        to_update: list[Organization] = []
-        closing: list[int] = []
-        new_facts: list[tuple[PlannedRow, OrganizationFacts]] = []
-        for r in chunk:
-            found = by_pk.get(r.org_pk or 0)
-            if found is None or found.version != r.version:
-                raise StalePreview(_("导入过程中登记册数据被修改,已全部撤回,请重新预览。"))
-            org = found
-            kwargs = _org_kwargs(r.org_values, units, departments)
-            for name, value in kwargs.items():
-                setattr(org, name, value)
-            org.version += 1
-            org.updated_at = now
-            to_update.append(org)
-            if r.facts_values is not None:
-                if r.previous_facts_pk:
-                    closing.append(r.previous_facts_pk)
-                new_facts.append((r, _facts(batch, by, org.pk, r.facts_values)))
-        Organization.objects.bulk_update(to_update, _UPDATE_FIELDS)
-        if closing:
-            OrganizationFacts.objects.filter(pk__in=closing, valid_to__isnull=True).update(valid_to=batch.as_of)
-        created = OrganizationFacts.objects.bulk_create([f for _, f in new_facts])
-        facts_of = {r.org_pk: f.pk for (r, _), f in zip(new_facts, created, strict=True)}
-        for r in chunk:
-            assert r.org_pk is not None  # every changed row matched an organization
-            change_rows.append(
-                ImportChange(
-                    batch=batch,
-                    organization_id=r.org_pk,
-                    kind=ChangeKind.CHANGED,
-                    row=r.row.excel_row,
-                    before=_jsonable_changes(r.changes, 0),
-                    after=_jsonable_changes(r.changes, 1),
-                    facts_created_id=facts_of.get(r.org_pk),
-                    facts_closed_id=r.previous_facts_pk if r.facts_values is not None else None,
-                    version_after=(r.version or 0) + 1,
-                )
-            )
-        done += len(chunk)
-        if progress:
-            progress(done, total)
-
-    _link_party_organizations(batch=batch, plan=plan, party_orgs=party_orgs)
-    _assign_instructors(batch=batch, plan=plan)
-    ImportChange.objects.bulk_create(change_rows, batch_size=_WRITE_CHUNK)
-
-
 _UPDATE_FIELDS = [
-    "uscc",
-    "name",
-    "name_normalized",
-    "name_initials",
-    "name_pinyin",
-    "category",
-    "org_type",
-    "township_id",
-    "village_id",
-    "department_id",
-    "industry_code",
-    "above_designated_size",
-    "address",
-    "contact_person",
-    "contact_phone",
-    "owner_is_member",
-    "version",
-    "updated_at",
-]
+    "uscc", "name", "name_normalized", "name_initials", "name_pinyin", "category", "org_type", "township_id",
+    "village_id", "department_id", "industry_code", "above_designated_size", "address", "contact_person",
+    "contact_phone", "owner_is_member", "version", "updated_at",
+]  # fmt: skip
 
 
-def _create_party_organizations(
-    *, by: User | None, batch: ImportBatch, plan: Plan, units: Mapping[str, int]
-) -> dict[tuple[str, str], int]:
-    created: dict[tuple[str, str], int] = {}
-    for (township, key), label in sorted(plan.new_party_organizations.items()):
-        kind = party_org_kind(label)
-        party_org = PartyOrganization.objects.create(
-            name=label,
-            name_normalized=key,
-            kind=kind,
-            formation_method=FormationMethod.JOINT if kind == "joint_branch" else FormationMethod.INDEPENDENT,
-            township_id=units[township],
-            founded_on=batch.as_of,
-        )
-        created[(township, key)] = party_org.pk
-        log_change(
-            actor=by,
-            action=AuditAction.CREATE,
-            obj=party_org,
-            changes={"name": [None, label], "kind": [None, kind], "import_batch": [None, batch.pk]},
-        )
-    batch.created_party_organizations = sorted(created.values())
-    return created
-
-
-def _link_party_organizations(*, batch: ImportBatch, plan: Plan, party_orgs: Mapping[tuple[str, str], int]) -> None:
-    links = []
-    for r in plan.rows:
-        if r.kind not in ("new", "changed") or not r.party_organization:
-            continue
-        pk = r.party_organization_pk or party_orgs.get((r.org_values["township"], r.party_organization))
-        if pk is not None and r.org_pk is not None:
-            links.append(
-                PartyOrganizationCoverage(party_organization_id=pk, organization_id=r.org_pk, valid_from=batch.as_of)
-            )
-    created = PartyOrganizationCoverage.objects.bulk_create(links, batch_size=_WRITE_CHUNK)
-    batch.created_coverages = [c.pk for c in created]
-
-
-def _assign_instructors(*, batch: ImportBatch, plan: Plan) -> None:
-    rows = [r for r in plan.rows if r.kind in ("new", "changed") and r.instructor and r.org_pk]
-    for chunk in _chunks(rows):
-        InstructorAssignment.objects.filter(
-            organization_id__in=[r.org_pk for r in chunk], valid_to__isnull=True
-        ).update(valid_to=batch.as_of)
+def _assign_instructors(*, batch: ImportBatch, rows: Sequence[PlannedRow]) -> None:
+    rows = [r for r in rows if r.instructor and r.org_pk]
+    if not rows:
+        return
+    InstructorAssignment.objects.filter(organization_id__in=[r.org_pk for r in rows], valid_to__isnull=True).update(
+        valid_to=batch.as_of
+    )
     InstructorAssignment.objects.bulk_create(
         [
             InstructorAssignment(
@@ -623,7 +841,6 @@ def _restore_field(org: Organization, key: str, value: Any) -> None:
 
 
 __all__ = [
-    "EXTRA_PROBLEMS",
     "ImportOutcome",
     "ImportRefused",
     "StalePreview",
