@@ -73,6 +73,24 @@ PROBLEM_CODES: Final[MappingProxyType[str, tuple[Severity, str]]] = MappingProxy
         "large_org_no_member": ("warning", "从业人员50人及以上但党员数为0。请核实是否确无党员。"),
         "total_mismatch": ("warning", "合计行的数字与上面各行之和不一致。"),
         "near_duplicate_name": ("warning", "同一乡镇已登记了名称非常相近、但统一社会信用代码不同的组织,可能重复。"),
+        # Matching against the register (census.planning, which has the database's state)
+        "uscc_other_township": (
+            "error",
+            "该统一社会信用代码在登记册中属于其他乡镇的组织。请核实归属,如确需迁入请由县级管理员办理。",
+        ),
+        "duplicate_row": ("error", "本文件中有两行对应同一个组织(同一乡镇、同名)。请合并为一行。"),
+        "facts_before_current": (
+            "error",
+            "登记册中该组织已有更晚日期的普查数据,不能用更早日期的数据覆盖。请核对数据日期。",
+        ),
+        "org_type_missing": (
+            "warning",
+            "新组织未填写组织类型,已按类别暂记(新经济组织为私营企业,新社会组织为社会团体),请核实后补填。",
+        ),
+        "coverage_not_in_file": (
+            "warning",
+            "文件填写“未建党组织”,但登记册中该组织由党组织覆盖。登记册保持不变,如党组织已撤销请单独办理。",
+        ),
     }
 )
 
