@@ -70,8 +70,14 @@ def _rows(count: int, seed: int = 2009) -> Any:
     rng = random.Random(seed)
     townships, villages = _divisions()
     words = ["蜂业", "煤业", "建材", "商贸", "餐饮", "农机", "茶叶", "油料", "物流", "旅游", "电子", "种植"]
-    kinds = [("有限责任公司", "新经济组织", "9"), ("个体工商户", "新经济组织", ""), ("私营企业", "新经济组织", "9"),
-             ("农民专业合作社", "新经济组织", "9"), ("行业协会", "新社会组织", "5"), ("民办学校", "新社会组织", "5")]  # fmt: skip
+    kinds = [
+        ("有限责任公司", "新经济组织", "9"),
+        ("个体工商户", "新经济组织", ""),
+        ("私营企业", "新经济组织", "9"),
+        ("农民专业合作社", "新经济组织", "9"),
+        ("行业协会", "新社会组织", "5"),
+        ("民办学校", "新社会组织", "5"),
+    ]
     departments = ["", "", "罗平县工商业联合会", "罗平县民政局", "罗平县教育体育局", "罗平县市场监督管理局"]
     for i in range(count):
         code, township = townships[i % len(townships)]
@@ -87,7 +93,7 @@ def _rows(count: int, seed: int = 2009) -> Any:
             category,
             org_type,
             township,
-            rng.choice(villages.get(code, [""]) + [""]),
+            rng.choice([*villages.get(code, [""]), ""]),
             rng.choice(departments),
             rng.choice(["C13", "F51", "H62", "A05", "P83", ""]),
             "是" if employees > 200 else "否",
@@ -137,6 +143,16 @@ def _xlsx_path(rows: int) -> Path:
         tmp.rename(path)
     return path
 
+
+_CATEGORIES = {"新经济组织": "economic", "新社会组织": "social"}
+_TYPES = {
+    "有限责任公司": "limited_company",
+    "个体工商户": "individual_business",
+    "私营企业": "private_enterprise",
+    "农民专业合作社": "farmers_cooperative",
+    "行业协会": "industry_association",
+    "民办学校": "private_school",
+}
 
 # --- Cases (each runs in a child process: python -m bench.import_bench CASE ROWS) -------------
 
@@ -194,7 +210,7 @@ def _case_bare(path: Path, db: Path) -> int:
         next(reader)
         placeholders = ", ".join("?" for _ in HEADER)
         with conn:
-            conn.executemany(f"INSERT INTO bare VALUES (NULL, {placeholders})", reader)  # noqa: S608
+            conn.executemany(f"INSERT INTO bare VALUES (NULL, {placeholders})", reader)
     count = int(conn.execute("SELECT count(*) FROM bare").fetchone()[0])
     conn.close()
     return count
@@ -210,9 +226,8 @@ def _case_bulk_create(path: Path, rows: int) -> int:
     from liangxin.registry.models import Organization, OrganizationFacts
 
     township_ids = dict(AdministrativeUnit.objects.filter(level=2).values_list("name", "pk"))
-    categories = {"新经济组织": "economic", "新社会组织": "social"}
-    types = {"有限责任公司": "limited_company", "个体工商户": "individual_business", "私营企业": "private_enterprise",
-             "农民专业合作社": "farmers_cooperative", "行业协会": "industry_association", "民办学校": "private_school"}  # fmt: skip
+    categories = _CATEGORIES
+    types = _TYPES
     today = dt.date.today()
     created = 0
     with transaction.atomic():
@@ -264,9 +279,8 @@ def _case_import_export(path: Path, rows: int) -> int:
     from liangxin.geo.models import AdministrativeUnit
     from liangxin.registry.models import Organization
 
-    categories = {"新经济组织": "economic", "新社会组织": "social"}
-    types = {"有限责任公司": "limited_company", "个体工商户": "individual_business", "私营企业": "private_enterprise",
-             "农民专业合作社": "farmers_cooperative", "行业协会": "industry_association", "民办学校": "private_school"}  # fmt: skip
+    categories = _CATEGORIES
+    types = _TYPES
 
     class OrganizationResource(resources.ModelResource):
         township = fields.Field(

@@ -179,23 +179,24 @@ def _store_preview(batch: ImportBatch, scan: _Scan) -> None:
     batch.preview_fingerprint = scan.fingerprint
     batch.save()
     batch.problems.all().delete()
-    ImportProblem.objects.bulk_create(
+    bulk.insert_rows(
+        ImportProblem,
+        ("batch_id", "file", "sheet", "row", "column", "field", "value", "severity", "code", "message"),
         (
-            ImportProblem(
-                batch=batch,
-                file=p.file,
-                sheet=p.sheet or "",
-                row=p.row,
-                column=p.column or "",
-                field=p.field or "",
-                value="" if p.value is None else str(p.value)[:1000],
-                severity=p.severity,
-                code=p.code,
-                message=p.message,
+            (
+                batch.pk,
+                p.file,
+                p.sheet or "",
+                p.row,
+                p.column or "",
+                p.field or "",
+                "" if p.value is None else str(p.value)[:1000],
+                p.severity,
+                p.code,
+                p.message,
             )
             for p in scan.problems
         ),
-        batch_size=_WRITE_CHUNK,
     )
 
 
@@ -657,17 +658,22 @@ class _ChunkWriter:
                 if r.party_organization_pk is None and r.party_organization
             }
         )
-        links = [
-            PartyOrganizationCoverage(
-                party_organization_id=r.party_organization_pk
-                or self.party_orgs[(r.org_values["township"], r.party_organization or "")],
-                organization_id=int(r.org_pk or 0),  # rows without an organization were filtered out
-                valid_from=self.batch.as_of,
-            )
-            for r in rows
-        ]
-        created = PartyOrganizationCoverage.objects.bulk_create(links, batch_size=_WRITE_CHUNK)
-        self.coverages.extend(c.pk for c in created)
+        ids = bulk.reserve_ids(PartyOrganizationCoverage, len(rows))
+        bulk.insert_rows(
+            PartyOrganizationCoverage,
+            ("id", "party_organization_id", "organization_id", "valid_from", "valid_to"),
+            (
+                (
+                    pk,
+                    r.party_organization_pk or self.party_orgs[(r.org_values["township"], r.party_organization or "")],
+                    r.org_pk,
+                    self.batch.as_of,
+                    None,
+                )
+                for pk, r in zip(ids, rows, strict=True)
+            ),
+        )
+        self.coverages.extend(ids)
 
 
 def _org_kwargs(values: Mapping[str, Any], units: Mapping[str, int], departments: Mapping[str, int]) -> dict[str, Any]:

@@ -76,9 +76,26 @@ def _longest_phrase_by_first_char() -> dict[str, int]:
 _LONGEST_FROM = _longest_phrase_by_first_char()
 
 
+_HAN_RUN = re.compile(r"([\u3400-\u9fff]+)")
+
+
 def syllables(value: str) -> list[str]:
     """Toneless pinyin syllables of a name; Latin letters and digits kept as themselves."""
-    text = normalize_name(value)
+    out: list[str] = []
+    for part in _HAN_RUN.split(normalize_name(value)):
+        if not part:
+            continue
+        if "\u3400" <= part[0] <= "\u9fff":
+            out.extend(_run_syllables(part))
+        else:
+            out.extend(filter(None, map(_char_syllable, part)))
+    return out
+
+
+@lru_cache(maxsize=200_000)
+def _run_syllables(text: str) -> tuple[str, ...]:
+    """One run of Chinese characters. Names share runs (罗平县, 有限责任公司), hence the cache;
+    phrases never span a digit or a Latin letter, so a run is planned on its own."""
     out: list[str] = []
     i, n = 0, len(text)
     while i < n:
@@ -93,7 +110,7 @@ def syllables(value: str) -> list[str]:
             if syllable:
                 out.append(syllable)
             i += 1
-    return out
+    return tuple(out)
 
 
 def pinyin_keys(value: str) -> tuple[str, str]:
