@@ -94,7 +94,7 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
 def insert_rows(model: type[models.Model], names: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """INSERT ``rows`` (tuples in the order of ``names``, attnames such as ``organization_id``)."""
     sql, adapters = _plan(model, tuple(names))
-    convert = [
+    convert: list[tuple[int, Adapter, dict[Any, Any] | None]] = [
         (i, adapt, {} if adapt is not _json else None) for i, adapt in enumerate(adapters) if adapt is not _identity
     ]
     if convert:
