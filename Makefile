@@ -26,6 +26,11 @@ run: install
 	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input -v0
 	@if [ "$${LIANGXIN_DEMO:-1}" != "0" ]; then $(DEV_ENV) $(BIN)/python manage.py load_demo --if-empty; fi
 	$(DEV_ENV) $(BIN)/python manage.py demo_logins --url http://$(HOST):$(PORT)/
+	@if [ "$${LIANGXIN_DEMO:-1}" != "0" ]; then $(DEV_ENV) $(BIN)/python manage.py demo_totp; fi
+	@# The census import worker runs beside the server, in the same foreground process group;
+	@# Ctrl-C stops the server, and the trap stops the worker with it.
+	@$(DEV_ENV) $(BIN)/python manage.py run_import_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 demo: install

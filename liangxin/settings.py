@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "liangxin.registry",
     "liangxin.audit",
     "liangxin.census",
+    "liangxin.policy",
 ]
 
 MIDDLEWARE = [
@@ -129,12 +130,7 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "registry:organization_list"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
+# AUTH_PASSWORD_VALIDATORS: see the "Security (issue 8)" block at the end.
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -149,11 +145,7 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"
 
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
-SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "DENY"
+# Cookies, sessions, headers: see the "Security (issue 8)" block at the end.
 
 LOGGING = {
     "version": 1,
@@ -165,3 +157,131 @@ LOGGING = {
 # Rows per page on list pages, and the most rows one export may hold.
 PAGE_SIZE = 50
 EXPORT_MAX_ROWS = int(os.environ.get("LIANGXIN_EXPORT_MAX_ROWS", "200000"))
+
+
+# --- Security (issue 8) ---------------------------------------------------------------------------
+# Login lockout (django-axes), password policy, two-factor login (django-otp), session timeout,
+# Content-Security-Policy, export rate limit, upload limits, audit anchor, backups. The code is in
+# ``liangxin/security``; README.md "Security" explains each variable.
+import datetime as _dt  # noqa: E402
+
+INSTALLED_APPS += [
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "liangxin.security",
+]
+
+
+def _after(existing: str, *names: str) -> None:
+    at = MIDDLEWARE.index(existing) + 1
+    MIDDLEWARE[at:at] = list(names)
+
+
+_after("django.middleware.security.SecurityMiddleware", "liangxin.security.middleware.SecurityHeadersMiddleware")
+# Marks request.user.is_verified() from the session (the second factor of this login).
+_after("django.contrib.auth.middleware.AuthenticationMiddleware", "django_otp.middleware.OTPMiddleware")
+_after(
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "liangxin.security.middleware.IdleSessionMiddleware",
+    "liangxin.security.middleware.AccountGateMiddleware",
+    "liangxin.security.middleware.ExportRateLimitMiddleware",
+)
+# Last, as django-axes requires: turns a lockout into the login page with the lockout message.
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+
+AUTHENTICATION_BACKENDS = [
+    "liangxin.security.backends.LockoutBackend",  # refuses a locked-out account or address first
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Lockout: 5 failures lock the account name, and separately the address, for 15 minutes.
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = int(os.environ.get("LIANGXIN_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = _dt.timedelta(minutes=int(os.environ.get("LIANGXIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# Attempts during a lockout neither count nor extend it: the lockout ends 15 minutes after the
+# fifth failure, as the message says.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_LOCKOUT_CALLABLE = "liangxin.security.lockouts.lockout_response"
+AXES_USERNAME_CALLABLE = "liangxin.security.lockouts.attempted_username"
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+# The client address is REMOTE_ADDR: behind a reverse proxy, have the proxy set it (e.g. uWSGI /
+# gunicorn with the proxy protocol), or every visitor shares the proxy's address and lockout.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+
+# Passwords: at least 10 characters from three of four classes, not like the account, not one of
+# the last five; changed every LIANGXIN_PASSWORD_MAX_AGE_DAYS days (0: never expires).
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "full_name", "phone", "email"), "max_similarity": 0.6},
+    },
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "liangxin.security.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "liangxin.security.passwords.NotContainingUsernameValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Last: it also records each new password's hash (``password_changed``).
+    {"NAME": "liangxin.security.passwords.PasswordHistoryValidator", "OPTIONS": {"history": 5}},
+]
+PASSWORD_MAX_AGE_DAYS = int(os.environ.get("LIANGXIN_PASSWORD_MAX_AGE_DAYS", "90"))
+
+# Two-factor login: required for these roles, optional for the others.
+OTP_REQUIRED_ROLES = frozenset({"county_admin", "leader", "sys_admin", "sec_admin", "audit_admin"})
+OTP_TOTP_ISSUER = os.environ.get("LIANGXIN_OTP_ISSUER", "两新党建")
+OTP_RECOVERY_CODES = 10
+# How long the step between password and code may take.
+OTP_PENDING_SECONDS = 300
+
+# Sessions end after LIANGXIN_SESSION_IDLE_MINUTES without a request, and when the browser closes.
+SESSION_IDLE_MINUTES = int(os.environ.get("LIANGXIN_SESSION_IDLE_MINUTES", "30"))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_AGE = 12 * 60 * 60  # a working day at most, even when active
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_HTTPONLY = True  # the token reaches htmx through the page, never through the cookie
+CSRF_FAILURE_VIEW = "liangxin.security.views.csrf_failure"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto: LIANGXIN_BEHIND_TLS_PROXY=1 lets
+# Django see HTTPS and send HSTS.
+if env_flag("LIANGXIN_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = 0 if DEBUG else int(os.environ.get("LIANGXIN_HSTS_SECONDS", "31536000"))
+
+# Content-Security-Policy (``security.middleware``): no inline script or style, nothing external.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+# Exports: at most EXPORT_RATE_LIMIT per user in EXPORT_RATE_WINDOW_MINUTES (answered 429).
+EXPORT_RATE_LIMIT = int(os.environ.get("LIANGXIN_EXPORT_RATE_LIMIT", "30"))
+EXPORT_RATE_WINDOW_MINUTES = int(os.environ.get("LIANGXIN_EXPORT_RATE_WINDOW_MINUTES", "10"))
+
+# Uploads: a request body above MAX_UPLOAD_MB is refused (413) before it is read;
+# ``security.uploads.check_spreadsheet_upload`` checks type by content and refuses zip bombs.
+MAX_UPLOAD_MB = int(os.environ.get("LIANGXIN_MAX_UPLOAD_MB", "20"))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # form fields (files excluded)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # larger files are streamed to a temporary file
+UPLOAD_MAX_UNCOMPRESSED_MB = int(os.environ.get("LIANGXIN_UPLOAD_MAX_UNCOMPRESSED_MB", "200"))
+UPLOAD_MAX_COMPRESSION_RATIO = 100
+UPLOAD_MAX_ZIP_ENTRIES = 10_000
+
+# The audit chain's head, kept outside the database so that cutting records off the end shows.
+AUDIT_ANCHOR_PATH = Path(os.environ.get("LIANGXIN_AUDIT_ANCHOR", VAR_DIR / "audit-anchor.json"))
+
+# Backups: AES-256-GCM with LIANGXIN_BACKUP_KEY (base64 of 32 bytes), else a key derived from
+# LIANGXIN_FIELD_KEY. Keep the key away from the backups.
+BACKUP_KEY = os.environ.get("LIANGXIN_BACKUP_KEY", "")
+BACKUP_DIR = Path(os.environ.get("LIANGXIN_BACKUP_DIR", VAR_DIR / "backups"))
+# --- end of Security (issue 8) --------------------------------------------------------------------

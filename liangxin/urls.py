@@ -6,4 +6,6 @@ urlpatterns = [
     path("accounts/", include("liangxin.accounts.urls")),
     path("registry/", include("liangxin.registry.urls")),
     path("audit/", include("liangxin.audit.urls")),
+    path("census/", include("liangxin.census.urls")),  # issue 5: census import in the browser
+    path("security/", include("liangxin.security.urls")),  # issue 8: two-factor login, lockouts
 ]

@@ -42,6 +42,10 @@ class User(AbstractUser):
     )
     full_name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+    # Password policy (``liangxin.security.passwords``): a password set by anyone but its owner
+    # (a new account, an administrator's reset) must be changed at the next login.
+    must_change_password = models.BooleanField(_("下次登录须修改密码"), default=False)
+    password_changed_at = models.DateTimeField(_("密码修改时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("用户")

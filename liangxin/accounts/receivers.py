@@ -25,8 +25,22 @@ def _remote_addr(request: HttpRequest | None) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def _second_factor(user: User) -> str | None:
+    # Set by security.login_flow.complete when the login passed a code: "totp" or "static"
+    # (a recovery code), from the django-otp device model's name.
+    device = getattr(user, "otp_device", None)
+    return device._meta.model_name.removesuffix("device") if device is not None else None
+
+
 def on_logged_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
-    log_change(actor=user, action=AuditAction.LOGIN, obj=user, remote_addr=_remote_addr(request))
+    factor = _second_factor(user)
+    log_change(
+        actor=user,
+        action=AuditAction.LOGIN,
+        obj=user,
+        changes={"two_factor": [None, factor]} if factor else None,
+        remote_addr=_remote_addr(request),
+    )
 
 
 def on_logged_out(sender: Any, request: HttpRequest | None, user: User | None, **kwargs: Any) -> None:
@@ -41,10 +55,13 @@ def on_login_failed(
     # Django has already replaced the password in ``credentials``; only the attempted username
     # is kept, as the object of the record, since there is no actor to name.
     attempted = str(credentials.get(User.USERNAME_FIELD) or credentials.get("username") or "")[:150]
+    # A wrong second-factor code (security.views) says so; the code itself is never passed.
+    step = credentials.get("step")
     log_change(
         actor=None,
         action=AuditAction.LOGIN_FAILED,
         object_type="accounts.user",
         object_repr=attempted,
+        changes={"step": [None, str(step)]} if step else None,
         remote_addr=_remote_addr(request),
     )

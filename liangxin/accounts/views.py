@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
@@ -25,6 +26,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from liangxin.core.errors import ServiceError
 from liangxin.core.shortcuts import get_in_scope_or_404
+from liangxin.security.passwords import set_by_owner
 
 from . import selectors, services
 from .forms import AssignRoleForm, OwnPasswordForm, ResetPasswordForm, ScopeForm, UserCreateForm, UserFilterForm
@@ -70,10 +72,23 @@ class LoginView(auth_views.LoginView):
             # One source for this table and `manage.py demo_logins`: empty unless the demo
             # county is loaded, so a real county's accounts are never listed with a password.
             from liangxin.registry.demo import DEMO_PASSWORD, demo_accounts
+            from liangxin.security.demo import demo_totp_accounts
 
             context["demo_accounts"] = demo_accounts()
             context["demo_password"] = DEMO_PASSWORD
+            # QR codes of the demo accounts' authenticator secrets (two-factor login).
+            context["demo_totp"] = demo_totp_accounts(with_qr=True) if context["demo_accounts"] else []
         return context
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        """The password is right. Accounts with two-factor login (required by their role, or
+        chosen) go on to the code step before anyone is logged in (``security.login_flow``)."""
+        from liangxin.security import login_flow
+
+        user = form.get_user()
+        if isinstance(user, User) and login_flow.needs_second_step(user):
+            return redirect(login_flow.begin(self.request, user, redirect_to=self.get_redirect_url()))
+        return super().form_valid(form)
 
     def get_default_redirect_url(self) -> str:
         user = self.request.user
@@ -89,11 +104,13 @@ def password_change(request: HttpRequest) -> HttpResponse:
     form = OwnPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.change_own_password(
-                user=user,
-                old_password=form.cleaned_data["old_password"],
-                new_password=form.cleaned_data["new_password"],
-            )
+            # Chosen by the owner: no forced change at the next login (security.passwords).
+            with set_by_owner(user):
+                services.change_own_password(
+                    user=user,
+                    old_password=form.cleaned_data["old_password"],
+                    new_password=form.cleaned_data["new_password"],
+                )
         except ServiceError as exc:
             add_service_error(form, exc)
         else:

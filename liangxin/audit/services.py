@@ -138,6 +138,7 @@ def log_change(
             changes=payload,
         )
         record.save()
+        _schedule_anchor_update()
     return record
 
 
@@ -178,4 +179,14 @@ def log_many(*, actor: User | None, action: str, entries: Iterable[tuple[models.
             )
             prev_hash = h
         AuditRecord.objects.bulk_create(records, batch_size=1000)
+        if records:
+            _schedule_anchor_update()
     return len(records)
+
+
+def _schedule_anchor_update() -> None:
+    # The chain head is also written outside the database once this transaction commits, so
+    # that cutting records off the end is detected (audit.chain, issue 8).
+    from .chain import schedule_anchor_update
+
+    schedule_anchor_update()

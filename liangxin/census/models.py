@@ -154,3 +154,148 @@ class ImportChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}:{self.organization_id} {self.kind}"
+
+
+# --- Web import (issue 5): remembered column mappings, background jobs, preview details ---------
+
+
+class ColumnMapping(models.Model):
+    """A unit's own choice of template column for a header it writes, remembered for its next file.
+
+    Keyed by the normalised header text (``tabular.columns.header_key``), so "单位 全称" and
+    "单位全称" are one header. ``key`` is a template column key, or "" for "do not import"."""
+
+    unit = models.ForeignKey(
+        "geo.AdministrativeUnit", on_delete=models.CASCADE, related_name="+", verbose_name=_("填报单位")
+    )
+    header_key = models.CharField(_("表头(规范化)"), max_length=100)
+    written = models.CharField(_("表头(原文)"), max_length=100)
+    key = models.CharField(_("对应模板列"), max_length=48, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("列对应")
+        verbose_name_plural = _("列对应")
+        ordering = ["unit", "header_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "header_key"], name="census_column_mapping_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.written} → {self.key or '-'}"
+
+
+class JobKind(models.TextChoices):
+    PREVIEW = "preview", _("校验预览")
+    CONFIRM = "confirm", _("确认导入")
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("进行中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class ImportJob(models.Model):
+    """A preview or confirm of a large file, run by ``manage.py run_import_worker``.
+
+    A preview job keeps the uploaded file until the preview (a batch) exists; a confirm job
+    names the previewed batch. Progress outside the write transaction is kept here; during the
+    write it is kept beside the database (see ``census.jobs``), since the transaction's own
+    writes are invisible to the page until it commits."""
+
+    kind = models.CharField(_("任务"), max_length=8, choices=JobKind.choices)
+    status = models.CharField(_("状态"), max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    unit = models.ForeignKey(
+        "geo.AdministrativeUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("填报单位")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("提交人")
+    )
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    upload = models.FileField(_("上传文件"), upload_to="import-jobs/%Y/%m/", max_length=255, blank=True)
+    file_name = models.CharField(_("文件名"), max_length=255)
+    as_of = models.DateField(_("数据日期"), null=True, blank=True)
+    mapping_override = models.JSONField(default=dict, blank=True)
+    mode = models.CharField(_("导入方式"), max_length=16, choices=ImportMode.choices, default=ImportMode.ALL_OR_NOTHING)
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.CASCADE, null=True, blank=True, related_name="jobs", verbose_name=_("批次")
+    )
+    # A re-preview with a corrected column mapping replaces this preview when it succeeds.
+    replaces = models.ForeignKey(ImportBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    rows_estimate = models.PositiveIntegerField(_("约行数"), default=0)
+    phase = models.CharField(_("阶段"), max_length=32, blank=True)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    # applied / refused / stale / previewed: what the job came to, with the message shown.
+    outcome = models.CharField(max_length=16, blank=True)
+    message = models.TextField(_("结果"), blank=True)
+    worker = models.CharField(max_length=100, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导入任务")
+        verbose_name_plural = _("导入任务")
+        ordering = ["-pk"]
+        indexes = [models.Index(fields=["status", "id"], name="census_job_queue")]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=JobStatus.values), name="census_job_status_valid"),
+            models.CheckConstraint(condition=Q(kind__in=JobKind.values), name="census_job_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.file_name} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("census:job_detail", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+class BatchLayout(models.Model):
+    """How the previewed file was read: each header cell and its template column, and the rows
+    that were not records (title, 合计 …), for the preview page."""
+
+    batch = models.OneToOneField(ImportBatch, on_delete=models.CASCADE, related_name="layout")
+    # [[letter, header as written, template key or null], ...] left to right
+    columns = models.JSONField(default=list, blank=True)
+    # [[Excel row, why it is not a record], ...]
+    skipped = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("文件结构")
+        verbose_name_plural = _("文件结构")
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}: {len(self.columns)}"
+
+
+class PreviewChange(models.Model):
+    """One organization the previewed file would create or change, field by field (old → new),
+    as the plan of the preview computed it."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="preview_changes")
+    row = models.PositiveIntegerField(_("行号"))
+    kind = models.CharField(max_length=8, choices=ChangeKind.choices)
+    name = models.CharField(_("组织名称"), max_length=200)
+    organization = models.ForeignKey(
+        "registry.Organization", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # {field key: [old, new]} in JSON terms
+    changes = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("预览变更")
+        verbose_name_plural = _("预览变更")
+        ordering = ["batch", "row", "pk"]
+        indexes = [models.Index(fields=["batch", "kind", "row"], name="census_preview_change_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.row} {self.kind}"

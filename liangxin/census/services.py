@@ -229,6 +229,23 @@ def preview_import(
     return _outcome(batch, scan)
 
 
+def replan(*, batch: ImportBatch) -> ImportOutcome:
+    """Read the batch's kept file again and plan it against the register as it is now, keeping
+    the planned rows; writes nothing. The same pass ``confirm_import`` makes, so the same plan it
+    would apply — what a page shows after a stale confirm."""
+    with batch.original.open("rb") as fh:
+        data = fh.read()
+    scan = _scan(
+        unit=batch.unit,
+        data=data,
+        file_name=batch.file_name,
+        as_of=batch.as_of,
+        mapping_override=batch.mapping or None,
+        keep_rows=True,
+    )
+    return _outcome(batch, scan)
+
+
 def confirm_import(
     *, by: User | None, batch: ImportBatch, mode: str | None = None, progress: Progress | None = None
 ) -> ImportOutcome:
@@ -854,5 +871,6 @@ __all__ = [
     "import_file",
     "may_revert",
     "preview_import",
+    "replan",
     "revert_batch",
 ]

@@ -36,6 +36,7 @@ from liangxin.geo.models import AdministrativeUnit, Department
 from liangxin.geo.selectors import units_by_code
 from liangxin.geo.services import setup_county
 
+from . import services
 from .choices import (
     Category,
     Education,
@@ -1235,15 +1236,7 @@ def _create_organizations(
 
 
 def _assign_secretaries(assignments: Sequence[tuple[PartyOrganization, Member]]) -> None:
-    # TODO(registry): use a registry.services function for naming a secretary once there is one.
-    for party_org, member in assignments:
-        party_org.secretary = member
-    PartyOrganization.objects.bulk_update([po for po, _m in assignments], ["secretary"])
-    log_many(
-        actor=None,
-        action=AuditAction.UPDATE,
-        entries=[(po, {"secretary": [None, m.pk]}) for po, m in assignments],
-    )
+    services.set_secretaries(by=None, assignments=assignments)
 
 
 def _create_users(
@@ -1360,6 +1353,11 @@ def load_demo(*, seed: int = DEFAULT_SEED, data_dir: Path = DEMO_DATA_DIR) -> De
             departments=sorted(departments.values(), key=lambda d: d.code),
             secretaries=secretaries,
         )
+        # Two-factor devices for the roles that require it, with secrets a visitor can read off
+        # the demo login page (`manage.py demo_totp` prints them).
+        from liangxin.security.demo import create_demo_totp_devices
+
+        create_demo_totp_devices()
     return DemoSummary(
         seed=seed,
         organizations=len(organizations),

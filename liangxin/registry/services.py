@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
@@ -12,14 +13,15 @@ from django.utils.translation import gettext as _
 from liangxin.accounts.models import User
 from liangxin.accounts.roles import Permission, ScopeKind
 from liangxin.audit.models import AuditAction
-from liangxin.audit.services import diff, log_change, snapshot
+from liangxin.audit.services import diff, log_change, log_many, snapshot
+from liangxin.census.tabular.normalize import to_name, to_text
 from liangxin.core import crypto
 from liangxin.core.dates import today
 from liangxin.core.errors import ConflictError, ServiceError
 from liangxin.core.text import normalize_name, pinyin_keys
 from liangxin.geo.models import AdministrativeUnit, Department, UnitLevel
 
-from .choices import FactSource, MemberStatus, OperatingStatus
+from .choices import FactSource, MemberStatus, OperatingStatus, OrganizationType
 from .identifiers import IdentifierError, validate_citizen_id, validate_uscc
 from .models import (
     Employment,
@@ -88,10 +90,17 @@ def _clean_organization_data(data: OrganizationData) -> dict[str, object]:
     values["township"] = data.township
     values["village"] = data.village
     values["department"] = data.department
-    name = " ".join(data.name.split())
+    # The same spelling rules as the census reader (full-width → half-width, traditional →
+    # simplified, no stray spaces), so a record typed in a form and the same organization read
+    # from a township's spreadsheet compare equal, and an export re-imports as "no change".
+    name = to_name(data.name) or ""
     if not name:
         raise ServiceError(_("组织名称不能为空。"), field="name")
     values["name"] = name
+    for key in ("address", "contact_person", "contact_phone"):
+        values[key] = to_text(values[key]) or ""
+    if not data.uscc and data.org_type != OrganizationType.INDIVIDUAL_BUSINESS:
+        raise ServiceError(_("除个体工商户外,统一社会信用代码为必填项。"), field="uscc")
     if data.uscc:
         try:
             values["uscc"] = validate_uscc(data.uscc)
@@ -401,6 +410,19 @@ def create_party_organization(
             changes=diff(None, snapshot(party_org)) | {"organizations": [None, [o.pk for o in organizations]]},
         )
     return party_org
+
+
+def set_secretaries(*, by: User | None, assignments: Sequence[tuple[PartyOrganization, Member]]) -> None:
+    """Name the secretary of each party organization (one audited update each, in one run)."""
+    if by is not None:
+        _require(by, Permission.EDIT_ORGANIZATIONS)
+    with transaction.atomic():
+        changes = []
+        for party_org, member in assignments:
+            changes.append((party_org, {"secretary": [party_org.secretary_id, member.pk]}))
+            party_org.secretary = member
+        PartyOrganization.objects.bulk_update([po for po, _m in assignments], ["secretary"])
+        log_many(actor=by, action=AuditAction.UPDATE, entries=changes)
 
 
 def dissolve_party_organization(

@@ -9,6 +9,7 @@ from liangxin.accounts import services
 from liangxin.accounts.roles import Role
 from liangxin.audit.models import AuditAction, AuditRecord
 from liangxin.registry.choices import FactSource
+from liangxin.security.testing import login_with_totp
 from liangxin.testing.factories import PASSWORD, UserFactory
 
 LOGIN = "/accounts/login/"
@@ -86,16 +87,18 @@ def test_anonymous_visitor_is_sent_to_login_with_next(client):
 
 
 def test_login_is_audited_with_the_remote_address(client, sysadm):
-    response = client.post(LOGIN, {"username": "sysadm", "password": PASSWORD}, REMOTE_ADDR="10.1.2.3")
+    # Administrators log in with a second factor (security.login_flow); the audit record says so.
+    response = login_with_totp(client, sysadm, PASSWORD, REMOTE_ADDR="10.1.2.3")
     assert response.status_code == 302
     assert response["Location"] == reverse("accounts:user_list")  # administrators land on their page
     record = AuditRecord.objects.get(action=AuditAction.LOGIN)
     assert (record.actor, record.actor_username, record.object_id) == (sysadm, "sysadm", str(sysadm.pk))
     assert record.remote_addr == "10.1.2.3"
+    assert record.changes == {"two_factor": [None, "totp"]}
 
 
 def test_audit_admin_lands_on_the_audit_log(client, auditor):
-    response = client.post(LOGIN, {"username": "auditor", "password": PASSWORD})
+    response = login_with_totp(client, auditor, PASSWORD)
     assert response["Location"] == reverse("audit:record_list")
 
 
@@ -105,10 +108,10 @@ def test_business_user_lands_on_the_register(client, bob):
 
 
 def test_login_honours_a_safe_next_only(client, secadm):
-    response = client.post(f"{LOGIN}?next=/audit/", {"username": "secadm", "password": PASSWORD})
+    response = login_with_totp(client, secadm, PASSWORD, path=f"{LOGIN}?next=/audit/")
     assert response["Location"] == "/audit/"
     client.logout()
-    response = client.post(f"{LOGIN}?next=https://evil.example/", {"username": "secadm", "password": PASSWORD})
+    response = login_with_totp(client, secadm, PASSWORD, path=f"{LOGIN}?next=https://evil.example/")
     assert response["Location"] == reverse("accounts:user_list")
 
 

@@ -4,10 +4,14 @@ OpenCC costs about 2 µs a call. Almost every cell in a county's census is alrea
 :func:`to_simplified` first checks the text against the set of characters that t2s changes (built
 once, in a few milliseconds, by converting every CJK character) and calls OpenCC only when one is
 present. OpenCC's phrase tables then still decide the conversion of the whole text (乾隆 stays 乾隆).
+The check is one regular-expression search over a character class (:func:`has_traditional`): a
+``frozenset.isdisjoint`` over the text would make a str object of every character first.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from functools import cache
 
 import opencc
@@ -32,7 +36,18 @@ def traditional_characters() -> frozenset[str]:
     return frozenset(a for a, b in zip(chars, converted, strict=True) if a != b)
 
 
+@cache
+def traditional_search() -> Callable[[str], re.Match[str] | None]:
+    """``search(text)``: the first character of ``text`` that t2s converts, or None."""
+    return re.compile("[" + "".join(re.escape(ch) for ch in sorted(traditional_characters())) + "]").search
+
+
+def has_traditional(text: str) -> bool:
+    """Whether ``text`` holds a character that t2s converts."""
+    return traditional_search()(text) is not None
+
+
 def to_simplified(text: str) -> str:
-    if text.isascii() or traditional_characters().isdisjoint(text):
+    if text.isascii() or traditional_search()(text) is None:
         return text
     return str(_converter().convert(text))

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import operator
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import cache
-from operator import mul
+from functools import cache, partial
+from itertools import compress, repeat
 from typing import Any, Final
 from unicodedata import normalize as _normalize
 
@@ -25,11 +27,14 @@ from liangxin.registry.identifiers import validate_uscc
 
 from . import chinese, vocab
 from .cells import Cell, cell_text
-from .chinese import traditional_characters as _traditional
+from .chinese import has_traditional
 from .columns import DATA_DIR, Column
 from .problems import ValueProblem
 
 Converter = Callable[[Cell], Any]
+# A whole column of str cells at once: (values, positions whose value the cell's own converter must
+# give, or whose problem it must raise). See :func:`column_converter_for`.
+ColumnConverter = Callable[[Sequence[str]], tuple[list[Any], Iterable[int]]]
 
 MAX_COUNT: Final = 10_000_000
 MAX_AMOUNT: Final = Decimal("999999999999.99")  # 14 digits, 2 decimals: the register's field
@@ -78,11 +83,28 @@ def _shown(cell: Cell) -> str:
 
 
 # ----------------------------------------------------------------------------------------- text
+# Our exports (liangxin.core.export) put an apostrophe before a text that a spreadsheet would run as a
+# formula ("=HYPERLINK(…)" → "'=HYPERLINK(…)"). In a file Excel saved, such an apostrophe is only a
+# display prefix and never reaches us; when we do see one before =, +, -, @ (or a tab / CR), it is that
+# neutralising mark, and it is removed so that an exported file re-imports as the value it exported.
+_NEUTRALIZED_STARTS: Final = frozenset("=+-@\t\r")
+
+
+def strip_neutralizing_apostrophe(text: str) -> str:
+    """``"'=SUM(A1)"`` → ``"=SUM(A1)"``; any other text unchanged (one apostrophe only)."""
+    if text[:1] == "'" and text[1:2] in _NEUTRALIZED_STARTS:
+        return text[1:]
+    return text
+
+
 # The text converters are the hot path of an import (names, addresses, phone numbers are different on
 # every row), so the common case — a str cell — is handled inline, without helper calls.
 def to_text(cell: Cell) -> str | None:
-    """NFKC, trimmed; line breaks and runs of spaces inside become one space."""
+    """NFKC, trimmed; line breaks and runs of spaces inside become one space; an export's
+    formula-neutralising apostrophe removed (see :func:`strip_neutralizing_apostrophe`)."""
     if cell.__class__ is str:
+        if cell[:1] == "'":
+            cell = strip_neutralizing_apostrophe(cell)
         text = " ".join((cell if cell.isascii() else _normalize("NFKC", cell)).split())
         return text or None
     if cell is None:
@@ -95,7 +117,7 @@ def to_name(cell: Cell) -> str | None:
     text = to_text(cell)
     if text is None or text.isascii():
         return text
-    if not _traditional().isdisjoint(text):
+    if has_traditional(text):
         text = chinese.to_simplified(text)
     if " " in text:
         text = _SPACE_NEXT_TO_CJK.sub("", text)
@@ -114,8 +136,24 @@ def text_converter(max_length: int | None, *, name: bool = False) -> Converter:
     if name:
 
         def limited_name(cell: Cell) -> str | None:
-            value = to_name(cell)
-            if value is not None and len(value) > max_length:
+            # to_name inlined for a str cell: this runs once for nearly every row of a file
+            if cell.__class__ is str:
+                if cell[:1] == "'":
+                    cell = strip_neutralizing_apostrophe(cell)
+                value = " ".join((cell if cell.isascii() else _normalize("NFKC", cell)).split())
+                if not value:
+                    return None
+                if not value.isascii():
+                    if has_traditional(value):
+                        value = chinese.to_simplified(value)
+                    if " " in value:
+                        value = _SPACE_NEXT_TO_CJK.sub("", value)
+            else:
+                found = to_name(cell)
+                if found is None:
+                    return None
+                value = found
+            if len(value) > max_length:
                 raise _too_long(value, max_length)
             return value
 
@@ -123,6 +161,8 @@ def text_converter(max_length: int | None, *, name: bool = False) -> Converter:
 
     def limited_text(cell: Cell) -> str | None:
         if cell.__class__ is str:
+            if cell[:1] == "'":
+                cell = strip_neutralizing_apostrophe(cell)
             value = " ".join((cell if cell.isascii() else _normalize("NFKC", cell)).split()) or None
         else:
             value = to_text(cell)
@@ -176,6 +216,8 @@ def _approximate(shown: str, value: int | Decimal) -> ValueProblem:
 
 def to_int(cell: Cell) -> int | None:
     """A head count: ``12``, ``"１２"``, ``"12人"``, ``12.0``, ``"1,200"``; ``"约50"`` with a warning."""
+    if cell.__class__ is str and cell.isdigit() and cell.isascii() and len(cell) < 9:
+        return int(cell)
     if cell is None or cell == "":
         return None
     if isinstance(cell, bool) or not isinstance(cell, str | int | float):
@@ -226,6 +268,8 @@ def to_decimal(cell: Cell) -> Decimal | None:
     ``"5000元"`` is refused: the template column is in 万元 and a figure in yuan would be 10,000
     times too large.
     """
+    if cell.__class__ is str and _PLAIN_AMOUNT.fullmatch(cell):
+        return Decimal(cell).quantize(CENT)
     if cell is None or cell == "":
         return None
     if isinstance(cell, bool) or not isinstance(cell, str | int | float):
@@ -377,16 +421,30 @@ def to_code(cell: Cell) -> str | None:
     return text or None
 
 
+# The weights of GB 32100 are 3**i mod 31 (_USCC_WEIGHTS), and 34 ≡ 3 (mod 31): so the weighted sum
+# of the first 17 characters is, mod 31, the number they write in base 34 read backwards, each
+# character turned into the base-34 digit of its value (A = 10 → "a", …, Y = 30 → "u"). A bytes
+# table and int(…, 34) do that in C.
+_USCC_BASE34: Final = bytes(
+    ord("0123456789abcdefghijklmnopqrstu"[_USCC_VALUE[chr(byte)]]) if chr(byte) in _USCC_VALUE else byte
+    for byte in range(256)
+)
+
+
 def uscc_is_valid(number: str) -> bool:
     """The same test as python-stdnum's ``uscc.validate`` on a compact upper-case code, 20× faster."""
     if len(number) != 18 or _USCC_SHAPE.fullmatch(number) is None:
         return False
-    total = sum(map(mul, map(_USCC_VALUE.__getitem__, number[:17]), _USCC_WEIGHTS))
-    return number[17] == _USCC_ALPHABET[(31 - total) % 31]
+    total = int(number[16::-1].encode("ascii").translate(_USCC_BASE34), 34)
+    return number[17] == _USCC_ALPHABET[-total % 31]
 
 
 def to_uscc(cell: Cell) -> str | None:
     """A valid unified social credit code, or ``uscc_format`` / ``uscc_checksum``."""
+    if cell.__class__ is str and len(cell) == 18 and cell.isascii() and cell.isalnum():
+        text = cell.upper()
+        if uscc_is_valid(text):
+            return text  # the common case, before the general checks
     if cell is None or cell == "":
         return None
     if isinstance(cell, float | int) and not isinstance(cell, bool) and abs(cell) >= 1e15:
@@ -464,3 +522,66 @@ def converter_for(column: Column) -> Converter:
     else:
         convert = to_code
     return convert
+
+
+# ------------------------------------------------------------------------------ whole columns
+# A column whose cells are nearly all different (names, codes, addresses, amounts) is converted
+# cell by cell: a Python call per cell. For a column of str cells these do the common case of the
+# converter for the whole column in C-level maps, and name the positions of every cell that case
+# does not cover (a leading apostrophe, a traditional character, a space next to a Chinese
+# character, a code that does not check, an amount that is not plain, a text too long, an empty
+# cell), for which the caller runs the cell's own converter — so every value and problem is the
+# converter's own.
+_nfkc_of: Callable[[str], str] = partial(_normalize, "NFKC")  # a C-level call, no Python frame
+
+
+def _positions(flags: Iterable[Any]) -> list[int]:
+    return list(compress(range(1 << 62), flags))
+
+
+def _text_column(max_length: int | None, *, name: bool) -> ColumnConverter:
+    def convert(cells: Sequence[str]) -> tuple[list[Any], Iterable[int]]:
+        values: list[Any] = list(map(" ".join, map(str.split, map(_nfkc_of, cells))))
+        flagged = set(_positions(map(str.startswith, cells, repeat("'"))))
+        flagged.update(_positions(map(operator.not_, values)))  # empty: None
+        if max_length is not None:
+            flagged.update(_positions(map(operator.lt, repeat(max_length), map(len, values))))
+        if name:
+            flagged.update(_positions(map(chinese.traditional_search(), values)))
+            flagged.update(_positions(map(operator.contains, values, repeat(" "))))
+        return values, flagged
+
+    return convert
+
+
+def _uscc_column(cells: Sequence[str]) -> tuple[list[Any], Iterable[int]]:
+    values: list[Any] = list(map(str.upper, cells))
+    good = list(map(operator.and_, map(str.isascii, cells), map(bool, map(_USCC_SHAPE.fullmatch, values))))
+    shaped = _positions(good)
+    codes = [values[p] for p in shaped]
+    bodies: Iterable[str] = map(operator.getitem, codes, repeat(slice(16, None, -1)))  # the first 17, backwards
+    reversed_body = map(str.encode, bodies)
+    totals = map(int, map(bytes.translate, reversed_body, repeat(_USCC_BASE34)), repeat(34))
+    expected = map(_USCC_ALPHABET.__getitem__, map(operator.mod, map(operator.neg, totals), repeat(31)))
+    for position in compress(shaped, map(operator.ne, map(operator.itemgetter(17), codes), expected)):
+        good[position] = False  # a check digit that does not match
+    return values, _positions(map(operator.not_, good))
+
+
+def _decimal_column(cells: Sequence[str]) -> tuple[list[Any], Iterable[int]]:
+    plain = list(map(bool, map(_PLAIN_AMOUNT.fullmatch, cells)))
+    values: list[Any] = [None] * len(cells)
+    amounts = map(Decimal.quantize, map(Decimal, compress(cells, plain)), repeat(CENT))
+    deque(map(operator.setitem, repeat(values), _positions(plain), amounts), maxlen=0)
+    return values, _positions(map(operator.not_, plain))
+
+
+def column_converter_for(column: Column) -> ColumnConverter | None:
+    """The whole-column fast path of a column's converter, for the kinds that have one."""
+    if column.kind in ("text", "name"):
+        return _text_column(column.max_length, name=column.kind == "name")
+    if column.key == "uscc":
+        return _uscc_column
+    if column.kind == "decimal":
+        return _decimal_column
+    return None

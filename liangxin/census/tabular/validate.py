@@ -20,6 +20,7 @@ from liangxin.core.text import normalize_name
 
 from . import chinese, vocab
 from .columns import BY_KEY
+from .header import Header
 from .parse import CensusRow
 from .problems import Problem, problem
 
@@ -207,6 +208,9 @@ class _NameIndex:
     deletion removes at most two of a name's distinct bigrams; so a name within distance d of the
     query shares at least one of any 2d + 1 of the query's bigrams. The query probes its rarest
     2d + 1 bigrams and compares only the names they list, instead of every name in the township.
+    A bigram no name has is the rarest of all and lists nothing: when 2d + 1 of the query's
+    bigrams are such, no name can be alike and nothing is compared. Candidates come in register
+    order, so among equally alike names the first registered one is reported.
     """
 
     def __init__(self, names: list[str]) -> None:
@@ -216,6 +220,10 @@ class _NameIndex:
         for position, name in enumerate(names):
             for bigram in _bigrams(name):
                 self.postings.setdefault(bigram, []).append(position)
+        self.sizes = {bigram: len(positions) for bigram, positions in self.postings.items()}
+        self.by_length: dict[int, list[int]] = {}
+        for position, length in enumerate(self.lengths):
+            self.by_length.setdefault(length, []).append(position)
 
     def candidates(self, key: str) -> list[str]:
         size = len(key)
@@ -224,38 +232,45 @@ class _NameIndex:
         max_distance = (size + longest) // 10
         query = _bigrams(key)
         probes = 2 * max_distance + 1
+        names = self.names
         if probes >= len(query):
-            positions: Iterable[int] = range(len(self.names))
-        else:
-            postings = self.postings
-            rarest = sorted(query, key=lambda b: len(postings.get(b, ())))[:probes]
-            positions = {p for bigram in rarest for p in postings.get(bigram, ())}
+            by_length = self.by_length
+            found = sorted(p for length in range(shortest, longest + 1) for p in by_length.get(length, ()))
+            return [names[p] for p in found]
+        present = query & self.sizes.keys()
+        missing = len(query) - len(present)
+        if missing >= probes:
+            return []
+        rarest = sorted(present, key=self.sizes.__getitem__)[: probes - missing]
+        positions = set().union(*map(self.postings.__getitem__, rarest))
         lengths = self.lengths
-        return [self.names[p] for p in positions if shortest <= lengths[p] <= longest]
+        return [names[p] for p in sorted(positions) if shortest <= lengths[p] <= longest]
 
 
-class _RowChecker:
-    def __init__(self, row: CensusRow, out: list[Problem]) -> None:
-        self.row = row
-        self.out = out
-
-    def add(self, code: str, message: str, key: str | None, value: str | None = None) -> None:
-        row = self.row
-        self.out.append(
-            problem(
-                code,
-                message,
-                file=row.file,
-                sheet=row.sheet,
-                row=row.excel_row,
-                column=row.column_headers.get(key) if key else None,
-                field=BY_KEY[key].label if key else None,
-                value=value if value is not None else (row.raw_text(key) if key else None),
-            )
+def _add(
+    out: list[Problem], row: CensusRow, code: str, message: str, key: str | None, value: str | None = None
+) -> None:
+    out.append(
+        problem(
+            code,
+            message,
+            file=row.file,
+            sheet=row.sheet,
+            row=row.excel_row,
+            column=row.column_headers.get(key) if key else None,
+            field=BY_KEY[key].label if key else None,
+            value=value if value is not None else (row.raw_text(key) if key else None),
         )
-        if code in _ERROR_CODES:
-            row.has_errors = True
+    )
+    if code in _ERROR_CODES:
+        row.has_errors = True
 
+
+_INDIVIDUAL_BUSINESS: Final = vocab.INDIVIDUAL_BUSINESS
+_ECONOMIC: Final = vocab.ECONOMIC
+_SOCIAL: Final = vocab.SOCIAL
+_ECONOMIC_TYPES: Final = vocab.ECONOMIC_TYPES
+_MEMBER_KEYS: Final = ("full_members", "probationary_members")
 
 _ERROR_CODES: Final = frozenset(
     {
@@ -268,195 +283,321 @@ _ERROR_CODES: Final = frozenset(
         "party_org_name_missing",
     }
 )
+# A place as written → (its code or None, the problem it raises or None); bounded per import.
+_Resolved = tuple[str | None, tuple[str, str] | None]
+_PLACE_MEMO_LIMIT: Final = 100_000
+
+
+def resolved_keys(header: Header) -> tuple[str, ...]:
+    """The keys :class:`Validator` adds to the values of a row read under ``header``, in order."""
+    written = header.written
+    return tuple(
+        code
+        for column, code in (
+            ("township", "township_code"),
+            ("village", "village_code"),
+            ("department", "department_code"),
+        )
+        if column in written
+    )
 
 
 def validate_rows(rows: list[CensusRow], reference: Reference) -> list[Problem]:
     """Every problem of every row; rows stay in file order. Fills in the resolved codes."""
-    problems: list[Problem] = []
-    first_row_of: dict[str, int] = {}
-    for row in rows:
-        _validate_row(row, reference, first_row_of, problems)
-    return problems
+    return Validator(reference).validate(rows)
 
 
-def _validate_row(row: CensusRow, reference: Reference, first_row_of: dict[str, int], problems: list[Problem]) -> None:
-    values, raw_text = row.values, row.raw_text
-    check = _RowChecker(row, problems)
-    has = row.column_headers
+class Validator:
+    """Checks rows in file order, a chunk at a time, remembering across chunks what the checks
+    need from earlier rows (the first row of each USCC). Township, village and department names
+    are resolved once per distinct spelling; the near-duplicate search runs only in townships whose
+    register has organizations."""
 
-    # Required cells (a cell that was written but unreadable was reported by the parser).
-    for key in ("name", "category", "township"):
-        if key in has and values.get(key) is None and not raw_text(key).strip():
-            check.add("required_missing", f"“{BY_KEY[key].label}”是必填项,本行没有填写。请补填。", key, "")
+    def __init__(self, reference: Reference) -> None:
+        self.reference = reference
+        self.first_row_of: dict[str, int] = {}
+        self._townships: dict[str, _Resolved] = {}
+        self._villages: dict[tuple[str, str], _Resolved] = {}
+        self._departments: dict[str, _Resolved] = {}
+        self._registers = frozenset(code for code, orgs in reference.existing_organizations.items() if orgs)
+        self._other_units = reference.other_unit_usccs or None
+        self._has: Mapping[str, str] | None = None
+        self._layout: tuple[bool, bool, bool, bool, bool, bool, list[str]] = (False,) * 6 + ([],)
 
-    # The USCC.
-    uscc = values.get("uscc")
-    org_type = values.get("org_type")
-    category = values.get("category")
-    if uscc is None and not raw_text("uscc").strip():
-        if org_type == vocab.INDIVIDUAL_BUSINESS:
-            check.add(
-                "uscc_missing_individual",
-                "个体工商户没有填写统一社会信用代码。有营业执照的请照执照补填;确实没有可以不填。",
-                "uscc",
-                "",
+    def _columns(self, has: Mapping[str, str]) -> tuple[bool, bool, bool, bool, bool, bool, list[str]]:
+        """Which columns a file has, worked out once per file (all its rows share ``column_headers``)."""
+        if has is not self._has:
+            self._has = has
+            self._layout = (
+                "name" in has,
+                "category" in has,
+                "township" in has,
+                "village" in has,
+                "department" in has,
+                "party_organization_name" in has,
+                [k for k in _MEMBER_KEYS if k in has],
             )
+        return self._layout
+
+    def validate(self, rows: Iterable[CensusRow]) -> list[Problem]:
+        """Every problem of ``rows``, row by row; writes the resolved codes into each row's values."""
+        problems: list[Problem] = []
+        check = self._check
+        for row in rows:
+            check(row, problems)
+        return problems
+
+    # ------------------------------------------------------------------------------ places
+    def _township(self, text: str) -> _Resolved:
+        found = self._townships.get(text)
+        if found is None:
+            reference = self.reference
+            code = reference.township(text)
+            issue = None
+            if code is None:
+                closest = reference.closest_township(text)
+                hint = f"是否应为“{closest}”?" if closest else ""
+                issue = (
+                    "unknown_township",
+                    f"乡镇“{text}”不在本县乡镇名单中。{hint}请按乡镇全称或简称填写(如“板桥镇”或“板桥”)。",
+                )
+            elif reference.allowed_townships is not None and code not in reference.allowed_townships:
+                issue = (
+                    "out_of_scope",
+                    f"“{reference.name_of(code)}”不在本单位负责的范围内,不能由本单位导入。"
+                    "请核对所属乡镇,或交由该乡镇报送。",
+                )
+            found = _remember(self._townships, text, (code, issue))
+        return found
+
+    def _village(self, township_code: str, text: str) -> _Resolved:
+        key = (township_code, text)
+        found = self._villages.get(key)
+        if found is None:
+            reference = self.reference
+            code = reference.village(township_code, text)
+            issue = None
+            if code is None:
+                issue = (
+                    "unknown_village",
+                    f"“{text}”不在{reference.name_of(township_code)}的村(社区)名单中,本行将不关联村(社区)。"
+                    "如名称有误请改正;如名单缺少该村(社区),请联系县委组织部补充。",
+                )
+            found = _remember(self._villages, key, (code, issue))
+        return found
+
+    def _department(self, text: str) -> _Resolved:
+        found = self._departments.get(text)
+        if found is None:
+            reference = self.reference
+            code = reference.department(text)
+            issue = None
+            if code is None:
+                closest = reference.closest_department(text)
+                hint = f"是否应为“{closest}”?" if closest else ""
+                issue = (
+                    "unknown_department",
+                    f"行业主管部门“{text}”不在部门名单中。{hint}请按部门名单填写,没有主管部门的请留空。",
+                )
+            elif reference.allowed_departments is not None and code not in reference.allowed_departments:
+                issue = (
+                    "out_of_scope",
+                    f"“{reference.name_of(code)}”主管的组织不由本单位负责,不能由本单位导入。"
+                    "请核对行业主管部门,或交由该部门报送。",
+                )
+            found = _remember(self._departments, text, (code, issue))
+        return found
+
+    # -------------------------------------------------------------------------------- a row
+    def _check(self, row: CensusRow, out: list[Problem]) -> None:
+        # The hot path of validation: most rows have no problem, so the checks are ordered and
+        # written to cost little when they pass (dict lookups, no calls), and place names are
+        # resolved from memos filled once per spelling.
+        values = row.values
+        get = values.get
+        has = row.column_headers
+        has_name, has_category, has_township, has_village, has_department, has_po_name, member_keys = (
+            self._layout if has is self._has else self._columns(has)
+        )
+
+        # Required cells (a cell that was written but unreadable was reported by the parser).
+        name = get("name")
+        category = get("category")
+        township_text = get("township")
+        if name is None and has_name and not row.raw_text("name").strip():
+            _add(out, row, "required_missing", "“组织名称”是必填项,本行没有填写。请补填。", "name", "")
+        if category is None and has_category and not row.raw_text("category").strip():
+            _add(out, row, "required_missing", "“组织类别”是必填项,本行没有填写。请补填。", "category", "")
+        if township_text is None and has_township and not row.raw_text("township").strip():
+            _add(out, row, "required_missing", "“所属乡镇”是必填项,本行没有填写。请补填。", "township", "")
+
+        # The USCC.
+        uscc = get("uscc")
+        org_type = get("org_type")
+        if uscc is None:
+            if not row.raw_text("uscc").strip():
+                if org_type == _INDIVIDUAL_BUSINESS:
+                    _add(
+                        out,
+                        row,
+                        "uscc_missing_individual",
+                        "个体工商户没有填写统一社会信用代码。有营业执照的请照执照补填;确实没有可以不填。",
+                        "uscc",
+                        "",
+                    )
+                else:
+                    _add(
+                        out,
+                        row,
+                        "required_missing",
+                        "没有填写统一社会信用代码。除个体工商户外必须填写,请照营业执照或登记证书补填。",
+                        "uscc",
+                        "",
+                    )
         else:
-            check.add(
-                "required_missing",
-                "没有填写统一社会信用代码。除个体工商户外必须填写,请照营业执照或登记证书补填。",
-                "uscc",
-                "",
-            )
-    elif uscc is not None:
-        earlier = first_row_of.get(uscc)
-        if earlier is not None:
-            check.add(
-                "duplicate_uscc",
-                f"统一社会信用代码与第{earlier}行重复。同一组织只填一行,请删除重复行或改正代码。",
-                "uscc",
-            )
-        else:
-            first_row_of[uscc] = row.excel_row
-        other_unit = reference.other_unit_usccs.get(uscc)
-        if other_unit is not None:
-            check.add(
-                "duplicate_uscc_other_unit",
-                f"该统一社会信用代码已由“{other_unit}”在本次摸底中报送。请与该单位核实该组织归谁填报,"
-                "不归本单位的请删除此行。",
-                "uscc",
-            )
-        authority = uscc[0]
-        if category is not None and (
-            (authority == "9" and category == vocab.SOCIAL) or (authority == "5" and category == vocab.ECONOMIC)
-        ):
-            expected = "新经济组织" if authority == "9" else "新社会组织"
-            registrar = "市场监管部门" if authority == "9" else "民政部门"
-            check.add(
-                "uscc_category_mismatch",
-                f"统一社会信用代码以{authority}开头,是{registrar}登记的组织,通常属于“{expected}”,"
-                f"但组织类别填的是“{vocab.CATEGORY[category]}”。请核对组织类别或代码。",
-                "category",
-            )
-    if category is not None and org_type is not None:
-        economic_type = org_type in vocab.ECONOMIC_TYPES
-        if economic_type != (category == vocab.ECONOMIC):
-            check.add(
-                "category_type_mismatch",
-                f"组织类型“{vocab.ORGANIZATION_TYPE[org_type]}”属于"
-                f"“{'新经济组织' if economic_type else '新社会组织'}”,但组织类别填的是“{vocab.CATEGORY[category]}”。"
-                "请核对这两项。",
-                "org_type",
-            )
+            earlier = self.first_row_of.setdefault(uscc, row.excel_row)
+            if earlier != row.excel_row:
+                _add(
+                    out,
+                    row,
+                    "duplicate_uscc",
+                    f"统一社会信用代码与第{earlier}行重复。同一组织只填一行,请删除重复行或改正代码。",
+                    "uscc",
+                )
+            if self._other_units is not None:
+                other_unit = self._other_units.get(uscc)
+                if other_unit is not None:
+                    _add(
+                        out,
+                        row,
+                        "duplicate_uscc_other_unit",
+                        f"该统一社会信用代码已由“{other_unit}”在本次摸底中报送。请与该单位核实该组织归谁填报,"
+                        "不归本单位的请删除此行。",
+                        "uscc",
+                    )
+            authority = uscc[0]
+            if category is not None and (
+                (authority == "9" and category == _SOCIAL) or (authority == "5" and category == _ECONOMIC)
+            ):
+                expected = "新经济组织" if authority == "9" else "新社会组织"
+                registrar = "市场监管部门" if authority == "9" else "民政部门"
+                _add(
+                    out,
+                    row,
+                    "uscc_category_mismatch",
+                    f"统一社会信用代码以{authority}开头,是{registrar}登记的组织,通常属于“{expected}”,"
+                    f"但组织类别填的是“{vocab.CATEGORY[category]}”。请核对组织类别或代码。",
+                    "category",
+                )
+        if category is not None and org_type is not None:
+            economic_type = org_type in _ECONOMIC_TYPES
+            if economic_type != (category == _ECONOMIC):
+                _add(
+                    out,
+                    row,
+                    "category_type_mismatch",
+                    f"组织类型“{vocab.ORGANIZATION_TYPE[org_type]}”属于"
+                    f"“{'新经济组织' if economic_type else '新社会组织'}”,"
+                    f"但组织类别填的是“{vocab.CATEGORY[category]}”。请核对这两项。",
+                    "org_type",
+                )
 
-    # Township, village, department.
-    township_text = values.get("township")
-    township_code = None
-    if township_text:
-        township_code = reference.township(township_text)
-        if township_code is None:
-            closest = reference.closest_township(township_text)
-            hint = f"是否应为“{closest}”?" if closest else ""
-            check.add(
-                "unknown_township",
-                f"乡镇“{township_text}”不在本县乡镇名单中。{hint}请按乡镇全称或简称填写(如“板桥镇”或“板桥”)。",
-                "township",
-            )
-        elif reference.allowed_townships is not None and township_code not in reference.allowed_townships:
-            check.add(
-                "out_of_scope",
-                f"“{reference.name_of(township_code)}”不在本单位负责的范围内,不能由本单位导入。"
-                "请核对所属乡镇,或交由该乡镇报送。",
-                "township",
-            )
-    if "township" in has:
-        values["township_code"] = township_code
-    village_text = values.get("village")
-    village_code = None
-    if village_text and township_code is not None:
-        village_code = reference.village(township_code, village_text)
-        if village_code is None:
-            check.add(
-                "unknown_village",
-                f"“{village_text}”不在{reference.name_of(township_code)}的村(社区)名单中,本行将不关联村(社区)。"
-                "如名称有误请改正;如名单缺少该村(社区),请联系县委组织部补充。",
-                "village",
-            )
-    if "village" in has:
-        values["village_code"] = village_code
-    department_text = values.get("department")
-    department_code = None
-    if department_text:
-        department_code = reference.department(department_text)
-        if department_code is None:
-            closest = reference.closest_department(department_text)
-            hint = f"是否应为“{closest}”?" if closest else ""
-            check.add(
-                "unknown_department",
-                f"行业主管部门“{department_text}”不在部门名单中。{hint}请按部门名单填写,没有主管部门的请留空。",
-                "department",
-            )
-        elif reference.allowed_departments is not None and department_code not in reference.allowed_departments:
-            check.add(
-                "out_of_scope",
-                f"“{reference.name_of(department_code)}”主管的组织不由本单位负责,不能由本单位导入。"
-                "请核对行业主管部门,或交由该部门报送。",
-                "department",
-            )
-    if "department" in has:
-        values["department_code"] = department_code
+        # Township, village, department.
+        township_code = None
+        if township_text:
+            township_code, issue = self._townships.get(township_text) or self._township(township_text)
+            if issue is not None:
+                _add(out, row, issue[0], issue[1], "township")
+        if has_township:
+            values["township_code"] = township_code
+        if has_village:
+            village_code = None
+            if township_code is not None:
+                village_text = get("village")
+                if village_text:
+                    village_code, issue = self._village(township_code, village_text)
+                    if issue is not None:
+                        _add(out, row, issue[0], issue[1], "village")
+            values["village_code"] = village_code
+        if has_department:
+            department_text = get("department")
+            department_code = None
+            if department_text:
+                department_code, issue = self._departments.get(department_text) or self._department(department_text)
+                if issue is not None:
+                    _add(out, row, issue[0], issue[1], "department")
+            values["department_code"] = department_code
 
-    # Party organization.
-    if (
-        values.get("has_party_organization") is True
-        and "party_organization_name" in has
-        and values.get("party_organization_name") is None
-        and not raw_text("party_organization_name").strip()
-    ):
-        check.add(
-            "party_org_name_missing",
-            "“是否已建党组织”填的是“是”,但没有填写党组织名称。请填写党组织全称(如“XX有限公司党支部”);"
-            "如果尚未建立,请改为“否”。",
-            "party_organization_name",
-        )
-    elif values.get("has_party_organization") is True and "party_organization_name" not in has:
-        check.add(
-            "party_org_name_missing",
-            "“是否已建党组织”填的是“是”,但表中没有“党组织名称”列。请加上该列并填写党组织全称。",
-            "has_party_organization",
-        )
+        # Party organization.
+        if get("has_party_organization") is True:
+            if has_po_name:
+                if get("party_organization_name") is None and not row.raw_text("party_organization_name").strip():
+                    _add(
+                        out,
+                        row,
+                        "party_org_name_missing",
+                        "“是否已建党组织”填的是“是”,但没有填写党组织名称。请填写党组织全称(如“XX有限公司党支部”);"
+                        "如果尚未建立,请改为“否”。",
+                        "party_organization_name",
+                    )
+            else:
+                _add(
+                    out,
+                    row,
+                    "party_org_name_missing",
+                    "“是否已建党组织”填的是“是”,但表中没有“党组织名称”列。请加上该列并填写党组织全称。",
+                    "has_party_organization",
+                )
 
-    # Figures.
-    employees = values.get("employees")
-    full = values.get("full_members")
-    probationary = values.get("probationary_members")
-    members = (full or 0) + (probationary or 0)
-    if employees is not None and (full is not None or probationary is not None) and members > employees:
-        check.add(
-            "members_exceed_employees",
-            f"党员数(正式{full or 0}人、预备{probationary or 0}人,共{members}人)多于从业人员数{employees}人。"
-            "党员应是本单位从业人员,请核对这几个数字。",
-            "full_members" if full is not None else "probationary_members",
-        )
-    member_keys = [k for k in ("full_members", "probationary_members") if k in has]
-    unreadable = any(values.get(k) is None and raw_text(k).strip() for k in member_keys)
-    if employees is not None and employees >= LARGE_ORGANIZATION and member_keys and members == 0 and not unreadable:
-        check.add(
-            "large_org_no_member",
-            f"从业人员{employees}人,但党员数为0。请核实是否确无党员(包括组织关系不在本单位的党员)。",
-            member_keys[0],
-        )
+        # Figures.
+        employees = get("employees")
+        if employees is not None:
+            full = get("full_members")
+            probationary = get("probationary_members")
+            members = (full or 0) + (probationary or 0)
+            if members > employees and (full is not None or probationary is not None):
+                _add(
+                    out,
+                    row,
+                    "members_exceed_employees",
+                    f"党员数(正式{full or 0}人、预备{probationary or 0}人,共{members}人)多于从业人员数{employees}人。"
+                    "党员应是本单位从业人员,请核对这几个数字。",
+                    "full_members" if full is not None else "probationary_members",
+                )
+            elif (
+                members == 0
+                and employees >= LARGE_ORGANIZATION
+                and member_keys
+                and not any(get(k) is None and row.raw_text(k).strip() for k in member_keys)
+            ):
+                _add(
+                    out,
+                    row,
+                    "large_org_no_member",
+                    f"从业人员{employees}人,但党员数为0。请核实是否确无党员(包括组织关系不在本单位的党员)。",
+                    member_keys[0],
+                )
 
-    # The register.
-    name = values.get("name")
-    if name and township_code is not None:
-        similar = reference.near_duplicate(township_code, name, uscc)
-        if similar is not None:
-            other_name, other_uscc = similar
-            code_text = f"统一社会信用代码{other_uscc}" if other_uscc else "未登记统一社会信用代码"
-            check.add(
-                "near_duplicate_name",
-                f"{reference.name_of(township_code)}已登记了名称相近的“{other_name}”({code_text})。"
-                "如果是同一组织,请改用登记的名称和代码;如果不是,可忽略此提示。",
-                "name",
-            )
+        # The register: only a township with organizations in it can hold a near-duplicate.
+        if name and township_code in self._registers:
+            assert township_code is not None
+            reference = self.reference
+            similar = reference.near_duplicate(township_code, name, uscc)
+            if similar is not None:
+                other_name, other_uscc = similar
+                code_text = f"统一社会信用代码{other_uscc}" if other_uscc else "未登记统一社会信用代码"
+                _add(
+                    out,
+                    row,
+                    "near_duplicate_name",
+                    f"{reference.name_of(township_code)}已登记了名称相近的“{other_name}”({code_text})。"
+                    "如果是同一组织,请改用登记的名称和代码;如果不是,可忽略此提示。",
+                    "name",
+                )
+
+
+def _remember(memo: dict[Any, _Resolved], key: Any, found: _Resolved) -> _Resolved:
+    if len(memo) >= _PLACE_MEMO_LIMIT:
+        memo.clear()
+    memo[key] = found
+    return found

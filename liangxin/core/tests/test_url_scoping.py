@@ -67,6 +67,14 @@ CASES: dict[str, Case] = {
     "accounts:user_reset_password": Case("carol", "sysadm", "auditor", lambda u: u.username, method="post"),
     "accounts:user_assign_role": Case("carol", "secadm", "alice", lambda u: u.username, method="post"),
     "audit:record_detail": Case("audit_record", "auditor", "alice", lambda r: r.object_repr),
+    "census:batch_detail": Case("import_batch_b", "carol", "bob", lambda b: b.file_name),
+    "census:batch_mapping": Case("import_batch_b", "carol", "bob", lambda b: b.file_name, method="post"),
+    "census:batch_confirm": Case("import_batch_b", "carol", "bob", lambda b: b.file_name, method="post"),
+    "census:batch_revert": Case("import_batch_b", "carol", "bob", lambda b: b.file_name, method="post"),
+    "census:batch_original_export": Case("import_batch_b", "carol", "bob", lambda b: "板桥镇小李餐馆"),
+    "census:batch_annotated_export": Case("import_batch_b", "carol", "bob", lambda b: "板桥镇老张修车铺"),
+    "census:batch_rejected_export": Case("import_batch_b", "carol", "bob", lambda b: "板桥镇老张修车铺"),
+    "census:job_detail": Case("import_job_b", "carol", "bob", lambda j: j.file_name),
 }
 
 

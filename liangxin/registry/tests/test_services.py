@@ -26,7 +26,7 @@ def test_create_organization_writes_search_keys_facts_and_audit(bob, township_a)
     org = services.create_organization(
         by=bob, data=_data(township_a), facts=services.FactsData(employees=12, full_members=3)
     )
-    assert org.name == "罗平县 九龙砖沙协会"
+    assert org.name == "罗平县九龙砖沙协会"  # spelled as the census reader spells it
     assert org.name_initials == "lpxjlzsxh"
     assert org.facts.get().employees == 12
     record = AuditRecord.objects.get(object_type="registry.organization", object_id=str(org.pk))
@@ -48,6 +48,28 @@ def test_department_clerk_and_leader_cannot_edit(dave, lily, township_a):
             services.create_organization(by=user, data=_data(township_a), facts=services.FactsData())
 
 
+def test_uscc_is_required_except_for_individual_businesses(alice, township_a):
+    with pytest.raises(ServiceError) as info:
+        services.create_organization(by=alice, data=_data(township_a, uscc=None), facts=services.FactsData())
+    assert info.value.field == "uscc"
+    shop = services.create_organization(
+        by=alice,
+        data=_data(
+            township_a, uscc=None, name="罗雄街道  红星茶楼", category="economic", org_type="individual_business"
+        ),
+        facts=services.FactsData(),
+    )
+    assert shop.uscc is None
+
+
+def test_names_are_spelled_as_the_census_reader_spells_them(alice, township_a):
+    org = services.create_organization(
+        by=alice, data=_data(township_a, name="羅平縣鑫源（雲南）有限公司", address="１号"), facts=services.FactsData()
+    )
+    assert org.name == "罗平县鑫源(云南)有限公司"
+    assert org.address == "1号"
+
+
 def test_bad_uscc_is_refused_with_field(alice, township_a):
     with pytest.raises(ServiceError) as info:
         services.create_organization(by=alice, data=_data(township_a, uscc="123"), facts=services.FactsData())
@@ -64,11 +86,11 @@ def test_duplicate_uscc_gets_a_clear_message(alice, township_a):
 
 
 def test_update_with_stale_version_is_a_conflict(bob, org_in_a):
-    data = _data(org_in_a.township, name="新名称", uscc=None)
+    data = _data(org_in_a.township, name="新名称", uscc=org_in_a.uscc)
     services.update_organization(by=bob, organization=org_in_a, data=data, expected_version=1)
     with pytest.raises(ConflictError) as info:
         services.update_organization(
-            by=bob, organization=org_in_a, data=_data(org_in_a.township, uscc=None), expected_version=1
+            by=bob, organization=org_in_a, data=_data(org_in_a.township, uscc=org_in_a.uscc), expected_version=1
         )
     assert "已被他人修改" in info.value.message
     org_in_a.refresh_from_db()

@@ -11,6 +11,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from liangxin.audit.models import AuditAction, AuditRecord
+from liangxin.census.tabular.columns import LABELS
 from liangxin.core import crypto
 from liangxin.registry import services
 from liangxin.registry.choices import OperatingStatus
@@ -25,6 +26,7 @@ from liangxin.testing.factories import (
 
 LIST = reverse("registry:organization_list")
 EXPORT = reverse("registry:organization_export")
+NAME = LABELS.index("组织名称")
 
 
 def _url(name: str, org: Organization) -> str:
@@ -247,9 +249,9 @@ def test_xlsx_export_holds_the_filtered_list_and_is_audited(client, alice, org_i
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     rows = _sheet_rows(response)
     header, body = rows[0], rows[1:]
-    assert header[0] == "组织名称"
-    assert "统一社会信用代码" in header and "正式党员数" in header
-    names = [row[0] for row in body]
+    # The census template's columns, so that the download can be corrected and imported again.
+    assert header == LABELS
+    names = [row[NAME] for row in body]
     assert len(body) == 2
     assert org_in_b.name in names
     assert org_in_a.name not in names
@@ -264,7 +266,7 @@ def test_xlsx_export_holds_the_filtered_list_and_is_audited(client, alice, org_i
 def test_export_is_scoped(client, bob, org_in_a, org_in_b):
     client.force_login(bob)
     rows = _sheet_rows(client.get(EXPORT))
-    assert [row[0] for row in rows[1:]] == [org_in_a.name]
+    assert [row[NAME] for row in rows[1:]] == [org_in_a.name]
 
 
 def test_csv_export_is_utf8_with_bom(client, alice, org_in_a, org_in_b):
@@ -273,8 +275,8 @@ def test_csv_export_is_utf8_with_bom(client, alice, org_in_a, org_in_b):
     body = b"".join(response.streaming_content)
     assert body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-    assert rows[0][0] == "组织名称"
-    assert [row[0] for row in rows[1:]] == [org_in_a.name]
+    assert tuple(rows[0]) == LABELS
+    assert [row[NAME] for row in rows[1:]] == [org_in_a.name]
     assert AuditRecord.objects.get(action=AuditAction.EXPORT).changes["format"] == "csv"
 
 

@@ -400,7 +400,7 @@ LEGACY_ROWS: list[Row] = [
 
 
 def legacy_xls() -> None:
-    import xlwt  # type: ignore[import-untyped]  # installed by hand, only to make this fixture
+    import xlwt  # installed by hand, only to make this fixture
 
     book = xlwt.Workbook(encoding="utf-8")
     sheet = book.add_sheet("鲁布革乡")
@@ -436,9 +436,9 @@ ODS_ROWS: list[Row] = [
 
 
 def libre_ods() -> None:
-    from odf.opendocument import OpenDocumentSpreadsheet  # type: ignore[import-untyped]
-    from odf.table import Table, TableCell, TableRow  # type: ignore[import-untyped]
-    from odf.text import P  # type: ignore[import-untyped]
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
 
     doc = OpenDocumentSpreadsheet()
     table = Table(name="马街镇")

@@ -105,3 +105,25 @@ def test_result_helpers():
     assert [p.code for p in result.errors] == ["required_missing"]
     assert result.warnings == []
     assert result.problems[0].to_dict()["field"] == "统一社会信用代码"
+
+
+def test_an_exported_formula_like_name_reads_back_without_the_apostrophe():
+    text = f'统一社会信用代码,组织名称,组织类别,所属乡镇\n{U1},\'=HYPERLINK("http://x"),新经济组织,罗雄街道\n'
+    result = read_census(text.encode("utf-8-sig"), "x.csv", REFERENCE)
+    assert [row.values["name"] for row in result.rows] == ['=HYPERLINK("http://x")']
+
+
+def test_the_problem_list_of_an_annotated_file_is_left_out_quietly():
+    wb = Workbook()
+    data = wb.active
+    data.title = "摸底表"
+    data.append(["统一社会信用代码", "组织名称", "组织类别", "所属乡镇"])
+    data.append([U1, "甲公司", "新经济组织", "罗雄街道"])
+    listing = wb.create_sheet("问题清单")
+    listing.append(["文件", "工作表", "行", "列", "代码", "严重程度", "说明"])
+    listing.append(["x.xlsx", "摸底表", None, None, "sheet_ignored", "警告", "……"])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    result = read_census(buffer.getvalue(), "x.xlsx", REFERENCE)
+    assert result.sheet_name == "摸底表" and len(result.rows) == 1
+    assert result.problems == []

@@ -11,6 +11,7 @@ from liangxin.census.tabular.normalize import (
     ChoiceConverter,
     converter_for,
     plain_number,
+    text_converter,
     to_bool,
     to_date,
     to_decimal,
@@ -184,6 +185,20 @@ def test_text():
     assert to_text(13912345678.0) == "13912345678"
     assert to_text(dt.datetime(2026, 11, 26)) == "2026-11-26"
     assert to_text("   ") is None
+
+
+def test_the_apostrophe_an_export_puts_before_a_formula_like_text_is_removed():
+    # liangxin.core.export writes "'=HYPERLINK(…)" for "=HYPERLINK(…)"; reading it back gives the original.
+    assert to_text('\'=HYPERLINK("http://x","点我")') == '=HYPERLINK("http://x","点我")'
+    assert to_text("'+86 138 0000 0000") == "+86 138 0000 0000"
+    assert to_text("'-") == "-"
+    assert to_text("'@某人") == "@某人"
+    assert to_name("'=罗平县公司") == "=罗平县公司"
+    assert text_converter(50)("'=1+1") == "=1+1"
+    # Only one apostrophe, and only the neutralising one.
+    assert to_text("''=1") == "''=1"
+    assert to_text("'罗平'") == "'罗平'"
+    assert to_text("'") == "'"
 
 
 def test_names_become_simplified():

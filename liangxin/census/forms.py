@@ -1,0 +1,221 @@
+"""Forms of the census import pages: upload, column mapping, confirm, and the list filters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from liangxin.core.dates import today
+from liangxin.geo.models import AdministrativeUnit, UnitLevel
+from liangxin.security.uploads import check_spreadsheet_upload
+
+from . import mappings
+from .models import BatchStatus, ChangeKind, ImportMode
+from .tabular import BY_KEY, COLUMNS
+from .tabular.columns import is_serial_header
+
+UPLOAD_SUFFIXES = ".xlsx,.xlsm,.xls,.ods,.csv,.txt,.tsv"
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: AdministrativeUnit) -> str:
+        if obj.level == UnitLevel.COUNTY:
+            return _("全县(%(name)s)") % {"name": obj.name}
+        return str(obj.name)
+
+
+def _units_field(units: QuerySet[AdministrativeUnit], label: str) -> UnitChoiceField:
+    field = UnitChoiceField(queryset=units.order_by("level", "code"), label=label, empty_label=None)
+    return field
+
+
+class UploadForm(forms.Form):
+    unit = forms.ModelChoiceField(queryset=AdministrativeUnit.objects.none(), label=gettext_lazy("填报单位"))
+    as_of = forms.DateField(
+        label=gettext_lazy("数据日期"),
+        widget=_date_input(),
+        initial=today,
+        help_text=gettext_lazy("表中数字截至的日期,默认今天。"),
+    )
+    file = forms.FileField(
+        label=gettext_lazy("摸底表文件"),
+        help_text=gettext_lazy("Excel(.xlsx、.xls)、WPS/LibreOffice(.ods)或 CSV 文件。"),
+        widget=forms.ClearableFileInput(attrs={"accept": UPLOAD_SUFFIXES}),
+    )
+
+    def __init__(self, *args: Any, units: QuerySet[AdministrativeUnit], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"] = _units_field(units, _("填报单位"))
+        limit = int(getattr(settings, "MAX_UPLOAD_MB", 20))
+        self.fields["file"].help_text = _("Excel(.xlsx、.xls)、WPS/LibreOffice(.ods)或 CSV 文件,不超过 %(mb)s MB。") % {
+            "mb": limit
+        }
+        self.fields["file"].widget.attrs["data-max-bytes"] = str(limit * 1024 * 1024)
+        self.data_bytes = b""
+
+    def clean_as_of(self) -> Any:
+        as_of = self.cleaned_data["as_of"]
+        if as_of > today():
+            raise ValidationError(_("数据日期不能晚于今天。"))
+        return as_of
+
+    def clean_file(self) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data["file"]
+        data = upload.read()
+        try:
+            check_spreadsheet_upload(upload.name or "", data)
+        except ValidationError as exc:
+            raise ValidationError(exc.messages) from exc
+        self.data_bytes = data
+        return upload
+
+
+class TemplateForm(forms.Form):
+    unit = forms.ModelChoiceField(queryset=AdministrativeUnit.objects.none(), label=gettext_lazy("单位"))
+
+    def __init__(self, *args: Any, units: QuerySet[AdministrativeUnit], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"] = _units_field(units, _("模板预填哪个单位的组织"))
+
+
+NOT_IMPORTED = ""
+
+
+def column_choices() -> list[tuple[str, str]]:
+    return [(NOT_IMPORTED, _("(不导入)")), *((c.key, c.label) for c in COLUMNS)]
+
+
+class MappingForm(forms.Form):
+    """One drop-down per header cell of the file: which template column it is."""
+
+    def __init__(self, *args: Any, columns: Sequence[Sequence[Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.columns = [(str(letter), str(written), key) for letter, written, key in columns]
+        choices = column_choices()
+        for index, (letter, written, key) in enumerate(self.columns):
+            if is_serial_header(written):
+                continue
+            self.fields[f"col_{index}"] = forms.ChoiceField(
+                label=f"{letter} {written}", choices=choices, required=False, initial=key or NOT_IMPORTED
+            )
+
+    def rows(self) -> list[dict[str, Any]]:
+        out = []
+        first_of: dict[str, str] = {}
+        for index, (letter, written, key) in enumerate(self.columns):
+            name = f"col_{index}"
+            duplicate_of = first_of.get(key) if key else None
+            if key and key not in first_of:
+                first_of[key] = letter
+            out.append(
+                {
+                    "letter": letter,
+                    "written": written,
+                    "key": key,
+                    "label": BY_KEY[key].label if key in BY_KEY else "",
+                    "field": self[name] if name in self.fields else None,
+                    "serial": name not in self.fields,
+                    "default": mappings.default_key(written),
+                    "duplicate_of": duplicate_of,
+                }
+            )
+        return out
+
+    @staticmethod
+    def summary(rows: list[dict[str, Any]]) -> dict[str, int]:
+        """How many columns were recognised, not recognised, or repeat another column."""
+        data = [r for r in rows if not r["serial"]]
+        return {
+            "total": len(data),
+            "mapped": sum(1 for r in data if r["key"] and not r["duplicate_of"]),
+            "unmapped": sum(1 for r in data if not r["key"]),
+            "duplicates": sum(1 for r in data if r["duplicate_of"]),
+            "chosen": sum(1 for r in data if r["key"] and r["key"] != r["default"]),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for index, (_letter, written, _key) in enumerate(self.columns):
+            name = f"col_{index}"
+            if name not in self.fields:
+                continue
+            unit = mappings.unit_conflict(written, cleaned.get(name) or None)
+            if unit is not None:
+                self.add_error(
+                    name,
+                    _(
+                        "“%(written)s”的单位是“%(unit)s”,与模板列不同,不能直接对应,否则数字会错。请在文件中换算后再导入。"
+                    )
+                    % {"written": written, "unit": unit},
+                )
+        return cleaned
+
+    def choices(self) -> list[tuple[str, str | None]]:
+        """(header as written, chosen key or None) for every header that has a drop-down."""
+        out: list[tuple[str, str | None]] = []
+        for index, (_letter, written, _key) in enumerate(self.columns):
+            name = f"col_{index}"
+            if name in self.fields:
+                out.append((written, self.cleaned_data.get(name) or None))
+        return out
+
+
+class ConfirmForm(forms.Form):
+    mode = forms.ChoiceField(
+        label=gettext_lazy("导入方式"),
+        choices=ImportMode.choices,
+        initial=ImportMode.ALL_OR_NOTHING,
+        widget=forms.RadioSelect,
+    )
+
+
+class ProblemFilterForm(forms.Form):
+    severity = forms.ChoiceField(
+        label=gettext_lazy("级别"),
+        required=False,
+        choices=[("", gettext_lazy("全部")), ("error", gettext_lazy("错误")), ("warning", gettext_lazy("警告"))],
+    )
+    code = forms.ChoiceField(label=gettext_lazy("问题类型"), required=False)
+
+    def __init__(self, *args: Any, codes: Sequence[tuple[str, int]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        code = self.fields["code"]
+        assert isinstance(code, forms.ChoiceField)
+        code.choices = [("", _("全部")), *((c, f"{c} ({n})") for c, n in codes)]
+
+    def filters(self) -> dict[str, str]:
+        if not self.is_valid():
+            return {}
+        return {k: v for k, v in self.cleaned_data.items() if v}
+
+
+class ChangeFilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=gettext_lazy("变更类型"),
+        required=False,
+        choices=[("", gettext_lazy("全部")), *ChangeKind.choices],
+    )
+
+    def kind_filter(self) -> str:
+        return self.cleaned_data.get("kind", "") if self.is_valid() else ""
+
+
+class BatchFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=gettext_lazy("状态"), required=False, choices=[("", gettext_lazy("全部")), *BatchStatus.choices]
+    )
+
+    def status_filter(self) -> str:
+        return self.cleaned_data.get("status", "") if self.is_valid() else ""

@@ -1,0 +1,54 @@
+"""python manage.py run_import_worker [--once] [--sleep SECONDS]
+
+Runs the census import jobs the web pages queue for large files (``census.jobs``). Start one
+beside the web server (``make run`` does); several may run at once on PostgreSQL. Stop it with
+Ctrl-C or SIGTERM: a job in the middle of its write is rolled back and marked failed.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from types import FrameType
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections
+
+from liangxin.census import jobs
+
+
+class Command(BaseCommand):
+    help = "运行摸底导入的后台任务(大文件的校验和导入)。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--once", action="store_true", help="处理完当前排队的任务后退出")
+        parser.add_argument("--sleep", type=float, default=1.0, help="没有任务时每隔几秒查看一次(默认 1)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        worker = jobs.worker_id()
+        stopping = {"now": False}
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            stopping["now"] = True
+            raise jobs.WorkerStopped
+
+        signal.signal(signal.SIGTERM, stop)
+        for job in jobs.recover_stale_jobs():
+            self.stderr.write(f"任务 #{job.pk}({job.file_name})已中断,标记为失败。")
+        self.stderr.write(f"摸底导入后台服务已启动({worker})。按 Ctrl-C 停止。")
+        try:
+            while not stopping["now"]:
+                close_old_connections()
+                ran = jobs.run_next(worker)
+                if ran is not None:
+                    ran.refresh_from_db()
+                    self.stderr.write(
+                        f"任务 #{ran.pk} {ran.get_kind_display()} {ran.file_name}:{ran.get_status_display()}"
+                    )
+                    continue
+                if options["once"]:
+                    break
+                time.sleep(options["sleep"])
+        except (KeyboardInterrupt, jobs.WorkerStopped):
+            self.stderr.write("摸底导入后台服务已停止。")

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .lockouts import BY_ADDRESS, BY_USERNAME
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("验证码"),
+        max_length=32,
+        help_text=_("手机验证器(如 Microsoft Authenticator、腾讯身份验证器)上的 6 位数字,或一个恢复码。"),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}),
+    )
+
+
+class SetupForm(forms.Form):
+    code = forms.CharField(
+        label=_("验证码"),
+        max_length=16,
+        help_text=_("扫描二维码后,输入验证器上显示的 6 位数字。"),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class DisableForm(forms.Form):
+    password = forms.CharField(
+        label=_("登录密码"),
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class UnlockForm(forms.Form):
+    kind = forms.ChoiceField(choices=[(BY_USERNAME, _("账号")), (BY_ADDRESS, _("来源地址"))])
+    value = forms.CharField(max_length=255)

@@ -1,0 +1,119 @@
+"""Idle sessions end, cookies are safe, exports are rate-limited, oversized requests refused."""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+
+from liangxin.audit.models import AuditAction, AuditRecord
+from liangxin.audit.services import log_change
+from liangxin.security.middleware import LAST_SEEN_KEY
+
+HOME = "/registry/organizations/"
+
+
+def _idle(client, seconds):
+    session = client.session
+    session[LAST_SEEN_KEY] = time.time() - seconds
+    session.save()
+
+
+def test_a_session_idle_for_30_minutes_is_logged_out(client, bob):
+    assert settings.SESSION_IDLE_MINUTES == 30
+    client.force_login(bob)
+    _idle(client, 29 * 60)
+    assert client.get(HOME).status_code == 200
+    _idle(client, 31 * 60)
+    response = client.get(HOME, follow=True)
+    assert response.redirect_chain[0][0] == f"/accounts/login/?next={HOME}"
+    assert "已自动退出" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert AuditRecord.objects.filter(action=AuditAction.LOGOUT, actor=bob).count() == 1
+
+
+def test_the_idle_time_is_configurable_and_htmx_gets_a_full_page_redirect(client, settings, bob):
+    settings.SESSION_IDLE_MINUTES = 5
+    client.force_login(bob)
+    _idle(client, 6 * 60)
+    response = client.get(HOME, HTTP_HX_REQUEST="true")
+    assert response.status_code == 204 and response["HX-Redirect"] == "/accounts/login/"
+
+
+def test_activity_keeps_the_session(client, bob):
+    client.force_login(bob)
+    _idle(client, 20 * 60)
+    client.get(HOME)  # refreshes the last-seen time
+    assert time.time() - client.session[LAST_SEEN_KEY] < 5
+
+
+def test_session_and_csrf_cookies():
+    assert settings.SESSION_COOKIE_HTTPONLY and settings.CSRF_COOKIE_HTTPONLY
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+
+
+def test_production_settings_make_cookies_secure():
+    """The settings module as production loads it (no DEBUG): secure cookies and HSTS."""
+    code = (
+        "import liangxin.settings as s;"
+        "print(s.DEBUG, s.DEMO_MODE, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS > 0)"
+    )
+    env = {
+        **os.environ,
+        "LIANGXIN_DEBUG": "0",
+        "LIANGXIN_DEMO": "",
+        "LIANGXIN_SECRET_KEY": "x" * 50,
+        "LIANGXIN_FIELD_KEY": base64.b64encode(b"k" * 32).decode(),
+    }
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)  # noqa: S603
+    assert done.stdout.split() == ["False", "False", "True", "True", "True"]
+
+
+def _exports(user, n):
+    for _n in range(n):
+        log_change(actor=user, action=AuditAction.EXPORT, object_type="registry.organization", object_repr="x")
+
+
+def test_exports_are_limited_per_user(client, alice, bob):
+    _exports(alice, 29)
+    client.force_login(alice)
+    assert client.get("/registry/organizations/export/", {"format": "csv"}).status_code == 200  # the 30th
+    response = client.get("/registry/organizations/export/", {"format": "csv"})
+    assert response.status_code == 429
+    assert "10 分钟内最多导出 30 次" in response.content.decode()
+    assert 0 < int(response["Retry-After"]) <= 600
+    assert AuditRecord.objects.filter(action=AuditAction.EXPORT, actor=alice).count() == 30
+    # Pages are not limited, and another user is not affected.
+    assert client.get(HOME).status_code == 200
+    client.force_login(bob)
+    assert client.get("/registry/organizations/export/", {"format": "xlsx"}).status_code == 200
+
+
+def test_the_audit_log_export_counts_too(client, auditor):
+    _exports(auditor, 30)
+    client.force_login(auditor)
+    assert client.get("/audit/", {"format": "csv"}).status_code == 429
+    assert client.get("/audit/").status_code == 200
+
+
+def test_old_exports_do_not_count(client, alice):
+    _exports(alice, 30)
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    AuditRecord.objects.filter(action=AuditAction.EXPORT).update(at=timezone.now() - timedelta(minutes=11))
+    client.force_login(alice)
+    assert client.get("/registry/organizations/export/", {"format": "csv"}).status_code == 200
+
+
+def test_an_oversized_request_is_refused_before_it_is_read(client, settings, alice):
+    settings.MAX_UPLOAD_MB = 1
+    client.force_login(alice)
+    response = client.post("/registry/organizations/new/", {"name": "x" * (3 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert "上传的内容过大" in response.content.decode()
