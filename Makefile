@@ -22,7 +22,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 install: $(STAMP)
 
 run: install
-	@mkdir -p var
+	@mkdir -p "$${LIANGXIN_VAR_DIR:-var}"
 	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input -v0
 	@if [ "$${LIANGXIN_DEMO:-1}" != "0" ]; then $(DEV_ENV) $(BIN)/python manage.py load_demo --if-empty; fi
 	$(DEV_ENV) $(BIN)/python manage.py demo_logins --url http://$(HOST):$(PORT)/
@@ -34,7 +34,7 @@ run: install
 	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 demo: install
-	@mkdir -p var
+	@mkdir -p "$${LIANGXIN_VAR_DIR:-var}"
 	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input -v0
 	$(DEV_ENV) $(BIN)/python manage.py load_demo
 

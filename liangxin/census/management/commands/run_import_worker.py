@@ -13,7 +13,7 @@ from types import FrameType
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from liangxin.census import jobs
 
@@ -39,7 +39,10 @@ class Command(BaseCommand):
         self.stderr.write(f"摸底导入后台服务已启动({worker})。按 Ctrl-C 停止。")
         try:
             while not stopping["now"]:
-                close_old_connections()
+                # A long-running worker must drop connections the database has timed out; never
+                # one inside a transaction (a caller's, e.g. a test's), which would abort it.
+                if not connection.in_atomic_block:
+                    close_old_connections()
                 ran = jobs.run_next(worker)
                 if ran is not None:
                     ran.refresh_from_db()
