@@ -77,7 +77,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -132,6 +131,9 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 
 # AUTH_PASSWORD_VALIDATORS: see the "Security (issue 8)" block at the end.
 
+# zh-Hans for everyone. Every UI string goes through gettext, but until English / zh-Hant catalogs
+# exist, negotiating the browser's language would only mix Django's own English strings into
+# Chinese pages; LocaleMiddleware comes back with the first catalog.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
