@@ -43,8 +43,7 @@ from liangxin.registry.models import (
 from . import selectors
 from .models import BatchStatus, ChangeKind, ImportBatch, ImportChange, ImportMode, ImportProblem
 from .planning import FACT_FIELDS, Plan, PlannedRow, Planner, party_org_kind
-from .tabular import PROBLEM_CODES, CensusReadResult, Problem
-from .tabular_stream import open_census
+from .tabular import PROBLEM_CODES, CensusReadResult, Problem, open_census
 
 Progress = Callable[[int, int], None]
 T = TypeVar("T")

@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import operator
 import re
 import unicodedata
-from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import cache, partial
-from itertools import compress, repeat
+from functools import cache
 from typing import Any, Final
 from unicodedata import normalize as _normalize
 
@@ -32,9 +29,6 @@ from .columns import DATA_DIR, Column
 from .problems import ValueProblem
 
 Converter = Callable[[Cell], Any]
-# A whole column of str cells at once: (values, positions whose value the cell's own converter must
-# give, or whose problem it must raise). See :func:`column_converter_for`.
-ColumnConverter = Callable[[Sequence[str]], tuple[list[Any], Iterable[int]]]
 
 MAX_COUNT: Final = 10_000_000
 MAX_AMOUNT: Final = Decimal("999999999999.99")  # 14 digits, 2 decimals: the register's field
@@ -134,6 +128,7 @@ def text_converter(max_length: int | None, *, name: bool = False) -> Converter:
     if max_length is None:
         return base
     if name:
+        traditional = chinese.traditional_search()
 
         def limited_name(cell: Cell) -> str | None:
             # to_name inlined for a str cell: this runs once for nearly every row of a file
@@ -144,7 +139,7 @@ def text_converter(max_length: int | None, *, name: bool = False) -> Converter:
                 if not value:
                     return None
                 if not value.isascii():
-                    if has_traditional(value):
+                    if traditional(value) is not None:
                         value = chinese.to_simplified(value)
                     if " " in value:
                         value = _SPACE_NEXT_TO_CJK.sub("", value)
@@ -269,7 +264,8 @@ def to_decimal(cell: Cell) -> Decimal | None:
     times too large.
     """
     if cell.__class__ is str and _PLAIN_AMOUNT.fullmatch(cell):
-        return Decimal(cell).quantize(CENT)
+        # the common case, before the general checks; "123.45" is already to the cent
+        return Decimal(cell) if cell[-3:-2] == "." else Decimal(cell).quantize(CENT)
     if cell is None or cell == "":
         return None
     if isinstance(cell, bool) or not isinstance(cell, str | int | float):
@@ -442,9 +438,13 @@ def uscc_is_valid(number: str) -> bool:
 def to_uscc(cell: Cell) -> str | None:
     """A valid unified social credit code, or ``uscc_format`` / ``uscc_checksum``."""
     if cell.__class__ is str and len(cell) == 18 and cell.isascii() and cell.isalnum():
+        # uscc_is_valid inlined: the common case, before the general checks
         text = cell.upper()
-        if uscc_is_valid(text):
-            return text  # the common case, before the general checks
+        if (
+            _USCC_SHAPE.fullmatch(text) is not None
+            and text[17] == _USCC_ALPHABET[-int(text[16::-1].encode("ascii").translate(_USCC_BASE34), 34) % 31]
+        ):
+            return text
     if cell is None or cell == "":
         return None
     if isinstance(cell, float | int) and not isinstance(cell, bool) and abs(cell) >= 1e15:
@@ -522,66 +522,3 @@ def converter_for(column: Column) -> Converter:
     else:
         convert = to_code
     return convert
-
-
-# ------------------------------------------------------------------------------ whole columns
-# A column whose cells are nearly all different (names, codes, addresses, amounts) is converted
-# cell by cell: a Python call per cell. For a column of str cells these do the common case of the
-# converter for the whole column in C-level maps, and name the positions of every cell that case
-# does not cover (a leading apostrophe, a traditional character, a space next to a Chinese
-# character, a code that does not check, an amount that is not plain, a text too long, an empty
-# cell), for which the caller runs the cell's own converter — so every value and problem is the
-# converter's own.
-_nfkc_of: Callable[[str], str] = partial(_normalize, "NFKC")  # a C-level call, no Python frame
-
-
-def _positions(flags: Iterable[Any]) -> list[int]:
-    return list(compress(range(1 << 62), flags))
-
-
-def _text_column(max_length: int | None, *, name: bool) -> ColumnConverter:
-    def convert(cells: Sequence[str]) -> tuple[list[Any], Iterable[int]]:
-        values: list[Any] = list(map(" ".join, map(str.split, map(_nfkc_of, cells))))
-        flagged = set(_positions(map(str.startswith, cells, repeat("'"))))
-        flagged.update(_positions(map(operator.not_, values)))  # empty: None
-        if max_length is not None:
-            flagged.update(_positions(map(operator.lt, repeat(max_length), map(len, values))))
-        if name:
-            flagged.update(_positions(map(chinese.traditional_search(), values)))
-            flagged.update(_positions(map(operator.contains, values, repeat(" "))))
-        return values, flagged
-
-    return convert
-
-
-def _uscc_column(cells: Sequence[str]) -> tuple[list[Any], Iterable[int]]:
-    values: list[Any] = list(map(str.upper, cells))
-    good = list(map(operator.and_, map(str.isascii, cells), map(bool, map(_USCC_SHAPE.fullmatch, values))))
-    shaped = _positions(good)
-    codes = [values[p] for p in shaped]
-    bodies: Iterable[str] = map(operator.getitem, codes, repeat(slice(16, None, -1)))  # the first 17, backwards
-    reversed_body = map(str.encode, bodies)
-    totals = map(int, map(bytes.translate, reversed_body, repeat(_USCC_BASE34)), repeat(34))
-    expected = map(_USCC_ALPHABET.__getitem__, map(operator.mod, map(operator.neg, totals), repeat(31)))
-    for position in compress(shaped, map(operator.ne, map(operator.itemgetter(17), codes), expected)):
-        good[position] = False  # a check digit that does not match
-    return values, _positions(map(operator.not_, good))
-
-
-def _decimal_column(cells: Sequence[str]) -> tuple[list[Any], Iterable[int]]:
-    plain = list(map(bool, map(_PLAIN_AMOUNT.fullmatch, cells)))
-    values: list[Any] = [None] * len(cells)
-    amounts = map(Decimal.quantize, map(Decimal, compress(cells, plain)), repeat(CENT))
-    deque(map(operator.setitem, repeat(values), _positions(plain), amounts), maxlen=0)
-    return values, _positions(map(operator.not_, plain))
-
-
-def column_converter_for(column: Column) -> ColumnConverter | None:
-    """The whole-column fast path of a column's converter, for the kinds that have one."""
-    if column.kind in ("text", "name"):
-        return _text_column(column.max_length, name=column.kind == "name")
-    if column.key == "uscc":
-        return _uscc_column
-    if column.kind == "decimal":
-        return _decimal_column
-    return None

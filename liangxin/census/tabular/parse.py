@@ -15,9 +15,10 @@ starts with a table from cell to converted value that converts a cell the first 
 (是, 否, 新经济组织, a township name and "12" repeat down a column, so most cells are a dictionary
 hit): one C-level ``map`` over the column, no Python call per cell but the first time a value
 appears. A column whose cells are nearly all different (names, codes, addresses, phone numbers)
-gains nothing from a table and would make it grow with the file: after a chunk in which most of
-its cells were new, it is converted by calling its converter directly, and a table that grows past
-:data:`MEMO_LIMIT` anyway is emptied. Either way a cell converts to the same value and problem.
+gains nothing from a table and would make it grow with the file: when most cells of the first
+chunk differ, or most cells of a later chunk were new to the table, the column is converted by
+calling its converter directly from then on; a table that grows past :data:`MEMO_LIMIT` anyway is
+emptied. Either way a cell converts to the same value and problem, whatever the chunk size.
 A row that holds only empty cells, zeros or FALSE in the columns that count (all but the township,
 village, department and category, which templates pre-fill) is a blank row.
 """
@@ -37,7 +38,7 @@ from typing import Any, Final
 from .cells import Cell, cell_text
 from .columns import BY_KEY, SUMMED_KEYS
 from .header import Header
-from .normalize import column_converter_for, converter_for, plain_number
+from .normalize import converter_for, plain_number
 from .problems import Problem, ValueProblem, problem, sort_problems
 from .reading import Sheet
 
@@ -189,7 +190,6 @@ class RowParser:
         plans = self.plans
         self.keys = tuple(plan.key for plan in plans)
         self.template = dict.fromkeys(self.keys + resolved_keys)  # every row's values start as a copy
-        self.fast = [column_converter_for(BY_KEY[plan.key]) for plan in plans]
         self.column_index = {plan.key: plan.index for plan in plans}
         self.width = max([p.index for p in plans] + [header.serial_index or 0]) + 1 if plans else 0
         self.name_index = next((p.index for p in plans if p.key == "name"), None)
@@ -303,14 +303,7 @@ class RowParser:
                 for position in slow:
                     cells[position] = ""  # converted below, cell by cell
             table = self.tables[plan_position]
-            fast = self.fast[plan_position]
-            if (
-                table is not None
-                and self.first_chunk
-                and fast is not None
-                and count >= _MEMO_SAMPLE
-                and len(set(cells)) * 2 > count
-            ):
+            if table is not None and self.first_chunk and count >= _MEMO_SAMPLE and len(set(cells)) * 2 > count:
                 table = self.tables[plan_position] = None  # nearly every cell different: no table
             if table is not None:
                 before = len(table)
@@ -325,25 +318,16 @@ class RowParser:
                     table.empty()
             else:
                 convert = plan.convert
-                if fast is not None and (self.text_only or set(map(type, cells)) <= {str}):
-                    values, flagged = fast(cells)
-                    for position in flagged:
+                try:
+                    values = list(map(convert, cells))
+                except ValueProblem:
+                    values = []
+                    for position, cell in enumerate(cells):
                         try:
-                            values[position] = convert(cells[position])
+                            values.append(convert(cell))
                         except ValueProblem as failure:
-                            values[position] = failure.value
+                            values.append(failure.value)
                             issues.append((position, plan_position, failure))
-                else:
-                    try:
-                        values = list(map(convert, cells))
-                    except ValueProblem:
-                        values = []
-                        for position, cell in enumerate(cells):
-                            try:
-                                values.append(convert(cell))
-                            except ValueProblem as failure:
-                                values.append(failure.value)
-                                issues.append((position, plan_position, failure))
             columns.append(values)
         for position in slow:
             row = data[position]
@@ -354,10 +338,12 @@ class RowParser:
                     issues.append((position, plan_position, found))
 
         self.first_chunk = False
-        # Records, built by C-level maps: each row's values a copy of the template, filled in.
+        # Records, built by C-level maps: each row's values a copy of the template (every key in
+        # place, so no dict grows), filled in a column at a time.
         file_name, sheet_name = self.file_name, self.sheet_name
         values_of = list(map(dict.copy, itertools.repeat(self.template, count)))
-        deque(map(dict.update, values_of, map(zip, itertools.repeat(self.keys), zip(*columns, strict=True))), maxlen=0)
+        for key, values in zip(self.keys, columns, strict=True):
+            deque(map(operator.setitem, values_of, itertools.repeat(key), values), maxlen=0)
         kept: list[CensusRow | None] = list(
             map(
                 CensusRow,

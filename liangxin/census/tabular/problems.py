@@ -106,7 +106,7 @@ def severity_of(code: str) -> Severity:
         raise UnknownProblemCode(code) from exc
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Problem:
     """One problem, located as the clerk sees it: file, sheet, Excel row number, column as written.
 
@@ -123,6 +123,30 @@ class Problem:
     severity: Severity
     code: str
     message: str
+
+    def __init__(
+        self,
+        file: str,
+        sheet: str | None,
+        row: int | None,
+        column: str | None,
+        field: str | None,
+        value: str | None,
+        severity: Severity,
+        code: str,
+        message: str,
+    ) -> None:
+        # What the frozen dataclass's own __init__ does (object.__setattr__ per field), through the
+        # slots' descriptors: half the cost, and a large file can have a problem on every row.
+        _set_file(self, file)
+        _set_sheet(self, sheet)
+        _set_row(self, row)
+        _set_column(self, column)
+        _set_field(self, field)
+        _set_value(self, value)
+        _set_severity(self, severity)
+        _set_code(self, code)
+        _set_message(self, message)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -142,6 +166,18 @@ class Problem:
         return self.severity == ERROR
 
 
+_SLOTS: Final = vars(Problem)  # the slots' member descriptors
+_set_file = _SLOTS["file"].__set__
+_set_sheet = _SLOTS["sheet"].__set__
+_set_row = _SLOTS["row"].__set__
+_set_column = _SLOTS["column"].__set__
+_set_field = _SLOTS["field"].__set__
+_set_value = _SLOTS["value"].__set__
+_set_severity = _SLOTS["severity"].__set__
+_set_code = _SLOTS["code"].__set__
+_set_message = _SLOTS["message"].__set__
+
+
 def problem(
     code: str,
     message: str,
@@ -154,17 +190,7 @@ def problem(
     value: str | None = None,
 ) -> Problem:
     """A :class:`Problem` whose severity is the one registered for ``code``."""
-    return Problem(
-        file=file,
-        sheet=sheet,
-        row=row,
-        column=column,
-        field=field,
-        value=value,
-        severity=severity_of(code),
-        code=code,
-        message=message,
-    )
+    return Problem(file, sheet, row, column, field, value, severity_of(code), code, message)
 
 
 class ValueProblem(Exception):

@@ -22,7 +22,7 @@ from . import chinese, vocab
 from .columns import BY_KEY
 from .header import Header
 from .parse import CensusRow
-from .problems import Problem, problem
+from .problems import PROBLEM_CODES, Problem
 
 NEAR_DUPLICATE_SCORE: Final = 90
 LARGE_ORGANIZATION: Final = 50
@@ -250,39 +250,35 @@ class _NameIndex:
 def _add(
     out: list[Problem], row: CensusRow, code: str, message: str, key: str | None, value: str | None = None
 ) -> None:
-    out.append(
-        problem(
-            code,
-            message,
-            file=row.file,
-            sheet=row.sheet,
-            row=row.excel_row,
-            column=row.column_headers.get(key) if key else None,
-            field=BY_KEY[key].label if key else None,
-            value=value if value is not None else (row.raw_text(key) if key else None),
+    severity = _SEVERITY[code]
+    if key is None:
+        out.append(Problem(row.file, row.sheet, row.excel_row, None, None, value, severity, code, message))
+    else:
+        out.append(
+            Problem(
+                row.file,
+                row.sheet,
+                row.excel_row,
+                row.column_headers.get(key),
+                _LABELS[key],
+                row.raw_text(key) if value is None else value,
+                severity,
+                code,
+                message,
+            )
         )
-    )
-    if code in _ERROR_CODES:
+    if severity == "error":
         row.has_errors = True
 
 
+_SEVERITY: Final = {code: severity for code, (severity, _description) in PROBLEM_CODES.items()}
+_LABELS: Final = {key: column.label for key, column in BY_KEY.items()}
 _INDIVIDUAL_BUSINESS: Final = vocab.INDIVIDUAL_BUSINESS
 _ECONOMIC: Final = vocab.ECONOMIC
 _SOCIAL: Final = vocab.SOCIAL
 _ECONOMIC_TYPES: Final = vocab.ECONOMIC_TYPES
 _MEMBER_KEYS: Final = ("full_members", "probationary_members")
 
-_ERROR_CODES: Final = frozenset(
-    {
-        "required_missing",
-        "duplicate_uscc",
-        "duplicate_uscc_other_unit",
-        "unknown_township",
-        "unknown_department",
-        "out_of_scope",
-        "party_org_name_missing",
-    }
-)
 # A place as written → (its code or None, the problem it raises or None); bounded per import.
 _Resolved = tuple[str | None, tuple[str, str] | None]
 _PLACE_MEMO_LIMIT: Final = 100_000

@@ -261,6 +261,16 @@ def test_fast_uscc_check_agrees_with_stdnum(number):
     assert uscc_is_valid(number) == stdnum_uscc.is_valid(number)
 
 
+@given(st.text(alphabet=_ALPHABET + "IOZSVabcxy", min_size=18, max_size=18), st.integers(0, 30))
+def test_to_uscc_accepts_exactly_what_stdnum_accepts(number, last):
+    number = number[:17] + _ALPHABET[last]  # a check character that is right about one time in 31
+    if stdnum_uscc.is_valid(number.upper()):
+        assert to_uscc(number) == number.upper()
+    else:
+        with pytest.raises(ValueProblem):
+            to_uscc(number)
+
+
 @given(st.text(alphabet="0123456789", min_size=8, max_size=8), st.text(alphabet=_ALPHABET, min_size=9, max_size=9))
 def test_a_generated_valid_uscc_passes_both(head, tail):
     number = head + tail
