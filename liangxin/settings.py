@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "liangxin.audit",
     "liangxin.census",
     "liangxin.policy",
+    "liangxin.campaigns",
+    "liangxin.formation",
 ]
 
 MIDDLEWARE = [

@@ -7,5 +7,7 @@ urlpatterns = [
     path("registry/", include("liangxin.registry.urls")),
     path("audit/", include("liangxin.audit.urls")),
     path("census/", include("liangxin.census.urls")),  # issue 5: census import in the browser
+    path("campaigns/", include("liangxin.campaigns.urls")),  # issue 7: census campaigns
     path("security/", include("liangxin.security.urls")),  # issue 8: two-factor login, lockouts
+    path("formation/", include("liangxin.formation.urls")),  # issue 7: the register of organizations without one
 ]

@@ -75,6 +75,26 @@ CASES: dict[str, Case] = {
     "census:batch_annotated_export": Case("import_batch_b", "carol", "bob", lambda b: "板桥镇老张修车铺"),
     "census:batch_rejected_export": Case("import_batch_b", "carol", "bob", lambda b: "板桥镇老张修车铺"),
     "census:job_detail": Case("import_job_b", "carol", "bob", lambda j: j.file_name),
+    "campaigns:board": Case("campaign", "alice", "bob", _name),
+    "campaigns:campaign_open": Case("campaign", "alice", "carol", _name, method="post"),
+    "campaigns:campaign_close": Case("campaign", "alice", "dave", _name, method="post"),
+    "campaigns:reminder_export": Case("campaign", "alice", "bob", lambda c: "罗雄街道"),
+    "campaigns:submission_detail": Case("campaign_submission_b", "carol", "bob", lambda s: "板桥镇"),
+    "campaigns:submission_template_export": Case(
+        "campaign_submission_b", "carol", "bob", lambda s: "板桥星火煤业有限公司"
+    ),
+    "campaigns:submission_prefill": Case("campaign_submission_b", "carol", "bob", lambda s: "板桥镇", method="post"),
+    "campaigns:submission_import": Case("campaign_submission_b", "carol", "bob", lambda s: "板桥镇", method="post"),
+    "campaigns:submission_transition": Case(
+        "campaign_submission_b", "carol", "dave", lambda s: "板桥镇", method="post"
+    ),
+    "campaigns:entry_edit": Case("campaign_entry_b", "carol", "bob", _name),
+    "campaigns:entry_confirm": Case("campaign_entry_b", "dave", "bob", _name, method="post"),
+    "formation:organization_plan": Case("org_in_b", "carol", "bob", _name),
+    "formation:plan_edit": Case("org_in_b", "carol", "bob", _name),
+    "formation:plan_transition": Case("org_in_b", "carol", "bob", _name, method="post"),
+    "formation:verification_add": Case("org_in_b", "carol", "bob", _name, method="post"),
+    "formation:member_action": Case("unrostered_member_b", "carol", "bob", _name),
 }
 
 

@@ -1,0 +1,639 @@
+"""Writes for campaigns: keyword-only, one transaction each, audited with ``log_change``.
+
+Every change of a submission — a transition, an import, a row edit, a department's
+confirmation — locks the submission row, checks the version the user saw (optimistic locking:
+a stale version is a :class:`ConflictError`) and refuses anything on an approved (已审核)
+submission or outside an open campaign.
+
+Import: the file goes through ``census.services.preview_import`` for the township with the
+campaign's "as of" date (validation, matching against the register, the problem list, a kept
+census batch); codes other townships already staged in the campaign are reported here as
+``duplicate_uscc_other_unit`` errors. A file without errors replaces the submission's staged
+rows; nothing reaches the register. Approval writes the staged rows through
+``census.services.import_file`` (a CSV in the template's columns made from the rows), in the
+same transaction as the state change, so an approval either reaches the register or nothing
+happens.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from liangxin.accounts.models import User
+from liangxin.accounts.roles import Role
+from liangxin.audit.models import AuditAction
+from liangxin.audit.services import log_change
+from liangxin.census import selectors as census_selectors
+from liangxin.census import services as census_services
+from liangxin.census import template
+from liangxin.census.models import ImportBatch
+from liangxin.census.planning import PlannedRow
+from liangxin.census.tabular import Problem, read_census
+from liangxin.census.tabular.columns import BY_KEY, KEYS
+from liangxin.core.dates import today
+from liangxin.core.errors import ConflictError, ServiceError
+from liangxin.geo.models import AdministrativeUnit, Department, UnitLevel
+
+from . import selectors, workflow
+from .models import (
+    Campaign,
+    CampaignStatus,
+    DepartmentConfirmation,
+    Submission,
+    SubmissionEntry,
+    SubmissionState,
+    Verdict,
+)
+
+ACTION_LABELS = {
+    workflow.START: gettext_lazy("开始填报"),
+    workflow.SUBMIT: gettext_lazy("上报"),
+    workflow.RETURN: gettext_lazy("退回"),
+    workflow.EDIT_AGAIN: gettext_lazy("重新填报"),
+    workflow.APPROVE: gettext_lazy("审核通过"),
+    workflow.REOPEN: gettext_lazy("重新打开"),
+    "edit": gettext_lazy("修改"),
+}
+# Columns a clerk may correct on a staged row in the page (the code and the township are what
+# the row is; changing them means another file).
+EDITABLE_KEYS = (
+    "name",
+    "org_type",
+    "operating_status",
+    "employees",
+    "full_members",
+    "probationary_members",
+    "owner_attitude",
+    "secretary_candidate_available",
+    "contact_person",
+    "contact_phone",
+)
+DUPLICATE_OTHER_UNIT = "duplicate_uscc_other_unit"
+
+
+# --- Checks ----------------------------------------------------------------------------------
+
+
+def _refusal(exc: workflow.TransitionRefused) -> ServiceError:
+    action = ACTION_LABELS.get(exc.action, exc.action)
+    state = SubmissionState(exc.state).label
+    if exc.reason == "county_only":
+        return ServiceError(_("只有县级管理员可以%(action)s。") % {"action": action})
+    if exc.reason == "unit_only":
+        return ServiceError(_("只有填报单位可以%(action)s。") % {"action": action})
+    if exc.reason == "reason_required":
+        return ServiceError(_("%(action)s必须填写原因。") % {"action": action}, field="reason")
+    if exc.state == workflow.APPROVED:
+        return ServiceError(
+            _("填报已审核,数据已锁定,不能%(action)s。如需修改,请县级管理员重新打开。") % {"action": action}
+        )
+    return ServiceError(_("填报当前为“%(state)s”,不能%(action)s。") % {"state": state, "action": action})
+
+
+def _require_county_admin(by: User) -> None:
+    if by.role != Role.COUNTY_ADMIN:
+        raise ServiceError(_("只有县级管理员可以进行此操作。"))
+
+
+def _require_unit(by: User, submission: Submission) -> None:
+    if submission.township_id is not None:
+        ok = by.role == Role.TOWNSHIP_CLERK and by.township_id == submission.township_id
+    else:
+        ok = by.role == Role.DEPARTMENT_CLERK and by.department_id == submission.department_id
+    if not ok:
+        raise ServiceError(_("只有本单位的工作人员可以填报。"))
+
+
+def _require_open(campaign: Campaign) -> None:
+    if campaign.status != CampaignStatus.OPEN:
+        raise ServiceError(
+            _("摸底任务“%(name)s”%(status)s,不能修改。")
+            % {"name": campaign.name, "status": campaign.get_status_display()}
+        )
+
+
+def _check_version(obj: Submission | SubmissionEntry | DepartmentConfirmation, expected: int | None) -> None:
+    if expected is not None and obj.version != expected:
+        raise ConflictError(
+            _("数据已被他人修改(您看到的是第%(seen)s版,现在是第%(now)s版),您的操作没有执行。请查看最新内容后再操作。")
+            % {"seen": expected, "now": obj.version}
+        )
+
+
+def _locked(submission: Submission) -> Submission:
+    return (
+        Submission.objects.select_for_update()
+        .select_related("campaign", "township", "department")
+        .get(pk=submission.pk)
+    )
+
+
+def _audit(by: User, submission: Submission, old_state: str, **changes: object) -> None:
+    payload: dict[str, object] = dict(changes)
+    if old_state != submission.state:
+        payload["state"] = [old_state, submission.state]
+    log_change(actor=by, action=AuditAction.UPDATE, obj=submission, changes=payload)
+
+
+def _start_editing(by: User, submission: Submission) -> str:
+    """The unit is about to change a locked-for-update submission: refuse it when it may not,
+    and move 未开始/已退回 to 填报中 (returns the state before)."""
+    _require_unit(by, submission)
+    _require_open(submission.campaign)
+    old = submission.state
+    try:
+        action = workflow.edit_action(old)
+        if action is not None:
+            submission.state = workflow.next_state(old, action, by_county=False)
+    except workflow.TransitionRefused as exc:
+        raise _refusal(workflow.TransitionRefused(exc.reason, exc.state, "edit")) from None
+    return old
+
+
+# --- Campaigns -------------------------------------------------------------------------------
+
+
+def create_campaign(
+    *,
+    by: User,
+    name: str,
+    code: str,
+    as_of: dt.date,
+    survey_deadline: dt.date,
+    plan_deadline: dt.date,
+    townships: Iterable[AdministrativeUnit] | None = None,
+    departments: Iterable[Department] | None = None,
+) -> Campaign:
+    """A draft campaign with one submission per responsible township and department (every
+    current township and active department unless a subset is given)."""
+    _require_county_admin(by)
+    if not name.strip() or not code.strip():
+        raise ServiceError(_("请填写名称和编号。"))
+    if survey_deadline < as_of:
+        raise ServiceError(_("摸底上报截止日期不能早于数据截至日期。"), field="survey_deadline")
+    if plan_deadline < survey_deadline:
+        raise ServiceError(_("组建方案截止日期不能早于摸底上报截止日期。"), field="plan_deadline")
+    chosen_townships = (
+        list(townships)
+        if townships is not None
+        else list(AdministrativeUnit.objects.filter(level=UnitLevel.TOWNSHIP, valid_to__isnull=True))
+    )
+    if not chosen_townships or any(t.level != UnitLevel.TOWNSHIP for t in chosen_townships):
+        raise ServiceError(_("请至少选择一个乡镇(街道)。"), field="townships")
+    chosen_departments = (
+        list(departments) if departments is not None else list(Department.objects.filter(is_active=True))
+    )
+    with transaction.atomic():
+        if Campaign.objects.filter(code=code.strip()).exists():
+            raise ServiceError(_("编号“%(code)s”已被使用。") % {"code": code}, field="code")
+        campaign = Campaign.objects.create(
+            name=name.strip(),
+            code=code.strip(),
+            as_of=as_of,
+            survey_deadline=survey_deadline,
+            plan_deadline=plan_deadline,
+            created_by=by,
+        )
+        campaign.townships.set(chosen_townships)
+        campaign.departments.set(chosen_departments)
+        Submission.objects.bulk_create(
+            [Submission(campaign=campaign, township=t) for t in chosen_townships]
+            + [Submission(campaign=campaign, department=d) for d in chosen_departments]
+        )
+        log_change(
+            actor=by,
+            action=AuditAction.CREATE,
+            obj=campaign,
+            changes={
+                "name": [None, campaign.name],
+                "code": [None, campaign.code],
+                "as_of": [None, as_of.isoformat()],
+                "survey_deadline": [None, survey_deadline.isoformat()],
+                "plan_deadline": [None, plan_deadline.isoformat()],
+                "townships": [None, sorted(t.code for t in chosen_townships)],
+                "departments": [None, sorted(d.code for d in chosen_departments)],
+            },
+        )
+    return campaign
+
+
+_CAMPAIGN_MOVES = {
+    CampaignStatus.OPEN: (CampaignStatus.DRAFT,),
+    CampaignStatus.CLOSED: (CampaignStatus.OPEN,),
+}
+
+
+def _move_campaign(*, by: User, campaign: Campaign, to: CampaignStatus) -> Campaign:
+    _require_county_admin(by)
+    with transaction.atomic():
+        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if locked.status not in _CAMPAIGN_MOVES[to]:
+            raise ServiceError(
+                _("摸底任务当前为“%(status)s”,不能改为“%(to)s”。")
+                % {"status": locked.get_status_display(), "to": to.label}
+            )
+        old = locked.status
+        locked.status = to
+        locked.version += 1
+        locked.save(update_fields=["status", "version"])
+        log_change(actor=by, action=AuditAction.UPDATE, obj=locked, changes={"status": [old, to.value]})
+    return locked
+
+
+def open_campaign(*, by: User, campaign: Campaign) -> Campaign:
+    return _move_campaign(by=by, campaign=campaign, to=CampaignStatus.OPEN)
+
+
+def close_campaign(*, by: User, campaign: Campaign) -> Campaign:
+    return _move_campaign(by=by, campaign=campaign, to=CampaignStatus.CLOSED)
+
+
+# --- Transitions -----------------------------------------------------------------------------
+
+
+def _transition(
+    *, by: User, submission: Submission, action: str, expected_version: int | None, reason: str = ""
+) -> tuple[Submission, str]:
+    locked = _locked(submission)
+    if action in workflow.COUNTY_ACTIONS:
+        _require_county_admin(by)
+    else:
+        _require_unit(by, locked)
+    _require_open(locked.campaign)
+    _check_version(locked, expected_version)
+    old = locked.state
+    try:
+        locked.state = workflow.next_state(old, action, by_county=action in workflow.COUNTY_ACTIONS, reason=reason)
+    except workflow.TransitionRefused as exc:
+        raise _refusal(exc) from None
+    locked.version += 1
+    return locked, old
+
+
+def submit_submission(*, by: User, submission: Submission, expected_version: int | None) -> Submission:
+    """填报中 → 已上报, dated by the business day (what timeliness is measured by)."""
+    with transaction.atomic():
+        locked, old = _transition(
+            by=by, submission=submission, action=workflow.SUBMIT, expected_version=expected_version
+        )
+        if locked.township_id is not None and not locked.entries.exists():
+            raise ServiceError(_("还没有导入任何摸底数据,不能上报。"))
+        locked.submitted_on = today()
+        locked.submitted_by = by
+        locked.save()
+        _audit(by, locked, old, submitted_on=locked.submitted_on.isoformat())
+    return locked
+
+
+def return_submission(*, by: User, submission: Submission, reason: str, expected_version: int | None) -> Submission:
+    """已上报 → 已退回, with the county's reason."""
+    with transaction.atomic():
+        locked, old = _transition(
+            by=by, submission=submission, action=workflow.RETURN, expected_version=expected_version, reason=reason
+        )
+        locked.last_reason = reason.strip()
+        locked.reviewed_by = by
+        locked.reviewed_at = timezone.now()
+        locked.save()
+        _audit(by, locked, old, reason=locked.last_reason)
+    return locked
+
+
+def approve_submission(*, by: User, submission: Submission, expected_version: int | None) -> Submission:
+    """已上报 → 已审核. A township's staged rows are written to the register as of the
+    campaign's date, in the same transaction: if the import is refused nothing changes."""
+    with transaction.atomic():
+        locked, old = _transition(
+            by=by, submission=submission, action=workflow.APPROVE, expected_version=expected_version
+        )
+        if locked.township is not None:
+            locked.register_batch = _write_register(by=by, submission=locked)
+        locked.reviewed_by = by
+        locked.reviewed_at = timezone.now()
+        locked.save()
+        _audit(by, locked, old, register_batch=locked.register_batch_id)
+    return locked
+
+
+def reopen_submission(*, by: User, submission: Submission, reason: str, expected_version: int | None) -> Submission:
+    """已审核 → 填报中, with the county's reason. What the approval wrote stays in the register
+    (a later approval imports the corrected rows over it)."""
+    with transaction.atomic():
+        locked, old = _transition(
+            by=by, submission=submission, action=workflow.REOPEN, expected_version=expected_version, reason=reason
+        )
+        locked.last_reason = reason.strip()
+        locked.save()
+        _audit(by, locked, old, reason=locked.last_reason)
+    return locked
+
+
+TRANSITION_SERVICES = {
+    workflow.SUBMIT: submit_submission,
+    workflow.APPROVE: approve_submission,
+}
+REASONED_SERVICES = {
+    workflow.RETURN: return_submission,
+    workflow.REOPEN: reopen_submission,
+}
+
+
+def _csv(keys: Sequence[str], rows: Iterable[Mapping[str, str]]) -> bytes:
+    """A census file in the template's columns, cells exactly as the clerk wrote them."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([BY_KEY[k].label for k in keys])
+    for row in rows:
+        writer.writerow([row.get(k) or "" for k in keys])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _template_csv(entries: Sequence[SubmissionEntry]) -> bytes:
+    keys = [k for k in KEYS if any(entry.data.get(k) for entry in entries)]
+    return _csv(keys, (entry.data for entry in entries))
+
+
+def _write_register(*, by: User, submission: Submission) -> ImportBatch:
+    assert submission.township is not None
+    entries = list(submission.entries.order_by("row", "pk"))
+    try:
+        outcome = census_services.import_file(
+            by=by,
+            unit=submission.township,
+            data=_template_csv(entries),
+            file_name=f"{submission.campaign.code}-{submission.township.code}.csv",
+            as_of=submission.campaign.as_of,
+        )
+    except census_services.ImportRefused as exc:
+        found = "; ".join(f"{p.row or ''} {p.message}" for p in exc.outcome.problems if p.severity == "error")
+        raise ServiceError(
+            _("写入登记册时发现错误,审核没有通过,数据未改变:%(problems)s") % {"problems": found[:1000]}
+        ) from None
+    return outcome.batch
+
+
+# --- Import and row edits ---------------------------------------------------------------------
+
+
+@dataclass
+class Staging:
+    """What an upload came to: the rows staged, or nothing and the problems why."""
+
+    staged: int
+    problems: list[Problem] = field(default_factory=list)
+    batch: ImportBatch | None = None
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+def _duplicate_problems(
+    problems_file: str, rows: Iterable[tuple[int, str, str]], others: Mapping[str, str]
+) -> list[Problem]:
+    """The census reader's ``duplicate_uscc_other_unit`` check, against the rows other townships
+    staged in this campaign."""
+    label = BY_KEY["uscc"].label
+    return [
+        Problem(
+            file=problems_file,
+            sheet=sheet,
+            row=row,
+            column=label,
+            field=label,
+            value=uscc,
+            severity="error",
+            code=DUPLICATE_OTHER_UNIT,
+            message=_(
+                "该统一社会信用代码已由“%(unit)s”在本次摸底中报送。请与该单位核实该组织归谁填报,不归本单位的请删除此行。"
+            )
+            % {"unit": others[uscc]},
+        )
+        for row, sheet, uscc in rows
+        if uscc in others
+    ]
+
+
+def import_into_submission(
+    *, by: User, submission: Submission, data: bytes, file_name: str, expected_version: int | None
+) -> Staging:
+    """Check a township's file and, when it has no errors, make its rows the submission's
+    staged rows (replacing earlier ones). Never writes the register."""
+    if submission.township is None:
+        raise ServiceError(_("部门不导入摸底表,请在页面中核实本部门主管的组织。"))
+    _require_unit(by, submission)
+    _require_open(submission.campaign)
+    _check_version(submission, expected_version)
+    if submission.state not in workflow.EDITABLE:
+        raise _refusal(workflow.TransitionRefused("wrong_state", submission.state, "edit"))
+    outcome = census_services.preview_import(
+        by=by, unit=submission.township, data=data, file_name=file_name, as_of=submission.campaign.as_of
+    )
+    planned = [r for r in outcome.plan.rows if r.kind != "rejected"]
+    others = selectors.other_unit_usccs(submission=submission)
+    duplicates = _duplicate_problems(
+        file_name, ((r.row.excel_row, r.row.sheet, r.row.values.get("uscc") or "") for r in planned), others
+    )
+    problems = sorted([*outcome.problems, *duplicates], key=lambda p: (p.row or 0, p.severity != "error", p.code))
+    staging = Staging(staged=0, problems=problems, batch=outcome.batch)
+    if staging.errors or outcome.result.header_row is None:
+        return staging
+    with transaction.atomic():
+        # One staging at a time per campaign, so two townships cannot stage one code at once.
+        Campaign.objects.select_for_update().filter(pk=submission.campaign_id).exists()
+        locked = _locked(submission)
+        _check_version(locked, expected_version)
+        old = _start_editing(by, locked)
+        # Re-checked under the lock: another township may have staged the same codes meanwhile.
+        others = selectors.other_unit_usccs(submission=locked)
+        late = [r for r in planned if (r.row.values.get("uscc") or "") in others]
+        if late:
+            staging.problems = _duplicate_problems(
+                file_name, ((r.row.excel_row, r.row.sheet, r.row.values.get("uscc") or "") for r in late), others
+            )
+            return staging
+        counts = _replace_entries(by=by, submission=locked, planned=planned)
+        locked.staged_batch = outcome.batch
+        locked.version += 1
+        locked.save()
+        _audit(by, locked, old, file=file_name, rows=len(planned), census_batch=outcome.batch.pk, **counts)
+    staging.staged = len(planned)
+    return staging
+
+
+def prefill_submission(*, by: User, submission: Submission, expected_version: int | None) -> Staging:
+    """Stage the township's organizations as the register holds them (after an earlier
+    campaign's approval, that campaign's data), so that the clerk only corrects what changed:
+    the second census is a diff, not a re-typing. Only into a submission with no rows yet."""
+    if submission.township is None:
+        raise ServiceError(_("部门不导入摸底表,请在页面中核实本部门主管的组织。"))
+    if submission.entries.exists():
+        raise ServiceError(_("本单位已有填报数据,不能再用登记册预填。"))
+    rows = template.template_rows(template.organizations_of_unit(submission.township))
+    data = ("\ufeff" + "".join(template.csv_lines(rows))).encode("utf-8")
+    return import_into_submission(
+        by=by,
+        submission=submission,
+        data=data,
+        file_name=f"{submission.campaign.code}-{submission.township.code}-登记册预填.csv",
+        expected_version=expected_version,
+    )
+
+
+def _replace_entries(*, by: User, submission: Submission, planned: Sequence[PlannedRow]) -> dict[str, int]:
+    """Make the file's rows the staged rows. A row whose code was already staged keeps its
+    identity (and, if its data did not change, the departments' confirmations of it); a
+    changed row gets a new version, so an edit of the old one in another window conflicts."""
+    staged = {e.uscc: e for e in submission.entries.exclude(uscc="")}
+    now = timezone.now()
+    kept: list[SubmissionEntry] = []
+    changed: list[int] = []
+    created: list[SubmissionEntry] = []
+    for r in planned:
+        values = r.row.values
+        uscc = values.get("uscc") or ""
+        entry = staged.get(uscc) if uscc else None
+        if entry is None:
+            entry = SubmissionEntry(submission=submission)
+            created.append(entry)
+        else:
+            kept.append(entry)
+        data = {k: v for k, v in r.row.raw.items() if v != ""}
+        if entry.pk is not None and entry.data != data:
+            entry.version += 1
+            changed.append(entry.pk)
+        entry.row = r.row.excel_row
+        entry.uscc = uscc
+        entry.name = str(values.get("name") or "")
+        entry.department_code = values.get("department_code") or ""
+        entry.organization_id = r.org_pk if r.kind in ("changed", "unchanged") else None
+        entry.data = data
+        entry.updated_by = by
+        entry.updated_at = now
+    _total, deleted = submission.entries.exclude(pk__in=[e.pk for e in kept]).delete()
+    removed = deleted.get(SubmissionEntry._meta.label, 0)
+    DepartmentConfirmation.objects.filter(entry_id__in=changed).delete()  # they confirmed other data
+    SubmissionEntry.objects.bulk_update(
+        kept, ["row", "name", "department_code", "organization", "data", "version", "updated_by", "updated_at"]
+    )
+    SubmissionEntry.objects.bulk_create(created)
+    return {"new_rows": len(created), "changed_rows": len(changed), "removed_rows": removed}
+
+
+def _check_row(submission: Submission, data: Mapping[str, str]) -> None:
+    """Validate one edited row exactly as an import would (the census reader, the township's
+    reference data); refuse it with the reader's messages."""
+    assert submission.township is not None
+    keys = [k for k in KEYS if data.get(k)]
+    data_bytes = _csv(keys, [data])
+    reference = census_selectors.reference_for(unit=submission.township)
+    result = read_census(data_bytes, "row.csv", reference)
+    errors = [p for p in result.problems if p.severity == "error"]
+    if errors:
+        raise ServiceError(" ".join(f"{p.field or ''}:{p.message}" for p in errors))
+
+
+def update_entry(
+    *, by: User, entry: SubmissionEntry, values: Mapping[str, str], expected_version: int
+) -> SubmissionEntry:
+    """Correct a staged row in the page. A row changed by someone else since it was loaded is
+    refused with a :class:`ConflictError` (the page then shows the other person's values)."""
+    with transaction.atomic():
+        submission = _locked(entry.submission)
+        old = _start_editing(by, submission)
+        try:
+            locked = SubmissionEntry.objects.select_for_update().get(pk=entry.pk, submission=submission)
+        except SubmissionEntry.DoesNotExist:
+            raise ConflictError(_("该行已被重新导入的数据替换,请刷新页面。")) from None
+        if locked.version != expected_version:
+            who = locked.updated_by.get_username() if locked.updated_by else "-"
+            raise ConflictError(
+                _("该行已被 %(who)s 于 %(at)s 修改,您的修改没有保存。下面是现在的内容,请核对后重新修改。")
+                % {"who": who, "at": timezone.localtime(locked.updated_at).strftime("%Y-%m-%d %H:%M")}
+            )
+        new_data = dict(locked.data)
+        changes: dict[str, list[str]] = {}
+        for key in EDITABLE_KEYS:
+            if key not in values:
+                continue
+            value = (values[key] or "").strip()
+            if value != (new_data.get(key) or ""):
+                changes[key] = [new_data.get(key) or "", value]
+                if value:
+                    new_data[key] = value
+                else:
+                    new_data.pop(key, None)
+        if not changes:
+            return locked
+        _check_row(submission, new_data)
+        locked.data = new_data
+        locked.name = new_data.get("name") or locked.name
+        locked.version += 1
+        locked.updated_by = by
+        locked.save()
+        submission.version += 1
+        submission.save()
+        log_change(actor=by, action=AuditAction.UPDATE, obj=locked, changes={**changes, "submission": submission.pk})
+        if old != submission.state:
+            _audit(by, submission, old, edited_entry=locked.pk)
+    return locked
+
+
+# --- Departments ------------------------------------------------------------------------------
+
+
+def confirm_entry(
+    *,
+    by: User,
+    submission: Submission,
+    entry: SubmissionEntry,
+    verdict: str,
+    comment: str = "",
+    expected_version: int | None = None,
+) -> DepartmentConfirmation:
+    """A department confirms, or comments on, a row of an organization it supervises."""
+    if submission.department_id is None:
+        raise ServiceError(_("只有行业主管部门核实本部门主管的组织。"))
+    if verdict not in Verdict.values:
+        raise ServiceError(_("请选择核实意见。"), field="verdict")
+    if verdict == Verdict.COMMENTED and not comment.strip():
+        raise ServiceError(_("有意见时请写明意见。"), field="comment")
+    with transaction.atomic():
+        locked = _locked(submission)
+        old = _start_editing(by, locked)
+        if not selectors.supervised_entries(submission=locked).filter(pk=entry.pk).exists():
+            raise ServiceError(_("该组织不由本部门主管。"))
+        current = DepartmentConfirmation.objects.select_for_update().filter(entry=entry, submission=locked).first()
+        if current is None:
+            if expected_version:
+                raise ConflictError(_("该行的核实意见已被删除或替换,请刷新页面。"))
+            current = DepartmentConfirmation(entry=entry, submission=locked, by=by, verdict=verdict)
+            before: list[str] = ["", ""]
+        else:
+            _check_version(current, expected_version)
+            before = [current.verdict, current.comment]
+            current.version += 1
+        current.verdict = verdict
+        current.comment = comment.strip()
+        current.by = by
+        current.save()
+        locked.version += 1
+        locked.save()
+        log_change(
+            actor=by,
+            action=AuditAction.UPDATE,
+            obj=current,
+            changes={"verdict": [before[0], verdict], "comment": [before[1], current.comment], "entry": entry.pk},
+        )
+        if old != locked.state:
+            _audit(by, locked, old, confirmed_entry=entry.pk)
+    return current

@@ -1,0 +1,393 @@
+"""Campaign pages: list, create, the county's board, a unit's submission, row edits and the
+departments' confirmations. Thin: forms parse, ``services`` decide, every object in a URL comes
+from a scoped selector (404 outside the scope, before the method is even looked at)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from liangxin.accounts.models import User
+from liangxin.census import template
+from liangxin.core.errors import ConflictError, ServiceError
+from liangxin.core.export import csv_response
+from liangxin.core.shortcuts import get_in_scope_or_404
+from liangxin.registry.models import Organization
+from liangxin.registry.services import log_export
+
+from . import board as board_module
+from . import selectors, services, workflow
+from .forms import CampaignForm, ConfirmForm, EntryForm, TransitionForm, UploadForm
+from .models import CampaignStatus, Submission, SubmissionEntry
+from .services import Staging
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+MISSING_SHOWN = 100
+
+
+class AuthedRequest(HttpRequest):
+    user: User
+
+
+def _refuse_method(request: HttpRequest, *allowed: str) -> HttpResponseNotAllowed | None:
+    return None if request.method in allowed else HttpResponseNotAllowed(allowed)
+
+
+def _remote(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR")
+
+
+@require_http_methods(["GET"])
+def index(request: AuthedRequest) -> HttpResponse:
+    campaigns = list(selectors.campaigns_for(user=request.user))
+    own = {s.campaign_id: s for s in selectors.submissions_for(user=request.user).filter(campaign__in=campaigns)}
+    rows = [(c, own.get(c.pk) if not selectors.is_county_admin(request.user) else None) for c in campaigns]
+    return render(
+        request,
+        "campaigns/index.html",
+        {
+            "rows": rows,
+            "county": request.user.role in ("county_admin", "leader"),
+            "may_create": selectors.is_county_admin(request.user),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def campaign_create(request: AuthedRequest) -> HttpResponse:
+    if not selectors.is_county_admin(request.user):
+        raise Http404
+    form = CampaignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            campaign = services.create_campaign(
+                by=request.user,
+                name=data["name"],
+                code=data["code"],
+                as_of=data["as_of"],
+                survey_deadline=data["survey_deadline"],
+                plan_deadline=data["plan_deadline"],
+                townships=list(data["townships"]) or None,
+                departments=list(data["departments"]) or None,
+            )
+        except ServiceError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("已创建摸底任务(草稿),核对后请开始。"))
+            return redirect(campaign.get_absolute_url())
+    return render(request, "campaigns/create.html", {"form": form})
+
+
+def board(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    campaign = get_in_scope_or_404(selectors.board_campaigns_for(user=request.user), pk=pk)
+    if refused := _refuse_method(request, "GET"):
+        return refused
+    return render(
+        request,
+        "campaigns/board.html",
+        {
+            "campaign": campaign,
+            "board": board_module.build_board(campaign=campaign),
+            "may_manage": selectors.is_county_admin(request.user),
+        },
+    )
+
+
+def _campaign_move(request: AuthedRequest, pk: int, to: CampaignStatus) -> HttpResponseBase:
+    campaign = get_in_scope_or_404(selectors.board_campaigns_for(user=request.user), pk=pk)
+    if refused := _refuse_method(request, "POST"):
+        return refused
+    try:
+        if to == CampaignStatus.OPEN:
+            services.open_campaign(by=request.user, campaign=campaign)
+        else:
+            services.close_campaign(by=request.user, campaign=campaign)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("摸底任务状态已改为“%(status)s”。") % {"status": to.label})
+    return redirect(campaign.get_absolute_url())
+
+
+def campaign_open(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    return _campaign_move(request, pk, CampaignStatus.OPEN)
+
+
+def campaign_close(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    return _campaign_move(request, pk, CampaignStatus.CLOSED)
+
+
+TIMELINESS_LABELS = {
+    "on_time": gettext_lazy("按时上报"),
+    "late": gettext_lazy("迟报"),
+    "overdue": gettext_lazy("逾期未报"),
+    "pending": gettext_lazy("未到截止日期"),
+}
+
+
+def reminder_export(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    """The units that have not reported, as CSV: whom to phone."""
+    campaign = get_in_scope_or_404(selectors.board_campaigns_for(user=request.user), pk=pk)
+    if refused := _refuse_method(request, "GET"):
+        return refused
+    figures = board_module.build_board(campaign=campaign)
+    lines = figures.reminders
+    log_export(
+        by=request.user,
+        object_type="campaigns.reminders",
+        filters={"campaign": campaign.code},
+        rows=len(lines),
+        file_format="csv",
+        remote_addr=_remote(request),
+    )
+    return csv_response(
+        filename=f"{campaign.code}-催报名单.csv",
+        header=[_("单位"), _("类型"), _("状态"), _("截止日期"), _("剩余天数"), _("情况")],
+        rows=(
+            [
+                line.submission.unit_name,
+                _("乡镇") if line.submission.township_id else _("部门"),
+                line.state_label,
+                campaign.survey_deadline.isoformat(),
+                line.days_left,
+                str(TIMELINESS_LABELS[line.timeliness]),
+            ]
+            for line in lines
+        ),
+    )
+
+
+def _submission_context(request: AuthedRequest, submission: Submission, **extra: Any) -> dict[str, Any]:
+    user = request.user
+    is_unit = (submission.township_id is not None and user.township_id == submission.township_id) or (
+        submission.department_id is not None and user.department_id == submission.department_id
+    )
+    is_unit = is_unit and user.role in ("township_clerk", "department_clerk")
+    is_open = submission.campaign.status == CampaignStatus.OPEN
+    entries: list[SubmissionEntry] = list(
+        submission.entries.select_related("organization")
+        if submission.township_id
+        else selectors.supervised_entries(submission=submission).prefetch_related("confirmations")
+    )
+    verdicts = {}
+    if submission.department_id:
+        for entry in entries:
+            for c in entry.confirmations.all():
+                if c.submission_id == submission.pk:
+                    verdicts[entry.pk] = c
+    missing: list[Organization] = []
+    if submission.township_id is not None:
+        missing = list(
+            Organization.objects.filter(township_id=submission.township_id, merged_into__isnull=True)
+            .exclude(pk__in=[e.organization_id for e in entries if e.organization_id])
+            .order_by("name_normalized")[:MISSING_SHOWN]
+        )
+    return {
+        "submission": submission,
+        "campaign": submission.campaign,
+        "missing": missing,
+        "may_prefill": is_unit and is_open and submission.state in workflow.EDITABLE and not entries,
+        "entries": [(e, board_module.is_complete(e.data), verdicts.get(e.pk)) for e in entries],
+        "may_edit": is_unit and is_open and submission.state in workflow.EDITABLE,
+        "may_submit": is_unit and is_open and submission.state == workflow.IN_PROGRESS,
+        "may_review": selectors.is_county_admin(user) and is_open and submission.state == workflow.SUBMITTED,
+        "may_reopen": selectors.is_county_admin(user) and is_open and submission.state == workflow.APPROVED,
+        "upload_form": extra.pop("upload_form", None) or UploadForm(initial={"version": submission.version}),
+        "timeliness": TIMELINESS_LABELS[
+            workflow.timeliness(
+                state=submission.state,
+                submitted_on=submission.submitted_on,
+                deadline=submission.campaign.survey_deadline,
+                today=board_module.business_today(),
+            )
+        ],
+        **extra,
+    }
+
+
+def submission_detail(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    submission = get_in_scope_or_404(selectors.submissions_for(user=request.user), pk=pk)
+    if refused := _refuse_method(request, "GET"):
+        return refused
+    return render(request, "campaigns/submission_detail.html", _submission_context(request, submission))
+
+
+def submission_template_export(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    """The census template for the township, pre-filled with the register as it stands (after
+    an earlier campaign's approval, that campaign's data): the census becomes a diff."""
+    submission = get_in_scope_or_404(selectors.submissions_for(user=request.user).filter(township__isnull=False), pk=pk)
+    if refused := _refuse_method(request, "GET"):
+        return refused
+    township = submission.township
+    assert township is not None
+    data = template.unit_template(unit=township, as_of=submission.campaign.as_of)
+    log_export(
+        by=request.user,
+        object_type="campaigns.template",
+        filters={"campaign": submission.campaign.code, "unit": township.code},
+        rows=template.organizations_of_unit(township).count(),
+        file_format="xlsx",
+        remote_addr=_remote(request),
+    )
+    response = HttpResponse(data, content_type=XLSX_TYPE)
+    name = f"{submission.campaign.code}-{township.name}.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+def submission_import(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    submission = get_in_scope_or_404(selectors.submissions_for(user=request.user), pk=pk)
+    if refused := _refuse_method(request, "POST"):
+        return refused
+    form = UploadForm(request.POST, request.FILES)
+    staging: Staging | None = None
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            staging = services.import_into_submission(
+                by=request.user,
+                submission=submission,
+                data=upload.read(),
+                file_name=upload.name or "census",
+                expected_version=form.cleaned_data["version"],
+            )
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+            return redirect(submission.get_absolute_url())
+        if not staging.errors and staging.staged:
+            messages.success(request, _("已导入 %(n)s 行到本单位的填报(尚未写入登记册)。") % {"n": staging.staged})
+            return redirect(submission.get_absolute_url())
+        messages.error(request, _("文件有错误,没有导入任何数据。请按问题列表改正后重新上传。"))
+    submission.refresh_from_db()
+    context = _submission_context(request, submission, upload_form=form, staging=staging)
+    return render(request, "campaigns/submission_detail.html", context)
+
+
+def submission_prefill(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    submission = get_in_scope_or_404(selectors.submissions_for(user=request.user), pk=pk)
+    if refused := _refuse_method(request, "POST"):
+        return refused
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        messages.error(request, _("请求不完整,请刷新页面后重试。"))
+        return redirect(submission.get_absolute_url())
+    try:
+        staging = services.prefill_submission(by=request.user, submission=submission, expected_version=version)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect(submission.get_absolute_url())
+    if staging.staged:
+        messages.success(request, _("已用登记册预填 %(n)s 行,请逐行核对、修改后上报。") % {"n": staging.staged})
+        return redirect(submission.get_absolute_url())
+    if not staging.errors:
+        messages.error(request, _("登记册中本单位还没有组织,请导入摸底表。"))
+        return redirect(submission.get_absolute_url())
+    messages.error(request, _("登记册数据校验有错误,没有预填。"))
+    submission.refresh_from_db()
+    return render(
+        request, "campaigns/submission_detail.html", _submission_context(request, submission, staging=staging)
+    )
+
+
+def submission_transition(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    submission = get_in_scope_or_404(selectors.submissions_for(user=request.user), pk=pk)
+    if refused := _refuse_method(request, "POST"):
+        return refused
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请求不完整,请刷新页面后重试。"))
+        return redirect(submission.get_absolute_url())
+    action, version, reason = form.cleaned_data["action"], form.cleaned_data["version"], form.cleaned_data["reason"]
+    try:
+        if action in services.REASONED_SERVICES:
+            services.REASONED_SERVICES[action](
+                by=request.user, submission=submission, reason=reason, expected_version=version
+            )
+        else:
+            services.TRANSITION_SERVICES[action](by=request.user, submission=submission, expected_version=version)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        submission.refresh_from_db()
+        messages.success(request, _("填报状态已改为“%(state)s”。") % {"state": submission.get_state_display()})
+    return redirect(submission.get_absolute_url())
+
+
+def entry_edit(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    entry = get_in_scope_or_404(selectors.entries_for(user=request.user), pk=pk)
+    if refused := _refuse_method(request, "GET", "POST"):
+        return refused
+
+    def current_form() -> EntryForm:
+        return EntryForm(
+            initial={"version": entry.version, **{k: entry.data.get(k, "") for k in services.EDITABLE_KEYS}}
+        )
+
+    form = current_form()
+    status = 200
+    if request.method == "POST":
+        form = EntryForm(request.POST)
+        if form.is_valid():
+            values = {k: form.cleaned_data[k] for k in services.EDITABLE_KEYS}
+            try:
+                services.update_entry(
+                    by=request.user, entry=entry, values=values, expected_version=form.cleaned_data["version"]
+                )
+            except ConflictError as exc:
+                entry.refresh_from_db()
+                messages.error(request, exc.message)
+                form = current_form()  # the other person's values, with the version to edit them
+                status = 409
+            except ServiceError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("已保存。"))
+                return redirect(entry.submission.get_absolute_url())
+    context = _submission_context(request, entry.submission)
+    return render(
+        request,
+        "campaigns/entry_edit.html",
+        {"entry": entry, "form": form, "may_edit": context["may_edit"]},
+        status=status,
+    )
+
+
+def entry_confirm(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    entry = get_in_scope_or_404(selectors.entries_for(user=request.user), pk=pk)
+    own: Submission = get_in_scope_or_404(
+        selectors.submissions_for(user=request.user).filter(department__isnull=False),
+        campaign_id=entry.submission.campaign_id,
+        department_id=request.user.department_id or 0,
+    )
+    if refused := _refuse_method(request, "POST"):
+        return refused
+    form = ConfirmForm(request.POST)
+    if form.is_valid():
+        try:
+            services.confirm_entry(
+                by=request.user,
+                submission=own,
+                entry=entry,
+                verdict=form.cleaned_data["verdict"],
+                comment=form.cleaned_data["comment"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已记录“%(name)s”的核实意见。") % {"name": entry.name})
+    else:
+        messages.error(request, _("请选择核实意见。"))
+    return redirect(own.get_absolute_url())

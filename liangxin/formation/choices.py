@@ -1,0 +1,45 @@
+"""Code lists of formation plans. Stored values are stable English codes; labels are Chinese."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from . import transitions as t
+
+
+class PlanStatus(models.TextChoices):
+    PLANNED = t.PLANNED, _("计划")
+    PREPARING = t.PREPARING, _("筹建中")
+    FORMED = t.FORMED, _("已组建")
+    SUSPENDED = t.SUSPENDED, _("暂缓")
+    CANCELLED = t.CANCELLED, _("已撤销")
+
+
+OPEN_STATUSES = sorted(t.OPEN_STATUSES)
+ACTIVE_STATUSES = sorted(t.ACTIVE_STATUSES)
+
+
+class NotReadyReason(models.TextChoices):
+    NO_MEMBERS = "no_members", _("暂无党员")
+    TOO_FEW_MEMBERS = "too_few_members", _("正式党员不足3名")
+    OWNER_UNSUPPORTIVE = "owner_unsupportive", _("业主不支持")
+    NO_SECRETARY = "no_secretary", _("无合适书记人选")
+    NOT_OPERATING = "not_operating", _("停产或歇业")
+    RELATIONS_ELSEWHERE = "relations_elsewhere", _("党员组织关系在外地")
+    OTHER = "other", _("其他")
+
+
+class VerificationMethod(models.TextChoices):
+    VISIT = "visit", _("实地走访")
+    PHONE = "phone", _("电话核实")
+
+
+class VerificationResult(models.TextChoices):
+    CONFIRMED = "confirmed", _("情况属实")
+    CORRECTED = "corrected", _("情况有出入,已更正")
+    NOT_FOUND = "not_found", _("查无此单位")
+
+
+class MemberActionKind(models.TextChoices):
+    TRANSFERRED_IN = "transferred_in", _("组织关系已转入")
+    MOBILE = "mobile", _("登记为流动党员")
+    OTHER = "other", _("其他")

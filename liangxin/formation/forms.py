@@ -1,0 +1,126 @@
+"""Forms of the formation register: parse and validate input; writing is the services' job.
+Choice lists that depend on the user (townships, party organizations) arrive already scoped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from liangxin.core.dates import today
+from liangxin.geo.models import AdministrativeUnit
+from liangxin.policy import engine
+from liangxin.registry.choices import FormationMethod, PartyOrganizationKind
+from liangxin.registry.models import PartyOrganization
+
+from . import transitions
+from .choices import MemberActionKind, NotReadyReason, VerificationMethod, VerificationResult
+from .selectors import REGISTER_CODES, RegisterFilter, plan_status_choices
+from .services import PlanData
+
+READY_CHOICES = [("yes", _("具备组建条件")), ("no", _("暂不具备组建条件"))]
+
+
+class RegisterFilterForm(forms.Form):
+    township = forms.ModelChoiceField(
+        label=_("乡镇"), queryset=AdministrativeUnit.objects.none(), required=False, empty_label=_("全部乡镇")
+    )
+    recommendation = forms.ChoiceField(label=_("建议组建方式"), required=False)
+    plan_status = forms.ChoiceField(label=_("方案状态"), required=False)
+    overdue = forms.BooleanField(label=_("只看逾期"), required=False)
+
+    def __init__(self, data: Any, *, townships: QuerySet[AdministrativeUnit]) -> None:
+        super().__init__(data)
+        self.fields["township"].queryset = townships  # type: ignore[attr-defined]
+        self.fields["recommendation"].choices = [  # type: ignore[attr-defined]
+            ("", _("全部")),
+            *((code, engine.LABELS[code]) for code in REGISTER_CODES),
+        ]
+        self.fields["plan_status"].choices = [("", _("全部")), *plan_status_choices()]  # type: ignore[attr-defined]
+
+    def to_filter(self) -> RegisterFilter:
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return RegisterFilter(
+            township=data["township"].pk if data.get("township") else None,
+            recommendation=data.get("recommendation", ""),
+            plan_status=data.get("plan_status", ""),
+            overdue=bool(data.get("overdue")),
+        )
+
+    def audit_filters(self) -> dict[str, object]:
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {k: (v.pk if hasattr(v, "pk") else v) for k, v in data.items() if v not in (None, "", False)}
+
+
+class PlanForm(forms.Form):
+    ready = forms.ChoiceField(label=_("是否具备组建条件"), choices=READY_CHOICES, widget=forms.RadioSelect)
+    responsible_person = forms.CharField(label=_("责任人"), max_length=50)
+    method = forms.ChoiceField(label=_("组建方式"), choices=[("", "—"), *FormationMethod.choices], required=False)
+    target_kind = forms.ChoiceField(
+        label=_("拟组建党组织类别"), choices=[("", "—"), *PartyOrganizationKind.choices], required=False
+    )
+    planned_date = forms.DateField(
+        label=_("计划组建时间"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    reason = forms.ChoiceField(label=_("未能组建原因"), choices=[("", "—"), *NotReadyReason.choices], required=False)
+    reason_text = forms.CharField(label=_("原因说明"), max_length=500, required=False)
+    countermeasure = forms.CharField(
+        label=_("对策措施"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def to_data(self) -> PlanData:
+        d = self.cleaned_data
+        return PlanData(
+            ready=d["ready"] == "yes",
+            responsible_person=d["responsible_person"],
+            method=d["method"],
+            target_kind=d["target_kind"],
+            planned_date=d["planned_date"],
+            reason=d["reason"],
+            reason_text=d["reason_text"],
+            countermeasure=d["countermeasure"],
+        )
+
+
+class TransitionForm(forms.Form):
+    action = forms.ChoiceField(
+        label=_("操作"), choices=[(a, transitions.ACTION_LABELS[a]) for a in transitions.USER_ACTIONS]
+    )
+    reason = forms.CharField(label=_("暂缓原因"), max_length=500, required=False)
+    name = forms.CharField(label=_("党组织名称"), max_length=200, required=False)
+    founded_on = forms.DateField(
+        label=_("成立日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+
+class VerificationForm(forms.Form):
+    verified_on = forms.DateField(
+        label=_("核实日期"), initial=today, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    verifier = forms.CharField(label=_("核实人"), max_length=50)
+    method = forms.ChoiceField(label=_("核实方式"), choices=VerificationMethod.choices)
+    result = forms.ChoiceField(label=_("核实结果"), choices=VerificationResult.choices)
+    note = forms.CharField(label=_("说明"), max_length=500, required=False)
+
+
+class MemberActionForm(forms.Form):
+    kind = forms.ChoiceField(label=_("处理方式"), choices=MemberActionKind.choices)
+    party_organization = forms.ModelChoiceField(
+        label=_("转入党组织"),
+        queryset=PartyOrganization.objects.none(),
+        required=False,
+        help_text=_("处理方式为“组织关系已转入”时必选"),
+    )
+    acted_on = forms.DateField(
+        label=_("处理日期"), initial=today, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    note = forms.CharField(label=_("说明"), max_length=500, required=False)
+
+    def __init__(self, *args: Any, party_organizations: QuerySet[PartyOrganization], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["party_organization"].queryset = party_organizations  # type: ignore[attr-defined]

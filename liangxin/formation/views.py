@@ -1,0 +1,334 @@
+"""Pages of the formation register. Thin: forms parse, scoped selectors read, services write.
+Every object named in a URL comes from a scoped queryset (404 outside the scope, before the
+method is even looked at); a role that may not write gets 403 after that."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+from django_htmx.middleware import HtmxDetails
+
+from liangxin.accounts.models import User
+from liangxin.accounts.roles import Permission
+from liangxin.core.dates import today
+from liangxin.core.errors import ServiceError
+from liangxin.core.export import _content_disposition
+from liangxin.core.shortcuts import get_in_scope_or_404
+from liangxin.policy import engine
+from liangxin.policy.selectors import NoPolicyInForce, recommendations_for
+from liangxin.registry import selectors as registry_selectors
+from liangxin.registry import services as registry_services
+from liangxin.registry.choices import FormationMethod, PartyOrganizationKind
+from liangxin.registry.models import Member, Organization
+
+from . import export, selectors, services, transitions
+from .forms import MemberActionForm, PlanForm, RegisterFilterForm, TransitionForm, VerificationForm
+from .models import FormationPlan
+
+
+class AuthedRequest(HttpRequest):
+    user: User
+    htmx: HtmxDetails
+
+
+def _require(user: User, permission: Permission) -> None:
+    if not user.can(permission):
+        raise PermissionDenied(_("您的角色无权进行此操作。"))
+
+
+def _refuse_method(request: HttpRequest, *allowed: str) -> HttpResponseNotAllowed | None:
+    return None if request.method in allowed else HttpResponseNotAllowed(allowed)
+
+
+def _render_list(request: AuthedRequest, *, template: str, partial: str, context: dict[str, Any]) -> HttpResponse:
+    partial_only = bool(request.htmx) and not request.htmx.history_restore_request
+    response = render(request, partial if partial_only else template, context | {"is_htmx": partial_only})
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+# --- The register ----------------------------------------------------------------------------
+
+
+def _register(request: AuthedRequest) -> tuple[RegisterFilterForm, list[selectors.RegisterRow] | None]:
+    user = request.user
+    _require(user, Permission.VIEW_BUSINESS)
+    form = RegisterFilterForm(request.GET, townships=registry_selectors.townships_for(user=user))
+    services.close_plans_of_deregistered(organizations=selectors.organizations_for(user=user))
+    try:
+        rows = selectors.register_rows(user=user, on=today(), filters=form.to_filter())
+    except NoPolicyInForce as exc:
+        messages.error(request, exc.message)
+        return form, None
+    return form, rows
+
+
+@require_GET
+def register_list(request: AuthedRequest) -> HttpResponse:
+    form, rows = _register(request)
+    page = Paginator(rows or [], settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "rows": page.object_list,
+        "count": page.paginator.count,
+        "overdue_count": sum(1 for r in rows or [] if r.overdue),
+        "list_url": reverse("formation:register_list"),
+        "export_url": reverse("formation:register_export"),
+        "today": today(),
+    }
+    return _render_list(
+        request, template="formation/register_list.html", partial="formation/_register_results.html", context=context
+    )
+
+
+@require_GET
+def register_export(request: AuthedRequest) -> HttpResponseBase:
+    form, rows = _register(request)
+    if rows is None:
+        return redirect("formation:register_list")
+    if len(rows) > settings.EXPORT_MAX_ROWS:
+        messages.error(request, _("记录超过单次导出上限,请缩小筛选范围后分批导出。"))
+        return redirect("formation:register_list")
+    on = today()
+    registry_services.log_export(
+        by=request.user,
+        object_type="formation.register",
+        filters=form.audit_filters(),
+        rows=len(rows),
+        file_format="xlsx",
+        remote_addr=request.META.get("REMOTE_ADDR") or None,
+    )
+    response = HttpResponse(
+        export.register_workbook(rows=rows, unit=request.user.scope_label, on=on),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = _content_disposition(f"{export.REGISTER_TITLE}_{on:%Y%m%d}.xlsx")
+    return response
+
+
+# --- One organization's plan -----------------------------------------------------------------
+
+
+def _scoped_organization(request: AuthedRequest, pk: int) -> Organization:
+    return get_in_scope_or_404(selectors.organizations_for(user=request.user), pk=pk)
+
+
+# What a new plan is pre-filled with, from the engine's recommendation: (组建方式, 党组织类别).
+SUGGESTED: dict[str, tuple[str, str]] = {
+    engine.FORM_BRANCH: (FormationMethod.INDEPENDENT, PartyOrganizationKind.BRANCH),
+    engine.FORM_GENERAL_BRANCH: (FormationMethod.INDEPENDENT, PartyOrganizationKind.GENERAL_BRANCH),
+    engine.FORM_COMMITTEE: (FormationMethod.INDEPENDENT, PartyOrganizationKind.COMMITTEE),
+    engine.JOINT: (FormationMethod.JOINT, PartyOrganizationKind.JOINT_BRANCH),
+    engine.VILLAGE_ENTERPRISE: (FormationMethod.TERRITORIAL, PartyOrganizationKind.JOINT_BRANCH),
+    engine.VIA_ASSOCIATION: (FormationMethod.HOST_BASED, PartyOrganizationKind.BRANCH),
+}
+
+
+def _plan_form(
+    plan: FormationPlan | None, data: Any = None, recommendation: engine.Recommendation | None = None
+) -> PlanForm:
+    if data is not None:
+        return PlanForm(data)
+    if plan is None:
+        code = recommendation.code if recommendation is not None else ""
+        if code in SUGGESTED:
+            method, kind = SUGGESTED[code]
+            return PlanForm(initial={"ready": "yes", "method": method, "target_kind": kind})
+        return PlanForm(initial={"ready": "no" if code else "yes"})
+    return PlanForm(
+        initial={
+            "ready": "yes" if plan.ready else "no",
+            "responsible_person": plan.responsible_person,
+            "method": plan.method,
+            "target_kind": plan.target_kind,
+            "planned_date": plan.planned_date,
+            "reason": plan.reason,
+            "reason_text": plan.reason_text,
+            "countermeasure": plan.countermeasure,
+            "version": plan.version,
+        }
+    )
+
+
+def _plan_page(
+    request: AuthedRequest,
+    organization: Organization,
+    *,
+    verification_form: VerificationForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = request.user
+    on = today()
+    services.close_plans_of_deregistered(organizations=Organization.objects.filter(pk=organization.pk))
+    plan = selectors.open_plan(organization=organization)
+    try:
+        recommendation = recommendations_for(user=user, on=on).get(organization.pk)
+    except NoPolicyInForce:
+        recommendation = None
+    actions = [(a, transitions.ACTION_LABELS[a]) for a in transitions.allowed_actions(plan.status)] if plan else []
+    context = {
+        "organization": organization,
+        "recommendation": recommendation,
+        "plan": plan,
+        "overdue": plan is not None
+        and transitions.is_overdue(status=plan.status, planned_date=plan.planned_date, today=on),
+        "plans": selectors.plans_of(organization=organization),
+        "verifications": selectors.verifications_of(organization=organization),
+        "actions": actions,
+        "transition_form": TransitionForm(initial={"name": f"{organization.name}党支部", "founded_on": on}),
+        "verification_form": verification_form or VerificationForm(),
+        "can_edit": user.can(Permission.EDIT_ORGANIZATIONS),
+    }
+    return render(request, "formation/organization_plan.html", context, status=status)
+
+
+def organization_plan(request: AuthedRequest, pk: int) -> HttpResponse:
+    organization = _scoped_organization(request, pk)
+    if refused := _refuse_method(request, "GET"):
+        return refused
+    return _plan_page(request, organization)
+
+
+def plan_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Create the organization's plan, or edit its open one."""
+    organization = _scoped_organization(request, pk)
+    if refused := _refuse_method(request, "GET", "POST"):
+        return refused
+    _require(request.user, Permission.EDIT_ORGANIZATIONS)
+    plan = selectors.open_plan(organization=organization)
+    if request.method == "POST":
+        form = _plan_form(plan, request.POST)
+        if form.is_valid():
+            try:
+                if plan is None:
+                    services.create_plan(by=request.user, organization=organization, data=form.to_data())
+                else:
+                    services.update_plan(
+                        by=request.user, plan=plan, data=form.to_data(), version=form.cleaned_data.get("version")
+                    )
+            except ServiceError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, _("组建方案已保存。"))
+                return redirect("formation:organization_plan", pk=organization.pk)
+    else:
+        recommendation = None
+        if plan is None:
+            with contextlib.suppress(NoPolicyInForce):
+                recommendation = recommendations_for(user=request.user, on=today()).get(organization.pk)
+        form = _plan_form(plan, recommendation=recommendation)
+    return render(request, "formation/plan_form.html", {"organization": organization, "plan": plan, "form": form})
+
+
+def plan_transition(request: AuthedRequest, pk: int) -> HttpResponse:
+    organization = _scoped_organization(request, pk)
+    if refused := _refuse_method(request, "POST"):
+        return refused
+    user = request.user
+    _require(user, Permission.EDIT_ORGANIZATIONS)
+    plan = selectors.open_plan(organization=organization)
+    form = TransitionForm(request.POST)
+    if plan is None:
+        messages.error(request, _("该组织还没有进行中的组建方案。"))
+    elif not form.is_valid():
+        messages.error(request, _("请选择要进行的操作。"))
+    else:
+        data = form.cleaned_data
+        action = data["action"]
+        try:
+            if action == transitions.START:
+                services.start_preparing(by=user, plan=plan)
+            elif action == transitions.SUSPEND:
+                services.suspend_plan(by=user, plan=plan, reason=data["reason"])
+            elif action == transitions.RESUME:
+                services.resume_plan(by=user, plan=plan)
+            else:
+                services.form_party_organization(by=user, plan=plan, name=data["name"], founded_on=data["founded_on"])
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已%(action)s。") % {"action": transitions.ACTION_LABELS[action]})
+    return redirect("formation:organization_plan", pk=organization.pk)
+
+
+def verification_add(request: AuthedRequest, pk: int) -> HttpResponse:
+    organization = _scoped_organization(request, pk)
+    if refused := _refuse_method(request, "POST"):
+        return refused
+    _require(request.user, Permission.EDIT_ORGANIZATIONS)
+    form = VerificationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_verification(by=request.user, organization=organization, **form.cleaned_data)
+        except ServiceError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("核实记录已添加。"))
+            return redirect("formation:organization_plan", pk=organization.pk)
+    return _plan_page(request, organization, verification_form=form)
+
+
+# --- 一个不能少 ------------------------------------------------------------------------------
+
+
+@require_GET
+def unrostered_list(request: AuthedRequest) -> HttpResponse:
+    _require(request.user, Permission.VIEW_BUSINESS)
+    members = selectors.unrostered_members(user=request.user)
+    page = Paginator(members, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "members": page.object_list,
+        "count": page.paginator.count,
+        "list_url": reverse("formation:unrostered_list"),
+        "can_edit": request.user.can(Permission.EDIT_ORGANIZATIONS),
+    }
+    return _render_list(
+        request,
+        template="formation/unrostered_list.html",
+        partial="formation/_unrostered_results.html",
+        context=context,
+    )
+
+
+def member_action(request: AuthedRequest, pk: int) -> HttpResponse:
+    user = request.user
+    member: Member = get_in_scope_or_404(selectors.unrostered_members(user=user), pk=pk)
+    if refused := _refuse_method(request, "GET", "POST"):
+        return refused
+    _require(user, Permission.EDIT_ORGANIZATIONS)
+    targets = selectors.transfer_targets(user=user)
+    if request.method == "POST":
+        form = MemberActionForm(request.POST, party_organizations=targets)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.record_member_action(
+                    by=user,
+                    member=member,
+                    kind=d["kind"],
+                    note=d["note"],
+                    party_organization=d["party_organization"],
+                    on=d["acted_on"],
+                )
+            except ServiceError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, _("处理情况已记录。"))
+                return redirect("formation:unrostered_list")
+    else:
+        form = MemberActionForm(party_organizations=targets)
+    return render(request, "formation/member_action.html", {"member": member, "form": form})
