@@ -131,7 +131,9 @@ def _check_version(obj: Submission | SubmissionEntry | DepartmentConfirmation, e
 
 def _locked(submission: Submission) -> Submission:
     return (
-        Submission.objects.select_for_update()
+        # Lock only the submission row: PostgreSQL refuses FOR UPDATE on the nullable side of
+        # the outer joins to township/department.
+        Submission.objects.select_for_update(of=("self",))
         .select_related("campaign", "township", "department")
         .get(pk=submission.pk)
     )
