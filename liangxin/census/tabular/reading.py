@@ -20,6 +20,7 @@ import csv
 import io
 import itertools
 import zipfile
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -91,7 +92,7 @@ def open_workbook(data: bytes, filename: str) -> list[SheetSource]:
     return _open_calamine(data, kind)
 
 
-class SheetSource:
+class SheetSource(ABC):
     """One sheet that can be read as often as needed, a row at a time.
 
     :meth:`rows` starts at Excel row 1 on every call; :attr:`head` holds the first
@@ -109,8 +110,9 @@ class SheetSource:
     # reader that catches them itself costs a generator frame per row).
     errors: tuple[type[Exception], ...] = ()
 
+    @abstractmethod
     def rows(self) -> Iterator[list[Cell]]:
-        raise NotImplementedError
+        """Every row from Excel row 1, as cells."""
 
     def read_error(self, exc: Exception) -> ReadError:
         return exc if isinstance(exc, ReadError) else ReadError(str(exc))
