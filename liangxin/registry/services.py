@@ -267,6 +267,11 @@ def deregister_organization(
         facts = FactsData(**(asdict(base) | {"operating_status": OperatingStatus.DEREGISTERED}))
         record_facts(by=by, organization=organization, facts=facts, valid_from=on)
         ended = _end_open(PartyOrganizationCoverage.objects.filter(organization=organization), on)
+        # Its formation plan, if any, closes as 已撤销 in the same transaction (imported here:
+        # the formation app builds on the registry, not the other way round).
+        from liangxin.formation.services import close_plans_of_deregistered
+
+        close_plans_of_deregistered(organizations=Organization.objects.filter(pk=organization.pk), on=on)
         log_change(
             actor=by,
             action=AuditAction.DEREGISTER,
