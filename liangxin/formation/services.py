@@ -357,6 +357,8 @@ def record_member_action(
             if PartyRelation.objects.filter(member=member, valid_to__isnull=True).exists():
                 raise ServiceError(_("该党员已有组织关系,无需转入。"))
             registry_services.change_relation(by=by, member=member, party_organization=party_organization, on=on)
+        elif kind == MemberActionKind.MOBILE:
+            registry_services.set_mobile(by=by, member=member, is_mobile=True)
         action = MemberAction.objects.create(
             member=member,
             organization=employment.organization,

@@ -578,6 +578,19 @@ def change_relation(
     return new
 
 
+def set_mobile(*, by: User, member: Member, is_mobile: bool) -> Member:
+    """Register (or unregister) a member as a mobile member (流动党员)."""
+    _require(by, Permission.EDIT_ORGANIZATIONS)
+    with transaction.atomic():
+        current = Member.objects.select_for_update().get(pk=member.pk)
+        if current.is_mobile == is_mobile:
+            return current
+        current.is_mobile = is_mobile
+        current.save(update_fields=["is_mobile", "updated_at"])
+        log_change(actor=by, action=AuditAction.UPDATE, obj=current, changes={"is_mobile": [not is_mobile, is_mobile]})
+    return current
+
+
 def reveal_id_number(*, by: User, member: Member, remote_addr: str | None = None) -> str:
     """The clear ID number, for a role allowed to see it; every reveal is audited (the audit
     record names the member, never the number)."""

@@ -295,6 +295,8 @@ def test_member_actions(bob, carol, three_members, branch_a):
     )
     assert PartyRelation.objects.get(member=first, valid_to__isnull=True).party_organization == branch_a
     services.record_member_action(by=bob, member=second, kind="mobile", note="在外务工", on=ON)
+    second.refresh_from_db()
+    assert second.is_mobile  # registered as a mobile member in the register itself
     assert set(selectors.unrostered_members(user=bob)) == {second, third}
     assert MemberAction.objects.count() == 2
     assert _audit(moved)[0].changes["kind"] == [None, "transferred_in"]
