@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Final, Literal
@@ -289,16 +289,6 @@ class Planner:
         return entry
 
 
-def plan_import(
-    rows: Iterable[CensusRow], existing: Existing, *, as_of: Any, default_township: str | None = None
-) -> Plan:
-    """The whole file at once (small files, tests)."""
-    planner = Planner(as_of=as_of, default_township=default_township)
-    plan = planner.plan(rows, existing)
-    plan.fingerprint_value = planner.fingerprint
-    return plan
-
-
 def _plan_new(row: CensusRow, *, township: str | None, problems: list[Problem]) -> PlannedRow:
     values = row.values
     # Straight-line on purpose: this runs once per new organization of a million-row file.
@@ -417,10 +407,6 @@ def _plan_party_organization(
         new.setdefault((township, key), label)
 
 
-def summarize(plan: Plan) -> dict[str, int]:
-    return {kind: plan.count(kind) for kind in ("new", "changed", "unchanged", "rejected")}
-
-
 def party_org_kind(name: str) -> str:
     """Kind inferred from a party organization's name (委员会 → 基层党委, 总支 → 党总支, 联合 →
     联合党支部, otherwise 党支部)."""
@@ -431,7 +417,3 @@ def party_org_kind(name: str) -> str:
     if "联合" in name:
         return "joint_branch"
     return "branch"
-
-
-def rows_of(plan: Plan, kinds: Sequence[Kind]) -> list[PlannedRow]:
-    return [r for r in plan.rows if r.kind in kinds]

@@ -228,6 +228,27 @@ def preview_import(
     return _outcome(batch, scan)
 
 
+def check_file(
+    *,
+    unit: AdministrativeUnit,
+    data: bytes,
+    file_name: str,
+    as_of: dt.date | None = None,
+    mapping_override: Mapping[str, str | None] | None = None,
+) -> list[Problem]:
+    """Every problem an import of the file would report — the reader's and those found against
+    the register — without writing anything (not even a batch)."""
+    scan = _scan(
+        unit=unit,
+        data=data,
+        file_name=file_name,
+        as_of=as_of or today(),
+        mapping_override=mapping_override,
+        keep_rows=False,
+    )
+    return scan.problems
+
+
 def replan(*, batch: ImportBatch) -> ImportOutcome:
     """Read the batch's kept file again and plan it against the register as it is now, keeping
     the planned rows; writes nothing. The same pass ``confirm_import`` makes, so the same plan it
@@ -866,6 +887,7 @@ __all__ = [
     "ImportOutcome",
     "ImportRefused",
     "StalePreview",
+    "check_file",
     "confirm_import",
     "import_file",
     "may_revert",

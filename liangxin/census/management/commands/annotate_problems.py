@@ -8,10 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from liangxin.census import selectors
+from liangxin.census import services
 from liangxin.census.annotate import annotate, rejected_rows
-from liangxin.census.planning import plan_import
-from liangxin.census.tabular import read_census
 from liangxin.core.dates import today
 from liangxin.geo.models import AdministrativeUnit, UnitLevel
 
@@ -45,13 +43,9 @@ class Command(BaseCommand):
             raise CommandError(f"数据日期格式不对:{options['as_of']}(应为 YYYY-MM-DD)") from exc
         unit = unit_by_code(options["unit"]) or self._county()
         data = path.read_bytes()
-        result = read_census(data, path.name, selectors.reference_for(unit=unit))
-        # Also the problems found against the register (a row matching another township's
-        # organization, two rows for one organization …), as an import would report them.
-        existing = selectors.existing_for(unit=unit, rows=result.rows)
-        default_township = unit.code if unit.level == UnitLevel.TOWNSHIP else None
-        plan = plan_import(result.rows, existing, as_of=as_of, default_township=default_township)
-        problems = sorted([*result.problems, *plan.problems], key=lambda p: (p.row or 0, p.severity != "error", p.code))
+        # The reader's problems and those found against the register (a row matching another
+        # township's organization, two rows for one organization …), as an import reports them.
+        problems = services.check_file(unit=unit, data=data, file_name=path.name, as_of=as_of)
         out.write_bytes(annotate(data, path.name, problems))
         errors = sum(1 for p in problems if p.is_error)
         self.stdout.write(f"错误 {errors} 个,警告 {len(problems) - errors} 个。已写入 {out}")
