@@ -43,7 +43,7 @@ from liangxin.registry.models import (
 from . import selectors
 from .models import BatchStatus, ChangeKind, ImportBatch, ImportChange, ImportMode, ImportProblem
 from .planning import FACT_FIELDS, Plan, PlannedRow, Planner, party_org_kind
-from .tabular import PROBLEM_CODES, CensusReadResult, Problem, open_census
+from .tabular import CensusReadResult, Problem, open_census
 
 Progress = Callable[[int, int], None]
 T = TypeVar("T")
@@ -461,19 +461,11 @@ def _stored_outcome(batch: ImportBatch) -> ImportOutcome:
         sheet_name=batch.sheet_name or None,
         header_row=batch.header_row,
         mapping=(),
-        problems=[p for p in problems if p.code in _READER_CODES],
+        # Only file-level problems (no row) matter on a stored preview: they refuse the import.
+        problems=[p for p in problems if p.row is None],
     )
     plan = Plan(rows=[], problems=[], new_party_organizations={}, fingerprint_value=batch.preview_fingerprint)
     return ImportOutcome(batch=batch, result=result, plan=plan, problems=problems)
-
-
-_READER_CODES = frozenset(PROBLEM_CODES) - {
-    "uscc_other_township",
-    "duplicate_row",
-    "facts_before_current",
-    "org_type_missing",
-    "coverage_not_in_file",
-}
 
 
 def _changes_digest(batch: ImportBatch) -> str:
