@@ -128,7 +128,8 @@ class ChangeKind(models.TextChoices):
 
 
 class ImportChange(models.Model):
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="changes")
+    # batch: served by census_change_once_per_batch (batch, organization).
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="changes", db_index=False)
     organization = models.ForeignKey("registry.Organization", on_delete=models.CASCADE, related_name="import_changes")
     kind = models.CharField(max_length=8, choices=ChangeKind.choices)
     row = models.PositiveIntegerField(null=True, blank=True)
@@ -139,7 +140,12 @@ class ImportChange(models.Model):
         "registry.OrganizationFacts", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     facts_closed = models.ForeignKey(
-        "registry.OrganizationFacts", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "registry.OrganizationFacts",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # partial index below: NULL on every new organization's row
     )
     version_after = models.PositiveIntegerField(default=1)
 
@@ -150,6 +156,11 @@ class ImportChange(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["batch", "organization"], name="census_change_once_per_batch"),
             models.CheckConstraint(condition=Q(kind__in=ChangeKind.values), name="census_change_kind_valid"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["facts_closed"], condition=Q(facts_closed__isnull=False), name="census_change_facts_closed"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -25,7 +25,11 @@ def _identity(value: Any) -> Any:
 
 
 def _json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False)
+    if value is None:
+        return None
+    if not value and isinstance(value, (dict, list)):  # most rows: no former names, no "before"
+        return "{}" if isinstance(value, dict) else "[]"
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _decimal_adapter(max_digits: int | None, decimal_places: int | None) -> Adapter:

@@ -43,7 +43,8 @@ class Organization(models.Model):
     name = models.CharField(_("组织名称"), max_length=200)
     # Search keys, written by the services from the name: NFKC without spaces, and pinyin.
     name_normalized = models.CharField(max_length=200, db_index=True, editable=False)
-    name_initials = models.CharField(max_length=200, db_index=True, editable=False)
+    # Not indexed: the name search ORs these with a substring match, which no index serves.
+    name_initials = models.CharField(max_length=200, editable=False)
     name_pinyin = models.CharField(max_length=800, editable=False)
     former_names = models.JSONField(_("曾用名"), default=list, blank=True)
     category = models.CharField(_("组织类别"), max_length=16, choices=Category.choices)
@@ -56,6 +57,7 @@ class Organization(models.Model):
         on_delete=models.PROTECT,
         related_name="organizations",
         verbose_name=_("所属乡镇"),
+        db_index=False,  # served by registry_org_township_name, which leads with it
     )
     village = models.ForeignKey(
         "geo.AdministrativeUnit",
@@ -87,6 +89,7 @@ class Organization(models.Model):
         blank=True,
         related_name="merged_records",
         verbose_name=_("已合并入"),
+        db_index=False,  # partial index below: almost every row is NULL
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -112,7 +115,9 @@ class Organization(models.Model):
         ]
         indexes = [
             models.Index(fields=["township", "name_normalized"], name="registry_org_township_name"),
-            models.Index(fields=["department"], name="registry_org_department"),
+            models.Index(
+                fields=["merged_into"], condition=Q(merged_into__isnull=False), name="registry_org_merged_into"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -126,7 +131,11 @@ class OrganizationFacts(models.Model):
     """The census figures of an organization over an interval of time."""
 
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="facts", verbose_name=_("组织")
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="facts",
+        verbose_name=_("组织"),
+        db_index=False,  # served by registry_facts_asof, which leads with it
     )
     valid_from = models.DateField(_("起始日期"))
     valid_to = models.DateField(_("截止日期"), null=True, blank=True)
@@ -152,6 +161,7 @@ class OrganizationFacts(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("录入人"),
+        db_index=False,  # never looked up by; accounts are deactivated, not deleted
     )
     recorded_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
     import_batch = models.ForeignKey(
@@ -280,7 +290,11 @@ class PartyOrganizationCoverage(models.Model):
             ),
             _valid_range("registry_coverage"),
         ]
-        indexes = [models.Index(fields=["organization", "valid_to"], name="registry_coverage_org")]
+        indexes = [
+            models.Index(fields=["organization", "valid_to"], name="registry_coverage_org"),
+            # The as-of EXISTS of the coverage indicators (issue 6) reads only this index.
+            models.Index(fields=["organization", "valid_from", "valid_to"], name="registry_coverage_asof"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.party_organization_id}→{self.organization_id}@{self.valid_from}"
@@ -411,6 +425,7 @@ class InstructorAssignment(models.Model):
             ),
             _valid_range("registry_instructor"),
         ]
+        indexes = [models.Index(fields=["organization", "valid_from", "valid_to"], name="registry_instructor_asof")]
 
     def __str__(self) -> str:
         return f"{self.instructor_name}→{self.organization_id}"
