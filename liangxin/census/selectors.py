@@ -96,6 +96,7 @@ def reference_for(*, unit: AdministrativeUnit, other_unit_usccs: dict[str, str] 
 def _org_rows(condition: Q) -> Iterable[Mapping[str, Any]]:
     return (
         Organization.objects.filter(condition, merged_into__isnull=True)
+        .order_by()
         .values(
             "pk",
             "version",
@@ -118,6 +119,12 @@ def _org_rows(condition: Q) -> Iterable[Mapping[str, Any]]:
     )
 
 
+def _matching_pks(condition: Q) -> list[int]:
+    return list(
+        Organization.objects.filter(condition, merged_into__isnull=True).order_by().values_list("pk", flat=True)
+    )
+
+
 def existing_for(*, unit: AdministrativeUnit, rows: Sequence[CensusRow]) -> Existing:
     """The register state the rows can touch: organizations matching a row's USCC (anywhere in
     the county, to report one that belongs elsewhere) or its name in a writable township, with
@@ -134,15 +141,20 @@ def existing_for(*, unit: AdministrativeUnit, rows: Sequence[CensusRow]) -> Exis
         if township in writable_codes and r.values.get("name"):
             names[township].add(normalize_name(str(r.values["name"])))
 
-    found: dict[int, Mapping[str, Any]] = {}
+    # Most rows of a large file are new: find the matching keys with index-only lookups first,
+    # then load whole records for the (usually few) matches.
+    township_ids = {t.code: t.pk for t in writable}
+    matched: set[int] = set()
     for chunk in _chunks(usccs):
-        for rec in _org_rows(Q(uscc__in=chunk)):
-            found[rec["pk"]] = rec
+        matched.update(_matching_pks(Q(uscc__in=chunk)))
     for township_code, keys in names.items():
         ordered = sorted(keys)
         for chunk in _chunks(ordered):
-            for rec in _org_rows(Q(township__code=township_code, name_normalized__in=chunk)):
-                found[rec["pk"]] = rec
+            matched.update(_matching_pks(Q(township_id=township_ids[township_code], name_normalized__in=chunk)))
+    found: dict[int, Mapping[str, Any]] = {}
+    for chunk in _chunks(sorted(matched)):
+        for rec in _org_rows(Q(pk__in=chunk)):
+            found[rec["pk"]] = rec
 
     pks = sorted(found)
     facts: dict[int, dict[str, Any]] = {}
