@@ -83,10 +83,8 @@ class Submission(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     last_reason = models.TextField(_("退回/重新打开原因"), blank=True)
-    # The census preview of the file staged last, and the import the approval made.
-    staged_batch = models.ForeignKey(
-        "census.ImportBatch", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    # The import the approval made (None again once a reopen has reverted it). Staging keeps no
+    # census batch: a kept preview could be confirmed on the census pages, past the review.
     register_batch = models.ForeignKey(
         "census.ImportBatch", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

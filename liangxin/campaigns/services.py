@@ -5,20 +5,27 @@ confirmation — locks the submission row, checks the version the user saw (opti
 a stale version is a :class:`ConflictError`) and refuses anything on an approved (已审核)
 submission or outside an open campaign.
 
-Import: the file goes through ``census.services.preview_import`` for the township with the
-campaign's "as of" date (validation, matching against the register, the problem list, a kept
-census batch); codes other townships already staged in the campaign are reported here as
+Import: the file goes through ``census.services.plan_file`` for the township with the
+campaign's "as of" date (validation, matching against the register, the problem list); codes
+other townships already staged in the campaign are reported here as
 ``duplicate_uscc_other_unit`` errors. A file without errors replaces the submission's staged
-rows; nothing reaches the register. Approval writes the staged rows through
-``census.services.import_file`` (a CSV in the template's columns made from the rows), in the
-same transaction as the state change, so an approval either reaches the register or nothing
-happens.
+rows; nothing reaches the register, and no census batch is kept (a kept preview could be
+confirmed on the census import pages, past the campaign's review). Approval writes the staged
+rows through ``census.services.import_file`` (a CSV in the template's columns made from the
+rows), in the same transaction as the state change, so an approval either reaches the register
+or nothing happens. Reopening an approved submission reverts that import
+(``census.services.revert_batch``) in the same transaction, or is refused when the register has
+moved on since (a later import or edit of the same organizations).
+
+Audit: every transition writes one record on the submission with its own action
+(:data:`AUDIT_ACTIONS`, e.g. ``campaigns.submit``); staging a file writes ``campaigns.stage``.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +42,7 @@ from liangxin.audit.services import log_change
 from liangxin.census import selectors as census_selectors
 from liangxin.census import services as census_services
 from liangxin.census import template
-from liangxin.census.models import ImportBatch
+from liangxin.census.models import BatchStatus, ImportBatch
 from liangxin.census.planning import PlannedRow
 from liangxin.census.tabular import Problem, read_census
 from liangxin.census.tabular.columns import BY_KEY, KEYS
@@ -78,6 +85,16 @@ EDITABLE_KEYS = (
     "contact_phone",
 )
 DUPLICATE_OTHER_UNIT = "duplicate_uscc_other_unit"
+# The audit action of each transition of a submission, and of staging a file into it.
+AUDIT_ACTIONS = {
+    workflow.START: "campaigns.start",
+    workflow.SUBMIT: "campaigns.submit",
+    workflow.RETURN: "campaigns.return",
+    workflow.EDIT_AGAIN: "campaigns.edit_again",
+    workflow.APPROVE: "campaigns.approve",
+    workflow.REOPEN: "campaigns.reopen",
+}
+AUDIT_STAGE = "campaigns.stage"
 
 
 # --- Checks ----------------------------------------------------------------------------------
@@ -139,16 +156,18 @@ def _locked(submission: Submission) -> Submission:
     )
 
 
-def _audit(by: User, submission: Submission, old_state: str, **changes: object) -> None:
+def _audit(by: User, submission: Submission, action: str, old_state: str, **changes: object) -> None:
+    """One record of a transition (``action`` a workflow action) on the submission."""
     payload: dict[str, object] = dict(changes)
     if old_state != submission.state:
         payload["state"] = [old_state, submission.state]
-    log_change(actor=by, action=AuditAction.UPDATE, obj=submission, changes=payload)
+    log_change(actor=by, action=AUDIT_ACTIONS[action], obj=submission, changes=payload)
 
 
-def _start_editing(by: User, submission: Submission) -> str:
+def _start_editing(by: User, submission: Submission) -> str | None:
     """The unit is about to change a locked-for-update submission: refuse it when it may not,
-    and move 未开始/已退回 to 填报中 (returns the state before)."""
+    and move 未开始/已退回 to 填报中. Returns the transition made (``START``/``EDIT_AGAIN``),
+    for the caller to audit once its change is saved, or None."""
     _require_unit(by, submission)
     _require_open(submission.campaign)
     old = submission.state
@@ -158,7 +177,13 @@ def _start_editing(by: User, submission: Submission) -> str:
             submission.state = workflow.next_state(old, action, by_county=False)
     except workflow.TransitionRefused as exc:
         raise _refusal(workflow.TransitionRefused(exc.reason, exc.state, "edit")) from None
-    return old
+    return action
+
+
+def _audit_started(by: User, submission: Submission, action: str | None, **changes: object) -> None:
+    if action is not None:
+        before = workflow.NOT_STARTED if action == workflow.START else workflow.RETURNED
+        _audit(by, submission, action, before, **changes)
 
 
 # --- Campaigns -------------------------------------------------------------------------------
@@ -292,7 +317,7 @@ def submit_submission(*, by: User, submission: Submission, expected_version: int
         locked.submitted_on = today()
         locked.submitted_by = by
         locked.save()
-        _audit(by, locked, old, submitted_on=locked.submitted_on.isoformat())
+        _audit(by, locked, workflow.SUBMIT, old, submitted_on=locked.submitted_on.isoformat())
     return locked
 
 
@@ -306,7 +331,7 @@ def return_submission(*, by: User, submission: Submission, reason: str, expected
         locked.reviewed_by = by
         locked.reviewed_at = timezone.now()
         locked.save()
-        _audit(by, locked, old, reason=locked.last_reason)
+        _audit(by, locked, workflow.RETURN, old, reason=locked.last_reason)
     return locked
 
 
@@ -322,21 +347,52 @@ def approve_submission(*, by: User, submission: Submission, expected_version: in
         locked.reviewed_by = by
         locked.reviewed_at = timezone.now()
         locked.save()
-        _audit(by, locked, old, register_batch=locked.register_batch_id)
+        _audit(by, locked, workflow.APPROVE, old, register_batch=locked.register_batch_id)
     return locked
 
 
 def reopen_submission(*, by: User, submission: Submission, reason: str, expected_version: int | None) -> Submission:
-    """已审核 → 填报中, with the county's reason. What the approval wrote stays in the register
-    (a later approval imports the corrected rows over it)."""
+    """已审核 → 填报中, with the county's reason. The register import the approval made is
+    reverted in the same transaction, so that only approved campaign data is in the register
+    (the next approval imports the corrected rows again). When it can no longer be reverted —
+    a later import or an edit touched those organizations — the reopen is refused and says why:
+    the register has moved on, and the correction belongs there or in the next campaign."""
     with transaction.atomic():
         locked, old = _transition(
             by=by, submission=submission, action=workflow.REOPEN, expected_version=expected_version, reason=reason
         )
+        reverted = _revert_register(by=by, submission=locked)
         locked.last_reason = reason.strip()
+        locked.register_batch = None
         locked.save()
-        _audit(by, locked, old, reason=locked.last_reason)
+        _audit(
+            by,
+            locked,
+            workflow.REOPEN,
+            old,
+            reason=locked.last_reason,
+            reverted_batch=reverted.pk if reverted is not None else None,
+        )
     return locked
+
+
+def _revert_register(*, by: User, submission: Submission) -> ImportBatch | None:
+    """Undo the approval's import (inside the caller's transaction), or refuse the reopen."""
+    batch = submission.register_batch
+    if batch is None or batch.status != BatchStatus.APPLIED:
+        return None
+    if not census_services.may_revert(by=by, batch=batch):
+        raise ServiceError(_("审核时写入登记册的导入批次 #%(batch)s 不能由您撤销,不能重新打开。") % {"batch": batch.pk})
+    try:
+        return census_services.revert_batch(by=by, batch=batch)
+    except ServiceError as exc:
+        raise ServiceError(
+            _(
+                "不能重新打开:审核时写入登记册的数据(导入批次 #%(batch)s)已无法撤销——%(why)s"
+                "审核后登记册中这些组织已有新的变化,请直接在登记册中更正,或在下一次摸底中报送。"
+            )
+            % {"batch": batch.pk, "why": exc.message}
+        ) from None
 
 
 TRANSITION_SERVICES = {
@@ -392,7 +448,6 @@ class Staging:
 
     staged: int
     problems: list[Problem] = field(default_factory=list)
-    batch: ImportBatch | None = None
 
     @property
     def errors(self) -> list[Problem]:
@@ -429,7 +484,8 @@ def import_into_submission(
     *, by: User, submission: Submission, data: bytes, file_name: str, expected_version: int | None
 ) -> Staging:
     """Check a township's file and, when it has no errors, make its rows the submission's
-    staged rows (replacing earlier ones). Never writes the register."""
+    staged rows (replacing earlier ones). Never writes the register, and keeps no census batch
+    (see the module's docstring)."""
     if submission.township is None:
         raise ServiceError(_("部门不导入摸底表,请在页面中核实本部门主管的组织。"))
     _require_unit(by, submission)
@@ -437,7 +493,7 @@ def import_into_submission(
     _check_version(submission, expected_version)
     if submission.state not in workflow.EDITABLE:
         raise _refusal(workflow.TransitionRefused("wrong_state", submission.state, "edit"))
-    outcome = census_services.preview_import(
+    outcome = census_services.plan_file(
         by=by, unit=submission.township, data=data, file_name=file_name, as_of=submission.campaign.as_of
     )
     planned = [r for r in outcome.plan.rows if r.kind != "rejected"]
@@ -446,7 +502,7 @@ def import_into_submission(
         file_name, ((r.row.excel_row, r.row.sheet, r.row.values.get("uscc") or "") for r in planned), others
     )
     problems = sorted([*outcome.problems, *duplicates], key=lambda p: (p.row or 0, p.severity != "error", p.code))
-    staging = Staging(staged=0, problems=problems, batch=outcome.batch)
+    staging = Staging(staged=0, problems=problems)
     if staging.errors or outcome.result.header_row is None:
         return staging
     with transaction.atomic():
@@ -454,7 +510,7 @@ def import_into_submission(
         Campaign.objects.select_for_update().filter(pk=submission.campaign_id).exists()
         locked = _locked(submission)
         _check_version(locked, expected_version)
-        old = _start_editing(by, locked)
+        started = _start_editing(by, locked)
         # Re-checked under the lock: another township may have staged the same codes meanwhile.
         others = selectors.other_unit_usccs(submission=locked)
         late = [r for r in planned if (r.row.values.get("uscc") or "") in others]
@@ -464,10 +520,15 @@ def import_into_submission(
             )
             return staging
         counts = _replace_entries(by=by, submission=locked, planned=planned)
-        locked.staged_batch = outcome.batch
         locked.version += 1
         locked.save()
-        _audit(by, locked, old, file=file_name, rows=len(planned), census_batch=outcome.batch.pk, **counts)
+        _audit_started(by, locked, started, file=file_name)
+        log_change(
+            actor=by,
+            action=AUDIT_STAGE,
+            obj=locked,
+            changes={"file": file_name, "sha256": hashlib.sha256(data).hexdigest(), "rows": len(planned), **counts},
+        )
     staging.staged = len(planned)
     return staging
 
@@ -551,7 +612,7 @@ def update_entry(
     refused with a :class:`ConflictError` (the page then shows the other person's values)."""
     with transaction.atomic():
         submission = _locked(entry.submission)
-        old = _start_editing(by, submission)
+        started = _start_editing(by, submission)
         try:
             locked = SubmissionEntry.objects.select_for_update().get(pk=entry.pk, submission=submission)
         except SubmissionEntry.DoesNotExist:
@@ -585,8 +646,7 @@ def update_entry(
         submission.version += 1
         submission.save()
         log_change(actor=by, action=AuditAction.UPDATE, obj=locked, changes={**changes, "submission": submission.pk})
-        if old != submission.state:
-            _audit(by, submission, old, edited_entry=locked.pk)
+        _audit_started(by, submission, started, edited_entry=locked.pk)
     return locked
 
 
@@ -611,7 +671,7 @@ def confirm_entry(
         raise ServiceError(_("有意见时请写明意见。"), field="comment")
     with transaction.atomic():
         locked = _locked(submission)
-        old = _start_editing(by, locked)
+        started = _start_editing(by, locked)
         if not selectors.supervised_entries(submission=locked).filter(pk=entry.pk).exists():
             raise ServiceError(_("该组织不由本部门主管。"))
         current = DepartmentConfirmation.objects.select_for_update().filter(entry=entry, submission=locked).first()
@@ -636,6 +696,5 @@ def confirm_entry(
             obj=current,
             changes={"verdict": [before[0], verdict], "comment": [before[1], current.comment], "entry": entry.pk},
         )
-        if old != locked.state:
-            _audit(by, locked, old, confirmed_entry=entry.pk)
+        _audit_started(by, locked, started, confirmed_entry=entry.pk)
     return current

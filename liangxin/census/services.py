@@ -29,7 +29,8 @@ from liangxin.core.dates import today
 from liangxin.core.errors import ConflictError, ServiceError
 from liangxin.core.text import normalize_name, pinyin_keys
 from liangxin.geo.models import AdministrativeUnit, Department, UnitLevel
-from liangxin.registry.choices import FactSource, FormationMethod
+from liangxin.formation.services import close_plans_for_organizations
+from liangxin.registry.choices import FactSource, FormationMethod, OperatingStatus
 from liangxin.registry.models import (
     Employment,
     InstructorAssignment,
@@ -249,6 +250,34 @@ def check_file(
     return scan.problems
 
 
+@dataclass(frozen=True)
+class FilePlan:
+    """What ``plan_file`` found: the reading, the plan with its rows, and every problem."""
+
+    result: CensusReadResult
+    plan: Plan
+    problems: list[Problem]
+
+
+def plan_file(
+    *,
+    by: User | None,
+    unit: AdministrativeUnit,
+    data: bytes,
+    file_name: str,
+    as_of: dt.date | None = None,
+) -> FilePlan:
+    """Validate and plan a file against the register, keeping the planned rows, without writing
+    anything: no batch, so nothing that the import pages could confirm. What a census campaign
+    stages (``campaigns.services.import_into_submission``): its data reaches the register only
+    through the campaign's approval."""
+    _check_unit(by, unit)
+    scan = _scan(
+        unit=unit, data=data, file_name=file_name, as_of=as_of or today(), mapping_override=None, keep_rows=True
+    )
+    return FilePlan(result=scan.result, plan=scan.plan, problems=scan.problems)
+
+
 def replan(*, batch: ImportBatch) -> ImportOutcome:
     """Read the batch's kept file again and plan it against the register as it is now, keeping
     the planned rows; writes nothing. The same pass ``confirm_import`` makes, so the same plan it
@@ -349,6 +378,14 @@ def _new_batch(
 
 def _finish(*, by: User | None, batch: ImportBatch, writer: _ChunkWriter) -> None:
     writer.finish()
+    # An organization this file deregisters leaves the formation register now, with its plan.
+    close_plans_for_organizations(
+        organization_ids=OrganizationFacts.objects.filter(
+            import_batch=batch, valid_to__isnull=True, operating_status=OperatingStatus.DEREGISTERED
+        ).values_list("organization_id", flat=True),
+        on=batch.as_of,
+        by=by,
+    )
     batch.status = BatchStatus.APPLIED
     batch.applied_at = timezone.now()
     batch.progress_done = batch.new_count + batch.changed_count
@@ -876,6 +913,7 @@ def _restore_field(org: Organization, key: str, value: Any) -> None:
 
 
 __all__ = [
+    "FilePlan",
     "ImportOutcome",
     "ImportRefused",
     "StalePreview",
@@ -883,6 +921,7 @@ __all__ = [
     "confirm_import",
     "import_file",
     "may_revert",
+    "plan_file",
     "preview_import",
     "replan",
     "revert_batch",

@@ -17,7 +17,6 @@ from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from liangxin.accounts.models import User
-from liangxin.audit.models import AuditAction
 from liangxin.audit.services import log_change
 
 from . import twofactor
@@ -70,7 +69,7 @@ def create_demo_totp_devices() -> list[DemoTotp]:
             if device is None:
                 TOTPDevice.objects.filter(user=user).delete()
                 device = TOTPDevice.objects.create(user=user, name=twofactor.DEVICE_NAME, key=key, confirmed=True)
-                log_change(actor=None, action=AuditAction.UPDATE, obj=user, changes={"two_factor": [False, True]})
+                log_change(actor=None, action=twofactor.AUDIT_ENROL, obj=user, changes={"two_factor": [False, True]})
             result.append(_describe(device, role_label, with_qr=False))
     return result
 

@@ -36,3 +36,7 @@ class DisableForm(forms.Form):
 class UnlockForm(forms.Form):
     kind = forms.ChoiceField(choices=[(BY_USERNAME, _("账号")), (BY_ADDRESS, _("来源地址"))])
     value = forms.CharField(max_length=255)
+
+
+class ResetTwoFactorForm(forms.Form):
+    username = forms.CharField(label=_("账号"), max_length=150)

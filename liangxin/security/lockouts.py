@@ -25,12 +25,12 @@ from django.utils.translation import gettext as _
 
 from liangxin.accounts.models import User
 from liangxin.accounts.roles import Role
-from liangxin.audit.models import AuditAction
 from liangxin.audit.services import log_change
 from liangxin.core.errors import ServiceError
 
 BY_USERNAME = "username"
 BY_ADDRESS = "ip_address"
+AUDIT_UNLOCK = "security.unlock"
 
 
 def may_manage_lockouts(*, user: User) -> bool:
@@ -134,17 +134,19 @@ def unlock(*, by: User, kind: str, value: str, remote_addr: str | None = None) -
         except ValueError:
             raise ServiceError(_("“%(value)s”不是有效的 IP 地址。") % {"value": value[:60]}) from None
     with transaction.atomic():
-        count, _deleted = AccessAttempt.objects.filter(**{kind: value}).delete()
+        rows = AccessAttempt.objects.filter(**{kind: value})
+        failures = int(rows.aggregate(n=Sum("failures_since_start"))["n"] or 0)
+        count, _deleted = rows.delete()
         if not count:
             raise ServiceError(_("该锁定已不存在(可能已到期或已被解除)。"))
         target = User.objects.filter(username__iexact=value).first() if kind == BY_USERNAME else None
         log_change(
             actor=by,
-            action=AuditAction.UPDATE,
+            action=AUDIT_UNLOCK,
             obj=target,
             object_type="" if target else "axes.accessattempt",
             object_repr="" if target else value,
-            changes={"login_lockout": ["locked", "unlocked"], "lockout_by": [None, kind]},
+            changes={"login_lockout": ["locked", "unlocked"], "lockout_by": [None, kind], "failures": [failures, 0]},
             remote_addr=remote_addr,
         )
     return count

@@ -3,7 +3,8 @@
 Required for the roles in ``OTP_REQUIRED_ROLES`` (the county roles and the three administrators),
 optional for the others. An account has at most one TOTP device, named ``default``; an
 unconfirmed one is an enrolment in progress. Recovery codes are a django-otp static device.
-Every change is audited on the account.
+Every change is audited on the account, each with its own action (:data:`AUDIT_ENROL` …); a
+record never holds a secret, a code or a recovery code, only what happened.
 """
 
 from __future__ import annotations
@@ -21,12 +22,18 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from liangxin.accounts.models import User
-from liangxin.audit.models import AuditAction
+from liangxin.accounts.roles import Role
 from liangxin.audit.services import log_change
 from liangxin.core.errors import ServiceError
 
 DEVICE_NAME = "default"
 RECOVERY_NAME = "recovery"
+
+AUDIT_ENROL = "security.2fa_enrol"
+AUDIT_DISABLE = "security.2fa_disable"
+AUDIT_RESET = "security.2fa_reset"
+AUDIT_CODES_RENEWED = "security.2fa_codes_renew"
+AUDIT_RECOVERY_USED = "security.2fa_recovery_used"
 
 
 def required_for(user: User) -> bool:
@@ -89,9 +96,9 @@ def confirm_enrolment(*, user: User, device: TOTPDevice, code: str, remote_addr:
         codes = _new_recovery_codes(user)
         log_change(
             actor=user,
-            action=AuditAction.UPDATE,
+            action=AUDIT_ENROL,
             obj=user,
-            changes={"two_factor": [False, True]},
+            changes={"two_factor": [False, True], "recovery_codes": [None, len(codes)]},
             remote_addr=remote_addr,
         )
     return codes
@@ -101,12 +108,13 @@ def regenerate_recovery_codes(*, user: User, remote_addr: str | None = None) -> 
     if not is_enabled(user):
         raise ServiceError(_("尚未启用两步验证。"))
     with transaction.atomic():
+        left = recovery_codes_left(user)
         codes = _new_recovery_codes(user)
         log_change(
             actor=user,
-            action=AuditAction.UPDATE,
+            action=AUDIT_CODES_RENEWED,
             obj=user,
-            changes={"recovery_codes": [None, "regenerated"]},
+            changes={"recovery_codes": [left, len(codes)]},
             remote_addr=remote_addr,
         )
     return codes
@@ -124,9 +132,36 @@ def disable(*, user: User, password: str, remote_addr: str | None = None) -> Non
         StaticDevice.objects.filter(user=user).delete()
         log_change(
             actor=user,
-            action=AuditAction.UPDATE,
+            action=AUDIT_DISABLE,
             obj=user,
             changes={"two_factor": [True, False]},
+            remote_addr=remote_addr,
+        )
+
+
+def may_reset(*, by: User, target: User) -> bool:
+    """The security administrator resets another account's two-factor login (a lost phone with
+    no recovery code left), never his own: that would let one person drop his own second factor."""
+    return by.is_active and by.role == Role.SEC_ADMIN and by.pk != target.pk
+
+
+def reset(*, by: User, target: User, remote_addr: str | None = None) -> None:
+    """Remove ``target``'s authenticator and recovery codes: his next login enrols again (a role
+    that requires two-factor login) or is by password only (one that does not)."""
+    if not may_reset(by=by, target=target):
+        raise ServiceError(_("只有安全管理员可以重置他人的两步验证。"))
+    with transaction.atomic():
+        had = TOTPDevice.objects.filter(user=target).exists() or StaticDevice.objects.filter(user=target).exists()
+        if not had:
+            raise ServiceError(_("该账号没有启用两步验证,无需重置。"))
+        enabled = is_enabled(target)
+        TOTPDevice.objects.filter(user=target).delete()
+        StaticDevice.objects.filter(user=target).delete()
+        log_change(
+            actor=by,
+            action=AUDIT_RESET,
+            obj=target,
+            changes={"two_factor": [enabled, False]},
             remote_addr=remote_addr,
         )
 
@@ -141,8 +176,9 @@ class Verified:
     recovery: bool  # a recovery code was used (and is now spent)
 
 
-def verify(*, user: User, code: str) -> Verified | None:
-    """The device that accepts ``code``: the TOTP app, or a recovery code (spent on use)."""
+def verify(*, user: User, code: str, remote_addr: str | None = None) -> Verified | None:
+    """The device that accepts ``code``: the TOTP app, or a recovery code (spent on use, and
+    audited then, with how many are left — never the code)."""
     code = _digits(code)
     if not code or len(code) > 32:
         return None
@@ -152,5 +188,13 @@ def verify(*, user: User, code: str) -> Verified | None:
             return Verified(device=totp, recovery=False)
         static = StaticDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
         if static is not None and len(code) != 6 and static.verify_token(code.lower()):
+            left = StaticToken.objects.filter(device=static).count()
+            log_change(
+                actor=user,
+                action=AUDIT_RECOVERY_USED,
+                obj=user,
+                changes={"recovery_codes": [left + 1, left]},
+                remote_addr=remote_addr,
+            )
             return Verified(device=static, recovery=True)
     return None

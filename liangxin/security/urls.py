@@ -13,4 +13,5 @@ urlpatterns = [
     path("2fa/disable/", views.twofactor_disable, name="twofactor_disable"),
     path("lockouts/", views.lockout_list, name="lockout_list"),
     path("lockouts/unlock/", views.lockout_unlock, name="lockout_unlock"),
+    path("lockouts/reset-2fa/", views.twofactor_reset, name="twofactor_reset"),
 ]

@@ -23,7 +23,7 @@ from liangxin.accounts.models import User
 from liangxin.core.errors import ServiceError
 
 from . import lockouts, login_flow, twofactor
-from .forms import CodeForm, DisableForm, SetupForm, UnlockForm
+from .forms import CodeForm, DisableForm, ResetTwoFactorForm, SetupForm, UnlockForm
 
 
 def _remote_addr(request: HttpRequest) -> str | None:
@@ -64,7 +64,7 @@ def otp_verify(request: HttpRequest) -> HttpResponseBase:
         return lockouts.lockout_response(request)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        verified = twofactor.verify(user=user, code=form.cleaned_data["code"])
+        verified = twofactor.verify(user=user, code=form.cleaned_data["code"], remote_addr=_remote_addr(request))
         if verified is not None:
             next_url = login_flow.complete(request, user, verified.device)
             if verified.recovery:
@@ -203,6 +203,7 @@ def lockout_list(request: HttpRequest) -> HttpResponse:
             "attempts": lockouts.recent_attempts(),
             "limit": settings.AXES_FAILURE_LIMIT,
             "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+            "reset_form": ResetTwoFactorForm(),
         },
     )
 
@@ -221,6 +222,29 @@ def lockout_unlock(request: HttpRequest) -> HttpResponseBase:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("已解除对 %(value)s 的登录锁定。") % {"value": value})
+    return redirect("security:lockout_list")
+
+
+@require_POST
+def twofactor_reset(request: HttpRequest) -> HttpResponseBase:
+    """The security administrator resets an account's two-factor login (a lost phone)."""
+    manager = _lockout_manager(request)
+    form = ResetTwoFactorForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请输入要重置两步验证的账号。"))
+        return redirect("security:lockout_list")
+    username = form.cleaned_data["username"].strip()
+    target = User.objects.filter(username__iexact=username).first()
+    try:
+        if target is None:
+            raise ServiceError(_("没有账号“%(name)s”。") % {"name": username})
+        twofactor.reset(by=manager, target=target, remote_addr=_remote_addr(request))
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("已重置 %(name)s 的两步验证,该账号下次登录时需重新绑定验证器。") % {"name": target.username}
+        )
     return redirect("security:lockout_list")
 
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from liangxin.campaigns import services
 from liangxin.campaigns.board import build_board
 from liangxin.campaigns.models import Campaign, DepartmentConfirmation, SubmissionState
-from liangxin.registry.models import Organization, OrganizationFacts
+from liangxin.registry.models import OrganizationFacts
 from liangxin.testing.factories import OrganizationFactory
 
 from .conftest import A_FILE, B_FILE, fresh
@@ -182,73 +182,6 @@ def test_campaign_created_in_the_page_by_the_county_only(alice, bob, township_a,
     assert [s.township for s in campaign.submissions.all()] == [township_b]
     client.post(reverse("campaigns:campaign_open", args=[campaign.pk]))
     assert fresh(campaign).status == "open"
-
-
-@pytest.mark.django_db
-def test_end_to_end_two_townships_one_returned_and_fixed(
-    alice, bob, carol, township_a, township_b, department_x, clock, client
-):
-    client.force_login(alice)
-    client.post(
-        reverse("campaigns:campaign_create"),
-        {"name": "2026年集中摸底", "code": "E2E", "as_of": "2026-11-01", "survey_deadline": "2026-11-30",
-         "plan_deadline": "2026-12-05"},
-    )  # fmt: skip
-    campaign = Campaign.objects.get(code="E2E")
-    client.post(reverse("campaigns:campaign_open", args=[campaign.pk]))
-    sub_a = campaign.submissions.get(township=township_a)
-    sub_b = campaign.submissions.get(township=township_b)
-
-    client.force_login(bob)
-    assert _upload(client, sub_a, A_FILE).status_code == 302
-    assert "已上报" in _move(client, sub_a, "submit").content.decode()
-    client.force_login(carol)
-    assert _upload(client, sub_b, B_FILE).status_code == 302
-    _move(client, sub_b, "submit")
-    assert Organization.objects.filter(name__in=["罗雄甲科技有限公司", "板桥丙建材有限公司"]).count() == 0
-
-    client.force_login(alice)
-    page = _move(client, sub_b, "return").content.decode()
-    assert "退回必须填写原因" in page
-    page = _move(client, sub_b, "return", "板桥丁养殖有限公司未填业主态度").content.decode()
-    assert fresh(sub_b).state == SubmissionState.RETURNED
-    _move(client, sub_a, "approve")
-    assert fresh(sub_a).state == SubmissionState.APPROVED
-
-    client.force_login(carol)
-    assert "未填业主态度" in client.get(sub_b.get_absolute_url()).content.decode()
-    entry = fresh(sub_b).entries.get(name="板桥丁养殖有限公司")
-    response = client.post(
-        reverse("campaigns:entry_edit", args=[entry.pk]),
-        {"version": entry.version, "name": entry.name, "owner_attitude": "一般", "employees": "20",
-         "full_members": "0", "probationary_members": "0", "operating_status": "正常经营", "org_type": "私营企业",
-         "secretary_candidate_available": "是"},
-    )  # fmt: skip
-    assert response.status_code == 302
-    assert fresh(sub_b).state == SubmissionState.IN_PROGRESS  # 已退回 → 填报中 on the edit
-    _move(client, sub_b, "submit")
-
-    client.force_login(alice)
-    _move(client, sub_b, "approve")
-    assert fresh(sub_b).state == SubmissionState.APPROVED
-
-    register = dict(
-        Organization.objects.filter(township__in=[township_a, township_b]).values_list("name", "township__name")
-    )
-    assert register == {
-        "罗雄甲科技有限公司": "罗雄街道",
-        "罗雄乙商贸有限公司": "罗雄街道",
-        "板桥丙建材有限公司": "板桥镇",
-        "板桥丁养殖有限公司": "板桥镇",
-        "板桥戊运输有限公司": "板桥镇",
-    }
-    ding = OrganizationFacts.objects.get(organization__name="板桥丁养殖有限公司", valid_to__isnull=True)
-    assert ding.owner_attitude == "neutral" and ding.valid_from == dt.date(2026, 11, 1)
-    bing = Organization.objects.get(name="板桥丙建材有限公司")
-    assert bing.department == department_x
-    assert OrganizationFacts.objects.get(organization=bing, valid_to__isnull=True).full_members == 4
-    board = build_board(campaign=campaign)
-    assert board.rates.reporting_rate == 100.0
 
 
 def test_re_import_keeps_unchanged_rows_and_their_confirmations(sub_b, sub_x, carol, dave, stage):

@@ -10,6 +10,7 @@ from axes.models import AccessAttempt
 from django.utils import timezone
 
 from liangxin.audit.models import AuditAction, AuditRecord
+from liangxin.security import lockouts
 from liangxin.security.testing import give_totp
 from liangxin.testing.factories import PASSWORD
 
@@ -108,9 +109,13 @@ def test_security_administrator_sees_and_lifts_a_lockout(client, axes_on, bob, s
 
     response = admin.post(f"{LOCKOUTS}unlock/", {"kind": "username", "value": "bob"}, REMOTE_ADDR="10.5.5.5")
     assert response.status_code == 302
-    record = AuditRecord.objects.get(action=AuditAction.UPDATE, object_id=str(bob.pk))
+    record = AuditRecord.objects.get(action=lockouts.AUDIT_UNLOCK, object_id=str(bob.pk))
     assert record.actor == secadm and record.remote_addr == "10.5.5.5"
-    assert record.changes == {"login_lockout": ["locked", "unlocked"], "lockout_by": [None, "username"]}
+    assert record.changes == {
+        "login_lockout": ["locked", "unlocked"],
+        "lockout_by": [None, "username"],
+        "failures": [5, 0],
+    }
     # The address lock was cleared with bob's rows (they were the same attempts): bob logs in.
     response = client.post(LOGIN, {"username": "bob", "password": PASSWORD}, REMOTE_ADDR="10.0.0.1")
     assert response.status_code == 302

@@ -76,8 +76,8 @@ def test_enrolment_shows_a_qr_code_and_the_secret_and_confirms_with_a_code(clien
     assert client.session["otp_device_id"] == device.persistent_id
     device.refresh_from_db()
     assert device.confirmed
-    record = AuditRecord.objects.get(action=AuditAction.UPDATE, object_id=str(alice.pk))
-    assert record.changes == {"two_factor": [False, True]}
+    record = AuditRecord.objects.get(action=twofactor.AUDIT_ENROL, object_id=str(alice.pk))
+    assert record.changes == {"two_factor": [False, True], "recovery_codes": [None, 10]}
     login = AuditRecord.objects.get(action=AuditAction.LOGIN)
     assert login.changes == {"two_factor": [None, "totp"]}
     # Recovery codes are never shown again.
