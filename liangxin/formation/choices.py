@@ -43,3 +43,28 @@ class MemberActionKind(models.TextChoices):
     TRANSFERRED_IN = "transferred_in", _("组织关系已转入")
     MOBILE = "mobile", _("登记为流动党员")
     OTHER = "other", _("其他")
+
+
+# The joint-branch planner's reason and problem codes (``formation.joint``), for the pages.
+JOINT_REASON_LABELS = {
+    "same_association": _("同属一个行业协会"),
+    "same_division": _("同一行业大类"),
+    "same_section": _("同一行业门类"),
+    "same_category": _("同一组织类别"),
+    "same_village": _("同一村(社区)"),
+    "same_township": _("同一乡镇(街道)"),
+    "nearby": _("相距较近"),
+}
+JOINT_PROBLEM_LABELS = {
+    "too_few_organizations": _("联合组建至少需要两个组织"),
+    "too_many_organizations": _("超过一个联合党组织最多覆盖的组织数"),
+    "too_few_full_members": _("合计正式党员不足组建党组织的最少人数"),
+    "member_reaches_minimum_alone": _("有组织的正式党员已达最少人数,应单独组建"),
+    "business_not_similar": _("业务不相近(组织类别或行业门类不同)"),
+    "area_not_neighbouring": _("地域不相邻(不在同一乡镇或相距过远)"),
+}
+JOINT_BRANCH_KIND_LABELS = {
+    "joint": _("联合党支部"),
+    "building": _("楼宇党支部"),
+    "association": _("行业协会党组织"),
+}

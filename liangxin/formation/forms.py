@@ -13,7 +13,7 @@ from liangxin.core.dates import today
 from liangxin.geo.models import AdministrativeUnit
 from liangxin.policy import engine
 from liangxin.registry.choices import FormationMethod, PartyOrganizationKind
-from liangxin.registry.models import PartyOrganization
+from liangxin.registry.models import Organization, PartyOrganization
 
 from . import transitions
 from .choices import MemberActionKind, NotReadyReason, VerificationMethod, VerificationResult
@@ -71,7 +71,21 @@ class PlanForm(forms.Form):
     countermeasure = forms.CharField(
         label=_("对策措施"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
     )
+    partners = forms.ModelMultipleChoiceField(
+        label=_("联建组织"),
+        queryset=Organization.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("组建方式为“联合建”时选择:组建时一并纳入联合党组织覆盖"),
+    )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, partner_choices: QuerySet[Organization] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if partner_choices is None:
+            del self.fields["partners"]
+        else:
+            self.fields["partners"].queryset = partner_choices  # type: ignore[attr-defined]
 
     def to_data(self) -> PlanData:
         d = self.cleaned_data
@@ -84,6 +98,7 @@ class PlanForm(forms.Form):
             reason=d["reason"],
             reason_text=d["reason_text"],
             countermeasure=d["countermeasure"],
+            partners=tuple(o.pk for o in d.get("partners") or ()),
         )
 
 
@@ -124,3 +139,31 @@ class MemberActionForm(forms.Form):
     def __init__(self, *args: Any, party_organizations: QuerySet[PartyOrganization], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["party_organization"].queryset = party_organizations  # type: ignore[attr-defined]
+
+
+class JointTownshipForm(forms.Form):
+    """The planner's township (county and department users choose; a township clerk has his own)."""
+
+    township = forms.ModelChoiceField(label=_("乡镇"), queryset=AdministrativeUnit.objects.none(), required=False)
+
+    def __init__(self, data: Any, *, townships: QuerySet[AdministrativeUnit]) -> None:
+        super().__init__(data)
+        self.fields["township"].queryset = townships  # type: ignore[attr-defined]
+        self.fields["township"].empty_label = None  # type: ignore[attr-defined]
+
+
+class JointGroupForm(forms.Form):
+    """Review, edit and accept one group: tick the organizations (add one from the township's other
+    candidates, or untick one to leave it for another group), name the party organization."""
+
+    organizations = forms.ModelMultipleChoiceField(
+        label=_("联合组建的组织"), queryset=Organization.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    name = forms.CharField(label=_("党组织名称"), max_length=200, required=False)
+    founded_on = forms.DateField(
+        label=_("成立日期"), initial=today, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(self, *args: Any, candidates: QuerySet[Organization], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organizations"].queryset = candidates  # type: ignore[attr-defined]

@@ -7,10 +7,12 @@ refused, with a Chinese message, from a status the table does not allow.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from liangxin.accounts.models import User
@@ -19,8 +21,10 @@ from liangxin.audit.models import AuditAction
 from liangxin.audit.services import diff, log_change, snapshot
 from liangxin.core.dates import today
 from liangxin.core.errors import ConflictError, ServiceError
+from liangxin.core.text import normalize_name
+from liangxin.policy.selectors import policy_in_force
 from liangxin.registry import services as registry_services
-from liangxin.registry.choices import OperatingStatus
+from liangxin.registry.choices import FormationMethod, OperatingStatus, PartyOrganizationKind
 from liangxin.registry.models import (
     Employment,
     Member,
@@ -64,6 +68,55 @@ class PlanData:
     reason: str = ""
     reason_text: str = ""
     countermeasure: str = ""
+    # 联合建 only: ids of the other organizations the joint party organization will cover.
+    partners: tuple[int, ...] = ()
+
+
+def _names(organizations: Iterable[Organization]) -> str:
+    return "、".join(f"“{o.name}”" for o in organizations)
+
+
+def _covered_on(on: dt.date) -> Q:
+    """Coverage rows in force on ``on`` or later (open, or ending after it)."""
+    return Q(valid_to__isnull=True) | Q(valid_to__gt=on)
+
+
+def _clean_partners(by: User, organization: Organization, data: PlanData) -> list[Organization]:
+    """The partners of a ready 联合建 plan (none for any other plan), each checked: in the user's
+    scope, not the organization itself, not covered, not deregistered, at most
+    ``max_joint_organizations - 1`` of them under the policy in force today."""
+    if not (data.ready and data.method == FormationMethod.JOINT) or not data.partners:
+        return []
+    ids = sorted(set(data.partners) - {organization.pk})
+    partners = list(
+        Organization.objects.filter(organization_scope(by), pk__in=ids, merged_into__isnull=True).order_by("pk")
+    )
+    if len(partners) != len(ids):
+        raise ServiceError(_("联建组织须是您管辖范围内的现有组织。"), field="partners")
+    policy = policy_in_force(on=today())
+    if policy is not None and len(partners) + 1 > policy.max_joint_organizations:
+        raise ServiceError(
+            _("一个联合党组织最多覆盖%(max)s个组织(含本组织),请减少联建组织。")
+            % {"max": policy.max_joint_organizations},
+            field="partners",
+        )
+    covered = [p for p in partners if _is_covered(p)]
+    if covered:
+        raise ServiceError(
+            _("%(names)s已被党组织覆盖,不能作为联建组织。") % {"names": _names(covered)}, field="partners"
+        )
+    gone = [p for p in partners if _is_deregistered(p)]
+    if gone:
+        raise ServiceError(_("%(names)s已注销,不能作为联建组织。") % {"names": _names(gone)}, field="partners")
+    return partners
+
+
+def _set_partners(plan: FormationPlan, partners: Sequence[Organization]) -> dict[str, object]:
+    """Store the partners; the audit diff of the change (M2M is not in ``snapshot``)."""
+    before = sorted(plan.partners.values_list("pk", flat=True)) if plan.pk else []
+    after = sorted(p.pk for p in partners)
+    plan.partners.set(partners)
+    return {"partners": [before, after]} if before != after else {}
 
 
 def _clean_plan(data: PlanData) -> dict[str, object]:
@@ -111,6 +164,7 @@ def create_plan(*, by: User, organization: Organization, data: PlanData) -> Form
     """A new plan (status 计划) for an organization without an open one."""
     _require_editor(by, organization)
     values = _clean_plan(data)
+    partners = _clean_partners(by, organization, data)
     if _is_deregistered(organization):
         raise ServiceError(_("该组织已注销,不能制定组建方案。"))
     if _is_covered(organization):
@@ -123,7 +177,8 @@ def create_plan(*, by: User, organization: Organization, data: PlanData) -> Form
                 plan = FormationPlan.objects.create(organization=organization, created_by=by, **values)
         except IntegrityError as exc:  # a concurrent create won the race
             raise ServiceError(_("该组织已有进行中的组建方案,请修改现有方案。")) from exc
-        log_change(actor=by, action=AuditAction.CREATE, obj=plan, changes=diff(None, snapshot(plan)))
+        partner_changes = _set_partners(plan, partners)
+        log_change(actor=by, action=AuditAction.CREATE, obj=plan, changes=diff(None, snapshot(plan)) | partner_changes)
     return plan
 
 
@@ -138,6 +193,7 @@ def update_plan(*, by: User, plan: FormationPlan, data: PlanData, version: int |
     """Edit an open plan's content (not its status)."""
     _require_editor(by, plan.organization)
     values = _clean_plan(data)
+    partners = _clean_partners(by, plan.organization, data)
     with transaction.atomic():
         current = _locked(plan, version)
         if current.status not in OPEN_STATUSES:
@@ -147,7 +203,10 @@ def update_plan(*, by: User, plan: FormationPlan, data: PlanData, version: int |
             setattr(current, key, value)
         current.version += 1
         current.save()
-        log_change(actor=by, action=AuditAction.UPDATE, obj=current, changes=diff(before, snapshot(current)))
+        partner_changes = _set_partners(current, partners)
+        log_change(
+            actor=by, action=AuditAction.UPDATE, obj=current, changes=diff(before, snapshot(current)) | partner_changes
+        )
     return current
 
 
@@ -219,6 +278,105 @@ def resume_plan(*, by: User, plan: FormationPlan) -> FormationPlan:
     return current
 
 
+def _link_unrostered(by: User, organizations: Sequence[Organization], party_org: PartyOrganization, on: dt.date) -> int:
+    """Move the relation of every member employed in ``organizations`` who is on no roster to
+    ``party_org``; the number moved."""
+    unrostered = Member.objects.filter(
+        Exists(
+            Employment.objects.filter(
+                member=OuterRef("pk"), organization__in=[o.pk for o in organizations], valid_to__isnull=True
+            )
+        ),
+        ~Exists(PartyRelation.objects.filter(member=OuterRef("pk"), valid_to__isnull=True)),
+    ).order_by("pk")
+    linked = 0
+    for member in unrostered:
+        registry_services.change_relation(by=by, member=member, party_organization=party_org, on=on)
+        linked += 1
+    return linked
+
+
+def _check_joint(organizations: Sequence[Organization], *, on: dt.date, lead: Organization | None = None) -> int:
+    """Refuse, with a message naming the organizations, a joint formation over ``organizations``
+    that is no longer possible: one is covered on ``on`` or later, deregistered, has no census
+    facts, or reaches the minimum of full members alone (it must form its own; the lead of a
+    formation plan may), or together they fall short of the minimum. The total full members."""
+    ids = [o.pk for o in organizations]
+    covered_ids = set(
+        PartyOrganizationCoverage.objects.filter(_covered_on(on), organization_id__in=ids).values_list(
+            "organization_id", flat=True
+        )
+    )
+    covered = [o for o in organizations if o.pk in covered_ids]
+    if covered:
+        raise ServiceError(
+            _("%(names)s已被党组织覆盖(可能刚由他人组建),不能再联合组建;请重新生成方案。") % {"names": _names(covered)}
+        )
+    facts = {
+        f.organization_id: f for f in OrganizationFacts.objects.filter(organization_id__in=ids, valid_to__isnull=True)
+    }
+    gone = [o for o in organizations if o.pk in facts and facts[o.pk].operating_status == OperatingStatus.DEREGISTERED]
+    if gone:
+        raise ServiceError(_("%(names)s已注销,不能联合组建。") % {"names": _names(gone)})
+    unknown = [o for o in organizations if o.pk not in facts]
+    if unknown:
+        raise ServiceError(_("%(names)s没有普查数据,请先核实。") % {"names": _names(unknown)})
+    total = sum(facts[pk].full_members for pk in ids)
+    policy = policy_in_force(on=on)
+    if policy is None:
+        return total
+    big = [o for o in organizations if o != lead and facts[o.pk].full_members >= policy.min_full_members]
+    if big:
+        raise ServiceError(
+            _("%(names)s正式党员已达%(min)s名,应单独组建党组织,不宜联合组建。")
+            % {"names": _names(big), "min": policy.min_full_members}
+        )
+    if len(organizations) > policy.max_joint_organizations:
+        raise ServiceError(
+            _("一个联合党组织最多覆盖%(max)s个组织,现有%(count)s个。")
+            % {"max": policy.max_joint_organizations, "count": len(organizations)}
+        )
+    if total < policy.min_full_members:
+        raise ServiceError(
+            _("这些组织合计正式党员%(total)s名,不足%(min)s名,不能组建联合党支部。")
+            % {"total": total, "min": policy.min_full_members}
+        )
+    return total
+
+
+def _refuse_duplicate_name(name: str, township_id: int) -> None:
+    """The register allows one current party organization of a name per township; say so politely
+    rather than let the unique constraint fail."""
+    clean = " ".join(name.split())
+    if (
+        clean
+        and PartyOrganization.objects.filter(
+            township_id=township_id, name_normalized=normalize_name(clean), dissolved_on__isnull=True
+        ).exists()
+    ):
+        raise ServiceError(_("本乡镇已有名为“%(name)s”的党组织,请换一个名称。") % {"name": clean}, field="name")
+
+
+def _join_open_plans(
+    organizations: Sequence[Organization], party_org: PartyOrganization, on: dt.date, *, except_plan: int | None = None
+) -> int:
+    """Open plans of organizations now covered by ``party_org`` become 已组建 (system ``join``)."""
+    joined = 0
+    plans = FormationPlan.objects.filter(organization__in=[o.pk for o in organizations], status__in=OPEN_STATUSES)
+    if except_plan is not None:
+        plans = plans.exclude(pk=except_plan)
+    for plan in plans.select_for_update().order_by("pk"):
+        current, before = _transition(
+            by=None,
+            plan=plan,
+            action=transitions.JOIN,
+            extra={"party_organization": party_org, "closed_on": on},
+        )
+        _save_and_log(None, current, before, transitions.JOIN)
+        joined += 1
+    return joined
+
+
 def form_party_organization(
     *,
     by: User,
@@ -229,7 +387,11 @@ def form_party_organization(
 ) -> FormationPlan:
     """筹建中 → 已组建: creates the party organization (``registry.services.create_party_organization``,
     covering the organization, the plan's method and kind unless ``kind`` is given) and moves the
-    relation of every member employed there who is on no roster to it."""
+    relation of every member employed there who is on no roster to it.
+
+    A 联合建 plan covers its partners too (they are re-checked: in scope, not covered, not
+    deregistered, and together reaching the minimum of full members); their own open plans close
+    as 已组建 with the same party organization."""
     _require_editor(by, plan.organization)
     founded_on = founded_on or today()
     if founded_on > today():
@@ -241,6 +403,21 @@ def form_party_organization(
             raise ServiceError(
                 _("该组织已被党组织覆盖(可能已联合组建),不能再次组建;请暂缓或修改方案。"), field="action"
             )
+        organizations = [organization]
+        if current.method == FormationMethod.JOINT:
+            partners = list(current.partners.order_by("pk"))
+            if not partners:
+                raise ServiceError(_("联合建方案须先在方案中选择联建组织,再完成组建。"), field="action")
+            in_scope = set(
+                Organization.objects.filter(organization_scope(by), pk__in=[p.pk for p in partners]).values_list(
+                    "pk", flat=True
+                )
+            )
+            if len(in_scope) != len(partners):
+                raise ServiceError(_("部分联建组织已不在您的管辖范围内,请修改方案。"), field="action")
+            organizations += partners
+            _check_joint(organizations, on=founded_on, lead=organization)
+        _refuse_duplicate_name(name, organization.township_id)
         party_org = registry_services.create_party_organization(
             by=by,
             name=name,
@@ -248,20 +425,77 @@ def form_party_organization(
             formation_method=current.method,
             township=organization.township,
             founded_on=founded_on,
-            organizations=[organization],
+            organizations=organizations,
         )
-        unrostered = Member.objects.filter(
-            Exists(Employment.objects.filter(member=OuterRef("pk"), organization=organization, valid_to__isnull=True)),
-            ~Exists(PartyRelation.objects.filter(member=OuterRef("pk"), valid_to__isnull=True)),
-        ).order_by("pk")
-        linked = 0
-        for member in unrostered:
-            registry_services.change_relation(by=by, member=member, party_organization=party_org, on=founded_on)
-            linked += 1
+        linked = _link_unrostered(by, organizations, party_org, founded_on)
         current.party_organization = party_org
         current.closed_on = founded_on
         _save_and_log(by, current, before, transitions.FORM, {"members_linked": [None, linked]})
+        if len(organizations) > 1:
+            _join_open_plans(organizations[1:], party_org, founded_on, except_plan=current.pk)
     return current
+
+
+def accept_joint_group(
+    *, by: User, organizations: Sequence[Organization], name: str, founded_on: dt.date | None = None
+) -> PartyOrganization:
+    """Accept a proposal of the joint-branch planner (reviewed, perhaps edited): create the joint
+    party organization (联合党支部, 联合建) covering ``organizations``, move the members on no
+    roster who work there to it, close their open plans as 已组建, audit.
+
+    An optimistic re-check, inside the transaction and with the organizations locked: refused with
+    a message if any organization is outside the user's scope, got covered meanwhile, was
+    deregistered, reaches the minimum alone, or if together they no longer reach the minimum of
+    full members (policy in force on ``founded_on``), or exceed the most organizations one joint
+    party organization may cover. The party organization belongs to the township most of them lie
+    in (the lowest code on a tie)."""
+    if not by.can(Permission.EDIT_ORGANIZATIONS):
+        raise ServiceError(_("您的角色无权进行此操作。"))
+    founded_on = founded_on or today()
+    if founded_on > today():
+        raise ServiceError(_("成立日期不能晚于今天。"), field="founded_on")
+    ids = sorted({o.pk for o in organizations})
+    if len(ids) < 2:
+        raise ServiceError(_("联合组建至少需要两个组织。"), field="organizations")
+    if policy_in_force(on=founded_on) is None:
+        raise ServiceError(_("成立日期没有施行中的政策版本。"), field="founded_on")
+    with transaction.atomic():
+        locked = list(
+            Organization.objects.select_for_update()
+            .filter(organization_scope(by), pk__in=ids, merged_into__isnull=True)
+            .select_related("township")
+            .order_by("pk")
+        )
+        if len(locked) != len(ids):
+            raise ServiceError(_("部分组织不在您的管辖范围内。"), field="organizations")
+        total = _check_joint(locked, on=founded_on)
+        counts = Counter(o.township for o in locked)
+        township = min(counts, key=lambda t: (-counts[t], t.code))
+        _refuse_duplicate_name(name, township.pk)
+        party_org = registry_services.create_party_organization(
+            by=by,
+            name=name,
+            kind=PartyOrganizationKind.JOINT_BRANCH,
+            formation_method=FormationMethod.JOINT,
+            township=township,
+            founded_on=founded_on,
+            organizations=locked,
+        )
+        linked = _link_unrostered(by, locked, party_org, founded_on)
+        joined = _join_open_plans(locked, party_org, founded_on)
+        log_change(
+            actor=by,
+            action=AuditAction.UPDATE,
+            obj=party_org,
+            changes={
+                "joint_planner": [None, "accepted"],
+                "organizations": [None, ids],
+                "full_members": [None, total],
+                "members_linked": [None, linked],
+                "plans_joined": [None, joined],
+            },
+        )
+    return party_org
 
 
 def close_plans_of_deregistered(
@@ -269,8 +503,23 @@ def close_plans_of_deregistered(
 ) -> int:
     """Every open plan whose organization is deregistered (注销) now becomes 已撤销. Callable at any
     time (the register runs it for the user's scope; ``registry.services.deregister_organization``
-    may call it after deregistering). A system transition: the audit record has no actor."""
-    on = on or today()
+    calls it after deregistering). A system transition: the audit record has no actor."""
+    return _close_deregistered(organizations=organizations, on=on or today(), by=None)
+
+
+def close_plans_for_organizations(*, organization_ids: Iterable[int], on: dt.date, by: User | None = None) -> int:
+    """The eager form of :func:`close_plans_of_deregistered` for writers that deregister in bulk
+    (the census import, a campaign's approval): the open plans of those of ``organization_ids``
+    whose current census facts say 注销 become 已撤销 on ``on``, in the caller's transaction,
+    audited with ``by`` as the actor (None: the system). Other organizations are left alone, so
+    the caller may pass every organization it touched. Returns the number of plans closed."""
+    ids = sorted(set(organization_ids))
+    if not ids:
+        return 0
+    return _close_deregistered(organizations=Organization.objects.filter(pk__in=ids), on=on, by=by)
+
+
+def _close_deregistered(*, organizations: QuerySet[Organization] | None, on: dt.date, by: User | None) -> int:
     deregistered = OrganizationFacts.objects.filter(
         organization=OuterRef("organization"), valid_to__isnull=True, operating_status=OperatingStatus.DEREGISTERED
     )
@@ -280,8 +529,8 @@ def close_plans_of_deregistered(
     closed = 0
     with transaction.atomic():
         for plan in plans.select_for_update().order_by("pk"):
-            current, before = _transition(by=None, plan=plan, action=transitions.CANCEL, extra={"closed_on": on})
-            _save_and_log(None, current, before, transitions.CANCEL)
+            current, before = _transition(by=by, plan=plan, action=transitions.CANCEL, extra={"closed_on": on})
+            _save_and_log(by, current, before, transitions.CANCEL)
             closed += 1
     return closed
 

@@ -2,7 +2,9 @@
 tested on its own; ``choices.PlanStatus`` holds the same codes (a test keeps them equal).
 
 计划 → 筹建中 → 已组建; 计划/筹建中 → 暂缓 (with a reason); 暂缓 → 计划 (resume); any open plan →
-已撤销 when its organization is deregistered (a system transition, not offered on the page).
+已撤销 when its organization is deregistered (a system transition, not offered on the page); any open
+plan → 已组建 when a joint party organization formed elsewhere (a partner's plan, the joint planner)
+covers its organization (system transition ``join``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ FORM: Final = "form"  # 筹建中 → 已组建
 SUSPEND: Final = "suspend"  # 计划/筹建中 → 暂缓
 RESUME: Final = "resume"  # 暂缓 → 计划
 CANCEL: Final = "cancel"  # open → 已撤销 (organization deregistered)
+JOIN: Final = "join"  # open → 已组建 (covered by a joint party organization formed for another plan or the planner)
 
 ACTION_LABELS: Final[Mapping[str, str]] = {
     START: "开始筹建",
@@ -41,6 +44,7 @@ ACTION_LABELS: Final[Mapping[str, str]] = {
     SUSPEND: "暂缓组建",
     RESUME: "恢复计划",
     CANCEL: "撤销方案(组织已注销)",
+    JOIN: "纳入联合组建的党组织",
 }
 
 # (from status, action) → to status. Anything not here is refused.
@@ -53,9 +57,13 @@ TRANSITIONS: Final[Mapping[tuple[str, str], str]] = {
     (PLANNED, CANCEL): CANCELLED,
     (PREPARING, CANCEL): CANCELLED,
     (SUSPENDED, CANCEL): CANCELLED,
+    (PLANNED, JOIN): FORMED,
+    (PREPARING, JOIN): FORMED,
+    (SUSPENDED, JOIN): FORMED,
 }
 
-# Actions a person may take on the page (cancel is the system's, on deregistration).
+# Actions a person may take on the page (cancel is the system's, on deregistration; join is the
+# system's when a joint party organization covers the plan's organization).
 USER_ACTIONS: Final = (START, FORM, SUSPEND, RESUME)
 
 

@@ -12,6 +12,8 @@ urlpatterns = [
     path("organizations/<int:pk>/plan/", views.plan_edit, name="plan_edit"),
     path("organizations/<int:pk>/transition/", views.plan_transition, name="plan_transition"),
     path("organizations/<int:pk>/verifications/", views.verification_add, name="verification_add"),
+    path("joint/", views.joint_planner, name="joint_planner"),
+    path("joint/review/", views.joint_review, name="joint_review"),
     path("members/", views.unrostered_list, name="unrostered_list"),
     path("members/<int:pk>/action/", views.member_action, name="member_action"),
 ]

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,20 +21,30 @@ from django.views.decorators.http import require_GET
 from django_htmx.middleware import HtmxDetails
 
 from liangxin.accounts.models import User
-from liangxin.accounts.roles import Permission
+from liangxin.accounts.roles import Permission, ScopeKind
 from liangxin.core.dates import today
 from liangxin.core.errors import ServiceError
 from liangxin.core.export import _content_disposition
 from liangxin.core.shortcuts import get_in_scope_or_404
+from liangxin.geo.models import AdministrativeUnit
 from liangxin.policy import engine
-from liangxin.policy.selectors import NoPolicyInForce, recommendations_for
+from liangxin.policy.selectors import NoPolicyInForce, engine_policy_in_force, recommendations_for
 from liangxin.registry import selectors as registry_selectors
 from liangxin.registry import services as registry_services
 from liangxin.registry.choices import FormationMethod, PartyOrganizationKind
 from liangxin.registry.models import Member, Organization
 
-from . import export, selectors, services, transitions
-from .forms import MemberActionForm, PlanForm, RegisterFilterForm, TransitionForm, VerificationForm
+from . import export, joint, selectors, services, transitions
+from .choices import JOINT_PROBLEM_LABELS, JOINT_REASON_LABELS
+from .forms import (
+    JointGroupForm,
+    JointTownshipForm,
+    MemberActionForm,
+    PlanForm,
+    RegisterFilterForm,
+    TransitionForm,
+    VerificationForm,
+)
 from .models import FormationPlan
 
 
@@ -138,17 +148,26 @@ SUGGESTED: dict[str, tuple[str, str]] = {
 
 
 def _plan_form(
-    plan: FormationPlan | None, data: Any = None, recommendation: engine.Recommendation | None = None
+    plan: FormationPlan | None,
+    data: Any = None,
+    recommendation: engine.Recommendation | None = None,
+    *,
+    partner_choices: Any = None,
 ) -> PlanForm:
     if data is not None:
-        return PlanForm(data)
+        return PlanForm(data, partner_choices=partner_choices)
     if plan is None:
         code = recommendation.code if recommendation is not None else ""
         if code in SUGGESTED:
             method, kind = SUGGESTED[code]
-            return PlanForm(initial={"ready": "yes", "method": method, "target_kind": kind})
-        return PlanForm(initial={"ready": "no" if code else "yes"})
+            partners = [int(p.id) for p in recommendation.primary.partners] if recommendation is not None else []
+            return PlanForm(
+                initial={"ready": "yes", "method": method, "target_kind": kind, "partners": partners},
+                partner_choices=partner_choices,
+            )
+        return PlanForm(initial={"ready": "no" if code else "yes"}, partner_choices=partner_choices)
     return PlanForm(
+        partner_choices=partner_choices,
         initial={
             "ready": "yes" if plan.ready else "no",
             "responsible_person": plan.responsible_person,
@@ -158,8 +177,9 @@ def _plan_form(
             "reason": plan.reason,
             "reason_text": plan.reason_text,
             "countermeasure": plan.countermeasure,
+            "partners": list(plan.partners.values_list("pk", flat=True)),
             "version": plan.version,
-        }
+        },
     )
 
 
@@ -186,6 +206,7 @@ def _plan_page(
         "overdue": plan is not None
         and transitions.is_overdue(status=plan.status, planned_date=plan.planned_date, today=on),
         "plans": selectors.plans_of(organization=organization),
+        "partners": list(plan.partners.order_by("name_normalized")) if plan is not None else [],
         "verifications": selectors.verifications_of(organization=organization),
         "actions": actions,
         "transition_form": TransitionForm(initial={"name": f"{organization.name}党支部", "founded_on": on}),
@@ -209,8 +230,11 @@ def plan_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         return refused
     _require(request.user, Permission.EDIT_ORGANIZATIONS)
     plan = selectors.open_plan(organization=organization)
+    # Partners chosen earlier stay on the list even if covered since (forming then says so).
+    chosen = list(plan.partners.values_list("pk", flat=True)) if plan is not None else []
+    partner_choices = selectors.partner_choices(user=request.user, organization=organization, include=chosen)
     if request.method == "POST":
-        form = _plan_form(plan, request.POST)
+        form = _plan_form(plan, request.POST, partner_choices=partner_choices)
         if form.is_valid():
             try:
                 if plan is None:
@@ -229,7 +253,7 @@ def plan_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         if plan is None:
             with contextlib.suppress(NoPolicyInForce):
                 recommendation = recommendations_for(user=request.user, on=today()).get(organization.pk)
-        form = _plan_form(plan, recommendation=recommendation)
+        form = _plan_form(plan, recommendation=recommendation, partner_choices=partner_choices)
     return render(request, "formation/plan_form.html", {"organization": organization, "plan": plan, "form": form})
 
 
@@ -332,3 +356,129 @@ def member_action(request: AuthedRequest, pk: int) -> HttpResponse:
     else:
         form = MemberActionForm(party_organizations=targets)
     return render(request, "formation/member_action.html", {"member": member, "form": form})
+
+
+# --- 联合组建: the joint-branch planner -----------------------------------------------------------
+
+
+def _require_planner(user: User) -> None:
+    """County, township and department users and leaders see the planner; secretaries and the
+    administrators do not (a secretary's scope holds covered organizations only)."""
+    if not user.can(Permission.VIEW_BUSINESS) or user.scope_kind is ScopeKind.PARTY_ORGANIZATION:
+        raise PermissionDenied(_("您的角色无权进行此操作。"))
+
+
+def _planner_township(request: AuthedRequest, data: Any) -> tuple[JointTownshipForm, AdministrativeUnit | None]:
+    """The township asked for (404 outside the user's townships), else the first of them."""
+    townships = registry_selectors.townships_for(user=request.user)
+    form = JointTownshipForm(data if data.get("township") else None, townships=townships)
+    if data.get("township"):
+        if not form.is_valid():
+            raise Http404
+        return form, form.cleaned_data["township"]
+    township = townships.first()
+    return JointTownshipForm({"township": township.pk} if township else None, townships=townships), township
+
+
+@require_GET
+def joint_planner(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    _require_planner(user)
+    form, township = _planner_township(request, request.GET)
+    proposal = None
+    if township is not None:
+        try:
+            proposal = selectors.joint_proposal(user=user, on=today(), township=township)
+        except NoPolicyInForce as exc:
+            messages.error(request, exc.message)
+    context = {
+        "form": form,
+        "township": township,
+        "proposal": proposal,
+        "can_edit": user.can(Permission.EDIT_ORGANIZATIONS),
+        "reason_labels": JOINT_REASON_LABELS,
+    }
+    return render(request, "formation/joint_planner.html", context)
+
+
+def _default_name(organizations: list[Organization]) -> str:
+    if not organizations:
+        return ""
+    first = min(organizations, key=lambda o: (o.name_normalized, o.pk))
+    return _("%(name)s等%(n)s家单位联合党支部") % {"name": first.name, "n": len(organizations)}
+
+
+def joint_review(request: AuthedRequest) -> HttpResponse:
+    """Review one proposed group, edit it (tick or untick organizations, recheck) and accept it."""
+    if refused := _refuse_method(request, "GET", "POST"):
+        return refused
+    user = request.user
+    _require_planner(user)
+    _require(user, Permission.EDIT_ORGANIZATIONS)
+    data = request.POST if request.method == "POST" else request.GET
+    _form, township = _planner_township(request, data)
+    if township is None:
+        raise Http404
+    on = today()
+    try:
+        policy = engine_policy_in_force(on=on)
+    except NoPolicyInForce as exc:
+        messages.error(request, exc.message)
+        return redirect("formation:joint_planner")
+    rows = selectors.joint_candidate_rows(user=user, on=on, township=township, below=policy.min_full_members)
+    in_township = selectors.organizations_for(user=user).filter(township=township)
+    wanted = [int(v) for v in data.getlist("organizations") if v.isdigit()]
+    choices = in_township.filter(pk__in={r.organization.pk for r in rows} | set(wanted)).order_by(
+        "name_normalized", "pk"
+    )
+    if request.method == "POST":
+        form = JointGroupForm(request.POST, candidates=choices)
+    else:
+        form = JointGroupForm(
+            candidates=choices,
+            initial={
+                "organizations": [pk for pk in wanted if pk in {o.pk for o in choices}],
+                "name": _default_name(list(choices.filter(pk__in=wanted))),
+            },
+        )
+    selected: list[Organization] = []
+    if form.is_bound and form.is_valid():
+        selected = list(form.cleaned_data["organizations"])
+        if "accept" in request.POST:
+            try:
+                party_org = services.accept_joint_group(
+                    by=user,
+                    organizations=selected,
+                    name=form.cleaned_data["name"] or _default_name(selected),
+                    founded_on=form.cleaned_data["founded_on"],
+                )
+            except ServiceError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, _("已联合组建“%(name)s”。") % {"name": party_org.name})
+                return redirect(f"{reverse('formation:joint_planner')}?township={township.pk}")
+    elif not form.is_bound:
+        selected = list(choices.filter(pk__in=wanted))
+    by_pk = {r.organization.pk: r for r in rows}
+    check = None
+    if selected:
+        settings_ = joint.Settings(
+            min_full_members=policy.min_full_members, max_group_size=policy.max_joint_organizations
+        )
+        members = [by_pk[o.pk].candidate for o in selected if o.pk in by_pk]
+        gone = [o for o in selected if o.pk not in by_pk]
+        check = {
+            "group": joint.make_group(members, settings_) if members else None,
+            "problems": [JOINT_PROBLEM_LABELS[p] for p in joint.group_problems(members, settings_)],
+            "gone": gone,
+            "reasons": [JOINT_REASON_LABELS[r] for r in joint.group_reasons(members, settings_)],
+        }
+    context = {
+        "form": form,
+        "township": township,
+        "rows": rows,
+        "row_of": by_pk,
+        "check": check,
+        "policy": policy,
+    }
+    return render(request, "formation/joint_review.html", context)

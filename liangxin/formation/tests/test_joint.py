@@ -1,0 +1,248 @@
+"""The joint-branch planner (pure): exact against brute force, known best groupings, heuristic
+validity, attach suggestions."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Sequence
+from itertools import combinations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from liangxin.formation import joint
+from liangxin.formation.joint import Candidate, JointPlan
+
+POLICY = {"min_full_members": 3, "max_group_size": 5}
+
+
+def c(ident: str, full: int, industry: str = "C13", township: str = "T1", village: str = "", **kw: object) -> Candidate:
+    return Candidate(id=ident, full_members=full, industry_code=industry, township=township, village=village, **kw)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------------------ brute force
+def set_partitions(items: Sequence[Candidate]) -> Iterator[list[list[Candidate]]]:
+    if not items:
+        yield []
+        return
+    first, rest = items[0], items[1:]
+    for partition in set_partitions(rest):
+        for i in range(len(partition)):
+            yield [*partition[:i], [first, *partition[i]], *partition[i + 1 :]]
+        yield [[first], *partition]
+
+
+def brute_force(cands: Sequence[Candidate], min_full: int = 3, max_size: int = 5) -> tuple[int, int, int]:
+    """Every set partition; a block is a group if valid, else its members are uncovered."""
+    s = joint.Settings(min_full_members=min_full, max_group_size=max_size)
+    plannable = [x for x in cands if x.full_members < min_full]
+    best = None
+    for partition in set_partitions(plannable):
+        uncovered = groups = dis = 0
+        for block in partition:
+            if not joint.group_problems(block, s):
+                groups += 1
+                dis += joint.make_group(block, s).dissimilarity
+            else:
+                uncovered += len(block)
+        score = (uncovered, groups, dis)
+        best = score if best is None or score < best else best
+    assert best is not None
+    return best
+
+
+def assert_valid(plan: JointPlan, cands: Sequence[Candidate], min_full: int = 3, max_size: int = 5) -> None:
+    s = joint.Settings(min_full_members=min_full, max_group_size=max_size)
+    by_id = {x.id: x for x in cands}
+    seen: list[str] = []
+    for group in plan.groups:
+        members = [by_id[i] for i in group.ids]
+        assert not joint.group_problems(members, s), group
+        assert group.full_members == sum(m.full_members for m in members)
+        seen.extend(group.ids)
+    assert len(seen) == len(set(seen)), "a candidate in two groups"
+    assert sorted(seen + list(plan.uncovered) + list(plan.excluded)) == sorted(by_id)
+
+
+# ------------------------------------------------------------------------------ known answers
+def test_two_plus_one_make_one_group_and_a_lone_one_stays_uncovered():
+    cands = [c("a", 2), c("b", 1), c("z", 1, industry="F52")]  # z: other section
+    plan = joint.plan_joint_groups(cands, **POLICY)
+    assert [g.ids for g in plan.groups] == [("a", "b")]
+    assert plan.uncovered == ("z",) and plan.exact
+
+
+def test_fewest_uncovered_beats_fewest_groups():
+    # Six orgs of one full member: two groups of three cover all six (one group of five would
+    # leave one out).
+    cands = [c(str(i), 1) for i in range(6)]
+    plan = joint.plan_joint_groups(cands, **POLICY)
+    assert plan.score[:2] == (0, 2)
+
+
+def test_fewest_groups_beats_dissimilarity():
+    # a+b (2+1) would be a perfect pair in one village, but c,d (1+1) then need a partner: putting
+    # everyone into one group of four covers all with one group.
+    cands = [c("a", 2, village="V1"), c("b", 1, village="V1"), c("c", 1, village="V2"), c("d", 0, village="V2")]
+    plan = joint.plan_joint_groups(cands, **POLICY)
+    assert plan.score == (0, 1, brute_force(cands)[2])
+    assert [g.ids for g in plan.groups] == [("a", "b", "c", "d")]
+
+
+def test_memberless_organizations_are_covered_when_there_is_room():
+    cands = [c("a", 2), c("b", 1), c("e1", 0), c("e2", 0), c("e3", 0), c("e4", 0)]
+    plan = joint.plan_joint_groups(cands, **POLICY)
+    # One group of five at most: a, b and three of the four empty ones; one stays uncovered.
+    assert plan.score[:2] == (1, 1)
+    assert {"a", "b"} <= set(plan.groups[0].ids)
+
+
+def test_least_dissimilarity_picks_same_village_and_division():
+    cands = [
+        c("a", 2, industry="C13", village="V1"),
+        c("b", 1, industry="C13", village="V1"),
+        c("x", 2, industry="C34", village="V2"),
+        c("y", 1, industry="C34", village="V2"),
+    ]
+    plan = joint.plan_joint_groups(cands, min_full_members=3, max_group_size=2)
+    assert [g.ids for g in plan.groups] == [("a", "b"), ("x", "y")]
+    assert [g.dissimilarity for g in plan.groups] == [0, 0]
+    assert joint.SAME_VILLAGE in plan.groups[0].reasons and joint.SAME_DIVISION in plan.groups[0].reasons
+
+
+def test_category_and_section_and_township_separate():
+    cands = [
+        c("a", 2, category="economic"),
+        c("b", 1, category="social"),
+        c("d", 1, industry="F52"),
+        c("e", 1, township="T2"),
+    ]
+    for cand in cands[1:]:
+        assert not joint.compatible(cands[0], cand, joint.Settings())
+    plan = joint.plan_joint_groups(cands, **POLICY)
+    assert plan.groups == () and set(plan.uncovered) == {"a", "b", "d", "e"}
+
+
+def test_same_association_overrides_business_difference():
+    a = c("a", 2, industry="C13", association="assoc")
+    b = c("b", 1, industry="F52", association="assoc")
+    plan = joint.plan_joint_groups([a, b], **POLICY)
+    assert [g.ids for g in plan.groups] == [("a", "b")]
+    assert plan.groups[0].reasons[0] == joint.SAME_ASSOCIATION
+
+
+def test_coordinates_decide_neighbourhood_and_score():
+    # ~1.1 km per 0.01 degree of latitude.
+    near = c("a", 2, latitude=25.00, longitude=104.30, township="T1")
+    close = c("b", 1, latitude=25.03, longitude=104.30, township="T2")  # ~3.3 km, other township
+    far = c("d", 1, latitude=25.30, longitude=104.30, township="T1")  # ~33 km, same township
+    s = joint.Settings()
+    assert joint.compatible(near, close, s) and not joint.compatible(near, far, s)
+    assert joint.area_score(near, close, s) == 1  # floor(3.3 / 2)
+    plan = joint.plan_joint_groups([near, close, far], **POLICY)
+    assert [g.ids for g in plan.groups] == [("a", "b")] and plan.uncovered == ("d",)
+
+
+def test_organizations_at_the_minimum_are_excluded():
+    plan = joint.plan_joint_groups([c("big", 3), c("a", 2), c("b", 1)], **POLICY)
+    assert plan.excluded == ("big",) and [g.ids for g in plan.groups] == [("a", "b")]
+
+
+def test_group_problems_explain_an_edit():
+    s = joint.Settings()
+    assert joint.group_problems([c("a", 1)], s) == ["too_few_organizations", "too_few_full_members"]
+    assert "too_many_organizations" in joint.group_problems([c(str(i), 1) for i in range(6)], s)
+    assert "business_not_similar" in joint.group_problems([c("a", 2), c("b", 1, industry="F")], s)
+    assert "area_not_neighbouring" in joint.group_problems([c("a", 2), c("b", 1, township="T2")], s)
+
+
+# ------------------------------------------------------------------------------ brute force
+CONSTRUCTED = [
+    [c("a", 1), c("b", 1), c("d", 1), c("e", 2), c("f", 2), c("g", 0), c("h", 0)],
+    [c("a", 2, village="V1"), c("b", 2, village="V2"), c("d", 1, village="V1"), c("e", 1, village="V2")],
+    [c("a", 1, industry="C13"), c("b", 1, industry="C14"), c("d", 1, industry="C"), c("e", 1, industry="")],
+    [c("a", 2), c("b", 2), c("d", 2), c("e", 2, industry="F"), c("f", 1, industry="F"), c("g", 0, industry="F")],
+]
+
+
+def test_constructed_cases_match_brute_force():
+    for cands in CONSTRUCTED:
+        plan = joint.plan_joint_groups(cands, **POLICY)
+        assert_valid(plan, cands)
+        assert plan.score == brute_force(cands), [x.id for x in cands]
+
+
+candidate_lists = st.lists(
+    st.builds(
+        Candidate,
+        id=st.just(""),
+        full_members=st.integers(0, 3),
+        industry_code=st.sampled_from(["", "C", "C13", "C14", "F52"]),
+        category=st.sampled_from(["", "economic", "social"]),
+        township=st.sampled_from(["T1", "T2"]),
+        village=st.sampled_from(["", "V1", "V2"]),
+        association=st.sampled_from([None, None, "A1"]),
+    ),
+    min_size=0,
+    max_size=8,
+).map(lambda xs: [dataclasses.replace(x, id=f"o{i}") for i, x in enumerate(xs)])
+
+
+@settings(max_examples=150, deadline=None)
+@given(cands=candidate_lists, max_size=st.integers(2, 5))
+def test_exact_path_matches_brute_force(cands, max_size):
+    plan = joint.plan_joint_groups(cands, min_full_members=3, max_group_size=max_size)
+    assert plan.exact
+    assert_valid(plan, cands, 3, max_size)
+    assert plan.score == brute_force(cands, 3, max_size)
+
+
+@settings(max_examples=40, deadline=None)
+@given(cands=candidate_lists)
+def test_heuristic_path_is_valid_and_never_beats_the_optimum(cands):
+    plan = joint.plan_joint_groups(cands, exact_limit=3, **POLICY)
+    assert_valid(plan, cands)
+    assert plan.score >= brute_force(cands)
+
+
+def test_a_large_township_uses_the_heuristic_and_stays_valid():
+    cands = [c(f"o{i:03}", i % 3, village=f"V{i % 4}") for i in range(60)]
+    plan = joint.plan_joint_groups(cands, **POLICY)
+    assert not plan.exact
+    assert_valid(plan, cands)
+    # 60 orgs with 20×2 + 20×1 full members: everyone can be covered.
+    assert plan.score[0] == 0
+    assert plan.score[1] <= 60 // 3 + 1
+
+
+def test_pairs_in_a_group_are_all_compatible():
+    cands = [c("a", 1, industry="C"), c("b", 1, industry=""), c("d", 1, industry="F")]
+    plan = joint.plan_joint_groups(cands, **POLICY)
+    for g in plan.groups:
+        for x, y in combinations(g.ids, 2):
+            assert joint.compatible(*(next(k for k in cands if k.id == i) for i in (x, y)), joint.Settings())
+    assert plan.groups == ()  # C and F can never sit together, and b alone with one of them has 2
+
+
+# ------------------------------------------------------------------------------ attaching
+def test_attach_to_a_joint_branch_with_room_only():
+    cand = c("n", 1, village="V1")
+    small = joint.Branch(id="j1", kind=joint.JOINT_BRANCH, covers=(c("x", 2, village="V1"), c("y", 1)))
+    full = joint.Branch(id="j2", kind=joint.JOINT_BRANCH, covers=tuple(c(f"f{i}", 1) for i in range(5)))
+    other_trade = joint.Branch(id="j3", kind=joint.JOINT_BRANCH, covers=(c("z", 2, industry="F"),))
+    found = joint.attach_suggestions([cand], [full, other_trade, small], max_group_size=5)
+    assert [(s.branch_id, s.room, s.dissimilarity) for s in found] == [("j1", 3, 0 + 1)]
+
+
+def test_attach_to_building_and_association_branches():
+    cand = c("n", 1, industry="F52", village="V1")
+    building = joint.Branch(id="b", kind=joint.BUILDING_BRANCH, covers=(c("x", 3, industry="C13", village="V1"),))
+    assoc_host = c("as", 2, industry="F51")
+    association = joint.Branch(id="a", kind=joint.ASSOCIATION_BRANCH, covers=(assoc_host,), association="as")
+    far_assoc = joint.Branch(
+        id="a2", kind=joint.ASSOCIATION_BRANCH, covers=(c("as2", 2, industry="F51", township="T9"),), association="as2"
+    )
+    found = joint.attach_suggestions([cand], [building, association, far_assoc], max_group_size=5)
+    assert [s.branch_id for s in found] == ["b", "a"]  # building: same village, area 0
+    member = c("m", 1, industry="C13", township="T9", association="as2")
+    assert [s.branch_id for s in joint.attach_suggestions([member], [far_assoc], max_group_size=5)] == ["a2"]

@@ -1,0 +1,243 @@
+"""The joint-branch planner on the register: candidates as of a date and in scope, the proposal,
+attach suggestions, accepting (with the optimistic re-check), the pages and their roles."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from liangxin.audit.models import AuditRecord
+from liangxin.core.dates import today
+from liangxin.core.errors import ServiceError
+from liangxin.formation import selectors, services
+from liangxin.formation.models import FormationPlan
+from liangxin.registry.models import Organization, PartyOrganization, PartyOrganizationCoverage, PartyRelation
+from liangxin.testing.factories import MemberFactory, OrganizationFactory, PartyOrganizationFactory, VillageFactory
+
+
+@pytest.fixture
+def village_a2(township_a):
+    return VillageFactory(parent=township_a, code="530324001002", name="腊庄社区居民委员会")
+
+
+@pytest.fixture
+def small(township_a, village_a, village_a2):
+    """Township A's organizations with too few full members. Best: {tea1, tea2} (same village,
+    same division, 2+1) and {shop1, shop2, shop3} (section F, 1+1+1); lone (section K, 2 full)
+    stays uncovered."""
+    make = OrganizationFactory
+    return {
+        "tea1": make(name="九龙茶叶公司", township=township_a, village=village_a, industry_code="C15",
+                     facts={"full_members": 2}),
+        "tea2": make(name="九龙茶厂", township=township_a, village=village_a, industry_code="C15",
+                     facts={"full_members": 1, "probationary_members": 1}),
+        "shop1": make(name="腊庄商店一", township=township_a, village=village_a2, industry_code="F52",
+                      facts={"full_members": 1}),
+        "shop2": make(name="腊庄商店二", township=township_a, village=village_a2, industry_code="F52",
+                      facts={"full_members": 1}),
+        "shop3": make(name="腊庄商店三", township=township_a, village=village_a2, industry_code="F51",
+                      facts={"full_members": 1}),
+        "lone": make(name="罗雄房产中介", township=township_a, industry_code="K70", facts={"full_members": 2}),
+    }  # fmt: skip
+
+
+def _names(group):
+    return {r.organization.name for r in group.rows}
+
+
+# ------------------------------------------------------------------------------ selectors
+def test_candidates_are_uncovered_current_in_scope_and_below_the_minimum(
+    bob, carol, small, three_members, org_in_a, branch_a, org_in_b, township_a
+):
+    OrganizationFactory(
+        name="已注销的小店", township=township_a, facts={"full_members": 1, "operating_status": "deregistered"}
+    )
+    late = OrganizationFactory(
+        name="新登记的小店", township=township_a, facts={"full_members": 1, "valid_from": today()}
+    )
+    rows = selectors.joint_candidate_rows(user=bob, on=today() - dt.timedelta(days=1), township=township_a, below=3)
+    names = {r.organization.name for r in rows}
+    assert names == {o.name for o in small.values()}  # not the covered, >= 3, deregistered, later or B's
+    assert late.name in {r.organization.name for r in selectors.joint_candidate_rows(user=bob, on=today(), below=3)}
+    assert selectors.joint_candidate_rows(user=carol, on=today(), township=township_a) == []
+
+
+def test_proposal_is_the_known_best_grouping(bob, small, township_a):
+    proposal = selectors.joint_proposal(user=bob, on=today(), township=township_a)
+    assert [_names(g) for g in proposal.groups] == [
+        {"腊庄商店一", "腊庄商店二", "腊庄商店三"},
+        {"九龙茶叶公司", "九龙茶厂"},
+    ]
+    tea = proposal.groups[1]
+    assert (tea.group.full_members, tea.members, tea.group.dissimilarity) == (3, 4, 0)
+    assert "同一村(社区)" in tea.reason_labels and "同一行业大类" in tea.reason_labels
+    assert [r.organization.name for r in proposal.uncovered] == ["罗雄房产中介"]
+    assert (proposal.min_full_members, proposal.max_group_size, proposal.exact) == (3, 5, True)
+
+
+def test_attach_suggestions_name_branches_with_room(bob, small, township_a):
+    agency = OrganizationFactory(
+        name="罗雄另一中介", township=township_a, industry_code="K70", facts={"full_members": 3}
+    )
+    joint_branch = PartyOrganizationFactory(
+        name="罗雄中介联合党支部", township=township_a, kind="joint_branch", formation_method="joint", covers=[agency]
+    )
+    PartyOrganizationFactory(name="外行业联合党支部", township=township_a, kind="joint_branch",
+                             covers=[OrganizationFactory(township=township_a, industry_code="A01")])  # fmt: skip
+    proposal = selectors.joint_proposal(user=bob, on=today(), township=township_a)
+    assert [(a.row.organization.name, a.party_organization, a.kind_label) for a in proposal.attach] == [
+        ("罗雄房产中介", joint_branch, "联合党支部")
+    ]
+
+
+# ------------------------------------------------------------------------------ accepting
+def test_accept_creates_an_audited_joint_branch_and_closes_open_plans(bob, small):
+    tea1, tea2 = small["tea1"], small["tea2"]
+    member = MemberFactory(name="茶厂党员", employer=tea2)
+    plan = services.create_plan(
+        by=bob,
+        organization=tea1,
+        data=services.PlanData(ready=False, responsible_person="王", reason="too_few_members", countermeasure="联建"),
+    )
+    party = services.accept_joint_group(by=bob, organizations=[tea1, tea2], name="九龙茶业联合党支部")
+    assert (party.kind, party.formation_method, party.township_id) == ("joint_branch", "joint", tea1.township_id)
+    covered = set(
+        PartyOrganizationCoverage.objects.filter(party_organization=party).values_list("organization_id", flat=True)
+    )
+    assert covered == {tea1.pk, tea2.pk}
+    assert PartyRelation.objects.get(member=member, valid_to__isnull=True).party_organization == party
+    plan.refresh_from_db()
+    assert (plan.status, plan.party_organization, plan.closed_on) == ("formed", party, today())
+    record = AuditRecord.objects.filter(
+        object_type__contains="partyorganization", changes__has_key="joint_planner"
+    ).get()
+    assert record.actor == bob and record.changes["organizations"] == [None, sorted([tea1.pk, tea2.pk])]
+
+
+def test_accept_rechecks_coverage_and_the_minimum(bob, carol, dave, small, township_a):
+    tea1, tea2, shop1 = small["tea1"], small["tea2"], small["shop1"]
+    PartyOrganizationFactory(name="刚建的支部", township=township_a, covers=[tea2], founded_on=today())
+    with pytest.raises(ServiceError, match="“九龙茶厂”已被党组织覆盖"):
+        services.accept_joint_group(by=bob, organizations=[tea1, tea2], name="x")
+    with pytest.raises(ServiceError, match="合计正式党员2名,不足3名"):
+        services.accept_joint_group(by=bob, organizations=[shop1, small["shop2"]], name="x")
+    with pytest.raises(ServiceError, match="至少需要两个组织"):
+        services.accept_joint_group(by=bob, organizations=[tea1], name="x")
+    with pytest.raises(ServiceError, match="管辖范围"):
+        services.accept_joint_group(by=carol, organizations=[tea1, shop1], name="x")
+    with pytest.raises(ServiceError, match="无权"):
+        services.accept_joint_group(by=dave, organizations=[tea1, shop1], name="x")
+    assert not PartyOrganization.objects.filter(kind="joint_branch").exists()
+
+
+def test_accept_refuses_six_organizations_and_one_at_the_minimum(bob, small, three_members, township_a):
+    extra = [OrganizationFactory(township=township_a, industry_code="F52") for _ in range(3)]
+    shops = [small["shop1"], small["shop2"], small["shop3"], *extra]
+    with pytest.raises(ServiceError, match="最多覆盖5个组织"):
+        services.accept_joint_group(by=bob, organizations=shops, name="x")
+    with pytest.raises(ServiceError, match="应单独组建"):
+        services.accept_joint_group(by=bob, organizations=[three_members, small["tea1"]], name="x")
+
+
+# ------------------------------------------------------------------------------ pages
+def test_planner_page_shows_groups_and_links_to_review(client, bob, small):
+    client.force_login(bob)
+    body = client.get(reverse("formation:joint_planner")).content.decode()
+    assert "第 1 组" in body and "腊庄商店三" in body and "九龙茶厂" in body
+    assert "罗雄房产中介" in body  # uncovered
+    assert reverse("formation:joint_review") in body
+    register = client.get(reverse("formation:register_list")).content.decode()
+    assert reverse("formation:joint_planner") in register
+
+
+def test_review_edit_and_accept_through_the_page(client, bob, small, township_a):
+    client.force_login(bob)
+    url = reverse("formation:joint_review")
+    ids = [small["shop1"].pk, small["shop2"].pk, small["shop3"].pk]
+    body = client.get(url, {"township": township_a.pk, "organizations": ids}).content.decode()
+    assert "正式党员合计 3 名" in body and "符合联合组建条件" in body
+    # Edit: take shop3 out, recheck: now short of the minimum.
+    data = {"township": township_a.pk, "organizations": ids[:2], "founded_on": today().isoformat(), "check": "1"}
+    body = client.post(url, data).content.decode()
+    assert "合计正式党员不足组建党组织的最少人数" in body
+    # Accepting that edit is refused with the service's message; nothing is created.
+    body = client.post(url, data | {"accept": "1"}).content.decode()
+    assert "不足3名" in body and not PartyOrganization.objects.filter(kind="joint_branch").exists()
+    # Move lone's neighbour in instead: shop1, shop2, shop3 and tea-free; accept with a name.
+    data = data | {"organizations": ids, "name": "腊庄商贸联合党支部"}
+    response = client.post(url, data | {"accept": "1"})
+    assert response.status_code == 302
+    party = PartyOrganization.objects.get(name="腊庄商贸联合党支部")
+    assert set(party.organizations.values_list("pk", flat=True)) == set(ids)
+    # The planner no longer proposes them.
+    body = client.get(response["Location"]).content.decode()
+    assert "已联合组建“腊庄商贸联合党支部”" in body and "腊庄商店一" not in body
+
+
+def test_county_user_chooses_a_township_and_bad_ones_are_404(client, alice, bob, small, township_b):
+    client.force_login(alice)
+    assert client.get(reverse("formation:joint_planner"), {"township": township_b.pk}).status_code == 200
+    assert client.get(reverse("formation:joint_planner"), {"township": 987654}).status_code == 404
+    client.force_login(bob)
+    assert client.get(reverse("formation:joint_planner"), {"township": township_b.pk}).status_code == 404
+    assert client.get(reverse("formation:joint_review"), {"township": township_b.pk}).status_code == 404
+
+
+def test_another_township_cannot_accept_through_the_page(client, carol, small, township_b):
+    client.force_login(carol)
+    data = {
+        "township": township_b.pk,
+        "organizations": [small["tea1"].pk, small["tea2"].pk],
+        "founded_on": today().isoformat(),
+        "accept": "1",
+    }
+    response = client.post(reverse("formation:joint_review"), data)
+    assert response.status_code == 200 and "errorlist" in response.content.decode()
+    assert not PartyOrganization.objects.filter(kind="joint_branch").exists()
+
+
+@pytest.mark.parametrize("who", ["lily", "dave"])
+def test_read_only_roles_see_the_planner_but_cannot_accept(client, request, who, small):
+    client.force_login(request.getfixturevalue(who))
+    body = client.get(reverse("formation:joint_planner")).content.decode()
+    assert reverse("formation:joint_review") not in body
+    assert client.get(reverse("formation:joint_review")).status_code == 403
+    assert client.post(reverse("formation:joint_review"), {"accept": "1"}).status_code == 403
+
+
+@pytest.mark.parametrize("who", ["sam", "sysadm", "secadm", "auditor"])
+def test_secretaries_and_administrators_have_no_access(client, request, who, small):
+    client.force_login(request.getfixturevalue(who))
+    assert client.get(reverse("formation:joint_planner")).status_code == 403
+    assert client.get(reverse("formation:joint_review")).status_code == 403
+
+
+def test_planner_pages_keep_to_the_csp(client, bob, small, township_a):
+    from liangxin.security.tests.test_pages_csp import problems_in
+
+    client.force_login(bob)
+    for response in (
+        client.get(reverse("formation:joint_planner")),
+        client.get(reverse("formation:joint_review"), {"township": township_a.pk, "organizations": [small["tea1"].pk]}),
+    ):
+        assert response.status_code == 200
+        assert not problems_in(response.content.decode())
+
+
+def test_planner_query_count_does_not_grow_with_candidates(
+    client, bob, small, township_a, django_assert_max_num_queries
+):
+    client.force_login(bob)
+    client.get(reverse("formation:joint_planner"))  # warm the session
+    for _ in range(10):
+        OrganizationFactory(township=township_a, industry_code="F52", facts={"full_members": 1})
+    with django_assert_max_num_queries(25):
+        assert client.get(reverse("formation:joint_planner")).status_code == 200
+
+
+def test_organization_model_unchanged_by_planning(bob, small, township_a):
+    before = Organization.objects.count(), FormationPlan.objects.count(), AuditRecord.objects.count()
+    selectors.joint_proposal(user=bob, on=today(), township=township_a)
+    assert (Organization.objects.count(), FormationPlan.objects.count(), AuditRecord.objects.count()) == before
