@@ -28,6 +28,21 @@ class AuditAction(models.TextChoices):
     PASSWORD_RESET = "password_reset", _("重置密码")
     IMPORT = "import", _("导入")
     REVERT = "revert", _("撤销导入")
+    # Census campaign submissions (campaigns.services): one action per transition.
+    CAMPAIGN_START = "campaigns.start", _("开始填报")
+    CAMPAIGN_STAGE = "campaigns.stage", _("上传摸底表")
+    CAMPAIGN_SUBMIT = "campaigns.submit", _("上报")
+    CAMPAIGN_RETURN = "campaigns.return", _("退回")
+    CAMPAIGN_EDIT_AGAIN = "campaigns.edit_again", _("退回后重新填报")
+    CAMPAIGN_APPROVE = "campaigns.approve", _("审核通过")
+    CAMPAIGN_REOPEN = "campaigns.reopen", _("重新打开")
+    # Login security (security app).
+    UNLOCK = "security.unlock", _("解除登录锁定")
+    TWO_FACTOR_ENROL = "security.2fa_enrol", _("启用两步验证")
+    TWO_FACTOR_DISABLE = "security.2fa_disable", _("停用两步验证")
+    TWO_FACTOR_RESET = "security.2fa_reset", _("重置他人两步验证")
+    TWO_FACTOR_CODES_RENEWED = "security.2fa_codes_renew", _("重新生成恢复码")
+    TWO_FACTOR_RECOVERY_USED = "security.2fa_recovery_used", _("使用恢复码登录")
 
 
 class AuditRecord(models.Model):

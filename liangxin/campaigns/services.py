@@ -87,14 +87,14 @@ EDITABLE_KEYS = (
 DUPLICATE_OTHER_UNIT = "duplicate_uscc_other_unit"
 # The audit action of each transition of a submission, and of staging a file into it.
 AUDIT_ACTIONS = {
-    workflow.START: "campaigns.start",
-    workflow.SUBMIT: "campaigns.submit",
-    workflow.RETURN: "campaigns.return",
-    workflow.EDIT_AGAIN: "campaigns.edit_again",
-    workflow.APPROVE: "campaigns.approve",
-    workflow.REOPEN: "campaigns.reopen",
+    workflow.START: AuditAction.CAMPAIGN_START,
+    workflow.SUBMIT: AuditAction.CAMPAIGN_SUBMIT,
+    workflow.RETURN: AuditAction.CAMPAIGN_RETURN,
+    workflow.EDIT_AGAIN: AuditAction.CAMPAIGN_EDIT_AGAIN,
+    workflow.APPROVE: AuditAction.CAMPAIGN_APPROVE,
+    workflow.REOPEN: AuditAction.CAMPAIGN_REOPEN,
 }
-AUDIT_STAGE = "campaigns.stage"
+AUDIT_STAGE = AuditAction.CAMPAIGN_STAGE
 
 
 # --- Checks ----------------------------------------------------------------------------------

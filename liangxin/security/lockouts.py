@@ -25,12 +25,13 @@ from django.utils.translation import gettext as _
 
 from liangxin.accounts.models import User
 from liangxin.accounts.roles import Role
+from liangxin.audit.models import AuditAction
 from liangxin.audit.services import log_change
 from liangxin.core.errors import ServiceError
 
 BY_USERNAME = "username"
 BY_ADDRESS = "ip_address"
-AUDIT_UNLOCK = "security.unlock"
+AUDIT_UNLOCK = AuditAction.UNLOCK
 
 
 def may_manage_lockouts(*, user: User) -> bool:

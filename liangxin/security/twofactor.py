@@ -23,17 +23,18 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from liangxin.accounts.models import User
 from liangxin.accounts.roles import Role
+from liangxin.audit.models import AuditAction
 from liangxin.audit.services import log_change
 from liangxin.core.errors import ServiceError
 
 DEVICE_NAME = "default"
 RECOVERY_NAME = "recovery"
 
-AUDIT_ENROL = "security.2fa_enrol"
-AUDIT_DISABLE = "security.2fa_disable"
-AUDIT_RESET = "security.2fa_reset"
-AUDIT_CODES_RENEWED = "security.2fa_codes_renew"
-AUDIT_RECOVERY_USED = "security.2fa_recovery_used"
+AUDIT_ENROL = AuditAction.TWO_FACTOR_ENROL
+AUDIT_DISABLE = AuditAction.TWO_FACTOR_DISABLE
+AUDIT_RESET = AuditAction.TWO_FACTOR_RESET
+AUDIT_CODES_RENEWED = AuditAction.TWO_FACTOR_CODES_RENEWED
+AUDIT_RECOVERY_USED = AuditAction.TWO_FACTOR_RECOVERY_USED
 
 
 def required_for(user: User) -> bool:
