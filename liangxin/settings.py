@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "liangxin.policy",
     "liangxin.campaigns",
     "liangxin.formation",
+    "liangxin.coverage",
 ]
 
 MIDDLEWARE = [

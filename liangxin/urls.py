@@ -10,4 +10,5 @@ urlpatterns = [
     path("campaigns/", include("liangxin.campaigns.urls")),  # issue 7: census campaigns
     path("security/", include("liangxin.security.urls")),  # issue 8: two-factor login, lockouts
     path("formation/", include("liangxin.formation.urls")),  # issue 7: the register of organizations without one
+    path("coverage/", include("liangxin.coverage.urls")),  # issue 6: coverage against targets
 ]

@@ -28,8 +28,8 @@ from liangxin.core import bulk
 from liangxin.core.dates import today
 from liangxin.core.errors import ConflictError, ServiceError
 from liangxin.core.text import normalize_name, pinyin_keys
-from liangxin.geo.models import AdministrativeUnit, Department, UnitLevel
 from liangxin.formation.services import close_plans_for_organizations
+from liangxin.geo.models import AdministrativeUnit, Department, UnitLevel
 from liangxin.registry.choices import FactSource, FormationMethod, OperatingStatus
 from liangxin.registry.models import (
     Employment,

@@ -1358,6 +1358,10 @@ def load_demo(*, seed: int = DEFAULT_SEED, data_dir: Path = DEMO_DATA_DIR) -> De
         from liangxin.security.demo import create_demo_totp_devices
 
         create_demo_totp_devices()
+        # Five-goods ratings of last year (coverage indicators, issue 6).
+        from liangxin.coverage.demo import rate_demo_party_organizations
+
+        rate_demo_party_organizations(party_orgs, seed=seed)
     return DemoSummary(
         seed=seed,
         organizations=len(organizations),

@@ -168,3 +168,14 @@ def test_out_of_scope_user_gets_404_for_get_and_post(name, client, request):
 def test_unknown_object_is_404_too(client, carol):
     client.force_login(carol)
     assert client.get(reverse("registry:organization_detail", kwargs={"pk": 999999})).status_code == 404
+
+
+def test_joint_planner_takes_its_township_from_a_scoped_list(client, bob, carol, township_a, township_b):
+    """The joint planner names its township in the query string, not the path: a township outside
+    the user's scope is 404 on the planner and on the review page, like an object URL."""
+    client.force_login(bob)
+    for name in ("formation:joint_planner", "formation:joint_review"):
+        assert client.get(reverse(name), {"township": township_b.pk}).status_code == 404
+        assert client.get(reverse(name), {"township": 987654321}).status_code == 404
+    client.force_login(carol)
+    assert "板桥镇" in client.get(reverse("formation:joint_planner"), {"township": township_b.pk}).content.decode()

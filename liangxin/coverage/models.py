@@ -1,0 +1,104 @@
+"""Indicator definitions as data, and five-goods ratings of party organizations.
+
+An :class:`Indicator` is a row: which subjects it counts (organizations or party organizations),
+a denominator filter and a numerator filter in the ``dsl`` language over the state columns of
+``state.py``, and a target (the policy's yearly target of ``target_indicator``, or a fixed
+``target_value``). A new indicator is a new row; no code changes (``services.define_indicator``
+checks the filters).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from liangxin.policy.choices import Indicator as PolicyIndicator
+
+from .choices import IndicatorKind, Subject
+from .state import SUMMABLE
+
+
+class Indicator(models.Model):
+    code = models.SlugField(_("指标代码"), max_length=40, unique=True)
+    name = models.CharField(_("指标名称"), max_length=100)
+    short_name = models.CharField(_("简称"), max_length=30, blank=True)
+    subject = models.CharField(_("统计对象"), max_length=20, choices=Subject.choices, default=Subject.ORGANIZATION)
+    kind = models.CharField(_("指标类型"), max_length=8, choices=IndicatorKind.choices, default=IndicatorKind.SHARE)
+    sum_field = models.CharField(
+        _("合计字段"), max_length=40, blank=True, help_text=_("合计类指标所加总的状态字段,如 employees")
+    )
+    numerator = models.JSONField(_("分子条件"), default=dict, blank=True, help_text=_("在分母范围内再满足的条件"))
+    denominator = models.JSONField(_("分母条件"), default=dict, blank=True, help_text=_("空对象表示全部"))
+    target_indicator = models.CharField(_("对应年度目标"), max_length=40, choices=PolicyIndicator.choices, blank=True)
+    target_value = models.DecimalField(
+        _("固定目标值"), max_digits=4, decimal_places=3, null=True, blank=True, help_text=_("比例,0到1之间")
+    )
+    headline = models.BooleanField(_("首页显示"), default=False)
+    display_order = models.PositiveSmallIntegerField(_("显示顺序"), default=100)
+    active = models.BooleanField(_("启用"), default=True)
+    description = models.CharField(_("说明"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("覆盖指标")
+        verbose_name_plural = _("覆盖指标")
+        ordering = ["display_order", "code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(subject__in=Subject.values), name="coverage_indicator_subject_valid"),
+            models.CheckConstraint(condition=Q(kind__in=IndicatorKind.values), name="coverage_indicator_kind_valid"),
+            models.CheckConstraint(
+                condition=~Q(kind=IndicatorKind.SUM) | Q(subject=Subject.ORGANIZATION, sum_field__in=list(SUMMABLE)),
+                name="coverage_indicator_sum_has_field",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_value__isnull=True) | (Q(target_value__gte=0) & Q(target_value__lte=1)),
+                name="coverage_indicator_target_share",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=IndicatorKind.SHARE) | (Q(target_indicator="") & Q(target_value__isnull=True)),
+                name="coverage_indicator_target_only_for_share",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def label(self) -> str:
+        return self.short_name or self.name
+
+
+class FiveGoodsRating(models.Model):
+    """Whether a party organization was rated 五个好 in a year (领导班子好、队伍素质好、制度建设好、
+    工作业绩好、群众反映好), by whom and when."""
+
+    party_organization = models.ForeignKey(
+        "registry.PartyOrganization",
+        on_delete=models.PROTECT,
+        related_name="five_goods_ratings",
+        verbose_name=_("党组织"),
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    rated_five_goods = models.BooleanField(_("达到“五个好”"))
+    rated_by = models.CharField(_("评定单位"), max_length=100)
+    rated_on = models.DateField(_("评定日期"))
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("“五个好”评定")
+        verbose_name_plural = _("“五个好”评定")
+        ordering = ["-year", "party_organization"]
+        constraints = [
+            models.UniqueConstraint(fields=["party_organization", "year"], name="coverage_five_goods_one_per_year"),
+            models.CheckConstraint(condition=Q(year__gte=2000) & Q(year__lte=2100), name="coverage_five_goods_year"),
+            models.CheckConstraint(condition=~Q(rated_by=""), name="coverage_five_goods_rated_by_required"),
+        ]
+        indexes = [models.Index(fields=["party_organization", "year", "rated_on"], name="coverage_five_goods_asof")]
+
+    def __str__(self) -> str:
+        return f"{self.party_organization_id}@{self.year}:{self.rated_five_goods}"

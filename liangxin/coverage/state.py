@@ -1,0 +1,73 @@
+"""The per-subject state columns indicator filters may name (``dsl`` fields). Pure Python.
+
+Organization state (one row per organization in the population as of D: not merged, census
+facts valid on D, not deregistered):
+
+======================== ====== ================================================================
+employees                int    从业人员数 (facts valid on D)
+full_members             int    正式党员数 (facts)
+probationary_members     int    预备党员数 (facts)
+members                  int    full + probationary
+covered                  bool   a party organization covers it on D (own, joint, building branch)
+has_instructor           bool   a party-building instructor is assigned on D
+takes_part               bool   its members took part in a party organization's recorded
+                                activities (orglife; false until that app provides the records,
+                                see ``compiler.activity_participation``)
+work_covered             bool   covered or has_instructor or takes_part (工作覆盖)
+has_union                bool   有无工会 (facts; unknown when left blank)
+has_youth_league         bool   有无共青团组织 (facts)
+has_womens_federation    bool   有无妇联组织 (facts)
+above_designated_size    bool   规模以上
+category                 str    economic | social
+org_type                 str    registry ``OrganizationType`` codes
+operating_status         str    operating | suspended | closed (deregistered ones are not in it)
+======================== ====== ================================================================
+
+Party organization state (one row per party organization existing on D: founded on or before D,
+not dissolved by D):
+
+======================== ====== ================================================================
+kind                     str    registry ``PartyOrganizationKind`` codes
+formation_method         str    registry ``FormationMethod`` codes
+rated_five_goods         bool   its latest five-goods rating (of D's year or the year before,
+                                rated on or before D) says 五好; unknown without one
+======================== ====== ================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from .dsl import BOOL, INT, STR
+
+ORGANIZATION_FIELDS: Final[Mapping[str, str]] = {
+    "employees": INT,
+    "full_members": INT,
+    "probationary_members": INT,
+    "members": INT,
+    "covered": BOOL,
+    "has_instructor": BOOL,
+    "takes_part": BOOL,
+    "work_covered": BOOL,
+    "has_union": BOOL,
+    "has_youth_league": BOOL,
+    "has_womens_federation": BOOL,
+    "above_designated_size": BOOL,
+    "category": STR,
+    "org_type": STR,
+    "operating_status": STR,
+}
+
+PARTY_ORGANIZATION_FIELDS: Final[Mapping[str, str]] = {
+    "kind": STR,
+    "formation_method": STR,
+    "rated_five_goods": BOOL,
+}
+
+# Columns a ``sum`` indicator may add up.
+SUMMABLE: Final = tuple(name for name, kind in ORGANIZATION_FIELDS.items() if kind == INT)
+
+
+def fields_for(subject: str) -> Mapping[str, str]:
+    return PARTY_ORGANIZATION_FIELDS if subject == "party_organization" else ORGANIZATION_FIELDS

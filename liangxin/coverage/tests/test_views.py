@@ -1,0 +1,153 @@
+"""The pages: what they show, to whom, and the export."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from html import unescape
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from liangxin.audit.models import AuditRecord
+from liangxin.security.tests.test_pages_csp import problems_in
+
+from .conftest import ON
+
+DASHBOARD = reverse("coverage:dashboard")
+
+
+def _get(client, user, url, **params):
+    client.force_login(user)
+    return client.get(url, params)
+
+
+def test_county_dashboard_shows_headline_figures_rankings_and_trend(client, county_data, alice, township_a):
+    response = _get(client, alice, DASHBOARD, as_of=ON.isoformat())
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "组织覆盖率" in html and "66.7%" in html  # 4 of 6
+    assert "还差 1 个" in html  # ≥100 employees: b1 has none
+    assert "乡镇(街道)排名" in html and township_a.name in html
+    assert "行业主管部门排名" in html
+    charts = [json.loads(unescape(m)) for m in re.findall(r'data-chart="([^"]*)"', html)]
+    trend = charts[0]
+    assert len(trend["xAxis"]["data"]) == 12 and trend["xAxis"]["data"][-1] == "2026-06"
+    assert trend["series"][0]["data"][-1] == 66.7
+    ranking = charts[1]
+    assert ranking["yAxis"]["data"][-1] == township_a.name  # 75% ranks first (on top)
+    assert 'src="/static/vendor/echarts-5.6.0.min.js"' in html
+    assert not problems_in(html)
+
+
+def test_each_figure_drills_down_to_its_organizations(client, county_data, alice):
+    html = _get(client, alice, DASHBOARD, as_of=ON.isoformat()).content.decode()
+    links = [unescape(u) for u in re.findall(r'href="(/coverage/organizations/\?[^"]+)"', html)]
+    complement = next(u for u in links if "indicator=orgs_100_with_party_org" in u and "part=complement" in u)
+    listing = client.get(complement).content.decode()
+    assert "乙一矿业有限公司" in listing and "甲一建材有限公司" not in listing
+    assert "共 1 个" in listing
+
+
+def test_township_clerk_gets_his_township_only(client, county_data, bob, township_b):
+    html = _get(client, bob, DASHBOARD, as_of=ON.isoformat()).content.decode()
+    assert "75.0%" in html  # 3 of 4 in township A
+    assert township_b.name not in html
+    assert "乡镇(街道)排名" not in html  # one township: nothing to rank
+    url = reverse("coverage:drill_down")
+    listing = client.get(
+        url,
+        {
+            "indicator": "org_coverage",
+            "by": "township",
+            "key": str(township_b.pk),
+            "part": "denominator",
+            "as_of": ON.isoformat(),
+        },
+    )
+    assert "乙一矿业有限公司" not in listing.content.decode()
+
+
+def test_table_page_shows_every_indicator_by_grouping(client, county_data, alice, department_x):
+    response = _get(client, alice, reverse("coverage:table"), by="department", as_of=ON.isoformat())
+    html = response.content.decode()
+    assert department_x.name in html and "无主管部门" in html
+    assert "“五个好”党组织" in html and "80.0%" in html
+    partial = client.get(reverse("coverage:table"), {"by": "size"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in partial and "规模以上" in partial
+
+
+def test_drill_down_of_party_organizations(client, county_data, alice):
+    response = _get(
+        client,
+        alice,
+        reverse("coverage:drill_down"),
+        indicator="party_orgs_five_goods",
+        part="numerator",
+        as_of=ON.isoformat(),
+    )
+    html = response.content.decode()
+    assert "甲一建材有限公司党支部" in html and "甲联合党支部" not in html
+
+
+def test_bad_drill_down_parameters_are_404(client, county_data, alice):
+    url = reverse("coverage:drill_down")
+    client.force_login(alice)
+    assert client.get(url, {"indicator": "nope"}).status_code == 404
+    assert client.get(url, {"indicator": "org_coverage", "by": "township", "key": "x"}).status_code == 404
+    assert client.get(url, {"indicator": "org_coverage", "by": "type", "key": "spaceship"}).status_code == 404
+
+
+def test_gap_list_and_its_xlsx_export(client, county_data, alice):
+    html = _get(client, alice, reverse("coverage:gap_list"), as_of=ON.isoformat()).content.decode()
+    assert "乙一矿业有限公司" in html and "甲二商贸有限公司" in html and "甲一建材有限公司" not in html
+    assert "独立组建党支部" in html and "无方案" in html
+    before = AuditRecord.objects.filter(action="export").count()
+    response = client.get(reverse("coverage:gap_export"), {"as_of": ON.isoformat()})
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    ws = load_workbook(io.BytesIO(response.content)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][:3] == ("序号", "乡镇(街道)", "组织名称")
+    assert {r[2] for r in rows[1:]} == {"乙一矿业有限公司", "甲二商贸有限公司"}
+    record = AuditRecord.objects.filter(action="export").latest("pk")
+    assert AuditRecord.objects.filter(action="export").count() == before + 1
+    assert record.object_type == "coverage.gaps" and record.changes["rows"] == 2
+
+
+def test_gap_list_for_one_group(client, county_data, alice, township_b):
+    html = _get(client, alice, reverse("coverage:gap_list"), by="township", key=str(township_b.pk)).content.decode()
+    assert "乙一矿业有限公司" in html and "甲二商贸有限公司" not in html
+
+
+def test_forecast_is_on_the_dashboard(client, county_data, alice):
+    html = _get(client, alice, DASHBOARD, as_of=ON.isoformat()).content.decode()
+    assert "覆盖预测" in html and "预计 2026-12-31" in html and "预计 2027-12-31" in html
+
+
+@pytest.mark.parametrize("who", ["alice", "lily", "bob", "dave"])
+def test_dashboard_roles_see_the_pages(client, county_data, request, who):
+    client.force_login(request.getfixturevalue(who))
+    for name in ("dashboard", "table", "gap_list"):
+        assert client.get(reverse(f"coverage:{name}")).status_code == 200
+
+
+@pytest.mark.parametrize("who", ["sam", "sysadm", "secadm", "auditor"])
+def test_secretaries_and_administrators_do_not(client, county_data, request, who):
+    client.force_login(request.getfixturevalue(who))
+    for name in ("dashboard", "table", "gap_list", "gap_export"):
+        assert client.get(reverse(f"coverage:{name}")).status_code == 403
+    assert client.get(reverse("coverage:drill_down"), {"indicator": "org_coverage"}).status_code == 403
+
+
+def test_anonymous_is_sent_to_login(client, db):
+    response = client.get(DASHBOARD)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_trend_by_quarter(client, county_data, alice):
+    html = _get(client, alice, DASHBOARD, as_of=ON.isoformat(), period="quarter").content.decode()
+    trend = json.loads(unescape(re.findall(r'data-chart="([^"]*)"', html)[0]))
+    assert trend["xAxis"]["data"][-3:] == ["2025-12", "2026-03", "2026-06"]
+    assert "近8个季度" in html

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "coverage"
+
+# No URL names an object: groups and indicators are query parameters, and every list is read
+# through the user's scope.
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("table/", views.table, name="table"),
+    path("organizations/", views.drill_down, name="drill_down"),
+    path("gaps/", views.gap_list, name="gap_list"),
+    path("gaps/export/", views.gap_export, name="gap_export"),
+]

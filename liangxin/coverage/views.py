@@ -1,0 +1,301 @@
+"""Pages of coverage against targets: the dashboard, the indicator table, the drill-down lists and
+the gap list (空白点台账). Thin: forms parse, scoped selectors read. Only the county, township and
+department roles see them (a secretary or an administrator gets 403); what each sees is the
+user's scope. No URL names an object: groups and indicators are query parameters."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+from django_htmx.middleware import HtmxDetails
+
+from liangxin.accounts.models import User
+from liangxin.accounts.roles import Role
+from liangxin.core.export import xlsx_response
+from liangxin.policy.selectors import NoPolicyInForce
+from liangxin.registry import services as registry_services
+
+from . import charts, export, selectors
+from .choices import Grouping, IndicatorKind, Part, Subject
+from .forms import PERIOD_CHOICES, DashboardForm, DrillDownForm, GapForm, TableForm
+from .models import Indicator
+from .values import IndicatorGroup, IndicatorValue
+
+DASHBOARD_ROLES = frozenset({Role.COUNTY_ADMIN, Role.LEADER, Role.TOWNSHIP_CLERK, Role.DEPARTMENT_CLERK})
+TREND_CODES = ("org_coverage", "work_coverage", "orgs_3_full_with_party_org")
+
+
+class AuthedRequest(HttpRequest):
+    user: User
+    htmx: HtmxDetails
+
+
+def _gate(user: User) -> None:
+    if user.role not in DASHBOARD_ROLES:
+        raise PermissionDenied(_("您的角色无权查看覆盖率统计。"))
+
+
+def drill_url(*, code: str, by: str, key: str, part: str, as_of: Any) -> str:
+    query = {"indicator": code, "by": by, "key": key, "part": part, "as_of": as_of.isoformat()}
+    return reverse("coverage:drill_down") + "?" + urlencode(query)
+
+
+def gap_url(*, by: str, key: str, as_of: Any) -> str:
+    return reverse("coverage:gap_list") + "?" + urlencode({"by": by, "key": key, "as_of": as_of.isoformat()})
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One indicator of one group, with where its parts drill down to."""
+
+    indicator: Indicator
+    value: IndicatorValue
+    numerator_url: str
+    complement_url: str
+    denominator_url: str
+
+    @property
+    def met(self) -> bool:
+        return self.value.gap == 0 and self.value.target is not None
+
+
+def figure(indicator: Indicator, value: IndicatorValue, *, by: str, key: str, as_of: Any) -> Figure:
+    def url(part: str) -> str:
+        return drill_url(code=indicator.code, by=by, key=key, part=part, as_of=as_of)
+
+    return Figure(indicator, value, url(Part.NUMERATOR), url(Part.COMPLEMENT), url(Part.DENOMINATOR))
+
+
+@dataclass(frozen=True)
+class Row:
+    group: IndicatorGroup
+    figures: list[Figure]
+    gap_url: str
+
+
+def _rows(groups: list[IndicatorGroup], definitions: list[Indicator], *, by: str, as_of: Any) -> list[Row]:
+    return [
+        Row(
+            group=g,
+            figures=[figure(d, g.values[d.code], by=by, key=g.key, as_of=as_of) for d in definitions],
+            gap_url=gap_url(by=by, key=g.key, as_of=as_of),
+        )
+        for g in groups
+    ]
+
+
+def _chart_json(spec: dict[str, Any]) -> str:
+    return json.dumps(spec, ensure_ascii=False)
+
+
+def _ranking(groups: list[IndicatorGroup], definitions: list[Indicator], code: str) -> list[IndicatorGroup]:
+    if not any(d.code == code for d in definitions):
+        return groups
+    return sorted(groups, key=lambda g: (-(g.values[code].value or Decimal(-1)), g.label))
+
+
+@require_GET
+def dashboard(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    _gate(user)
+    form = DashboardForm(request.GET)
+    as_of = form.as_of_or_today()
+    period, count = form.period_and_count()
+    definitions = selectors.indicators()
+    by_code = {d.code: d for d in definitions}
+    (total,) = selectors.indicator_table(user=user, as_of=as_of, by=Grouping.COUNTY)
+    county_figures = {
+        d.code: figure(d, total.values[d.code], by=Grouping.COUNTY, key=selectors.COUNTY_KEY, as_of=as_of)
+        for d in definitions
+    }
+    headline = [county_figures[d.code] for d in definitions if d.headline and d.kind == IndicatorKind.SHARE]
+    other_shares = [county_figures[d.code] for d in definitions if not d.headline and d.kind == IndicatorKind.SHARE]
+    counts = [county_figures[d.code] for d in definitions if d.kind != IndicatorKind.SHARE]
+    rank_code = "org_coverage" if "org_coverage" in by_code else (definitions[0].code if definitions else "")
+    rank_defs = [by_code[c] for c in ("org_coverage", "work_coverage", "orgs_3_full_with_party_org") if c in by_code]
+    rankings = []
+    for by, title in ((Grouping.TOWNSHIP, _("乡镇(街道)排名")), (Grouping.DEPARTMENT, _("行业主管部门排名"))):
+        groups = selectors.indicator_table(user=user, as_of=as_of, by=by)
+        if len(groups) < 2 or not rank_code:
+            continue
+        ranked = _ranking(groups, definitions, rank_code)
+        rankings.append(
+            {
+                "by": by,
+                "title": title,
+                "rows": _rows(ranked, rank_defs, by=by, as_of=as_of),
+                "definitions": rank_defs,
+                "chart": _chart_json(charts.ranking(groups, rank_code, title=f"{title}·{by_code[rank_code].label}")),
+            }
+        )
+    trend_names = {c: by_code[c].label for c in TREND_CODES if c in by_code}
+    series = selectors.indicator_series(user=user, end=as_of, period=period, count=count, codes=list(trend_names))
+    trend = _chart_json(charts.trend([(p.on, p.values) for p in series], trend_names))
+    blank = county_figures.get("org_coverage")
+    forecast = selectors.coverage_forecast(user=user, today=as_of)
+    context = {
+        "form": form,
+        "as_of": as_of,
+        "scope": user.scope_label,
+        "headline": headline,
+        "other_shares": other_shares,
+        "counts": counts,
+        "blank": blank,
+        "blank_count": (blank.value.denominator - blank.value.numerator) if blank else None,
+        "gap_url": gap_url(by=Grouping.COUNTY, key="", as_of=as_of),
+        "rankings": rankings,
+        "trend": trend,
+        "series": series,
+        "trend_names": trend_names,
+        "trend_title": dict(PERIOD_CHOICES)[period],
+        "forecast": forecast,
+        "table_url": reverse("coverage:table"),
+    }
+    return render(request, "coverage/dashboard.html", context)
+
+
+def _render(request: AuthedRequest, *, template: str, partial: str, context: dict[str, Any]) -> HttpResponse:
+    partial_only = bool(request.htmx) and not request.htmx.history_restore_request
+    response = render(request, partial if partial_only else template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@require_GET
+def table(request: AuthedRequest) -> HttpResponse:
+    """Every indicator for every group of one grouping."""
+    user = request.user
+    _gate(user)
+    form = TableForm(request.GET)
+    as_of = form.as_of_or_today()
+    by = form.grouping()
+    definitions = selectors.indicators()
+    groups = selectors.indicator_table(user=user, as_of=as_of, by=by)
+    context = {
+        "form": form,
+        "as_of": as_of,
+        "by": by,
+        "by_label": Grouping(by).label,
+        "definitions": definitions,
+        "rows": _rows(groups, definitions, by=by, as_of=as_of),
+        "list_url": reverse("coverage:table"),
+    }
+    return _render(request, template="coverage/table.html", partial="coverage/_table.html", context=context)
+
+
+@require_GET
+def drill_down(request: AuthedRequest) -> HttpResponse:
+    """The organizations (or party organizations) behind one figure."""
+    user = request.user
+    _gate(user)
+    form = DrillDownForm(request.GET)
+    if not form.is_valid():
+        raise Http404
+    data = form.cleaned_data
+    indicator = Indicator.objects.filter(code=data["indicator"], active=True).first()
+    if indicator is None:
+        raise Http404
+    as_of = data["as_of"]
+    by = data["by"] or Grouping.COUNTY
+    key = data["key"] or selectors.COUNTY_KEY
+    part = data["part"] or Part.DENOMINATOR
+    try:
+        subjects = selectors.drill_down(user=user, as_of=as_of, indicator=indicator, by=by, key=key, part=part)
+        label = selectors.group_label(by=by, key=key)
+    except ValueError:
+        raise Http404 from None
+    page = Paginator(subjects, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "indicator": indicator,
+        "party": indicator.subject == Subject.PARTY_ORGANIZATION,
+        "as_of": as_of,
+        "group_label": label if by != Grouping.COUNTY else user.scope_label,
+        "part_label": Part(part).label,
+        "parts": [
+            (p.value, p.label, drill_url(code=indicator.code, by=by, key=key, part=p.value, as_of=as_of)) for p in Part
+        ],
+        "part": part,
+        "page": page,
+        "count": page.paginator.count,
+        "list_url": reverse("coverage:drill_down"),
+    }
+    return _render(
+        request, template="coverage/drill_down.html", partial="coverage/_drill_down_results.html", context=context
+    )
+
+
+def _gaps(request: AuthedRequest) -> tuple[GapForm, list[Any] | None, str]:
+    user = request.user
+    _gate(user)
+    form = GapForm(request.GET)
+    as_of = form.as_of_or_today()
+    by = (form.cleaned_data.get("by") if form.is_valid() else "") or Grouping.COUNTY
+    key = (form.cleaned_data.get("key") if form.is_valid() else "") or ""
+    try:
+        rows = selectors.gap_rows(user=user, as_of=as_of, by=by, key=key)
+        label = selectors.group_label(by=by, key=key) if key else user.scope_label
+    except ValueError:
+        raise Http404 from None
+    except NoPolicyInForce as exc:
+        messages.error(request, exc.message)
+        return form, None, ""
+    return form, rows, label
+
+
+@require_GET
+def gap_list(request: AuthedRequest) -> HttpResponse:
+    form, rows, label = _gaps(request)
+    page = Paginator(rows or [], settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    as_of = form.as_of_or_today()
+    context = {
+        "form": form,
+        "as_of": as_of,
+        "group_label": label,
+        "page": page,
+        "rows": page.object_list,
+        "count": page.paginator.count,
+        "overdue_count": sum(1 for r in rows or [] if r.overdue),
+        "list_url": reverse("coverage:gap_list"),
+        "export_url": reverse("coverage:gap_export"),
+    }
+    return _render(request, template="coverage/gap_list.html", partial="coverage/_gap_results.html", context=context)
+
+
+@require_GET
+def gap_export(request: AuthedRequest) -> HttpResponseBase:
+    form, rows, label = _gaps(request)
+    if rows is None:
+        return redirect("coverage:gap_list")
+    if len(rows) > settings.EXPORT_MAX_ROWS:
+        messages.error(request, _("记录超过单次导出上限,请缩小范围后分批导出。"))
+        return redirect("coverage:gap_list")
+    as_of = form.as_of_or_today()
+    registry_services.log_export(
+        by=request.user,
+        object_type="coverage.gaps",
+        filters={k: v for k, v in request.GET.items() if k in ("as_of", "by", "key")},
+        rows=len(rows),
+        file_format="xlsx",
+        remote_addr=request.META.get("REMOTE_ADDR") or None,
+    )
+    return xlsx_response(
+        filename=f"{export.GAP_TITLE}_{label}_{as_of:%Y%m%d}.xlsx",
+        sheet_title=export.GAP_TITLE,
+        header=export.GAP_HEADER,
+        rows=(export.gap_row_cells(i, row) for i, row in enumerate(rows, start=1)),
+    )
