@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from liangxin.accounts.models import User
@@ -119,10 +120,28 @@ def _org_rows(condition: Q) -> Iterable[Mapping[str, Any]]:
     )
 
 
-def _matching_pks(condition: Q) -> list[int]:
-    return list(
-        Organization.objects.filter(condition, merged_into__isnull=True).order_by().values_list("pk", flat=True)
+def _matching_pks(column: str, keys: Sequence[str], *, township_id: int | None = None) -> list[int]:
+    """Ids of unmerged organizations whose ``column`` (``uscc`` or ``name_normalized``) is one of
+    ``keys``, in ``township_id`` if given.
+
+    Plain SQL on purpose: this runs for every row of a file, and the ORM's per-value preparation
+    of a 900-value ``IN`` list costs several times the index lookups themselves."""
+    if not keys:
+        return []
+    if column not in ("uscc", "name_normalized"):
+        raise ValueError(column)
+    table = connection.ops.quote_name(Organization._meta.db_table)
+    sql = (
+        f"SELECT id FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(keys))}) "  # noqa: S608
+        "AND merged_into_id IS NULL"
     )
+    params: list[str | int] = list(keys)
+    if township_id is not None:
+        sql += " AND township_id = %s"
+        params.append(township_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def existing_for(*, unit: AdministrativeUnit, rows: Sequence[CensusRow]) -> Existing:
@@ -146,11 +165,11 @@ def existing_for(*, unit: AdministrativeUnit, rows: Sequence[CensusRow]) -> Exis
     township_ids = {t.code: t.pk for t in writable}
     matched: set[int] = set()
     for chunk in _chunks(usccs):
-        matched.update(_matching_pks(Q(uscc__in=chunk)))
+        matched.update(_matching_pks("uscc", chunk))
     for township_code, keys in names.items():
         ordered = sorted(keys)
         for chunk in _chunks(ordered):
-            matched.update(_matching_pks(Q(township_id=township_ids[township_code], name_normalized__in=chunk)))
+            matched.update(_matching_pks("name_normalized", chunk, township_id=township_ids[township_code]))
     found: dict[int, Mapping[str, Any]] = {}
     for chunk in _chunks(sorted(matched)):
         for rec in _org_rows(Q(pk__in=chunk)):
