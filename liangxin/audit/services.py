@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from liangxin.accounts.models import User
+from liangxin.core import bulk
 
 from .models import AuditRecord
 
@@ -143,12 +144,14 @@ def log_change(
 
 
 def log_many(*, actor: User | None, action: str, entries: Iterable[tuple[models.Model, Mapping[str, Any]]]) -> int:
-    """Chain many records in one go (bulk loads): one lock, one bulk insert."""
+    """Chain many records in one go (bulk loads): one lock, rows inserted with ``executemany``
+    (``core.bulk``; a census import may audit thousands of new party organizations)."""
     with transaction.atomic():
         last = AuditRecord.objects.select_for_update().order_by("-pk").only("hash").first()
         prev_hash = last.hash if last else GENESIS_HASH
         username = actor.get_username() if actor else ""
-        records = []
+        actor_id = actor.pk if actor else None
+        rows = []
         for obj, changes in entries:
             at = timezone.now()
             payload = _jsonable(dict(changes))
@@ -163,25 +166,18 @@ def log_many(*, actor: User | None, action: str, entries: Iterable[tuple[models.
                 object_repr=object_repr,
                 changes=payload,
             )
-            records.append(
-                AuditRecord(
-                    at=at,
-                    actor=actor,
-                    actor_username=username,
-                    action=action,
-                    object_type=object_type,
-                    object_id=object_id,
-                    object_repr=object_repr,
-                    changes=payload,
-                    prev_hash=prev_hash,
-                    hash=h,
-                )
-            )
+            rows.append((at, actor_id, username, action, object_type, object_id, object_repr, payload, prev_hash, h))
             prev_hash = h
-        AuditRecord.objects.bulk_create(records, batch_size=1000)
-        if records:
+        bulk.insert_rows(AuditRecord, _RECORD_COLUMNS, rows)
+        if rows:
             _schedule_anchor_update()
-    return len(records)
+    return len(rows)
+
+
+_RECORD_COLUMNS = (
+    "at", "actor_id", "actor_username", "action", "object_type", "object_id", "object_repr", "changes", "prev_hash",
+    "hash",
+)  # fmt: skip
 
 
 def _schedule_anchor_update() -> None:
