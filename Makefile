@@ -54,7 +54,7 @@ pytest: install
 test: lint typecheck migrations-check pytest
 
 bench: install
-	$(TEST_ENV) $(BIN)/python -m bench
+	$(TEST_ENV) $(BIN)/python -m bench $(BENCH)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
