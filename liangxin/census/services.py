@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -403,7 +403,7 @@ def _finish(*, by: User | None, batch: ImportBatch, writer: _ChunkWriter) -> Non
             "changed": batch.changed_count,
             "unchanged": batch.unchanged_count,
             "rejected": batch.rejected_count,
-            "changes_digest": _changes_digest(batch),
+            "changes_digest": writer.digest.hexdigest(),
         },
     )
 
@@ -505,8 +505,10 @@ def _stored_outcome(batch: ImportBatch) -> ImportOutcome:
     return ImportOutcome(batch=batch, result=result, plan=plan, problems=problems)
 
 
-def _changes_digest(batch: ImportBatch) -> str:
-    """Seals the per-organization change rows into the hash-chained audit record."""
+def changes_digest(batch: ImportBatch) -> str:
+    """The digest of a batch's change rows as stored, which the import's hash-chained audit
+    record seals (``changes_digest``; the writer computes it as it writes them): recomputing it
+    shows whether the revert data was altered since."""
     digest = hashlib.sha256()
     for row in (
         batch.changes.order_by("pk").values_list("organization_id", "kind", "before", "after").iterator(chunk_size=5000)
@@ -560,6 +562,9 @@ class _ChunkWriter:
         self._township_code = {pk: code for code, pk in self.units.items()}
         self.party_orgs: dict[tuple[str, str], int] = {}
         self.coverages: list[int] = []
+        # The digest of the change rows as written, in insertion (= primary key) order: what
+        # ``changes_digest`` computes from the table, without reading a million rows back.
+        self.digest = hashlib.sha256()
         self.now = timezone.now()
 
     def write(self, plan: Plan) -> None:
@@ -595,6 +600,13 @@ class _ChunkWriter:
             self.now, self.batch.pk,
         )  # fmt: skip
 
+    def _insert_changes(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        rows = list(rows)
+        update = self.digest.update
+        for row in rows:  # (batch, organization, kind, row, before, after, ...) as _CHANGE_COLUMNS
+            update(repr((row[1], row[2], row[4], row[5])).encode())
+        bulk.insert_rows(ImportChange, _CHANGE_COLUMNS, rows)
+
     def _write_new(self, chunk: Sequence[PlannedRow]) -> None:
         org_ids = bulk.reserve_ids(Organization, len(chunk))
         bulk.insert_rows(
@@ -613,23 +625,19 @@ class _ChunkWriter:
         )
         for oid, r in zip(org_ids, chunk, strict=True):
             r.org_pk = oid
-        bulk.insert_rows(
-            ImportChange,
-            _CHANGE_COLUMNS,
+        self._insert_changes(
             (
-                (
-                    self.batch.pk,
-                    oid,
-                    ChangeKind.NEW,
-                    r.row.excel_row,
-                    None,
-                    {},  # a new organization's values are its own row; revert deletes it
-                    fid,
-                    None,
-                    1,
-                )
-                for oid, fid, r in zip(org_ids, fact_ids, chunk, strict=True)
-            ),
+                self.batch.pk,
+                oid,
+                ChangeKind.NEW.value,
+                r.row.excel_row,
+                None,
+                {},  # a new organization's values are its own row; revert deletes it
+                fid,
+                None,
+                1,
+            )
+            for oid, fid, r in zip(org_ids, fact_ids, chunk, strict=True)
         )
 
     def _write_changed(self, chunk: Sequence[PlannedRow]) -> None:
@@ -661,23 +669,19 @@ class _ChunkWriter:
             facts_of[r.org_pk] = fid
             rows.append(self._fact_tuple(fid, r.org_pk, r.facts_values))
         bulk.insert_rows(OrganizationFacts, _FACT_COLUMNS, rows)
-        bulk.insert_rows(
-            ImportChange,
-            _CHANGE_COLUMNS,
+        self._insert_changes(
             (
-                (
-                    self.batch.pk,
-                    r.org_pk,
-                    ChangeKind.CHANGED,
-                    r.row.excel_row,
-                    _jsonable_changes(r.changes, 0),
-                    _jsonable_changes(r.changes, 1),
-                    facts_of.get(r.org_pk or 0),
-                    r.previous_facts_pk if r.facts_values is not None else None,
-                    (r.version or 0) + 1,
-                )
-                for r in chunk
-            ),
+                self.batch.pk,
+                r.org_pk,
+                ChangeKind.CHANGED.value,
+                r.row.excel_row,
+                _jsonable_changes(r.changes, 0),
+                _jsonable_changes(r.changes, 1),
+                facts_of.get(r.org_pk or 0),
+                r.previous_facts_pk if r.facts_values is not None else None,
+                (r.version or 0) + 1,
+            )
+            for r in chunk
         )
 
     def _create_party_organizations(self, wanted: Mapping[tuple[str, str], str]) -> None:

@@ -84,6 +84,21 @@ def test_a_changed_figure_opens_a_new_interval_and_revert_restores_it(alice, cen
     assert not PartyOrganization.objects.exists()
 
 
+def test_the_audit_record_seals_the_change_rows_as_stored(alice, census_county):
+    """The writer digests the change rows as it writes them; recomputing the digest from the
+    table gives the same value, and any later alteration of the revert data shows."""
+    first = _import(alice, census_county["county"])
+    OrganizationFacts.objects.filter(organization__uscc="91530324MA6K3BQ103").update(employees=100)
+    second = _import(alice, census_county["county"])
+    assert second.counts()["changed"] == 1
+    for batch in (first.batch, second.batch):
+        record = AuditRecord.objects.get(action="import", object_id=str(batch.pk))
+        assert record.changes["changes_digest"] == services.changes_digest(batch)
+    ImportChange.objects.filter(batch=second.batch).update(before={"employees": 99})
+    record = AuditRecord.objects.get(action="import", object_id=str(second.batch.pk))
+    assert record.changes["changes_digest"] != services.changes_digest(second.batch)
+
+
 def test_revert_refused_after_a_later_batch_touched_the_rows(alice, census_county):
     first = _import(alice, census_county["county"])
     OrganizationFacts.objects.filter(organization__uscc="91530324MA6K3BQ103").update(employees=1)
