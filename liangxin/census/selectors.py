@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import connection
@@ -144,7 +145,50 @@ def _matching_pks(column: str, keys: Sequence[str], *, township_id: int | None =
         return [row[0] for row in cursor.fetchall()]
 
 
-def existing_for(*, unit: AdministrativeUnit, rows: Sequence[CensusRow]) -> Existing:
+@dataclass(frozen=True)
+class RegisterKeys:
+    """The register's matching keys, loaded once for a large file (see :func:`register_keys`)."""
+
+    uscc: dict[str, int]  # unmerged organizations by code (codes are unique)
+    names: dict[tuple[int, str], list[int]]  # (township id, normalised name) → unmerged organizations
+    party_organizations: dict[tuple[str, str], int]  # (township code, normalised name) → party organization
+
+
+# Probing the indexes costs about ten times as much per key as reading a key in one scan.
+_PRELOAD_FACTOR = 10
+
+
+def register_keys(*, unit: AdministrativeUnit, rows: int) -> RegisterKeys | None:
+    """For a file whose first chunk has ``rows`` rows: the register's keys in memory when reading
+    them all is cheaper than probing the indexes for every row (a register not much larger than
+    the file, the first census of a county above all), else None. Organizations the import itself
+    creates are not in it; the planner rejects a second row for them before it looks here."""
+    if Organization.objects.filter(merged_into__isnull=True).count() > _PRELOAD_FACTOR * rows:
+        return None
+    table = connection.ops.quote_name(Organization._meta.db_table)
+    uscc: dict[str, int] = {}
+    names: dict[tuple[int, str], list[int]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, uscc, township_id, name_normalized FROM {table} WHERE merged_into_id IS NULL"  # noqa: S608
+        )
+        for pk, code, township_id, name in cursor.fetchall():
+            if code:
+                uscc[code] = pk
+            names[(township_id, name)].append(pk)
+    return RegisterKeys(uscc=uscc, names=dict(names), party_organizations=_party_organizations(unit))
+
+
+def _party_organizations(unit: AdministrativeUnit) -> dict[tuple[str, str], int]:
+    return {
+        (code, name): pk
+        for pk, code, name in PartyOrganization.objects.filter(
+            township__in=writable_townships(unit), dissolved_on__isnull=True
+        ).values_list("pk", "township__code", "name_normalized")
+    }
+
+
+def existing_for(*, unit: AdministrativeUnit, rows: Sequence[CensusRow], keys: RegisterKeys | None = None) -> Existing:
     """The register state the rows can touch: organizations matching a row's USCC (anywhere in
     the county, to report one that belongs elsewhere) or its name in a writable township, with
     their open facts, covering party organizations and instructor; and the party organizations
@@ -164,12 +208,18 @@ def existing_for(*, unit: AdministrativeUnit, rows: Sequence[CensusRow]) -> Exis
     # then load whole records for the (usually few) matches.
     township_ids = {t.code: t.pk for t in writable}
     matched: set[int] = set()
-    for chunk in _chunks(usccs):
-        matched.update(_matching_pks("uscc", chunk))
-    for township_code, keys in names.items():
-        ordered = sorted(keys)
-        for chunk in _chunks(ordered):
-            matched.update(_matching_pks("name_normalized", chunk, township_id=township_ids[township_code]))
+    if keys is not None:
+        matched.update(pk for code in usccs if (pk := keys.uscc.get(code)) is not None)
+        for township_code, wanted in names.items():
+            township_id = township_ids[township_code]
+            for name in wanted:
+                matched.update(keys.names.get((township_id, name), ()))
+    else:
+        for chunk in _chunks(usccs):
+            matched.update(_matching_pks("uscc", chunk))
+        for township_code, wanted in names.items():
+            for chunk in _chunks(sorted(wanted)):
+                matched.update(_matching_pks("name_normalized", chunk, township_id=township_ids[township_code]))
     found: dict[int, Mapping[str, Any]] = {}
     for chunk in _chunks(sorted(matched)):
         for rec in _org_rows(Q(pk__in=chunk)):
@@ -229,12 +279,7 @@ def existing_for(*, unit: AdministrativeUnit, rows: Sequence[CensusRow]) -> Exis
             by_uscc[rec["uscc"]] = pk
         by_name[(org.township, org.name_normalized)] = pk
 
-    party_orgs = {
-        (code, name): pk
-        for pk, code, name in PartyOrganization.objects.filter(
-            township__in=writable, dissolved_on__isnull=True
-        ).values_list("pk", "township__code", "name_normalized")
-    }
+    party_orgs = keys.party_organizations if keys is not None else _party_organizations(unit)
     return Existing(
         by_pk=by_pk,
         by_uscc=by_uscc,

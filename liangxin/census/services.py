@@ -132,10 +132,14 @@ def _scan(
     planner_problems: list[Problem] = []
     kept: list[PlannedRow] = []
     rows_total = 0
+    first_chunk, keys = True, None
     for chunk in stream.chunks():
         rows_total += len(chunk.rows)
         reader_problems.extend(chunk.problems)
-        existing = selectors.existing_for(unit=unit, rows=chunk.rows)
+        if first_chunk:
+            keys = selectors.register_keys(unit=unit, rows=len(chunk.rows))
+            first_chunk = False
+        existing = selectors.existing_for(unit=unit, rows=chunk.rows, keys=keys)
         plan = planner.plan(chunk.rows, existing)
         planner_problems.extend(plan.problems)
         if on_plan is not None:

@@ -19,11 +19,13 @@ _SPACES = re.compile(r"\s+")
 _MAX_PHRASE = 5  # longer dictionary phrases are idioms, not parts of organization names
 
 
+@lru_cache(maxsize=65536)
 def normalize_name(value: str) -> str:
     """NFKC (full-width → half-width), trimmed, inner whitespace removed.
 
     Chinese organization names carry no meaningful spaces, so two spellings that differ only in
-    spacing or character width compare equal.
+    spacing or character width compare equal. Cached: an import normalises each name of a chunk
+    (20,000 rows) several times — reading, matching, planning, writing.
     """
     return _SPACES.sub("", unicodedata.normalize("NFKC", value)).strip()
 

@@ -175,3 +175,23 @@ def test_a_crash_in_the_write_phase_leaves_nothing(alice, census_county, monkeyp
     assert not InstructorAssignment.objects.exists()
     batch = services.ImportBatch.objects.get()
     assert batch.status == BatchStatus.FAILED and "disk full" in batch.failure_reason
+
+
+def test_preloaded_register_keys_and_index_probes_plan_alike(alice, census_county, monkeypatch):
+    """A file much smaller than the register is matched by probing the indexes, a large one with
+    the register's keys loaded once (selectors.register_keys): both must find the same matches."""
+    from liangxin.census import selectors
+
+    _import(alice, census_county["county"])
+    OrganizationFacts.objects.filter(organization__uscc="91530324MA6K3BQ103").update(employees=100)
+    outcomes = {}
+    for factor in (-1, 10**9):  # -1: never preload; 10**9: always
+        monkeypatch.setattr(selectors, "_PRELOAD_FACTOR", factor)
+        outcomes[factor] = services.preview_import(
+            by=alice, unit=census_county["county"], data=fixture_bytes("canonical.xlsx"), file_name="canonical.xlsx",
+            as_of=AS_OF,
+        )  # fmt: skip
+    probed, preloaded = outcomes[-1], outcomes[10**9]
+    assert probed.counts() == preloaded.counts() == {"new": 0, "changed": 1, "unchanged": 3, "rejected": 0}
+    assert probed.batch.preview_fingerprint == preloaded.batch.preview_fingerprint
+    assert [(r.kind, r.org_pk) for r in probed.plan.rows] == [(r.kind, r.org_pk) for r in preloaded.plan.rows]
