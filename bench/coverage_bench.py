@@ -13,8 +13,8 @@ Then, in the same run, on the same data:
     as of a random past date (seeded) and as of today, median of a few runs;
 (b) DuckDB (in memory, loaded from the CSVs) with the same figures written by hand in SQL from
     the indicator definitions seeded by the coverage app's migration;
-(c) a township dashboard page served through Django's test client to a township clerk, median
-    of 10 requests.
+(c) the township dashboard page served through Django's test client to a township clerk, median
+    of 10 requests: for the largest township and for a median-size one.
 
 Figures must be identical group by group (else FAIL and a non-zero exit). Targets: the project's
 path within 2× DuckDB, the dashboard under 300 ms median.
@@ -406,22 +406,53 @@ def run() -> int:
         for line in explain(lambda: indicator_table(user=admin, as_of=past, by="township")):
             print(f"  {line}")
 
-    try:
-        dashboard_ms = dashboard(clerk)
-    except Exception as exc:  # the page is the project's; report it, don't hide the figures
-        print(f"FAIL township dashboard: {type(exc).__name__}: {exc}")
-        dashboard_ms, status = None, 1
-    if dashboard_ms is not None:
-        from liangxin.registry.models import Organization
+    from liangxin.registry.models import Organization
 
+    for label, user in (("largest", clerk), ("median", median_clerk())):
+        try:
+            dashboard_ms = dashboard(user)
+        except Exception as exc:  # the page is the project's; report it, don't hide the figures
+            print(f"FAIL township dashboard ({label} township): {type(exc).__name__}: {exc}")
+            status = 1
+            continue
+        if dashboard_ms is None:
+            break
         ok = dashboard_ms < TARGET_DASHBOARD_MS
-        size = Organization.objects.filter(township_id=clerk.township_id).count()
+        size = Organization.objects.filter(township_id=user.township_id).count()
         print(
-            f"{'township dashboard median':<34}{dashboard_ms:>8.0f} ms target < {TARGET_DASHBOARD_MS:.0f} ms "
-            f"{'met' if ok else 'NOT met'}   (largest township: {size:,} organizations)"
+            f"{f'dashboard median, {label} township':<34}{dashboard_ms:>8.0f} ms target < {TARGET_DASHBOARD_MS:.0f} ms "
+            f"{'met' if ok else 'NOT met'}   ({size:,} organizations)"
         )
     print(f"figures identical: {'yes' if status == 0 else 'NO — FAIL'}")
     return status
+
+
+def median_clerk() -> Any:
+    """A township clerk of the median-size township (by organizations; the lower median, ties by
+    code): what a typical township sees, next to the largest."""
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from liangxin.accounts.models import User
+    from liangxin.geo.models import AdministrativeUnit
+
+    townships = list(
+        AdministrativeUnit.objects.filter(level=2)
+        .annotate(n=Count("organizations"))
+        .order_by("n", "code")
+        .values_list("pk", flat=True)
+    )
+    township = townships[(len(townships) - 1) // 2]
+    clerk, _ = User.objects.update_or_create(
+        username="bench-median-clerk",
+        defaults={
+            "role": "township_clerk",
+            "township_id": township,
+            "full_name": "基准乡镇工作人员(中位)",
+            "password_changed_at": timezone.now(),
+        },
+    )
+    return clerk
 
 
 def dashboard(clerk: Any) -> float | None:

@@ -12,6 +12,10 @@ At a horizon H:
 
 Organizations not covered today with fewer than ``min_full`` full members that reach ``min_full``
 by H "need a timetable" (组建时间表): they will qualify for their own party organization.
+
+Only organizations with conversions or a plan can change; the others are the same at every
+horizon, so callers pass them as one :class:`Tally` (counted by the database) and the Python
+walks over the few that can change.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Final
 
 from .values import share
 
@@ -71,6 +76,47 @@ class Outlook:
 
 
 @dataclass(frozen=True)
+class Tally:
+    """Organizations counted as a projection counts them, at a horizon where nothing changes."""
+
+    population: int = 0
+    covered: int = 0
+    qualifying: int = 0
+    qualifying_covered: int = 0
+
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(
+            self.population + other.population,
+            self.covered + other.covered,
+            self.qualifying + other.qualifying,
+            self.qualifying_covered + other.qualifying_covered,
+        )
+
+    def __sub__(self, other: Tally) -> Tally:
+        return Tally(
+            self.population - other.population,
+            self.covered - other.covered,
+            self.qualifying - other.qualifying,
+            self.qualifying_covered - other.qualifying_covered,
+        )
+
+
+NONE: Final = Tally()
+
+
+def tally(orgs: Sequence[Outlook], *, min_full: int = 3) -> Tally:
+    """Today's figures of ``orgs`` as they stand (covered today, full members today): what the
+    database counts for them in the caller's total."""
+    covered = qualifying = qualifying_covered = 0
+    for org in orgs:
+        covered += org.covered
+        if org.full_members >= min_full:
+            qualifying += 1
+            qualifying_covered += org.covered
+    return Tally(len(orgs), covered, qualifying, qualifying_covered)
+
+
+@dataclass(frozen=True)
 class Projection:
     horizon: dt.date
     population: int
@@ -106,7 +152,8 @@ def covered_at(org: Outlook, horizon: dt.date) -> bool:
     return org.covered or (org.planned_on is not None and org.planned_on <= horizon)
 
 
-def project(orgs: Sequence[Outlook], horizon: dt.date, *, min_full: int = 3) -> Projection:
+def project(orgs: Sequence[Outlook], horizon: dt.date, *, min_full: int = 3, others: Tally = NONE) -> Projection:
+    """The figures at ``horizon`` of ``orgs`` and of ``others`` (organizations that do not change)."""
     covered = qualifying = qualifying_covered = 0
     for org in orgs:
         is_covered = covered_at(org, horizon)
@@ -116,20 +163,21 @@ def project(orgs: Sequence[Outlook], horizon: dt.date, *, min_full: int = 3) -> 
             qualifying_covered += is_covered
     return Projection(
         horizon=horizon,
-        population=len(orgs),
-        covered=covered,
-        qualifying=qualifying,
-        qualifying_covered=qualifying_covered,
+        population=len(orgs) + others.population,
+        covered=covered + others.covered,
+        qualifying=qualifying + others.qualifying,
+        qualifying_covered=qualifying_covered + others.qualifying_covered,
     )
 
 
-def current(orgs: Sequence[Outlook], today: dt.date, *, min_full: int = 3) -> Projection:
+def current(orgs: Sequence[Outlook], today: dt.date, *, min_full: int = 3, others: Tally = NONE) -> Projection:
     """The figures today: coverage as it is, plans not yet carried out, no conversion yet (one
     overdue is not a full member until it happens)."""
     return project(
         [replace(o, planned_on=None, conversions=tuple(d for d in o.conversions if d < today)) for o in orgs],
         today,
         min_full=min_full,
+        others=others,
     )
 
 

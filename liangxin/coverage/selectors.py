@@ -4,7 +4,10 @@ reports and the benchmark) take no user and are never called from views.
 
 Speed: one aggregate query per subject per grouping (``compiler.aggregate``), plus a query for
 the definitions, one for the year's targets and one for the group labels — whatever the number
-of organizations and indicators.
+of organizations and indicators. The dashboard (``dashboard_tables``) shares its scans: one
+organization query gives the total, the first ranking, every trend point and the forecast's
+tally; a ranking the user's scope pins to one group is not computed; the forecast reads only the
+organizations that can change (``changing_outlooks``).
 """
 
 from __future__ import annotations
@@ -16,11 +19,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from liangxin.accounts.models import User
+from liangxin.accounts.roles import ScopeKind
 from liangxin.formation import selectors as formation_selectors
 from liangxin.formation.models import FormationPlan
 from liangxin.formation.transitions import ACTIVE_STATUSES
@@ -32,6 +36,7 @@ from liangxin.registry.scoping import organization_scope, party_organization_sco
 
 from . import compiler, forecast
 from .choices import Grouping, Part, Subject
+from .choices import IndicatorKind as Kind
 from .models import Indicator
 from .values import IndicatorGroup, IndicatorValue, make_value
 
@@ -140,6 +145,84 @@ def group_filter(by: str, key: str, prefix: str = "") -> Q:
 
 # --- The table ---------------------------------------------------------------------------------
 
+Figures = dict[str, tuple[int, int]]  # indicator code → (numerator, denominator)
+
+
+def _split(definitions: Sequence[Indicator]) -> tuple[list[compiler.Compiled], list[compiler.Compiled]]:
+    """The compiled organization and party organization indicators."""
+    compiled = [compiler.compile_indicator(d) for d in definitions]
+    return (
+        [c for c in compiled if c.subject == Subject.ORGANIZATION],
+        [c for c in compiled if c.subject == Subject.PARTY_ORGANIZATION],
+    )
+
+
+def _organization_figures(
+    scope: Scope, as_of: dt.date, by: str, compiled: Sequence[compiler.Compiled]
+) -> dict[Any, Figures]:
+    if not compiled:
+        return {}
+    state: QuerySet[Any] | compiler.StateSQL | None = None
+    if not scope.organizations:  # the whole county: one pass over the register
+        state = compiler.county_state_sql(on=as_of, by=by)
+    if state is None:
+        state = compiler.organization_state(on=as_of, scope=scope.organizations, by=by)
+    return compiler.aggregate(state=state, indicators=compiled, grouped=by != Grouping.COUNTY)
+
+
+def _party_organization_figures(
+    scope: Scope, as_of: dt.date, by: str, compiled: Sequence[compiler.Compiled]
+) -> dict[Any, Figures]:
+    if not compiled:
+        return {}
+    state = compiler.party_organization_state(
+        on=as_of, scope=scope.party_organizations, organization_scope=scope.organizations, by=by
+    )
+    # One row per party organization by county or township: plain counts, no COUNT(DISTINCT).
+    distinct = not compiler.subject_rows_unique(Subject.PARTY_ORGANIZATION, by)
+    return compiler.aggregate(state=state, indicators=compiled, grouped=by != Grouping.COUNTY, distinct=distinct)
+
+
+def _add_up(*figures: dict[Any, Figures]) -> Figures:
+    """The sum of the groups' figures: the total, for a grouping whose groups partition the
+    subjects (each subject in exactly one group)."""
+    total: Figures = {}
+    for groups in figures:
+        for values in groups.values():
+            for code, (numerator, denominator) in values.items():
+                n, d = total.get(code, (0, 0))
+                total[code] = (n + numerator, d + denominator)
+    return total
+
+
+def _groups(
+    *,
+    by: str,
+    figures: dict[str, Figures],
+    definitions: Sequence[Indicator],
+    targets: dict[str, Decimal],
+    total_label: str,
+) -> list[IndicatorGroup]:
+    groups = []
+    for key, label in _labels(by, set(figures), total_label):
+        values = figures[key]
+        group = IndicatorGroup(key=key, label=label)
+        for d in definitions:
+            numerator, denominator = values.get(d.code, (0, 0))
+            group.values[d.code] = make_value(
+                kind=d.kind, numerator=numerator, denominator=denominator, target=target_of(d, targets)
+            )
+        groups.append(group)
+    return groups
+
+
+def _keyed(by: str, *figures: dict[Any, Figures]) -> dict[str, Figures]:
+    keyed: dict[str, Figures] = defaultdict(dict)
+    for groups in figures:
+        for raw, values in groups.items():
+            keyed[_key(by, raw)].update(values)
+    return keyed
+
 
 def _table(
     *,
@@ -152,35 +235,16 @@ def _table(
     if by not in GROUPINGS:
         raise ValueError(f"unknown grouping {by!r}; one of {', '.join(GROUPINGS)}")
     definitions = list(definitions) if definitions is not None else indicators()
-    compiled = {d.code: compiler.compile_indicator(d) for d in definitions}
-    grouped = by != Grouping.COUNTY
-    figures: dict[str, dict[str, tuple[int, int]]] = defaultdict(dict)
-    org_defs = [compiled[d.code] for d in definitions if d.subject == Subject.ORGANIZATION]
-    if org_defs:
-        state = compiler.organization_state(on=as_of, scope=scope.organizations, by=by)
-        for raw, values in compiler.aggregate(state=state, indicators=org_defs, grouped=grouped).items():
-            figures[_key(by, raw)].update(values)
-    po_defs = [compiled[d.code] for d in definitions if d.subject == Subject.PARTY_ORGANIZATION]
-    if po_defs:
-        state = compiler.party_organization_state(
-            on=as_of, scope=scope.party_organizations, organization_scope=scope.organizations, by=by
-        )
-        for raw, values in compiler.aggregate(state=state, indicators=po_defs, grouped=grouped).items():
-            figures[_key(by, raw)].update(values)
-    if not grouped:
+    org_defs, po_defs = _split(definitions)
+    figures = _keyed(
+        by,
+        _organization_figures(scope, as_of, by, org_defs),
+        _party_organization_figures(scope, as_of, by, po_defs),
+    )
+    if by == Grouping.COUNTY:
         figures.setdefault(COUNTY_KEY, {})
     targets = targets if targets is not None else year_targets(as_of.year)
-    groups = []
-    for key, label in _labels(by, set(figures), scope.label):
-        values = figures[key]
-        group = IndicatorGroup(key=key, label=label)
-        for d in definitions:
-            numerator, denominator = values.get(d.code, (0, 0))
-            group.values[d.code] = make_value(
-                kind=d.kind, numerator=numerator, denominator=denominator, target=target_of(d, targets)
-            )
-        groups.append(group)
-    return groups
+    return _groups(by=by, figures=figures, definitions=definitions, targets=targets, total_label=scope.label)
 
 
 def county_indicator_table(*, as_of: dt.date, by: str = "county") -> list[IndicatorGroup]:
@@ -195,26 +259,162 @@ def indicator_table(*, user: User, as_of: dt.date, by: str = "county") -> list[I
     return _table(scope=scope_of(user), as_of=as_of, by=by)
 
 
+# --- Series ------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class SeriesPoint:
     on: dt.date
     values: dict[str, IndicatorValue]
 
 
+def _figures_on_dates(scope: Scope, dates: Sequence[dt.date], definitions: Sequence[Indicator]) -> list[Figures]:
+    """The scope's totals on each of ``dates``: the organization indicators of every date from ONE
+    query over the census intervals (``compiler.organization_history``), the party organization
+    ones (few rows) one query per date."""
+    org_defs, po_defs = _split(definitions)
+    distinct = sorted(set(dates))
+    by_date: dict[dt.date, Figures] = {on: {} for on in distinct}
+    if org_defs and compiler.history_supported(distinct):
+        history = compiler.organization_history(dates=distinct, scope=scope.organizations)
+        found = compiler.aggregate_on_dates(
+            history=history, dates=distinct, wanted=[org_defs] * len(distinct), grouped=False
+        )
+        for on, groups in zip(distinct, found, strict=True):
+            by_date[on].update(_add_up(groups))
+    elif org_defs:
+        for on in distinct:
+            by_date[on].update(_add_up(_organization_figures(scope, on, Grouping.COUNTY, org_defs)))
+    for on in distinct:
+        by_date[on].update(_add_up(_party_organization_figures(scope, on, Grouping.COUNTY, po_defs)))
+    return [by_date[on] for on in dates]
+
+
 def indicator_series(
     *, user: User, end: dt.date, period: str = forecast.MONTH, count: int = 12, codes: Sequence[str] | None = None
 ) -> list[SeriesPoint]:
-    """The scope's totals as of each period end (the last ``count`` months, quarters or years)."""
+    """The scope's totals as of each period end (the last ``count`` months, quarters or years);
+    each point's figures are those of ``indicator_table`` as of that day."""
     definitions = [d for d in indicators() if codes is None or d.code in codes]
     scope = scope_of(user)
+    dates = forecast.period_ends(end, period, count)
+    targets = {year: year_targets(year) for year in sorted({on.year for on in dates})}
     points = []
-    targets: dict[int, dict[str, Decimal]] = {}
-    for on in forecast.period_ends(end, period, count):
-        if on.year not in targets:
-            targets[on.year] = year_targets(on.year)
-        (total,) = _table(scope=scope, as_of=on, by=Grouping.COUNTY, definitions=definitions, targets=targets[on.year])
+    for on, figures in zip(dates, _figures_on_dates(scope, dates, definitions), strict=True):
+        (total,) = _groups(
+            by=Grouping.COUNTY,
+            figures={COUNTY_KEY: figures},
+            definitions=definitions,
+            targets=targets[on.year],
+            total_label=scope.label,
+        )
         points.append(SeriesPoint(on=on, values=total.values))
     return points
+
+
+# --- The dashboard -----------------------------------------------------------------------------
+
+RANKINGS = (Grouping.TOWNSHIP, Grouping.DEPARTMENT)
+
+
+def ranking_groupings(user: User) -> list[str]:
+    """The dashboard's rankings that can hold more than one group in the user's scope: a township
+    clerk's scope is one township (and his party organizations are that township's), a
+    department clerk's one department (and his party organizations are counted in it only)."""
+    pinned = {ScopeKind.TOWNSHIP: Grouping.TOWNSHIP, ScopeKind.DEPARTMENT: Grouping.DEPARTMENT}.get(user.scope_kind)
+    return [by for by in RANKINGS if by != pinned]
+
+
+@dataclass(frozen=True)
+class DashboardTables:
+    total: IndicatorGroup  # every active indicator, the user's whole scope
+    rankings: dict[str, list[IndicatorGroup]]  # grouping → its groups, with the ranked indicators only
+    forecast_tally: forecast.Tally  # today's population in figures the forecast adds to
+    series: list[SeriesPoint]  # the trend: the trend indicators' totals on each trend date
+
+
+def dashboard_tables(
+    *,
+    user: User,
+    as_of: dt.date,
+    groupings: Sequence[str],
+    ranking_codes: Sequence[str],
+    min_full: int = 3,
+    trend_dates: Sequence[dt.date] = (),
+    trend_codes: Sequence[str] = (),
+) -> DashboardTables:
+    """The dashboard's figures with as few scans of the register as the groupings allow.
+
+    ONE organization query (``compiler.organization_history`` over ``as_of`` and the trend dates)
+    gives every organization indicator on ``as_of`` by the first grouping, the forecast's tally
+    (population, covered, with at least ``min_full`` full members, of those covered) and the trend
+    indicators on each trend date. The total is the sum of the groups (an organization is in
+    exactly one group of any grouping); party organizations come from a township-grouped query (a
+    party organization is grouped by its own township, so the groups add up) or, without that
+    grouping, a county one (by an organization column a joint branch counts in each group of the
+    organizations it covers: those groups do not add up). Other groupings compute the ranked
+    indicators only. Every figure equals ``indicator_table`` / ``indicator_series``."""
+    for by in groupings:
+        if by not in GROUPINGS or by == Grouping.COUNTY:
+            raise ValueError(f"not a ranking grouping: {by!r}")
+    scope = scope_of(user)
+    definitions = indicators()
+    org_defs, po_defs = _split(definitions)
+    tally = _tally_indicators(min_full)
+    trend_defs = [d for d in definitions if d.code in trend_codes]
+    trend_org, trend_po = _split(trend_defs)
+    first = groupings[0] if groupings else Grouping.COUNTY
+    dates = sorted({*trend_dates, as_of})
+    on_dates: dict[dt.date, Figures]
+    if compiler.history_supported(dates):
+        history = compiler.organization_history(dates=dates, scope=scope.organizations, by=first)
+        found = compiler.aggregate_on_dates(
+            history=history,
+            dates=dates,
+            wanted=[[*org_defs, *tally] if on == as_of else trend_org for on in dates],
+            grouped=first != Grouping.COUNTY,
+        )
+        org_first = found[dates.index(as_of)]
+        on_dates = {on: _add_up(groups) for on, groups in zip(dates, found, strict=True)}
+        for on in dates:  # party organizations: few rows, one query per date (none by default)
+            on_dates[on].update(_add_up(_party_organization_figures(scope, on, Grouping.COUNTY, trend_po)))
+    else:
+        org_first = _organization_figures(scope, as_of, first, [*org_defs, *tally])
+        on_dates = dict(zip(trend_dates, _figures_on_dates(scope, trend_dates, trend_defs), strict=True))
+    po_by = Grouping.TOWNSHIP if Grouping.TOWNSHIP in groupings else Grouping.COUNTY
+    po_first = _party_organization_figures(scope, as_of, po_by, po_defs)
+    summed = _add_up(org_first, po_first)
+    targets = {year: year_targets(year) for year in sorted({on.year for on in dates})}
+    (total,) = _groups(
+        by=Grouping.COUNTY,
+        figures={COUNTY_KEY: summed},
+        definitions=definitions,
+        targets=targets[as_of.year],
+        total_label=scope.label,
+    )
+    ranked = [d for d in definitions if d.code in ranking_codes]
+    rank_org, rank_po = _split(ranked)
+    rankings = {}
+    for by in groupings:
+        org = org_first if by == first else _organization_figures(scope, as_of, by, rank_org)
+        po = po_first if by == po_by else _party_organization_figures(scope, as_of, by, rank_po)
+        rankings[by] = _groups(
+            by=by, figures=_keyed(by, org, po), definitions=ranked, targets=targets[as_of.year], total_label=scope.label
+        )
+    series = [
+        SeriesPoint(
+            on=on,
+            values=_groups(
+                by=Grouping.COUNTY,
+                figures={COUNTY_KEY: on_dates[on]},
+                definitions=trend_defs,
+                targets=targets[on.year],
+                total_label=scope.label,
+            )[0].values,
+        )
+        for on in trend_dates
+    ]
+    return DashboardTables(total=total, rankings=rankings, forecast_tally=_tally_of(summed), series=series)
 
 
 # --- Drill-down --------------------------------------------------------------------------------
@@ -307,51 +507,117 @@ class ForecastResult:
     min_full: int
 
 
-def outlooks(*, user: User, on: dt.date) -> list[forecast.Outlook]:
-    """Today's population in the user's scope with what the projection needs: three queries."""
+def forecast_min_full(on: dt.date) -> int:
+    """The policy's minimum of full members for a party organization of one's own on ``on``."""
+    try:
+        return engine_policy_in_force(on=on).min_full_members
+    except NoPolicyInForce:  # before the first policy version the speech's 3 holds
+        return 3
+
+
+_TALLY_COVERED = "_forecast_covered"
+_TALLY_QUALIFYING = "_forecast_qualifying"
+
+
+def _tally_indicators(min_full: int) -> list[compiler.Compiled]:
+    """The forecast's figures of today's population as two organization indicators: covered of
+    all, covered of those with at least ``min_full`` full members."""
+    covered = {"field": "covered", "eq": True}
+    return [
+        compiler.compile_filters(
+            code=_TALLY_COVERED, kind=Kind.SHARE, subject=Subject.ORGANIZATION, numerator=covered, denominator={}
+        ),
+        compiler.compile_filters(
+            code=_TALLY_QUALIFYING,
+            kind=Kind.SHARE,
+            subject=Subject.ORGANIZATION,
+            numerator=covered,
+            denominator={"field": "full_members", "gte": min_full},
+        ),
+    ]
+
+
+def _tally_of(figures: Figures) -> forecast.Tally:
+    covered, population = figures.get(_TALLY_COVERED, (0, 0))
+    qualifying_covered, qualifying = figures.get(_TALLY_QUALIFYING, (0, 0))
+    return forecast.Tally(
+        population=population, covered=covered, qualifying=qualifying, qualifying_covered=qualifying_covered
+    )
+
+
+def forecast_tally(*, user: User, on: dt.date, min_full: int) -> forecast.Tally:
+    """Today's population in the user's scope counted as the forecast counts it: one query."""
+    figures = _organization_figures(scope_of(user), on, Grouping.COUNTY, _tally_indicators(min_full))
+    return _tally_of(_add_up(figures))
+
+
+ID_CHUNK = 5000  # ids per query (SQLite allows 32,766 parameters)
+
+
+def changing_outlooks(*, user: User, on: dt.date, min_full: int) -> list[forecast.Outlook]:
+    """The organizations of the population on ``on`` in the user's scope whose projection can
+    differ from today's figures, with what the projection needs: the ones below ``min_full`` full
+    members employing a probationary member (conversions can make them qualify; above it they
+    already do, and a conversion changes nothing), and the ones with an active, ready formation
+    plan with a planned date. Every other organization is only counted in ``forecast_tally``; the
+    projection and the organizations reaching ``min_full`` are those of the whole population.
+    Reading the roster of the organizations below ``min_full`` only keeps the roster lookups few
+    (members work mostly in the organizations that already have several)."""
     scope = scope_of(user)
+    probationary = Employment.objects.filter(compiler._valid_on(on), member__status=MemberStatus.PROBATIONARY)
     state = compiler.organization_state(on=on, scope=scope.organizations)
-    rows = {r["s_id"]: r for r in state.values("s_id", "s_full_members", "s_covered")}
+    below = state.filter(full_members__lt=min_full).filter(
+        Exists(probationary.filter(organization_id=OuterRef("organization_id")))
+    )
+    rows: dict[int, dict[str, Any]] = {r["s_id"]: r for r in below.values("s_id", "s_full_members", "s_covered")}
+    converting = sorted(rows)
+    plans = FormationPlan.objects.filter(
+        scope.organizations, status__in=sorted(ACTIVE_STATUSES), ready=True, planned_date__isnull=False
+    )
+    planned_all = dict(plans.values_list("organization_id", "planned_date"))
+    others = sorted(set(planned_all) - set(rows))
+    for start in range(0, len(others), ID_CHUNK):  # the population's rows of the planned ones
+        chunk = state.filter(organization_id__in=others[start : start + ID_CHUNK])
+        rows.update((r["s_id"], r) for r in chunk.values("s_id", "s_full_members", "s_covered"))
     conversions: dict[int, list[dt.date]] = defaultdict(list)
-    employments = (
-        Employment.objects.filter(compiler._valid_on(on), organization_id__in=list(rows))
-        .filter(member__status=MemberStatus.PROBATIONARY)
-        .values_list("organization_id", "member__admitted_on")
-    )
-    for org_id, admitted_on in employments:
-        conversions[org_id].append(max(on, forecast.add_year(admitted_on)))
-    plans = dict(
-        FormationPlan.objects.filter(
-            organization_id__in=list(rows), status__in=sorted(ACTIVE_STATUSES), ready=True, planned_date__isnull=False
-        ).values_list("organization_id", "planned_date")
-    )
+    for start in range(0, len(converting), ID_CHUNK):
+        chunk_ids = converting[start : start + ID_CHUNK]
+        for org_id, admitted_on in probationary.filter(organization_id__in=chunk_ids).values_list(
+            "organization_id", "member__admitted_on"
+        ):
+            conversions[org_id].append(max(on, forecast.add_year(admitted_on)))
+    planned = {org_id: day for org_id, day in planned_all.items() if org_id in rows}
     return [
         forecast.Outlook(
             id=org_id,
             covered=bool(r["s_covered"]),
             full_members=r["s_full_members"],
             conversions=tuple(sorted(conversions.get(org_id, ()))),
-            planned_on=plans.get(org_id),
+            planned_on=planned.get(org_id),
         )
         for org_id, r in sorted(rows.items())
     ]
 
 
-def coverage_forecast(*, user: User, today: dt.date) -> ForecastResult:
+def coverage_forecast(
+    *, user: User, today: dt.date, min_full: int | None = None, tally: forecast.Tally | None = None
+) -> ForecastResult:
     """Coverage now, at the end of this year and of next year; organizations that will reach the
-    policy's minimum of full members by the end of next year."""
-    try:
-        min_full = engine_policy_in_force(on=today).min_full_members
-    except NoPolicyInForce:  # before the first policy version the speech's 3 holds
-        min_full = 3
-    orgs = outlooks(user=user, on=today)
+    policy's minimum of full members by the end of next year. ``tally`` (``forecast_tally``, or
+    ``DashboardTables.forecast_tally`` of the same day and ``min_full``) saves its query."""
+    if min_full is None:
+        min_full = forecast_min_full(today)
+    if tally is None:
+        tally = forecast_tally(user=user, on=today, min_full=min_full)
+    changing = changing_outlooks(user=user, on=today, min_full=min_full)
+    others = tally - forecast.tally(changing, min_full=min_full)
     horizons = [dt.date(today.year, 12, 31), dt.date(today.year + 1, 12, 31)]
-    found = forecast.reaching(orgs, horizons[-1], min_full=min_full)
+    found = forecast.reaching(changing, horizons[-1], min_full=min_full)
     by_id = Organization.objects.select_related("township").in_bulk([r.id for r in found])
     return ForecastResult(
         today=today,
-        now=forecast.current(orgs, today, min_full=min_full),
-        projections=[forecast.project(orgs, h, min_full=min_full) for h in horizons],
+        now=forecast.current(changing, today, min_full=min_full, others=others),
+        projections=[forecast.project(changing, h, min_full=min_full, others=others) for h in horizons],
         reaching=[(r, by_id[r.id]) for r in found],
         min_full=min_full,
     )

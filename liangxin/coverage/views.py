@@ -32,6 +32,7 @@ from liangxin.registry import services as registry_services
 
 from . import charts, export, selectors
 from .choices import Grouping, IndicatorKind, Part, Subject
+from .forecast import period_ends
 from .forms import PERIOD_CHOICES, DashboardForm, DrillDownForm, GapForm, TableForm
 from .models import Indicator
 from .values import IndicatorGroup, IndicatorValue
@@ -118,7 +119,22 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     period, count = form.period_and_count()
     definitions = selectors.indicators()
     by_code = {d.code: d for d in definitions}
-    (total,) = selectors.indicator_table(user=user, as_of=as_of, by=Grouping.COUNTY)
+    rank_code = "org_coverage" if "org_coverage" in by_code else (definitions[0].code if definitions else "")
+    rank_defs = [by_code[c] for c in ("org_coverage", "work_coverage", "orgs_3_full_with_party_org") if c in by_code]
+    trend_names = {c: by_code[c].label for c in TREND_CODES if c in by_code}
+    min_full = selectors.forecast_min_full(as_of)
+    # One scan of the register for the total, the first ranking, the trend and the forecast's
+    # tally; a ranking the scope pins to one group (a township clerk's township) is not computed.
+    tables = selectors.dashboard_tables(
+        user=user,
+        as_of=as_of,
+        groupings=selectors.ranking_groupings(user) if rank_code else [],
+        ranking_codes=[rank_code, *(d.code for d in rank_defs)],
+        min_full=min_full,
+        trend_dates=period_ends(as_of, period, count),
+        trend_codes=list(trend_names),
+    )
+    total = tables.total
     county_figures = {
         d.code: figure(d, total.values[d.code], by=Grouping.COUNTY, key=selectors.COUNTY_KEY, as_of=as_of)
         for d in definitions
@@ -126,13 +142,12 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     headline = [county_figures[d.code] for d in definitions if d.headline and d.kind == IndicatorKind.SHARE]
     other_shares = [county_figures[d.code] for d in definitions if not d.headline and d.kind == IndicatorKind.SHARE]
     counts = [county_figures[d.code] for d in definitions if d.kind != IndicatorKind.SHARE]
-    rank_code = "org_coverage" if "org_coverage" in by_code else (definitions[0].code if definitions else "")
-    rank_defs = [by_code[c] for c in ("org_coverage", "work_coverage", "orgs_3_full_with_party_org") if c in by_code]
+    titles: dict[str, str] = {Grouping.TOWNSHIP: _("乡镇(街道)排名"), Grouping.DEPARTMENT: _("行业主管部门排名")}
     rankings = []
-    for by, title in ((Grouping.TOWNSHIP, _("乡镇(街道)排名")), (Grouping.DEPARTMENT, _("行业主管部门排名"))):
-        groups = selectors.indicator_table(user=user, as_of=as_of, by=by)
-        if len(groups) < 2 or not rank_code:
+    for by, groups in tables.rankings.items():
+        if len(groups) < 2:
             continue
+        title = titles[by]
         ranked = _ranking(groups, definitions, rank_code)
         rankings.append(
             {
@@ -143,11 +158,10 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
                 "chart": _chart_json(charts.ranking(groups, rank_code, title=f"{title}·{by_code[rank_code].label}")),
             }
         )
-    trend_names = {c: by_code[c].label for c in TREND_CODES if c in by_code}
-    series = selectors.indicator_series(user=user, end=as_of, period=period, count=count, codes=list(trend_names))
+    series = tables.series
     trend = _chart_json(charts.trend([(p.on, p.values) for p in series], trend_names))
     blank = county_figures.get("org_coverage")
-    forecast = selectors.coverage_forecast(user=user, today=as_of)
+    forecast = selectors.coverage_forecast(user=user, today=as_of, min_full=min_full, tally=tables.forecast_tally)
     context = {
         "form": form,
         "as_of": as_of,
