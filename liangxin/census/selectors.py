@@ -150,7 +150,7 @@ class RegisterKeys:
     """The register's matching keys, loaded once for a large file (see :func:`register_keys`)."""
 
     uscc: dict[str, int]  # unmerged organizations by code (codes are unique)
-    names: dict[tuple[int, str], list[int]]  # (township id, normalised name) → unmerged organizations
+    names: dict[tuple[int, str], tuple[int, ...]]  # (township id, normalised name) → unmerged organizations
     party_organizations: dict[tuple[str, str], int]  # (township code, normalised name) → party organization
 
 
@@ -176,7 +176,11 @@ def register_keys(*, unit: AdministrativeUnit, rows: int) -> RegisterKeys | None
             if code:
                 uscc[code] = pk
             names[(township_id, name)].append(pk)
-    return RegisterKeys(uscc=uscc, names=dict(names), party_organizations=_party_organizations(unit))
+    return RegisterKeys(
+        uscc=uscc,
+        names={key: tuple(pks) for key, pks in names.items()},  # tuples of ints: no work for the collector
+        party_organizations=_party_organizations(unit),
+    )
 
 
 def _party_organizations(unit: AdministrativeUnit) -> dict[tuple[str, str], int]:

@@ -25,6 +25,7 @@ from liangxin.accounts.roles import Permission, ScopeKind
 from liangxin.audit.models import AuditAction
 from liangxin.audit.services import log_change, log_many
 from liangxin.core import bulk
+from liangxin.core.collector import long_lived_objects_frozen
 from liangxin.core.dates import today
 from liangxin.core.errors import ConflictError, ServiceError
 from liangxin.core.text import normalize_name, pinyin_keys
@@ -133,19 +134,20 @@ def _scan(
     kept: list[PlannedRow] = []
     rows_total = 0
     first_chunk, keys = True, None
-    for chunk in stream.chunks():
-        rows_total += len(chunk.rows)
-        reader_problems.extend(chunk.problems)
-        if first_chunk:
-            keys = selectors.register_keys(unit=unit, rows=len(chunk.rows))
-            first_chunk = False
-        existing = selectors.existing_for(unit=unit, rows=chunk.rows, keys=keys)
-        plan = planner.plan(chunk.rows, existing)
-        planner_problems.extend(plan.problems)
-        if on_plan is not None:
-            on_plan(plan)
-        if keep_rows:
-            kept.extend(plan.rows)
+    with long_lived_objects_frozen():
+        for chunk in stream.chunks():
+            rows_total += len(chunk.rows)
+            reader_problems.extend(chunk.problems)
+            if first_chunk:
+                keys = selectors.register_keys(unit=unit, rows=len(chunk.rows))
+                first_chunk = False
+            existing = selectors.existing_for(unit=unit, rows=chunk.rows, keys=keys)
+            plan = planner.plan(chunk.rows, existing)
+            planner_problems.extend(plan.problems)
+            if on_plan is not None:
+                on_plan(plan)
+            if keep_rows:
+                kept.extend(plan.rows)
     reader_problems.extend(stream.final_problems())
     result = CensusReadResult(
         sheet_name=stream.sheet_name,
