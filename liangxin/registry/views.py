@@ -5,8 +5,9 @@ user's scope answers 404 exactly like a missing one; a role that may not act at 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Protocol, TypeVar
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -19,7 +20,9 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.middleware import HtmxDetails
 
@@ -50,6 +53,7 @@ from .forms import (
 from .models import Member, Organization, PartyOrganization
 
 M = TypeVar("M", bound=Model)
+StrOrPromise = str | Promise
 
 
 class AuthedRequest(HttpRequest):
@@ -187,6 +191,56 @@ def _export(
     return xlsx_response(filename=filename, sheet_title=title, header=table.export_header(), rows=lines)
 
 
+class _FilterForm(Protocol):
+    def to_filter(self) -> Any: ...
+
+    def audit_filters(self) -> dict[str, object]: ...
+
+
+@dataclass(frozen=True)
+class _RegisterList:
+    """One register list: its page and its export read the same filter form and scoped query."""
+
+    name: str  # URL names registry:<name>_list and registry:<name>_export
+    title: StrOrPromise
+    object_type: str
+    template: str
+    table: tables.Table[Any]
+    sorts: Mapping[str, object]
+    form: Callable[[AuthedRequest], _FilterForm]
+    rows: Callable[..., QuerySet[Any]]  # a selector: (user=, filters=) -> scoped queryset
+    export_rows: tables.Table[Any] | _ExportRows | None = None  # default: the table's export columns
+
+
+def _list_page(request: AuthedRequest, spec: _RegisterList, **extra: Any) -> HttpResponse:
+    form = spec.form(request)
+    filters = form.to_filter()
+    page = _page(request, spec.rows(user=request.user, filters=filters))
+    context = _list_context(
+        table=spec.table,
+        page=page,
+        sort=filters.sort,
+        sorts=spec.sorts,
+        list_url=reverse(f"registry:{spec.name}_list"),
+        export_url=reverse(f"registry:{spec.name}_export"),
+        form=cast(Form, form),
+    )
+    return _render_list(request, template=spec.template, partial="registry/_list_results.html", context=context | extra)
+
+
+def _list_export(request: AuthedRequest, spec: _RegisterList) -> HttpResponseBase:
+    form = spec.form(request)
+    return _export(
+        request,
+        queryset=spec.rows(user=request.user, filters=form.to_filter()),
+        table=spec.export_rows or spec.table,
+        title=str(spec.title),
+        object_type=spec.object_type,
+        filters=form.audit_filters(),
+        back_url=reverse(f"registry:{spec.name}_list"),
+    )
+
+
 def _scoped_organization(request: AuthedRequest, pk: int) -> Organization:
     return get_in_scope_or_404(selectors.organizations_for(user=request.user), pk=pk)
 
@@ -213,43 +267,29 @@ def _organization_filter_form(request: AuthedRequest) -> OrganizationFilterForm:
     )
 
 
+_ORGANIZATIONS = _RegisterList(
+    name="organization",
+    title=gettext_lazy("两新组织"),
+    object_type="registry.organization",
+    template="registry/organization_list.html",
+    table=tables.ORGANIZATION_TABLE,
+    sorts=selectors.SORTS,
+    form=_organization_filter_form,
+    rows=selectors.organization_list,
+    # The census template's columns: a clerk can correct the download and import it again, and an
+    # unedited download imports as "0 changes".
+    export_rows=_CensusTemplateRows(),
+)
+
+
 @require_GET
 def organization_list(request: AuthedRequest) -> HttpResponse:
-    form = _organization_filter_form(request)
-    filters = form.to_filter()
-    page = _page(request, selectors.organization_list(user=request.user, filters=filters))
-    context = _list_context(
-        table=tables.ORGANIZATION_TABLE,
-        page=page,
-        sort=filters.sort,
-        sorts=selectors.SORTS,
-        list_url=reverse("registry:organization_list"),
-        export_url=reverse("registry:organization_export"),
-        form=form,
-    )
-    context["can_create"] = request.user.can(Permission.EDIT_ORGANIZATIONS)
-    return _render_list(
-        request,
-        template="registry/organization_list.html",
-        partial="registry/_list_results.html",
-        context=context,
-    )
+    return _list_page(request, _ORGANIZATIONS, can_create=request.user.can(Permission.EDIT_ORGANIZATIONS))
 
 
 @require_GET
 def organization_export(request: AuthedRequest) -> HttpResponseBase:
-    """The filtered list in the census template's columns: a clerk can correct the download and
-    import it again, and an unedited download imports as "0 changes"."""
-    form = _organization_filter_form(request)
-    return _export(
-        request,
-        queryset=selectors.organization_list(user=request.user, filters=form.to_filter()),
-        table=_CensusTemplateRows(),
-        title=_("两新组织"),
-        object_type="registry.organization",
-        filters=form.audit_filters(),
-        back_url=reverse("registry:organization_list"),
-    )
+    return _list_export(request, _ORGANIZATIONS)
 
 
 def organization_detail(request: AuthedRequest, pk: int) -> HttpResponse:
@@ -504,40 +544,26 @@ def _party_organization_filter_form(request: AuthedRequest) -> PartyOrganization
     return PartyOrganizationFilterForm(request.GET, townships=selectors.townships_for(user=request.user))
 
 
+_PARTY_ORGANIZATIONS = _RegisterList(
+    name="party_organization",
+    title=gettext_lazy("党组织"),
+    object_type="registry.partyorganization",
+    template="registry/party_organization_list.html",
+    table=tables.PARTY_ORGANIZATION_TABLE,
+    sorts=selectors.PARTY_ORGANIZATION_SORTS,
+    form=_party_organization_filter_form,
+    rows=selectors.party_organization_list,
+)
+
+
 @require_GET
 def party_organization_list(request: AuthedRequest) -> HttpResponse:
-    form = _party_organization_filter_form(request)
-    filters = form.to_filter()
-    page = _page(request, selectors.party_organization_list(user=request.user, filters=filters))
-    context = _list_context(
-        table=tables.PARTY_ORGANIZATION_TABLE,
-        page=page,
-        sort=filters.sort,
-        sorts=selectors.PARTY_ORGANIZATION_SORTS,
-        list_url=reverse("registry:party_organization_list"),
-        export_url=reverse("registry:party_organization_export"),
-        form=form,
-    )
-    return _render_list(
-        request,
-        template="registry/party_organization_list.html",
-        partial="registry/_list_results.html",
-        context=context,
-    )
+    return _list_page(request, _PARTY_ORGANIZATIONS)
 
 
 @require_GET
 def party_organization_export(request: AuthedRequest) -> HttpResponseBase:
-    form = _party_organization_filter_form(request)
-    return _export(
-        request,
-        queryset=selectors.party_organization_list(user=request.user, filters=form.to_filter()),
-        table=tables.PARTY_ORGANIZATION_TABLE,
-        title=_("党组织"),
-        object_type="registry.partyorganization",
-        filters=form.audit_filters(),
-        back_url=reverse("registry:party_organization_list"),
-    )
+    return _list_export(request, _PARTY_ORGANIZATIONS)
 
 
 def _scoped_party_organization(request: AuthedRequest, pk: int) -> PartyOrganization:
@@ -626,40 +652,26 @@ def _member_filter_form(request: AuthedRequest) -> MemberFilterForm:
     return MemberFilterForm(request.GET, townships=selectors.townships_for(user=request.user))
 
 
+_MEMBERS = _RegisterList(
+    name="member",
+    title=gettext_lazy("党员"),
+    object_type="registry.member",
+    template="registry/member_list.html",
+    table=tables.MEMBER_TABLE,
+    sorts=selectors.MEMBER_SORTS,
+    form=_member_filter_form,
+    rows=selectors.member_list,
+)
+
+
 @require_GET
 def member_list(request: AuthedRequest) -> HttpResponse:
-    form = _member_filter_form(request)
-    filters = form.to_filter()
-    page = _page(request, selectors.member_list(user=request.user, filters=filters))
-    context = _list_context(
-        table=tables.MEMBER_TABLE,
-        page=page,
-        sort=filters.sort,
-        sorts=selectors.MEMBER_SORTS,
-        list_url=reverse("registry:member_list"),
-        export_url=reverse("registry:member_export"),
-        form=form,
-    )
-    return _render_list(
-        request,
-        template="registry/member_list.html",
-        partial="registry/_list_results.html",
-        context=context,
-    )
+    return _list_page(request, _MEMBERS)
 
 
 @require_GET
 def member_export(request: AuthedRequest) -> HttpResponseBase:
-    form = _member_filter_form(request)
-    return _export(
-        request,
-        queryset=selectors.member_list(user=request.user, filters=form.to_filter()),
-        table=tables.MEMBER_TABLE,
-        title=_("党员"),
-        object_type="registry.member",
-        filters=form.audit_filters(),
-        back_url=reverse("registry:member_list"),
-    )
+    return _list_export(request, _MEMBERS)
 
 
 def _scoped_member(request: AuthedRequest, pk: int) -> Member:
