@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from liangxin.accounts.models import User
@@ -26,6 +27,22 @@ from .state import SUMMABLE, fields_for
 def _require(by: User | None, permission: Permission) -> None:
     if by is not None and not by.can(permission):
         raise ServiceError(_("您的角色无权进行此操作。"))
+
+
+def _save_audited(by: User | None, obj: Model, before: dict[str, Any] | None, *, refused: str) -> None:
+    """Save a new or changed record in the caller's transaction and audit the difference; a
+    database constraint refusing it becomes ``refused``. ``before`` is None for a new record."""
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as exc:
+        raise ServiceError(refused) from exc
+    log_change(
+        actor=by,
+        action=AuditAction.CREATE if before is None else AuditAction.UPDATE,
+        obj=obj,
+        changes=diff(before, snapshot(obj)),
+    )
 
 
 def record_five_goods(
@@ -63,17 +80,7 @@ def record_five_goods(
         rating.rated_on = rated_on
         rating.note = note
         rating.recorded_by = by
-        try:
-            with transaction.atomic():
-                rating.save()
-        except IntegrityError as exc:
-            raise ServiceError(_("该党组织本年度已有评定记录,请刷新后修改。")) from exc
-        log_change(
-            actor=by,
-            action=AuditAction.UPDATE if current is not None else AuditAction.CREATE,
-            obj=rating,
-            changes=diff(before, snapshot(rating)),
-        )
+        _save_audited(by, rating, before, refused=_("该党组织本年度已有评定记录,请刷新后修改。"))
     return rating
 
 
@@ -138,15 +145,5 @@ def define_indicator(
         indicator = current or Indicator(code=code)
         for key, value in values.items():
             setattr(indicator, key, value)
-        try:
-            with transaction.atomic():
-                indicator.save()
-        except IntegrityError as exc:
-            raise ServiceError(_("指标定义不合规则(目标只适用于比例类指标)。")) from exc
-        log_change(
-            actor=by,
-            action=AuditAction.UPDATE if current is not None else AuditAction.CREATE,
-            obj=indicator,
-            changes=diff(before, snapshot(indicator)),
-        )
+        _save_audited(by, indicator, before, refused=_("指标定义不合规则(目标只适用于比例类指标)。"))
     return indicator
