@@ -371,6 +371,15 @@ def run() -> int:
         print(f"FAIL: the project path is missing: {exc}")
         return 1
 
+    from liangxin.coverage import materialized
+
+    started = time.perf_counter()
+    refreshed = materialized.refresh_stale()
+    print(
+        f"coverage state (coverage_organizationstate): {refreshed:,} stale organizations refreshed in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
+
     admin, clerk = data.bench_users()
     rng = random.Random(data.SEED)
     past = data._day(rng, dt.date(2012, 1, 1), data.DATA_END - dt.timedelta(days=1))

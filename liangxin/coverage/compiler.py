@@ -1,23 +1,24 @@
 """From indicator definitions to SQL: the state relation and one aggregate query per subject.
 
-The state relation is built with the ORM (so scoping stays ``registry.scoping``'s ``Q``) and
-taken as SQL: one row per subject as of D, with aliased columns ``s_*``. The indicators are then
-compiled (``dsl.to_sql``) into ``SUM(CASE WHEN … THEN 1 ELSE 0 END)`` columns of ONE query over that
-relation, grouped by the grouping column:
+The organization state relation reads ``OrganizationState`` (one row per interval of constant
+state, maintained by ``materialized.py``) through the ORM, so scoping stays ``registry.scoping``'s
+``Q``, and is taken as SQL: one row per subject as of D, with aliased columns ``s_*``. The
+indicators are then compiled (``dsl.to_sql``) into ``SUM(CASE WHEN … THEN 1 ELSE 0 END)`` columns
+of ONE query over that relation, grouped by the grouping column:
 
-    WITH s AS MATERIALIZED (<state>) SELECT s_g, SUM(CASE …), SUM(CASE …), … FROM s GROUP BY s_g
+    WITH s AS (<state>) SELECT s_g, SUM(CASE …), SUM(CASE …), … FROM s GROUP BY s_g
 
-``MATERIALIZED`` keeps the coverage and instructor ``EXISTS`` lookups to one per row (without
-it SQLite may flatten the CTE and repeat them inside every ``CASE``). Party organizations are
-counted with ``COUNT(DISTINCT CASE WHEN … THEN s_id END)``: grouped by an organization column
-(department, category, type, size) a party organization is a member of every group of the
-organizations it covers (a joint branch counts once in each).
+The party organization relation has a subquery column (the five-goods rating): it is
+``MATERIALIZED``, else SQLite may flatten the CTE and repeat it inside every ``CASE``. Party
+organizations are counted with ``COUNT(DISTINCT CASE WHEN … THEN s_id END)``: grouped by an
+organization column (department, category, type, size) a party organization is a member of every
+group of the organizations it covers (a joint branch counts once in each).
 
-Several dates at once (the dashboard's trend): ``organization_history`` is one row per census
-interval valid on any of the dates, with bit masks (valid on date i, covered on it, an instructor
-on it: one correlated lookup per row for all dates), and ``aggregate_on_dates`` renders each
-indicator once per date over those masks — one query where a trend of 12 points made 12, with
-the same figures (tests compare them on every day of a year of changes).
+Several dates at once (the dashboard's trend): ``organization_history`` is one row per state
+interval valid on any of the dates, with a bit mask (valid on date i), and
+``aggregate_on_dates`` renders each indicator once per date over that mask — one query where a
+trend of 12 points made 12, with the same figures (tests compare them on every day of a year of
+changes).
 """
 
 from __future__ import annotations
@@ -29,21 +30,14 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BooleanField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import BooleanField, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.expressions import Expression, RawSQL
 
-from liangxin.registry.choices import OperatingStatus
-from liangxin.registry.models import (
-    InstructorAssignment,
-    Organization,
-    OrganizationFacts,
-    PartyOrganization,
-    PartyOrganizationCoverage,
-)
+from liangxin.registry.models import PartyOrganization, PartyOrganizationCoverage
 
-from . import dsl
+from . import dsl, materialized
 from .choices import Grouping, Subject
-from .models import FiveGoodsRating, Indicator
+from .models import FiveGoodsRating, Indicator, OrganizationState
 from .state import fields_for
 from .values import COUNT, SHARE, SUM
 
@@ -164,18 +158,19 @@ def compile_indicator(indicator: Indicator) -> Compiled:
 # --- State relations ---------------------------------------------------------------------------
 
 
-def _organization_rows(
-    *, on: dt.date, scope: Q, group: Q | None, by: str, covered: Any, instructor: Any, takes_part: Any
-) -> QuerySet[Any]:
-    column = ORGANIZATION_GROUP_COLUMN.get(by)
+def _state_rows(*, scope: Q, group: Q | None, by: str, window: Q) -> QuerySet[Any]:
+    """The ``OrganizationState`` rows matching ``window`` in ``scope`` and ``group`` (conditions
+    on ``OrganizationState``, whose grouping columns are the organization's) as ``values()`` with
+    the ``s_*`` columns; the table is brought up to date first (``materialized.ensure_fresh``)."""
+    materialized.ensure_fresh()
+    column = ORGANIZATION_GROUP_COLUMN.get(by, "organization_id")
     return (
-        OrganizationFacts.objects.filter(_valid_on(on), scope, organization__merged_into__isnull=True)
-        .exclude(operating_status=OperatingStatus.DEREGISTERED)
+        OrganizationState.objects.filter(window, scope)
         .filter(group or Q())
         .order_by()
         .values(
             s_id=F("organization_id"),
-            s_g=F(f"organization__{column}") if column else F("organization_id"),
+            s_g=F(column),
             s_employees=F("employees"),
             s_full_members=F("full_members"),
             s_probationary_members=F("probationary_members"),
@@ -183,93 +178,24 @@ def _organization_rows(
             s_has_youth_league=F("has_youth_league"),
             s_has_womens_federation=F("has_womens_federation"),
             s_operating_status=F("operating_status"),
-            s_above_designated_size=F("organization__above_designated_size"),
-            s_category=F("organization__category"),
-            s_org_type=F("organization__org_type"),
-            s_covered=covered,
-            s_has_instructor=instructor,
-            s_takes_part=takes_part,
+            s_above_designated_size=F("above_designated_size"),
+            s_category=F("category"),
+            s_org_type=F("org_type"),
+            s_covered=F("covered"),
+            s_has_instructor=F("has_instructor"),
         )
     )
 
 
 def organization_state(*, on: dt.date, scope: Q, group: Q | None = None, by: str = Grouping.COUNTY) -> QuerySet[Any]:
     """One row per organization in the population on ``on`` (not merged, facts valid on ``on``,
-    not deregistered) within ``scope`` (a ``Q`` on ``Organization``, given with the
-    ``organization__`` prefix), as ``values()`` with the ``s_*`` columns and ``s_g`` (the group key)."""
-    covered = PartyOrganizationCoverage.objects.filter(_valid_on(on), organization_id=OuterRef("organization_id"))
-    instructor = InstructorAssignment.objects.filter(_valid_on(on), organization_id=OuterRef("organization_id"))
+    not deregistered) within ``scope`` and ``group`` (conditions on ``OrganizationState``: its
+    ``township_id``, ``department_id``, ``category``… are the organization's), as ``values()``
+    with the ``s_*`` columns and ``s_g`` (the group key)."""
     participation = activity_participation(on)
-    return _organization_rows(
-        on=on,
-        scope=scope,
-        group=group,
-        by=by,
-        covered=Exists(covered),
-        instructor=Exists(instructor),
-        takes_part=participation if participation is not None else Value(False, output_field=BooleanField()),
+    return _state_rows(scope=scope, group=group, by=by, window=_valid_on(on)).annotate(
+        s_takes_part=participation if participation is not None else Value(False, output_field=BooleanField())
     )
-
-
-@dataclass(frozen=True)
-class StateSQL:
-    """A state relation as SQL (``organization_state``'s rows and columns), and whether the
-    aggregate must materialize it (it must when a column is a subquery, else SQLite repeats it
-    in every ``CASE`` that names it)."""
-
-    sql: str
-    params: list[Any]
-    materialize: bool = True
-
-
-def county_state_sql(*, on: dt.date, by: str = Grouping.COUNTY) -> StateSQL | None:
-    """``organization_state`` of the whole county (no scope, no group) as SQL shaped for one pass
-    over the register — the county table, the ``indicators`` command, the benchmark:
-
-    - driven from the census intervals: one scan of ``OrganizationFacts``, each organization by
-      its primary key (``CROSS JOIN`` keeps that order in SQLite, whose planner would scan the
-      organizations and look each one's intervals up);
-    - covered / instructor from LEFT JOINs to the sets of organizations covered / with an
-      instructor on ``on`` (each set built once), not two correlated ``EXISTS`` per row; the flags
-      are then plain columns, so the relation needs no materializing.
-
-    Same rows and columns as ``organization_state(scope=Q())`` (a test compares them). None when
-    that shape cannot be produced (activity participation recorded, or Django's SQL not of the
-    form expected here): the caller then uses ``organization_state``."""
-    if activity_participation(on) is not None:
-        return None
-    qn = connection.ops.quote_name
-    facts, org = qn(OrganizationFacts._meta.db_table), qn(Organization._meta.db_table)
-
-    def flag(alias: str) -> RawSQL:
-        return RawSQL(f"({alias}.organization_id IS NOT NULL)", [], output_field=BooleanField())  # noqa: S611 (no values)
-
-    rows = _organization_rows(
-        on=on,
-        scope=Q(),
-        group=None,
-        by=by,
-        covered=flag("cv"),
-        instructor=flag("iv"),
-        takes_part=RawSQL("FALSE", [], output_field=BooleanField()),
-    )
-    sql, params = rows.query.sql_with_params()
-    join = f"{facts}.{qn('organization_id')} = {org}.{qn('id')}"
-    head, found, where = sql.partition(f" FROM {facts} INNER JOIN {org} ON ({join}) WHERE ")
-    if not found or "%s" in head:
-        return None
-    sets = []
-    for model in (PartyOrganizationCoverage, InstructorAssignment):
-        valid = model.objects.filter(_valid_on(on)).order_by().values("organization_id").distinct()
-        sets.append(valid.query.sql_with_params())
-    (cov_sql, cov_params), (ins_sql, ins_params) = sets
-    sql = (
-        f"{head} FROM {facts} CROSS JOIN {org}"
-        f" LEFT JOIN ({cov_sql}) cv ON cv.organization_id = {facts}.{qn('organization_id')}"
-        f" LEFT JOIN ({ins_sql}) iv ON iv.organization_id = {facts}.{qn('organization_id')}"
-        f" WHERE {join} AND ({where})"
-    )
-    return StateSQL(sql, [*cov_params, *ins_params, *params], materialize=False)
 
 
 # One bit per date in a (32-bit on PostgreSQL) integer.
@@ -282,77 +208,32 @@ def history_supported(dates: Sequence[dt.date]) -> bool:
     return 0 < len(dates) <= MAX_HISTORY_DATES and all(activity_participation(on) is None for on in dates)
 
 
-def _bits_sql(alias: str, dates: Sequence[dt.date]) -> tuple[list[str], list[Any]]:
-    """For each date ``i``: ``2**i`` when the row of ``alias`` is valid on it, else 0."""
+def _valid_mask(dates: Sequence[dt.date]) -> RawSQL:
+    """Bit ``i`` set when the state row's interval holds ``dates[i]``: computed once per row, so
+    the aggregate tests an integer per date, not two date columns."""
+    table = connection.ops.quote_name(OrganizationState._meta.db_table)
     parts, params = [], []
     for i, on in enumerate(dates):
         parts.append(
-            f"CASE WHEN {alias}.valid_from <= %s AND ({alias}.valid_to IS NULL OR {alias}.valid_to > %s) "
+            f"CASE WHEN {table}.valid_from <= %s AND ({table}.valid_to IS NULL OR {table}.valid_to > %s) "
             f"THEN {1 << i} ELSE 0 END"
         )
         day = connection.ops.adapt_datefield_value(on)
         params += [day, day]
-    return parts, params
-
-
-def _valid_mask(dates: Sequence[dt.date]) -> RawSQL:
-    """Bit ``i`` set when the census interval (the ``OrganizationFacts`` row) holds ``dates[i]``:
-    computed once per row, so the aggregate tests an integer per date, not two date columns."""
-    table = connection.ops.quote_name(OrganizationFacts._meta.db_table)
-    parts, params = _bits_sql(table, dates)
     return RawSQL("(" + " | ".join(f"({p})" for p in parts) + ")", params, output_field=IntegerField())  # noqa: S611 (compiler SQL, values are parameters)
 
 
-def _dated_mask(model: type[Any], dates: Sequence[dt.date]) -> RawSQL:
-    """Per organization: bit ``i`` set when a row of ``model`` (coverage links, instructor
-    assignments) is valid on ``dates[i]`` — ONE correlated lookup for all the dates (an aggregate
-    without GROUP BY), where the single-date state makes one ``EXISTS`` per date."""
-    outer = connection.ops.quote_name(OrganizationFacts._meta.db_table)
-    table = connection.ops.quote_name(model._meta.db_table)
-    parts, params = _bits_sql("m", dates)
-    first, last = (connection.ops.adapt_datefield_value(on) for on in (min(dates), max(dates)))
-    sql = (
-        "COALESCE((SELECT " + " | ".join(f"MAX({p})" for p in parts) + f" FROM {table} m"  # noqa: S608
-        f" WHERE m.organization_id = {outer}.organization_id AND m.valid_from <= %s"
-        " AND (m.valid_to IS NULL OR m.valid_to > %s)), 0)"
-    )
-    return RawSQL(sql, [*params, last, first], output_field=IntegerField())  # noqa: S611 (compiler SQL, values are parameters)
-
-
 def organization_history(*, dates: Sequence[dt.date], scope: Q, by: str = Grouping.COUNTY) -> QuerySet[Any]:
-    """The organization states on several dates in one relation: one row per census interval
-    (``OrganizationFacts`` row, not deregistered) of an organization in ``scope`` (not merged)
-    that is valid on at least one of ``dates``, with the ``s_*`` columns of
-    ``organization_state`` except the dated flags, and three masks, bit ``i`` for ``dates[i]``:
-    ``s_valid`` the interval holds the date, ``s_cov`` covered, ``s_ins`` an instructor assigned.
-    The state on ``dates[i]`` is exactly the rows valid on it (``aggregate_on_dates``). At most
+    """The organization states on several dates in one relation: the ``OrganizationState`` rows in
+    ``scope`` valid on at least one of ``dates``, with the ``s_*`` columns of
+    ``organization_state`` and ``s_valid``, bit ``i`` set when the row holds ``dates[i]``. The
+    state on ``dates[i]`` is exactly the rows valid on it (``aggregate_on_dates``). At most
     ``MAX_HISTORY_DATES`` dates; see ``history_supported``."""
     if not history_supported(dates):
         raise ValueError(f"organization_history: 1 to {MAX_HISTORY_DATES} dates, and no activity participation")
-    column = ORGANIZATION_GROUP_COLUMN.get(by)
     window = Q(valid_from__lte=max(dates)) & (Q(valid_to__isnull=True) | Q(valid_to__gt=min(dates)))
-    return (
-        OrganizationFacts.objects.filter(window, scope, organization__merged_into__isnull=True)
-        .exclude(operating_status=OperatingStatus.DEREGISTERED)
-        .order_by()
-        .values(
-            s_id=F("organization_id"),
-            s_g=F(f"organization__{column}") if column else F("organization_id"),
-            s_valid=_valid_mask(dates),
-            s_employees=F("employees"),
-            s_full_members=F("full_members"),
-            s_probationary_members=F("probationary_members"),
-            s_has_union=F("has_union"),
-            s_has_youth_league=F("has_youth_league"),
-            s_has_womens_federation=F("has_womens_federation"),
-            s_operating_status=F("operating_status"),
-            s_above_designated_size=F("organization__above_designated_size"),
-            s_category=F("organization__category"),
-            s_org_type=F("organization__org_type"),
-            s_cov=_dated_mask(PartyOrganizationCoverage, dates),
-            s_ins=_dated_mask(InstructorAssignment, dates),
-            s_takes_part=Value(False, output_field=BooleanField()),
-        )
+    return _state_rows(scope=scope, group=None, by=by, window=window).annotate(
+        s_valid=_valid_mask(dates), s_takes_part=Value(False, output_field=BooleanField())
     )
 
 
@@ -426,21 +307,20 @@ def subject_rows_unique(subject: str, by: str) -> bool:
 
 
 def aggregate(
-    *, state: QuerySet[Any] | StateSQL, indicators: Sequence[Compiled], grouped: bool, distinct: bool | None = None
+    *, state: QuerySet[Any], indicators: Sequence[Compiled], grouped: bool, distinct: bool | None = None
 ) -> dict[Any, dict[str, tuple[int, int]]]:
     """Group key → indicator code → (numerator, denominator), by ONE query over ``state``.
     ``distinct``: count distinct ``s_id`` (a subject on several rows); by default for party
     organizations — pass ``not subject_rows_unique(...)`` to count rows where that is the same."""
     if not indicators:
         return {}
-    if isinstance(state, StateSQL):
-        inner_sql, inner_params, materialize = state.sql, list(state.params), state.materialize
-    else:
-        try:
-            sql_params = state.query.sql_with_params()
-        except EmptyResultSet:  # a scope that holds nothing (administrators)
-            return {}
-        inner_sql, inner_params, materialize = sql_params[0], list(sql_params[1]), True
+    try:
+        inner_sql, inner_params = state.query.sql_with_params()
+    except EmptyResultSet:  # a scope that holds nothing (administrators)
+        return {}
+    # Organization states are plain columns; a party organization's rating is a subquery, which
+    # SQLite would otherwise repeat inside every CASE that names it.
+    materialize = state.model is not OrganizationState
     if distinct is None:
         distinct = indicators[0].subject == Subject.PARTY_ORGANIZATION
     # Each distinct aggregate once: many indicators share a denominator (all organizations).
@@ -485,17 +365,6 @@ def aggregate(
     return result
 
 
-def _history_columns(i: int) -> dict[str, str]:
-    """The organization fields over ``organization_history`` on its ``i``-th date."""
-    covered = f"((s_cov & {1 << i}) <> 0)"
-    instructor = f"((s_ins & {1 << i}) <> 0)"
-    return ORGANIZATION_COLUMNS | {
-        "covered": covered,
-        "has_instructor": instructor,
-        "work_covered": f"({covered} OR {instructor} OR s_takes_part)",
-    }
-
-
 def aggregate_on_dates(
     *, history: QuerySet[Any], dates: Sequence[dt.date], wanted: Sequence[Sequence[Compiled]], grouped: bool
 ) -> list[dict[Any, dict[str, tuple[int, int]]]]:
@@ -518,7 +387,7 @@ def aggregate_on_dates(
     params: list[Any] = list(inner_params)
 
     def column(i: int, node: dsl.Node, then: str) -> int:
-        condition, condition_params = dsl.to_sql(node, _history_columns(i))
+        condition, condition_params = dsl.to_sql(node, ORGANIZATION_COLUMNS)
         key = (i, condition, then, tuple(condition_params))
         if key not in columns:
             valid = f"((s_valid & {1 << i}) <> 0)"
@@ -544,6 +413,7 @@ def aggregate_on_dates(
     ]
     group_sql = ("s_g", " GROUP BY s_g") if grouped else ("0", "")
     # Only the compiler's own column names and placeholders are spliced in; values are parameters.
+    # Materialized: the validity mask is computed once per row, not in every CASE that tests it.
     sql = _cte(inner_sql) + f"SELECT {group_sql[0]} AS g, " + ", ".join(select) + f" FROM s{group_sql[1]}"  # noqa: S608
     result = empty
     with connection.cursor() as cursor:
@@ -579,12 +449,10 @@ __all__ = [
     "SHARE",
     "SUM",
     "Compiled",
-    "StateSQL",
     "aggregate",
     "aggregate_on_dates",
     "compile_filters",
     "compile_indicator",
-    "county_state_sql",
     "matching_ids_sql",
     "organization_history",
 ]

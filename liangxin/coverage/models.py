@@ -102,3 +102,99 @@ class FiveGoodsRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.party_organization_id}@{self.year}:{self.rated_five_goods}"
+
+
+class OrganizationState(models.Model):
+    """What the indicators read: an organization's state over an interval of time, derived from
+    the register and never edited — ``materialized.py`` writes it, nothing else.
+
+    The census intervals (``OrganizationFacts``), coverage links and instructor assignments of an
+    organization each change on their own dates; here their dates are merged into one timeline, so
+    each row holds one interval ``[valid_from, valid_to)`` over which every state column of
+    ``state.py`` is constant, with the organization's grouping columns copied in. The indicators
+    then scan one narrow table (a township's rows by index) instead of joining four. Only the
+    population is kept: not merged, not deregistered.
+
+    Database triggers (migration 0004) mark an organization stale whenever a row it depends on is
+    written, by any path (services, imports, reverts, fixtures); the state of stale organizations
+    is recomputed before the next read (``materialized.ensure_fresh``)."""
+
+    organization = models.ForeignKey(
+        "registry.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    township = models.ForeignKey(
+        "geo.AdministrativeUnit", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", db_index=False
+    )
+    department = models.ForeignKey(
+        "geo.Department", on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+", db_index=False
+    )
+    category = models.CharField(max_length=16)
+    org_type = models.CharField(max_length=32)
+    above_designated_size = models.BooleanField()
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True)
+    operating_status = models.CharField(max_length=16)
+    employees = models.PositiveIntegerField()
+    full_members = models.PositiveIntegerField()
+    probationary_members = models.PositiveIntegerField()
+    has_union = models.BooleanField(null=True)
+    has_youth_league = models.BooleanField(null=True)
+    has_womens_federation = models.BooleanField(null=True)
+    covered = models.BooleanField()
+    has_instructor = models.BooleanField()
+
+    class Meta:
+        verbose_name = _("组织状态区间")
+        verbose_name_plural = _("组织状态区间")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gt=models.F("valid_from")),
+                name="coverage_state_valid_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "valid_from"], name="coverage_state_org"),
+            # Covering (every column the indicators read): a county table grouped by township
+            # streams this index in township order — no sort of the whole table — and a township's
+            # dashboard reads one contiguous range of it.
+            models.Index(
+                fields=[
+                    "township",
+                    "valid_from",
+                    "valid_to",
+                    "covered",
+                    "has_instructor",
+                    "employees",
+                    "full_members",
+                    "probationary_members",
+                    "has_union",
+                    "has_youth_league",
+                    "has_womens_federation",
+                    "operating_status",
+                    "category",
+                    "org_type",
+                    "above_designated_size",
+                    "department",
+                    "organization",
+                ],
+                name="coverage_state_township",
+            ),
+            models.Index(fields=["department", "valid_from"], name="coverage_state_department"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}@[{self.valid_from}, {self.valid_to})"
+
+
+class StaleOrganization(models.Model):
+    """An organization whose ``OrganizationState`` rows may be out of date: written by the
+    database triggers of migration 0004, emptied by ``materialized.refresh_stale``."""
+
+    organization_id = models.BigIntegerField(primary_key=True)
+
+    class Meta:
+        verbose_name = _("待刷新组织")
+        verbose_name_plural = _("待刷新组织")
+
+    def __str__(self) -> str:
+        return str(self.organization_id)

@@ -50,16 +50,18 @@ ABOVE, BELOW = "above", "below"
 
 @dataclass(frozen=True)
 class Scope:
-    """The two conditions of a scope: on organizations (through ``organization__``) and on party
-    organizations. The county scope is two empty conditions."""
+    """The conditions of a scope: on organizations (through ``organization__``), on party
+    organizations, and on ``OrganizationState`` rows (its own copies of the organization's
+    township and department). The county scope is empty conditions."""
 
     organizations: Q
     party_organizations: Q
     label: str
+    states: Q
 
 
 def county_scope() -> Scope:
-    return Scope(Q(), Q(), _("全县"))
+    return Scope(Q(), Q(), _("全县"), Q())
 
 
 def scope_of(user: User) -> Scope:
@@ -67,6 +69,7 @@ def scope_of(user: User) -> Scope:
         organization_scope(user, prefix="organization__"),
         party_organization_scope(user),
         _("全县") if not (user.township_id or user.department_id) else str(user.scope_label),
+        organization_scope(user, pk="organization_id"),
     )
 
 
@@ -162,11 +165,7 @@ def _organization_figures(
 ) -> dict[Any, Figures]:
     if not compiled:
         return {}
-    state: QuerySet[Any] | compiler.StateSQL | None = None
-    if not scope.organizations:  # the whole county: one pass over the register
-        state = compiler.county_state_sql(on=as_of, by=by)
-    if state is None:
-        state = compiler.organization_state(on=as_of, scope=scope.organizations, by=by)
+    state = compiler.organization_state(on=as_of, scope=scope.states, by=by)
     return compiler.aggregate(state=state, indicators=compiled, grouped=by != Grouping.COUNTY)
 
 
@@ -276,7 +275,7 @@ def _figures_on_dates(scope: Scope, dates: Sequence[dt.date], definitions: Seque
     distinct = sorted(set(dates))
     by_date: dict[dt.date, Figures] = {on: {} for on in distinct}
     if org_defs and compiler.history_supported(distinct):
-        history = compiler.organization_history(dates=distinct, scope=scope.organizations)
+        history = compiler.organization_history(dates=distinct, scope=scope.states)
         found = compiler.aggregate_on_dates(
             history=history, dates=distinct, wanted=[org_defs] * len(distinct), grouped=False
         )
@@ -367,7 +366,7 @@ def dashboard_tables(
     dates = sorted({*trend_dates, as_of})
     on_dates: dict[dt.date, Figures]
     if compiler.history_supported(dates):
-        history = compiler.organization_history(dates=dates, scope=scope.organizations, by=first)
+        history = compiler.organization_history(dates=dates, scope=scope.states, by=first)
         found = compiler.aggregate_on_dates(
             history=history,
             dates=dates,
@@ -445,9 +444,7 @@ def drill_down(
             .select_related("township")
             .order_by("township__code", "name", "pk")
         )
-    state = compiler.organization_state(
-        on=on, scope=scope.organizations, group=group_filter(by, key, "organization__"), by=by
-    )
+    state = compiler.organization_state(on=on, scope=scope.states, group=group_filter(by, key), by=by)
     sql, params = compiler.matching_ids_sql(state=state, compiled=compiled, part=part)
     facts = OrganizationFacts.objects.filter(compiler._valid_on(on), organization_id=OuterRef("pk")).order_by(
         "-valid_from"
@@ -565,7 +562,7 @@ def changing_outlooks(*, user: User, on: dt.date, min_full: int) -> list[forecas
     (members work mostly in the organizations that already have several)."""
     scope = scope_of(user)
     probationary = Employment.objects.filter(compiler._valid_on(on), member__status=MemberStatus.PROBATIONARY)
-    state = compiler.organization_state(on=on, scope=scope.organizations)
+    state = compiler.organization_state(on=on, scope=scope.states)
     below = state.filter(full_members__lt=min_full).filter(
         Exists(probationary.filter(organization_id=OuterRef("organization_id")))
     )

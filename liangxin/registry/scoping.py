@@ -21,8 +21,9 @@ def _no_business(user: User) -> bool:
     return not user.is_authenticated or not user.can(Permission.VIEW_BUSINESS)
 
 
-def organization_scope(user: User, prefix: str = "") -> Q:
-    """Condition on ``Organization`` (or on a relation to it, through ``prefix``)."""
+def organization_scope(user: User, prefix: str = "", pk: str = "pk") -> Q:
+    """Condition on ``Organization`` (or on a relation to it, through ``prefix``; or on a table
+    that copies its ``township_id`` and ``department_id`` and names its key ``pk``)."""
     if _no_business(user):
         return NOTHING
     kind = user.scope_kind
@@ -36,7 +37,7 @@ def organization_scope(user: User, prefix: str = "") -> Q:
         covered = PartyOrganizationCoverage.objects.filter(
             party_organization_id=user.party_organization_id, valid_to__isnull=True
         ).values("organization_id")
-        return Q(**{f"{prefix}pk__in": covered})
+        return Q(**{f"{prefix}{pk}__in": covered})
     return NOTHING
 
 

@@ -10,7 +10,6 @@ from collections import defaultdict
 
 import pytest
 from django.db import connection
-from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -103,11 +102,11 @@ def test_history_on_any_day_equals_the_state_of_that_day(history, alice):
     definitions = selectors.indicators()
     org_defs = [compiler.compile_indicator(d) for d in definitions if d.subject == "organization"]
     days = [dt.date(2025, 6, 1) + dt.timedelta(days=n) for n in range(0, 370, 13)][:30]
-    state = compiler.organization_history(dates=days, scope=selectors.scope_of(alice).organizations, by="township")
+    state = compiler.organization_history(dates=days, scope=selectors.scope_of(alice).states, by="township")
     found = compiler.aggregate_on_dates(history=state, dates=days, wanted=[org_defs] * len(days), grouped=True)
     for i, day in enumerate(days):
         single = compiler.aggregate(
-            state=compiler.organization_state(on=day, scope=selectors.scope_of(alice).organizations, by="township"),
+            state=compiler.organization_state(on=day, scope=selectors.scope_of(alice).states, by="township"),
             indicators=org_defs,
             grouped=True,
         )
@@ -152,7 +151,7 @@ def _reference_outlooks(user, on):
     """The whole population with what the projection needs (the computation the forecast
     replaced: every organization in Python)."""
     scope = selectors.scope_of(user)
-    state = compiler.organization_state(on=on, scope=scope.organizations)
+    state = compiler.organization_state(on=on, scope=scope.states)
     rows = {r["s_id"]: r for r in state.values("s_id", "s_full_members", "s_covered")}
     conversions = defaultdict(list)
     employments = Employment.objects.filter(
@@ -233,23 +232,3 @@ def test_the_dashboard_scans_the_register_a_few_times(client, history, request, 
         response = client.get(reverse("coverage:dashboard"), {"as_of": ON.isoformat()})
     assert response.status_code == 200
     assert len([q for q in queries.captured_queries if q["sql"].startswith("WITH s AS")]) <= most
-
-
-@pytest.mark.parametrize("by", ["county", "township", "department", "category", "type", "size"])
-def test_the_county_plan_equals_the_scoped_state(history, by):
-    """The county table's one-pass SQL (``compiler.county_state_sql``) counts what
-    ``organization_state`` counts; and it is the one used (a change in Django's SQL that made it
-    fall back would show here)."""
-    definitions = selectors.indicators()
-    org_defs = [compiler.compile_indicator(d) for d in definitions if d.subject == "organization"]
-    grouped = by != "county"
-    for day in (dt.date(2025, 6, 1), dt.date(2026, 1, 1), dt.date(2026, 2, 28), ON):
-        fast = compiler.county_state_sql(on=day, by=by)
-        assert fast is not None and "CROSS JOIN" in fast.sql
-        expected = compiler.aggregate(
-            state=compiler.organization_state(on=day, scope=Q(), by=by), indicators=org_defs, grouped=grouped
-        )
-        assert compiler.aggregate(state=fast, indicators=org_defs, grouped=grouped) == expected, day
-    with CaptureQueriesContext(connection) as queries:
-        selectors.county_indicator_table(as_of=ON, by=by)
-    assert any("CROSS JOIN" in q["sql"] for q in queries.captured_queries)

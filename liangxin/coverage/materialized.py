@@ -1,0 +1,123 @@
+"""Keeping ``OrganizationState`` (the state the indicators read) up to date.
+
+The table is derived from the register: each organization's census intervals, coverage links and
+instructor assignments, their dates merged into one timeline. Database triggers (migration 0004)
+record in ``StaleOrganization`` every organization whose source rows were written, whatever wrote
+them; ``ensure_fresh`` — called by the compiler before it reads the table — recomputes those
+organizations' rows. So the table is never read out of date, and no write path has to know
+about it.
+
+The recomputation is set-based SQL (window functions and ``DELETE … RETURNING``: SQLite ≥ 3.35,
+PostgreSQL), by chunks of organizations, or for the whole register when most of it is stale
+(after a large import, or the migration). On PostgreSQL the stale marks are claimed with
+``DELETE … RETURNING`` inside the transaction, so two concurrent refreshes never build the same
+organization twice; a mark written meanwhile by another transaction stays for the next refresh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import connection, transaction
+
+from liangxin.registry.choices import OperatingStatus
+
+from .models import OrganizationState, StaleOrganization
+
+CHUNK = 2000  # organizations per statement (bind parameters stay far below SQLite's limit)
+FULL_SHARE = 0.2  # rebuild everything when more than this share of the register is stale
+
+STATE = OrganizationState._meta.db_table
+STALE = StaleOrganization._meta.db_table
+
+_COLUMNS = (
+    "organization_id, township_id, department_id, category, org_type, above_designated_size, valid_from, valid_to, "
+    "operating_status, employees, full_members, probationary_members, has_union, has_youth_league, "
+    "has_womens_federation, covered, has_instructor"
+)
+
+
+def _build_sql(where: str) -> str:
+    """INSERT of the state rows of the organizations matching ``where`` (a condition on
+    ``organization_id``; ``1 = 1`` for all). The boundaries of an organization's timeline are the
+    start and end dates of its census intervals, coverage links and instructor assignments; each
+    pair of consecutive boundaries is a segment, kept when a census interval holds it (not
+    deregistered) and the organization is not merged; its flags are those of its first day (they
+    cannot change inside it)."""
+    sources = ("registry_organizationfacts", "registry_partyorganizationcoverage", "registry_instructorassignment")
+    bounds = " UNION ".join(
+        f"SELECT organization_id AS o, valid_from AS d FROM {t} WHERE {where}"  # noqa: S608 (names only)
+        f" UNION SELECT organization_id, valid_to FROM {t} WHERE valid_to IS NOT NULL AND {where}"
+        for t in sources
+    )
+
+    def holds(alias: str) -> str:
+        return f"{alias}.valid_from <= seg.vf AND ({alias}.valid_to IS NULL OR {alias}.valid_to > seg.vf)"
+
+    return (
+        f"INSERT INTO {STATE} ({_COLUMNS}) "  # noqa: S608 (table and column names only)
+        f"WITH b AS ({bounds}), "
+        "seg AS (SELECT o, d AS vf, LEAD(d) OVER (PARTITION BY o ORDER BY d) AS vt FROM b) "
+        "SELECT seg.o, org.township_id, org.department_id, org.category, org.org_type, org.above_designated_size, "
+        "seg.vf, seg.vt, f.operating_status, f.employees, f.full_members, f.probationary_members, f.has_union, "
+        "f.has_youth_league, f.has_womens_federation, "
+        "EXISTS (SELECT 1 FROM registry_partyorganizationcoverage c "
+        f"WHERE c.organization_id = seg.o AND {holds('c')}), "
+        "EXISTS (SELECT 1 FROM registry_instructorassignment i "
+        f"WHERE i.organization_id = seg.o AND {holds('i')}) "
+        "FROM seg "
+        f"JOIN registry_organizationfacts f ON f.organization_id = seg.o AND {holds('f')} "
+        "JOIN registry_organization org ON org.id = seg.o "
+        f"WHERE org.merged_into_id IS NULL AND f.operating_status <> '{OperatingStatus.DEREGISTERED}'"
+    )
+
+
+def _claim_stale() -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {STALE} RETURNING organization_id")  # noqa: S608 (table name only)
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def _rebuild_all() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {STATE}")  # noqa: S608 (table name only)
+        cursor.execute(_build_sql("1 = 1"))
+
+
+def _rebuild(ids: Sequence[int]) -> None:
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), CHUNK):
+            chunk = list(ids[start : start + CHUNK])
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"DELETE FROM {STATE} WHERE organization_id IN ({marks})", chunk)  # noqa: S608
+            where = f"organization_id IN ({marks})"
+            cursor.execute(_build_sql(where), chunk * 6)  # the six boundary selects
+
+
+def refresh_stale() -> int:
+    """Recompute the state of every stale organization; the number refreshed."""
+    with transaction.atomic():
+        ids = _claim_stale()
+        if not ids:
+            return 0
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM registry_organization")
+            total = cursor.fetchone()[0]
+        if len(ids) > FULL_SHARE * total:
+            _rebuild_all()
+        else:
+            _rebuild(ids)
+        return len(ids)
+
+
+def ensure_fresh() -> None:
+    """Bring the state table up to date before reading it: one cheap query when nothing is stale."""
+    if StaleOrganization.objects.exists():
+        refresh_stale()
+
+
+def rebuild() -> None:
+    """Recompute the whole table (the ``refresh_coverage_state --all`` command)."""
+    with transaction.atomic():
+        _claim_stale()
+        _rebuild_all()
