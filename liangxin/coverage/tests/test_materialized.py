@@ -137,7 +137,7 @@ def _random_register(rng: random.Random, townships, departments) -> list[Organiz
     coverage links (overlapping, from two party organizations) and instructor assignments, dates
     inside ``DAYS``; one organization merged."""
     orgs = []
-    parties = [PartyOrganizationFactory(township=townships[0], founded_on=START) for _ in range(2)]
+    parties = [PartyOrganizationFactory.create(township=townships[0], founded_on=START) for _ in range(2)]
     for n in range(6):
         org = Organization.objects.create(
             name=f"随机{n}",
