@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from stdnum.cn import ric, uscc
 
@@ -1362,6 +1362,11 @@ def load_demo(*, seed: int = DEFAULT_SEED, data_dir: Path = DEMO_DATA_DIR) -> De
         from liangxin.coverage.demo import rate_demo_party_organizations
 
         rate_demo_party_organizations(party_orgs, seed=seed)
+        if connection.vendor == "postgresql":
+            # A bulk load: the planner gets statistics now, not at autovacuum's next pass (with
+            # the ones of the empty tables it nests loops over thousands of rows).
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
     return DemoSummary(
         seed=seed,
         organizations=len(organizations),
