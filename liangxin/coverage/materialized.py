@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from django.db import connection, transaction
 
 from liangxin.registry.choices import OperatingStatus
+from liangxin.registry.models import Organization
 
 from .models import OrganizationState, StaleOrganization
 
@@ -100,10 +101,7 @@ def refresh_stale() -> int:
         ids = _claim_stale()
         if not ids:
             return 0
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT COUNT(*) FROM registry_organization")
-            total = cursor.fetchone()[0]
-        if len(ids) > FULL_SHARE * total:
+        if len(ids) > FULL_SHARE * Organization.objects.count():
             _rebuild_all()
         else:
             _rebuild(ids)

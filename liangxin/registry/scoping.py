@@ -22,8 +22,9 @@ def _no_business(user: User) -> bool:
 
 
 def organization_scope(user: User, prefix: str = "", pk: str = "pk") -> Q:
-    """Condition on ``Organization`` (or on a relation to it, through ``prefix``; or on a table
-    that copies its ``township_id`` and ``department_id`` and names its key ``pk``)."""
+    """Condition on ``Organization`` (or on a relation to it, through ``prefix``). ``pk`` names the
+    organization's key on the filtered model: ``organization_id`` on a table that copies the
+    organization's ``township_id`` and ``department_id`` (``coverage.OrganizationState``)."""
     if _no_business(user):
         return NOTHING
     kind = user.scope_kind

@@ -228,14 +228,15 @@ def _expected(day: dt.date) -> dict[int, tuple]:
 
 
 def _found(day: dt.date) -> dict[int, tuple]:
+    """The state on ``day`` as the compiler reads it, with the table's own copies of the
+    organization's township and department."""
     rows = compiler.organization_state(on=day, scope=Q())
     found = {}
-    for r in rows:
+    for r in rows.values(*rows.query.values_select, *rows.query.annotation_select, "township_id", "department_id"):
         assert r["s_id"] not in found, f"two state rows of {r['s_id']} on {day}"
-        org = Organization.objects.get(pk=r["s_id"])
         found[r["s_id"]] = (
-            org.township_id,
-            org.department_id,
+            r["township_id"],
+            r["department_id"],
             r["s_category"],
             bool(r["s_above_designated_size"]),
             r["s_operating_status"],
