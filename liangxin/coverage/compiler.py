@@ -198,7 +198,7 @@ def organization_state(*, on: dt.date, scope: Q, group: Q | None = None, by: str
     )
 
 
-# One bit per date in a (32-bit on PostgreSQL) integer.
+# Dates of one history (the trend of a dashboard has 12 or 13).
 MAX_HISTORY_DATES = 30
 
 
@@ -208,32 +208,34 @@ def history_supported(dates: Sequence[dt.date]) -> bool:
     return 0 < len(dates) <= MAX_HISTORY_DATES and all(activity_participation(on) is None for on in dates)
 
 
-def _valid_mask(dates: Sequence[dt.date]) -> RawSQL:
-    """Bit ``i`` set when the state row's interval holds ``dates[i]``: computed once per row, so
-    the aggregate tests an integer per date, not two date columns."""
+def _date_index(column: str, dates: Sequence[dt.date], *, null_after: bool) -> tuple[str, list[Any]]:
+    """SQL counting the ``dates`` before the state row's ``column`` (all of them when it is NULL
+    and ``null_after``): computed once per row."""
     table = connection.ops.quote_name(OrganizationState._meta.db_table)
-    parts, params = [], []
-    for i, on in enumerate(dates):
-        parts.append(
-            f"CASE WHEN {table}.valid_from <= %s AND ({table}.valid_to IS NULL OR {table}.valid_to > %s) "
-            f"THEN {1 << i} ELSE 0 END"
-        )
-        day = connection.ops.adapt_datefield_value(on)
-        params += [day, day]
-    return RawSQL("(" + " | ".join(f"({p})" for p in parts) + ")", params, output_field=IntegerField())  # noqa: S611 (compiler SQL, values are parameters)
+    days = [connection.ops.adapt_datefield_value(on) for on in dates]
+    null = f"{table}.{column} IS NULL OR " if null_after else ""
+    sql = " + ".join(f"(CASE WHEN {null}%s < {table}.{column} THEN 1 ELSE 0 END)" for _ in days)
+    return f"({sql})", days
 
 
 def organization_history(*, dates: Sequence[dt.date], scope: Q, by: str = Grouping.COUNTY) -> QuerySet[Any]:
     """The organization states on several dates in one relation: the ``OrganizationState`` rows in
-    ``scope`` valid on at least one of ``dates``, with the ``s_*`` columns of
-    ``organization_state`` and ``s_valid``, bit ``i`` set when the row holds ``dates[i]``. The
-    state on ``dates[i]`` is exactly the rows valid on it (``aggregate_on_dates``). At most
-    ``MAX_HISTORY_DATES`` dates; see ``history_supported``."""
+    ``scope`` overlapping ``dates`` (ascending, distinct), with the ``s_*`` columns of
+    ``organization_state`` and the indices of the first and the last date the row holds,
+    ``s_first`` and ``s_last`` (``s_first > s_last`` when it falls between two dates). The state
+    on ``dates[i]`` is exactly the rows with ``s_first <= i <= s_last`` (``aggregate_on_dates``).
+    At most ``MAX_HISTORY_DATES`` dates; see ``history_supported``."""
     if not history_supported(dates):
         raise ValueError(f"organization_history: 1 to {MAX_HISTORY_DATES} dates, and no activity participation")
+    if list(dates) != sorted(set(dates)):
+        raise ValueError("organization_history: dates ascending and distinct")
     window = Q(valid_from__lte=max(dates)) & (Q(valid_to__isnull=True) | Q(valid_to__gt=min(dates)))
+    first_sql, first_params = _date_index("valid_from", dates, null_after=False)
+    held_sql, held_params = _date_index("valid_to", dates, null_after=True)
     return _state_rows(scope=scope, group=None, by=by, window=window).annotate(
-        s_valid=_valid_mask(dates), s_takes_part=Value(False, output_field=BooleanField())
+        s_first=RawSQL(first_sql, first_params, output_field=IntegerField()),  # noqa: S611 (compiler SQL, values are parameters)
+        s_last=RawSQL(f"{held_sql} - 1", held_params, output_field=IntegerField()),  # noqa: S611 (compiler SQL, values are parameters)
+        s_takes_part=Value(False, output_field=BooleanField()),
     )
 
 
@@ -380,7 +382,11 @@ def aggregate_on_dates(
     (numerator, denominator) of the organization indicators ``wanted[i]`` on ``dates[i]``, by ONE
     query over ``history``. Each date's result equals ``aggregate`` over ``organization_state`` on
     that date (a row counts on ``dates[i]`` when its interval holds it; a group is there when it
-    has a row on that date; ungrouped, the one group ``0`` always is)."""
+    has a row on that date; ungrouped, the one group ``0`` always is).
+
+    Each figure is aggregated twice, not once per date: over the rows grouped by the first date
+    they hold (they enter the figure there) and by the date after their last one (they leave it);
+    a date's figure is the running sum of what entered minus what left up to it."""
     if len(wanted) != len(dates):
         raise ValueError("aggregate_on_dates: one list of indicators per date")
     if any(c.subject != Subject.ORGANIZATION for w in wanted for c in w):
@@ -392,46 +398,59 @@ def aggregate_on_dates(
         return empty
     columns: dict[tuple[Any, ...], int] = {}
     select: list[str] = []
-    params: list[Any] = list(inner_params)
+    condition_params: list[Any] = []
 
-    def column(i: int, node: dsl.Node, then: str) -> int:
-        condition, condition_params = dsl.to_sql(node, ORGANIZATION_COLUMNS)
-        key = (i, condition, then, tuple(condition_params))
+    def column(node: dsl.Node, then: str) -> int:
+        condition, params = dsl.to_sql(node, ORGANIZATION_COLUMNS)
+        key = (condition, then, tuple(params))
         if key not in columns:
-            valid = f"((s_valid & {1 << i}) <> 0)"
             if condition == "(1 = 1)":
-                select.append(_filtered(then, valid))
+                select.append("COUNT(*)" if then == "1" else f"SUM({then})")
             else:
-                select.append(_filtered(then, f"{valid} AND {condition}"))
-                params.extend(condition_params)
+                select.append(_filtered(then, condition))
+                condition_params.extend(params)
             columns[key] = len(select) - 1
         return columns[key]
 
-    rows_on = [column(i, dsl.TRUE, "1") for i in range(len(dates))]  # the group's rows on each date
+    rows_on = column(dsl.TRUE, "1")  # the group's rows on each date
     positions = [
         [
             (
                 c.code,
-                column(i, c.numerator, ORGANIZATION_COLUMNS[c.sum_field] if c.kind == SUM and c.sum_field else "1"),
-                column(i, c.denominator, "1"),
+                column(c.numerator, ORGANIZATION_COLUMNS[c.sum_field] if c.kind == SUM and c.sum_field else "1"),
+                column(c.denominator, "1"),
             )
             for c in indicators
         ]
-        for i, indicators in enumerate(wanted)
+        for indicators in wanted
     ]
-    group_sql = ("s_g", " GROUP BY s_g") if grouped else ("0", "")
+    g, by_g = ("s_g", "s_g, ") if grouped else ("0", "")
+    aggregates = ", ".join(select)
     # Only the compiler's own column names and placeholders are spliced in; values are parameters.
-    # Materialized: the validity mask is computed once per row, not in every aggregate that tests it.
-    sql = _cte(inner_sql) + f"SELECT {group_sql[0]} AS g, " + ", ".join(select) + f" FROM s{group_sql[1]}"  # noqa: S608
-    result = empty
+    # Materialized: the date indices are computed once per row, not in both halves.
+    entered = f"SELECT {g} AS g, s_first AS i, 1 AS sign, {aggregates} FROM s WHERE s_first <= s_last"  # noqa: S608
+    left = f"SELECT {g} AS g, s_last + 1 AS i, -1 AS sign, {aggregates} FROM s WHERE s_first <= s_last"  # noqa: S608
+    sql = (
+        f"{_cte(inner_sql)}{entered} GROUP BY {by_g}s_first"
+        f" UNION ALL {left} AND s_last + 1 < {len(dates)} GROUP BY {by_g}s_last + 1"
+    )
+    changes: dict[Any, list[list[int]]] = {}  # group → date index → change of each aggregate
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for row in cursor.fetchall():
-            key, figures = row[0], row[1:]
-            for i, on_date in enumerate(positions):
-                if grouped and not figures[rows_on[i]]:
-                    continue
-                result[i][key] = {code: (int(figures[n] or 0), int(figures[d] or 0)) for code, n, d in on_date}
+        cursor.execute(sql, [*inner_params, *condition_params, *condition_params])
+        for key, i, sign, *figures in cursor.fetchall():
+            deltas = changes.setdefault(key, [[0] * len(select) for _ in dates])[i]
+            for n, figure in enumerate(figures):
+                deltas[n] += sign * int(figure or 0)
+    if not grouped:
+        changes.setdefault(0, [[0] * len(select) for _ in dates])
+    result = empty
+    for key, by_date in changes.items():
+        running = [0] * len(select)
+        for i, on_date in enumerate(positions):
+            running = [r + d for r, d in zip(running, by_date[i], strict=True)]
+            if grouped and not running[rows_on]:
+                continue
+            result[i][key] = {code: (running[n], running[d]) for code, n, d in on_date}
     return result
 
 

@@ -344,10 +344,11 @@ def dashboard_tables(
 ) -> DashboardTables:
     """The dashboard's figures with as few scans of the register as the groupings allow.
 
-    ONE organization query (``compiler.organization_history`` over ``as_of`` and the trend dates)
-    gives every organization indicator on ``as_of`` by the first grouping, the forecast's tally
-    (population, covered, with at least ``min_full`` full members, of those covered) and the trend
-    indicators on each trend date. The total is the sum of the groups (an organization is in
+    One organization query gives every organization indicator on ``as_of`` by the first grouping
+    and the forecast's tally (population, covered, with at least ``min_full`` full members, of
+    those covered); one more (``compiler.organization_history``, each figure aggregated twice
+    whatever the number of dates) the trend indicators on every trend date. The total is the sum
+    of the groups (an organization is in
     exactly one group of any grouping); party organizations come from a township-grouped query (a
     party organization is grouped by its own township, so the groups add up) or, without that
     grouping, a county one (by an organization column a joint branch counts in each group of the
@@ -361,29 +362,14 @@ def dashboard_tables(
     org_defs, po_defs = _split(definitions)
     tally = _tally_indicators(min_full)
     trend_defs = [d for d in definitions if d.code in trend_codes]
-    trend_org, trend_po = _split(trend_defs)
     first = groupings[0] if groupings else Grouping.COUNTY
-    dates = sorted({*trend_dates, as_of})
-    on_dates: dict[dt.date, Figures]
-    if compiler.history_supported(dates):
-        history = compiler.organization_history(dates=dates, scope=scope.states, by=first)
-        found = compiler.aggregate_on_dates(
-            history=history,
-            dates=dates,
-            wanted=[[*org_defs, *tally] if on == as_of else trend_org for on in dates],
-            grouped=first != Grouping.COUNTY,
-        )
-        org_first = found[dates.index(as_of)]
-        on_dates = {on: _add_up(groups) for on, groups in zip(dates, found, strict=True)}
-        for on in dates:  # party organizations: few rows, one query per date (none by default)
-            on_dates[on].update(_add_up(_party_organization_figures(scope, on, Grouping.COUNTY, trend_po)))
-    else:
-        org_first = _organization_figures(scope, as_of, first, [*org_defs, *tally])
-        on_dates = dict(zip(trend_dates, _figures_on_dates(scope, trend_dates, trend_defs), strict=True))
+    dates = sorted(set(trend_dates))
+    org_first = _organization_figures(scope, as_of, first, [*org_defs, *tally])
+    on_dates = dict(zip(dates, _figures_on_dates(scope, dates, trend_defs), strict=True)) if dates else {}
     po_by = Grouping.TOWNSHIP if Grouping.TOWNSHIP in groupings else Grouping.COUNTY
     po_first = _party_organization_figures(scope, as_of, po_by, po_defs)
     summed = _add_up(org_first, po_first)
-    targets = {year: year_targets(year) for year in sorted({on.year for on in dates})}
+    targets = {year: year_targets(year) for year in sorted({on.year for on in [*dates, as_of]})}
     (total,) = _groups(
         by=Grouping.COUNTY,
         figures={COUNTY_KEY: summed},
