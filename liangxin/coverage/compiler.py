@@ -209,13 +209,27 @@ def history_supported(dates: Sequence[dt.date]) -> bool:
 
 
 def _date_index(column: str, dates: Sequence[dt.date], *, null_after: bool) -> tuple[str, list[Any]]:
-    """SQL counting the ``dates`` before the state row's ``column`` (all of them when it is NULL
-    and ``null_after``): computed once per row."""
+    """SQL counting the ``dates`` (ascending) before the state row's ``column`` — all of them when
+    it is NULL and ``null_after`` — by binary search: about log2(n) comparisons per row, not n."""
     table = connection.ops.quote_name(OrganizationState._meta.db_table)
     days = [connection.ops.adapt_datefield_value(on) for on in dates]
-    null = f"{table}.{column} IS NULL OR " if null_after else ""
-    sql = " + ".join(f"(CASE WHEN {null}%s < {table}.{column} THEN 1 ELSE 0 END)" for _ in days)
-    return f"({sql})", days
+
+    def count(lo: int, hi: int) -> tuple[str, list[Any]]:  # the answer lies in [lo, hi]
+        if lo == hi:
+            return str(lo), []
+        mid = (lo + hi) // 2
+        above, above_params = count(mid + 1, hi)
+        below, below_params = count(lo, mid)
+        return f"CASE WHEN %s < {table}.{column} THEN {above} ELSE {below} END", [
+            days[mid],
+            *above_params,
+            *below_params,
+        ]
+
+    sql, params = count(0, len(days))
+    if null_after:
+        return f"(CASE WHEN {table}.{column} IS NULL THEN {len(days)} ELSE {sql} END)", params
+    return f"({sql})", params
 
 
 def organization_history(*, dates: Sequence[dt.date], scope: Q, by: str = Grouping.COUNTY) -> QuerySet[Any]:
