@@ -385,7 +385,7 @@ def run() -> int:
     started = time.perf_counter()
     refreshed = materialized.refresh_stale()
     print(
-        f"coverage state (coverage_organizationstate): {refreshed:,} stale organizations refreshed in "
+        f"coverage state and yearly tally: {refreshed:,} stale organizations refreshed, tally brought up to date in "
         f"{time.perf_counter() - started:.1f} s"
     )
 

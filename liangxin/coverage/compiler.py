@@ -37,7 +37,7 @@ from liangxin.registry.models import PartyOrganization, PartyOrganizationCoverag
 
 from . import dsl, materialized
 from .choices import Grouping, Subject
-from .models import FiveGoodsRating, Indicator, OrganizationState
+from .models import FiveGoodsRating, Indicator, OrganizationState, StateTally
 from .state import fields_for
 from .values import COUNT, SHARE, SUM
 
@@ -187,13 +187,24 @@ def _state_rows(*, scope: Q, group: Q | None, by: str, window: Q) -> QuerySet[An
     )
 
 
-def organization_state(*, on: dt.date, scope: Q, group: Q | None = None, by: str = Grouping.COUNTY) -> QuerySet[Any]:
+def organization_state(
+    *, on: dt.date, scope: Q, group: Q | None = None, by: str = Grouping.COUNTY, outside_year: bool = False
+) -> QuerySet[Any]:
     """One row per organization in the population on ``on`` (not merged, facts valid on ``on``,
     not deregistered) within ``scope`` and ``group`` (conditions on ``OrganizationState``: its
     ``township_id``, ``department_id``, ``category``… are the organization's), as ``values()``
-    with the ``s_*`` columns and ``s_g`` (the group key)."""
+    with the ``s_*`` columns and ``s_g`` (the group key). ``outside_year``: only the rows that do
+    not hold the whole of ``on``'s year (what the yearly tally leaves out)."""
     participation = activity_participation(on)
-    return _state_rows(scope=scope, group=group, by=by, window=_valid_on(on)).annotate(
+    window = _valid_on(on)
+    if outside_year:
+        # Holding ``on`` but not the whole year: started after 1 January, or ended by 31 December
+        # having started by 1 January — two bounded ranges, each read by its own index.
+        first, last = dt.date(on.year, 1, 1), dt.date(on.year, 12, 31)
+        window = (Q(valid_from__gt=first, valid_from__lte=on) & (Q(valid_to__isnull=True) | Q(valid_to__gt=on))) | Q(
+            valid_from__lte=first, valid_to__gt=on, valid_to__lte=last
+        )
+    return _state_rows(scope=scope, group=group, by=by, window=window).annotate(
         s_takes_part=participation if participation is not None else Value(False, output_field=BooleanField())
     )
 
@@ -465,6 +476,81 @@ def aggregate_on_dates(
             if grouped and not running[rows_on]:
                 continue
             result[i][key] = {code: (running[n], running[d]) for code, n, d in on_date}
+    return result
+
+
+# The organization fields over ``StateTally``: in conditions (numbers are bucket bounds, see
+# ``buckets``) and summed (the exact sums).
+TALLY_COLUMNS: dict[str, str] = {
+    "employees": "employees",
+    "full_members": "full_members",
+    "probationary_members": "probationary_members",
+    "members": "members",
+    "covered": "covered",
+    "has_instructor": "has_instructor",
+    "takes_part": "FALSE",
+    "work_covered": "(covered OR has_instructor)",
+    "has_union": "has_union",
+    "has_youth_league": "has_youth_league",
+    "has_womens_federation": "has_womens_federation",
+    "above_designated_size": "above_designated_size",
+    "category": "category",
+    "org_type": "org_type",
+    "operating_status": "operating_status",
+}
+TALLY_SUMS: dict[str, str] = {
+    "employees": "employees_sum",
+    "full_members": "full_members_sum",
+    "probationary_members": "probationary_members_sum",
+    "members": "(full_members_sum + probationary_members_sum)",
+}
+ROWS = "_rows"  # the code of the count of subjects added by ``aggregate_tally``
+
+
+def aggregate_tally(
+    *, year: int, scope: Q, indicators: Sequence[Compiled], grouped: bool
+) -> dict[Any, dict[str, tuple[int, int]]]:
+    """Township (or, ungrouped, ``0``) → indicator code → (numerator, denominator) over the
+    organizations holding the whole ``year`` in ``scope`` (a condition on ``StateTally``), from
+    the tally: the indicators' filters over its bucketed columns, its counts and sums added up.
+    The count of organizations is under ``ROWS``. Exact when the tally was built with the
+    scheme of these indicators (``materialized.ensure_fresh``)."""
+    select: list[str] = ["SUM(n)"]
+    params: list[Any] = []
+    columns: dict[tuple[Any, ...], int] = {}
+
+    def column(node: dsl.Node, then: str) -> int:
+        condition, condition_params = dsl.to_sql(node, TALLY_COLUMNS)
+        key = (condition, then, tuple(condition_params))
+        if key not in columns:
+            select.append(f"SUM({then})" if condition == "(1 = 1)" else _filtered(then, condition))
+            params.extend([] if condition == "(1 = 1)" else condition_params)
+            columns[key] = len(select) - 1
+        return columns[key]
+
+    if any(c.subject != Subject.ORGANIZATION for c in indicators):
+        raise ValueError("aggregate_tally: organization indicators only")
+    positions = [
+        (c.code, column(c.numerator, TALLY_SUMS[c.sum_field] if c.kind == SUM and c.sum_field else "n"),
+         column(c.denominator, "n"))
+        for c in indicators
+    ]  # fmt: skip
+    fields = [f.attname for f in StateTally._meta.concrete_fields if f.attname not in ("id", "year")]
+    rows = StateTally.objects.filter(scope, year=year).order_by().values(*fields)
+    try:
+        rows_sql, rows_params = rows.query.sql_with_params()
+    except EmptyResultSet:
+        return {}
+    g, group_by = ("township_id", " GROUP BY township_id") if grouped else ("0", "")
+    # The tally's rows (scope and year by the ORM), aggregated by the compiler's columns.
+    sql = f"SELECT {g}, {', '.join(select)} FROM ({rows_sql}) t{group_by}"  # noqa: S608
+    result: dict[Any, dict[str, tuple[int, int]]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *rows_params])  # the aggregates come first in the text
+        for key, *figures in cursor.fetchall():
+            values = {code: (int(figures[n] or 0), int(figures[d] or 0)) for code, n, d in positions}
+            values[ROWS] = (int(figures[0] or 0), int(figures[0] or 0))
+            result[key] = values
     return result
 
 

@@ -16,20 +16,29 @@ organization twice; a mark written meanwhile by another transaction stays for th
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Min
 
+from liangxin.core.dates import today
 from liangxin.registry.choices import OperatingStatus
 from liangxin.registry.models import Organization
 
-from .models import OrganizationState, StaleOrganization
+from . import buckets, dsl
+from .choices import Subject
+from .models import Indicator, OrganizationState, StaleOrganization, StateTally, TallyScheme
+from .state import ORGANIZATION_FIELDS
 
 CHUNK = 2000  # organizations per statement (bind parameters stay far below SQLite's limit)
 FULL_SHARE = 0.2  # rebuild everything when more than this share of the register is stale
 
 STATE = OrganizationState._meta.db_table
 STALE = StaleOrganization._meta.db_table
+TALLY = StateTally._meta.db_table
 
 _COLUMNS = (
     "organization_id, township_id, department_id, category, org_type, above_designated_size, valid_from, valid_to, "
@@ -79,43 +88,181 @@ def _claim_stale() -> list[int]:
         return sorted(row[0] for row in cursor.fetchall())
 
 
+# --- The yearly tally -----------------------------------------------------------------------------
+
+# Tally key column → (its SQL over a state row ``s``, the SQL type of its NULL).
+_KEYS: dict[str, tuple[str, str]] = {
+    "covered": ("s.covered", "BOOLEAN"),
+    "has_instructor": ("s.has_instructor", "BOOLEAN"),
+    "has_union": ("s.has_union", "BOOLEAN"),
+    "has_youth_league": ("s.has_youth_league", "BOOLEAN"),
+    "has_womens_federation": ("s.has_womens_federation", "BOOLEAN"),
+    "above_designated_size": ("s.above_designated_size", "BOOLEAN"),
+    "category": ("s.category", "VARCHAR(16)"),
+    "org_type": ("s.org_type", "VARCHAR(32)"),
+    "operating_status": ("s.operating_status", "VARCHAR(16)"),
+    "employees": ("s.employees", "INTEGER"),
+    "full_members": ("s.full_members", "INTEGER"),
+    "probationary_members": ("s.probationary_members", "INTEGER"),
+    "members": ("(s.full_members + s.probationary_members)", "INTEGER"),
+}
+COMPACT_SLACK = 10_000  # appended rows tolerated beyond the built size before a compaction
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A usable tally: the scheme it answers and the years it covers."""
+
+    scheme: buckets.Scheme
+    first_year: int
+    last_year: int
+
+    def covers(self, on: dt.date) -> bool:
+        return self.first_year <= on.year <= self.last_year
+
+
+def current_scheme() -> buckets.Scheme:
+    """The scheme the active organization indicators need."""
+    filters = []
+    for numerator, denominator in Indicator.objects.filter(active=True, subject=Subject.ORGANIZATION).values_list(
+        "numerator", "denominator"
+    ):
+        filters += [dsl.parse(numerator, ORGANIZATION_FIELDS), dsl.parse(denominator, ORGANIZATION_FIELDS)]
+    return buckets.scheme_of(filters)
+
+
+def _scheme(row: TallyScheme) -> buckets.Scheme | None:
+    if row.scheme is None:
+        return None
+    return buckets.Scheme(
+        fields=tuple(row.scheme["fields"]),
+        bounds=tuple((f, tuple(b)) for f, b in row.scheme["bounds"].items()),
+    )
+
+
+def _key_sql(scheme: buckets.Scheme) -> list[str]:
+    keys = []
+    for column, (expr, null_type) in _KEYS.items():
+        if column not in scheme.fields:
+            keys.append(f"CAST(NULL AS {null_type})")
+        elif column in buckets.NUMBERS:
+            steps = " ".join(f"WHEN {expr} >= {b} THEN {b}" for b in reversed(scheme.bounds_of(column)))
+            keys.append(f"CASE {steps} ELSE 0 END" if steps else "0")
+        else:
+            keys.append(expr)
+    return keys
+
+
+def _add_to_tally(scheme: buckets.Scheme, years: range, where: str, params: Sequence[Any], sign: int) -> int:
+    """Add (``sign`` 1) or subtract (-1) the counts of the state rows matching ``where`` to the
+    tally of each year of ``years`` they hold whole; the number of tally rows written."""
+    days: list[Any] = []
+    for year in years:
+        days += [year, *(connection.ops.adapt_datefield_value(d) for d in (dt.date(year, 1, 1), dt.date(year, 12, 31)))]
+    keys = _key_sql(scheme)
+    values = ", ".join(["(%s, %s, %s)"] * len(years))
+    group = ", ".join(str(n) for n in range(1, len(keys) + 3))
+    sql = (
+        f"INSERT INTO {TALLY} (township_id, year, {', '.join(_KEYS)}, n, employees_sum, full_members_sum, "  # noqa: S608 (names and the compiler's SQL only)
+        f"probationary_members_sum) WITH y (year, first_day, last_day) AS (VALUES {values}) "
+        f"SELECT s.township_id, y.year, {', '.join(keys)}, {sign} * COUNT(*), {sign} * SUM(s.employees), "
+        f"{sign} * SUM(s.full_members), {sign} * SUM(s.probationary_members) FROM {STATE} s "
+        "JOIN y ON s.valid_from <= y.first_day AND (s.valid_to IS NULL OR s.valid_to > y.last_day) "
+        f"WHERE {where} GROUP BY {group}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*days, *params])
+        return max(cursor.rowcount, 0)
+
+
+def _build_tally(row: TallyScheme, scheme: buckets.Scheme) -> None:
+    """The whole tally again, from the state table: its years from the earliest state row's to
+    next year's."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {TALLY}")  # noqa: S608 (table name only)
+    earliest = OrganizationState.objects.aggregate(earliest=Min("valid_from"))["earliest"]
+    row.first_year = earliest.year if earliest else today().year
+    row.last_year = today().year + 1
+    row.rows_built = _add_to_tally(scheme, range(row.first_year, row.last_year + 1), "1 = 1", [], 1)
+    row.rows_added = 0
+    row.scheme = scheme.as_json()
+    row.save()
+
+
+def _tally_current(row: TallyScheme, scheme: buckets.Scheme) -> bool:
+    return row.scheme == scheme.as_json() and row.last_year >= today().year
+
+
+# --- Refresh ----------------------------------------------------------------------------------------
+
+
 def _rebuild_all() -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {STATE}")  # noqa: S608 (table name only)
         cursor.execute(_build_sql("1 = 1"))
 
 
-def _rebuild(ids: Sequence[int]) -> None:
+def _rebuild(ids: Sequence[int], row: TallyScheme) -> None:
+    """Recompute the state rows of ``ids``; a built tally loses the old rows' counts and gains
+    the new ones'."""
+    scheme = _scheme(row)
+    years = range(row.first_year, row.last_year + 1)
     with connection.cursor() as cursor:
         for start in range(0, len(ids), CHUNK):
             chunk = list(ids[start : start + CHUNK])
             marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(f"DELETE FROM {STATE} WHERE organization_id IN ({marks})", chunk)  # noqa: S608
             where = f"organization_id IN ({marks})"
+            if scheme is not None:
+                row.rows_added += _add_to_tally(scheme, years, f"s.{where}", chunk, -1)
+            cursor.execute(f"DELETE FROM {STATE} WHERE {where}", chunk)  # noqa: S608
             cursor.execute(_build_sql(where), chunk * 6)  # the six boundary selects
+            if scheme is not None:
+                row.rows_added += _add_to_tally(scheme, years, f"s.{where}", chunk, 1)
+
+
+def _refresh(row: TallyScheme, scheme: buckets.Scheme) -> int:
+    """Under the lock of ``row``: the stale organizations' state, then the tally (rebuilt when
+    the scheme or the year changed, when the state was rebuilt whole, or when appended rows
+    have doubled it)."""
+    ids = _claim_stale()
+    whole = len(ids) > FULL_SHARE * Organization.objects.count()
+    if whole:
+        _rebuild_all()
+    elif ids:
+        _rebuild(ids, row)
+    if whole or not _tally_current(row, scheme) or row.rows_added > row.rows_built + COMPACT_SLACK:
+        _build_tally(row, scheme)
+    elif ids:
+        row.save(update_fields=["rows_added"])
+    return len(ids)
+
+
+def _locked_row() -> TallyScheme:
+    return TallyScheme.objects.select_for_update().get(pk=1)
 
 
 def refresh_stale() -> int:
-    """Recompute the state of every stale organization; the number refreshed."""
+    """Recompute the state of every stale organization, and the tally; the number refreshed."""
     with transaction.atomic():
-        ids = _claim_stale()
-        if not ids:
-            return 0
-        if len(ids) > FULL_SHARE * Organization.objects.count():
-            _rebuild_all()
-        else:
-            _rebuild(ids)
-        return len(ids)
+        return _refresh(_locked_row(), current_scheme())
 
 
-def ensure_fresh() -> None:
-    """Bring the state table up to date before reading it: one cheap query when nothing is stale."""
-    if StaleOrganization.objects.exists():
-        refresh_stale()
+def ensure_fresh() -> Tally:
+    """Bring the state table and the tally up to date before reading them (three cheap queries
+    when they are); what the tally holds."""
+    scheme = current_scheme()
+    row = TallyScheme.objects.get(pk=1)
+    if StaleOrganization.objects.exists() or not _tally_current(row, scheme):
+        with transaction.atomic():
+            row = _locked_row()
+            _refresh(row, scheme)
+    return Tally(scheme, row.first_year, row.last_year)
 
 
 def rebuild() -> None:
-    """Recompute the whole table (the ``refresh_coverage_state --all`` command)."""
+    """Recompute the whole state table and the tally (the ``refresh_coverage_state --all`` command)."""
     with transaction.atomic():
+        row = _locked_row()
         _claim_stale()
         _rebuild_all()
+        _build_tally(row, current_scheme())

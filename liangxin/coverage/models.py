@@ -180,6 +180,9 @@ class OrganizationState(models.Model):
                 name="coverage_state_township",
             ),
             models.Index(fields=["department", "valid_from"], name="coverage_state_department"),
+            # The rows starting or ending inside a year: what the yearly tally does not hold.
+            models.Index(fields=["valid_from"], name="coverage_state_from"),
+            models.Index(fields=["valid_to"], name="coverage_state_to"),
         ]
 
     def __str__(self) -> str:
@@ -198,3 +201,66 @@ class StaleOrganization(models.Model):
 
     def __str__(self) -> str:
         return str(self.organization_id)
+
+
+class StateTally(models.Model):
+    """Organizations counted by township and year: the ``OrganizationState`` rows that hold the
+    whole year (from 1 January to 31 December), counted by the state columns the active
+    indicators read, numbers kept as buckets (``buckets.py``; NULL: a column no filter reads).
+
+    An indicator as of any date of the year is then this year's tally plus the few rows whose
+    interval starts or ends inside the year — a scan of thousands of rows, not of the register.
+    Rows are appended, never updated: a refresh adds the new rows' counts and subtracts the old
+    ones' (``n`` may be negative), so several rows may share a key; they add up. Derived like
+    ``OrganizationState`` and written only by ``materialized.py``."""
+
+    township = models.ForeignKey(
+        "geo.AdministrativeUnit", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", db_index=False
+    )
+    year = models.PositiveSmallIntegerField()
+    covered = models.BooleanField(null=True)
+    has_instructor = models.BooleanField(null=True)
+    has_union = models.BooleanField(null=True)
+    has_youth_league = models.BooleanField(null=True)
+    has_womens_federation = models.BooleanField(null=True)
+    above_designated_size = models.BooleanField(null=True)
+    category = models.CharField(max_length=16, null=True)  # noqa: DJ001 (NULL: not kept by the scheme)
+    org_type = models.CharField(max_length=32, null=True)  # noqa: DJ001 (NULL: not kept by the scheme)
+    operating_status = models.CharField(max_length=16, null=True)  # noqa: DJ001 (NULL: not kept by the scheme)
+    employees = models.IntegerField(null=True)
+    full_members = models.IntegerField(null=True)
+    probationary_members = models.IntegerField(null=True)
+    members = models.IntegerField(null=True)
+    n = models.IntegerField()
+    employees_sum = models.BigIntegerField()
+    full_members_sum = models.BigIntegerField()
+    probationary_members_sum = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("组织状态年度汇总")
+        verbose_name_plural = _("组织状态年度汇总")
+        indexes = [models.Index(fields=["year", "township"], name="coverage_tally_year")]
+
+    def __str__(self) -> str:
+        return f"{self.township_id}@{self.year}: {self.n}"
+
+
+class TallyScheme(models.Model):
+    """The one row saying what ``StateTally`` holds: the scheme it was built with
+    (``buckets.Scheme.as_json``; null: not built), the years it covers, and its size then (a
+    refresh compacts it when appended rows have doubled it). Its lock serializes every write
+    of the state table and the tally."""
+
+    scheme = models.JSONField(null=True)
+    first_year = models.PositiveSmallIntegerField(default=0)
+    last_year = models.PositiveSmallIntegerField(default=0)
+    rows_built = models.PositiveIntegerField(default=0)
+    rows_added = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("年度汇总方案")
+        verbose_name_plural = _("年度汇总方案")
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="coverage_tally_scheme_single")]
+
+    def __str__(self) -> str:
+        return f"{self.first_year}–{self.last_year}"

@@ -32,9 +32,9 @@ from liangxin.geo.models import AdministrativeUnit, Department
 from liangxin.policy.selectors import NoPolicyInForce, engine_policy_in_force, targets_for
 from liangxin.registry.choices import Category, MemberStatus, OrganizationType
 from liangxin.registry.models import Employment, Organization, OrganizationFacts, PartyOrganization
-from liangxin.registry.scoping import organization_scope, party_organization_scope
+from liangxin.registry.scoping import NOTHING, organization_scope, party_organization_scope
 
-from . import compiler, forecast
+from . import compiler, forecast, materialized
 from .choices import Grouping, Part, Subject
 from .choices import IndicatorKind as Kind
 from .models import Indicator
@@ -58,18 +58,22 @@ class Scope:
     party_organizations: Q
     label: str
     states: Q
+    tally: Q | None  # on ``StateTally`` (by township): the county's or a township's; None: not by township
 
 
 def county_scope() -> Scope:
-    return Scope(Q(), Q(), _("全县"), Q())
+    return Scope(Q(), Q(), _("全县"), Q(), Q())
 
 
 def scope_of(user: User) -> Scope:
+    states = organization_scope(user, pk="organization_id")
+    by_township = user.scope_kind in (ScopeKind.COUNTY, ScopeKind.TOWNSHIP) and states != NOTHING
     return Scope(
         organization_scope(user, prefix="organization__"),
         party_organization_scope(user),
         _("全县") if not (user.township_id or user.department_id) else str(user.scope_label),
-        organization_scope(user, pk="organization_id"),
+        states,
+        states if by_township else None,  # Q() or Q(township_id=…), which the tally has too
     )
 
 
@@ -165,8 +169,46 @@ def _organization_figures(
 ) -> dict[Any, Figures]:
     if not compiled:
         return {}
+    grouped = by != Grouping.COUNTY
+    if scope.tally is not None and by in (Grouping.COUNTY, Grouping.TOWNSHIP):
+        tally = materialized.ensure_fresh()
+        if tally.covers(as_of):
+            return _tally_figures(scope, as_of, by, compiled, scope.tally)
     state = compiler.organization_state(on=as_of, scope=scope.states, by=by)
-    return compiler.aggregate(state=state, indicators=compiled, grouped=by != Grouping.COUNTY)
+    return compiler.aggregate(state=state, indicators=compiled, grouped=grouped)
+
+
+_ROWS = compiler.compile_filters(
+    code=compiler.ROWS, kind=Kind.COUNT, subject=Subject.ORGANIZATION, numerator={}, denominator={}
+)
+
+
+def _tally_figures(
+    scope: Scope, as_of: dt.date, by: str, compiled: Sequence[compiler.Compiled], tally: Q
+) -> dict[Any, Figures]:
+    """The figures as of ``as_of`` by county or township from the year's tally (the organizations
+    holding the whole year) plus the state rows starting or ending inside the year: the same
+    figures as the state scan (a test compares them day by day), reading thousands of rows, not
+    the register. A group is there when it has an organization."""
+    grouped = by != Grouping.COUNTY
+    whole = compiler.aggregate_tally(year=as_of.year, scope=tally, indicators=compiled, grouped=grouped)
+    rest = compiler.aggregate(
+        state=compiler.organization_state(on=as_of, scope=scope.states, by=by, outside_year=True),
+        indicators=[*compiled, _ROWS],
+        grouped=grouped,
+    )
+    figures: dict[Any, Figures] = {}
+    for part in (whole, rest):
+        for key, values in part.items():
+            total = figures.setdefault(key, {})
+            for code, (numerator, denominator) in values.items():
+                n, d = total.get(code, (0, 0))
+                total[code] = (n + numerator, d + denominator)
+    return {
+        key: {code: value for code, value in values.items() if code != compiler.ROWS}
+        for key, values in figures.items()
+        if not grouped or values.get(compiler.ROWS, (0, 0))[0] > 0
+    }
 
 
 def _party_organization_figures(
