@@ -322,6 +322,9 @@ def party_organization_state(
 # --- The aggregate query -----------------------------------------------------------------------
 
 
+SUBQUERY_COLUMN = "s_rated_five_goods"  # the one state column computed by a subquery
+
+
 def _cte(sql: str, materialize: bool = True) -> str:
     hint = "MATERIALIZED " if materialize and connection.vendor in ("sqlite", "postgresql") else ""
     return f"WITH s AS {hint}({sql}) "
@@ -353,9 +356,6 @@ def aggregate(
         inner_sql, inner_params = state.query.sql_with_params()
     except EmptyResultSet:  # a scope that holds nothing (administrators)
         return {}
-    # Organization states are plain columns; a party organization's rating is a subquery, which
-    # SQLite would otherwise repeat inside every aggregate that names it.
-    materialize = state.model is not OrganizationState
     if distinct is None:
         distinct = indicators[0].subject == Subject.PARTY_ORGANIZATION
     # Each distinct aggregate once: many indicators share a denominator (all organizations).
@@ -389,6 +389,10 @@ def aggregate(
     ]
     group_sql = ("s_g", " GROUP BY s_g") if grouped else ("0", "")
     # Only the compiler's own column names and placeholders are spliced in; values are parameters.
+    # A party organization's rating is a subquery: named by several aggregates, the relation is
+    # materialized (else SQLite repeats it in each); named once, it is cheaper inline — the rows
+    # then stream in the index's township order, without a temporary table.
+    materialize = sum(SUBQUERY_COLUMN in expression for expression in select) > 1
     sql = _cte(inner_sql, materialize) + f"SELECT {group_sql[0]} AS g, " + ", ".join(select) + f" FROM s{group_sql[1]}"  # noqa: S608
     result: dict[Any, dict[str, tuple[int, int]]] = {}
     with connection.cursor() as cursor:

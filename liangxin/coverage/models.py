@@ -98,7 +98,12 @@ class FiveGoodsRating(models.Model):
             models.CheckConstraint(condition=Q(year__gte=2000) & Q(year__lte=2100), name="coverage_five_goods_year"),
             models.CheckConstraint(condition=~Q(rated_by=""), name="coverage_five_goods_rated_by_required"),
         ]
-        indexes = [models.Index(fields=["party_organization", "year", "rated_on"], name="coverage_five_goods_asof")]
+        # Covering: the rating as of a date is read from the index alone.
+        indexes = [
+            models.Index(
+                fields=["party_organization", "year", "rated_on", "rated_five_goods"], name="coverage_five_goods_asof"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.party_organization_id}@{self.year}:{self.rated_five_goods}"
@@ -182,7 +187,28 @@ class OrganizationState(models.Model):
             models.Index(fields=["department", "valid_from"], name="coverage_state_department"),
             # The rows starting or ending inside a year: what the yearly tally does not hold.
             models.Index(fields=["valid_from"], name="coverage_state_from"),
-            models.Index(fields=["valid_to"], name="coverage_state_to"),
+            models.Index(  # covering: the rows ending inside a year are read from it alone
+                fields=[
+                    "valid_to",
+                    "valid_from",
+                    "township",
+                    "covered",
+                    "has_instructor",
+                    "employees",
+                    "full_members",
+                    "probationary_members",
+                    "has_union",
+                    "has_youth_league",
+                    "has_womens_federation",
+                    "operating_status",
+                    "category",
+                    "org_type",
+                    "above_designated_size",
+                    "department",
+                    "organization",
+                ],
+                name="coverage_state_to",
+            ),
         ]
 
     def __str__(self) -> str:

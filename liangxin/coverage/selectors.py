@@ -112,7 +112,7 @@ def _labels(by: str, keys: set[str], total_label: str) -> list[tuple[str, str]]:
         return [(COUNTY_KEY, total_label)]
     if by == Grouping.TOWNSHIP:
         units = AdministrativeUnit.objects.filter(pk__in=[int(k) for k in keys]).order_by("code")
-        return [(str(u.pk), u.name) for u in units]
+        return [(str(pk), name) for pk, name in units.values_list("pk", "name")]
     if by == Grouping.DEPARTMENT:
         ids = [int(k) for k in keys if k != NO_DEPARTMENT]
         found = [(str(d.pk), d.name) for d in Department.objects.filter(pk__in=ids).order_by("code")]
@@ -245,14 +245,13 @@ def _groups(
     total_label: str,
 ) -> list[IndicatorGroup]:
     groups = []
+    wanted = [(d.code, d.kind, target_of(d, targets)) for d in definitions]  # once, not per group
     for key, label in _labels(by, set(figures), total_label):
         values = figures[key]
         group = IndicatorGroup(key=key, label=label)
-        for d in definitions:
-            numerator, denominator = values.get(d.code, (0, 0))
-            group.values[d.code] = make_value(
-                kind=d.kind, numerator=numerator, denominator=denominator, target=target_of(d, targets)
-            )
+        for code, kind, target in wanted:
+            numerator, denominator = values.get(code, (0, 0))
+            group.values[code] = make_value(kind=kind, numerator=numerator, denominator=denominator, target=target)
         groups.append(group)
     return groups
 

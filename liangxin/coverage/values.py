@@ -14,7 +14,7 @@ SUM: Final = "sum"
 _PLACES = Decimal("0.0001")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IndicatorValue:
     """One indicator in one group.
 
@@ -22,14 +22,24 @@ class IndicatorValue:
     denominator is 0), ``target`` the year's target share, ``gap`` how many more subjects must
     match to reach it. count / sum: ``numerator`` is the figure (a count, or a sum of a state
     column) over the ``denominator`` subjects of the denominator filter, ``value`` is the figure
-    too, and there is no target or gap.
+    too, and there is no target or gap. ``value`` and ``gap`` are computed when read: a county
+    table makes tens of thousands of values and shows a few.
     """
 
     numerator: int
     denominator: int
-    value: Decimal | None
     target: Decimal | None = None
-    gap: int | None = None
+    is_share: bool = True
+
+    @property
+    def value(self) -> Decimal | None:
+        return share(self.numerator, self.denominator) if self.is_share else Decimal(self.numerator)
+
+    @property
+    def gap(self) -> int | None:
+        return (
+            gap(numerator=self.numerator, denominator=self.denominator, target=self.target) if self.is_share else None
+        )
 
 
 @dataclass
@@ -55,11 +65,5 @@ def gap(*, numerator: int, denominator: int, target: Decimal | None) -> int | No
 
 def make_value(*, kind: str, numerator: int, denominator: int, target: Decimal | None) -> IndicatorValue:
     if kind == SHARE:
-        return IndicatorValue(
-            numerator=numerator,
-            denominator=denominator,
-            value=share(numerator, denominator),
-            target=target,
-            gap=gap(numerator=numerator, denominator=denominator, target=target),
-        )
-    return IndicatorValue(numerator=numerator, denominator=denominator, value=Decimal(numerator))
+        return IndicatorValue(numerator, denominator, target)
+    return IndicatorValue(numerator, denominator, None, False)

@@ -263,6 +263,14 @@ class PartyOrganization(models.Model):
                 name="registry_partyorg_name_unique_in_township",
             ),
         ]
+        indexes = [
+            # Covering for the party organization indicators by township as of a date (issue 6):
+            # read in township order, no row lookups.
+            models.Index(
+                fields=["township", "founded_on", "dissolved_on", "kind", "formation_method"],
+                name="registry_partyorg_asof",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
