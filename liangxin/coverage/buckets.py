@@ -14,7 +14,7 @@ the tally (``materialized``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,18 +54,48 @@ def _compares(node: dsl.Node) -> Iterable[dsl.Compare]:
 
 @dataclass(frozen=True)
 class Scheme:
-    fields: tuple[str, ...]  # state columns the tally keeps (sorted)
-    bounds: tuple[tuple[str, tuple[int, ...]], ...]  # number field → its bucket bounds above 0
+    """``parts``: the fields the tally keeps, in groups that no indicator mixes (the mass
+    organizations' flags are read each by its own indicator): the tally counts each group on its
+    own rows, so the groups' values do not multiply. ``bounds``: number field → its bucket bounds
+    above 0."""
+
+    parts: tuple[tuple[str, ...], ...]
+    bounds: tuple[tuple[str, tuple[int, ...]], ...]
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(sorted(f for part in self.parts for f in part))
 
     def as_json(self) -> dict[str, Any]:
-        return {"fields": list(self.fields), "bounds": {f: list(b) for f, b in self.bounds}}
+        return {"parts": [list(p) for p in self.parts], "bounds": {f: list(b) for f, b in self.bounds}}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Scheme:
+        return cls(
+            parts=tuple(tuple(p) for p in data["parts"]),
+            bounds=tuple((f, tuple(b)) for f, b in data["bounds"].items()),
+        )
 
     def bounds_of(self, field: str) -> tuple[int, ...]:
         return dict(self.bounds).get(field, ())
 
+    def part_of(self, filters: Sequence[dsl.Node]) -> int | None:
+        """The part whose rows answer an indicator with these filters exactly; None when none
+        does (a field not kept, fields of two parts, a threshold between two bounds)."""
+        fields, bounds = _read(filters)
+        for field, thresholds in bounds.items():
+            if not thresholds <= set(self.bounds_of(field)):
+                return None
+        if not fields:
+            return 0
+        for n, part in enumerate(self.parts):
+            if fields <= set(part):
+                return n
+        return None
 
-def scheme_of(filters: Iterable[dsl.Node]) -> Scheme:
-    """The scheme that answers every one of ``filters`` (organization filters) exactly."""
+
+def _read(filters: Iterable[dsl.Node]) -> tuple[set[str], dict[str, set[int]]]:
+    """The fields (derived ones expanded) and the number thresholds of one indicator's filters."""
     fields: set[str] = set()
     bounds: dict[str, set[int]] = {}
     for node in filters:
@@ -73,8 +103,25 @@ def scheme_of(filters: Iterable[dsl.Node]) -> Scheme:
             fields.update(DERIVED.get(compare.field, (compare.field,)))
             if compare.field in NUMBERS:
                 bounds.setdefault(compare.field, set()).update(_thresholds(compare))
+    return fields, bounds
+
+
+def scheme_of(indicators: Iterable[Sequence[dsl.Node]]) -> Scheme:
+    """The scheme that answers every one of ``indicators`` (each given by its organization
+    filters) exactly: fields read by one indicator share a part."""
+    parts: list[set[str]] = []
+    bounds: dict[str, set[int]] = {}
+    for filters in indicators:
+        fields, found = _read(filters)
+        for field, thresholds in found.items():
+            bounds.setdefault(field, set()).update(thresholds)
+        if not fields:
+            continue
+        touching = [p for p in parts if p & fields]
+        merged = set(fields).union(*touching)
+        parts = [p for p in parts if not p & fields] + [merged]
     return Scheme(
-        fields=tuple(sorted(fields)),
+        parts=tuple(sorted(tuple(sorted(p)) for p in parts)) or ((),),
         bounds=tuple(sorted((f, tuple(sorted(b))) for f, b in bounds.items())),
     )
 

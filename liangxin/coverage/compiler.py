@@ -35,7 +35,7 @@ from django.db.models.expressions import Expression, RawSQL
 
 from liangxin.registry.models import PartyOrganization, PartyOrganizationCoverage
 
-from . import dsl, materialized
+from . import buckets, dsl, materialized
 from .choices import Grouping, Subject
 from .models import FiveGoodsRating, Indicator, OrganizationState, StateTally
 from .state import fields_for
@@ -511,33 +511,44 @@ TALLY_SUMS: dict[str, str] = {
 ROWS = "_rows"  # the code of the count of subjects added by ``aggregate_tally``
 
 
+def tally_parts(scheme: buckets.Scheme, indicators: Sequence[Compiled]) -> list[int] | None:
+    """For each indicator, the part of the tally that answers it exactly; None when one is not
+    answered by ``scheme`` (a field it does not keep, a threshold it does not bound)."""
+    parts = [scheme.part_of([c.numerator, c.denominator]) for c in indicators]
+    return None if any(p is None for p in parts) else [p for p in parts if p is not None]
+
+
 def aggregate_tally(
-    *, year: int, scope: Q, indicators: Sequence[Compiled], grouped: bool
+    *, year: int, scope: Q, scheme: buckets.Scheme, indicators: Sequence[Compiled], grouped: bool
 ) -> dict[Any, dict[str, tuple[int, int]]]:
     """Township (or, ungrouped, ``0``) → indicator code → (numerator, denominator) over the
     organizations holding the whole ``year`` in ``scope`` (a condition on ``StateTally``), from
-    the tally: the indicators' filters over its bucketed columns, its counts and sums added up.
-    The count of organizations is under ``ROWS``. Exact when the tally was built with the
-    scheme of these indicators (``materialized.ensure_fresh``)."""
-    select: list[str] = ["SUM(n)"]
+    the tally built with ``scheme``: each indicator's filters over the bucketed columns of the
+    rows of its part, their counts and sums added up. The count of organizations is under
+    ``ROWS``. Raises ValueError for an indicator the scheme does not answer (``tally_parts``)."""
+    if any(c.subject != Subject.ORGANIZATION for c in indicators):
+        raise ValueError("aggregate_tally: organization indicators only")
+    parts = tally_parts(scheme, indicators)
+    if parts is None:
+        raise ValueError("aggregate_tally: an indicator the tally's scheme does not answer")
+    select: list[str] = ["SUM(n) FILTER (WHERE part = 0)"]  # every part counts every organization
     params: list[Any] = []
     columns: dict[tuple[Any, ...], int] = {}
 
-    def column(node: dsl.Node, then: str) -> int:
+    def column(part: int, node: dsl.Node, then: str) -> int:
         condition, condition_params = dsl.to_sql(node, TALLY_COLUMNS)
-        key = (condition, then, tuple(condition_params))
+        key = (part, condition, then, tuple(condition_params))
         if key not in columns:
-            select.append(f"SUM({then})" if condition == "(1 = 1)" else _filtered(then, condition))
+            where = f"part = {part}" if condition == "(1 = 1)" else f"part = {part} AND {condition}"
+            select.append(f"SUM({then}) FILTER (WHERE {where})")
             params.extend([] if condition == "(1 = 1)" else condition_params)
             columns[key] = len(select) - 1
         return columns[key]
 
-    if any(c.subject != Subject.ORGANIZATION for c in indicators):
-        raise ValueError("aggregate_tally: organization indicators only")
     positions = [
-        (c.code, column(c.numerator, TALLY_SUMS[c.sum_field] if c.kind == SUM and c.sum_field else "n"),
-         column(c.denominator, "n"))
-        for c in indicators
+        (c.code, column(part, c.numerator, TALLY_SUMS[c.sum_field] if c.kind == SUM and c.sum_field else "n"),
+         column(part, c.denominator, "n"))
+        for c, part in zip(indicators, parts, strict=True)
     ]  # fmt: skip
     fields = [f.attname for f in StateTally._meta.concrete_fields if f.attname not in ("id", "year")]
     rows = StateTally.objects.filter(scope, year=year).order_by().values(*fields)

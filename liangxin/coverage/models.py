@@ -234,6 +234,9 @@ class StateTally(models.Model):
     whole year (from 1 January to 31 December), counted by the state columns the active
     indicators read, numbers kept as buckets (``buckets.py``; NULL: a column no filter reads).
 
+    Each part of the scheme (fields no indicator reads together) counts every organization on
+    rows of its own (``part``), its other columns NULL: the parts' values do not multiply.
+
     An indicator as of any date of the year is then this year's tally plus the few rows whose
     interval starts or ends inside the year — a scan of thousands of rows, not of the register.
     Rows are appended, never updated: a refresh adds the new rows' counts and subtracts the old
@@ -244,6 +247,7 @@ class StateTally(models.Model):
         "geo.AdministrativeUnit", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", db_index=False
     )
     year = models.PositiveSmallIntegerField()
+    part = models.PositiveSmallIntegerField(default=0)  # which part of the scheme the row counts
     covered = models.BooleanField(null=True)
     has_instructor = models.BooleanField(null=True)
     has_union = models.BooleanField(null=True)

@@ -34,7 +34,7 @@ from liangxin.registry.choices import Category, MemberStatus, OrganizationType
 from liangxin.registry.models import Employment, Organization, OrganizationFacts, PartyOrganization
 from liangxin.registry.scoping import NOTHING, organization_scope, party_organization_scope
 
-from . import compiler, forecast, materialized
+from . import buckets, compiler, forecast, materialized
 from .choices import Grouping, Part, Subject
 from .choices import IndicatorKind as Kind
 from .models import Indicator
@@ -172,8 +172,8 @@ def _organization_figures(
     grouped = by != Grouping.COUNTY
     if scope.tally is not None and by in (Grouping.COUNTY, Grouping.TOWNSHIP):
         tally = materialized.ensure_fresh()
-        if tally.covers(as_of):
-            return _tally_figures(scope, as_of, by, compiled, scope.tally)
+        if tally.covers(as_of) and compiler.tally_parts(tally.scheme, compiled) is not None:
+            return _tally_figures(scope, as_of, by, compiled, scope.tally, tally.scheme)
     state = compiler.organization_state(on=as_of, scope=scope.states, by=by)
     return compiler.aggregate(state=state, indicators=compiled, grouped=grouped)
 
@@ -184,14 +184,14 @@ _ROWS = compiler.compile_filters(
 
 
 def _tally_figures(
-    scope: Scope, as_of: dt.date, by: str, compiled: Sequence[compiler.Compiled], tally: Q
+    scope: Scope, as_of: dt.date, by: str, compiled: Sequence[compiler.Compiled], tally: Q, scheme: buckets.Scheme
 ) -> dict[Any, Figures]:
     """The figures as of ``as_of`` by county or township from the year's tally (the organizations
     holding the whole year) plus the state rows starting or ending inside the year: the same
     figures as the state scan (a test compares them day by day), reading thousands of rows, not
     the register. A group is there when it has an organization."""
     grouped = by != Grouping.COUNTY
-    whole = compiler.aggregate_tally(year=as_of.year, scope=tally, indicators=compiled, grouped=grouped)
+    whole = compiler.aggregate_tally(year=as_of.year, scope=tally, scheme=scheme, indicators=compiled, grouped=grouped)
     rest = compiler.aggregate(
         state=compiler.organization_state(on=as_of, scope=scope.states, by=by, outside_year=True),
         indicators=[*compiled, _ROWS],

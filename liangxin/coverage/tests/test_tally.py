@@ -37,8 +37,9 @@ def _random_compare(rng: random.Random) -> dsl.Compare:
 def test_a_bucket_bound_answers_every_comparison_as_its_numbers_do(seed):
     rng = random.Random(seed)
     filters = [_random_compare(rng) for _ in range(rng.randint(1, 6))]
-    scheme = buckets.scheme_of(filters)
+    scheme = buckets.scheme_of([[node] for node in filters])
     for node in filters:
+        assert scheme.part_of([node]) is not None
         bounds = scheme.bounds_of(node.field)
         for value in range(0, 20):
             row = {node.field: value}
@@ -46,16 +47,31 @@ def test_a_bucket_bound_answers_every_comparison_as_its_numbers_do(seed):
             assert dsl.evaluate(node, kept) == dsl.evaluate(node, row), (node, value, bounds)
 
 
-def test_the_scheme_keeps_only_what_the_filters_read():
+def _parse(expr):
+    return dsl.parse(expr, ORGANIZATION_FIELDS)
+
+
+def test_the_scheme_keeps_only_what_the_filters_read_in_parts_no_indicator_mixes():
     scheme = buckets.scheme_of(
         [
-            dsl.parse({"field": "employees", "gte": 50}, ORGANIZATION_FIELDS),
-            dsl.parse({"field": "work_covered", "eq": True}, ORGANIZATION_FIELDS),
-            dsl.parse({"field": "members", "gt": 0}, ORGANIZATION_FIELDS),
+            [_parse({"field": "covered", "eq": True}), _parse({"field": "employees", "gte": 50})],
+            [_parse({"field": "work_covered", "eq": True}), _parse({})],
+            [_parse({"field": "members", "gt": 0}), _parse({"field": "employees", "gte": 100})],
+            [_parse({"field": "has_union", "eq": True}), _parse({})],
         ]
     )
-    assert scheme.fields == ("covered", "employees", "has_instructor", "members", "takes_part")
-    assert scheme.bounds == (("employees", (50,)), ("members", (1,)))
+    assert scheme.parts == (
+        ("covered", "employees", "has_instructor", "members", "takes_part"),
+        ("has_union",),
+    )
+    assert scheme.bounds == (("employees", (50, 100)), ("members", (1,)))
+    assert scheme.part_of([_parse({"field": "has_union", "eq": False})]) == 1
+    assert scheme.part_of([_parse({})]) == 0
+    assert scheme.part_of([_parse({"field": "employees", "gte": 70})]) is None  # no such bound
+    assert (
+        scheme.part_of([_parse({"field": "has_union", "eq": True}), _parse({"field": "covered", "eq": True})]) is None
+    )
+    assert scheme.part_of([_parse({"field": "category", "eq": "social"})]) is None  # not kept
 
 
 # --- The tally against the scan ------------------------------------------------------------------
@@ -131,6 +147,23 @@ def test_appended_counts_are_compacted(township_a, township_b, department_x, ali
     assert row.rows_added == 0 and row.rows_built == StateTally.objects.count()
     assert not StateTally.objects.filter(n__lte=0).exists()
     _assert_tally_equals_scan([alice], [*DAYS[::4], *EXTRA_DAYS])
+
+
+def test_an_indicator_the_tally_cannot_answer_is_counted_from_the_state(township_a, township_b, department_x, alice):
+    """The forecast's tally counts organizations with the policy's minimum of full members, which
+    no active definition may use as a threshold: such figures come from the state scan."""
+    _random_register(random.Random(5), [township_a, township_b], [department_x])
+    scheme = materialized.ensure_fresh().scheme
+    odd = compiler.compile_filters(
+        code="odd", kind="share", subject="organization", numerator={"field": "covered", "eq": True},
+        denominator={"field": "full_members", "gte": 4},
+    )  # fmt: skip
+    assert compiler.tally_parts(scheme, [odd]) is None
+    scope = selectors.scope_of(alice)
+    for day in [*DAYS[::6], *EXTRA_DAYS]:
+        assert selectors._organization_figures(scope, day, "township", [odd]) == _scanned(
+            scope.states, day, "township", [odd]
+        )
 
 
 def test_a_department_or_a_secretary_is_not_counted_from_the_tally(dave, alice):
