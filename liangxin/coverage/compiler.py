@@ -188,22 +188,26 @@ def _state_rows(*, scope: Q, group: Q | None, by: str, window: Q) -> QuerySet[An
 
 
 def organization_state(
-    *, on: dt.date, scope: Q, group: Q | None = None, by: str = Grouping.COUNTY, outside_year: bool = False
+    *,
+    on: dt.date,
+    scope: Q,
+    group: Q | None = None,
+    by: str = Grouping.COUNTY,
+    unlike: dt.date | None = None,
 ) -> QuerySet[Any]:
     """One row per organization in the population on ``on`` (not merged, facts valid on ``on``,
     not deregistered) within ``scope`` and ``group`` (conditions on ``OrganizationState``: its
     ``township_id``, ``department_id``, ``category``… are the organization's), as ``values()``
-    with the ``s_*`` columns and ``s_g`` (the group key). ``outside_year``: only the rows that do
-    not hold the whole of ``on``'s year (what the yearly tally leaves out)."""
+    with the ``s_*`` columns and ``s_g`` (the group key). ``unlike``: only the rows valid on
+    ``on`` and not on that day (what a tally of that day lacks, or holds in excess, for ``on``)."""
     participation = activity_participation(on)
     window = _valid_on(on)
-    if outside_year:
-        # Holding ``on`` but not the whole year: started after 1 January, or ended by 31 December
-        # having started by 1 January — two bounded ranges, each read by its own index.
-        first, last = dt.date(on.year, 1, 1), dt.date(on.year, 12, 31)
-        window = (Q(valid_from__gt=first, valid_from__lte=on) & (Q(valid_to__isnull=True) | Q(valid_to__gt=on))) | Q(
-            valid_from__lte=first, valid_to__gt=on, valid_to__lte=last
-        )
+    if unlike is not None and unlike < on:  # started after ``unlike``, or ended by ``on`` … (two ranges)
+        window = Q(valid_from__gt=unlike, valid_from__lte=on) & (Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+    elif unlike is not None and unlike > on:  # … each read by its own index
+        window = Q(valid_from__lte=on, valid_to__gt=on, valid_to__lte=unlike)
+    elif unlike is not None:
+        window = Q(pk__in=[])
     return _state_rows(scope=scope, group=group, by=by, window=window).annotate(
         s_takes_part=participation if participation is not None else Value(False, output_field=BooleanField())
     )
@@ -522,8 +526,8 @@ def aggregate_tally(
     *, year: int, scope: Q, scheme: buckets.Scheme, indicators: Sequence[Compiled], grouped: bool
 ) -> dict[Any, dict[str, tuple[int, int]]]:
     """Township (or, ungrouped, ``0``) → indicator code → (numerator, denominator) over the
-    organizations holding the whole ``year`` in ``scope`` (a condition on ``StateTally``), from
-    the tally built with ``scheme``: each indicator's filters over the bucketed columns of the
+    organizations on 1 January of ``year`` in ``scope`` (a condition on ``StateTally``), from the
+    tally built with ``scheme``: each indicator's filters over the bucketed columns of the
     rows of its part, their counts and sums added up. The count of organizations is under
     ``ROWS``. Raises ValueError for an indicator the scheme does not answer (``tally_parts``)."""
     if any(c.subject != Subject.ORGANIZATION for c in indicators):

@@ -112,14 +112,17 @@ COMPACT_SLACK = 10_000  # appended rows tolerated beyond the built size before a
 
 @dataclass(frozen=True)
 class Tally:
-    """A usable tally: the scheme it answers and the years it covers."""
+    """A usable tally: the scheme it answers and the years whose 1 January it counts."""
 
     scheme: buckets.Scheme
     first_year: int
     last_year: int
 
-    def covers(self, on: dt.date) -> bool:
-        return self.first_year <= on.year <= self.last_year
+    def snapshot_for(self, on: dt.date) -> dt.date | None:
+        """The 1 January nearest ``on`` (this year's or next year's) when the tally counts it."""
+        this, following = dt.date(on.year, 1, 1), dt.date(on.year + 1, 1, 1)
+        day = this if on - this <= following - on else following
+        return day if self.first_year <= day.year <= self.last_year else None
 
 
 def current_scheme() -> buckets.Scheme:
@@ -154,7 +157,7 @@ def _add_to_tally(
     scheme: buckets.Scheme, years: range, where: str, params: Sequence[Any], sign: int, *, by_year: bool = False
 ) -> int:
     """Add (``sign`` 1) or subtract (-1) the counts of the state rows matching ``where`` to the
-    tally of each year of ``years`` they hold whole, for each part of ``scheme``; the number of
+    tally of each year of ``years`` whose 1 January they hold, for each part of ``scheme``; the number of
     tally rows written. The rows are counted once by every field the scheme keeps (into a
     temporary table), then each part from those counts: one pass over the state rows, not one
     per part. ``by_year``: one statement per year (the whole register: smaller sorts)."""
@@ -169,14 +172,13 @@ def _add_to_tally(
         for span in [range(y, y + 1) for y in years] if by_year else [years]:
             days: list[Any] = []
             for year in span:
-                ends = (dt.date(year, 1, 1), dt.date(year, 12, 31))
-                days += [year, *(connection.ops.adapt_datefield_value(d) for d in ends)]
-            values = ", ".join(["(%s, %s, %s)"] * len(span))
+                days += [year, connection.ops.adapt_datefield_value(dt.date(year, 1, 1))]
+            values = ", ".join(["(%s, %s)"] * len(span))
             cursor.execute(
-                f"INSERT INTO {BASE} ({columns}) WITH y (year, first_day, last_day) AS (VALUES {values}) "  # noqa: S608 (names and the compiler's SQL only)
+                f"INSERT INTO {BASE} ({columns}) WITH y (year, day) AS (VALUES {values}) "  # noqa: S608 (names and the compiler's SQL only)
                 f"SELECT s.township_id, y.year, 0, {', '.join(keys)}, {sign} * COUNT(*), {sign} * SUM(s.employees), "
                 f"{sign} * SUM(s.full_members), {sign} * SUM(s.probationary_members) FROM {STATE} s "
-                "JOIN y ON s.valid_from <= y.first_day AND (s.valid_to IS NULL OR s.valid_to > y.last_day) "
+                "JOIN y ON s.valid_from <= y.day AND (s.valid_to IS NULL OR s.valid_to > y.day) "
                 f"WHERE {where} GROUP BY {', '.join(str(i) for i in range(1, len(keys) + 4))}",
                 [*days, *params],
             )
@@ -193,13 +195,13 @@ def _add_to_tally(
 
 
 def _build_tally(row: TallyScheme, scheme: buckets.Scheme) -> None:
-    """The whole tally again, from the state table: its years from the earliest state row's to
-    next year's."""
+    """The whole tally again, from the state table: 1 January of each year from the earliest state
+    row's to the one after next."""
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {TALLY}")  # noqa: S608 (table name only)
     earliest = OrganizationState.objects.aggregate(earliest=Min("valid_from"))["earliest"]
     row.first_year = earliest.year if earliest else today().year
-    row.last_year = today().year + 1
+    row.last_year = today().year + 2
     row.rows_built = _add_to_tally(scheme, range(row.first_year, row.last_year + 1), "1 = 1", [], 1, by_year=True)
     row.rows_added = 0
     row.scheme = scheme.as_json()
@@ -207,7 +209,7 @@ def _build_tally(row: TallyScheme, scheme: buckets.Scheme) -> None:
 
 
 def _tally_current(row: TallyScheme, scheme: buckets.Scheme) -> bool:
-    return row.scheme == scheme.as_json() and row.last_year >= today().year
+    return row.scheme == scheme.as_json() and row.last_year >= today().year + 1
 
 
 # --- Refresh ----------------------------------------------------------------------------------------

@@ -185,9 +185,9 @@ class OrganizationState(models.Model):
                 name="coverage_state_township",
             ),
             models.Index(fields=["department", "valid_from"], name="coverage_state_department"),
-            # The rows starting or ending inside a year: what the yearly tally does not hold.
+            # The rows starting or ending between a date and the nearest 1 January (the tally's day).
             models.Index(fields=["valid_from"], name="coverage_state_from"),
-            models.Index(  # covering: the rows ending inside a year are read from it alone
+            models.Index(  # covering: the rows ending in such a span are read from it alone
                 fields=[
                     "valid_to",
                     "valid_from",
@@ -230,18 +230,17 @@ class StaleOrganization(models.Model):
 
 
 class StateTally(models.Model):
-    """Organizations counted by township and year: the ``OrganizationState`` rows that hold the
-    whole year (from 1 January to 31 December), counted by the state columns the active
-    indicators read, numbers kept as buckets (``buckets.py``; NULL: a column no filter reads).
+    """Organizations counted by township on 1 January of each year: the ``OrganizationState``
+    rows holding that day, counted by the state columns the active indicators read, numbers kept
+    as buckets (``buckets.py``; NULL: a column no filter reads). Each part of the scheme (fields
+    no indicator reads together) counts every organization on rows of its own (``part``), its
+    other columns NULL: the parts' values do not multiply.
 
-    Each part of the scheme (fields no indicator reads together) counts every organization on
-    rows of its own (``part``), its other columns NULL: the parts' values do not multiply.
-
-    An indicator as of any date of the year is then this year's tally plus the few rows whose
-    interval starts or ends inside the year — a scan of thousands of rows, not of the register.
-    Rows are appended, never updated: a refresh adds the new rows' counts and subtracts the old
-    ones' (``n`` may be negative), so several rows may share a key; they add up. Derived like
-    ``OrganizationState`` and written only by ``materialized.py``."""
+    An indicator as of any date is then the tally of the nearest 1 January plus the state rows
+    valid on the date and not then, minus the ones valid then and not on the date — at most half
+    a year of changes, not the register. Rows are appended, never updated: a refresh adds the new
+    rows' counts and subtracts the old ones' (``n`` may be negative), so several rows may share a
+    key; they add up. Derived like ``OrganizationState`` and written only by ``materialized.py``."""
 
     township = models.ForeignKey(
         "geo.AdministrativeUnit", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", db_index=False
@@ -277,7 +276,7 @@ class StateTally(models.Model):
 
 class TallyScheme(models.Model):
     """The one row saying what ``StateTally`` holds: the scheme it was built with
-    (``buckets.Scheme.as_json``; null: not built), the years it covers, and its size then (a
+    (``buckets.Scheme.as_json``; null: not built), the years whose 1 January it counts, and its size then (a
     refresh compacts it when appended rows have doubled it). Its lock serializes every write
     of the state table and the tally."""
 

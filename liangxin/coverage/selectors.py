@@ -172,8 +172,9 @@ def _organization_figures(
     grouped = by != Grouping.COUNTY
     if scope.tally is not None and by in (Grouping.COUNTY, Grouping.TOWNSHIP):
         tally = materialized.ensure_fresh()
-        if tally.covers(as_of) and compiler.tally_parts(tally.scheme, compiled) is not None:
-            return _tally_figures(scope, as_of, by, compiled, scope.tally, tally.scheme)
+        snapshot = tally.snapshot_for(as_of)
+        if snapshot is not None and compiler.tally_parts(tally.scheme, compiled) is not None:
+            return _tally_figures(scope, as_of, by, compiled, scope.tally, tally.scheme, snapshot)
     state = compiler.organization_state(on=as_of, scope=scope.states, by=by)
     return compiler.aggregate(state=state, indicators=compiled, grouped=grouped)
 
@@ -184,26 +185,41 @@ _ROWS = compiler.compile_filters(
 
 
 def _tally_figures(
-    scope: Scope, as_of: dt.date, by: str, compiled: Sequence[compiler.Compiled], tally: Q, scheme: buckets.Scheme
+    scope: Scope,
+    as_of: dt.date,
+    by: str,
+    compiled: Sequence[compiler.Compiled],
+    tally: Q,
+    scheme: buckets.Scheme,
+    snapshot: dt.date,
 ) -> dict[Any, Figures]:
-    """The figures as of ``as_of`` by county or township from the year's tally (the organizations
-    holding the whole year) plus the state rows starting or ending inside the year: the same
-    figures as the state scan (a test compares them day by day), reading thousands of rows, not
-    the register. A group is there when it has an organization."""
+    """The figures as of ``as_of`` by county or township from the tally of the nearest 1 January
+    (``snapshot``), plus the state rows valid on ``as_of`` and not then, minus the ones valid then
+    and not on ``as_of``: the same figures as the state scan (a test compares them day by day),
+    reading at most half a year's changes, not the register. A group is there when it has an
+    organization."""
     grouped = by != Grouping.COUNTY
-    whole = compiler.aggregate_tally(year=as_of.year, scope=tally, scheme=scheme, indicators=compiled, grouped=grouped)
-    rest = compiler.aggregate(
-        state=compiler.organization_state(on=as_of, scope=scope.states, by=by, outside_year=True),
-        indicators=[*compiled, _ROWS],
+    whole = compiler.aggregate_tally(
+        year=snapshot.year, scope=tally, scheme=scheme, indicators=compiled, grouped=grouped
+    )
+    with_rows = [*compiled, _ROWS]
+    gained = compiler.aggregate(
+        state=compiler.organization_state(on=as_of, scope=scope.states, by=by, unlike=snapshot),
+        indicators=with_rows,
+        grouped=grouped,
+    )
+    lost = compiler.aggregate(
+        state=compiler.organization_state(on=snapshot, scope=scope.states, by=by, unlike=as_of),
+        indicators=with_rows,
         grouped=grouped,
     )
     figures: dict[Any, Figures] = {}
-    for part in (whole, rest):
+    for sign, part in ((1, whole), (1, gained), (-1, lost)):
         for key, values in part.items():
             total = figures.setdefault(key, {})
             for code, (numerator, denominator) in values.items():
                 n, d = total.get(code, (0, 0))
-                total[code] = (n + numerator, d + denominator)
+                total[code] = (n + sign * numerator, d + sign * denominator)
     return {
         key: {code: value for code, value in values.items() if code != compiler.ROWS}
         for key, values in figures.items()

@@ -1,7 +1,8 @@
 """The yearly tally (``StateTally``) answers what the state scan answers: bucketed numbers keep
-every comparison of the active filters (``buckets``), and the tally plus the rows starting or
-ending inside the year give the figures of every day — after edits (counts appended and
-subtracted), after a new definition changes the scheme (rebuilt), after a compaction."""
+every comparison of the active filters (``buckets``), and the tally of the nearest 1 January plus
+the rows gained since (or until) then, minus the ones lost, give the figures of every day — after
+edits (counts appended and subtracted), after a new definition changes the scheme (rebuilt),
+after a compaction."""
 
 from __future__ import annotations
 
@@ -76,7 +77,18 @@ def test_the_scheme_keeps_only_what_the_filters_read_in_parts_no_indicator_mixes
 
 # --- The tally against the scan ------------------------------------------------------------------
 
-EXTRA_DAYS = [dt.date(2024, 12, 31), dt.date(2025, 12, 31), dt.date(2026, 1, 1), dt.date(2026, 6, 1)]
+# Both sides of 1 July (the nearest 1 January changes), year ends, before the tally's first year.
+EXTRA_DAYS = [
+    dt.date(2024, 6, 1),
+    dt.date(2024, 12, 31),
+    dt.date(2025, 7, 2),
+    dt.date(2025, 7, 3),
+    dt.date(2025, 11, 30),
+    dt.date(2025, 12, 31),
+    dt.date(2026, 1, 1),
+    dt.date(2026, 6, 1),
+    dt.date(2026, 12, 31),
+]
 
 
 def _scanned(scope: Q, on: dt.date, by: str, compiled) -> dict:
