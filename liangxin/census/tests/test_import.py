@@ -8,6 +8,8 @@ from liangxin.audit.models import AuditRecord
 from liangxin.census import services
 from liangxin.census.models import BatchStatus, ImportChange
 from liangxin.core.errors import ServiceError
+from liangxin.coverage import materialized
+from liangxin.coverage.models import OrganizationState, StaleOrganization
 from liangxin.registry import services as registry_services
 from liangxin.registry.models import InstructorAssignment, Organization, OrganizationFacts, PartyOrganization
 
@@ -43,6 +45,30 @@ def test_canonical_file_imports_every_row_with_facts_links_and_audit(alice, cens
     assert ImportChange.objects.filter(batch=outcome.batch).count() == 4
     record = AuditRecord.objects.get(action="import")
     assert record.changes["new"] == 4 and record.actor == alice
+
+
+def test_the_import_marks_the_organizations_it_wrote_for_the_coverage_state(alice, census_county):
+    """The insert trigger leaves census intervals with an import batch to the import, which marks
+    their organizations in one statement at its end (coverage migration 0009)."""
+    outside = Organization.objects.create(
+        name="导入之外的公司", name_normalized="导入之外的公司", category="economic", org_type="limited_company",
+        township=census_county["luoxiong"],
+    )  # fmt: skip
+    batch = _import(alice, census_county["county"], dry_run=True).batch
+    OrganizationFacts.objects.create(organization=outside, valid_from=AS_OF, source="import", import_batch=batch)
+    assert not StaleOrganization.objects.exists()
+    OrganizationFacts.objects.filter(organization=outside).delete()
+    assert set(StaleOrganization.objects.values_list("organization_id", flat=True)) == {outside.pk}
+    StaleOrganization.objects.all().delete()
+
+    outcome = _import(alice, census_county["county"])
+    written = OrganizationFacts.objects.filter(import_batch=outcome.batch)
+    imported = set(written.values_list("organization_id", flat=True))
+    assert len(imported) == 4
+    assert set(StaleOrganization.objects.values_list("organization_id", flat=True)) == imported
+    materialized.refresh_stale()
+    states = OrganizationState.objects.filter(valid_from=AS_OF, valid_to__isnull=True)
+    assert set(states.values_list("organization_id", flat=True)) == imported
 
 
 def test_reimport_of_the_same_file_changes_nothing(alice, census_county):
