@@ -13,7 +13,8 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from functools import cache
+from typing import Any, Final, TypeVar
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -25,6 +26,7 @@ from liangxin.accounts.roles import Permission, ScopeKind
 from liangxin.audit.models import AuditAction
 from liangxin.audit.services import log_change, log_many
 from liangxin.core import bulk
+from liangxin.core.bulk import Constant
 from liangxin.core.collector import long_lived_objects_frozen
 from liangxin.core.dates import today
 from liangxin.core.errors import ConflictError, ServiceError
@@ -539,12 +541,27 @@ def _jsonable_changes(changes: Mapping[str, tuple[Any, Any]], side: int) -> dict
     return out
 
 
-_ORG_COLUMNS = (
-    "id", "uscc", "name", "name_normalized", "name_initials", "name_pinyin", "former_names", "category",
-    "org_type", "industry_code", "township_id", "village_id", "department_id", "above_designated_size",
-    "address", "latitude", "longitude", "contact_person", "contact_phone", "owner_is_member", "merged_into_id",
-    "created_at", "updated_at", "version",
+# What a new organization's row stages besides its ids and Excel row (``_ChunkWriter._write_new``).
+_STAGED_ORG: Final = (
+    "uscc", "name", "name_normalized", "name_initials", "name_pinyin", "category", "org_type", "industry_code",
+    "township_id", "village_id", "department_id", "above_designated_size", "address", "contact_person",
+    "contact_phone", "owner_is_member",
 )  # fmt: skip
+
+
+@cache
+def _staged_columns() -> list[tuple[str, Any]]:
+    org = {f.attname: f for f in Organization._meta.concrete_fields}
+    facts = {f.attname: f for f in OrganizationFacts._meta.concrete_fields}
+    return [
+        ("org_id", org["id"]),
+        ("facts_id", facts["id"]),
+        ("excel_row", ImportChange._meta.get_field("row")),
+        *[(name, org[name]) for name in _STAGED_ORG],
+        *[(name, facts[name]) for name in FACT_FIELDS],
+    ]
+
+
 _FACT_COLUMNS = (
     "id", "organization_id", "valid_from", "valid_to", *FACT_FIELDS, "source", "recorded_by_id", "recorded_at",
     "import_batch_id",
@@ -592,15 +609,6 @@ class _ChunkWriter:
         self.batch.created_party_organizations = sorted(self.party_orgs.values())
         self.batch.created_coverages = self.coverages
 
-    def _org_tuple(self, pk: int, values: Mapping[str, Any]) -> tuple[Any, ...]:
-        kw = _org_kwargs(values, self.units, self.departments)
-        return (
-            pk, kw["uscc"], kw["name"], kw["name_normalized"], kw["name_initials"], kw["name_pinyin"], [],
-            kw["category"], kw["org_type"], kw["industry_code"], kw["township_id"], kw["village_id"],
-            kw["department_id"], kw["above_designated_size"], kw["address"], None, None, kw["contact_person"],
-            kw["contact_phone"], kw["owner_is_member"], None, self.now, self.now, 1,
-        )  # fmt: skip
-
     def _fact_tuple(self, pk: int, org_pk: int, values: Mapping[str, Any]) -> tuple[Any, ...]:
         by_id = self.by.pk if self.by is not None else None
         return (
@@ -616,37 +624,54 @@ class _ChunkWriter:
         bulk.insert_rows(ImportChange, _CHANGE_COLUMNS, rows)
 
     def _write_new(self, chunk: Sequence[PlannedRow]) -> None:
+        """New organizations, their census intervals and their change rows: each row staged once,
+        then copied into the three tables (``bulk.StagingTable``)."""
         org_ids = bulk.reserve_ids(Organization, len(chunk))
-        bulk.insert_rows(
-            Organization,
-            _ORG_COLUMNS,
-            (self._org_tuple(pk, r.org_values) for pk, r in zip(org_ids, chunk, strict=True)),
-        )
         fact_ids = bulk.reserve_ids(OrganizationFacts, len(chunk))
-        bulk.insert_rows(
-            OrganizationFacts,
-            _FACT_COLUMNS,
-            (
-                self._fact_tuple(fid, oid, r.facts_values or {})
-                for fid, oid, r in zip(fact_ids, org_ids, chunk, strict=True)
-            ),
-        )
-        for oid, r in zip(org_ids, chunk, strict=True):
+        units, departments = self.units, self.departments
+        digest = self.digest.update
+        new = ChangeKind.NEW.value
+        staged = []
+        for oid, fid, r in zip(org_ids, fact_ids, chunk, strict=True):
+            org = _org_kwargs(r.org_values, units, departments)
+            facts = r.facts_values or {}
+            staged.append((oid, fid, r.row.excel_row, *[org[c] for c in _STAGED_ORG], *[facts[k] for k in FACT_FIELDS]))
             r.org_pk = oid
-        self._insert_changes(
-            (
-                self.batch.pk,
-                oid,
-                ChangeKind.NEW.value,
-                r.row.excel_row,
-                None,
-                {},  # a new organization's values are its own row; revert deletes it
-                fid,
-                None,
-                1,
-            )
-            for oid, fid, r in zip(org_ids, fact_ids, chunk, strict=True)
-        )
+            # A new organization's change row holds nothing: its values are its own row, and a
+            # revert deletes it. Digested as ``changes_digest`` reads the stored row.
+            digest(repr((oid, new, None, {})).encode())
+        now, batch, by_id = self.now, self.batch, self.by.pk if self.by is not None else None
+        with bulk.StagingTable("census_new_rows", _staged_columns()) as stage:
+            stage.load(staged)
+            stage.copy_into(
+                Organization,
+                [
+                    ("id", "org_id"), *[(c, c) for c in _STAGED_ORG], ("former_names", Constant([])),
+                    ("latitude", Constant(None)), ("longitude", Constant(None)), ("merged_into_id", Constant(None)),
+                    ("created_at", Constant(now)), ("updated_at", Constant(now)), ("version", Constant(1)),
+                ],
+                order_by="org_id",
+            )  # fmt: skip
+            stage.copy_into(
+                OrganizationFacts,
+                [
+                    ("id", "facts_id"), ("organization_id", "org_id"), ("valid_from", Constant(batch.as_of)),
+                    ("valid_to", Constant(None)), *[(k, k) for k in FACT_FIELDS],
+                    ("source", Constant(FactSource.IMPORT.value)), ("recorded_by_id", Constant(by_id)),
+                    ("recorded_at", Constant(now)), ("import_batch_id", Constant(batch.pk)),
+                ],
+                order_by="facts_id",
+            )  # fmt: skip
+            stage.copy_into(
+                ImportChange,
+                [
+                    ("batch_id", Constant(batch.pk)), ("organization_id", "org_id"), ("kind", Constant(new)),
+                    ("row", "excel_row"), ("before", Constant(None)), ("after", Constant({})),
+                    ("facts_created_id", "facts_id"), ("facts_closed_id", Constant(None)),
+                    ("version_after", Constant(1)),
+                ],
+                order_by="org_id",
+            )  # fmt: skip
 
     def _write_changed(self, chunk: Sequence[PlannedRow]) -> None:
         by_pk = {o.pk: o for o in Organization.objects.select_for_update().filter(pk__in=[r.org_pk for r in chunk])}

@@ -1,0 +1,84 @@
+"""Fast inserts (``core.bulk``): what they write is what the ORM would, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from liangxin.core import bulk
+from liangxin.core.bulk import Constant
+from liangxin.registry.models import Organization, OrganizationFacts
+from liangxin.testing.factories import OrganizationFactory
+
+pytestmark = pytest.mark.django_db
+
+AS_OF = dt.date(2026, 11, 30)
+
+
+def _columns() -> list[tuple[str, object]]:
+    fields = {f.attname: f for f in OrganizationFacts._meta.concrete_fields}
+    return [
+        ("facts_id", fields["id"]),
+        ("org_id", fields["organization_id"]),
+        ("employees", fields["employees"]),
+        ("payroll", fields["payroll"]),
+        ("has_union", fields["has_union"]),
+    ]
+
+
+def _copy(stage: bulk.StagingTable) -> None:
+    stage.copy_into(
+        OrganizationFacts,
+        [
+            ("id", "facts_id"), ("organization_id", "org_id"), ("employees", "employees"), ("payroll", "payroll"),
+            ("has_union", "has_union"), ("valid_from", Constant(AS_OF)), ("valid_to", Constant(None)),
+            ("source", Constant("import")), ("recorded_at", Constant(timezone.now())),
+            ("full_members", Constant(2)), ("probationary_members", Constant(0)),
+            ("operating_status", Constant("operating")), ("owner_attitude", Constant("")),
+        ],
+        order_by="facts_id",
+    )  # fmt: skip
+
+
+def _temporary_tables() -> set[str]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname LIKE 'pg_temp%%'")
+        else:
+            cursor.execute("SELECT name FROM sqlite_temp_master WHERE type = 'table'")
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_staged_rows_are_copied_with_their_values_and_the_constants(township_a):
+    first, second = (OrganizationFactory(township=township_a, facts=None) for _ in range(2))
+    OrganizationFacts.objects.all().delete()
+    ids = bulk.reserve_ids(OrganizationFacts, 2)
+    with transaction.atomic(), bulk.StagingTable("test_stage", _columns()) as stage:
+        stage.load([(ids[1], second.pk, 0, None, None), (ids[0], first.pk, 120, Decimal("350.50"), True)])
+        _copy(stage)
+    rows = {
+        f.organization_id: (f.pk, f.employees, f.payroll, f.has_union, f.full_members, f.valid_from, f.valid_to)
+        for f in OrganizationFacts.objects.all()
+    }
+    assert rows == {
+        first.pk: (ids[0], 120, Decimal("350.50"), True, 2, AS_OF, None),
+        second.pk: (ids[1], 0, None, None, 2, AS_OF, None),
+    }
+    assert "test_stage" not in _temporary_tables()
+
+
+def test_a_constraint_broken_by_a_staged_row_writes_nothing(township_a):
+    org = OrganizationFactory(township=township_a, facts=None)
+    OrganizationFacts.objects.all().delete()
+    ids = bulk.reserve_ids(OrganizationFacts, 2)
+    with pytest.raises(IntegrityError), transaction.atomic(), bulk.StagingTable("test_stage", _columns()) as stage:
+        # Two open intervals for one organization: the partial unique index refuses the second.
+        stage.load([(ids[0], org.pk, 1, None, None), (ids[1], org.pk, 2, None, None)])
+        _copy(stage)
+    assert not OrganizationFacts.objects.exists()
+    assert "test_stage" not in _temporary_tables()
+    assert Organization.objects.filter(pk=org.pk).exists()
