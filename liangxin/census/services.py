@@ -723,24 +723,22 @@ class _ChunkWriter:
         missing = {k: label for k, label in wanted.items() if k not in self.party_orgs}
         if not missing:
             return
-        created = PartyOrganization.objects.bulk_create(
-            [
-                PartyOrganization(
-                    name=label,
-                    name_normalized=key,
-                    kind=party_org_kind(label),
-                    formation_method=(
-                        FormationMethod.JOINT
-                        if party_org_kind(label) == "joint_branch"
-                        else FormationMethod.INDEPENDENT
-                    ),
-                    township_id=self.units[township],
-                    founded_on=self.batch.as_of,
-                )
-                for (township, key), label in sorted(missing.items())
-            ],
-            batch_size=_WRITE_CHUNK,
-        )
+        created = [
+            PartyOrganization(
+                name=label,
+                name_normalized=key,
+                kind=party_org_kind(label),
+                formation_method=(
+                    FormationMethod.JOINT if party_org_kind(label) == "joint_branch" else FormationMethod.INDEPENDENT
+                ),
+                township_id=self.units[township],
+                founded_on=self.batch.as_of,
+            )
+            for (township, key), label in sorted(missing.items())
+        ]
+        for party_org, pk in zip(created, bulk.reserve_ids(PartyOrganization, len(created)), strict=True):
+            party_org.pk = pk
+        bulk.insert_objects(created)
         for party_org in created:
             self.party_orgs[(self._township_code[party_org.township_id], party_org.name_normalized)] = party_org.pk
         log_many(

@@ -103,6 +103,28 @@ def insert_rows(model: type[models.Model], names: Sequence[str], rows: Iterable[
     _executemany(sql, adapters, rows)
 
 
+def insert_objects(objects: Sequence[models.Model]) -> None:
+    """``bulk_create`` for instances of one model whose primary keys are already set (from
+    :func:`reserve_ids`): every concrete field inserted with ``executemany``, the instances then
+    marked as saved. A fifth of the time of ``bulk_create``, which compiles a statement per few
+    dozen rows on SQLite and reads the keys back."""
+    if not objects:
+        return
+    model = type(objects[0])
+    fields = model._meta.concrete_fields
+    if any(obj.pk is None for obj in objects):
+        raise ValueError("insert_objects needs the primary keys set (reserve_ids)")
+    stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    for obj in objects:
+        for field in stamped:
+            field.pre_save(obj, add=True)
+    names = tuple(f.attname for f in fields)
+    insert_rows(model, names, ([getattr(obj, name) for name in names] for obj in objects))
+    for obj in objects:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
 def _executemany(sql: str, adapters: Sequence[Adapter], rows: Iterable[Sequence[Any]]) -> None:
     convert: list[tuple[int, Adapter, dict[Any, Any] | None]] = [
         (i, adapt, {} if adapt is not _json else None) for i, adapt in enumerate(adapters) if adapt is not _identity

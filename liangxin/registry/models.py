@@ -64,6 +64,9 @@ class Organization(models.Model):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
+        # Never looked up by (no page or figure filters by village; units are closed, not
+        # deleted), and an index costs every insert of a million-row import.
+        db_index=False,
         related_name="village_organizations",
         verbose_name=_("所属村(社区)"),
     )
