@@ -14,6 +14,8 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from liangxin.core.expressions import HasShape
+
 from .choices import (
     Category,
     Education,
@@ -27,7 +29,7 @@ from .choices import (
     Sex,
 )
 
-USCC_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{18}$"
+USCC_CHARSET = "0-9A-HJ-NPQRTUWXY"  # GB 32100-2015: digits and capitals but I, O, S, V, Z
 
 
 def _valid_range(prefix: str) -> models.CheckConstraint:
@@ -105,7 +107,7 @@ class Organization(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["uscc"], condition=Q(uscc__isnull=False), name="registry_org_uscc_unique"),
             models.CheckConstraint(
-                condition=Q(uscc__isnull=True) | Q(uscc__regex=USCC_PATTERN),
+                condition=Q(uscc__isnull=True) | HasShape("uscc", charset=USCC_CHARSET, length=18),
                 name="registry_org_uscc_format",
             ),
             models.CheckConstraint(condition=~Q(name=""), name="registry_org_name_not_blank"),

@@ -1,0 +1,41 @@
+"""Database expressions the models' constraints use, with SQL per vendor (SQLite, PostgreSQL)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import NotSupportedError
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import BooleanField, Func
+from django.db.models.sql.compiler import SQLCompiler
+
+
+class HasShape(Func):
+    """True when a text is exactly ``length`` characters, each in ``charset`` (what goes inside
+    a bracket expression, such as ``0-9A-Z``; the same for a regular expression and a glob).
+
+    For CHECK constraints on tables a census import fills by the million: SQLite has no native
+    ``REGEXP`` (Django registers a Python function, called back for every row inserted), while
+    ``GLOB`` with one bracket per character says the same thing natively. PostgreSQL uses ``~``."""
+
+    output_field = BooleanField()
+
+    def __init__(self, expression: Any, *, charset: str, length: int) -> None:
+        super().__init__(expression)
+        self.charset = charset
+        self.length = length
+
+    def _operand(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return sql, list(params)
+
+    def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, list[Any]]:
+        raise NotSupportedError(f"HasShape: no SQL for {connection.vendor}")
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, list[Any]]:
+        sql, params = self._operand(compiler, connection)
+        return f"({sql} GLOB %s)", [*params, f"[{self.charset}]" * self.length]
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, list[Any]]:
+        sql, params = self._operand(compiler, connection)
+        return f"({sql} ~ %s)", [*params, f"^[{self.charset}]{{{self.length}}}$"]
