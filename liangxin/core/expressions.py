@@ -25,17 +25,17 @@ class HasShape(Func):
         self.charset = charset
         self.length = length
 
-    def _operand(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> tuple[str, list[Any]]:
+    def _operand(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> tuple[str, tuple[Any, ...]]:
         sql, params = compiler.compile(self.source_expressions[0])
-        return sql, list(params)
+        return sql, tuple(params)
 
-    def as_sql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any, *args: Any, **extra_context: Any) -> tuple[str, tuple[Any, ...]]:
         raise NotSupportedError(f"HasShape: no SQL for {connection.vendor}")
 
-    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, list[Any]]:
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, tuple[Any, ...]]:
         sql, params = self._operand(compiler, connection)
-        return f"({sql} GLOB %s)", [*params, f"[{self.charset}]" * self.length]
+        return f"({sql} GLOB %s)", (*params, f"[{self.charset}]" * self.length)
 
-    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, list[Any]]:
+    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, tuple[Any, ...]]:
         sql, params = self._operand(compiler, connection)
-        return f"({sql} ~ %s)", [*params, f"^[{self.charset}]{{{self.length}}}$"]
+        return f"({sql} ~ %s)", (*params, f"^[{self.charset}]{{{self.length}}}$")

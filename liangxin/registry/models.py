@@ -107,7 +107,7 @@ class Organization(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["uscc"], condition=Q(uscc__isnull=False), name="registry_org_uscc_unique"),
             models.CheckConstraint(
-                condition=Q(uscc__isnull=True) | HasShape("uscc", charset=USCC_CHARSET, length=18),
+                condition=Q(uscc__isnull=True) | Q(HasShape("uscc", charset=USCC_CHARSET, length=18)),
                 name="registry_org_uscc_format",
             ),
             models.CheckConstraint(condition=~Q(name=""), name="registry_org_name_not_blank"),
