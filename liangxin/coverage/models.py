@@ -109,6 +109,26 @@ class FiveGoodsRating(models.Model):
         return f"{self.party_organization_id}@{self.year}:{self.rated_five_goods}"
 
 
+# The state columns the indicators read besides the dates and the township: the covering indexes
+# of ``OrganizationState`` carry them all, so that a figure is read from the index alone.
+_READ_BY_INDICATORS = [
+    "covered",
+    "has_instructor",
+    "employees",
+    "full_members",
+    "probationary_members",
+    "has_union",
+    "has_youth_league",
+    "has_womens_federation",
+    "operating_status",
+    "category",
+    "org_type",
+    "above_designated_size",
+    "department",
+    "organization",
+]
+
+
 class OrganizationState(models.Model):
     """What the indicators read: an organization's state over an interval of time, derived from
     the register and never edited — ``materialized.py`` writes it, nothing else.
@@ -163,50 +183,14 @@ class OrganizationState(models.Model):
             # streams this index in township order — no sort of the whole table — and a township's
             # dashboard reads one contiguous range of it.
             models.Index(
-                fields=[
-                    "township",
-                    "valid_from",
-                    "valid_to",
-                    "covered",
-                    "has_instructor",
-                    "employees",
-                    "full_members",
-                    "probationary_members",
-                    "has_union",
-                    "has_youth_league",
-                    "has_womens_federation",
-                    "operating_status",
-                    "category",
-                    "org_type",
-                    "above_designated_size",
-                    "department",
-                    "organization",
-                ],
+                fields=["township", "valid_from", "valid_to", *_READ_BY_INDICATORS],
                 name="coverage_state_township",
             ),
             models.Index(fields=["department", "valid_from"], name="coverage_state_department"),
             # The rows starting or ending between a date and the nearest 1 January (the tally's day).
             models.Index(fields=["valid_from"], name="coverage_state_from"),
             models.Index(  # covering: the rows ending in such a span are read from it alone
-                fields=[
-                    "valid_to",
-                    "valid_from",
-                    "township",
-                    "covered",
-                    "has_instructor",
-                    "employees",
-                    "full_members",
-                    "probationary_members",
-                    "has_union",
-                    "has_youth_league",
-                    "has_womens_federation",
-                    "operating_status",
-                    "category",
-                    "org_type",
-                    "above_designated_size",
-                    "department",
-                    "organization",
-                ],
+                fields=["valid_to", "valid_from", "township", *_READ_BY_INDICATORS],
                 name="coverage_state_to",
             ),
         ]
