@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.codes import uscc
+
 GENERATOR_VERSION = 1
 SEED = 20091130
 
@@ -57,22 +59,6 @@ ORG_TYPES: list[tuple[str, str, float, str]] = [
 ]
 INDUSTRY_CODES = ["", "A", "A01", "C13", "C30", "E47", "F51", "F52", "G54", "H62", "I65", "L72", "M74", "P83", "Q84"]
 WORDS = ["蜂业", "煤业", "建材", "商贸", "餐饮", "农机", "茶叶", "油料", "物流", "旅游", "电子", "种植", "养殖", "科技"]
-
-_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_INDEX = {c: i for i, c in enumerate(_ALPHABET)}
-_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-
-
-def uscc(seq: int, authority: str, region: str) -> str:
-    """A well-formed unified social credit code, unique for ``seq`` (with its check character)."""
-    digits = []
-    n = seq
-    for _ in range(9):
-        digits.append(_ALPHABET[n % 31])
-        n //= 31
-    body = f"{authority}1{region}" + "".join(reversed(digits))
-    total = sum(_INDEX[c] * w for c, w in zip(body, _WEIGHTS, strict=True))
-    return body + _ALPHABET[(31 - total) % 31]
 
 
 def _day(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:

@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.codes import uscc
+
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "var" / "bench"
 SCALE = float(os.environ.get("BENCH_SCALE", "1.0"))
@@ -39,19 +41,6 @@ HEADER = [
     "业主对组建党组织态度", "有无合适支部书记人选", "是否已建党组织", "党组织名称", "工资总额(万元)",
     "地址", "联系人", "联系电话", "备注",
 ]  # fmt: skip
-_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-
-
-def _uscc(seq: int, authority: str) -> str:
-    digits = []
-    n = seq
-    for _ in range(9):
-        digits.append(_ALPHABET[n % 31])
-        n //= 31
-    body = f"{authority}1530324" + "".join(reversed(digits))
-    total = sum(_ALPHABET.index(c) * w for c, w in zip(body, _WEIGHTS, strict=True))
-    return body + _ALPHABET[(31 - total) % 31]
 
 
 def _divisions() -> tuple[list[tuple[str, str]], dict[str, list[str]]]:
@@ -88,7 +77,7 @@ def _rows(count: int, seed: int = 2009) -> Any:
         has_po = full >= 3 and rng.random() < 0.5
         name = f"罗平县{township[:2]}{words[i % len(words)]}{i}号{org_type if org_type != '个体工商户' else '店'}"
         yield [
-            _uscc(i, authority) if authority else "",
+            uscc(i, authority, "530324") if authority else "",
             name,
             category,
             org_type,
