@@ -272,6 +272,20 @@ def _groups(
     return groups
 
 
+def _total(
+    scope: Scope, figures: Figures, definitions: Sequence[Indicator], targets: dict[str, Decimal]
+) -> IndicatorGroup:
+    """The scope's figures as one group (the county row, a trend point)."""
+    (total,) = _groups(
+        by=Grouping.COUNTY,
+        figures={COUNTY_KEY: figures},
+        definitions=definitions,
+        targets=targets,
+        total_label=scope.label,
+    )
+    return total
+
+
 def _keyed(by: str, *figures: dict[Any, Figures]) -> dict[str, Figures]:
     keyed: dict[str, Figures] = defaultdict(dict)
     for groups in figures:
@@ -357,14 +371,7 @@ def indicator_series(
     targets = {year: year_targets(year) for year in sorted({on.year for on in dates})}
     points = []
     for on, figures in zip(dates, _figures_on_dates(scope, dates, definitions), strict=True):
-        (total,) = _groups(
-            by=Grouping.COUNTY,
-            figures={COUNTY_KEY: figures},
-            definitions=definitions,
-            targets=targets[on.year],
-            total_label=scope.label,
-        )
-        points.append(SeriesPoint(on=on, values=total.values))
+        points.append(SeriesPoint(on=on, values=_total(scope, figures, definitions, targets[on.year]).values))
     return points
 
 
@@ -427,13 +434,7 @@ def dashboard_tables(
     po_first = _party_organization_figures(scope, as_of, po_by, po_defs)
     summed = _add_up(org_first, po_first)
     targets = {year: year_targets(year) for year in sorted({on.year for on in [*dates, as_of]})}
-    (total,) = _groups(
-        by=Grouping.COUNTY,
-        figures={COUNTY_KEY: summed},
-        definitions=definitions,
-        targets=targets[as_of.year],
-        total_label=scope.label,
-    )
+    total = _total(scope, summed, definitions, targets[as_of.year])
     ranked = [d for d in definitions if d.code in ranking_codes]
     rank_org, rank_po = _split(ranked)
     rankings = {}
@@ -444,16 +445,7 @@ def dashboard_tables(
             by=by, figures=_keyed(by, org, po), definitions=ranked, targets=targets[as_of.year], total_label=scope.label
         )
     series = [
-        SeriesPoint(
-            on=on,
-            values=_groups(
-                by=Grouping.COUNTY,
-                figures={COUNTY_KEY: on_dates[on]},
-                definitions=trend_defs,
-                targets=targets[on.year],
-                total_label=scope.label,
-            )[0].values,
-        )
+        SeriesPoint(on=on, values=_total(scope, on_dates[on], trend_defs, targets[on.year]).values)
         for on in trend_dates
     ]
     return DashboardTables(total=total, rankings=rankings, forecast_tally=_tally_of(summed), series=series)
