@@ -12,6 +12,8 @@ from liangxin.accounts.models import User
 from liangxin.accounts.roles import Role
 from liangxin.core import crypto
 from liangxin.core.text import normalize_name, pinyin_full, pinyin_initials
+from liangxin.formation import services as formation_services
+from liangxin.formation.models import FormationPlan
 from liangxin.geo.models import AdministrativeUnit, Department, UnitLevel
 from liangxin.registry.choices import (
     Category,
@@ -41,6 +43,21 @@ def valid_uscc(seq: int, authority: str = "9", category: str = "1", region: str 
     body = f"{authority}{category}{region}{seq:09d}"[:17]
     body = body.replace("I", "1").replace("O", "0")
     return body + uscc.calc_check_digit(body + "0")
+
+
+def ready_plan(
+    *, by: User, organization: Organization, planned_date: dt.date, responsible_person: str = "王书记"
+) -> FormationPlan:
+    """A formation plan with a timetable, through the service: ready, an independent branch by
+    ``planned_date``."""
+    data = formation_services.PlanData(
+        ready=True,
+        responsible_person=responsible_person,
+        method="independent",
+        target_kind="branch",
+        planned_date=planned_date,
+    )
+    return formation_services.create_plan(by=by, organization=organization, data=data)
 
 
 def luoping_region_code(birth: dt.date) -> str:

@@ -12,9 +12,8 @@ from liangxin.core.errors import ServiceError
 from liangxin.coverage import selectors, services
 from liangxin.coverage.models import FiveGoodsRating
 from liangxin.coverage.values import gap
-from liangxin.formation import services as formation_services
 from liangxin.registry.models import Employment
-from liangxin.testing.factories import MemberFactory, OrganizationFactory
+from liangxin.testing.factories import MemberFactory, OrganizationFactory, ready_plan
 
 from .conftest import ON, PAST
 
@@ -196,17 +195,7 @@ def test_forecast_from_probationary_members_and_plans(county_data, bob):
     assert (result.now.population, result.now.covered) == (4, 3)
     [(reach, org)] = result.reaching
     assert org == a2 and reach.reaches_on == dt.date(2027, 3, 1) and reach.planned_on is None
-    formation_services.create_plan(
-        by=bob,
-        organization=a2,
-        data=formation_services.PlanData(
-            ready=True,
-            responsible_person="王书记",
-            method="independent",
-            target_kind="branch",
-            planned_date=dt.date(2026, 10, 1),
-        ),
-    )
+    ready_plan(by=bob, organization=a2, planned_date=dt.date(2026, 10, 1))
     result = selectors.coverage_forecast(user=bob, today=ON)
     assert [p.covered for p in result.projections] == [4, 4]
     assert result.projections[0].coverage == Decimal("1.0000")

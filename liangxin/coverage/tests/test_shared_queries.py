@@ -14,7 +14,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from liangxin.coverage import compiler, forecast, selectors
-from liangxin.formation import services as formation_services
 from liangxin.formation.models import FormationPlan
 from liangxin.formation.transitions import ACTIVE_STATUSES
 from liangxin.registry.choices import MemberStatus, OperatingStatus
@@ -24,7 +23,7 @@ from liangxin.registry.models import (
     OrganizationFacts,
     PartyOrganizationCoverage,
 )
-from liangxin.testing.factories import MemberFactory, OrganizationFactory, PartyOrganizationFactory
+from liangxin.testing.factories import MemberFactory, OrganizationFactory, PartyOrganizationFactory, ready_plan
 
 from .conftest import ON
 
@@ -183,30 +182,10 @@ def test_the_forecast_equals_the_projection_of_the_whole_population(history, req
         MemberFactory(status="probationary", admitted_on=admitted, full_membership_on=None, employer=org)
     MemberFactory(status="probationary", admitted_on=dt.date(2026, 1, 5), full_membership_on=None, employer=b1)
     Employment.objects.update(valid_from=dt.date(2025, 1, 1))
-    formation_services.create_plan(
-        by=bob,
-        organization=a2,
-        data=formation_services.PlanData(
-            ready=True,
-            responsible_person="王书记",
-            method="independent",
-            target_kind="branch",
-            planned_date=dt.date(2027, 10, 1),
-        ),
-    )
+    ready_plan(by=bob, organization=a2, planned_date=dt.date(2027, 10, 1))
     # b1 (4 full members, not covered) has a probationary member too and a plan: the conversion
     # changes nothing there, the plan does.
-    formation_services.create_plan(
-        by=alice,
-        organization=b1,
-        data=formation_services.PlanData(
-            ready=True,
-            responsible_person="李书记",
-            method="independent",
-            target_kind="branch",
-            planned_date=dt.date(2026, 11, 1),
-        ),
-    )
+    ready_plan(by=alice, organization=b1, planned_date=dt.date(2026, 11, 1), responsible_person="李书记")
     user = request.getfixturevalue(who)
     result = selectors.coverage_forecast(user=user, today=ON)
     if who != "bob":  # b1 is in their scope
