@@ -22,10 +22,11 @@ from decimal import Decimal
 
 from liangxin.formation.choices import NotReadyReason, VerificationMethod, VerificationResult
 from liangxin.registry.choices import OperatingStatus, OwnerAttitude, PartyOrganizationKind
+from liangxin.registry.services import FactsData
 
 from .county import AS_OF, BASELINE, CENSUS_DATES
 from .organizations import OrganizationPlanner
-from .plan import DemoPlan, PlannedMember, PlannedOrganization
+from .plan import DemoPlan, PlannedMember
 
 # Organizations that closed down (注销) during the demo's years, on top of the latest census's.
 GONE_PER_YEAR = 6
@@ -42,22 +43,6 @@ _WORSE_ATTITUDE: dict[str, str] = {
     OwnerAttitude.SUPPORTIVE: OwnerAttitude.NEUTRAL,
     OwnerAttitude.NEUTRAL: OwnerAttitude.UNSUPPORTIVE,
 }
-
-
-@dataclass(frozen=True)
-class Figures:
-    """One organization's census facts on one census date (the ``FactsData`` fields)."""
-
-    employees: int
-    full_members: int
-    probationary_members: int
-    operating_status: str
-    owner_attitude: str
-    secretary_candidate_available: bool | None
-    payroll: Decimal | None
-    has_union: bool | None
-    has_youth_league: bool | None
-    has_womens_federation: bool | None
 
 
 @dataclass(frozen=True)
@@ -116,14 +101,14 @@ class Rating:
 
 @dataclass
 class History:
-    figures: dict[dt.date, dict[int, Figures]] = field(default_factory=dict)
+    figures: dict[dt.date, dict[int, FactsData]] = field(default_factory=dict)
     campaigns: list[CampaignPlan] = field(default_factory=list)
     plans: list[FormationPlanPlan] = field(default_factory=list)
     verifications: list[VerificationPlan] = field(default_factory=list)
     ratings: list[Rating] = field(default_factory=list)
     formed: dict[int, str] = field(default_factory=dict)  # party organization → "plan" or "joint"
 
-    def present(self, on: dt.date) -> dict[int, Figures]:
+    def present(self, on: dt.date) -> dict[int, FactsData]:
         return self.figures[on]
 
 
@@ -268,7 +253,7 @@ class HistoryPlanner:
                     continue
                 full, probationary = rosters[on].get(i, (0, 0))
                 if org.deregistered_in == on:
-                    figures = Figures(0, 0, 0, OperatingStatus.DEREGISTERED, attitude, None, None, False, None, None)
+                    figures = FactsData(0, 0, 0, OperatingStatus.DEREGISTERED, attitude, None, None, False, None, None)
                     self.history.figures[on][i] = figures
                     status = OperatingStatus.OPERATING
                     continue
@@ -278,7 +263,7 @@ class HistoryPlanner:
                 payroll = org.payroll
                 if payroll is not None and employees != org.employees:
                     payroll = Decimal(str(round(employees * wage, 2)))
-                self.history.figures[on][i] = Figures(
+                self.history.figures[on][i] = FactsData(
                     employees=employees,
                     full_members=full,
                     probationary_members=probationary,
@@ -522,19 +507,3 @@ def plan_history(planner: OrganizationPlanner, plan: DemoPlan, *, seed: int) -> 
     history.verifications()
     history.ratings()
     return history.history
-
-
-def organization_figures(org: PlannedOrganization) -> Figures:
-    """The latest figures of an organization as the plan drew them."""
-    return Figures(
-        employees=org.employees,
-        full_members=org.full_members,
-        probationary_members=org.probationary_members,
-        operating_status=org.operating_status,
-        owner_attitude=org.owner_attitude,
-        secretary_candidate_available=org.secretary_candidate_available,
-        payroll=org.payroll,
-        has_union=org.has_union,
-        has_youth_league=org.has_youth_league,
-        has_womens_federation=org.has_womens_federation,
-    )

@@ -54,7 +54,7 @@ from . import accounts
 from .clock import Clock, historical_clock
 from .county import BASELINE, DEFAULT_SEED, DEMO_DATA_DIR
 from .draw import plan_demo
-from .history import RATED_BY, CampaignPlan, Figures, FormationPlanPlan, History
+from .history import RATED_BY, CampaignPlan, FormationPlanPlan, History, Rating, VerificationPlan
 from .plan import DemoPlan, PlannedMember, PlannedOrganization
 
 # The order of the events of one day.
@@ -295,7 +295,7 @@ class _Writer:
         for organization in Organization.objects.filter(township__code=township, name__in=list(new)):
             self.organizations[new[organization.name]] = organization
 
-    def _row(self, org: PlannedOrganization, f: Figures) -> list[Cell]:
+    def _row(self, org: PlannedOrganization, f: registry.FactsData) -> list[Cell]:
         """One organization's row of a township's census spreadsheet, as a clerk writes it."""
         village = self.units[org.village].name if org.village else None
         department = self.departments[org.department].name if org.department in self.departments else None
@@ -448,7 +448,7 @@ class _Writer:
         for day, action, reason in fp.steps:
             self.at(day, _FORM if action == "form" else _STEP, lambda a=action, r=reason: step(a, r))  # type: ignore[misc]
 
-    def _verify(self, v: Any) -> None:
+    def _verify(self, v: VerificationPlan) -> None:
         org = self.plan.organizations[v.organization]
         clerk = self.clerks[org.township]
         formation.add_verification(
@@ -461,7 +461,7 @@ class _Writer:
             note=v.note,
         )
 
-    def _rate(self, rating: Any) -> None:
+    def _rate(self, rating: Rating) -> None:
         record_five_goods(
             by=None,
             party_organization=self.party_orgs[rating.party_organization],

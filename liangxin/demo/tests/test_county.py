@@ -3,7 +3,6 @@ county's published figures (docs/demo-county.md) by counting database rows, not 
 own bookkeeping. Its history is checked in test_history.py."""
 
 import datetime as dt
-import functools
 import io
 from collections import Counter, defaultdict
 
@@ -23,11 +22,10 @@ from liangxin.core import crypto
 from liangxin.core.errors import ServiceError
 from liangxin.coverage.models import FiveGoodsRating
 from liangxin.coverage.selectors import county_indicator_table, indicator_series
-from liangxin.demo import accounts, county, draw, history, load
-from liangxin.demo.plan import category_totals
+from liangxin.demo import accounts, county, history, load
+from liangxin.demo.tests.test_plan import plan_of
 from liangxin.formation.choices import PlanStatus, VerificationResult
 from liangxin.formation.models import FormationPlan, Verification
-from liangxin.geo.loaders import load_departments, load_divisions
 from liangxin.geo.models import AdministrativeUnit, Department, UnitLevel
 from liangxin.registry.choices import Category, MemberStatus, OperatingStatus, OrganizationType, PartyOrganizationKind
 from liangxin.registry.identifiers import validate_citizen_id, validate_uscc
@@ -66,13 +64,6 @@ def live_facts(current_facts):
 
 
 GONE = history.GONE_PER_YEAR * len(county.CAMPAIGN_YEARS)  # deregistered during the history
-
-
-@functools.cache
-def _plan(seed):
-    divisions, _ = load_divisions(county.DEMO_DATA_DIR / "luoping_divisions.csv")
-    departments, _ = load_departments(county.DEMO_DATA_DIR / "departments.csv")
-    return draw.plan_demo(seed=seed, divisions=divisions, departments=departments)
 
 
 def _by_category(queryset, field):
@@ -373,22 +364,9 @@ def test_loading_twice_is_refused(loaded, db):
     assert Organization.objects.count() == 1088 + GONE
 
 
-def test_same_seed_same_county_other_seed_other_names(loaded, db):
-    divisions, _ = load_divisions(county.DEMO_DATA_DIR / "luoping_divisions.csv")
-    departments, _ = load_departments(county.DEMO_DATA_DIR / "departments.csv")
-    plan = draw.plan_demo(seed=county.DEFAULT_SEED, divisions=divisions, departments=departments)
-    again = draw.plan_demo(seed=county.DEFAULT_SEED, divisions=divisions, departments=departments)
-    other = draw.plan_demo(seed=county.DEFAULT_SEED + 1, divisions=divisions, departments=departments)
-
+def test_the_register_holds_the_organizations_the_seed_draws(loaded, db):
     names = sorted(Organization.objects.values_list("name", flat=True))
-    assert names == sorted(o.name for o in plan.organizations)
-    assert [m.id_number for m in plan.members] == [m.id_number for m in again.members]
-    assert [o.name for o in plan.organizations[100:120]] != [o.name for o in other.organizations[100:120]]
-    # Every seed meets the same targets.
-    for p in (plan, other):
-        totals = category_totals(p)
-        assert totals[ECONOMIC] == {"organizations": 995, "employees": 31_300, "members": 510}
-        assert totals[SOCIAL] == {"organizations": 93, "employees": 1_064, "members": 158}
+    assert names == sorted(o.name for o in plan_of(county.DEFAULT_SEED).organizations)
 
 
 # --- History -------------------------------------------------------------------------------------
@@ -444,7 +422,7 @@ def test_facts_on_every_census_date_are_the_drawn_ones_and_match_the_roster(load
     """Same seed, same figures: what the database holds on each census date is what the plan of
     the seed says (and the plan is the same twice, test_plan.py); and on each date an
     organization's census figures are its roster's."""
-    plan = _plan(county.DEFAULT_SEED)
+    plan = plan_of(county.DEFAULT_SEED)
     assert plan.history is not None
     names = dict(Organization.objects.values_list("pk", "name"))
     index = {o.name: i for i, o in enumerate(plan.organizations)}
