@@ -5,8 +5,10 @@ own bookkeeping. Its history is checked in test_history.py."""
 import datetime as dt
 import io
 from collections import Counter, defaultdict
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count, F, Q, Sum
@@ -20,13 +22,14 @@ from liangxin.campaigns.models import Campaign, CampaignStatus, Submission, Subm
 from liangxin.census.models import ImportChange
 from liangxin.core import crypto
 from liangxin.core.errors import ServiceError
-from liangxin.coverage.models import FiveGoodsRating
+from liangxin.coverage.models import FiveGoodsRating, Indicator
 from liangxin.coverage.selectors import county_indicator_table, indicator_series
 from liangxin.demo import accounts, county, history, load
 from liangxin.demo.tests.test_plan import plan_of
 from liangxin.formation.choices import PlanStatus, VerificationResult
 from liangxin.formation.models import FormationPlan, Verification
 from liangxin.geo.models import AdministrativeUnit, Department, UnitLevel
+from liangxin.policy.models import PolicyVersion
 from liangxin.registry.choices import Category, MemberStatus, OperatingStatus, OrganizationType, PartyOrganizationKind
 from liangxin.registry.identifiers import validate_citizen_id, validate_uscc
 from liangxin.registry.models import (
@@ -47,9 +50,22 @@ def loaded(django_db_setup, django_db_blocker):
     """The demo in a transaction rolled back after the module, so other modules see an empty
     database (pytest-django keeps its per-test transactions nested inside)."""
     with django_db_blocker.unblock(), transaction.atomic():
+        _reseed_after_a_flush()
         summary = load.load_demo(seed=county.DEFAULT_SEED)
         yield summary
         transaction.set_rollback(True)
+
+
+def _reseed_after_a_flush():
+    """The demo loads into a database as ``migrate`` leaves it: with the policy and the indicators
+    its data migrations seed. A transactional test run earlier by the same worker flushes those, so
+    they are seeded again here by the migrations' own functions (in the rolled-back transaction)."""
+    for label, migration, model in [
+        ("policy", "0002_seed_2009_policy", PolicyVersion),
+        ("coverage", "0002_seed_indicators", Indicator),
+    ]:
+        if not model.objects.exists():
+            import_module(f"liangxin.{label}.migrations.{migration}").seed(apps, None)
 
 
 @pytest.fixture
