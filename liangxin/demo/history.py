@@ -21,18 +21,29 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from liangxin.formation.choices import NotReadyReason, VerificationMethod, VerificationResult
-from liangxin.registry.choices import OperatingStatus, OwnerAttitude, PartyOrganizationKind
+from liangxin.registry.choices import (
+    FormationMethod,
+    MemberStatus,
+    OperatingStatus,
+    OwnerAttitude,
+    PartyOrganizationKind,
+)
 from liangxin.registry.services import FactsData
 
 from .county import AS_OF, BASELINE, CENSUS_DATES
 from .organizations import OrganizationPlanner
-from .plan import DemoPlan, PlannedMember
+from .plan import DemoPlan, PlannedMember, PlannedPartyOrganization
 
 # Organizations that closed down (注销) during the demo's years, on top of the latest census's.
 GONE_PER_YEAR = 6
 # The share of small organizations that were registered after the baseline.
 NEW_SHARE = 0.14
-# The latest day a party organization of the history is formed: before the last census.
+# The day next year's census campaign was opened (it is still running: nothing of it is in the
+# register yet).
+RUNNING_OPENED = dt.date(AS_OF.year, 11, 20)
+# Party organizations formed since the latest census (on top of the published figures).
+FORMED_SINCE_LATEST_CENSUS = 2
+# The latest day a party organization of the history is formed before the last census.
 LAST_FORMATION = dt.date(AS_OF.year - 1, 10, 31)
 # Five-goods ratings: each year on 20 December, a rising share (the 2011 target is 80%).
 RATED_BY = "县两新组织党工委"
@@ -48,10 +59,22 @@ _WORSE_ATTITUDE: dict[str, str] = {
 @dataclass(frozen=True)
 class TownshipReport:
     township: str
-    reported_on: dt.date
+    reported_on: dt.date  # its spreadsheet staged (and submitted, unless ``submitted`` is False)
+    approved_on: dt.date | None  # None: not yet (the running campaign)
+    returned_on: dt.date | None = None  # returned by the county (a reason given) …
+    reported_again_on: dt.date | None = None  # … and reported again
+    submitted: bool = True
+
+
+@dataclass(frozen=True)
+class DepartmentReport:
+    """A supervising department confirms a few rows of the organizations it supervises (one
+    department a year comments on one instead), reports, and the county approves."""
+
+    department: str
+    confirmed_on: dt.date
     approved_on: dt.date
-    returned_on: dt.date | None = None  # returned by the county (a reason given), then reported again
-    reported_again_on: dt.date | None = None
+    comments: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,8 +84,12 @@ class CampaignPlan:
     opened_on: dt.date
     survey_deadline: dt.date
     plan_deadline: dt.date
-    closed_on: dt.date
+    closed_on: dt.date | None  # None: still running
     reports: tuple[TownshipReport, ...]
+    departments: tuple[DepartmentReport, ...] = ()
+    # The running campaign's townships start from the register (``prefill_submission``) rather
+    # than a spreadsheet of their own.
+    prefilled: bool = False
 
 
 @dataclass(frozen=True)
@@ -138,6 +165,7 @@ class HistoryPlanner:
         self.plan = plan
         self.rng = random.Random(seed * 31 + 7)
         self.history = History()
+        self.department_codes = sorted(planner.departments)
 
     def _day(self, start: dt.date, end: dt.date) -> dt.date:
         return start + dt.timedelta(days=self.rng.randint(0, max(0, (end - start).days)))
@@ -216,6 +244,7 @@ class HistoryPlanner:
             if founded >= BASELINE:
                 joint = party_org.kind == PartyOrganizationKind.JOINT_BRANCH
                 self.history.formed[k] = "joint" if joint else "plan"
+        self._formed_this_year()
         # Members of a party organization formed during the history who were hired before it was
         # formed are linked to it then (``formation.services``); everyone else joins it when hired,
         # and not before it exists.
@@ -231,6 +260,35 @@ class HistoryPlanner:
             first = plan.organizations[m.employer].first_census
             if m.since < first:
                 plan.members[n] = replace(m, since=first)
+
+    def _formed_this_year(self) -> None:
+        """Since the latest census two organizations of the formation register have formed their
+        branch (so the months since move too): the published figures hold on the census date."""
+        plan = self.plan
+        register = [i for i, o in enumerate(plan.organizations) if o.role == "register"]
+        for i in sorted(self.rng.sample(register, FORMED_SINCE_LATEST_CENSUS)):
+            org = plan.organizations[i]
+            org.role = "covered"
+            k = len(plan.party_organizations)
+            plan.party_organizations.append(
+                PlannedPartyOrganization(
+                    name=f"{org.name}党支部",
+                    kind=PartyOrganizationKind.BRANCH,
+                    formation_method=FormationMethod.INDEPENDENT,
+                    township=org.township,
+                    founded_on=self._day(dt.date(AS_OF.year, 5, 1), dt.date(AS_OF.year, 9, 30)),
+                    organizations=[i],
+                    category=org.category,
+                )
+            )
+            self.history.formed[k] = "plan"
+            # Its members on no roster are linked to it; the longest-standing full member is secretary.
+            mine = [n for n, m in enumerate(plan.members) if m.employer == i and m.relation is None]
+            for n in mine:
+                plan.members[n] = replace(plan.members[n], relation=k)
+            full = [n for n in mine if plan.members[n].status == MemberStatus.FULL]
+            secretary = min(full, key=lambda n: (plan.members[n].admitted_on, n))
+            plan.members[secretary] = replace(plan.members[secretary], is_secretary=True)
 
     # -- census figures -------------------------------------------------------------------------
 
@@ -307,7 +365,13 @@ class HistoryPlanner:
                     again = returned_on + dt.timedelta(days=rng.randint(2, 5))
                 approved = (again or reported) + dt.timedelta(days=rng.randint(1, 4))
                 reports.append(TownshipReport(township, reported, approved, returned_on, again))
-            last = max(r.approved_on for r in reports)
+            last = max(r.approved_on for r in reports if r.approved_on is not None)
+            commenting = rng.choice(self.department_codes)
+            departments = []
+            for department in self.department_codes:
+                confirmed = survey_deadline + dt.timedelta(days=rng.randint(2, 8))
+                approved = confirmed + dt.timedelta(days=rng.randint(1, 3))
+                departments.append(DepartmentReport(department, confirmed, approved, department == commenting))
             self.history.campaigns.append(
                 CampaignPlan(
                     year=on.year,
@@ -317,8 +381,36 @@ class HistoryPlanner:
                     plan_deadline=on + dt.timedelta(days=63),
                     closed_on=max(last, on + dt.timedelta(days=63)) + dt.timedelta(days=1),
                     reports=tuple(reports),
+                    departments=tuple(departments),
                 )
             )
+        self._running_campaign(townships)
+
+    def _running_campaign(self, townships: list[str]) -> None:
+        """Next year's census has been opened and is being filled in: a few townships have started
+        from the register, some have reported, one was returned; nothing reached the register."""
+        rng = self.rng
+        on = dt.date(AS_OF.year + 1, 1, 1)
+        opened = RUNNING_OPENED
+        started = sorted(rng.sample(townships, 6))
+        reports = []
+        for n, township in enumerate(started):
+            reported = opened + dt.timedelta(days=rng.randint(2, 10))
+            submitted = n < 3
+            returned = reported + dt.timedelta(days=2) if n == 0 else None
+            reports.append(TownshipReport(township, reported, None, returned, None, submitted))
+        self.history.campaigns.append(
+            CampaignPlan(
+                year=on.year,
+                as_of=on,
+                opened_on=opened,
+                survey_deadline=on + dt.timedelta(days=30),
+                plan_deadline=on + dt.timedelta(days=63),
+                closed_on=None,
+                reports=tuple(reports),
+                prefilled=True,
+            )
+        )
 
     def approved_on(self, organization: int, on: dt.date) -> dt.date:
         """When the census of ``on`` reached the register for ``organization``'s township (the
@@ -327,7 +419,9 @@ class HistoryPlanner:
             return BASELINE
         township = self.plan.organizations[organization].township
         campaign = next(c for c in self.history.campaigns if c.as_of == on)
-        return next(r.approved_on for r in campaign.reports if r.township == township)
+        approved = next(r.approved_on for r in campaign.reports if r.township == township)
+        assert approved is not None
+        return approved
 
     # -- formation plans and verifications -----------------------------------------------------------
 

@@ -31,8 +31,9 @@ from django.utils.translation import gettext as _
 from liangxin.accounts.models import User
 from liangxin.audit.models import AuditAction
 from liangxin.audit.services import diff, log_many, snapshot
+from liangxin.campaigns import selectors as campaign_selectors
 from liangxin.campaigns import services as campaigns
-from liangxin.campaigns.models import Campaign, Submission
+from liangxin.campaigns.models import Campaign, Submission, SubmissionState, Verdict
 from liangxin.census.tabular.columns import KEYS
 from liangxin.census.template import NO, YES, csv_lines
 from liangxin.core.errors import ServiceError
@@ -54,7 +55,7 @@ from . import accounts
 from .clock import Clock, historical_clock
 from .county import BASELINE, DEFAULT_SEED, DEMO_DATA_DIR
 from .draw import plan_demo
-from .history import RATED_BY, CampaignPlan, FormationPlanPlan, History, Rating, VerificationPlan
+from .history import RATED_BY, CampaignPlan, DepartmentReport, FormationPlanPlan, History, Rating, VerificationPlan
 from .plan import DemoPlan, PlannedMember, PlannedOrganization
 
 # The order of the events of one day.
@@ -107,7 +108,7 @@ def load_demo(*, seed: int = DEFAULT_SEED, data_dir: Path = DEMO_DATA_DIR) -> De
         active_party_organizations=sum(1 for p in plan.party_organizations if p.dissolved_on is None),
         members=len(plan.members),
         users=len(users),
-        campaigns=len(writer.history.campaigns),
+        campaigns=sum(1 for c in writer.history.campaigns if c.closed_on is not None),
         formation_plans=len(writer.history.plans),
         seconds=time.perf_counter() - started,
     )
@@ -135,6 +136,7 @@ class _Writer:
         )
         self.admin = self.staff[0]
         self.clerks = {u.township.code: u for u in self.staff if u.township is not None}
+        self.department_clerks = {u.department.code: u for u in self.staff if u.department is not None}
         # When each organization is in the register (the baseline, or its first census's approval).
         self.available: dict[int, tuple[dt.date, int]] = {}
 
@@ -231,33 +233,50 @@ class _Writer:
                 as_of=plan.as_of,
                 survey_deadline=plan.survey_deadline,
                 plan_deadline=plan.plan_deadline,
-                departments=[],
             )
             state["campaign"] = campaigns.open_campaign(by=self.admin, campaign=campaign)
 
         self.at(plan.opened_on, _APPROVE, open_)
         for report in plan.reports:
-            self.at(report.reported_on, _STEP, lambda t=report.township: self._report(state, plan, t))  # type: ignore[misc]
-            if report.returned_on is not None and report.reported_again_on is not None:
-                self.at(report.returned_on, _STEP, lambda t=report.township: self._return(state, t))  # type: ignore[misc]
-                self.at(report.reported_again_on, _STEP, lambda t=report.township: self._report(state, plan, t))  # type: ignore[misc]
-            self.at(report.approved_on, _APPROVE, lambda t=report.township: self._approve(state, plan, t))  # type: ignore[misc]
-            for i, org in enumerate(self.plan.organizations):
-                if org.first_census == plan.as_of and org.township == report.township:
-                    self.available[i] = (report.approved_on, _APPROVE)
+            t = report.township
+            self.at(report.reported_on, _STEP, lambda t=t, s=report.submitted: self._report(state, plan, t, s))  # type: ignore[misc]
+            if report.returned_on is not None:
+                self.at(report.returned_on, _STEP, lambda t=t: self._return(state, t))  # type: ignore[misc]
+            if report.reported_again_on is not None:
+                self.at(report.reported_again_on, _STEP, lambda t=t: self._report(state, plan, t, True))  # type: ignore[misc]
+            if report.approved_on is not None:
+                self.at(report.approved_on, _APPROVE, lambda t=t: self._approve(state, plan, t))  # type: ignore[misc]
+                for i, org in enumerate(self.plan.organizations):
+                    if org.first_census == plan.as_of and org.township == t:
+                        self.available[i] = (report.approved_on, _APPROVE)
+        for d in plan.departments:
+            self.at(d.confirmed_on, _STEP, lambda d=d: self._confirm(state, d))  # type: ignore[misc]
+            self.at(d.approved_on, _APPROVE, lambda d=d: self._approve_department(state, d))  # type: ignore[misc]
 
         def close() -> None:
             campaigns.close_campaign(by=self.admin, campaign=Campaign.objects.get(pk=state["campaign"].pk))
 
-        self.at(plan.closed_on, _CLOSE, close)
+        if plan.closed_on is not None:
+            self.at(plan.closed_on, _CLOSE, close)
 
     def _submission(self, state: dict[str, Any], township: str) -> Submission:
         return Submission.objects.get(campaign=state["campaign"], township__code=township)
 
-    def _report(self, state: dict[str, Any], plan: CampaignPlan, township: str) -> None:
+    def _report(self, state: dict[str, Any], plan: CampaignPlan, township: str, submit: bool) -> None:
         """The township uploads its spreadsheet (every organization it has on the census date,
-        with that date's figures) and submits it."""
+        with that date's figures), or in the running campaign starts from the register, and
+        submits it."""
         clerk = self.clerks[township]
+        if plan.prefilled:
+            staging = campaigns.prefill_submission(
+                by=clerk, submission=self._submission(state, township), expected_version=None
+            )
+            self._check_staging(staging)
+            if submit:
+                campaigns.submit_submission(
+                    by=clerk, submission=self._submission(state, township), expected_version=None
+                )
+            return
         figures = self.history.figures[plan.as_of]
         rows = [
             self._row(self.plan.organizations[i], figures[i])
@@ -273,9 +292,43 @@ class _Writer:
             file_name=f"{plan.year}年摸底-{clerk.township.name if clerk.township else township}.csv",
             expected_version=None,
         )
+        self._check_staging(staging)
+        if submit:
+            campaigns.submit_submission(by=clerk, submission=self._submission(state, township), expected_version=None)
+
+    def _check_staging(self, staging: campaigns.Staging) -> None:
         if staging.errors:
             raise ServiceError("; ".join(f"{p.row} {p.field} {p.message}" for p in staging.errors[:5]))
-        campaigns.submit_submission(by=clerk, submission=self._submission(state, township), expected_version=None)
+
+    def _department_submission(self, state: dict[str, Any], department: str) -> Submission:
+        return Submission.objects.get(campaign=state["campaign"], department__code=department)
+
+    def _confirm(self, state: dict[str, Any], report: DepartmentReport) -> None:
+        """The department confirms the first few rows of the organizations it supervises (or
+        comments on one) and reports; one that supervises none of the staged rows has nothing to
+        confirm and does not report."""
+        clerk = self.department_clerks[report.department]
+        submission = self._department_submission(state, report.department)
+        entries = list(campaign_selectors.supervised_entries(submission=submission)[:3])
+        if not entries:
+            return
+        for n, entry in enumerate(entries):
+            comment = report.comments and n == 0
+            campaigns.confirm_entry(
+                by=clerk,
+                submission=self._department_submission(state, report.department),
+                entry=entry,
+                verdict=Verdict.COMMENTED if comment else Verdict.CONFIRMED,
+                comment=_("经营范围与本部门掌握的情况不一致,请乡镇核实。") if comment else "",
+            )
+        campaigns.submit_submission(
+            by=clerk, submission=self._department_submission(state, report.department), expected_version=None
+        )
+
+    def _approve_department(self, state: dict[str, Any], report: DepartmentReport) -> None:
+        submission = self._department_submission(state, report.department)
+        if submission.state == SubmissionState.SUBMITTED:
+            campaigns.approve_submission(by=self.admin, submission=submission, expected_version=None)
 
     def _return(self, state: dict[str, Any], township: str) -> None:
         campaigns.return_submission(

@@ -18,7 +18,14 @@ from liangxin.accounts.roles import Role
 from liangxin.audit import chain
 from liangxin.audit.models import AuditAction, AuditRecord
 from liangxin.audit.services import GENESIS_HASH
-from liangxin.campaigns.models import Campaign, CampaignStatus, Submission, SubmissionState
+from liangxin.campaigns.models import (
+    Campaign,
+    CampaignStatus,
+    DepartmentConfirmation,
+    Submission,
+    SubmissionState,
+    Verdict,
+)
 from liangxin.census.models import ImportChange
 from liangxin.core import crypto
 from liangxin.core.errors import ServiceError
@@ -80,6 +87,7 @@ def live_facts(current_facts):
 
 
 GONE = history.GONE_PER_YEAR * len(county.CAMPAIGN_YEARS)  # deregistered during the history
+SINCE = history.FORMED_SINCE_LATEST_CENSUS  # party organizations formed after the latest census
 
 
 def _by_category(queryset, field):
@@ -87,8 +95,8 @@ def _by_category(queryset, field):
 
 
 def test_the_load_reports_what_it_wrote(loaded):
-    assert (loaded.organizations, loaded.active_party_organizations, loaded.members) == (1088 + GONE, 42, 668)
-    assert (loaded.campaigns, loaded.users) == (5, 5 + 13 + 15 + 42)
+    assert (loaded.organizations, loaded.active_party_organizations, loaded.members) == (1088 + GONE, 42 + SINCE, 668)
+    assert (loaded.campaigns, loaded.users) == (5, 5 + 13 + 15 + 42 + SINCE)
 
 
 def test_divisions_and_departments(loaded, db):
@@ -144,9 +152,12 @@ def _categories_of(party_org):
     )
 
 
-def test_forty_two_active_party_organizations_split_thirty_seven_and_five(loaded, db):
-    active = PartyOrganization.objects.filter(dissolved_on__isnull=True)
+def test_forty_two_party_organizations_on_the_latest_census_date_split_thirty_seven_and_five(loaded, db):
+    on = county.AS_OF
+    active = PartyOrganization.objects.filter(Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=on), founded_on__lte=on)
     assert active.count() == 42
+    # and those formed since
+    assert PartyOrganization.objects.filter(dissolved_on__isnull=True).count() == 42 + SINCE
     categories: Counter[str] = Counter()
     for party_org in active:
         covered = _categories_of(party_org)
@@ -326,7 +337,7 @@ def test_accounts_exist_for_every_role_and_can_log_in(loaded, db, client):
         Role.AUDIT_ADMIN: 1,
         Role.TOWNSHIP_CLERK: 13,
         Role.DEPARTMENT_CLERK: 15,
-        Role.SECRETARY: 42,
+        Role.SECRETARY: 42 + SINCE,
     }
     assert _by_category(User.objects, "role") == expected
     secretary = User.objects.filter(role=Role.SECRETARY).select_related("party_organization").first()
@@ -352,9 +363,9 @@ def test_accounts_exist_for_every_role_and_can_log_in(loaded, db, client):
 def test_demo_accounts_lists_every_demo_login_in_order(loaded, db):
     listed = accounts.demo_accounts()
 
-    assert len(listed) == 5 + 13 + 15 + 42
+    assert len(listed) == 5 + 13 + 15 + 42 + SINCE
     assert [a.username for a in listed[:5]] == list(accounts.ADMIN_USERNAMES)
-    assert Counter(a.group for a in listed) == {"admin": 5, "township": 13, "department": 15, "secretary": 42}
+    assert Counter(a.group for a in listed) == {"admin": 5, "township": 13, "department": 15, "secretary": 42 + SINCE}
     assert listed[5].username == "township_530324001"
     assert listed[5].scope_label == "罗雄街道"
     assert {a.password for a in listed} == {"Liangxin#2026"}
@@ -370,7 +381,7 @@ def test_demo_logins_prints_the_url_and_a_few_accounts_per_group(loaded, db):
         assert f"  {username} " in text
     assert "共 13 个乡镇(街道)工作人员账号" in text
     assert "共 15 个行业主管部门工作人员账号" in text
-    assert "共 42 个党组织书记账号" in text
+    assert f"共 {42 + SINCE} 个党组织书记账号" in text
     assert len(text.splitlines()) == 2 + 1 + 5 + 3 * (3 + 1)
 
 
@@ -417,17 +428,24 @@ def test_the_yearly_trend_of_the_county_moves(loaded, db):
 
 
 def test_every_census_campaign_reached_the_register(loaded, db):
-    campaigns = list(Campaign.objects.order_by("as_of"))
+    campaigns = list(Campaign.objects.filter(status=CampaignStatus.CLOSED).order_by("as_of"))
     assert [c.as_of for c in campaigns] == list(county.CENSUS_DATES[1:])
-    assert {c.status for c in campaigns} == {CampaignStatus.CLOSED}
-    submissions = Submission.objects.filter(campaign__in=campaigns)
+    submissions = Submission.objects.filter(campaign__in=campaigns, township__isnull=False)
     assert submissions.count() == 5 * 13
     assert set(submissions.values_list("state", flat=True)) == {SubmissionState.APPROVED}
     assert not submissions.filter(register_batch__isnull=True).exists()
+    # The departments confirmed rows of the organizations they supervise, one a year commented.
+    confirmations = Counter(DepartmentConfirmation.objects.values_list("verdict", flat=True))
+    assert confirmations[Verdict.CONFIRMED] > 5 * 10 and confirmations[Verdict.COMMENTED] == 5
+    departments = Submission.objects.filter(campaign__in=campaigns, department__isnull=False)
+    assert departments.filter(state=SubmissionState.APPROVED).count() > 5 * 10
     # Reported in the campaign's own days: mostly on time, a few late, one returned a year.
     on_time = sum(1 for s in submissions.select_related("campaign") if s.submitted_on <= s.campaign.survey_deadline)
     assert 40 < on_time < 65
-    assert AuditRecord.objects.filter(action=AuditAction.CAMPAIGN_RETURN).count() == 5
+    returns = AuditRecord.objects.filter(
+        action=AuditAction.CAMPAIGN_RETURN, object_id__in=[str(s.pk) for s in submissions]
+    )
+    assert returns.count() == 5
     # The register's census figures start on every census date.
     starts = set(OrganizationFacts.objects.values_list("valid_from", flat=True))
     assert set(county.CENSUS_DATES) <= starts and max(starts) == county.AS_OF
@@ -502,3 +520,29 @@ def test_five_goods_ratings_every_year_with_a_rising_share(loaded, db):
         assert ratings.exists(), year
         shares.append(ratings.filter(rated_five_goods=True).count() / ratings.count())
     assert shares[-1] > shares[0]
+
+
+def test_the_months_since_the_latest_census_move_too(loaded, db):
+    """The dashboard's default trend (the last twelve months) is not flat: branches were formed
+    this year, after the census whose figures the county published."""
+    latest = county_indicator_table(as_of=county.AS_OF)[0].values
+    since = county_indicator_table(as_of=dt.date(county.AS_OF.year, 11, 30))[0].values
+    assert latest["party_organizations"].numerator == 42
+    assert since["party_organizations"].numerator == 42 + SINCE
+    assert since["org_coverage"].numerator == latest["org_coverage"].numerator + SINCE
+
+
+def test_next_years_campaign_is_running_and_has_not_touched_the_register(loaded, db):
+    running = Campaign.objects.get(status=CampaignStatus.OPEN)
+    assert running.as_of == dt.date(county.AS_OF.year + 1, 1, 1)
+    states = Counter(running.submissions.filter(township__isnull=False).values_list("state", flat=True))
+    assert states == {
+        SubmissionState.NOT_STARTED: 13 - 6,
+        SubmissionState.IN_PROGRESS: 3,
+        SubmissionState.SUBMITTED: 2,
+        SubmissionState.RETURNED: 1,
+    }
+    # Started from the register: its rows are the register's, and nothing was imported.
+    assert running.submissions.filter(entries__isnull=False).distinct().count() == 6
+    assert not running.submissions.filter(register_batch__isnull=False).exists()
+    assert not OrganizationFacts.objects.filter(valid_from__gt=county.AS_OF).exists()
