@@ -78,7 +78,7 @@ class DepartmentReport:
 
 
 @dataclass(frozen=True)
-class CampaignPlan:
+class PlannedCampaign:
     year: int
     as_of: dt.date
     opened_on: dt.date
@@ -93,7 +93,7 @@ class CampaignPlan:
 
 
 @dataclass(frozen=True)
-class FormationPlanPlan:
+class PlannedFormationPlan:
     """A formation plan and what happened to it: ``steps`` are (day, action, reason) with the
     actions of ``formation.services`` (start, suspend, resume, form); a plan of an organization
     deregistered later is closed by that census, a joint one by the joint planner."""
@@ -111,7 +111,7 @@ class FormationPlanPlan:
 
 
 @dataclass(frozen=True)
-class VerificationPlan:
+class PlannedVerification:
     organization: int
     on: dt.date
     method: str
@@ -120,7 +120,7 @@ class VerificationPlan:
 
 
 @dataclass(frozen=True)
-class Rating:
+class PlannedRating:
     year: int
     party_organization: int
     five_goods: bool
@@ -128,15 +128,16 @@ class Rating:
 
 @dataclass
 class History:
-    figures: dict[dt.date, dict[int, FactsData]] = field(default_factory=dict)
-    campaigns: list[CampaignPlan] = field(default_factory=list)
-    plans: list[FormationPlanPlan] = field(default_factory=list)
-    verifications: list[VerificationPlan] = field(default_factory=list)
-    ratings: list[Rating] = field(default_factory=list)
-    formed: dict[int, str] = field(default_factory=dict)  # party organization → "plan" or "joint"
+    """Everything ``load.py`` writes after the baseline: the census figures on every census date
+    (organization index → figures; an organization appears from its first census to the one that
+    reports it deregistered), and the events."""
 
-    def present(self, on: dt.date) -> dict[int, FactsData]:
-        return self.figures[on]
+    figures: dict[dt.date, dict[int, FactsData]] = field(default_factory=dict)
+    campaigns: list[PlannedCampaign] = field(default_factory=list)
+    plans: list[PlannedFormationPlan] = field(default_factory=list)
+    verifications: list[PlannedVerification] = field(default_factory=list)
+    ratings: list[PlannedRating] = field(default_factory=list)
+    formed: dict[int, str] = field(default_factory=dict)  # party organization → "plan" or "joint"
 
 
 def census_date_of(day: dt.date) -> dt.date:
@@ -373,7 +374,7 @@ class HistoryPlanner:
                 approved = confirmed + dt.timedelta(days=rng.randint(1, 3))
                 departments.append(DepartmentReport(department, confirmed, approved, department == commenting))
             self.history.campaigns.append(
-                CampaignPlan(
+                PlannedCampaign(
                     year=on.year,
                     as_of=on,
                     opened_on=on - dt.timedelta(days=31),
@@ -400,7 +401,7 @@ class HistoryPlanner:
             returned = reported + dt.timedelta(days=2) if n == 0 else None
             reports.append(TownshipReport(township, reported, None, returned, None, submitted))
         self.history.campaigns.append(
-            CampaignPlan(
+            PlannedCampaign(
                 year=on.year,
                 as_of=on,
                 opened_on=opened,
@@ -439,7 +440,7 @@ class HistoryPlanner:
             if how == "plan":
                 start = self._day(created, founded - dt.timedelta(days=1))
                 history.plans.append(
-                    FormationPlanPlan(
+                    PlannedFormationPlan(
                         organization=lead,
                         created_on=created,
                         ready=True,
@@ -453,7 +454,7 @@ class HistoryPlanner:
             else:
                 # Not ready alone; the joint planner's group covers it (the plan joins it).
                 history.plans.append(
-                    FormationPlanPlan(
+                    PlannedFormationPlan(
                         organization=lead,
                         created_on=created,
                         ready=False,
@@ -497,7 +498,7 @@ class HistoryPlanner:
                 if state == "resumed":
                     steps.append((created + dt.timedelta(days=rng.randint(90, 150)), "resume", ""))
             self.history.plans.append(
-                FormationPlanPlan(
+                PlannedFormationPlan(
                     organization=i,
                     created_on=created,
                     ready=True,
@@ -523,7 +524,7 @@ class HistoryPlanner:
             census = max(d for d in CENSUS_DATES if i in self.history.figures[d])
             created = self._day(self.approved_on(i, census) + dt.timedelta(days=5), dt.date(AS_OF.year, 6, 30))
             self.history.plans.append(
-                FormationPlanPlan(
+                PlannedFormationPlan(
                     organization=i, created_on=created, ready=False, reason=reason, countermeasure=countermeasure
                 )
             )
@@ -541,7 +542,7 @@ class HistoryPlanner:
             if before <= first:
                 continue
             self.history.plans.append(
-                FormationPlanPlan(
+                PlannedFormationPlan(
                     organization=i,
                     created_on=self._day(first, before),
                     ready=False,
@@ -575,7 +576,7 @@ class HistoryPlanner:
                 else:
                     result, note = VerificationResult.CORRECTED, "从业人员数与登记不符,已在下次摸底中更正。"
                 method = VerificationMethod.VISIT if rng.random() < 0.6 or closing else VerificationMethod.PHONE
-                self.history.verifications.append(VerificationPlan(i, day, method, result, note))
+                self.history.verifications.append(PlannedVerification(i, day, method, result, note))
 
     def ratings(self) -> None:
         rng = self.rng
@@ -587,7 +588,7 @@ class HistoryPlanner:
                     continue
                 if party_org.dissolved_on is not None and party_org.dissolved_on <= rated_on:
                     continue
-                self.history.ratings.append(Rating(year, k, rng.random() < share))
+                self.history.ratings.append(PlannedRating(year, k, rng.random() < share))
 
 
 def plan_history(planner: OrganizationPlanner, plan: DemoPlan, *, seed: int) -> History:

@@ -55,7 +55,15 @@ from . import accounts
 from .clock import Clock, historical_clock
 from .county import BASELINE, DEFAULT_SEED, DEMO_DATA_DIR
 from .draw import plan_demo
-from .history import RATED_BY, CampaignPlan, DepartmentReport, FormationPlanPlan, History, Rating, VerificationPlan
+from .history import (
+    RATED_BY,
+    DepartmentReport,
+    History,
+    PlannedCampaign,
+    PlannedFormationPlan,
+    PlannedRating,
+    PlannedVerification,
+)
 from .plan import DemoPlan, PlannedMember, PlannedOrganization
 
 # The order of the events of one day.
@@ -222,7 +230,7 @@ class _Writer:
 
     # -- census campaigns --
 
-    def _campaign(self, plan: CampaignPlan) -> None:
+    def _campaign(self, plan: PlannedCampaign) -> None:
         state: dict[str, Any] = {}
 
         def open_() -> None:
@@ -262,7 +270,7 @@ class _Writer:
     def _submission(self, state: dict[str, Any], township: str) -> Submission:
         return Submission.objects.get(campaign=state["campaign"], township__code=township)
 
-    def _report(self, state: dict[str, Any], plan: CampaignPlan, township: str, submit: bool) -> None:
+    def _report(self, state: dict[str, Any], plan: PlannedCampaign, township: str, submit: bool) -> None:
         """The township uploads its spreadsheet (every organization it has on the census date,
         with that date's figures), or in the running campaign starts from the register, and
         submits it."""
@@ -338,7 +346,7 @@ class _Writer:
             expected_version=None,
         )
 
-    def _approve(self, state: dict[str, Any], plan: CampaignPlan, township: str) -> None:
+    def _approve(self, state: dict[str, Any], plan: PlannedCampaign, township: str) -> None:
         campaigns.approve_submission(by=self.admin, submission=self._submission(state, township), expected_version=None)
         new = {
             self.plan.organizations[i].name: i
@@ -397,7 +405,7 @@ class _Writer:
                 elif formed:
                     day = max(day, party_org.founded_on)
                     order = max(order, _AFTER_FORM if day == party_org.founded_on else _HIRE)
-            if day <= SETUP_DAY or (day < BASELINE and order == 0):
+            if day < BASELINE:  # registered with the register the county started from
                 day = SETUP_DAY
             self.at(day, max(order, _HIRE), lambda n=n, m=m, r=relation: self._hire(n, m, r))  # type: ignore[misc]
 
@@ -459,7 +467,7 @@ class _Writer:
 
     # -- formation plans, verifications, ratings --
 
-    def _formation_plan(self, fp: FormationPlanPlan) -> None:
+    def _formation_plan(self, fp: PlannedFormationPlan) -> None:
         org = self.plan.organizations[fp.organization]
         clerk = self.clerks[org.township]
         made: dict[str, FormationPlan] = {}
@@ -501,7 +509,7 @@ class _Writer:
         for day, action, reason in fp.steps:
             self.at(day, _FORM if action == "form" else _STEP, lambda a=action, r=reason: step(a, r))  # type: ignore[misc]
 
-    def _verify(self, v: VerificationPlan) -> None:
+    def _verify(self, v: PlannedVerification) -> None:
         org = self.plan.organizations[v.organization]
         clerk = self.clerks[org.township]
         formation.add_verification(
@@ -514,7 +522,7 @@ class _Writer:
             note=v.note,
         )
 
-    def _rate(self, rating: Rating) -> None:
+    def _rate(self, rating: PlannedRating) -> None:
         record_five_goods(
             by=None,
             party_organization=self.party_orgs[rating.party_organization],
