@@ -24,6 +24,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from liangxin.core import demo_logins
 from liangxin.core.errors import ServiceError
 from liangxin.core.shortcuts import get_in_scope_or_404
 from liangxin.security.passwords import set_by_owner
@@ -67,17 +68,14 @@ class LoginView(auth_views.LoginView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        # The demo accounts and their password are listed only in demo mode, never in production.
-        if settings.DEMO_MODE:
-            # One source for this table and `manage.py demo_logins`: empty unless the demo
-            # county is loaded, so a real county's accounts are never listed with a password.
-            from liangxin.registry.demo import DEMO_PASSWORD, demo_accounts
-            from liangxin.security.demo import demo_totp_accounts
-
-            context["demo_accounts"] = demo_accounts()
-            context["demo_password"] = DEMO_PASSWORD
+        # The demo accounts and their password are listed only in demo mode, never in production,
+        # and only those of a loaded demo county (the same list as `manage.py demo_logins`).
+        demo = demo_logins.provider()
+        if demo is not None:
+            context["demo_accounts"] = demo.accounts()
+            context["demo_password"] = demo.password
             # QR codes of the demo accounts' authenticator secrets (two-factor login).
-            context["demo_totp"] = demo_totp_accounts(with_qr=True) if context["demo_accounts"] else []
+            context["demo_totp"] = demo.totp_accounts(with_qr=True) if context["demo_accounts"] else []
         return context
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:

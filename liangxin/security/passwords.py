@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from liangxin.accounts.models import User
+from liangxin.core import demo_logins
 
 from .models import PasswordHistory
 
@@ -144,14 +145,8 @@ def password_expired(user: User, *, now: dt.datetime | None = None) -> bool:
 
 
 def is_demo_account(user: User) -> bool:
-    """A demo login in a demo database: demo mode on, the demo county loaded (which only
-    ``load_demo`` does), and the account one of the demo accounts it created. A name alone never
-    makes an account a demo account."""
-    if not settings.DEMO_MODE:
-        return False
-    from liangxin.registry.demo import demo_accounts, demo_present
-
-    return demo_present() and any(a.username == user.username for a in demo_accounts())
+    """A demo login in a demo database (``core.demo_logins``)."""
+    return demo_logins.is_demo_account(user.username)
 
 
 def password_change_reason_before_demo(user: User) -> str | None:

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from liangxin.security.demo import create_demo_totp_devices
+from liangxin.demo.accounts import create_demo_totp_devices
 
 
 class Command(BaseCommand):

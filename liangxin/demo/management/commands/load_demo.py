@@ -1,4 +1,4 @@
-"""``python manage.py load_demo [--if-empty] [--seed N]``: the demo county (DOMAIN.md §0.1)."""
+"""``python manage.py load_demo [--if-empty] [--seed N]``: the demo county (``docs/demo-county.md``)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from liangxin.core.errors import ServiceError
+from liangxin.demo.county import DEFAULT_SEED
+from liangxin.demo.load import load_demo
 from liangxin.geo.selectors import county_is_set_up
-from liangxin.registry.demo import DEFAULT_SEED, load_demo
 
 
 class Command(BaseCommand):
@@ -36,7 +37,8 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 _(
                     "演示数据已加载(种子 %(seed)s,用时 %(seconds).1f 秒):两新组织 %(orgs)s 个,"
-                    "党组织 %(party)s 个(现有 %(active)s 个),党员 %(members)s 名,账号 %(users)s 个。"
+                    "党组织 %(party)s 个(现有 %(active)s 个),党员 %(members)s 名,账号 %(users)s 个,"
+                    "集中摸底 %(campaigns)s 次,组建方案 %(plans)s 个。"
                 )
                 % {
                     "seed": summary.seed,
@@ -46,6 +48,8 @@ class Command(BaseCommand):
                     "active": summary.active_party_organizations,
                     "members": summary.members,
                     "users": summary.users,
+                    "campaigns": summary.campaigns,
+                    "plans": summary.formation_plans,
                 }
             )
         )

@@ -1,7 +1,7 @@
 """``python manage.py demo_logins --url URL``: where to go and whom to sign in as.
 
 ``make run`` prints this before starting the server. The list is the one the login page shows
-in demo mode (``registry.demo.demo_accounts``).
+in demo mode (``accounts.demo_accounts``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 
 from liangxin.accounts.models import User
 from liangxin.accounts.roles import Role
-from liangxin.registry.demo import DEMO_PASSWORD, DemoAccount, demo_accounts
+from liangxin.core.demo_logins import DemoAccount
+from liangxin.demo.accounts import DEMO_PASSWORD, demo_accounts
 
 # Accounts shown per group; the rest are counted.
 SHOWN_PER_GROUP = 3
