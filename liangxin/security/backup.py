@@ -15,8 +15,6 @@ evidence photos).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import io
 import json
@@ -37,12 +35,12 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liangxin.audit import chain
+from liangxin.audit import anchor
+from liangxin.core import crypto
 
 MAGIC = b"LXBK1\n"
 SALT_BYTES = 16
@@ -62,17 +60,9 @@ class BackupError(Exception):
 
 
 def _master_key() -> bytes:
-    configured = settings.BACKUP_KEY
-    if configured:
-        try:
-            key = base64.b64decode(configured, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise ImproperlyConfigured("LIANGXIN_BACKUP_KEY must be base64 (32 random bytes).") from exc
-        if len(key) != 32:
-            raise ImproperlyConfigured("LIANGXIN_BACKUP_KEY must decode to exactly 32 bytes.")
-        return key
-    field_key = base64.b64decode(settings.FIELD_ENCRYPTION_KEY)
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"liangxin-backup-master").derive(field_key)
+    return crypto.configured_or_derived_key(
+        configured=settings.BACKUP_KEY, variable="LIANGXIN_BACKUP_KEY", info=b"liangxin-backup-master"
+    )
 
 
 def _file_key(salt: bytes) -> bytes:
@@ -257,6 +247,9 @@ def create_backup(*, output_dir: Path | None = None) -> BackupResult:
         n += 1
         path = output_dir / f"liangxin-backup-{stamp}-{n}.lxbak"
     media_root = Path(settings.MEDIA_ROOT)
+    # Read before the dump: the anchor is written after each commit, so the copy holds at least
+    # the record it names, and a restore continues from a head the anchor knows.
+    audit_anchor = anchor.read_anchor()
     with tempfile.TemporaryDirectory(prefix="liangxin-backup-") as tmp:
         db_name = _dump_database(Path(tmp) / "database")
         # Counted in the copy itself where it can be (SQLite), so they match it exactly.
@@ -267,7 +260,7 @@ def create_backup(*, output_dir: Path | None = None) -> BackupResult:
             "engine": connection.vendor,
             "database": db_name,
             "tables": counts,
-            "audit_anchor": chain.read_anchor(),
+            "audit_anchor": audit_anchor,
         }
         media_files = 0
         partial = path.with_name(path.name + ".partial")
@@ -395,7 +388,7 @@ def restore_backup(path: Path) -> RestoreResult:
         manifest = _unpack(Path(path), unpacked)
         _restore_database(manifest, unpacked)
         kept = _restore_media(unpacked)
-    chain.replace_anchor(manifest.get("audit_anchor"))
+    anchor.replace_anchor(manifest.get("audit_anchor"))
     counts = table_counts()
     expected: dict[str, int] = manifest.get("tables") or {}
     mismatched = sorted(t for t, n in expected.items() if counts.get(t) != n)

@@ -11,8 +11,8 @@ from django.db.models import Count, F, Sum
 
 from liangxin.accounts.models import User
 from liangxin.accounts.roles import Role
+from liangxin.audit.chain import GENESIS_HASH
 from liangxin.audit.models import AuditRecord
-from liangxin.audit.services import GENESIS_HASH
 from liangxin.core import crypto
 from liangxin.core.errors import ServiceError
 from liangxin.geo.loaders import load_departments, load_divisions
