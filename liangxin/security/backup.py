@@ -11,11 +11,18 @@ The tar holds ``manifest.json`` (engine, time, row count per table, the audit an
 ``database.sqlite3`` (SQLite's online backup API: a consistent copy while the site runs) or
 ``database.pgdump`` (``pg_dump --format=custom``), and ``media/`` (MEDIA_ROOT: import originals,
 evidence photos).
+
+Both are audited (``security.backup``, ``security.restore``): the restore's record is written into
+the restored database, chained on the restored head, and names the backup file (with its SHA-256),
+when it was made, the chain head it holds and the head of the database it replaced — the records
+lost between the backup and the restore are named by that.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import getpass
+import hashlib
 import io
 import json
 import os
@@ -35,11 +42,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from liangxin.audit import anchor
+from liangxin.audit.models import AuditAction, AuditRecord
+from liangxin.audit.services import log_change
 from liangxin.core import crypto
 
 MAGIC = b"LXBK1\n"
@@ -285,9 +294,50 @@ def create_backup(*, output_dir: Path | None = None) -> BackupResult:
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
-    return BackupResult(
+    result = BackupResult(
         path=path, size=path.stat().st_size, tables=len(counts), rows=sum(counts.values()), media_files=media_files
     )
+    log_change(
+        actor=None,
+        action=AuditAction.BACKUP,
+        object_type="security.backup",
+        object_repr=path.name,
+        changes={
+            "file": path.name,
+            "bytes": result.size,
+            "sha256": _sha256(path),
+            "tables": result.tables,
+            "rows": result.rows,
+            "media_files": media_files,
+            "anchor": audit_anchor,
+            "os_user": _os_user(),
+        },
+    )
+    return result
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(CHUNK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _os_user() -> str:
+    """Who ran the command (there is no account on the command line)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name for this uid (a container)
+        return ""
+
+
+def _chain_head() -> dict[str, Any] | None:
+    try:
+        head = AuditRecord.objects.order_by("-pk").values_list("pk", "hash").first()
+    except DatabaseError:  # an empty database being restored into
+        return None
+    return {"id": head[0], "hash": head[1]} if head else None
 
 
 # --- Restore ---------------------------------------------------------------------------------------
@@ -383,15 +433,32 @@ class RestoreResult:
 
 
 def restore_backup(path: Path) -> RestoreResult:
+    path = Path(path)
     with tempfile.TemporaryDirectory(prefix="liangxin-restore-") as tmp:
         unpacked = Path(tmp)
-        manifest = _unpack(Path(path), unpacked)
+        manifest = _unpack(path, unpacked)
+        replaced_head = _chain_head()
         _restore_database(manifest, unpacked)
         kept = _restore_media(unpacked)
     anchor.replace_anchor(manifest.get("audit_anchor"))
     counts = table_counts()
     expected: dict[str, int] = manifest.get("tables") or {}
     mismatched = sorted(t for t, n in expected.items() if counts.get(t) != n)
+    log_change(
+        actor=None,
+        action=AuditAction.RESTORE,
+        object_type="security.backup",
+        object_repr=path.name,
+        changes={
+            "file": path.name,
+            "sha256": _sha256(path),
+            "backup_created_at": manifest.get("created_at"),
+            "backup_head": _chain_head(),
+            "replaced_head": replaced_head,
+            "mismatched_tables": mismatched,
+            "os_user": _os_user(),
+        },
+    )
     return RestoreResult(manifest=manifest, mismatched_tables=mismatched, media_kept_at=kept)
 
 

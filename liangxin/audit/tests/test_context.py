@@ -1,15 +1,21 @@
 """Every audit record of a request carries the client's address and the request's id, without
-the services passing them along."""
+the services passing them along; a background import carries those of the request that queued
+it."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from liangxin.audit import context
 from liangxin.audit.models import AuditAction, AuditRecord
 from liangxin.audit.services import log_change
+from liangxin.census import jobs
+from liangxin.census.models import ImportJob
+from liangxin.census.tests.conftest import fixture_bytes
 from liangxin.core.dates import today
 from liangxin.testing.factories import ready_plan
 
@@ -49,6 +55,41 @@ def test_a_login_carries_the_address_of_the_client(client, bob):
     response = client.post("/accounts/login/", {"username": "bob", "password": PASSWORD}, REMOTE_ADDR="2001:db8::1")
     login = AuditRecord.objects.get(action=AuditAction.LOGIN)
     assert login.remote_addr == "2001:db8::1" and login.request_id == response["X-Request-ID"]
+
+
+@pytest.fixture
+def background(settings, tmp_path):
+    settings.IMPORT_SYNC_MAX_ROWS = 2
+    settings.VAR_DIR = tmp_path
+
+
+def test_the_worker_records_the_address_of_the_request_that_queued_the_job(client, alice, census_county, background):
+    client.force_login(alice)
+    response = client.post(
+        reverse("census:index"),
+        {
+            "unit": census_county["county"].pk,
+            "as_of": today().isoformat(),
+            "file": SimpleUploadedFile("canonical.xlsx", fixture_bytes("canonical.xlsx")),
+        },
+        REMOTE_ADDR="10.7.7.7",
+    )
+    job = ImportJob.objects.get()
+    assert (job.remote_addr, job.request_id) == ("10.7.7.7", response["X-Request-ID"])
+    # The worker runs outside any request...
+    assert context.current() is None
+    jobs.run_next()
+    assert context.current() is None
+    preview = AuditRecord.objects.get(action=AuditAction.CENSUS_PREVIEW)
+    assert preview.remote_addr == "10.7.7.7" and preview.request_id == response["X-Request-ID"]
+    # ...and so does the confirm job, queued by another request.
+    job.refresh_from_db()
+    confirm = client.post(
+        reverse("census:batch_confirm", args=[job.batch_id]), {"mode": "all_or_nothing"}, REMOTE_ADDR="10.8.8.8"
+    )
+    jobs.run_next()
+    imported = AuditRecord.objects.get(action=AuditAction.IMPORT)
+    assert imported.remote_addr == "10.8.8.8" and imported.request_id == confirm["X-Request-ID"]
 
 
 def test_outside_a_request_there_is_no_address_unless_given(db):
