@@ -22,6 +22,7 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -70,9 +71,15 @@ def _jsonable(value: Any) -> Any:
         return value.pk
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
     return value
+
+
+def _json_default(value: Any) -> Any:
+    """What ``json.dumps`` cannot write by itself, as ``_jsonable`` writes it."""
+    converted = _jsonable(value)
+    if converted is value:
+        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+    return converted
 
 
 def snapshot(obj: models.Model) -> dict[str, Any]:
@@ -112,7 +119,7 @@ class _Appender:
         bound = context.current()
         self.remote_addr = context.client_address(remote_addr) or (bound.remote_addr if bound else None)
         self.request_id = bound.request_id if bound else ""
-        self.records: list[AuditRecord] = []
+        self.records: list[_Record] = []
         head = AuditRecord.objects.order_by("-pk").first()
         self.next_id = head.pk + 1 if head is not None else 1
         self.prev_hash = head.hash if head is not None else chain.GENESIS_HASH
@@ -180,20 +187,20 @@ class _Appender:
         object_id: str = "",
         object_repr: str = "",
         changes: Mapping[str, Any] | None = None,
-    ) -> AuditRecord:
+    ) -> _Record:
         # Stored as JSON and read back as JSON: hash exactly what a reader will get (tuples
-        # become lists, keys become strings).
-        payload = json.loads(json.dumps(mask_changes(object_type, _jsonable(dict(changes or {}))), ensure_ascii=False))
-        record = AuditRecord(
+        # become lists, keys strings, dates ISO text).
+        payload = json.loads(json.dumps(changes or {}, ensure_ascii=False, default=_json_default))
+        record = _Record(
             pk=self.next_id,
             at=timezone.now(),
-            actor=actor,
+            actor_id=actor.pk if actor else None,
             actor_username=actor.get_username() if actor else "",
             action=action,
             object_type=object_type,
             object_id=object_id[:64],
             object_repr=object_repr[:200],
-            changes=payload,
+            changes=mask_changes(object_type, payload),
             remote_addr=self.remote_addr,
             request_id=self.request_id,
             prev_hash=self.prev_hash,
@@ -206,10 +213,64 @@ class _Appender:
 
     def save(self) -> None:
         if self.records:
-            bulk.insert_objects(self.records)
+            bulk.insert_rows(AuditRecord, _COLUMNS, (r.values() for r in self.records))
             # The chain head is also written outside the database once this transaction
             # commits, so that cutting records off the end is detected.
             anchor.schedule_anchor_update()
+
+
+@dataclass(slots=True)
+class _Record:
+    """A record as it is inserted (cheaper than a model instance for a bulk load of thousands)."""
+
+    pk: int
+    at: dt.datetime
+    actor_id: int | None
+    actor_username: str
+    action: str
+    object_type: str
+    object_id: str
+    object_repr: str
+    changes: Any
+    remote_addr: str | None
+    request_id: str
+    prev_hash: str
+    hash: str = ""
+
+    def values(self) -> tuple[Any, ...]:
+        """In the order of ``_COLUMNS``."""
+        return (
+            self.pk,
+            self.at,
+            self.actor_id,
+            self.actor_username,
+            self.action,
+            self.object_type,
+            self.object_id,
+            self.object_repr,
+            self.changes,
+            self.remote_addr,
+            self.request_id,
+            self.prev_hash,
+            self.hash,
+        )
+
+
+_COLUMNS = (
+    "id",
+    "at",
+    "actor_id",
+    "actor_username",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "changes",
+    "remote_addr",
+    "request_id",
+    "prev_hash",
+    "hash",
+)  # fmt: skip
 
 
 def log_change(
@@ -232,7 +293,7 @@ def log_change(
         object_repr = object_repr or str(obj)
     with transaction.atomic():
         appender = _Appender(remote_addr=remote_addr)
-        record = appender.add(
+        row = appender.add(
             actor=actor,
             action=action,
             object_type=object_type,
@@ -241,6 +302,23 @@ def log_change(
             changes=changes,
         )
         appender.save()
+    record = AuditRecord(
+        pk=row.pk,
+        at=row.at,
+        actor=actor,
+        actor_username=row.actor_username,
+        action=row.action,
+        object_type=row.object_type,
+        object_id=row.object_id,
+        object_repr=row.object_repr,
+        changes=row.changes,
+        remote_addr=row.remote_addr,
+        request_id=row.request_id,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
+    record._state.adding = False
+    record._state.db = connection.alias
     return record
 
 
