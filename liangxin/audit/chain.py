@@ -85,26 +85,28 @@ def _payload(values: list[Any]) -> bytes:
     return json.dumps(values, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
+def hashed_columns(record: ChainRecord) -> list[Any]:
+    """Every column of ``record`` but the hash itself, as the keyed hash reads them."""
+    return [
+        SCHEME,
+        int(record.pk),
+        record.prev_hash,
+        record.at.isoformat(),
+        record.actor_id,
+        record.actor_username,
+        record.action,
+        record.object_type,
+        record.object_id,
+        record.object_repr,
+        record.changes,
+        client_address(record.remote_addr),
+        record.request_id or "",
+    ]
+
+
 def record_hash(record: ChainRecord, *, key: bytes) -> str:
     """The keyed hash of every column of ``record`` but the hash itself."""
-    payload = _payload(
-        [
-            SCHEME,
-            int(record.pk),
-            record.prev_hash,
-            record.at.isoformat(),
-            record.actor_id,
-            record.actor_username,
-            record.action,
-            record.object_type,
-            record.object_id,
-            record.object_repr,
-            record.changes,
-            client_address(record.remote_addr),
-            record.request_id or "",
-        ]
-    )
-    return hmac.new(key, payload, hashlib.sha256).hexdigest()
+    return hmac.new(key, _payload(hashed_columns(record)), hashlib.sha256).hexdigest()
 
 
 def legacy_hash(record: ChainRecord) -> str:

@@ -297,23 +297,27 @@ def create_backup(*, output_dir: Path | None = None) -> BackupResult:
     result = BackupResult(
         path=path, size=path.stat().st_size, tables=len(counts), rows=sum(counts.values()), media_files=media_files
     )
-    log_change(
-        actor=None,
-        action=AuditAction.BACKUP,
-        object_type="security.backup",
-        object_repr=path.name,
-        changes={
-            "file": path.name,
-            "bytes": result.size,
-            "sha256": _sha256(path),
-            "tables": result.tables,
-            "rows": result.rows,
-            "media_files": media_files,
-            "anchor": audit_anchor,
-            "os_user": _os_user(),
-        },
+    _audit(
+        AuditAction.BACKUP,
+        path,
+        bytes=result.size,
+        tables=result.tables,
+        rows=result.rows,
+        media_files=media_files,
+        anchor=audit_anchor,
     )
     return result
+
+
+def _audit(action: str, path: Path, **changes: Any) -> None:
+    """The record of a backup or restore: the file (name, SHA-256) and who ran the command."""
+    log_change(
+        actor=None,
+        action=action,
+        object_type="security.backup",
+        object_repr=path.name,
+        changes={"file": path.name, "sha256": _sha256(path), **changes, "os_user": _os_user()},
+    )
 
 
 def _sha256(path: Path) -> str:
@@ -444,20 +448,13 @@ def restore_backup(path: Path) -> RestoreResult:
     counts = table_counts()
     expected: dict[str, int] = manifest.get("tables") or {}
     mismatched = sorted(t for t, n in expected.items() if counts.get(t) != n)
-    log_change(
-        actor=None,
-        action=AuditAction.RESTORE,
-        object_type="security.backup",
-        object_repr=path.name,
-        changes={
-            "file": path.name,
-            "sha256": _sha256(path),
-            "backup_created_at": manifest.get("created_at"),
-            "backup_head": _chain_head(),
-            "replaced_head": replaced_head,
-            "mismatched_tables": mismatched,
-            "os_user": _os_user(),
-        },
+    _audit(
+        AuditAction.RESTORE,
+        path,
+        backup_created_at=manifest.get("created_at"),
+        backup_head=_chain_head(),
+        replaced_head=replaced_head,
+        mismatched_tables=mismatched,
     )
     return RestoreResult(manifest=manifest, mismatched_tables=mismatched, media_kept_at=kept)
 

@@ -78,25 +78,8 @@ def forged(previous, *, pk, key_to_use=None, **fields):
 
 
 def plain_sha256(record):
-    """What an attacker without the key can compute: SHA-256 over every column."""
-    payload = json.dumps(
-        [
-            record.pk,
-            record.prev_hash,
-            record.at.isoformat(),
-            record.actor_id,
-            record.actor_username,
-            record.action,
-            record.object_type,
-            record.object_id,
-            record.object_repr,
-            record.changes,
-            record.remote_addr,
-            record.request_id,
-        ],
-        ensure_ascii=False,
-        sort_keys=True,
-    )
+    """What an attacker without the key can compute: SHA-256 over the same columns."""
+    payload = json.dumps(chain.hashed_columns(record), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(payload.encode()).hexdigest()
 
 

@@ -4,19 +4,18 @@
 from __future__ import annotations
 
 import hashlib
-import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
-from openpyxl import Workbook
 
 from liangxin.audit import anchor, chain
 from liangxin.audit.models import AuditAction, AuditRecord
 from liangxin.census import services as census_services
 from liangxin.census.models import ImportBatch, ImportJob
 from liangxin.census.tests.conftest import fixture_bytes
+from liangxin.census.tests.test_views_import import _own_headers_file
 from liangxin.core.dates import today
 from liangxin.security import backup
 
@@ -69,16 +68,6 @@ def test_a_command_line_import_audits_the_kept_file_even_when_refused(alice, cen
     kept = AuditRecord.objects.get(action=AuditAction.CENSUS_UPLOAD)
     assert kept.changes["sha256"] == hashlib.sha256(data).hexdigest()
     assert ImportBatch.objects.filter(pk=kept.object_id).exists()
-
-
-def _own_headers_file() -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(["单位的法定全称", "统一社会信用代码", "组织类别", "组织类型", "所属乡镇", "从业人员数"])
-    ws.append(["罗平县蜂业有限公司", "91530324MA6K3BQ103", "新经济组织", "有限责任公司", "罗雄街道", 12])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
 
 
 def test_a_column_mapping_change_is_audited(client, bob, census_county):
