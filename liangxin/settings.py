@@ -79,6 +79,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every audit record of the request carries its client address and request id.
+    "liangxin.audit.context.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -299,6 +301,9 @@ UPLOAD_MAX_ZIP_ENTRIES = 10_000
 
 # The audit chain's head, kept outside the database so that cutting records off the end shows.
 AUDIT_ANCHOR_PATH = Path(os.environ.get("LIANGXIN_AUDIT_ANCHOR", VAR_DIR / "audit-anchor.json"))
+# The key of the audit chain's HMAC (base64 of 32 bytes), kept outside the database; empty: one
+# derived from LIANGXIN_FIELD_KEY. Changing it later makes the chain written so far unverifiable.
+AUDIT_KEY = os.environ.get("LIANGXIN_AUDIT_KEY", "")
 
 # Backups: AES-256-GCM with LIANGXIN_BACKUP_KEY (base64 of 32 bytes), else a key derived from
 # LIANGXIN_FIELD_KEY. Keep the key away from the backups.

@@ -19,6 +19,8 @@ class AuditFilterForm(forms.Form):
     object_type = forms.ChoiceField(label=_("对象类型"), required=False)
     # With the type, one object's whole history (e.g. every change to one account).
     object_id = forms.CharField(label=_("对象编号"), required=False, max_length=64)
+    # Every record one request wrote (the detail page links to it).
+    request_id = forms.CharField(label=_("请求编号"), required=False, max_length=32)
     q = forms.CharField(label=_("对象名称包含"), required=False, max_length=200)
 
     def __init__(self, *args: Any, object_types: list[tuple[str, str]], **kwargs: Any) -> None:
@@ -48,5 +50,6 @@ class AuditFilterForm(forms.Form):
             action=data.get("action", ""),
             object_type=data.get("object_type", ""),
             object_id=data.get("object_id", ""),
+            request_id=data.get("request_id", ""),
             q=data.get("q", ""),
         )

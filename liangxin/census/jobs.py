@@ -18,6 +18,7 @@ the web request. The page polls the job (``census:job_detail``) every two second
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import logging
@@ -38,6 +39,9 @@ from django.utils.translation import gettext as _
 
 from liangxin.accounts.models import User
 from liangxin.accounts.roles import Permission, ScopeKind
+from liangxin.audit import context as audit_context
+from liangxin.audit.models import AuditAction
+from liangxin.audit.services import log_change
 from liangxin.core.errors import ServiceError
 from liangxin.geo.models import AdministrativeUnit
 
@@ -135,6 +139,12 @@ def _check_may_import(by: User, unit: AdministrativeUnit) -> None:
         raise ServiceError(_("只能导入本单位的摸底数据。"))
 
 
+def _request() -> dict[str, Any]:
+    """The audit context of the request queueing a job, kept on the job for the worker."""
+    bound = audit_context.current()
+    return {"remote_addr": bound.remote_addr, "request_id": bound.request_id} if bound else {}
+
+
 def enqueue_preview(
     *,
     by: User,
@@ -158,9 +168,23 @@ def enqueue_preview(
         progress_total=rows_estimate,
         replaces=replaces,
         phase="queued",
+        **_request(),
     )
     job.upload.save(file_name[-100:] or "census", ContentFile(data), save=False)
-    job.save()
+    with transaction.atomic():
+        job.save()
+        log_change(
+            actor=by,
+            action=AuditAction.CENSUS_UPLOAD,
+            obj=job,
+            changes={
+                "file": job.file_name,
+                "bytes": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "unit": unit.code,
+                "rows": rows_estimate,
+            },
+        )
     return job
 
 
@@ -180,6 +204,7 @@ def enqueue_confirm(*, by: User, batch: ImportBatch, mode: str) -> ImportJob:
         rows_estimate=batch.rows_total,
         progress_total=batch.new_count + batch.changed_count,
         phase="queued",
+        **_request(),
     )
 
 
@@ -272,6 +297,11 @@ def run_next(worker: str | None = None) -> ImportJob | None:
 
 def run_job(job: ImportJob) -> None:
     """Run a claimed job to its end: done (with its outcome) or failed (with the reason)."""
+    with audit_context.bound(remote_addr=job.remote_addr, request_id=job.request_id or None):
+        _run_job(job)
+
+
+def _run_job(job: ImportJob) -> None:
     try:
         if job.kind == JobKind.PREVIEW:
             _run_preview(job)

@@ -246,6 +246,9 @@ class ImportJob(models.Model):
     outcome = models.CharField(max_length=16, blank=True)
     message = models.TextField(_("结果"), blank=True)
     worker = models.CharField(max_length=100, blank=True)
+    # The request that queued the job: the worker's audit records carry its address and id.
+    remote_addr = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    request_id = models.CharField(_("请求编号"), max_length=32, blank=True, default="")
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

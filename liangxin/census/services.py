@@ -235,6 +235,7 @@ def preview_import(
             by=by, unit=unit, data=data, file_name=file_name, as_of=as_of, mode=mode, mapping=mapping_override
         )
         _store_preview(batch, scan)
+        _log_kept_file(by, batch, AuditAction.CENSUS_PREVIEW, len(data))
     return _outcome(batch, scan)
 
 
@@ -337,6 +338,7 @@ def import_file(
         return preview_import(by=by, unit=unit, data=data, file_name=file_name, as_of=as_of, mode=mode, keep_rows=False)
     as_of = as_of or today()
     batch = _new_batch(by=by, unit=unit, data=data, file_name=file_name, as_of=as_of, mode=mode, mapping=None)
+    _log_kept_file(by, batch, AuditAction.CENSUS_UPLOAD, len(data))
     writer = _ChunkWriter(by=by, batch=batch, total=0, progress=progress)
     scans: list[_Scan] = []
     try:
@@ -383,6 +385,37 @@ def _new_batch(
     batch.original.save(file_name[-100:] or "census", ContentFile(data), save=False)
     batch.save()
     return batch
+
+
+def _log_kept_file(by: User | None, batch: ImportBatch, action: str, size: int) -> None:
+    """Audit a file the system keeps (the batch's original); a preview with what it found."""
+    found = (
+        {
+            "rows": batch.rows_total,
+            "new": batch.new_count,
+            "changed": batch.changed_count,
+            "unchanged": batch.unchanged_count,
+            "rejected": batch.rejected_count,
+            "errors": batch.error_count,
+            "warnings": batch.warning_count,
+        }
+        if action == AuditAction.CENSUS_PREVIEW
+        else {}
+    )
+    log_change(
+        actor=by,
+        action=action,
+        obj=batch,
+        changes={
+            "file": batch.file_name,
+            "bytes": size,
+            "sha256": batch.file_sha256,
+            "unit": batch.unit.code,
+            "as_of": batch.as_of.isoformat(),
+            "mapping": dict(batch.mapping or {}),
+            **found,
+        },
+    )
 
 
 def _finish(*, by: User | None, batch: ImportBatch, writer: _ChunkWriter) -> None:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from liangxin.registry.choices import FormationMethod, PartyOrganizationKind
 
+from . import transitions
 from .choices import (
     OPEN_STATUSES,
     MemberActionKind,
@@ -28,6 +29,9 @@ from .choices import (
 
 
 class FormationPlan(models.Model):
+    # The audit pages name the transition an update record logs by these (``audit.display``).
+    AUDIT_VALUE_LABELS = {"transition": transitions.ACTION_LABELS}
+
     organization = models.ForeignKey(
         "registry.Organization", on_delete=models.PROTECT, related_name="formation_plans", verbose_name=_("组织")
     )

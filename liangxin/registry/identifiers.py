@@ -95,3 +95,20 @@ def mask_id_number(number: str) -> str:
     if len(number) <= 8:
         return "*" * len(number)
     return number[:4] + "*" * (len(number) - 8) + number[-4:]
+
+
+def mask_phone(number: str) -> str:
+    """``13812345678`` → ``138****5678``; a shorter number keeps only its last four digits.
+    Applying it again changes nothing."""
+    number = number.strip()
+    if len(number) <= 4:
+        return "*" * len(number)
+    if len(number) >= 11:
+        return number[:3] + "*" * (len(number) - 7) + number[-4:]
+    return "*" * (len(number) - 4) + number[-4:]
+
+
+def mask_birth_date(value: str) -> str:
+    """``1990-05-17`` → ``1990-**-**``: the year, which with a masked ID number still leaves
+    the month and day unknown. Applying it again changes nothing."""
+    return value[:4] + "-**-**" if len(value) >= 4 else "*" * len(value)
