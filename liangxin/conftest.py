@@ -7,8 +7,10 @@ sysadm / secadm / auditor — the three administrators
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from collections.abc import Generator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,6 +32,10 @@ from liangxin.testing.factories import (
 def pytest_configure(config: pytest.Config) -> None:
     # PBKDF2 costs ~0.4 s a hash by design; tests create dozens of accounts.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Fixtures wider than a test (the demo loaded once for a module) write audit records before the
+    # per-test anchor below exists: they get an anchor of the session's own, never the
+    # development database's file in var/, whose entry for the test database a previous run left.
+    settings.AUDIT_ANCHOR_PATH = Path(tempfile.mkdtemp(prefix="liangxin-audit-anchor-")) / "anchor.json"
 
 
 @pytest.fixture(scope="session")
