@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from liangxin.accounts.models import User
 from liangxin.core import bulk
+from liangxin.core.masking import birth_year, mask_phone
 
 from .models import AuditRecord
 
@@ -59,12 +60,22 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
     return data
 
 
+# Personal data logged only as the pages show it (docs/personal-data.md): the audit administrator
+# sees that a phone number or birth date changed, not the value.
+_MASKED: dict[str, Callable[[Any], str]] = {"phone": mask_phone, "birth_date": birth_year}
+
+
+def _logged(field: str, value: Any) -> Any:
+    mask = _MASKED.get(field)
+    return mask(value) if mask is not None and value else value
+
+
 def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> dict[str, Any]:
-    """``{field: [old, new]}`` for every field that differs."""
+    """``{field: [old, new]}`` for every field that differs (compared in full, logged masked)."""
     before = before or {}
     after = after or {}
     keys = sorted(set(before) | set(after))
-    return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
+    return {k: [_logged(k, before.get(k)), _logged(k, after.get(k))] for k in keys if before.get(k) != after.get(k)}
 
 
 def record_hash(

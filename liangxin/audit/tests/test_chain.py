@@ -11,7 +11,6 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
 from liangxin.accounts import services as account_services
-from liangxin.accounts.roles import Role
 from liangxin.audit import chain
 from liangxin.audit.models import AuditAction, AuditRecord
 from liangxin.audit.services import log_change, log_many, record_hash
@@ -235,7 +234,7 @@ def test_the_anchor_never_moves_backwards(db):
 
 
 def test_records_written_by_the_services_verify(db, alice, sysadm, township_a, org_in_a):
-    account_services.create_user(by=sysadm, username="leader2", password=PASSWORD, role=Role.LEADER)
+    account_services.create_user(by=sysadm, username="leader2", password=PASSWORD)
     log_change(actor=alice, action=AuditAction.UPDATE, obj=org_in_a, changes={"employees": [40, 41], "note": "中文"})
     log_many(actor=None, action=AuditAction.CREATE, entries=[(org_in_a, {"name": [None, org_in_a.name]})] * 3)
     chain.update_anchor()
