@@ -10,18 +10,17 @@ forgotten.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.urls import reverse
-from openpyxl import load_workbook
 
 from liangxin.accounts import access
 from liangxin.audit.models import AuditRecord
 from liangxin.core import crypto
+from liangxin.testing.responses import body_text
 from liangxin.testing.urls import url_patterns
 
 
@@ -118,15 +117,6 @@ def test_every_object_pattern_has_a_scope_case():
     assert not stale, f"Scoping cases for patterns that no longer exist: {stale}"
 
 
-def _body_text(response: Any) -> str:
-    content_type = response.get("Content-Type", "")
-    data = b"".join(response.streaming_content) if response.streaming else response.content
-    if "spreadsheetml" in content_type:
-        wb = load_workbook(io.BytesIO(data), read_only=True)
-        return "\n".join(str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row)
-    return data.decode("utf-8", errors="replace")
-
-
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_in_scope_user_sees_the_object(name, client, request):
     case = CASES[name]
@@ -137,7 +127,7 @@ def test_in_scope_user_sees_the_object(name, client, request):
     if response.status_code in (301, 302):
         response = client.get(response["Location"])
     assert response.status_code == 200, f"{name}: {response.status_code}"
-    assert case.shows(obj) in _body_text(response)
+    assert case.shows(obj) in body_text(response)
 
 
 @pytest.mark.parametrize("name", sorted(name for name, case in CASES.items() if case.outside is not None))
