@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -173,6 +174,14 @@ PAGE_RULES: dict[str, Rule] = {
     "campaigns:entry_edit": Rule(read=PLANNERS, write=TOWNSHIP),
     "campaigns:entry_confirm": use(DEPARTMENT),
 }
+
+
+def role_of(user: Any) -> str | None:
+    """The role the rules apply to: None for an anonymous visitor or a disabled account."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    role = getattr(user, "role", None)
+    return role if isinstance(role, str) else None
 
 
 def rule_for(view_name: str) -> Rule | None:

@@ -42,7 +42,5 @@ class PageAccessMiddleware:
             # Fails closed: a URL nobody wrote a rule for is nobody's.
             logger.error("No access rule for URL %r: refused. Add one to liangxin/accounts/access.py.", view_name)
             raise PermissionDenied(_("该页面尚未设定访问规则。"))
-        user = request.user
-        role = getattr(user, "role", None) if user.is_authenticated and user.is_active else None
-        if not rule.allows(role, request.method or "GET"):
+        if not rule.allows(access.role_of(request.user), request.method or "GET"):
             raise PermissionDenied(_("您的角色无权使用此页面。"))

@@ -51,14 +51,13 @@ def add_service_error(form: forms.Form, exc: ServiceError) -> None:
 def landing_url(user: User) -> str:
     """Where a user lands after login: the first page of the role's menu (``access``), or, for an
     account without a role, the page that says so."""
-    view_name = access.landing_view(user.role if user.is_active else None)
+    view_name = access.landing_view(access.role_of(user))
     return resolve_url(view_name or "home")
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    user = viewer_of(request)
-    view_name = access.landing_view(user.role if user.is_active else None)
+    view_name = access.landing_view(access.role_of(viewer_of(request)))
     if view_name is not None:
         return redirect(view_name)
     return render(request, "accounts/no_role.html")
