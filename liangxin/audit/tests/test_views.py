@@ -15,9 +15,7 @@ from liangxin.accounts import services as account_services
 from liangxin.accounts.roles import Role
 from liangxin.audit import services as audit_services
 from liangxin.audit.models import AuditAction, AuditRecord
-from liangxin.registry import services as registry_services
-from liangxin.registry.choices import MemberStatus
-from liangxin.testing.factories import PASSWORD, UserFactory, valid_id_number
+from liangxin.testing.factories import PASSWORD, UserFactory, member_through_service, valid_id_number
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 LIST = "/audit/"
@@ -249,17 +247,8 @@ def test_an_oversized_export_is_refused_and_not_audited(client, settings, audito
 
 def test_member_creation_is_logged_without_the_clear_id_number(client, auditor, alice, branch_a, org_in_a):
     number = valid_id_number(42, birth=dt.date(1990, 5, 17))
-    member = registry_services.create_member(
-        by=alice,
-        data=registry_services.MemberData(
-            name="王五",
-            id_number=number,
-            status=MemberStatus.FULL,
-            admitted_on=dt.date(2015, 7, 1),
-            full_membership_on=dt.date(2016, 7, 1),
-        ),
-        party_organization=branch_a,
-        employer=org_in_a,
+    member = member_through_service(
+        by=alice, name="王五", id_number=number, party_organization=branch_a, employer=org_in_a
     )
     record = AuditRecord.objects.get(action=AuditAction.CREATE, object_id=str(member.pk))
     logged = json.dumps(record.changes, ensure_ascii=False)

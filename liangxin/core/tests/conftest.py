@@ -98,3 +98,11 @@ def clerk_of_department_y(db):
     return UserFactory(
         username="yvonne", role=Role.DEPARTMENT_CLERK, department=DepartmentFactory(code="JYJ", name="县教育局")
     )
+
+
+@pytest.fixture
+def audit_record(org_in_b, carol):
+    """A record of township B's organization, for the audit pages."""
+    from liangxin.audit.services import log_change
+
+    return log_change(actor=carol, action="update", obj=org_in_b, changes={"employees": [1, 2]})

@@ -42,21 +42,13 @@ OBJECTS = {name: case.target for name, case in CASES.items()} | {
 }
 
 
+# Rosters and exports of township B's objects then have someone to show.
+pytestmark = pytest.mark.usefixtures("member_b")
+
+
 @pytest.fixture
 def nora(db):
     return UserFactory(username="nora", role=Role.UNASSIGNED)
-
-
-@pytest.fixture(autouse=True)
-def township_b_has_a_member(member_b):
-    return member_b
-
-
-@pytest.fixture
-def audit_record(org_in_b, carol):
-    from liangxin.audit.services import log_change
-
-    return log_change(actor=carol, action="update", obj=org_in_b, changes={"employees": [1, 2]})
 
 
 def _url(name: str, request: pytest.FixtureRequest) -> str:

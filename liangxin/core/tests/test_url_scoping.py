@@ -103,13 +103,6 @@ def township_b_has_a_member(member_b):
     return member_b
 
 
-@pytest.fixture
-def audit_record(org_in_b, carol):
-    from liangxin.audit.services import log_change
-
-    return log_change(actor=carol, action="update", obj=org_in_b, changes={"employees": [1, 2]})
-
-
 def test_every_object_pattern_has_a_scope_case():
     missing = sorted(set(object_patterns()) - set(CASES))
     assert not missing, f"URL patterns with an object but no scoping case: {missing}"

@@ -17,9 +17,7 @@ from django.urls import reverse
 from stdnum.cn import ric
 
 from liangxin.accounts.roles import Role
-from liangxin.registry import services
-from liangxin.registry.choices import MemberStatus
-from liangxin.testing.factories import MemberFactory, valid_id_number
+from liangxin.testing.factories import MemberFactory, member_through_service, valid_id_number
 from liangxin.testing.responses import body_text
 
 # Four unknown digits and the check character: about 10,000 / 11.
@@ -108,18 +106,8 @@ def test_the_attack_rebuilds_the_number_from_the_old_masked_form_and_the_birth_d
 @pytest.fixture
 def subject(alice, branch_a, org_in_a):
     """A member of township A, created through the service (so its creation is audited)."""
-    return services.create_member(
-        by=alice,
-        data=services.MemberData(
-            name="周敏",
-            id_number=NUMBER,
-            status=MemberStatus.FULL,
-            admitted_on=dt.date(2015, 7, 1),
-            full_membership_on=dt.date(2016, 7, 1),
-            phone=PHONE,
-        ),
-        party_organization=branch_a,
-        employer=org_in_a,
+    return member_through_service(
+        by=alice, name="周敏", id_number=NUMBER, phone=PHONE, party_organization=branch_a, employer=org_in_a
     )
 
 
