@@ -146,7 +146,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "registry:organization_list"
+LOGIN_REDIRECT_URL = "home"  # routes each role to its first page (accounts.access)
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # AUTH_PASSWORD_VALIDATORS: see the "Security (issue 8)" block at the end.
@@ -210,6 +210,9 @@ _after(
     "liangxin.security.middleware.AccountGateMiddleware",
     "liangxin.security.middleware.ExportRateLimitMiddleware",
 )
+# The role × page rules (liangxin/accounts/access.py): 403 before the view (and before an export
+# is counted against the rate limit); no-store on every answer to a signed-in user.
+_after("liangxin.security.middleware.AccountGateMiddleware", "liangxin.accounts.middleware.PageAccessMiddleware")
 # Last, as django-axes requires: turns a lockout into the login page with the lockout message.
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")
 

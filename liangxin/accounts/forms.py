@@ -61,7 +61,10 @@ class ScopeForm(forms.Form):
         return scope_field_for(self.selected_role())
 
 
-class UserCreateForm(ScopeForm):
+class UserCreateForm(forms.Form):
+    """A new account: who it is and its first password. No role or scope: the security
+    administrator assigns them afterwards (``roles.py``)."""
+
     username = forms.CharField(label=_("账号"), max_length=150)
     full_name = forms.CharField(label=_("姓名"), max_length=50, required=False)
     phone = forms.CharField(label=_("联系电话"), max_length=32, required=False)
@@ -74,8 +77,6 @@ class UserCreateForm(ScopeForm):
     password_confirm = forms.CharField(
         label=_("确认密码"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
-
-    field_order = ["username", "full_name", "phone", "role", "township", "department", "party_organization"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from liangxin.registry.identifiers import mask_birth_date, mask_phone
+from liangxin.core.masking import birth_year, mask_phone
 
 MASKED_FIELDS: dict[str, dict[str, Callable[[str], str]]] = {
-    "registry.member": {"phone": mask_phone, "birth_date": mask_birth_date},
+    "registry.member": {"phone": mask_phone, "birth_date": birth_year},
 }
 
 

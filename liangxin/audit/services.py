@@ -93,7 +93,7 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
 
 
 def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> dict[str, Any]:
-    """``{field: [old, new]}`` for every field that differs."""
+    """``{field: [old, new]}`` for every field that differs (compared in full, logged masked)."""
     before = before or {}
     after = after or {}
     keys = sorted(set(before) | set(after))

@@ -90,25 +90,15 @@ def validate_citizen_id(value: str) -> CitizenId:
     return CitizenId(number=number, birth_date=birth, sex=sex)
 
 
+# Characters of an ID number left visible in its masked form: the last two (the sex digit and the
+# check character). Shown beside the birth year, this leaves the area code, month, day and two
+# sequence digits unknown — thousands of candidates (docs/personal-data.md); the last four beside
+# the year would leave about 33.
+VISIBLE_ID_CHARACTERS = 2
+
+
 def mask_id_number(number: str) -> str:
-    """``530324199001011234`` → ``5303**********1234``."""
-    if len(number) <= 8:
+    """``530324199001011234`` → ``****************34``."""
+    if len(number) <= VISIBLE_ID_CHARACTERS * 4:
         return "*" * len(number)
-    return number[:4] + "*" * (len(number) - 8) + number[-4:]
-
-
-def mask_phone(number: str) -> str:
-    """``13812345678`` → ``138****5678``; a shorter number keeps only its last four digits.
-    Applying it again changes nothing."""
-    number = number.strip()
-    if len(number) <= 4:
-        return "*" * len(number)
-    if len(number) >= 11:
-        return number[:3] + "*" * (len(number) - 7) + number[-4:]
-    return "*" * (len(number) - 4) + number[-4:]
-
-
-def mask_birth_date(value: str) -> str:
-    """``1990-05-17`` → ``1990-**-**``: the year, which with a masked ID number still leaves
-    the month and day unknown. Applying it again changes nothing."""
-    return value[:4] + "-**-**" if len(value) >= 4 else "*" * len(value)
+    return "*" * (len(number) - VISIBLE_ID_CHARACTERS) + number[-VISIBLE_ID_CHARACTERS:]

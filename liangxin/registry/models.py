@@ -8,6 +8,8 @@ which the database enforces with a partial unique index.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Self
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -28,6 +30,34 @@ from .choices import (
     PartyOrganizationKind,
     Sex,
 )
+
+if TYPE_CHECKING:
+    from liangxin.accounts.models import User
+
+
+# ``Model.objects.restrict(user)``: the objects in the user's scope, where a Django developer looks
+# for it (NetBox's idiom). The scope itself is decided once, in ``scoping.py``; an account with no
+# business scope (an administrator, an account without a role) gets an empty queryset.
+class OrganizationQuerySet(models.QuerySet["Organization"]):
+    def restrict(self, user: User) -> Self:
+        from .scoping import organization_scope
+
+        return self.filter(organization_scope(user))
+
+
+class PartyOrganizationQuerySet(models.QuerySet["PartyOrganization"]):
+    def restrict(self, user: User) -> Self:
+        from .scoping import party_organization_scope
+
+        return self.filter(party_organization_scope(user))
+
+
+class MemberQuerySet(models.QuerySet["Member"]):
+    def restrict(self, user: User) -> Self:
+        from .scoping import member_scope
+
+        return self.filter(member_scope(user))
+
 
 USCC_CHARSET = "0-9A-HJ-NPQRTUWXY"  # GB 32100-2015: digits and capitals but I, O, S, V, Z
 
@@ -99,6 +129,8 @@ class Organization(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     version = models.PositiveIntegerField(_("版本"), default=1)
+
+    objects = OrganizationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("两新组织")
@@ -248,6 +280,8 @@ class PartyOrganization(models.Model):
         verbose_name=_("覆盖的两新组织"),
     )
 
+    objects = PartyOrganizationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("党组织")
         verbose_name_plural = _("党组织")
@@ -331,6 +365,8 @@ class Member(models.Model):
     is_mobile = models.BooleanField(_("流动党员"), default=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = MemberQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("党员")

@@ -83,3 +83,36 @@ def test_create_county_admin_refuses_a_password_that_fails_validation(db, passwo
 
     assert not User.objects.exists()
     assert not AuditRecord.objects.exists()
+
+
+# --- create_administrator --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", [Role.SYS_ADMIN, Role.SEC_ADMIN, Role.AUDIT_ADMIN])
+def test_create_administrator_creates_each_of_the_three(db, role):
+    out = call("create_administrator", "--role", role, "--username", f"first_{role}", "--password", PASSWORD)
+    user = User.objects.get(username=f"first_{role}")
+    assert user.role == role and user.check_password(PASSWORD)
+    assert AuditRecord.objects.get(action=AuditAction.CREATE, object_id=str(user.pk)).actor is None
+    assert f"first_{role}" in out and str(role.label) in out
+
+
+@pytest.mark.parametrize("role", [Role.COUNTY_ADMIN, Role.LEADER, Role.UNASSIGNED])
+def test_create_administrator_makes_only_administrators(db, role):
+    with pytest.raises(CommandError):
+        call("create_administrator", "--role", role, "--username", "x", "--password", PASSWORD)
+    assert not User.objects.exists()
+
+
+def test_a_fresh_install_gets_going_with_the_bootstrap_commands(client, db, township_a):
+    """County administrator and the three administrators from the command line; then the system
+    administrator creates a clerk's account and the security administrator gives it its role."""
+    call("create_county_admin", "--username", "admin", "--password", PASSWORD)
+    for role in (Role.SYS_ADMIN, Role.SEC_ADMIN):
+        call("create_administrator", "--role", role, "--username", role, "--password", PASSWORD)
+    from liangxin.accounts import services
+
+    sysadm, secadm = User.objects.get(username="sys_admin"), User.objects.get(username="sec_admin")
+    clerk = services.create_user(by=sysadm, username="clerk", password=PASSWORD)
+    services.assign_role(by=secadm, target=clerk, role=Role.TOWNSHIP_CLERK, township=township_a)
+    assert User.objects.get(username="clerk").township == township_a

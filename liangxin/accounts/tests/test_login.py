@@ -70,8 +70,8 @@ def test_failed_login_for_an_unknown_username_is_audited_too(client, db):
     assert record.object_repr == "mallory" and record.object_id == ""
 
 
-def test_disabled_user_cannot_log_in(client, alice, bob):
-    services.set_active(by=alice, target=bob, active=False)
+def test_disabled_user_cannot_log_in(client, sysadm, bob):
+    services.set_active(by=sysadm, target=bob, active=False)
     response = client.post(LOGIN, {"username": "bob", "password": PASSWORD})
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
@@ -80,9 +80,9 @@ def test_disabled_user_cannot_log_in(client, alice, bob):
     assert not AuditRecord.objects.filter(action=AuditAction.LOGIN).exists()
 
 
-def test_a_disabled_users_open_session_ends(client, alice, bob):
+def test_a_disabled_users_open_session_ends(client, sysadm, bob):
     client.force_login(bob)
-    services.set_active(by=alice, target=bob, active=False)
+    services.set_active(by=sysadm, target=bob, active=False)
     response = client.get("/accounts/password/")
     assert response.status_code == 302 and response["Location"].startswith(LOGIN)
 

@@ -18,7 +18,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from liangxin.accounts import services as account_services
-from liangxin.accounts.roles import Role
 from liangxin.audit import anchor, chain
 from liangxin.audit.models import AuditAction, AuditRecord
 from liangxin.audit.services import log_change, log_many
@@ -445,7 +444,7 @@ def test_the_anchor_never_moves_backwards(db):
 
 
 def test_records_written_by_the_services_verify(db, alice, sysadm, township_a, org_in_a):
-    account_services.create_user(by=sysadm, username="leader2", password=PASSWORD, role=Role.LEADER)
+    account_services.create_user(by=sysadm, username="leader2", password=PASSWORD)
     log_change(actor=alice, action=AuditAction.UPDATE, obj=org_in_a, changes={"employees": [40, 41], "note": "中文"})
     log_many(actor=None, action=AuditAction.CREATE, entries=[(org_in_a, {"name": [None, org_in_a.name]})] * 3)
     log_change(actor=alice, action=AuditAction.UPDATE, object_type="x", changes={1: (dt.date(2026, 1, 2), 2.5)})

@@ -133,10 +133,14 @@ def test_member_detail_shows_masked_number_and_dated_history(client, alice, memb
 def test_other_township_gets_404_for_member_pages(client, carol, member_a):
     client.force_login(carol)
     assert client.get(member_a.get_absolute_url()).status_code == 404
-    assert client.post(_reveal_url(member_a)).status_code == 404
-    # Any method: a 405 would confirm that the member exists.
-    assert client.get(_reveal_url(member_a)).status_code == 404
-    assert client.post(member_a.get_absolute_url()).status_code == 404
+    # A township clerk may not reveal ID numbers at all: 403 for any member, existing or not,
+    # decided before the member is looked up, so it confirms nothing.
+    assert client.post(_reveal_url(member_a)).status_code == 403
+    assert client.get(_reveal_url(member_a)).status_code == 403
+    assert client.post(reverse("registry:member_reveal_id_number", args=[987654321])).status_code == 403
+    # Nobody may send to a member's page: 403 before the lookup, whichever member.
+    assert client.post(member_a.get_absolute_url()).status_code == 403
+    assert client.post(reverse("registry:member_detail", args=[987654321])).status_code == 403
     assert not AuditRecord.objects.filter(action=AuditAction.VIEW_ID_NUMBER).exists()
 
 

@@ -48,7 +48,7 @@ def fingerprint(audit_up_to=None):
 
 
 @pytest.fixture
-def county_with_data(member_a, member_b, alice, bob, settings):
+def county_with_data(member_a, member_b, sysadm, bob, settings):
     media = settings.MEDIA_ROOT
     (media / "imports").mkdir(parents=True)
     (media / "imports" / "普查表.xlsx").write_bytes(b"PK\x03\x04 original upload")
@@ -56,8 +56,8 @@ def county_with_data(member_a, member_b, alice, bob, settings):
     (media / "evidence" / "photo.jpg").write_bytes(b"\xff\xd8\xff photo")
     from liangxin.accounts import services
 
-    services.set_active(by=alice, target=bob, active=False)
-    services.set_active(by=alice, target=bob, active=True)
+    services.set_active(by=sysadm, target=bob, active=False)
+    services.set_active(by=sysadm, target=bob, active=True)
     return media
 
 

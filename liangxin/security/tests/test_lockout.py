@@ -86,9 +86,9 @@ def test_failures_are_audited(client, axes_on, bob):
 @pytest.mark.parametrize("name", ["alice", "bob", "lily", "sam", "dave", "sysadm", "auditor"])
 def test_only_the_security_administrator_sees_lockouts(client, request, name):
     client.force_login(request.getfixturevalue(name))
-    assert client.get(LOCKOUTS).status_code == 404
+    assert client.get(LOCKOUTS).status_code == 403
     response = client.post(f"{LOCKOUTS}unlock/", {"kind": "username", "value": "bob"})
-    assert response.status_code == 404
+    assert response.status_code == 403
 
 
 def test_anonymous_visitor_is_sent_to_login(client, db):

@@ -82,8 +82,8 @@ def test_history_holds_hashes_only(bob):
     assert "Neue#Password1" not in row.password and row.password == User.objects.get(pk=bob.pk).password
 
 
-def test_an_administrators_reset_forces_a_change_at_next_login(client, alice, bob):
-    services.reset_password(by=alice, target=bob, new_password="Reset#Pass2026")
+def test_an_administrators_reset_forces_a_change_at_next_login(client, sysadm, bob):
+    services.reset_password(by=sysadm, target=bob, new_password="Reset#Pass2026")
     bob.refresh_from_db()
     assert bob.must_change_password
     client.post("/accounts/login/", {"username": "bob", "password": "Reset#Pass2026"})
@@ -108,7 +108,7 @@ def test_an_administrators_reset_forces_a_change_at_next_login(client, alice, bo
 
 
 def test_a_new_account_changes_its_password_at_first_login(client, sysadm):
-    created = services.create_user(by=sysadm, username="newclerk", password="Start#Pass2026", role=Role.LEADER)
+    created = services.create_user(by=sysadm, username="newclerk", password="Start#Pass2026")
     assert created.must_change_password
     client.force_login(created)
     assert client.get(HOME)["Location"] == CHANGE
@@ -170,7 +170,7 @@ def test_a_demo_name_without_demo_data_is_not_exempt(client, settings, county):
 
 def test_an_account_a_visitor_adds_to_the_demo_is_not_exempt(client, settings, demo_county_admin, sysadm):
     settings.DEMO_MODE = True
-    other = services.create_user(by=sysadm, username="visitor_made", password=PASSWORD, role=Role.LEADER)
+    other = services.create_user(by=sysadm, username="visitor_made", password=PASSWORD)
     client.force_login(other)
     assert client.get(HOME)["Location"] == CHANGE
 

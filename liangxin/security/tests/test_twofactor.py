@@ -217,8 +217,9 @@ def test_nobody_removes_their_own_two_factor_requirement_by_a_role_change(reques
 
 def test_the_security_administrator_cannot_take_his_own_requirement_off_through_a_peer(secadm):
     """Another security administrator could change his role; an account cannot create one
-    (administrator roles are assigned only by a security administrator, never to oneself)."""
-    from liangxin.accounts.roles import roles_grantable_on_create
+    (accounts are created without a role, and roles are assigned only by a security
+    administrator, never to oneself)."""
+    from liangxin.accounts.roles import may_assign_role, may_create_accounts
 
-    assert not any(Role(r) == Role.SEC_ADMIN for r in roles_grantable_on_create(Role.SEC_ADMIN))
-    assert not any(Role(r) == Role.SEC_ADMIN for r in roles_grantable_on_create(Role.SYS_ADMIN))
+    assert not may_create_accounts(Role.SEC_ADMIN)
+    assert not may_assign_role(Role.SEC_ADMIN, is_self=True)

@@ -1,0 +1,17 @@
+"""What a response shows a user, as text: an HTML page, a CSV file, or every cell of an XLSX."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from openpyxl import load_workbook
+
+
+def body_text(response: Any) -> str:
+    content_type = response.get("Content-Type", "")
+    data = b"".join(response.streaming_content) if response.streaming else response.content
+    if "spreadsheetml" in content_type:
+        wb = load_workbook(io.BytesIO(data), read_only=True)
+        return "\n".join(str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row)
+    return data.decode("utf-8", errors="replace")
