@@ -14,11 +14,10 @@ from liangxin.accounts.models import User
 from liangxin.accounts.roles import Permission, ScopeKind
 from liangxin.audit.models import AuditAction
 from liangxin.audit.services import diff, log_change, log_many, snapshot
-from liangxin.census.tabular.normalize import to_name, to_text
 from liangxin.core import crypto
 from liangxin.core.dates import today
 from liangxin.core.errors import ConflictError, ServiceError
-from liangxin.core.text import normalize_name, pinyin_keys
+from liangxin.core.text import clean_name, clean_text, normalize_name, pinyin_keys
 from liangxin.geo.models import AdministrativeUnit, Department, UnitLevel
 
 from .choices import FactSource, MemberStatus, OperatingStatus, OrganizationType
@@ -90,15 +89,15 @@ def _clean_organization_data(data: OrganizationData) -> dict[str, object]:
     values["township"] = data.township
     values["village"] = data.village
     values["department"] = data.department
-    # The same spelling rules as the census reader (full-width → half-width, traditional →
-    # simplified, no stray spaces), so a record typed in a form and the same organization read
-    # from a township's spreadsheet compare equal, and an export re-imports as "no change".
-    name = to_name(data.name) or ""
+    # The same cleaning as the census reader (core.text): the name kept as written, only its
+    # whitespace tidied, so a record typed in a form and the same organization read from a
+    # township's spreadsheet are stored alike, and an export re-imports as "no change".
+    name = clean_name(data.name)
     if not name:
         raise ServiceError(_("组织名称不能为空。"), field="name")
     values["name"] = name
     for key in ("address", "contact_person", "contact_phone"):
-        values[key] = to_text(values[key]) or ""
+        values[key] = clean_text(values[key])
     if not data.uscc and data.org_type != OrganizationType.INDIVIDUAL_BUSINESS:
         raise ServiceError(_("除个体工商户外,统一社会信用代码为必填项。"), field="uscc")
     if data.uscc:
@@ -391,13 +390,13 @@ def create_party_organization(
     if by is not None:
         _require(by, Permission.EDIT_ORGANIZATIONS)
         _require_township_in_scope(by, township)
-    clean_name = " ".join(name.split())
-    if not clean_name:
+    written = clean_name(name)
+    if not written:
         raise ServiceError(_("党组织名称不能为空。"), field="name")
     with transaction.atomic():
         party_org = PartyOrganization.objects.create(
-            name=clean_name,
-            name_normalized=normalize_name(clean_name),
+            name=written,
+            name_normalized=normalize_name(written),
             kind=kind,
             formation_method=formation_method,
             township=township,

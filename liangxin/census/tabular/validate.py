@@ -18,7 +18,7 @@ from rapidfuzz import fuzz, process
 
 from liangxin.core.text import normalize_name
 
-from . import chinese, vocab
+from . import vocab
 from .columns import BY_KEY
 from .header import Header
 from .parse import CensusRow
@@ -49,7 +49,7 @@ class Place:
 
 
 def _key(text: str) -> str:
-    return chinese.to_simplified(normalize_name(text)).lower()
+    return normalize_name(text).lower()
 
 
 def _township_keys(name: str) -> list[str]:

@@ -62,12 +62,23 @@ def test_uscc_is_required_except_for_individual_businesses(alice, township_a):
     assert shop.uscc is None
 
 
-def test_names_are_spelled_as_the_census_reader_spells_them(alice, township_a):
+def test_names_are_kept_as_written_and_keyed_by_the_one_fold(alice, township_a):
+    """Registered names use full-width brackets: the register keeps them; only the matching key
+    folds width and traditional characters (core.text.normalize_name). Other text is cleaned as
+    the census reader cleans it."""
     org = services.create_organization(
-        by=alice, data=_data(township_a, name="羅平縣鑫源（雲南）有限公司", address="１号"), facts=services.FactsData()
+        by=alice,
+        data=_data(township_a, name=" 罗平县鑫源（云南） 有限公司\n", address="１号"),
+        facts=services.FactsData(),
     )
-    assert org.name == "罗平县鑫源(云南)有限公司"
+    assert org.name == "罗平县鑫源（云南）有限公司"
+    assert org.name_normalized == "罗平县鑫源(云南)有限公司"
     assert org.address == "1号"
+    written = services.create_organization(
+        by=alice, data=_data(township_a, uscc=valid_uscc(77), name="羅平縣鑫源（雲南）商行"), facts=services.FactsData()
+    )
+    assert written.name == "羅平縣鑫源（雲南）商行"
+    assert written.name_normalized == "罗平县鑫源(云南)商行"
 
 
 def test_bad_uscc_is_refused_with_field(alice, township_a):
