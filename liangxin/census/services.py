@@ -124,6 +124,7 @@ def _scan(
     mapping_override: Mapping[str, str | None] | None,
     keep_rows: bool,
     on_plan: Callable[[Plan], None] | None = None,
+    new_organizations: Iterable[str] = (),
 ) -> _Scan:
     """One pass over the file, chunk by chunk: read and validate, match against the register,
     plan. ``on_plan`` receives each chunk's plan (the write pass writes it); nothing else keeps
@@ -131,7 +132,7 @@ def _scan(
     reference = selectors.reference_for(unit=unit)
     stream = open_census(data, file_name, reference, mapping_override)
     default_township = unit.code if unit.level == UnitLevel.TOWNSHIP else None
-    planner = Planner(as_of=as_of, default_township=default_township)
+    planner = Planner(as_of=as_of, default_township=default_township, new_organizations=new_organizations)
     reader_problems = list(stream.file_problems)
     planner_problems: list[Problem] = []
     kept: list[PlannedRow] = []
@@ -223,17 +224,23 @@ def preview_import(
     mapping_override: Mapping[str, str | None] | None = None,
     mode: str = ImportMode.ALL_OR_NOTHING,
     keep_rows: bool = True,
+    new_organizations: Iterable[str] = (),
 ) -> ImportOutcome:
-    """Dry run: validate and plan; keep the file, the problems and the plan's fingerprint."""
+    """Dry run: validate and plan; keep the file, the problems and the plan's fingerprint.
+    ``new_organizations``: USCCs of rows the clerk says are new organizations, never matched to
+    the register by name (kept on the batch, so that the confirm plans the same)."""
     _check_unit(by, unit)
     as_of = as_of or today()
+    new_organizations = sorted(set(new_organizations))
     scan = _scan(
-        unit=unit, data=data, file_name=file_name, as_of=as_of, mapping_override=mapping_override, keep_rows=keep_rows
-    )
+        unit=unit, data=data, file_name=file_name, as_of=as_of, mapping_override=mapping_override, keep_rows=keep_rows,
+        new_organizations=new_organizations,
+    )  # fmt: skip
     with transaction.atomic():
         batch = _new_batch(
-            by=by, unit=unit, data=data, file_name=file_name, as_of=as_of, mode=mode, mapping=mapping_override
-        )
+            by=by, unit=unit, data=data, file_name=file_name, as_of=as_of, mode=mode, mapping=mapping_override,
+            new_organizations=new_organizations,
+        )  # fmt: skip
         _store_preview(batch, scan)
     return _outcome(batch, scan)
 
@@ -245,6 +252,7 @@ def check_file(
     file_name: str,
     as_of: dt.date | None = None,
     mapping_override: Mapping[str, str | None] | None = None,
+    new_organizations: Iterable[str] = (),
 ) -> list[Problem]:
     """Every problem an import of the file would report — the reader's and those found against
     the register — without writing anything (not even a batch)."""
@@ -255,6 +263,7 @@ def check_file(
         as_of=as_of or today(),
         mapping_override=mapping_override,
         keep_rows=False,
+        new_organizations=new_organizations,
     )
     return scan.problems
 
@@ -275,6 +284,7 @@ def plan_file(
     data: bytes,
     file_name: str,
     as_of: dt.date | None = None,
+    new_organizations: Iterable[str] = (),
 ) -> FilePlan:
     """Validate and plan a file against the register, keeping the planned rows, without writing
     anything: no batch, so nothing that the import pages could confirm. What a census campaign
@@ -282,8 +292,9 @@ def plan_file(
     through the campaign's approval."""
     _check_unit(by, unit)
     scan = _scan(
-        unit=unit, data=data, file_name=file_name, as_of=as_of or today(), mapping_override=None, keep_rows=True
-    )
+        unit=unit, data=data, file_name=file_name, as_of=as_of or today(), mapping_override=None, keep_rows=True,
+        new_organizations=new_organizations,
+    )  # fmt: skip
     return FilePlan(result=scan.result, plan=scan.plan, problems=scan.problems)
 
 
@@ -300,6 +311,7 @@ def replan(*, batch: ImportBatch) -> ImportOutcome:
         as_of=batch.as_of,
         mapping_override=batch.mapping or None,
         keep_rows=True,
+        new_organizations=batch.new_organizations,
     )
     return _outcome(batch, scan)
 
@@ -328,22 +340,30 @@ def import_file(
     mode: str = ImportMode.ALL_OR_NOTHING,
     dry_run: bool = False,
     progress: Progress | None = None,
+    new_organizations: Iterable[str] = (),
 ) -> ImportOutcome:
     """The command line: one pass over the file inside one transaction, validating, planning
     and writing chunk by chunk. If the file turns out to have errors (all-or-nothing) the
     transaction is rolled back, so nothing is ever half-written; the batch keeps the report."""
     _check_unit(by, unit)
     if dry_run:
-        return preview_import(by=by, unit=unit, data=data, file_name=file_name, as_of=as_of, mode=mode, keep_rows=False)
+        return preview_import(
+            by=by, unit=unit, data=data, file_name=file_name, as_of=as_of, mode=mode, keep_rows=False,
+            new_organizations=new_organizations,
+        )  # fmt: skip
     as_of = as_of or today()
-    batch = _new_batch(by=by, unit=unit, data=data, file_name=file_name, as_of=as_of, mode=mode, mapping=None)
+    new_organizations = sorted(set(new_organizations))
+    batch = _new_batch(
+        by=by, unit=unit, data=data, file_name=file_name, as_of=as_of, mode=mode, mapping=None,
+        new_organizations=new_organizations,
+    )  # fmt: skip
     writer = _ChunkWriter(by=by, batch=batch, total=0, progress=progress)
     scans: list[_Scan] = []
     try:
         with transaction.atomic():
             scan = _scan(
                 unit=unit, data=data, file_name=file_name, as_of=as_of, mapping_override=None, keep_rows=False,
-                on_plan=writer.write,
+                on_plan=writer.write, new_organizations=new_organizations,
             )  # fmt: skip
             scans.append(scan)
             _store_preview(batch, scan)
@@ -369,6 +389,7 @@ def _new_batch(
     as_of: dt.date,
     mode: str,
     mapping: Mapping[str, str | None] | None,
+    new_organizations: Sequence[str] = (),
 ) -> ImportBatch:
     batch = ImportBatch(
         unit=unit,
@@ -379,6 +400,7 @@ def _new_batch(
         mode=mode,
         status=BatchStatus.PREVIEWED,
         mapping=dict(mapping or {}),
+        new_organizations=list(new_organizations),
     )
     batch.original.save(file_name[-100:] or "census", ContentFile(data), save=False)
     batch.save()
@@ -464,6 +486,7 @@ def _apply(*, by: User | None, batch: ImportBatch, data: bytes, progress: Progre
                 mapping_override=override,
                 keep_rows=False,
                 on_plan=writer.write,
+                new_organizations=batch.new_organizations,
             )
             if scan.fingerprint != batch.preview_fingerprint:
                 raise _Stale(scan)

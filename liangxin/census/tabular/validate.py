@@ -178,16 +178,15 @@ class Reference:
 
     def near_duplicate(self, township_code: str, name: str, uscc: str | None) -> tuple[str, str | None] | None:
         """An organization of the register in the same township whose name is at least 90% alike
-        and which an import would not match to this row (by USCC, or by exact name), or None."""
+        but not the same, for a row an import would not match by USCC; or None."""
         orgs = self.existing_organizations.get(township_code)
         if not orgs or (uscc is not None and uscc in self._known_usccs):
             return None
         key = normalize_name(name)
         if key in orgs:
-            existing = orgs[key]
-            if existing is None or uscc is None or existing == uscc:
-                return None
-            return key, existing
+            # The same name: the import matches it, or refuses it when the codes differ
+            # (census.planning, ``name_uscc_conflict``) — not a mere warning.
+            return None
         candidates = self._name_index[township_code].candidates(key)
         if not candidates:
             return None

@@ -75,7 +75,9 @@ def test_near_duplicates_skip_rows_an_import_would_match():
     assert REFERENCE.near_duplicate(BANQIAO, "罗平县鑫源建材有限责任公司", U3) is not None
     assert REFERENCE.near_duplicate(BANQIAO, "罗平县鑫源建材有限责任公司", V9) is None  # same code: an update
     assert REFERENCE.near_duplicate(BANQIAO, "罗平县鑫源建材有限公司", None) is None  # matched by name
-    assert REFERENCE.near_duplicate(BANQIAO, "罗平县鑫源建材有限公司", U3) == ("罗平县鑫源建材有限公司", V9)
+    # The same name with another code is not a near duplicate: the import refuses it
+    # (census.planning, name_uscc_conflict), never a warning to ignore.
+    assert REFERENCE.near_duplicate(BANQIAO, "罗平县鑫源建材有限公司", U3) is None
     assert REFERENCE.near_duplicate(BANQIAO, "板桥镇兴隆商贸有限公司", U3) is None  # register row has no code
     assert REFERENCE.near_duplicate(BANQIAO, "板桥镇兴隆商贸有限责任公司", U3) == ("板桥镇兴隆商贸有限公司", None)
     assert REFERENCE.near_duplicate(BANQIAO, "罗平县蜂业有限公司", U3) is None  # another township's
