@@ -937,6 +937,17 @@ def _refuse_if_touched_later(batch: ImportBatch, changes: list[ImportChange]) ->
     edited = [c.organization.name for c in changes if c.organization.version != c.version_after][:5]
     if edited:
         raise ServiceError(_("导入后这些组织又被修改过:%(names)s 等,不能整批撤销。") % {"names": "、".join(edited)})
+    # Whatever wrote the figures after the batch (a service, a script), it closed the interval the
+    # batch opened: restoring the one before would leave two open intervals.
+    later = list(
+        OrganizationFacts.objects.filter(import_batch=batch, valid_to__isnull=False)
+        .order_by("organization__name")
+        .values_list("organization__name", flat=True)[:5]
+    )
+    if later:
+        raise ServiceError(
+            _("导入后这些组织又记录了新的普查数据:%(names)s 等,不能整批撤销。") % {"names": "、".join(later)}
+        )
     new_ids = [c.organization_id for c in changes if c.kind == ChangeKind.NEW]
     for chunk in _chunks(new_ids):
         if (

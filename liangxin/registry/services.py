@@ -205,12 +205,15 @@ def record_facts(
     """Open a new interval of census facts from ``valid_from``, closing the current one.
 
     Unchanged figures write nothing. A correction on the day the current interval started
-    closes it with an empty interval rather than rewriting it, so the history shows both.
+    closes it with an empty interval rather than rewriting it, so the history shows both. A
+    change moves the organization to a new version, like any edit: an import batch that touched it
+    before can no longer be reverted, and a preview of a file made before is stale.
     """
     if by is not None:
         _require(by, Permission.EDIT_ORGANIZATIONS)
     valid_from = valid_from or today()
     with transaction.atomic():
+        locked = Organization.objects.select_for_update().only("pk", "version").get(pk=organization.pk)
         current = (
             OrganizationFacts.objects.select_for_update()
             .filter(organization=organization, valid_to__isnull=True)
@@ -232,6 +235,9 @@ def record_facts(
             current.valid_to = valid_from
             current.save(update_fields=["valid_to"])
         new_row.save()
+        locked.version += 1
+        locked.save(update_fields=["version", "updated_at"])
+        organization.version = locked.version
         log_change(
             actor=by,
             action=AuditAction.UPDATE,

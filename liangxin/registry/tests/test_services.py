@@ -217,3 +217,14 @@ def test_dissolving_needs_a_reason_and_ends_coverage(bob, branch_a, org_in_a):
     branch_a.refresh_from_db()
     assert branch_a.dissolved_on == dt.date(2026, 1, 1)
     assert not org_in_a.coverages.filter(valid_to__isnull=True).exists()
+
+
+def test_recording_new_figures_is_a_new_version_of_the_organization(alice, org_in_a):
+    """So that an edit started before, an import preview made before, and an import batch that
+    touched the organization before all see that it changed."""
+    before = Organization.objects.get(pk=org_in_a.pk).version
+    facts = services.FactsData(employees=77, full_members=2)
+    services.record_facts(by=alice, organization=org_in_a, facts=facts, valid_from=dt.date(2026, 3, 1))
+    assert Organization.objects.get(pk=org_in_a.pk).version == before + 1 == org_in_a.version
+    services.record_facts(by=alice, organization=org_in_a, facts=facts, valid_from=dt.date(2026, 4, 1))
+    assert Organization.objects.get(pk=org_in_a.pk).version == before + 1  # unchanged figures: nothing written
