@@ -81,6 +81,9 @@ class ImportBatch(models.Model):
     # Party organizations and coverage links the batch created (revert removes them).
     created_party_organizations = models.JSONField(default=list, blank=True)
     created_coverages = models.JSONField(default=list, blank=True)
+    # Formation plans the batch closed because it deregistered their organization, as
+    # [[plan id, status before], ...]: revert reopens them.
+    closed_plans = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name = _("导入批次")

@@ -32,7 +32,7 @@ from liangxin.core.dates import today
 from liangxin.core.errors import ConflictError, ServiceError
 from liangxin.core.text import normalize_name, pinyin_keys
 from liangxin.coverage.materialized import mark_imported_stale
-from liangxin.formation.services import close_plans_for_organizations
+from liangxin.formation import services as formation_services
 from liangxin.geo.models import AdministrativeUnit, Department, UnitLevel
 from liangxin.registry.choices import FactSource, FormationMethod, OperatingStatus
 from liangxin.registry.models import (
@@ -410,14 +410,20 @@ def _new_batch(
 def _finish(*, by: User | None, batch: ImportBatch, writer: _ChunkWriter) -> None:
     writer.finish()
     mark_imported_stale(import_batch_id=batch.pk)
-    # An organization this file deregisters leaves the formation register now, with its plan.
-    close_plans_for_organizations(
-        organization_ids=OrganizationFacts.objects.filter(
-            import_batch=batch, valid_to__isnull=True, operating_status=OperatingStatus.DEREGISTERED
-        ).values_list("organization_id", flat=True),
-        on=batch.as_of,
-        by=by,
-    )
+    # An organization this file deregisters leaves the formation register now, with its plan; the
+    # batch keeps which plans it closed, and its revert reopens them.
+    batch.closed_plans = [
+        [plan_id, status]
+        for plan_id, status in formation_services.close_plans_of_deregistered(
+            organizations=Organization.objects.filter(
+                facts__import_batch=batch,
+                facts__valid_to__isnull=True,
+                facts__operating_status=OperatingStatus.DEREGISTERED,
+            ),
+            on=batch.as_of,
+            by=by,
+        )
+    ]
     batch.status = BatchStatus.APPLIED
     batch.applied_at = timezone.now()
     batch.progress_done = batch.new_count + batch.changed_count
@@ -904,6 +910,8 @@ def revert_batch(*, by: User | None, batch: ImportBatch) -> ImportBatch:
         OrganizationFacts.objects.filter(import_batch=batch).delete()
         for chunk in _chunks(reopen):
             OrganizationFacts.objects.filter(pk__in=chunk).update(valid_to=None)
+        # The organizations operate again (their figures are back): so do the plans the batch closed.
+        reopened = formation_services.reopen_plans(closed=batch.closed_plans, by=by)
         for chunk in _chunks(new_ids):
             Organization.objects.filter(pk__in=chunk).delete()
         PartyOrganization.objects.filter(pk__in=batch.created_party_organizations).delete()
@@ -915,7 +923,7 @@ def revert_batch(*, by: User | None, batch: ImportBatch) -> ImportBatch:
             actor=by,
             action=AuditAction.REVERT,
             obj=batch,
-            changes={"deleted_new": len(new_ids), "restored": len(changed)},
+            changes={"deleted_new": len(new_ids), "restored": len(changed), "plans_reopened": reopened},
         )
     return batch
 
@@ -939,14 +947,14 @@ def _refuse_if_touched_later(batch: ImportBatch, changes: list[ImportChange]) ->
         raise ServiceError(_("导入后这些组织又被修改过:%(names)s 等,不能整批撤销。") % {"names": "、".join(edited)})
     # Whatever wrote the figures after the batch (a service, a script), it closed the interval the
     # batch opened: restoring the one before would leave two open intervals.
-    later = list(
+    refigured = list(
         OrganizationFacts.objects.filter(import_batch=batch, valid_to__isnull=False)
         .order_by("organization__name")
         .values_list("organization__name", flat=True)[:5]
     )
-    if later:
+    if refigured:
         raise ServiceError(
-            _("导入后这些组织又记录了新的普查数据:%(names)s 等,不能整批撤销。") % {"names": "、".join(later)}
+            _("导入后这些组织又记录了新的普查数据:%(names)s 等,不能整批撤销。") % {"names": "、".join(refigured)}
         )
     new_ids = [c.organization_id for c in changes if c.kind == ChangeKind.NEW]
     for chunk in _chunks(new_ids):

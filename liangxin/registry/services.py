@@ -204,13 +204,28 @@ def record_facts(
 ) -> OrganizationFacts:
     """Open a new interval of census facts from ``valid_from``, closing the current one.
 
-    Unchanged figures write nothing. A correction on the day the current interval started
-    closes it with an empty interval rather than rewriting it, so the history shows both. A
-    change moves the organization to a new version, like any edit: an import batch that touched it
-    before can no longer be reverted, and a preview of a file made before is stale.
+    Not for 注销: an organization is deregistered by :func:`deregister_organization` (a date, a
+    reason, its coverage ended, and its caller closes the formation plans), so new figures saying
+    注销 for an organization that is not deregistered are refused. Unchanged figures write
+    nothing. A correction on the day the current interval started closes it with an empty
+    interval rather than rewriting it, so the history shows both. A change moves the
+    organization to a new version, like any edit: an import batch that touched it before can no
+    longer be reverted, and a preview of a file made before is stale.
     """
     if by is not None:
         _require(by, Permission.EDIT_ORGANIZATIONS)
+    return _record_facts(by=by, organization=organization, facts=facts, valid_from=valid_from, source=source)
+
+
+def _record_facts(
+    *,
+    by: User | None,
+    organization: Organization,
+    facts: FactsData,
+    valid_from: dt.date | None,
+    source: str,
+    deregistering: bool = False,
+) -> OrganizationFacts:
     valid_from = valid_from or today()
     with transaction.atomic():
         locked = Organization.objects.select_for_update().only("pk", "version").get(pk=organization.pk)
@@ -219,6 +234,11 @@ def record_facts(
             .filter(organization=organization, valid_to__isnull=True)
             .first()
         )
+        was_deregistered = current is not None and current.operating_status == OperatingStatus.DEREGISTERED
+        if facts.operating_status == OperatingStatus.DEREGISTERED and not was_deregistered and not deregistering:
+            raise ServiceError(
+                _("注销请使用“注销”功能:填写注销日期和原因,党组织覆盖和组建方案随之结束。"), field="operating_status"
+            )
         before = _facts_snapshot(current)
         new_row = OrganizationFacts(
             organization=organization, valid_from=valid_from, source=source, recorded_by=by, **asdict(facts)
@@ -261,7 +281,11 @@ def deregister_organization(
     *, by: User, organization: Organization, on: dt.date | None = None, reason: str = ""
 ) -> Organization:
     """注销: the organization stays in the register with its history, its status becomes
-    deregistered from ``on``, and party-organization coverage of it ends that day."""
+    deregistered from ``on``, and party-organization coverage of it ends that day.
+
+    The registry is the base layer and knows nothing of the apps built on it: the caller closes
+    what they keep for the organization — ``formation.services.deregister_organization`` does this
+    and closes its formation plans in the same transaction, and is what the pages call."""
     _require(by, Permission.EDIT_ORGANIZATIONS)
     on = on or today()
     with transaction.atomic():
@@ -270,13 +294,10 @@ def deregister_organization(
             raise ServiceError(_("该组织已经注销。"))
         base = FactsData(**_facts_snapshot(current)) if current is not None else FactsData()  # type: ignore[arg-type]
         facts = FactsData(**(asdict(base) | {"operating_status": OperatingStatus.DEREGISTERED}))
-        record_facts(by=by, organization=organization, facts=facts, valid_from=on)
+        _record_facts(
+            by=by, organization=organization, facts=facts, valid_from=on, source=FactSource.EDIT, deregistering=True
+        )
         ended = _end_open(PartyOrganizationCoverage.objects.filter(organization=organization), on)
-        # Its formation plan, if any, closes as 已撤销 in the same transaction (imported here:
-        # the formation app builds on the registry, not the other way round).
-        from liangxin.formation.services import close_plans_of_deregistered
-
-        close_plans_of_deregistered(organizations=Organization.objects.filter(pk=organization.pk), on=on)
         log_change(
             actor=by,
             action=AuditAction.DEREGISTER,

@@ -8,12 +8,14 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from liangxin.audit.models import AuditRecord
 from liangxin.census import services
 from liangxin.census.models import BatchStatus
 from liangxin.core.errors import ServiceError
+from liangxin.formation import services as formation_services
 from liangxin.registry import services as registry_services
 from liangxin.registry.models import Organization, OrganizationFacts
-from liangxin.testing.factories import valid_uscc
+from liangxin.testing.factories import ready_plan, valid_uscc
 
 AS_OF = dt.date(2026, 11, 30)
 LATER = dt.date(2026, 12, 3)
@@ -72,3 +74,24 @@ def test_the_revert_page_answers_a_refusal_with_a_message(client, alice, importe
     assert any(m.startswith("不能撤销:") and NAME in m for m in messages)
     imported_twice.refresh_from_db()
     assert imported_twice.status == BatchStatus.APPLIED
+
+
+def test_an_import_that_deregisters_closes_the_plan_and_its_revert_reopens_it(alice, bob, census_county):
+    """The batch records the plans it closed; after the revert the organization operates again and
+    its plan is open again, in the status it had."""
+    _import(alice, _csv(10), census_county["county"], as_of=dt.date(2026, 1, 1))
+    org = Organization.objects.get()
+    plan = ready_plan(by=bob, organization=org, planned_date=dt.date(2027, 3, 1))
+    plan = formation_services.start_preparing(by=bob, plan=plan)
+
+    batch = _import(alice, _csv(10, status="注销"), census_county["county"]).batch
+    plan.refresh_from_db()
+    assert (plan.status, plan.closed_on) == ("cancelled", AS_OF)
+    assert batch.closed_plans == [[plan.pk, "preparing"]]
+
+    services.revert_batch(by=alice, batch=batch)
+    plan.refresh_from_db()
+    assert (plan.status, plan.closed_on) == ("preparing", None)
+    assert org.facts.get(valid_to__isnull=True).operating_status == "operating"
+    record = AuditRecord.objects.filter(object_type="census.importbatch", action="revert").latest("pk")
+    assert record.changes["plans_reopened"] == 1
