@@ -540,36 +540,32 @@ def _problems_for_file(batch: ImportBatch) -> list[Any]:
     return [previews.as_problem(p) for p in batch.problems.order_by("row", "pk")]
 
 
-def batch_annotated_export(request: AuthedRequest, pk: int) -> HttpResponseBase:
-    """The clerk's file back with the problem cells highlighted and commented."""
+def _workbook_export(request: AuthedRequest, pk: int, what: str) -> HttpResponseBase:
+    """The clerk's own file back as a workbook (``census.annotate``), audited like every export:
+    ``annotated`` — every row, problem cells highlighted and commented; ``rejected`` — only the rows
+    with errors (the rejected list of "import the valid rows"), to correct and import again."""
     batch = _scoped_batch(request, pk)
     if refused := _refuse_method(request, "GET"):
         return refused
     from . import annotate
 
+    build, rows, title = {
+        "annotated": (annotate.annotate, batch.rows_total, _("%(name)s_问题标注.xlsx")),
+        "rejected": (annotate.rejected_rows, batch.rejected_count, _("%(name)s_退回行.xlsx")),
+    }[what]
     with batch.original.open("rb") as fh:
         data = fh.read()
-    content = annotate.annotate(
-        data, batch.file_name, _problems_for_file(batch), mapping_override=batch.mapping or None
-    )
-    _log_download(request, batch, "annotated", batch.rows_total, "xlsx")
-    return _download(content, _("%(name)s_问题标注.xlsx") % {"name": _stem(batch.file_name)})
+    content = build(data, batch.file_name, _problems_for_file(batch), mapping_override=batch.mapping or None)
+    _log_download(request, batch, what, rows, "xlsx")
+    return _download(content, title % {"name": _stem(batch.file_name)})
+
+
+def batch_annotated_export(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    return _workbook_export(request, pk, "annotated")
 
 
 def batch_rejected_export(request: AuthedRequest, pk: int) -> HttpResponseBase:
-    """The rows with errors (the rejected list of "import the valid rows"), to correct and re-import."""
-    batch = _scoped_batch(request, pk)
-    if refused := _refuse_method(request, "GET"):
-        return refused
-    from . import annotate
-
-    with batch.original.open("rb") as fh:
-        data = fh.read()
-    content = annotate.rejected_rows(
-        data, batch.file_name, _problems_for_file(batch), mapping_override=batch.mapping or None
-    )
-    _log_download(request, batch, "rejected", batch.rejected_count, "xlsx")
-    return _download(content, _("%(name)s_退回行.xlsx") % {"name": _stem(batch.file_name)})
+    return _workbook_export(request, pk, "rejected")
 
 
 # --- 导入记录 ------------------------------------------------------------------------------------
