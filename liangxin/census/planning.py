@@ -1,8 +1,9 @@
 """What a census file would do to the register: pure planning, no Django.
 
 The Django layer loads the register state (:class:`Existing`) for the importing unit, and this
-module matches every valid row to an organization (by USCC, then by exact normalised name within
-the township) and computes, field by field, what would change. The plan is deterministic: the
+module matches every valid row to an organization (by USCC, then by the name key —
+``core.text.normalize_name`` — within the township) and computes, field by field, what would
+change. The plan is deterministic: the
 same file against the same register state gives the same plan and the same fingerprint, which is
 how "confirm applies exactly the preview" is enforced.
 
@@ -12,6 +13,10 @@ Rules:
   register and importing the export therefore changes nothing.
 - Counts, status, attitude and the other census figures are dated facts: a change opens a new
   interval from the import's "as of" date. Registry fields (name, type, address …) are updated.
+- A name match never changes a legal identifier: a row whose name matches an organization with
+  another USCC is refused (``name_uscc_conflict``) unless the clerk declared its code a new
+  organization. Rows of one file with the same name key in one township are one organization
+  (``duplicate_row``) unless both carry codes, which differ: the same conflict.
 - 是否已建党组织=是 with a 党组织名称 links the organization to the party organization of that
   normalised name in the township, or to one the import creates (one name on several rows: one
   party organization covering them all).

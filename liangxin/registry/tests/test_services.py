@@ -26,7 +26,7 @@ def test_create_organization_writes_search_keys_facts_and_audit(bob, township_a)
     org = services.create_organization(
         by=bob, data=_data(township_a), facts=services.FactsData(employees=12, full_members=3)
     )
-    assert org.name == "罗平县九龙砖沙协会"  # spelled as the census reader spells it
+    assert org.name == "罗平县九龙砖沙协会"  # spaces tidied as the census reader tidies them
     assert org.name_initials == "lpxjlzsxh"
     assert org.facts.get().employees == 12
     record = AuditRecord.objects.get(object_type="registry.organization", object_id=str(org.pk))
