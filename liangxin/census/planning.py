@@ -223,9 +223,12 @@ class Planner:
         # USCCs the clerk said are new organizations: never matched to the register by name.
         self.new_organizations = frozenset(new_organizations)
         self.claimed: dict[int, int] = {}  # org pk → Excel row that matched it first
-        # Township → name key of every row planned so far → its Excel row, negative for a row
-        # without a USCC. Kept for the whole file (a million rows): one small int per name.
-        self.names: dict[str, dict[str, int]] = {}
+        # Township → hash of the name key of every row planned so far → its Excel row, negative for
+        # a row without a USCC. Kept for the whole file, so it holds ints, not the keys: about 80
+        # bytes a row instead of 125 (a million-row import must stay under 1 GiB). Two different
+        # names sharing a 64-bit hash would be reported as one — about n²/2⁶⁵ for n rows of one
+        # township (3·10⁻⁸ for a million), and a refused row, never a wrong write.
+        self.names: dict[str, dict[int, int]] = {}
         self.new_party_organizations: dict[tuple[str, str], str] = {}
         self.counts: dict[str, int] = {"new": 0, "changed": 0, "unchanged": 0, "rejected": 0}
         self._digest = hashlib.sha256()
@@ -281,7 +284,8 @@ class Planner:
         # written. A row matched by its code is that organization whatever its name, and is only
         # a duplicate of an earlier row without a code.
         names = self.names.setdefault(township, {}) if township else None
-        earlier = names.get(key) if names is not None else None
+        name_hash = hash(key)
+        earlier = names.get(name_hash) if names is not None else None
         if earlier is not None and not declared_new:
             first_row = abs(earlier)
             if uscc is not None and earlier > 0:
@@ -329,7 +333,9 @@ class Planner:
         else:
             entry = _plan_new(row, township=township, problems=problems)
         if names is not None and earlier is None and entry.kind != "rejected":
-            names[key] = row.excel_row if uscc or (match is not None and match.fields.get("uscc")) else -row.excel_row
+            names[name_hash] = (
+                row.excel_row if uscc or (match is not None and match.fields.get("uscc")) else -row.excel_row
+            )
 
         if entry.kind != "rejected":
             _plan_party_organization(
