@@ -153,6 +153,7 @@ PAGE_RULES: dict[str, Rule] = {
     "census:batch_list": read(CENSUS_READERS),
     "census:batch_detail": read(CENSUS_READERS),
     "census:batch_mapping": use(EDITORS),
+    "census:batch_new_organizations": use(EDITORS),
     "census:batch_confirm": use(EDITORS),
     "census:batch_revert": use(EDITORS),
     "census:batch_original_export": read(CENSUS_READERS),

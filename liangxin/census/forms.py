@@ -172,6 +172,32 @@ class MappingForm(forms.Form):
         return out
 
 
+class NewOrganizationsForm(forms.Form):
+    """The rows whose name matches an organization with another USCC (``name_uscc_conflict``):
+    the clerk ticks those that are other organizations, to be registered as new. ``conflicts``
+    are (USCC, message) of the preview's problems; codes already declared new stay listed, ticked,
+    so that a declaration can be taken back."""
+
+    new_organizations = forms.MultipleChoiceField(
+        label=gettext_lazy("作为新组织登记"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(
+        self, *args: Any, conflicts: Sequence[tuple[str, str]], declared: Sequence[str], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        choices = dict(conflicts)
+        for code in declared:
+            choices.setdefault(code, _("已确认为新组织"))
+        field = self.fields["new_organizations"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [(code, f"{code}:{text}") for code, text in sorted(choices.items())]
+        field.initial = list(declared)
+
+    def codes(self) -> list[str]:
+        return sorted(self.cleaned_data.get("new_organizations") or [])
+
+
 class ConfirmForm(forms.Form):
     mode = forms.ChoiceField(
         label=gettext_lazy("导入方式"),

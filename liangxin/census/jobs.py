@@ -26,6 +26,7 @@ import os
 import re
 import socket
 import zipfile
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -155,6 +156,7 @@ def enqueue_preview(
     mapping_override: dict[str, str | None] | None,
     rows_estimate: int,
     replaces: ImportBatch | None = None,
+    new_organizations: Sequence[str] = (),
 ) -> ImportJob:
     _check_may_import(by, unit)
     job = ImportJob(
@@ -164,6 +166,7 @@ def enqueue_preview(
         file_name=file_name[:255],
         as_of=as_of,
         mapping_override=mapping_override or {},
+        new_organizations=list(new_organizations),
         rows_estimate=rows_estimate,
         progress_total=rows_estimate,
         replaces=replaces,
@@ -337,6 +340,7 @@ def _run_preview(job: ImportJob) -> None:
         file_name=job.file_name,
         as_of=job.as_of,
         mapping_override=job.mapping_override or None,
+        new_organizations=job.new_organizations,
     )
     _set(job, phase="storing", batch=outcome.batch, progress_done=outcome.batch.rows_total)
     previews.store_preview_details(outcome.batch, outcome.result, outcome.plan)

@@ -10,6 +10,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -498,41 +499,74 @@ def accept_joint_group(
     return party_org
 
 
+def deregister_organization(
+    *, by: User, organization: Organization, on: dt.date | None = None, reason: str = ""
+) -> Organization:
+    """注销 an organization (``registry.services.deregister_organization``) and close its formation
+    plans, in one transaction: what the register's 注销 page calls. The registry is the base and
+    knows nothing of plans, so a writer that deregisters closes them itself."""
+    on = on or today()
+    with transaction.atomic():
+        registry_services.deregister_organization(by=by, organization=organization, on=on, reason=reason)
+        close_plans_of_deregistered(organizations=Organization.objects.filter(pk=organization.pk), on=on, by=by)
+    return organization
+
+
 def close_plans_of_deregistered(
-    *, organizations: QuerySet[Organization] | None = None, on: dt.date | None = None
-) -> int:
-    """Every open plan whose organization is deregistered (注销) now becomes 已撤销. Callable at any
-    time (the register runs it for the user's scope; ``registry.services.deregister_organization``
-    calls it after deregistering). A system transition: the audit record has no actor."""
-    return _close_deregistered(organizations=organizations, on=on or today(), by=None)
-
-
-def close_plans_for_organizations(*, organization_ids: Iterable[int], on: dt.date, by: User | None = None) -> int:
-    """The eager form of :func:`close_plans_of_deregistered` for writers that deregister in bulk
-    (the census import, a campaign's approval): the open plans of those of ``organization_ids``
-    whose current census facts say 注销 become 已撤销 on ``on``, in the caller's transaction,
-    audited with ``by`` as the actor (None: the system). Other organizations are left alone, so
-    the caller may pass every organization it touched. Returns the number of plans closed."""
-    ids = sorted(set(organization_ids))
-    if not ids:
-        return 0
-    return _close_deregistered(organizations=Organization.objects.filter(pk__in=ids), on=on, by=by)
-
-
-def _close_deregistered(*, organizations: QuerySet[Organization] | None, on: dt.date, by: User | None) -> int:
+    *, organizations: QuerySet[Organization], on: dt.date, by: User | None
+) -> list[tuple[int, str]]:
+    """The one place open plans end because their organization was deregistered: the open plans
+    of ``organizations`` whose current census facts say 注销 become 已撤销 on ``on``, in the caller's
+    transaction, audited with ``by`` as the actor (None: the command line). Called by every write
+    that deregisters — the register's 注销 (:func:`deregister_organization`), a census import and so
+    a campaign's approval — never by a page that reads. Other organizations are left alone, so a
+    caller may pass every organization it touched. Returns (plan id, status before) of each plan
+    closed, which an import batch keeps so that its revert reopens them (:func:`reopen_plans`)."""
     deregistered = OrganizationFacts.objects.filter(
         organization=OuterRef("organization"), valid_to__isnull=True, operating_status=OperatingStatus.DEREGISTERED
     )
-    plans = FormationPlan.objects.filter(Exists(deregistered), status__in=OPEN_STATUSES)
-    if organizations is not None:
-        plans = plans.filter(organization__in=organizations.values("pk"))
-    closed = 0
+    plans = FormationPlan.objects.filter(
+        Exists(deregistered), status__in=OPEN_STATUSES, organization__in=organizations.values("pk")
+    )
+    closed: list[tuple[int, str]] = []
     with transaction.atomic():
         for plan in plans.select_for_update().order_by("pk"):
+            status_before = plan.status
             current, before = _transition(by=by, plan=plan, action=transitions.CANCEL, extra={"closed_on": on})
             _save_and_log(by, current, before, transitions.CANCEL)
-            closed += 1
+            closed.append((current.pk, status_before))
     return closed
+
+
+def reopen_plans(*, closed: Sequence[Sequence[Any]], by: User | None) -> int:
+    """Undo :func:`close_plans_of_deregistered` for an import batch being reverted: each plan of
+    ``closed`` ((plan id, status before) as it returned them) goes back to the status it had, in
+    the caller's transaction, audited. Refused (ServiceError) when that cannot be exact: the plan is
+    no longer the cancelled one, its organization is still deregistered, or it has another open
+    plan now."""
+    reopened = 0
+    with transaction.atomic():
+        for plan_id, status_before in sorted((int(pk), str(status)) for pk, status in closed):
+            plan = FormationPlan.objects.select_for_update().select_related("organization").get(pk=plan_id)
+            organization = plan.organization
+            if plan.status != transitions.CANCELLED or _is_deregistered(organization):
+                raise ServiceError(
+                    _("“%(name)s”的组建方案已不是本批次撤销时的状态,不能恢复。") % {"name": organization.name}
+                )
+            if FormationPlan.objects.filter(organization=organization, status__in=OPEN_STATUSES).exists():
+                raise ServiceError(
+                    _("“%(name)s”已有新的组建方案,不能恢复本批次撤销的方案。") % {"name": organization.name}
+                )
+            before = snapshot(plan)
+            try:
+                plan.status = transitions.reopened_status(status_before)
+            except transitions.TransitionRefused as exc:
+                raise ServiceError(exc.message) from exc
+            plan.closed_on = None
+            plan.version += 1
+            _save_and_log(by, plan, before, transitions.REOPEN)
+            reopened += 1
+    return reopened
 
 
 def add_verification(

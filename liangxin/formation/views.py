@@ -76,7 +76,6 @@ def _register(request: AuthedRequest) -> tuple[RegisterFilterForm, list[selector
     user = request.user
     _require(user, Permission.VIEW_BUSINESS)
     form = RegisterFilterForm(request.GET, townships=registry_selectors.townships_for(user=user))
-    services.close_plans_of_deregistered(organizations=selectors.organizations_for(user=user))
     try:
         rows = selectors.register_rows(user=user, on=today(), filters=form.to_filter())
     except NoPolicyInForce as exc:
@@ -192,7 +191,6 @@ def _plan_page(
 ) -> HttpResponse:
     user = request.user
     on = today()
-    services.close_plans_of_deregistered(organizations=Organization.objects.filter(pk=organization.pk))
     plan = selectors.open_plan(organization=organization)
     try:
         recommendation = recommendations_for(user=user, on=on).get(organization.pk)

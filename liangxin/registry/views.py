@@ -34,6 +34,7 @@ from liangxin.core.errors import ConflictError, ServiceError
 from liangxin.core.export import Cell, csv_response, xlsx_response
 from liangxin.core.masking import mask_phone
 from liangxin.core.shortcuts import get_in_scope_or_404
+from liangxin.formation import services as formation_services
 
 from . import selectors, services, tables
 from .choices import OperatingStatus
@@ -464,7 +465,7 @@ def organization_deregister(request: AuthedRequest, pk: int) -> HttpResponse:
         form = DeregisterForm(request.POST)
         if form.is_valid():
             try:
-                services.deregister_organization(
+                formation_services.deregister_organization(
                     by=user, organization=organization, on=form.cleaned_data["on"], reason=form.cleaned_data["reason"]
                 )
             except ServiceError as exc:

@@ -226,3 +226,23 @@ def test_each_transition_writes_one_record_with_its_action(sub_b, carol, alice, 
     with pytest.raises(ServiceError):
         services.approve_submission(by=alice, submission=fresh(sub_b), expected_version=fresh(sub_b).version)
     assert _records_since(mark) == []
+
+
+def test_an_approval_that_deregisters_closes_the_plan_and_reopening_reopens_it(sub_b, carol, alice, township_b, stage):
+    """Approval writes through the census import, which closes the plan of an organization the
+    file deregisters and keeps it on the batch; reopening the submission reverts the batch."""
+    from liangxin.formation.models import FormationPlan
+    from liangxin.testing.factories import ready_plan
+
+    census_services.import_file(
+        by=alice, unit=township_b, data=census_csv(row(5103, "板桥戊运输有限公司", "板桥镇", members=3)),
+        file_name="旧.csv", as_of=dt.date(2026, 10, 1),
+    )  # fmt: skip
+    wu = Organization.objects.get(name="板桥戊运输有限公司")
+    plan = ready_plan(by=alice, organization=wu, planned_date=dt.date(2027, 6, 30))
+    gone = census_csv(row(5103, "板桥戊运输有限公司", "板桥镇").replace("正常经营", "注销"))
+    sub = _approved(sub_b, carol, alice, stage, data=gone)
+    assert FormationPlan.objects.get(pk=plan.pk).status == "cancelled"
+    assert sub.register_batch.closed_plans == [[plan.pk, "planned"]]
+    services.reopen_submission(by=alice, submission=sub, reason="未注销", expected_version=sub.version)
+    assert FormationPlan.objects.get(pk=plan.pk).status == "planned"

@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from liangxin.census import services, template
-from liangxin.census.tabular.chinese import traditional_characters
 from liangxin.census.tabular.columns import LABELS
 from liangxin.census.tabular.vocab import OPERATING_STATUS, ORGANIZATION_TYPE, OWNER_ATTITUDE
+from liangxin.core.chinese import traditional_characters
 from liangxin.core.dates import today
 from liangxin.geo.models import AdministrativeUnit, Department
 from liangxin.registry import services as registry_services

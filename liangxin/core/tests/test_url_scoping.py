@@ -68,6 +68,7 @@ CASES: dict[str, Case] = {
     "census:batch_detail": Case("import_batch_b", "carol", "bob", lambda b: b.file_name),
     "census:batch_mapping": Case("import_batch_b", "carol", "bob", lambda b: b.file_name, method="post"),
     "census:batch_confirm": Case("import_batch_b", "carol", "bob", lambda b: b.file_name, method="post"),
+    "census:batch_new_organizations": Case("import_batch_b", "carol", "bob", lambda b: b.file_name, method="post"),
     "census:batch_revert": Case("import_batch_b", "carol", "bob", lambda b: b.file_name, method="post"),
     "census:batch_original_export": Case("import_batch_b", "carol", "bob", lambda b: "板桥镇小李餐馆"),
     "census:batch_annotated_export": Case("import_batch_b", "carol", "bob", lambda b: "板桥镇老张修车铺"),

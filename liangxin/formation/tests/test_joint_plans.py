@@ -15,7 +15,7 @@ from liangxin.core.errors import ServiceError
 from liangxin.formation import services
 from liangxin.formation.models import FormationPlan
 from liangxin.registry import services as registry_services
-from liangxin.registry.models import PartyOrganizationCoverage, PartyRelation
+from liangxin.registry.models import Organization, PartyOrganizationCoverage, PartyRelation
 from liangxin.testing.factories import MemberFactory, OrganizationFactory, PartyOrganizationFactory
 
 
@@ -131,30 +131,25 @@ def test_plan_form_offers_partners_and_the_page_shows_them(client, bob, pair, or
 
 
 # ------------------------------------------------------------------------------ eager closing
-def test_close_plans_for_organizations_closes_only_deregistered_ones(bob, alice, pair, ready_plan, three_members):
+def test_closing_plans_touches_only_deregistered_organizations(bob, alice, pair, ready_plan, three_members):
     lead, partner = pair
     plan = services.create_plan(by=bob, organization=lead, data=_joint((partner.pk,)))
-    # What a census import writes: a new facts interval saying 注销 (no formation call).
-    registry_services.record_facts(
-        by=None,
-        organization=lead,
-        facts=registry_services.FactsData(full_members=2, operating_status="deregistered"),
-        valid_from=today(),
-        source="import",
-    )
+    # The register's own 注销 (the base layer) closes no plan: its caller does.
+    registry_services.deregister_organization(by=alice, organization=lead, on=today())
+    plan.refresh_from_db()
+    assert plan.status == "planned"
     on = today()
-    closed = services.close_plans_for_organizations(
-        organization_ids=[lead.pk, three_members.pk, partner.pk], on=on, by=alice
-    )
-    assert closed == 1
+    touched = Organization.objects.filter(pk__in=[lead.pk, three_members.pk, partner.pk])
+    closed = services.close_plans_of_deregistered(organizations=touched, on=on, by=alice)
+    assert closed == [(plan.pk, "planned")]
     plan.refresh_from_db()
     ready_plan.refresh_from_db()
     assert (plan.status, plan.closed_on) == ("cancelled", on)
     assert ready_plan.status == "planned"  # not deregistered: untouched
     record = AuditRecord.objects.filter(object_id=str(plan.pk)).latest("pk")
     assert record.actor == alice and record.changes["transition"] == [None, "cancel"]
-    assert services.close_plans_for_organizations(organization_ids=[lead.pk], on=on) == 0
-    assert services.close_plans_for_organizations(organization_ids=[], on=on) == 0
+    assert services.close_plans_of_deregistered(organizations=touched, on=on, by=None) == []
+    assert services.close_plans_of_deregistered(organizations=Organization.objects.none(), on=on, by=None) == []
 
 
 def test_a_census_import_that_deregisters_an_organization_closes_its_plan_at_once(bob, pair):

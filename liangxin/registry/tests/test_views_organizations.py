@@ -368,7 +368,7 @@ def test_detail_shows_facts_history_and_change_history_in_chinese(client, alice,
         village=org_in_a.village,
         department=org_in_a.department,
     )
-    services.update_organization(by=alice, organization=org_in_a, data=data, expected_version=1)
+    services.update_organization(by=alice, organization=org_in_a, data=data, expected_version=org_in_a.version)
     client.force_login(alice)
     response = client.get(org_in_a.get_absolute_url())
     html = _html(response)

@@ -58,7 +58,9 @@ def test_every_code_the_issue_names_is_registered_with_its_severity():
 
 
 def test_every_code_used_in_the_source_is_registered():
-    raised = re.compile(r'(?:problem|ValueProblem|check\.add|_add\(\s*out,\s*row,|issue = \()\(?\s*"([a-z_]+)"')
+    raised = re.compile(
+        r'(?:problem|ValueProblem|check\.add|_add\(\s*out,\s*row,|issue = \(|PlaceKind)\(?\s*"([a-z_]+)"'
+    )
     used = set()
     for path in PACKAGE.glob("*.py"):
         used |= set(raised.findall(path.read_text(encoding="utf-8")))
