@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('census', '0003_import_write_indexes'),
+        ('census', '0004_import_job_request_context'),
     ]
 
     operations = [

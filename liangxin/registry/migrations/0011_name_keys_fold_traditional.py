@@ -47,6 +47,6 @@ def refold_keys(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("registry", "0009_uscc_shape_glob")]
+    dependencies = [("registry", "0010_member_id_number_masked_last_two")]
 
     operations = [migrations.RunPython(refold_keys, migrations.RunPython.noop, elidable=True)]

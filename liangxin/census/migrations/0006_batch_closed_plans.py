@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('census', '0004_batch_new_organizations'),
+        ('census', '0005_batch_new_organizations'),
     ]
 
     operations = [
