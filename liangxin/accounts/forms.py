@@ -8,6 +8,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from liangxin.security.passwords import password_rules
+
 from . import selectors
 from .roles import SCOPE_OF_ROLE, Role, ScopeKind
 
@@ -69,7 +71,7 @@ class UserCreateForm(ScopeForm):
         label=_("初始密码"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("至少 10 位,不能全为数字,不能与账号或姓名相近。"),
+        help_text=password_rules(),
     )
     password_confirm = forms.CharField(
         label=_("确认密码"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
@@ -90,7 +92,10 @@ class AssignRoleForm(ScopeForm):
 
 class ResetPasswordForm(forms.Form):
     new_password = forms.CharField(
-        label=_("新密码"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=_("新密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_rules(),
     )
     new_password_confirm = forms.CharField(
         label=_("确认新密码"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})

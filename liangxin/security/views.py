@@ -79,6 +79,9 @@ def otp_verify(request: HttpRequest) -> HttpResponseBase:
             sender=__name__, credentials={"username": user.username, "step": "two_factor"}, request=request
         )
         form.add_error("code", _("验证码不正确或已过期。"))
+        left = lockouts.attempts_left_message(request, username=user.username)
+        if left:
+            form.add_error("code", left)
     return render(request, "security/otp_verify.html", {"form": form, "pending": user})
 
 
@@ -200,8 +203,8 @@ def lockout_list(request: HttpRequest) -> HttpResponse:
         "security/lockouts.html",
         {
             "lockouts": lockouts.current_lockouts(),
-            "attempts": lockouts.recent_attempts(),
-            "limit": settings.AXES_FAILURE_LIMIT,
+            "failures": lockouts.recent_failures(),
+            "rules": lockouts.rules(),
             "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
             "reset_form": ResetTwoFactorForm(),
         },
