@@ -198,6 +198,8 @@ def _after(existing: str, *names: str) -> None:
 
 
 _after("django.middleware.security.SecurityMiddleware", "liangxin.security.middleware.SecurityHeadersMiddleware")
+# Before the CSRF check, which reads the form body: an unreadable one is a 400, not a 500.
+_after("django.middleware.common.CommonMiddleware", "liangxin.security.middleware.RequestBodyMiddleware")
 # Marks request.user.is_verified() from the session (the second factor of this login).
 _after("django.contrib.auth.middleware.AuthenticationMiddleware", "django_otp.middleware.OTPMiddleware")
 _after(
@@ -295,14 +297,16 @@ CONTENT_SECURITY_POLICY = (
 EXPORT_RATE_LIMIT = int(os.environ.get("LIANGXIN_EXPORT_RATE_LIMIT", "30"))
 EXPORT_RATE_WINDOW_MINUTES = int(os.environ.get("LIANGXIN_EXPORT_RATE_WINDOW_MINUTES", "10"))
 
-# Uploads: a request body above MAX_UPLOAD_MB is refused (413) before it is read;
-# ``security.uploads.check_spreadsheet_upload`` checks type by content and refuses zip bombs.
+# Uploads: a request body above MAX_UPLOAD_MB is refused (413) before it is read; every uploaded
+# file passes ``security.uploads.UploadField`` (type by content, zip bombs, huge cells).
 MAX_UPLOAD_MB = int(os.environ.get("LIANGXIN_MAX_UPLOAD_MB", "20"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # form fields (files excluded)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # larger files are streamed to a temporary file
 UPLOAD_MAX_UNCOMPRESSED_MB = int(os.environ.get("LIANGXIN_UPLOAD_MAX_UNCOMPRESSED_MB", "200"))
 UPLOAD_MAX_COMPRESSION_RATIO = 100
 UPLOAD_MAX_ZIP_ENTRIES = 10_000
+# A cell longer than this is refused (Excel holds at most 32,767 characters in a cell).
+UPLOAD_MAX_CELL_KB = int(os.environ.get("LIANGXIN_UPLOAD_MAX_CELL_KB", "256"))
 
 # The audit chain's head, kept outside the database so that cutting records off the end shows.
 AUDIT_ANCHOR_PATH = Path(os.environ.get("LIANGXIN_AUDIT_ANCHOR", VAR_DIR / "audit-anchor.json"))

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from liangxin.core.forms import NameField, TextField
 from liangxin.security.passwords import password_rules
 
 from . import selectors
@@ -64,8 +65,8 @@ class ScopeForm(forms.Form):
 
 
 class UserCreateForm(ScopeForm):
-    username = forms.CharField(label=_("账号"), max_length=150)
-    full_name = forms.CharField(label=_("姓名"), max_length=50, required=False)
+    username = TextField(label=_("账号"), max_length=150)
+    full_name = NameField(label=_("姓名"), max_length=50, required=False)
     phone = forms.CharField(label=_("联系电话"), max_length=32, required=False)
     password = forms.CharField(
         label=_("初始密码"),

@@ -2,6 +2,9 @@
 
 - ``SecurityHeadersMiddleware``: the Content-Security-Policy and Permissions-Policy headers on
   every response, and a 413 for a request body above ``MAX_UPLOAD_MB`` before it is read.
+- ``RequestBodyMiddleware``: a POST whose body cannot be read as a form (a charset other than
+  UTF-8, a broken multipart body, too many fields) is answered 400 here, before the CSRF check
+  reads it and turns the error into a 500.
 - ``IdleSessionMiddleware``: logs a session out after ``SESSION_IDLE_MINUTES`` without a request.
   The time of the last request is kept in a signed cookie bound to the session, never in the
   session itself: a page view writes nothing to the database (a session write on every page,
@@ -24,7 +27,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.core.exceptions import BadRequest, SuspiciousOperation
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render, resolve_url
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -88,6 +93,21 @@ class SecurityHeadersMiddleware:
             return None
         message = _("上传的内容过大(上限 %(mb)d MB),请拆分后分批上传。") % {"mb": settings.MAX_UPLOAD_MB}
         return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+
+
+class RequestBodyMiddleware:
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.method == "POST":
+            try:
+                request.POST  # noqa: B018 - parsed here (the CSRF check would parse it next)
+            except (BadRequest, SuspiciousOperation, MultiPartParserError, UnreadablePostError):
+                from .views import bad_request
+
+                return bad_request(request)
+        return self.get_response(request)
 
 
 def session_tag(request: HttpRequest) -> str:

@@ -251,10 +251,18 @@ def twofactor_reset(request: HttpRequest) -> HttpResponseBase:
     return redirect("security:lockout_list")
 
 
-# --- CSRF failure ---------------------------------------------------------------------------------
+# --- CSRF failure, bad requests ------------------------------------------------------------------
 
 
 @login_not_required
 def csrf_failure(request: HttpRequest, reason: str = "", **kwargs: Any) -> HttpResponse:
     """``CSRF_FAILURE_VIEW``: Django's own page carries inline styles the CSP forbids."""
     return render(request, "security/csrf_failure.html", status=403)
+
+
+@login_not_required
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """``handler400``, and the answer to a form body that cannot be read
+    (``middleware.RequestBodyMiddleware``). Django's own 400 view checks the CSRF token, which
+    reads the body again: an unreadable body then raised once more, up to a 500."""
+    return render(request, "security/bad_request.html", status=400)
