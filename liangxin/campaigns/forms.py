@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from liangxin.core.forms import DateField, NameField, TextField
+from liangxin.core.forms import DateField, IntegerField, NameField, TextField
 from liangxin.geo.models import AdministrativeUnit, Department, UnitLevel
 from liangxin.security.uploads import UploadField
 
@@ -36,7 +36,7 @@ class CampaignForm(forms.Form):
 
 class UploadForm(forms.Form):
     file = UploadField(label=_("摸底表(Excel、WPS 或 CSV)"))
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = IntegerField(widget=forms.HiddenInput)
 
 
 class TransitionForm(forms.Form):
@@ -44,17 +44,17 @@ class TransitionForm(forms.Form):
         choices=[(a, a) for a in (workflow.SUBMIT, workflow.RETURN, workflow.APPROVE, workflow.REOPEN)]
     )
     reason = forms.CharField(label=_("原因"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = IntegerField(widget=forms.HiddenInput)
 
 
 class ConfirmForm(forms.Form):
     verdict = forms.ChoiceField(label=_("意见"), choices=Verdict.choices)
     comment = forms.CharField(label=_("说明"), required=False, max_length=1000)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = IntegerField(widget=forms.HiddenInput, required=False)
 
 
 class EntryForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -10,9 +10,12 @@
   empty: a required field says so.
 - ``NameField``: a name (of an organization, a party organization, a person, a campaign): text
   with at least one letter or digit, and no control or invisible character inside it.
+- ``IntegerField``: a whole number no larger than the smallest integer column holds
+  (2,147,483,647 on PostgreSQL): a larger one made the database raise, a 500.
 
-A test walks every form of the project and fails on a ``forms.DateField``, a required text field
-or a name field that does not use these (``core/tests/test_form_fields.py``).
+A test walks every form of the project and fails on a ``forms.DateField``, an unbounded integer
+field, a required text field or a name field that does not use these
+(``core/tests/test_form_fields.py``).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from .dates import today
 
 EARLIEST = dt.date(1900, 1, 1)
 PLANNING_YEARS = 10
+LARGEST_INTEGER = 2_147_483_647
 
 # Characters that show nothing: format characters (zero-width space and joiners, byte-order mark,
 # direction marks, soft hyphen), controls, and every kind of space.
@@ -85,6 +89,11 @@ class PastDateField(DateField):
 
     def too_late_message(self, what: str, latest: dt.date) -> str:
         return _("%(what)s不能晚于今天(%(date)s):记录的是已经发生的事。") % {"what": what, "date": f"{latest:%Y-%m-%d}"}
+
+
+class IntegerField(forms.IntegerField):
+    def __init__(self, *, max_value: int = LARGEST_INTEGER, **kwargs: Any) -> None:
+        super().__init__(max_value=min(max_value, LARGEST_INTEGER), **kwargs)
 
 
 class TextField(forms.CharField):

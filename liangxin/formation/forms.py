@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from liangxin.core.dates import today
-from liangxin.core.forms import DateField, NameField, PastDateField
+from liangxin.core.forms import DateField, IntegerField, NameField, PastDateField
 from liangxin.geo.models import AdministrativeUnit
 from liangxin.policy import engine
 from liangxin.registry.choices import FormationMethod, PartyOrganizationKind
@@ -79,7 +79,7 @@ class PlanForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("组建方式为“联合建”时选择:组建时一并纳入联合党组织覆盖"),
     )
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    version = IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, partner_choices: QuerySet[Organization] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from liangxin.core.dates import today
-from liangxin.core.forms import NameField, PastDateField, TextField
+from liangxin.core.forms import IntegerField, NameField, PastDateField, TextField
 from liangxin.geo.models import AdministrativeUnit, Department
 
 from .choices import Category, MemberStatus, OperatingStatus, OrganizationType, OwnerAttitude, PartyOrganizationKind
@@ -268,15 +268,15 @@ class OrganizationForm(forms.Form):
 
 class OrganizationEditForm(OrganizationForm):
     # Optimistic locking: the version the clerk started from travels with the form.
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
 class FactsForm(forms.Form):
     valid_from = PastDateField(label=_("起始日期"), widget=_date_input(), initial=today)
     operating_status = forms.ChoiceField(label=_("经营状况"), choices=OperatingStatus.choices)
-    employees = forms.IntegerField(label=_("从业人员数"), min_value=0)
-    full_members = forms.IntegerField(label=_("正式党员数"), min_value=0)
-    probationary_members = forms.IntegerField(label=_("预备党员数"), min_value=0)
+    employees = IntegerField(label=_("从业人员数"), min_value=0)
+    full_members = IntegerField(label=_("正式党员数"), min_value=0)
+    probationary_members = IntegerField(label=_("预备党员数"), min_value=0)
     owner_attitude = forms.ChoiceField(
         label=_("业主对组建党组织态度"), choices=_with_all(OwnerAttitude.choices, _("未填")), required=False
     )
@@ -330,9 +330,9 @@ class OrganizationCreateForm(OrganizationForm):
     operating_status = forms.ChoiceField(
         label=_("经营状况"), choices=OperatingStatus.choices, initial=OperatingStatus.OPERATING
     )
-    employees = forms.IntegerField(label=_("从业人员数"), min_value=0, initial=0)
-    full_members = forms.IntegerField(label=_("正式党员数"), min_value=0, initial=0)
-    probationary_members = forms.IntegerField(label=_("预备党员数"), min_value=0, initial=0)
+    employees = IntegerField(label=_("从业人员数"), min_value=0, initial=0)
+    full_members = IntegerField(label=_("正式党员数"), min_value=0, initial=0)
+    probationary_members = IntegerField(label=_("预备党员数"), min_value=0, initial=0)
     owner_attitude = forms.ChoiceField(
         label=_("业主对组建党组织态度"), choices=_with_all(OwnerAttitude.choices, _("未填")), required=False
     )
@@ -363,4 +363,4 @@ class MergeSearchForm(forms.Form):
 
 
 class MergeConfirmForm(forms.Form):
-    duplicate = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    duplicate = IntegerField(widget=forms.HiddenInput, min_value=1)

@@ -103,6 +103,7 @@ class PageReader(HTMLParser):
         self.htmx: list[tuple[str, str, dict[str, Field]]] = []
         self._form: dict[str, Any] | None = None
         self._select: Field | None = None
+        self._selected = False
         self._textarea: Field | None = None
 
     def _add(self, fields: dict[str, Field], new: Field) -> None:
@@ -110,6 +111,8 @@ class PageReader(HTMLParser):
         if old is None:
             fields[new.name] = new
             return
+        if new.value and not old.value:  # the checked one of a radio group
+            old.value = new.value
         # A radio or checkbox group, or a name used twice: one field with every value as an option.
         for value in (new.value, *new.options):
             if value and value not in old.options:
@@ -153,11 +156,14 @@ class PageReader(HTMLParser):
             self._select = Field(name, MULTIPLE if "multiple" in attrs else CHOICE)
             self._add(fields, self._select)
             self._select = fields[name]
+            self._selected = False
         elif tag == "option" and self._select is not None:
             value = attrs.get("value", "")
             self._select.options.append(value)
-            if "selected" in attrs:
+            if "selected" in attrs or (not self._selected and self._select.kind == CHOICE):
+                # A single select sends its first option unless another is selected.
                 self._select.value = value
+                self._selected = "selected" in attrs
         elif tag == "textarea" and name:
             self._textarea = Field(name, TEXT)
             self._add(fields, self._textarea)
@@ -305,15 +311,14 @@ def crawl(
         if seen_per_pattern.get(view_name, 0) >= per_pattern:
             continue
         seen_per_pattern[view_name] = seen_per_pattern.get(view_name, 0) + 1
-        callback = resolve(path).func
-        for method, params in view_parameters(callback).items():
-            if not params:
-                continue
-            target = result.target(method, path, view_name, found_on="view source")
-            for name, param in params.items():
-                target.fields.setdefault(name, param)
         response = client.get(path)
         result.pages[path] = response.status_code
+        if response.status_code not in (403, 404):  # a page the user may not open: nothing to feed
+            for method, params in view_parameters(resolve(path).func).items():
+                if params:
+                    target = result.target(method, path, view_name, found_on="view source")
+                    for name, param in params.items():
+                        target.fields.setdefault(name, param)
         content_type = response.get("Content-Type", "")
         if response.status_code != 200 or response.streaming or not content_type.startswith("text/html"):
             continue

@@ -17,6 +17,7 @@ import liangxin
 from liangxin.core import forms as core_forms
 from liangxin.core.dates import today
 
+LARGEST = core_forms.LARGEST_INTEGER
 NAME_LIKE = re.compile(r"(^|_)name$|person$|^verifier$")
 
 
@@ -56,6 +57,9 @@ def test_every_date_text_and_name_field_uses_the_shared_fields():
             where = f"{form_class.__module__}.{form_class.__name__}.{name}"
             if isinstance(field, forms.DateField) and not isinstance(field, core_forms.DateField):
                 problems.append(f"{where}: a date field not from core.forms")
+            bounded = isinstance(field, forms.DecimalField) and field.max_digits is not None
+            if isinstance(field, forms.IntegerField) and not bounded and (field.max_value or 2**63) > LARGEST:
+                problems.append(f"{where}: an integer field without the bound of core.forms.IntegerField")
             if not isinstance(field, forms.CharField) or isinstance(field, forms.SlugField | forms.RegexField):
                 continue
             if not field.strip:
@@ -109,6 +113,13 @@ def test_a_date_of_something_that_happened_is_not_after_today():
     tomorrow = today() + dt.timedelta(days=1)
     assert errors(field, str(tomorrow)) == [f"注销日期不能晚于今天({today():%Y-%m-%d}):记录的是已经发生的事。"]
     assert errors(field, "2099-01-01") and errors(field, "1899-12-31")
+
+
+def test_a_number_beyond_the_integer_columns_is_refused():
+    field = core_forms.IntegerField(label="从业人员数", min_value=0)
+    assert field.clean("2147483647") == 2_147_483_647
+    assert errors(field, "9" * 40) == ["确保该值小于或等于2147483647。"]
+    assert core_forms.IntegerField(max_value=10).max_value == 10
 
 
 def test_an_id_beyond_every_integer_column_matches_nothing(org_in_a):

@@ -10,9 +10,6 @@ documents) is added to ``UPLOADS`` with its form's other fields.
 
 from __future__ import annotations
 
-import io
-import random
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +26,7 @@ from liangxin.core.dates import today
 from liangxin.core.tests.test_form_fields import project_forms
 from liangxin.security.uploads import UploadField
 from liangxin.testing import walk
+from liangxin.testing.hostile_files import long_cell_xlsx, one_huge_cell, ordinary_text, zip_with
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -84,52 +82,25 @@ def test_every_file_field_is_the_gate():
 # --- Hostile files ------------------------------------------------------------------------------
 
 
-def _zip(entries: list[tuple[str, bytes]]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        for name, data in entries:
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
-def _one_huge_cell() -> bytes:
-    """The report's file: a small XLSX with one enormous cell (64 MiB here, written in pieces)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        with archive.open("xl/sharedStrings.xml", "w") as stream:
-            stream.write(b"<sst><si><t>")
-            for _n in range(64):
-                stream.write(b"A" * (1024 * 1024))
-            stream.write(b"</t></si></sst>")
-    return buffer.getvalue()
-
-
-def _text(n_bytes: int) -> bytes:
-    rng = random.Random(3)
-    return bytes(rng.choice(b"abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(n_bytes))
-
-
 # (case, file name, content, browser's content type, what the refusal says)
 HOSTILE: list[tuple[str, str, Callable[[], bytes], str, str]] = [
     ("oversized", "大表.csv", lambda: b"a,b\n" * 400_000, "text/csv", "文件过大"),
     (
         "zip bomb",
         "炸弹.xlsx",
-        lambda: _zip([("xl/worksheets/sheet1.xml", b"0" * (6 * 1024 * 1024))]),
+        lambda: zip_with([("xl/worksheets/sheet1.xml", b"0" * (6 * 1024 * 1024))]),
         XLSX_TYPE,
         "压缩炸弹",
     ),
-    ("one huge cell, small file", "单元格.xlsx", _one_huge_cell, XLSX_TYPE, "压缩炸弹"),
+    ("one huge cell, small file", "单元格.xlsx", one_huge_cell, XLSX_TYPE, "压缩炸弹"),
+    ("huge cell, ordinary ratio", "长单元格.xlsx", lambda: long_cell_xlsx(300_000), XLSX_TYPE, "单元格的内容超过"),
     (
-        "huge cell, ordinary ratio",
-        "长单元格.xlsx",
-        lambda: _zip([("xl/sharedStrings.xml", b"<sst><si><t>" + _text(300_000) + b"</t></si></sst>")]),
-        XLSX_TYPE,
+        "huge cell in a CSV",
+        "长.csv",
+        lambda: f"name,note\nx,{ordinary_text(300_000)}\n".encode(),
+        "text/csv",
         "单元格的内容超过",
     ),
-    ("huge cell in a CSV", "长.csv", lambda: b"name,note\nx," + _text(300_000) + b"\n", "text/csv", "单元格的内容超过"),
     ("a PDF named .xlsx", "扫描件.xlsx", lambda: b"%PDF-1.7\n" + b"x" * 2000, XLSX_TYPE, "PDF"),
     ("a program named .csv", "表.csv", lambda: b"MZ\x90\x00" + b"\x00" * 2000, "text/csv", "EXE"),
     ("a spreadsheet named .exe", "表.exe", lambda: BANQIAO_CSV, "application/x-msdownload", "不支持的文件类型"),
@@ -173,7 +144,7 @@ def _form(request, name: str) -> tuple[str, dict[str, Any]]:
 @pytest.mark.parametrize("name", sorted(UPLOADS))
 @pytest.mark.parametrize(("case", "file_name", "content", "content_type", "says"), HOSTILE, ids=[h[0] for h in HOSTILE])
 def test_every_upload_refuses_hostile_files(
-    client, request, gate_settings, name, case, file_name, content, content_type, says
+    client, db, request, gate_settings, name, case, file_name, content, content_type, says
 ):
     client.force_login(request.getfixturevalue(UPLOADS[name].user))
     url, fields = _form(request, name)
@@ -186,7 +157,7 @@ def test_every_upload_refuses_hostile_files(
 
 
 @pytest.mark.parametrize("name", sorted(UPLOADS))
-def test_every_upload_takes_a_good_file(client, request, gate_settings, name):
+def test_every_upload_takes_a_good_file(client, db, request, gate_settings, name):
     client.force_login(request.getfixturevalue(UPLOADS[name].user))
     url, fields = _form(request, name)
     before = _written()

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from liangxin.security.uploads import check_spreadsheet_upload, detect_spreadsheet_kind
+from liangxin.testing.hostile_files import long_cell_xlsx, one_huge_cell, ordinary_text, zip_with
 
 FIXTURES = Path(__file__).resolve().parents[2] / "census" / "tabular" / "tests" / "fixtures"
 
@@ -35,15 +36,6 @@ def ods_bytes():
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", compress_type=zipfile.ZIP_STORED)
         archive.writestr("content.xml", "<office:document-content/>")
-    return buffer.getvalue()
-
-
-def zip_with(entries, compression=zipfile.ZIP_DEFLATED):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=compression) as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        for name, data in entries:
-            archive.writestr(name, data)
     return buffer.getvalue()
 
 
@@ -161,22 +153,10 @@ def test_a_normal_large_sheet_passes():
 # --- Huge cells --------------------------------------------------------------------------------
 
 
-def _random_text(n_bytes, seed=7):
-    """Text of about ``n_bytes`` in UTF-8 that compresses like ordinary text, not like a bomb."""
-    import random
-
-    rng = random.Random(seed)
-    text = "".join(rng.choice("罗平县蜂产业协会abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(n_bytes // 2))
-    while len(text.encode()) < n_bytes:
-        text += text[: n_bytes // 10]
-    return text
-
-
 def test_a_cell_longer_than_the_limit_is_refused_in_an_xlsx(settings):
     """A cell that compresses no better than normal text: no zip bomb, but one huge string.
     (Excel and openpyxl never write such a cell; an attacker's file does.)"""
-    cell = _random_text(300_000).encode()
-    data = zip_with([("xl/sharedStrings.xml", b'<sst count="1"><si><t>' + cell + b"</t></si></sst>")])
+    data = long_cell_xlsx(300_000)
     code, message = refused("长单元格.xlsx", data)
     assert code == "huge_cell" and "256 KB" in message and "32767" in message
     settings.UPLOAD_MAX_CELL_KB = 512
@@ -185,31 +165,21 @@ def test_a_cell_longer_than_the_limit_is_refused_in_an_xlsx(settings):
 
 def test_a_cell_across_the_reading_chunks_is_measured_whole(settings):
     settings.UPLOAD_MAX_CELL_KB = 1200
-    cell = _random_text(1_300_000).encode()  # spans two chunks of 1 MiB
-    data = zip_with([("xl/sharedStrings.xml", b"<sst><si><t>" + cell + b"</t></si></sst>")])
+    data = long_cell_xlsx(1_300_000)  # spans two chunks of 1 MiB
     assert refused("跨块.xlsx", data)[0] == "huge_cell"
 
 
 def test_a_cell_longer_than_the_limit_is_refused_in_a_csv():
-    field = _random_text(300_000)
+    field = ordinary_text(300_000)
     assert refused("长.csv", f"组织名称,说明\n甲,{field}\n".encode())[0] == "huge_cell"
     # Many ordinary rows add up to more than the limit: nothing is refused.
     check_spreadsheet_upload("长表.csv", ("罗平县第1公司,40\n" * 40_000).encode())
 
 
 def test_the_reported_attack_one_huge_cell_in_a_small_file_is_refused():
-    """The report: a 524 KB file with one 512 MiB cell took 1 GB of memory to read. Here a 64 MiB
-    cell (the same shape, built faster), written in pieces so the test holds no 64 MiB string."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        with archive.open("xl/sharedStrings.xml", "w") as stream:
-            stream.write(b"<sst><si><t>")
-            for _n in range(64):
-                stream.write(b"A" * (1024 * 1024))
-            stream.write(b"</t></si></sst>")
-    assert len(buffer.getvalue()) < 600_000
-    assert refused("炸弹.xlsx", buffer.getvalue())[0] in {"zip_bomb", "huge_cell"}
+    data = one_huge_cell()
+    assert len(data) < 600_000
+    assert refused("炸弹.xlsx", data)[0] in {"zip_bomb", "huge_cell"}
 
 
 @given(
