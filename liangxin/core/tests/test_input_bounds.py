@@ -97,6 +97,21 @@ def test_facts_effective_in_year_9999_are_refused(client, carol, org_in_b):
     assert OrganizationFacts.objects.count() == before
 
 
+def test_a_number_no_column_holds_is_refused(client, carol, org_in_b):
+    client.force_login(carol)
+    before = OrganizationFacts.objects.count()
+    data = {
+        "valid_from": str(today()),
+        "operating_status": "operating",
+        "employees": "9" * 40,
+        "full_members": "1",
+        "probationary_members": "0",
+    }
+    response = client.post(f"/registry/organizations/{org_in_b.pk}/facts/", data)
+    assert response.status_code == 200 and "2147483647" in str(response.context["form"].errors["employees"])
+    assert OrganizationFacts.objects.count() == before
+
+
 def test_a_deregistration_in_2099_is_refused(client, carol, org_in_b):
     client.force_login(carol)
     response = client.post(f"/registry/organizations/{org_in_b.pk}/deregister/", {"on": "2099-01-01", "reason": "x"})
