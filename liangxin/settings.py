@@ -202,6 +202,8 @@ def _after(existing: str, *names: str) -> None:
 
 
 _after("django.middleware.security.SecurityMiddleware", "liangxin.security.middleware.SecurityHeadersMiddleware")
+# Before the CSRF check, which reads the form body: an unreadable one is a 400, not a 500.
+_after("django.middleware.common.CommonMiddleware", "liangxin.security.middleware.RequestBodyMiddleware")
 # Marks request.user.is_verified() from the session (the second factor of this login).
 _after("django.contrib.auth.middleware.AuthenticationMiddleware", "django_otp.middleware.OTPMiddleware")
 _after(
@@ -221,16 +223,23 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
-# Lockout: 5 failures lock the account name, and separately the address, for 15 minutes.
+# Lockout (``security.lockouts``): 5 failures lock an account name for 15 minutes, from anywhere
+# (and LIANGXIN_LOGIN_ACCOUNT_ADDRESS_FAILURE_LIMIT from one address); an address alone only at
+# LIANGXIN_LOGIN_ADDRESS_FAILURE_LIMIT failures across accounts, so that one office behind one
+# NAT address is not locked out together by a few colleagues' typing errors.
 AXES_ENABLED = True
 AXES_FAILURE_LIMIT = int(os.environ.get("LIANGXIN_LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_ACCOUNT_ADDRESS_FAILURE_LIMIT = int(
+    os.environ.get("LIANGXIN_LOGIN_ACCOUNT_ADDRESS_FAILURE_LIMIT", str(AXES_FAILURE_LIMIT))
+)
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LIANGXIN_LOGIN_ADDRESS_FAILURE_LIMIT", "50"))
 AXES_COOLOFF_TIME = _dt.timedelta(minutes=int(os.environ.get("LIANGXIN_LOCKOUT_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"], "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 # Attempts during a lockout neither count nor extend it: the lockout ends 15 minutes after the
 # fifth failure, as the message says.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_HANDLER = "liangxin.security.lockouts.LockoutHandler"
 AXES_LOCKOUT_CALLABLE = "liangxin.security.lockouts.lockout_response"
 AXES_USERNAME_CALLABLE = "liangxin.security.lockouts.attempted_username"
 AXES_ENABLE_ADMIN = False
@@ -239,8 +248,8 @@ AXES_VERBOSE = False
 # gunicorn with the proxy protocol), or every visitor shares the proxy's address and lockout.
 AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 
-# Passwords: at least 10 characters from three of four classes, not like the account, not one of
-# the last five; changed every LIANGXIN_PASSWORD_MAX_AGE_DAYS days (0: never expires).
+# Passwords: at least 10 characters from three of four classes, not like the account, not common
+# or a keyboard pattern, not one of the last five; changed every LIANGXIN_PASSWORD_MAX_AGE_DAYS days (0: never expires).
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
@@ -249,7 +258,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "liangxin.security.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
     {"NAME": "liangxin.security.passwords.NotContainingUsernameValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # Django's list of common passwords, the common Chinese choices, keyboard walks and sequences,
+    # also dressed up with digits, years and symbols (``Admin@123456``).
+    {"NAME": "liangxin.security.passwords.GuessablePasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     # Last: it also records each new password's hash (``password_changed``).
     {"NAME": "liangxin.security.passwords.PasswordHistoryValidator", "OPTIONS": {"history": 5}},
@@ -293,14 +304,16 @@ CONTENT_SECURITY_POLICY = (
 EXPORT_RATE_LIMIT = int(os.environ.get("LIANGXIN_EXPORT_RATE_LIMIT", "30"))
 EXPORT_RATE_WINDOW_MINUTES = int(os.environ.get("LIANGXIN_EXPORT_RATE_WINDOW_MINUTES", "10"))
 
-# Uploads: a request body above MAX_UPLOAD_MB is refused (413) before it is read;
-# ``security.uploads.check_spreadsheet_upload`` checks type by content and refuses zip bombs.
+# Uploads: a request body above MAX_UPLOAD_MB is refused (413) before it is read; every uploaded
+# file passes ``security.uploads.UploadField`` (type by content, zip bombs, huge cells).
 MAX_UPLOAD_MB = int(os.environ.get("LIANGXIN_MAX_UPLOAD_MB", "20"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # form fields (files excluded)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # larger files are streamed to a temporary file
 UPLOAD_MAX_UNCOMPRESSED_MB = int(os.environ.get("LIANGXIN_UPLOAD_MAX_UNCOMPRESSED_MB", "200"))
 UPLOAD_MAX_COMPRESSION_RATIO = 100
 UPLOAD_MAX_ZIP_ENTRIES = 10_000
+# A cell longer than this is refused (Excel holds at most 32,767 characters in a cell).
+UPLOAD_MAX_CELL_KB = int(os.environ.get("LIANGXIN_UPLOAD_MAX_CELL_KB", "256"))
 
 # The audit chain's head, kept outside the database so that cutting records off the end shows.
 AUDIT_ANCHOR_PATH = Path(os.environ.get("LIANGXIN_AUDIT_ANCHOR", VAR_DIR / "audit-anchor.json"))

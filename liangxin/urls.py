@@ -15,3 +15,7 @@ urlpatterns = [
     path("formation/", include("liangxin.formation.urls")),  # issue 7: the register of organizations without one
     path("coverage/", include("liangxin.coverage.urls")),  # issue 6: coverage against targets
 ]
+
+# Django's own 400 page reads the request body again for its CSRF check (a 500 when that body is
+# what was bad), and is in English.
+handler400 = "liangxin.security.views.bad_request"

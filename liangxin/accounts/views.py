@@ -74,6 +74,10 @@ class LoginView(auth_views.LoginView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
+        if self.request.method == "POST":
+            from liangxin.security.lockouts import attempts_left_message
+
+            context["attempts_left"] = attempts_left_message(self.request)
         # The demo accounts and their password are listed only in demo mode, never in production,
         # and only those of a loaded demo county (the same list as `manage.py demo_logins`).
         demo = demo_logins.provider()
