@@ -10,7 +10,6 @@ import re
 from django.utils import timezone
 
 from liangxin.accounts import services as account_services
-from liangxin.accounts.roles import Role
 from liangxin.audit import display
 from liangxin.audit.models import AuditAction, AuditRecord
 from liangxin.audit.services import log_change
@@ -37,7 +36,7 @@ def test_codes_become_labels_on_the_list_and_the_detail(client, auditor, alice, 
     log_change(actor=bob, action=AuditAction.LOGIN, obj=bob, changes={"two_factor": [None, "totp"]})
     plan = ready_plan(by=bob, organization=org_in_a, planned_date=today() + dt.timedelta(days=30))
     formation_services.start_preparing(by=bob, plan=plan)
-    account_services.set_active(by=alice, target=bob, active=False)
+    account_services.set_active(by=sysadm, target=bob, active=False)
     client.force_login(auditor)
 
     listing = table_text(client.get(LIST).content.decode())
@@ -63,7 +62,7 @@ def test_codes_become_labels_on_the_list_and_the_detail(client, auditor, alice, 
 
 
 def test_times_in_a_record_are_shown_in_the_countys_time_zone(client, auditor, sysadm):
-    user = account_services.create_user(by=sysadm, username="leader2", password=PASSWORD, role=Role.LEADER)
+    user = account_services.create_user(by=sysadm, username="leader2", password=PASSWORD)
     record = AuditRecord.objects.get(action=AuditAction.CREATE, object_id=str(user.pk))
     stored = record.changes["date_joined"][1]
     assert stored.endswith("+00:00")  # kept in UTC in the record
@@ -74,11 +73,11 @@ def test_times_in_a_record_are_shown_in_the_countys_time_zone(client, auditor, s
     text = detail(client, record)
     assert "+00:00" not in text and local.strftime("%Y-%m-%d %H:%M:%S") in text
     # The role is labelled, the record's time is local too.
-    assert "县级领导(只读)" in text and timezone.localtime(record.at).strftime("%Y-%m-%d %H:%M:%S") in text
+    assert "未分配角色" in text and timezone.localtime(record.at).strftime("%Y-%m-%d %H:%M:%S") in text
 
 
-def test_exports_keep_the_codes(client, auditor, alice, bob):
-    account_services.set_active(by=alice, target=bob, active=False)
+def test_exports_keep_the_codes(client, auditor, sysadm, bob):
+    account_services.set_active(by=sysadm, target=bob, active=False)
     client.force_login(auditor)
     csv_text = b"".join(client.get(LIST, {"format": "csv"}).streaming_content).decode("utf-8")
     assert "accounts.user" in csv_text and ",disable," in csv_text
@@ -106,7 +105,7 @@ def test_members_phone_and_birth_date_are_masked_in_the_record(client, auditor, 
     record = AuditRecord.objects.get(action=AuditAction.CREATE, object_id=str(member.pk), object_type="registry.member")
     logged = json.dumps(record.changes, ensure_ascii=False)
     assert record.changes["phone"] == [None, "138****5678"]
-    assert record.changes["birth_date"] == [None, "1990-**-**"]
+    assert record.changes["birth_date"] == [None, "1990"]
     assert "13812345678" not in logged and "1990-05-17" not in logged and "05-17" not in logged
     client.force_login(auditor)
     assert "13812345678" not in detail(client, record) and "138****5678" in detail(client, record)
@@ -123,6 +122,6 @@ def test_a_record_written_before_masking_is_masked_on_the_pages(client, auditor,
         )
     client.force_login(auditor)
     text = detail(client, old)
-    assert "13812345678" not in text and "1990-05-17" not in text and "138****5678" in text and "1990-**-**" in text
+    assert "13812345678" not in text and "1990-05-17" not in text and "138****5678" in text and "1990" in text
     csv_text = b"".join(client.get(LIST, {"format": "csv"}).streaming_content).decode("utf-8")
     assert "13812345678" not in csv_text and "1990-05-17" not in csv_text

@@ -22,6 +22,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from liangxin.accounts import access
 from liangxin.core.tests.test_upload_gate import UPLOADS
 from liangxin.core.tests.test_url_scoping import CASES
 from liangxin.security.tests.test_hostile_input import FRAGMENTS
@@ -172,14 +173,16 @@ def test_no_page_form_or_parameter_answers_500(role, request, settings_for_fuzz,
 
 
 def test_ids_no_database_holds_answer_404(client, alice, settings_for_fuzz):
-    """Path ids beyond every integer column (and at its end) are a plain 404, GET and POST."""
+    """Path ids beyond every integer column (and at its end) are a plain 404, GET and POST (403 where
+    the role may not use the page at all, whatever the id: ``accounts.access``)."""
     client.force_login(alice)
     for name, route in walk.url_patterns():
         if "<" in route:
             for pk in (2**63 - 1, 2**63, 10**25):
                 path = "/" + re.sub(r"<[^>]+>", str(pk), route)
-                assert _send(client, "get", path, {}) in (404, 405), (name, pk)
-                assert _send(client, "post", path, {}) in (404, 405), (name, pk)
+                for method in ("get", "post"):
+                    allowed = (404, 405) if access.may_open(alice.role, name, method.upper()) else (403,)
+                    assert _send(client, method, path, {}) in allowed, (name, method, pk)
 
 
 def feed_target(client: Client, log_in: Any, target: walk.Target) -> None:
