@@ -77,12 +77,12 @@ code to a smaller kind (:data:`PRIMARY_RANK`); :func:`policy_on` picks the lates
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Final
+
+from . import names
 
 # --------------------------------------------------------------------------------- code lists
 # Copies of ``liangxin.registry.choices`` values (that module imports Django);
@@ -92,22 +92,12 @@ NOT_OPERATING: Final = frozenset({"suspended", "closed"})
 UNSUPPORTIVE: Final = "unsupportive"
 ASSOCIATION_TYPES: Final = frozenset({"industry_association", "chamber_of_commerce"})
 
-BRANCH: Final = "branch"
-GENERAL_BRANCH: Final = "general_branch"
-COMMITTEE: Final = "committee"
-# Kinds that are branches whatever their name: their size rules are those of a 党支部.
-BRANCH_LEVEL_KINDS: Final = frozenset(
-    {BRANCH, "joint_branch", "building_branch", "temporary_branch", "mobile_members_branch"}
-)
-KIND_LABELS: Final[Mapping[str, str]] = {
-    BRANCH: "党支部",
-    GENERAL_BRANCH: "党总支",
-    COMMITTEE: "基层党委",
-    "joint_branch": "联合党支部",
-    "building_branch": "楼宇党支部",
-    "temporary_branch": "临时党支部",
-    "mobile_members_branch": "流动党员党支部",
-}
+# The kinds of party organization and what a name says about them: ``names.py``.
+BRANCH = names.BRANCH
+GENERAL_BRANCH = names.GENERAL_BRANCH
+COMMITTEE = names.COMMITTEE
+BRANCH_LEVEL_KINDS = names.BRANCH_LEVEL_KINDS
+KIND_LABELS = names.KIND_LABELS
 
 # Primary codes and their labels, in the order of the rules above.
 FORM_BRANCH: Final = "form_branch"
@@ -441,32 +431,6 @@ def kind_for_size(members: int, policy: Policy) -> str:
 
 
 _KIND_LEVEL: Final[Mapping[str, int]] = {BRANCH: 0, GENERAL_BRANCH: 1, COMMITTEE: 2}
-# Longest first: "…总支部委员会" before "…支部委员会" before "…委员会" (the formal names of a
-# general branch, a branch and a committee: 中共××公司委员会 is a 基层党委).
-_KIND_SUFFIXES: Final = (
-    ("流动党员党支部", "mobile_members_branch"),
-    ("联合党支部", "joint_branch"),
-    ("楼宇党支部", "building_branch"),
-    ("临时党支部", "temporary_branch"),
-    ("总支部委员会", GENERAL_BRANCH),
-    ("党总支部", GENERAL_BRANCH),
-    ("党总支", GENERAL_BRANCH),
-    ("支部委员会", BRANCH),
-    ("党支部", BRANCH),
-    ("党委", COMMITTEE),
-    ("委员会", COMMITTEE),
-)
-
-
-def kind_from_name(name: str) -> str:
-    """The kind a party organization's name says (``…联合党支部`` → ``joint_branch``); "" if none.
-
-    Census sheets give the name of an existing party organization, not its kind."""
-    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
-    for suffix, kind in _KIND_SUFFIXES:
-        if text.endswith(suffix):
-            return kind
-    return ""
 
 
 def _wrong_kind(org: OrgFacts, policy: Policy) -> Issue | None:
@@ -657,8 +621,8 @@ def recommend(org: OrgFacts, policy: Policy, neighbours: Sequence[OrgFacts] = ()
         options.append(_option(VILLAGE_ENTERPRISE, policy, detail=f"与所在村(社区)“{village}”党组织联建"))
     hosts = tuple(association_hosts(org, neighbours))
     if hosts:
-        names = "、".join(f"“{h.name or h.id}”" for h in hosts)
-        options.append(_option(VIA_ASSOCIATION, policy, detail=f"依托{names}组建", partners=hosts))
+        host_names = "、".join(f"“{h.name or h.id}”" for h in hosts)
+        options.append(_option(VIA_ASSOCIATION, policy, detail=f"依托{host_names}组建", partners=hosts))
     to = f"转入业务主管单位“{org.department}”党组织" if org.department else "转入业务主管单位或挂靠单位党组织"
     options.append(_option(TRANSFER_RELATIONS, policy, detail=to))
     return result(options[0], options[1:], blockers, flags)
@@ -698,7 +662,6 @@ __all__ = [
     "association_hosts",
     "joint_candidates",
     "kind_for_size",
-    "kind_from_name",
     "policy_from_mapping",
     "policy_on",
     "policy_problems",

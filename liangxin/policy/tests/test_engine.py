@@ -265,21 +265,3 @@ def test_policy_round_trips_through_a_mapping():
         engine.policy_from_mapping({"threshold": 3})
     with pytest.raises(engine.PolicyError, match="不是YYYY-MM-DD"):
         engine.policy_from_mapping({"effective_from": "2012年"})
-
-
-@pytest.mark.parametrize(
-    ("name", "kind"),
-    [
-        ("罗平县蜂产业协会党支部", "branch"),
-        ("中共罗平县万兴隆实业有限公司支部委员会", "branch"),
-        ("罗平县扎塘煤矿党总支", "general_branch"),
-        ("中共罗平县扎塘煤矿有限公司总支部委员会", "general_branch"),
-        ("中共罗平县星火公司委员会", "committee"),
-        ("罗平县星火公司党委", "committee"),
-        ("九龙社区非公企业联合党支部", "joint_branch"),
-        ("罗雄街道商务楼宇党支部", "building_branch"),
-        ("罗平县蜂产业协会", ""),
-    ],
-)
-def test_kind_from_name(name, kind):
-    assert engine.kind_from_name(name) == kind
