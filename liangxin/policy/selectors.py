@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from liangxin.accounts.models import User
 from liangxin.core.errors import ServiceError
+from liangxin.geo.models import AdministrativeUnit
 from liangxin.registry.models import Organization, OrganizationFacts, PartyOrganizationCoverage
 from liangxin.registry.scoping import organization_scope
 
@@ -64,7 +65,18 @@ def register_facts(*, user: User, on: dt.date) -> list[engine.OrgFacts]:
     """The engine's facts of every organization in ``user``'s scope with census facts valid on
     ``on`` (ordered by id; an organization with no facts on that date is left out). Three queries
     whatever the number of organizations."""
+    return [facts for _org, facts in facts_with_organizations(user=user, on=on)]
+
+
+def facts_with_organizations(
+    *, user: User, on: dt.date, township: AdministrativeUnit | None = None
+) -> list[tuple[Organization, engine.OrgFacts]]:
+    """:func:`register_facts` (of ``township`` only, when given) beside the organizations they
+    describe: the one reading of the census figures on a date, for the engine and for the pages
+    that must agree with it (the joint-branch planner). Three queries."""
     organizations = Organization.objects.filter(organization_scope(user), merged_into__isnull=True)
+    if township is not None:
+        organizations = organizations.filter(township=township)
     by_org = {
         facts.organization_id: facts
         for facts in OrganizationFacts.objects.filter(organization__in=organizations.values("pk"), valid_from__lte=on)
@@ -88,25 +100,30 @@ def register_facts(*, user: User, on: dt.date) -> list[engine.OrgFacts]:
             continue
         kind, party_name = kinds.get(org.pk, ("", ""))
         result.append(
-            engine.OrgFacts(
-                id=str(org.pk),
-                name=org.name,
-                category=org.category,
-                org_type=org.org_type,
-                township_code=org.township.code,
-                village_code=org.village.code if org.village else "",
-                village_name=org.village.name if org.village else "",
-                industry_code=org.industry_code,
-                department=org.department.name if org.department else "",
-                operating_status=facts.operating_status,
-                employees=facts.employees,
-                full_members=facts.full_members,
-                probationary_members=facts.probationary_members,
-                owner_attitude=facts.owner_attitude,
-                secretary_candidate_available=facts.secretary_candidate_available,
-                has_party_organization=org.pk in kinds,
-                party_organization_kind=kind,
-                party_organization_name=party_name,
+            (
+                org,
+                engine.OrgFacts(
+                    id=str(org.pk),
+                    name=org.name,
+                    category=org.category,
+                    org_type=org.org_type,
+                    township_code=org.township.code,
+                    village_code=org.village.code if org.village else "",
+                    village_name=org.village.name if org.village else "",
+                    industry_code=org.industry_code,
+                    department=org.department.name if org.department else "",
+                    operating_status=facts.operating_status,
+                    employees=facts.employees,
+                    full_members=facts.full_members,
+                    probationary_members=facts.probationary_members,
+                    owner_attitude=facts.owner_attitude,
+                    secretary_candidate_available=facts.secretary_candidate_available,
+                    has_party_organization=org.pk in kinds,
+                    party_organization_kind=kind,
+                    party_organization_name=party_name,
+                    latitude=float(org.latitude) if org.latitude is not None else None,
+                    longitude=float(org.longitude) if org.longitude is not None else None,
+                ),
             )
         )
     return result
