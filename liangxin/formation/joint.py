@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -755,11 +755,14 @@ def plan_joint_groups(
             groups.extend(_heuristic(cells, hood, deadline, exact_limit))
     covered = {m.id for g in groups for m in g}
     uncovered = [c for c in plannable if c.id not in covered]
+    reach = _Reach(hood, components)
     reasons = {}
     for cand in uncovered:
-        if not hood.has_compatible(cand):
+        if not components.complete:
+            reasons[cand.id] = SEARCH_STOPPED  # not even the neighbourhoods were all known
+        elif not reach.has_neighbour(cand):
             reasons[cand.id] = NO_COMPATIBLE_NEIGHBOUR
-        elif hood.best_group(cand) is None:
+        elif not reach.can_be_grouped(cand):
             reasons[cand.id] = TOO_FEW_MEMBERS_IN_REACH
         else:
             reasons[cand.id] = SEARCH_STOPPED if deadline.hit else PARTNERS_IN_OTHER_GROUPS
@@ -773,6 +776,53 @@ def plan_joint_groups(
     )
 
 
+class _Reach:
+    """Whether a candidate has a compatible neighbour, and whether some valid group contains it,
+    answered from the components and buckets where they tell (a bucket is pairwise compatible),
+    else by ``Neighbourhood.best_group``; remembered per cell and number of full members."""
+
+    def __init__(self, hood: Neighbourhood, components: _Components) -> None:
+        self.hood = hood
+        self.components = components
+        self.component_of: dict[int, int] = {}
+        for n, cells in enumerate(components.groups()):
+            for i in cells:
+                self.component_of[i] = n
+        self.component_cells = Counter(self.component_of.values())
+        # The largest numbers of full members in each bucket, enough to fill one group.
+        top: dict[tuple[object, ...], list[int]] = defaultdict(list)
+        for i, members in enumerate(hood.cells):
+            key = components.bucket_of[i]
+            if key is not None:
+                top[key].extend(m.full_members for m in members)
+        size = hood.settings.max_group_size
+        self.top = {key: sorted(fulls, reverse=True)[:size] for key, fulls in top.items()}
+        self.known: dict[tuple[int, int], bool] = {}
+
+    def has_neighbour(self, cand: Candidate) -> bool:
+        i = self.hood.cell_of[cand.id]
+        if self.component_cells[self.component_of[i]] > 1:
+            return True  # a connected component of several cells: each has a compatible one
+        return len(self.hood.cells[i]) > 1 and self.hood.pair(i, i) is not None
+
+    def can_be_grouped(self, cand: Candidate) -> bool:
+        settings = self.hood.settings
+        i = self.hood.cell_of[cand.id]
+        key = self.components.bucket_of[i]
+        if key is not None:
+            others = list(self.top[key])
+            if cand.full_members in others:
+                others.remove(cand.full_members)  # itself, or one just like it
+            else:
+                others.pop()
+            if others and cand.full_members + sum(others[: settings.max_group_size - 1]) >= settings.min_full_members:
+                return True
+        memo = (i, cand.full_members)
+        if memo not in self.known:
+            self.known[memo] = self.hood.best_group(cand) is not None
+        return self.known[memo]
+
+
 def lower_bounds(
     plan: JointPlan, candidates: Iterable[Candidate], *, min_full_members: int, max_group_size: int
 ) -> tuple[int, int]:
@@ -781,7 +831,8 @@ def lower_bounds(
     settings = Settings(min_full_members, max_group_size)
     plannable = [c for c in candidates if 1 <= c.full_members < min_full_members]
     hood = Neighbourhood(plannable, settings)
-    hopeless = sum(1 for c in plannable if hood.best_group(c) is None)
+    reach = _Reach(hood, _Components(hood, Deadline(None)))
+    hopeless = sum(1 for c in plannable if not reach.can_be_grouped(c))
     covered = len(plannable) - len(plan.uncovered)
     return hopeless, math.ceil(covered / max_group_size)
 

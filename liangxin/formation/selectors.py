@@ -11,8 +11,9 @@ recommendation happens after it; everything else is a fixed number of queries to
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -24,8 +25,8 @@ from liangxin.policy import engine, partners
 from liangxin.policy.selectors import (
     NoPolicyInForce,
     engine_policy_in_force,
-    facts_with_organizations,
     recommendations_for,
+    register_facts,
 )
 from liangxin.registry.choices import PartyOrganizationKind
 from liangxin.registry.models import (
@@ -217,8 +218,8 @@ def transfer_targets(*, user: User) -> QuerySet[PartyOrganization]:
 
 # --- 联合组建: partners of a plan and the joint-branch planner ----------------------------------
 # Who may build jointly with whom is ``policy/partners.py`` (through the engine), read on the census
-# figures as ``policy.selectors.facts_with_organizations`` reads them for the register's
-# recommendation: the planner and the register cannot disagree. Notes: ``docs/joint-formation.md``.
+# figures as ``policy.selectors.register_facts`` reads them for the register's recommendation: the
+# planner and the register cannot disagree. Notes: ``docs/joint-formation.md``.
 
 
 def _valid_on(on: dt.date, prefix: str = "") -> Q:
@@ -238,8 +239,8 @@ def partner_choices(*, user: User, organization: Organization, include: Iterable
         ids: list[int] = []
     else:
         ids = [
-            org.pk
-            for org, facts in facts_with_organizations(user=user, on=on, township=organization.township)
+            int(facts.id)
+            for facts in register_facts(user=user, on=on, township=organization.township)
             if engine.joint_candidate_problem(facts, policy) is None
         ]
     return (
@@ -255,9 +256,10 @@ def partner_choices(*, user: User, organization: Organization, include: Iterable
 @dataclass(frozen=True)
 class CandidateRow:
     """One organization of the township as the planner sees it: its census facts on the date
-    (the engine's reading), and why it is no joint candidate (``problem``; None when it is one)."""
+    (the engine's reading, with its name and village), and why it is no joint candidate
+    (``problem``; None when it is one)."""
 
-    organization: Organization
+    organization_id: int
     facts: engine.OrgFacts
     candidate: joint.Candidate
     plan: FormationPlan | None = None
@@ -272,7 +274,7 @@ class ProposedGroup:
 
     @property
     def organization_ids(self) -> list[int]:
-        return [r.organization.pk for r in self.rows]
+        return [r.organization_id for r in self.rows]
 
     @property
     def members(self) -> int:
@@ -325,8 +327,8 @@ class JointProposal:
 
 def joint_rows(*, user: User, on: dt.date, township: AdministrativeUnit, policy: engine.Policy) -> list[CandidateRow]:
     """Every organization of ``township`` in the user's scope with census facts on ``on`` (merged
-    ones left out), each with its open plan and why it is no joint candidate. Four queries."""
-    pairs = facts_with_organizations(user=user, on=on, township=township)
+    ones left out), each with its open plan and why it is no joint candidate; by name. Four queries."""
+    facts = register_facts(user=user, on=on, township=township)
     in_township = Organization.objects.filter(organization_scope(user), township=township)
     plans = {
         p.organization_id: p
@@ -334,13 +336,13 @@ def joint_rows(*, user: User, on: dt.date, township: AdministrativeUnit, policy:
     }
     return [
         CandidateRow(
-            organization=org,
-            facts=facts,
-            candidate=engine.as_candidate(facts),
-            plan=plans.get(org.pk),
-            problem=engine.joint_candidate_problem(facts, policy),
+            organization_id=int(f.id),
+            facts=f,
+            candidate=engine.as_candidate(f),
+            plan=plans.get(int(f.id)),
+            problem=engine.joint_candidate_problem(f, policy),
         )
-        for org, facts in sorted(pairs, key=lambda p: (p[0].name_normalized, p[0].pk))
+        for f in sorted(facts, key=lambda f: (f.name, int(f.id)))
     ]
 
 
@@ -407,13 +409,18 @@ def attach_branches(
 
 
 def joint_proposal(
-    *, user: User, on: dt.date, township: AdministrativeUnit, deadline: joint.Deadline | None = None
+    *,
+    user: User,
+    on: dt.date,
+    township: AdministrativeUnit,
+    seconds: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> JointProposal:
     """The planner's proposal for ``township`` as of ``on`` under the policy in force that day:
-    the best groups (``joint.plan_joint_groups``, within ``deadline``), the candidates left out
-    with why, suggestions to attach them to an existing branch with room, and how many of the
-    township's other organizations are no candidates, by reason. Raises ``NoPolicyInForce``
-    before the first policy version."""
+    the best groups (``joint.plan_joint_groups``, given ``seconds`` on ``clock`` from when the
+    candidates are read; None: no limit), the candidates left out with why, suggestions to attach
+    them to an existing branch with room, and how many of the township's other organizations are
+    no candidates, by reason. Raises ``NoPolicyInForce`` before the first policy version."""
     policy = engine_policy_in_force(on=on)
     every = joint_rows(user=user, on=on, township=township, policy=policy)
     rows = [r for r in every if r.problem is None]
@@ -422,7 +429,7 @@ def joint_proposal(
         [r.candidate for r in rows],
         min_full_members=policy.min_full_members,
         max_group_size=policy.max_joint_organizations,
-        deadline=deadline,
+        deadline=joint.Deadline(seconds, clock),
     )
     groups = [
         ProposedGroup(number=n, group=g, rows=sorted((by_id[i] for i in g.ids), key=lambda r: r.candidate.id))
@@ -432,7 +439,7 @@ def joint_proposal(
         )
     ]
     uncovered = [LeftOutRow(row=by_id[i], reason=plan.reasons[i]) for i in plan.uncovered]
-    branches = attach_branches(user=user, on=on, township=township, facts={r.organization.pk: r.facts for r in every})
+    branches = attach_branches(user=user, on=on, township=township, facts={r.organization_id: r.facts for r in every})
     parties = {b.id: p for p, b in branches}
     suggestions = joint.attach_suggestions(
         [r.row.candidate for r in uncovered],
@@ -453,7 +460,7 @@ def joint_proposal(
         attach=attach,
         exact=plan.exact,
         timed_out=plan.timed_out,
-        rows={r.organization.pk: r for r in rows},
+        rows={r.organization_id: r for r in rows},
         not_candidates=[
             (str(label), counts[code]) for code, label in JOINT_NOT_CANDIDATE_LABELS.items() if counts[code]
         ],
@@ -467,23 +474,22 @@ def review_choices(
     candidates compatible with every selected candidate, least dissimilar first; and the
     organizations without full members (operating, uncovered) in the selected candidates'
     villages, which a clerk may add with a reason (the whole township when they have none)."""
-    by_pk = {r.organization.pk: r for r in rows}
+    by_pk = {r.organization_id: r for r in rows}
     chosen = [by_pk[pk] for pk in selected if pk in by_pk]
+    chosen_ids = {r.organization_id for r in chosen}
     group = [r.candidate for r in chosen if r.problem is None]
-    others = [r for r in rows if r.problem is None and r.organization.pk not in {c.organization.pk for c in chosen}]
     fitting = sorted(
-        (
-            (sum(partners.pair_dissimilarity(r.candidate, g, settings) for g in group), r.organization.pk)
-            for r in others
-            if all(partners.compatible(r.candidate, g, settings) for g in group)
-        ),
-    )
-    villages = {r.organization.village_id for r in chosen if r.organization.village_id}
-    memberless = [
-        r.organization.pk
+        (sum(partners.pair_dissimilarity(r.candidate, g, settings) for g in group), r.organization_id)
         for r in rows
-        if r.problem == partners.NOT_CANDIDATE_NO_FULL_MEMBERS
-        and (not villages or r.organization.village_id in villages)
+        if r.problem is None
+        and r.organization_id not in chosen_ids
+        and all(partners.compatible(r.candidate, g, settings) for g in group)
+    )
+    villages = {r.facts.village_code for r in chosen if r.facts.village_code}
+    memberless = [
+        r.organization_id
+        for r in rows
+        if r.problem == partners.NOT_CANDIDATE_NO_FULL_MEMBERS and (not villages or r.facts.village_code in villages)
     ]
     return [pk for _d, pk in fitting[:limit]], memberless
 

@@ -390,14 +390,17 @@ def joint_planner(request: AuthedRequest) -> HttpResponse:
     if township is not None:
         try:
             proposal = selectors.joint_proposal(
-                user=user, on=today(), township=township, deadline=joint.Deadline(settings.JOINT_PLANNER_SECONDS)
+                user=user, on=today(), township=township, seconds=settings.JOINT_PLANNER_SECONDS
             )
         except NoPolicyInForce as exc:
             messages.error(request, exc.message)
+    # A township of thousands of candidates has hundreds of groups: a page of them at a time.
+    page = Paginator(proposal.groups if proposal else [], settings.PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "township": township,
         "proposal": proposal,
+        "page": page,
         "can_edit": user.can(Permission.EDIT_ORGANIZATIONS),
         "reason_labels": JOINT_REASON_LABELS,
     }
@@ -431,7 +434,7 @@ def joint_review(request: AuthedRequest) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect("formation:joint_planner")
     rows = selectors.joint_rows(user=user, on=on, township=township, policy=policy)
-    by_pk = {r.organization.pk: r for r in rows}
+    by_pk = {r.organization_id: r for r in rows}
     wanted = [int(v) for v in data.getlist("organizations") if v.isdigit()]
     wanted_added = [int(v) for v in data.getlist("added") if v.isdigit()]
     settings_ = engine.partner_settings(policy)

@@ -662,8 +662,10 @@ def recommend(
 def recommend_all(orgs: Sequence[OrgFacts], policy: Policy) -> list[Recommendation]:
     """:func:`recommend` for every organization, each with the others as neighbours.
 
-    Partners come from the same township only, so each organization is compared with its own
-    township and with the associations it names, not with the whole county (n² per township)."""
+    Partners come from the same township only, indexed once per township; host associations are
+    the township's industry associations and chambers of commerce and the associations an
+    organization names. So nobody is compared with the whole county, nor one by one with the
+    whole township."""
     by_township: dict[str, list[OrgFacts]] = defaultdict(list)
     by_id: dict[str, OrgFacts] = {}
     for org in orgs:
@@ -671,13 +673,14 @@ def recommend_all(orgs: Sequence[OrgFacts], policy: Policy) -> list[Recommendati
             by_township[org.township_code].append(org)
         by_id.setdefault(org.id, org)
     indexed = {township: neighbourhood(members, policy) for township, members in by_township.items()}
+    hosts = {
+        township: [o for o in members if o.org_type in ASSOCIATION_TYPES] for township, members in by_township.items()
+    }
     results = []
     for org in orgs:
-        neighbours = by_township.get(org.township_code, []) if org.township_code else []
-        local = {n.id for n in neighbours}
-        named = [by_id[i] for i in org.association_member_of if i in by_id and i not in local]
-        candidates = indexed.get(org.township_code) if org.township_code and not named else None
-        results.append(recommend(org, policy, [*neighbours, *named], candidates=candidates))
+        named = [by_id[i] for i in org.association_member_of if i in by_id]
+        pool = list({o.id: o for o in (*hosts.get(org.township_code, ()), *named)}.values())
+        results.append(recommend(org, policy, pool, candidates=indexed.get(org.township_code)))
     return results
 
 

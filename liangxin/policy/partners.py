@@ -46,7 +46,7 @@ containing it of least dissimilarity (then fewest organizations), or says none e
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from typing import Final, NamedTuple
@@ -338,11 +338,6 @@ class Neighbourhood:
             self._ranked[i] = sorted(found)
         return self._ranked[i]
 
-    def has_compatible(self, cand: Candidate) -> bool:
-        """Some other candidate is compatible with ``cand``."""
-        home = self.cell_of[cand.id]
-        return any(j != home or len(self.cells[j]) > 1 for _d, j in self.ranked(home))
-
     def best_group(self, cand: Candidate, *, available: set[str] | None = None) -> tuple[Candidate, ...] | None:
         """The partners of the least dissimilar valid group containing ``cand`` (then the fewest
         organizations; ties in the index's order), closest first; None when no valid group
@@ -357,28 +352,46 @@ class Neighbourhood:
         if need <= 0 or cand.full_members < 1:
             return None
         home = self.cell_of[cand.id]
-        # Slots: (dissimilarity to cand, cell, member); a cell gives at most ``need`` members,
-        # enough for any minimal group since each has at least one full member.
+
+        def usable(m: Candidate) -> bool:
+            return m.id != cand.id and m.full_members >= 1 and (available is None or m.id in available)
+
+        # Fast path: partners of its own cell at no dissimilarity, as few as any group could have.
+        fewest = -(-need // (settings.min_full_members - 1))
+        if self.pair(home, home) == 0 and fewest < settings.max_group_size:
+            own = [m for m in self.cells[home] if usable(m)][:fewest]
+            if len(own) == fewest and sum(m.full_members for m in own) >= need:
+                return tuple(own)
+
+        # Slots: (dissimilarity to cand, cell, member), least dissimilar first, produced as the
+        # search asks for them; a cell gives at most ``need`` members, enough for any minimal
+        # group since each has at least one full member.
+        def produce() -> Iterator[tuple[int, int, Candidate]]:
+            for d, j in self.ranked(home):
+                yield from ((d, j, m) for m in [m for m in self.cells[j] if usable(m)][:need])
+
+        source = produce()
         slots: list[tuple[int, int, Candidate]] = []
-        for d, j in self.ranked(home):
-            taken = 0
-            for m in self.cells[j]:
-                if taken == need:
-                    break
-                if m.id == cand.id or m.full_members < 1 or (available is not None and m.id not in available):
-                    continue
-                slots.append((d, j, m))
-                taken += 1
+
+        def slot(k: int) -> tuple[int, int, Candidate] | None:
+            while len(slots) <= k:
+                nxt = next(source, None)
+                if nxt is None:
+                    return None
+                slots.append(nxt)
+            return slots[k]
+
         best: tuple[int, list[tuple[int, int, Candidate]]] | None = None
         nodes = 0
 
         def search(size: int, start: int, chosen: list[tuple[int, int, Candidate]], full: int, cost: int) -> None:
             nonlocal best, nodes
-            for k in range(start, len(slots)):
+            k = start - 1
+            while (current := slot(k := k + 1)) is not None:
                 nodes += 1
                 if nodes > SEARCH_LIMIT:
                     return
-                d, j, m = slots[k]
+                d, j, m = current
                 still = size - len(chosen)  # members still to add, this one included
                 # Every later slot is at least as dissimilar to cand: a lower bound for the rest.
                 if best is not None and cost + d * still >= best[0]:
@@ -389,11 +402,11 @@ class Neighbourhood:
                 total = full + m.full_members
                 if still == 1:
                     if total >= need and (best is None or added < best[0]):
-                        best = (added, [*chosen, slots[k]])
+                        best = (added, [*chosen, current])
                     continue
                 if total >= need:
                     continue  # not minimal: the smaller size found it
-                search(size, k + 1, [*chosen, slots[k]], total, added)
+                search(size, k + 1, [*chosen, current], total, added)
 
         for size in range(1, settings.max_group_size):
             search(size, 0, [], 0, 0)

@@ -43,7 +43,7 @@ def _hundred_with_party_org(user):
 
 def test_organizations_without_members_are_not_used_to_pad_groups(bob, tea_village, township_a):
     proposal = selectors.joint_proposal(user=bob, on=today(), township=township_a)
-    assert [{r.organization.name for r in g.rows} for g in proposal.groups] == [{"九龙茶叶公司", "九龙茶庄"}]
+    assert [{r.facts.name for r in g.rows} for g in proposal.groups] == [{"九龙茶叶公司", "九龙茶庄"}]
     assert proposal.uncovered == []
     assert (
         "没有正式党员(宜先选派党建工作指导员、建立群团组织;如与其他组织同在一栋楼等,可在审核分组时说明理由后加入)",
@@ -143,5 +143,5 @@ def test_the_register_and_the_planner_agree_on_partners_beyond_memberless_neighb
     assert recommendation.code == "joint"
     assert [p.name for p in recommendation.primary.partners] == ["丁"]
     proposal = selectors.joint_proposal(user=bob, on=today(), township=township_a)
-    assert [sorted(r.organization.name for r in g.rows) for g in proposal.groups] == [["丁", "甲"]]
+    assert [sorted(r.facts.name for r in g.rows) for g in proposal.groups] == [["丁", "甲"]]
     assert recommendations_for(user=bob, on=today())[f.pk].code == "joint"

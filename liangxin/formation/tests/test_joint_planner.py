@@ -49,13 +49,13 @@ def small(township_a, village_a, village_a2):
 
 
 def _names(group):
-    return {r.organization.name for r in group.rows}
+    return {r.facts.name for r in group.rows}
 
 
 # ------------------------------------------------------------------------------ selectors
 def _candidates(user, on, township, policy=None):
     rows = selectors.joint_rows(user=user, on=on, township=township, policy=policy or Policy())
-    return {r.organization.name for r in rows if r.problem is None}
+    return {r.facts.name for r in rows if r.problem is None}
 
 
 def test_candidates_are_operating_uncovered_current_in_scope_with_one_or_two_full_members(
@@ -109,9 +109,7 @@ def test_proposal_is_the_known_best_grouping(bob, small, township_a):
     tea = proposal.groups[1]
     assert (tea.group.full_members, tea.members, tea.group.dissimilarity) == (3, 4, 0)
     assert "同一村(社区)" in tea.reason_labels and "同一行业大类" in tea.reason_labels
-    assert [(r.row.organization.name, r.reason) for r in proposal.uncovered] == [
-        ("罗雄房产中介", "no_compatible_neighbour")
-    ]
+    assert [(r.row.facts.name, r.reason) for r in proposal.uncovered] == [("罗雄房产中介", "no_compatible_neighbour")]
     assert (proposal.min_full_members, proposal.max_group_size, proposal.exact) == (3, 5, True)
 
 
@@ -125,7 +123,7 @@ def test_attach_suggestions_name_branches_with_room(bob, small, township_a):
     PartyOrganizationFactory(name="外行业联合党支部", township=township_a, kind="joint_branch",
                              covers=[OrganizationFactory(township=township_a, industry_code="A01")])  # fmt: skip
     proposal = selectors.joint_proposal(user=bob, on=today(), township=township_a)
-    assert [(a.row.organization.name, a.party_organization, a.kind_label) for a in proposal.attach] == [
+    assert [(a.row.facts.name, a.party_organization, a.kind_label) for a in proposal.attach] == [
         ("罗雄房产中介", joint_branch, "联合党支部")
     ]
 
@@ -341,3 +339,14 @@ def test_organization_model_unchanged_by_planning(bob, small, township_a):
     before = Organization.objects.count(), FormationPlan.objects.count(), AuditRecord.objects.count()
     selectors.joint_proposal(user=bob, on=today(), township=township_a)
     assert (Organization.objects.count(), FormationPlan.objects.count(), AuditRecord.objects.count()) == before
+
+
+@override_settings(PAGE_SIZE=1)
+def test_a_township_with_many_groups_shows_them_a_page_at_a_time(client, bob, small, township_a):
+    client.force_login(bob)
+    url = reverse("formation:joint_planner")
+    first = client.get(url).content.decode()
+    assert "以下为第 1–1 组(共 2 组)" in first and "腊庄商店一" in first and "九龙茶厂" not in first
+    assert "page=2" in first
+    second = client.get(url, {"township": township_a.pk, "page": 2}).content.decode()
+    assert "九龙茶厂" in second and "腊庄商店一" not in second
