@@ -35,9 +35,10 @@ A larger component is not solved exactly (the plan says ``exact=False``: not pro
    What is left of a bucket is a group when valid, else left over.
 2. *Completion*: left-over candidates join a group with room, form groups among themselves
    (exactly when few), or split a full group into two valid ones with them (5 + 1 → 3 + 3).
-3. *Improvement* while the time budget lasts: two groups that fit in one are merged; pairs of
-   neighbouring groups (with the left-over candidates near them) are re-solved exactly and replaced
-   when that is better.
+3. *Improvement* while the time budget lasts: two groups that fit in one are merged; a group with
+   room and a neighbouring group (with the left-over candidates near them) are re-solved exactly
+   and replaced when that is better; members of groups built next to each other trade places when
+   that makes both less dissimilar.
 
 Every step keeps the plan valid, so when the time budget (``Deadline``) runs out the plan found so
 far is returned (``timed_out=True``). Each candidate left out says why (:data:`LEFT_OUT_REASONS`).

@@ -338,10 +338,10 @@ class Neighbourhood:
             self._ranked[i] = sorted(found)
         return self._ranked[i]
 
-    def best_group(self, cand: Candidate, *, available: set[str] | None = None) -> tuple[Candidate, ...] | None:
+    def best_group(self, cand: Candidate) -> tuple[Candidate, ...] | None:
         """The partners of the least dissimilar valid group containing ``cand`` (then the fewest
         organizations; ties in the index's order), closest first; None when no valid group
-        contains it. ``available``: ids the partners must be among (default: every candidate).
+        contains it.
 
         Exact: a least dissimilar group has no member it could do without (a member less never
         adds dissimilarity), so only such minimal groups are searched, smallest first, each by a
@@ -354,7 +354,7 @@ class Neighbourhood:
         home = self.cell_of[cand.id]
 
         def usable(m: Candidate) -> bool:
-            return m.id != cand.id and m.full_members >= 1 and (available is None or m.id in available)
+            return m.id != cand.id and m.full_members >= 1
 
         # Fast path: partners of its own cell at no dissimilarity, as few as any group could have.
         fewest = -(-need // (settings.min_full_members - 1))
