@@ -180,15 +180,23 @@ def plan_status_choices() -> list[tuple[str, str]]:
 # --- 一个不能少: members on no roster -------------------------------------------------------------
 
 
-def unrostered_members(*, user: User) -> QuerySet[Member]:
+def _on_no_roster(user: User, organization_ids: list[int] | None = None) -> QuerySet[Member]:
     """Members with no open party relation who work (open employment) in an organization in the
-    user's scope, with their employer and the actions taken for them (three queries a page)."""
+    user's scope (among ``organization_ids`` when given)."""
     employments = Employment.objects.filter(organization_scope(user, prefix="organization__"), valid_to__isnull=True)
+    if organization_ids is not None:
+        employments = employments.filter(organization_id__in=organization_ids)
+    return Member.objects.filter(
+        Exists(employments.filter(member=OuterRef("pk"))),
+        ~Exists(PartyRelation.objects.filter(member=OuterRef("pk"), valid_to__isnull=True)),
+    )
+
+
+def unrostered_members(*, user: User) -> QuerySet[Member]:
+    """Members on no roster who work in an organization in the user's scope, with their employer
+    and the actions taken for them (three queries a page)."""
     return (
-        Member.objects.filter(
-            Exists(employments.filter(member=OuterRef("pk"))),
-            ~Exists(PartyRelation.objects.filter(member=OuterRef("pk"), valid_to__isnull=True)),
-        )
+        _on_no_roster(user)
         .prefetch_related(
             Prefetch(
                 "employments",
@@ -499,14 +507,8 @@ def members_to_move(*, user: User, organizations: Iterable[Organization]) -> lis
     is formed: those working there now (open employment) who are on no roster (no open relation),
     in the user's scope; in id order."""
     ids = [o.pk for o in organizations]
-    employments = Employment.objects.filter(
-        organization_scope(user, prefix="organization__"), organization_id__in=ids, valid_to__isnull=True
-    )
     return list(
-        Member.objects.filter(
-            Exists(employments.filter(member=OuterRef("pk"))),
-            ~Exists(PartyRelation.objects.filter(member=OuterRef("pk"), valid_to__isnull=True)),
-        )
+        _on_no_roster(user, ids)
         .prefetch_related(
             Prefetch(
                 "employments",

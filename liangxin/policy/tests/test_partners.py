@@ -152,32 +152,9 @@ def test_the_register_offers_a_joint_route_exactly_to_those_the_planner_could_gr
 def test_recommend_and_recommend_all_give_the_same_partners():
     orgs = [
         OrgFacts(
-            id="A",
-            name="A",
-            category="economic",
-            township_code="T",
-            village_code="V1",
-            industry_code="C13",
-            full_members=1,
-        ),
-        OrgFacts(
-            id="B",
-            name="B",
-            category="economic",
-            township_code="T",
-            village_code="V1",
-            industry_code="C13",
-            full_members=1,
-        ),
-        OrgFacts(
-            id="C",
-            name="C",
-            category="economic",
-            township_code="T",
-            village_code="V2",
-            industry_code="C13",
-            full_members=1,
-        ),
+            id=i, name=i, category="economic", township_code="T", village_code=v, industry_code="C13", full_members=1
+        )
+        for i, v in (("A", "V1"), ("B", "V1"), ("C", "V2"))
     ]
     policy = Policy()
     for org, result in zip(orgs, engine.recommend_all(orgs, policy), strict=True):
