@@ -180,6 +180,10 @@ LOGGING = {
 PAGE_SIZE = 50
 EXPORT_MAX_ROWS = int(os.environ.get("LIANGXIN_EXPORT_MAX_ROWS", "200000"))
 
+# The joint-branch planner's time budget per request (seconds): past it, the page shows the best
+# plan found so far, marked as not proven best (``formation/joint.py``).
+JOINT_PLANNER_SECONDS = float(os.environ.get("LIANGXIN_JOINT_PLANNER_SECONDS", "1.0"))
+
 
 # --- Security (issue 8) ---------------------------------------------------------------------------
 # Login lockout (django-axes), password policy, two-factor login (django-otp), session timeout,

@@ -462,15 +462,3 @@ def _plan_party_organization(
         entry.party_organization_pk = pk
     else:
         new.setdefault((township, key), label)
-
-
-def party_org_kind(name: str) -> str:
-    """Kind inferred from a party organization's name (委员会 → 基层党委, 总支 → 党总支, 联合 →
-    联合党支部, otherwise 党支部)."""
-    if "委员会" in name or name.endswith("党委"):
-        return "committee"
-    if "总支" in name:
-        return "general_branch"
-    if "联合" in name:
-        return "joint_branch"
-    return "branch"

@@ -34,7 +34,8 @@ from liangxin.core.text import normalize_name, pinyin_keys
 from liangxin.coverage.materialized import mark_imported_stale
 from liangxin.formation import services as formation_services
 from liangxin.geo.models import AdministrativeUnit, Department, UnitLevel
-from liangxin.registry.choices import FactSource, FormationMethod, OperatingStatus
+from liangxin.policy.names import read_party_organization_name
+from liangxin.registry.choices import FactSource, FormationMethod, OperatingStatus, PartyOrganizationKind
 from liangxin.registry.models import (
     Employment,
     InstructorAssignment,
@@ -47,7 +48,7 @@ from liangxin.registry.models import (
 
 from . import selectors
 from .models import BatchStatus, ChangeKind, ImportBatch, ImportChange, ImportMode, ImportProblem
-from .planning import FACT_FIELDS, Plan, PlannedRow, Planner, party_org_kind
+from .planning import FACT_FIELDS, Plan, PlannedRow, Planner
 from .tabular import CensusReadResult, Problem, open_census
 
 Progress = Callable[[int, int], None]
@@ -785,19 +786,20 @@ class _ChunkWriter:
         missing = {k: label for k, label in wanted.items() if k not in self.party_orgs}
         if not missing:
             return
-        created = [
-            PartyOrganization(
-                name=label,
-                name_normalized=key,
-                kind=party_org_kind(label),
-                formation_method=(
-                    FormationMethod.JOINT if party_org_kind(label) == "joint_branch" else FormationMethod.INDEPENDENT
-                ),
-                township_id=self.units[township],
-                founded_on=self.batch.as_of,
+        created = []
+        for (township, key), label in sorted(missing.items()):
+            # The name is all a census row says; a name that names no kind is taken for a branch.
+            named = read_party_organization_name(label)
+            created.append(
+                PartyOrganization(
+                    name=label,
+                    name_normalized=key,
+                    kind=named.kind or PartyOrganizationKind.BRANCH,
+                    formation_method=FormationMethod.JOINT if named.joint else FormationMethod.INDEPENDENT,
+                    township_id=self.units[township],
+                    founded_on=self.batch.as_of,
+                )
             )
-            for (township, key), label in sorted(missing.items())
-        ]
         for party_org, pk in zip(created, bulk.reserve_ids(PartyOrganization, len(created)), strict=True):
             party_org.pk = pk
         bulk.insert_objects(created)

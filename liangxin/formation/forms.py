@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from liangxin.core.dates import today
-from liangxin.core.forms import DateField, IntegerField, NameField, PastDateField
+from liangxin.core.forms import DateField, IntegerField, NameField, PastDateField, TextField
 from liangxin.geo.models import AdministrativeUnit
 from liangxin.policy import engine
 from liangxin.registry.choices import FormationMethod, PartyOrganizationKind
@@ -155,16 +155,57 @@ class JointTownshipForm(forms.Form):
 
 class JointGroupForm(forms.Form):
     """Review, edit and accept one group: tick the organizations (add one from the township's other
-    candidates, or untick one to leave it for another group), name the party organization."""
+    candidates, or untick one to leave it for another group), add organizations without full
+    members on purpose with a reason, name the party organization. ``moving`` carries back the ids
+    of the members the confirmation step listed, so accepting writes what was confirmed."""
 
     organizations = forms.ModelMultipleChoiceField(
         label=_("联合组建的组织"), queryset=Organization.objects.none(), widget=forms.CheckboxSelectMultiple
     )
+    added = forms.ModelMultipleChoiceField(
+        label=_("一并纳入的无党员组织"),
+        queryset=Organization.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("没有正式党员的组织不参与自动分组;确需纳入的(例如同在一栋楼),勾选并说明理由"),
+    )
+    added_reason = TextField(label=_("纳入理由"), max_length=500, required=False)
     name = NameField(label=_("党组织名称"), max_length=200, required=False)
     founded_on = PastDateField(
         label=_("成立日期"), initial=today, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
+    moving = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, candidates: QuerySet[Organization], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        candidates: QuerySet[Organization],
+        memberless: QuerySet[Organization],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["organizations"].queryset = candidates  # type: ignore[attr-defined]
+        self.fields["added"].queryset = memberless  # type: ignore[attr-defined]
+        if not memberless.exists():
+            del self.fields["added"], self.fields["added_reason"]
+
+    def clean_moving(self) -> list[int] | None:
+        """None before the confirmation step; after it, the member ids it listed (maybe none)."""
+        value = self.cleaned_data.get("moving") or ""
+        if not value:
+            return None
+        prefix, _sep, ids = value.partition(":")
+        try:
+            if prefix != MOVING_PREFIX:
+                raise ValueError(value)
+            return sorted(int(v) for v in ids.split(",") if v)
+        except ValueError as exc:
+            raise forms.ValidationError(_("确认信息有误,请重新确认。")) from exc
+
+
+MOVING_PREFIX = "members"
+
+
+def moving_value(member_ids: list[int]) -> str:
+    """What the confirmation step posts back in ``JointGroupForm.moving``."""
+    return f"{MOVING_PREFIX}:" + ",".join(str(pk) for pk in member_ids)
