@@ -423,20 +423,37 @@ def _template_csv(entries: Sequence[SubmissionEntry]) -> bytes:
 def _write_register(*, by: User, submission: Submission) -> ImportBatch:
     assert submission.township is not None
     entries = list(submission.entries.order_by("row", "pk"))
+    data = _template_csv(entries)
+    file_name = f"{submission.campaign.code}-{submission.township.code}.csv"
     try:
         outcome = census_services.import_file(
-            by=by,
-            unit=submission.township,
-            data=_template_csv(entries),
-            file_name=f"{submission.campaign.code}-{submission.township.code}.csv",
-            as_of=submission.campaign.as_of,
+            by=by, unit=submission.township, data=data, file_name=file_name, as_of=submission.campaign.as_of
         )
     except census_services.ImportRefused as exc:
         found = "; ".join(f"{p.row or ''} {p.message}" for p in exc.outcome.problems if p.severity == "error")
         raise ServiceError(
             _("写入登记册时发现错误,审核没有通过,数据未改变:%(problems)s") % {"problems": found[:1000]}
         ) from None
+    _link_entries(by=by, submission=submission, entries=entries, data=data, file_name=file_name)
     return outcome.batch
+
+
+def _link_entries(
+    *, by: User, submission: Submission, entries: Sequence[SubmissionEntry], data: bytes, file_name: str
+) -> None:
+    """After the approval's import every row is in the register: link each row to its
+    organization — the ones the import created too, which the staging could not know — so that
+    the organizations the submission reported are never counted as "in the register, not
+    reported". The same file planned again against the register as it now is: the census
+    matching decides, as it did for the import (row ``i`` of ``entries`` is file row ``i + 2``)."""
+    assert submission.township is not None
+    planned = census_services.plan_file(
+        by=by, unit=submission.township, data=data, file_name=file_name, as_of=submission.campaign.as_of
+    )
+    organization_of_row = {r.row.excel_row: r.org_pk for r in planned.plan.rows}
+    for file_row, entry in enumerate(entries, start=2):
+        entry.organization_id = organization_of_row.get(file_row)
+    SubmissionEntry.objects.bulk_update(entries, ["organization"], batch_size=2000)
 
 
 # --- Import and row edits ---------------------------------------------------------------------

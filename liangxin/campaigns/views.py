@@ -189,9 +189,9 @@ def _submission_context(request: AuthedRequest, submission: Submission, **extra:
     missing: list[Organization] = []
     if submission.township_id is not None:
         missing = list(
-            Organization.objects.filter(township_id=submission.township_id, merged_into__isnull=True)
-            .exclude(pk__in=[e.organization_id for e in entries if e.organization_id])
-            .order_by("name_normalized")[:MISSING_SHOWN]
+            selectors.unreported_organizations(campaign=submission.campaign)
+            .filter(township_id=submission.township_id)
+            .order_by("name_normalized", "pk")[:MISSING_SHOWN]
         )
     return {
         "submission": submission,

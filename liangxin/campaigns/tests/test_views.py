@@ -311,3 +311,24 @@ def test_register_organizations_missing_from_the_submission_are_listed(
     assert "板桥老厂有限公司" in client.get(sub_b.get_absolute_url()).content.decode()
     [_a, b] = build_board(campaign=campaign).townships
     assert (b.known, b.matched, b.missing, b.new) == (1, 0, 1, 3)
+
+
+def test_organizations_the_approval_created_are_not_missing_from_it(
+    sub_b, carol, alice, township_b, stage, client, campaign
+):
+    OrganizationFactory(name="板桥老厂有限公司", township=township_b)
+    stage(sub_b, carol, B_FILE)
+    services.submit_submission(by=carol, submission=fresh(sub_b), expected_version=fresh(sub_b).version)
+    services.approve_submission(by=alice, submission=fresh(sub_b), expected_version=fresh(sub_b).version)
+
+    # Every staged row now names the organization it is in the register.
+    linked = dict(fresh(sub_b).entries.values_list("name", "organization__name"))
+    assert linked == {name: name for name in ("板桥丙建材有限公司", "板桥丁养殖有限公司", "板桥戊运输有限公司")}
+    [_a, b] = build_board(campaign=campaign).townships
+    assert (b.known, b.missing) == (4, 1)  # 在册未报: only the old factory nobody reported
+    assert (b.rows, b.new) == (3, 3)  # the three the approval created are still shown as new finds
+    client.force_login(carol)
+    page = client.get(sub_b.get_absolute_url()).content.decode()
+    missing = page.split("登记册中有、本次填报中没有的组织", 1)[1]
+    assert "板桥老厂有限公司" in missing
+    assert not any(name in missing for name in linked)
