@@ -69,6 +69,7 @@ ACTION_LABELS = {
     workflow.APPROVE: gettext_lazy("审核通过"),
     workflow.REOPEN: gettext_lazy("重新打开"),
     "edit": gettext_lazy("修改"),
+    "confirm": gettext_lazy("核实"),
 }
 # Columns a clerk may correct on a staged row in the page (the code and the township are what
 # the row is; changing them means another file).
@@ -691,6 +692,12 @@ def confirm_entry(
         started = _start_editing(by, locked)
         if not selectors.supervised_entries(submission=locked).filter(pk=entry.pk).exists():
             raise ServiceError(_("该组织不由本部门主管。"))
+        # The row belongs to the township's submission: once the county approved it, it is
+        # locked for everyone, the departments too (locked here, so an approval waits for us
+        # or we see it).
+        township_submission = _locked(entry.submission)
+        if township_submission.is_locked:
+            raise _refusal(workflow.TransitionRefused("wrong_state", township_submission.state, "confirm"))
         current = DepartmentConfirmation.objects.select_for_update().filter(entry=entry, submission=locked).first()
         if current is None:
             if expected_version:

@@ -186,6 +186,7 @@ def _submission_context(request: AuthedRequest, submission: Submission, **extra:
             for c in entry.confirmations.all():
                 if c.submission_id == submission.pk:
                     verdicts[entry.pk] = c
+    may_edit = is_unit and is_open and submission.state in workflow.EDITABLE
     missing: list[Organization] = []
     if submission.township_id is not None:
         missing = list(
@@ -198,8 +199,13 @@ def _submission_context(request: AuthedRequest, submission: Submission, **extra:
         "campaign": submission.campaign,
         "missing": missing,
         "may_prefill": is_unit and is_open and submission.state in workflow.EDITABLE and not entries,
-        "entries": [(e, board_module.is_complete(e.data), verdicts.get(e.pk)) for e in entries],
-        "may_edit": is_unit and is_open and submission.state in workflow.EDITABLE,
+        # (row, complete, the department's verdict, may the user change it): a department's
+        # word on a row of an approved township is locked like the row itself.
+        "entries": [
+            (e, board_module.is_complete(e.data), verdicts.get(e.pk), may_edit and not e.submission.is_locked)
+            for e in entries
+        ],
+        "may_edit": may_edit,
         "may_submit": is_unit and is_open and submission.state == workflow.IN_PROGRESS,
         "may_review": selectors.is_county_admin(user) and is_open and submission.state == workflow.SUBMITTED,
         "may_reopen": selectors.is_county_admin(user) and is_open and submission.state == workflow.APPROVED,

@@ -161,9 +161,10 @@ def test_reopen_is_refused_when_an_organization_was_edited_since(sub_b, carol, a
 
 
 def test_reopening_a_department_submission_reverts_nothing(sub_b, sub_x, carol, dave, alice, stage):
-    _approved(sub_b, carol, alice, stage)
+    stage(sub_b, carol, B_FILE)
     entry = fresh(sub_b).entries.get(name="板桥丙建材有限公司")
     services.confirm_entry(by=dave, submission=sub_x, entry=entry, verdict="confirmed")
+    _approved(sub_b, carol, alice, stage)
     x = services.submit_submission(by=dave, submission=fresh(sub_x), expected_version=fresh(sub_x).version)
     x = services.approve_submission(by=alice, submission=x, expected_version=x.version)
     x = services.reopen_submission(by=alice, submission=x, reason="补充意见", expected_version=x.version)

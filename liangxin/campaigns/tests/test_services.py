@@ -116,8 +116,10 @@ def test_transitions_are_refused_with_a_message(sub_b, carol, alice, stage):
 
 
 def test_approved_submission_is_locked_against_every_service(sub_b, sub_x, carol, dave, alice, stage):
+    stage(sub_b, carol, B_FILE)
+    entry = fresh(sub_b).entries.get(name="板桥丙建材有限公司")
+    services.confirm_entry(by=dave, submission=sub_x, entry=entry, verdict="confirmed")
     sub = _through(sub_b, carol, alice, stage, B_FILE, SubmissionState.APPROVED)
-    entry = sub.entries.first()
     version = sub.version
     with pytest.raises(ServiceError, match="已审核"):
         stage(sub, carol, B_FILE)
@@ -130,8 +132,10 @@ def test_approved_submission_is_locked_against_every_service(sub_b, sub_x, carol
     with pytest.raises(ServiceError, match="已审核"):
         services.return_submission(by=alice, submission=sub, reason="x", expected_version=version)
     assert fresh(sub).version == version and fresh(entry).data["employees"] == "20"
-    # the department's approved submission locks its confirmations too
-    services.confirm_entry(by=dave, submission=sub_x, entry=entry, verdict="confirmed")
+    # the township's approval locks the departments' word on its rows …
+    with pytest.raises(ServiceError, match="已审核"):
+        services.confirm_entry(by=dave, submission=fresh(sub_x), entry=entry, verdict="commented", comment="晚了")
+    # … and the department's approved submission its confirmations
     x = services.submit_submission(by=dave, submission=fresh(sub_x), expected_version=fresh(sub_x).version)
     x = services.approve_submission(by=alice, submission=x, expected_version=x.version)
     with pytest.raises(ServiceError, match="已审核"):
