@@ -39,7 +39,9 @@ class UploadForm(forms.Form):
 
 class TransitionForm(forms.Form):
     action = forms.ChoiceField(
-        choices=[(a, a) for a in (workflow.SUBMIT, workflow.RETURN, workflow.APPROVE, workflow.REOPEN)]
+        choices=[
+            (a, a) for a in (workflow.SUBMIT, workflow.WITHDRAW, workflow.RETURN, workflow.APPROVE, workflow.REOPEN)
+        ]
     )
     reason = forms.CharField(label=_("原因"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(widget=forms.HiddenInput)

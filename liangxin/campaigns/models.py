@@ -96,6 +96,12 @@ class Submission(models.Model):
         ordering = ["campaign", "township__code", "department__code", "pk"]
         constraints = [
             models.CheckConstraint(condition=Q(state__in=workflow.STATES), name="campaigns_submission_state"),
+            # Reported (submitted or approved) means reported by someone on a date: what the
+            # board's timeliness reads; a withdrawn submission gives both back.
+            models.CheckConstraint(
+                condition=~Q(state__in=sorted(workflow.DONE)) | Q(submitted_on__isnull=False, submitted_by__isnull=False),
+                name="campaigns_reported_has_date",
+            ),
             models.CheckConstraint(
                 condition=Q(township__isnull=False, department__isnull=True)
                 | Q(township__isnull=True, department__isnull=False),

@@ -68,6 +68,7 @@ ACTION_LABELS = {
     workflow.EDIT_AGAIN: gettext_lazy("重新填报"),
     workflow.APPROVE: gettext_lazy("审核通过"),
     workflow.REOPEN: gettext_lazy("重新打开"),
+    workflow.WITHDRAW: gettext_lazy("撤回"),
     "edit": gettext_lazy("修改"),
     "confirm": gettext_lazy("核实"),
 }
@@ -94,6 +95,7 @@ AUDIT_ACTIONS = {
     workflow.EDIT_AGAIN: AuditAction.CAMPAIGN_EDIT_AGAIN,
     workflow.APPROVE: AuditAction.CAMPAIGN_APPROVE,
     workflow.REOPEN: AuditAction.CAMPAIGN_REOPEN,
+    workflow.WITHDRAW: AuditAction.CAMPAIGN_WITHDRAW,
 }
 AUDIT_STAGE = AuditAction.CAMPAIGN_STAGE
 
@@ -322,6 +324,24 @@ def submit_submission(*, by: User, submission: Submission, expected_version: int
     return locked
 
 
+def withdraw_submission(*, by: User, submission: Submission, expected_version: int | None) -> Submission:
+    """已上报 → 填报中: the unit takes back what it sent, as long as the county has neither
+    returned nor approved it (both lock the submission row first, so one of them wins). It
+    counts as not reported again, so its submission date goes with it."""
+    with transaction.atomic():
+        locked, old = _transition(
+            by=by, submission=submission, action=workflow.WITHDRAW, expected_version=expected_version
+        )
+        withdrawn_on = locked.submitted_on
+        locked.submitted_on = None
+        locked.submitted_by = None
+        locked.save()
+        _audit(
+            by, locked, workflow.WITHDRAW, old, submitted_on=[withdrawn_on.isoformat() if withdrawn_on else None, None]
+        )
+    return locked
+
+
 def return_submission(*, by: User, submission: Submission, reason: str, expected_version: int | None) -> Submission:
     """已上报 → 已退回, with the county's reason."""
     with transaction.atomic():
@@ -398,6 +418,7 @@ def _revert_register(*, by: User, submission: Submission) -> ImportBatch | None:
 
 TRANSITION_SERVICES = {
     workflow.SUBMIT: submit_submission,
+    workflow.WITHDRAW: withdraw_submission,
     workflow.APPROVE: approve_submission,
 }
 REASONED_SERVICES = {

@@ -207,6 +207,7 @@ def _submission_context(request: AuthedRequest, submission: Submission, **extra:
         ],
         "may_edit": may_edit,
         "may_submit": is_unit and is_open and submission.state == workflow.IN_PROGRESS,
+        "may_withdraw": is_unit and is_open and submission.state == workflow.SUBMITTED,
         "may_review": selectors.is_county_admin(user) and is_open and submission.state == workflow.SUBMITTED,
         "may_reopen": selectors.is_county_admin(user) and is_open and submission.state == workflow.APPROVED,
         "upload_form": extra.pop("upload_form", None) or UploadForm(initial={"version": submission.version}),

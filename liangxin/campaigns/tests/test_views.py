@@ -120,7 +120,9 @@ def test_department_sees_and_confirms_what_it_supervises(sub_a, sub_b, sub_x, bo
 def test_approved_submission_is_locked_against_every_url(sub_b, sub_x, carol, alice, dave, stage, client):
     stage(sub_b, carol, B_FILE)
     x = fresh(sub_x)
-    services.confirm_entry(by=dave, submission=x, entry=sub_b.entries.get(name="板桥丙建材有限公司"), verdict="confirmed")
+    services.confirm_entry(
+        by=dave, submission=x, entry=sub_b.entries.get(name="板桥丙建材有限公司"), verdict="confirmed"
+    )
     services.submit_submission(by=carol, submission=fresh(sub_b), expected_version=fresh(sub_b).version)
     sub = services.approve_submission(by=alice, submission=fresh(sub_b), expected_version=fresh(sub_b).version)
     entry = sub.entries.get(name="板桥丁养殖有限公司")
@@ -363,3 +365,15 @@ def test_an_approved_submission_is_locked_for_the_departments_too(
     # The township that is not approved yet still takes the department's word.
     services.confirm_entry(by=dave, submission=fresh(sub_x), entry=jia, verdict="confirmed")
     assert DepartmentConfirmation.objects.count() == 2
+
+
+def test_withdraw_through_the_page(sub_b, carol, alice, stage, client):
+    stage(sub_b, carol, B_FILE)
+    services.submit_submission(by=carol, submission=fresh(sub_b), expected_version=fresh(sub_b).version)
+    client.force_login(carol)
+    assert "撤回" in client.get(sub_b.get_absolute_url()).content.decode()
+    page = _move(client, sub_b, "withdraw").content.decode()
+    assert "填报中" in page and fresh(sub_b).state == SubmissionState.IN_PROGRESS
+    assert 'value="withdraw"' not in page
+    client.force_login(alice)
+    assert 'value="withdraw"' not in client.get(sub_b.get_absolute_url()).content.decode()
