@@ -2,8 +2,9 @@
 
 A submission moves only along :data:`TRANSITIONS`; each action belongs either to the unit that
 fills the submission or to the county that reviews it, and returning or reopening needs a
-reason. The unit may withdraw (撤回) what it sent until the county returns or approves it. The services call :func:`next_state` and turn a :class:`TransitionRefused` into a
-Chinese message; the database additionally constrains the state to :data:`STATES`.
+reason. The unit may withdraw (撤回) what it sent until the county returns or approves it. The
+services call :func:`next_state` and turn a :class:`TransitionRefused` into a Chinese message;
+the database additionally constrains the state to :data:`STATES`.
 """
 
 from __future__ import annotations
