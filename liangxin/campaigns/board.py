@@ -116,8 +116,8 @@ def build_board(*, campaign: Campaign, today: dt.date | None = None) -> Board:
             supervised[department_code] += 1
         if org_id is None:
             unmatched[submission_id] += 1
-    townships = [s.township_id for s in submissions if s.township_id]
-    known = _per_township(selectors.expected_organizations(township_ids=townships))
+    township_ids = [s.township_id for s in submissions if s.township_id]
+    known = _per_township(selectors.expected_organizations(township_ids=township_ids))
     missing = _per_township(selectors.unreported_organizations(campaign=campaign))
     verdicts: dict[tuple[int, str], int] = {
         (submission_id, verdict): n

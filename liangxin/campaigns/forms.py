@@ -37,6 +37,14 @@ class UploadForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
+class ReplaceForm(forms.Form):
+    """The clerk's confirmation that the kept file (by its SHA-256) replaces the staged rows of
+    the submission at this version."""
+
+    sha256 = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
 class TransitionForm(forms.Form):
     action = forms.ChoiceField(
         choices=[

@@ -11,7 +11,6 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from liangxin.accounts.models import User
 from liangxin.accounts.roles import Role, ScopeKind
-
 from liangxin.registry.models import Organization
 
 from .models import Campaign, CampaignStatus, Submission, SubmissionEntry

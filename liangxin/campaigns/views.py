@@ -25,7 +25,7 @@ from liangxin.registry.services import log_export
 
 from . import board as board_module
 from . import selectors, services, workflow
-from .forms import CampaignForm, ConfirmForm, EntryForm, TransitionForm, UploadForm
+from .forms import CampaignForm, ConfirmForm, EntryForm, ReplaceForm, TransitionForm, UploadForm
 from .models import CampaignStatus, Submission, SubmissionEntry
 from .services import Staging
 
@@ -272,13 +272,78 @@ def submission_import(request: AuthedRequest, pk: int) -> HttpResponseBase:
         except ServiceError as exc:
             messages.error(request, exc.message)
             return redirect(submission.get_absolute_url())
-        if not staging.errors and staging.staged:
+        if staging.pending is not None:
+            return _replace_confirmation(request, submission, staging)
+        if not staging.errors:
             messages.success(request, _("已导入 %(n)s 行到本单位的填报(尚未写入登记册)。") % {"n": staging.staged})
             return redirect(submission.get_absolute_url())
-        messages.error(request, _("文件有错误,没有导入任何数据。请按问题列表改正后重新上传。"))
+        messages.error(
+            request, _("文件有错误,没有导入任何数据,本单位已导入的数据保持不变。请按问题列表改正后重新上传。")
+        )
     submission.refresh_from_db()
     context = _submission_context(request, submission, upload_form=form, staging=staging)
     return render(request, "campaigns/submission_detail.html", context)
+
+
+def _replace_confirmation(request: AuthedRequest, submission: Submission, staging: Staging) -> HttpResponse:
+    """The server's question before a file replaces every staged row: what it keeps, changes,
+    adds and removes, and two buttons. Nothing has changed yet."""
+    assert staging.pending is not None and staging.replacement is not None
+    return render(
+        request,
+        "campaigns/replace_confirm.html",
+        {
+            "submission": submission,
+            "campaign": submission.campaign,
+            "pending": staging.pending,
+            "replacement": staging.replacement,
+            "staged": len(staging.replacement.kept)
+            + len(staging.replacement.changed)
+            + len(staging.replacement.removed),
+            "warnings": staging.problems,
+        },
+    )
+
+
+def submission_import_confirm(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    submission = get_in_scope_or_404(selectors.submissions_for(user=request.user), pk=pk)
+    if refused := _refuse_method(request, "POST"):
+        return refused
+    form = ReplaceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请求不完整,请刷新页面后重试。"))
+        return redirect(submission.get_absolute_url())
+    try:
+        staging = services.confirm_pending_upload(
+            by=request.user,
+            submission=submission,
+            sha256=form.cleaned_data["sha256"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect(submission.get_absolute_url())
+    if not staging.errors:
+        messages.success(request, _("已用新文件替换本单位的填报,共 %(n)s 行(尚未写入登记册)。") % {"n": staging.staged})
+        return redirect(submission.get_absolute_url())
+    messages.error(request, _("文件有错误,没有导入任何数据,本单位已导入的数据保持不变。请按问题列表改正后重新上传。"))
+    submission.refresh_from_db()
+    return render(
+        request, "campaigns/submission_detail.html", _submission_context(request, submission, staging=staging)
+    )
+
+
+def submission_import_cancel(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    submission = get_in_scope_or_404(selectors.submissions_for(user=request.user), pk=pk)
+    if refused := _refuse_method(request, "POST"):
+        return refused
+    try:
+        services.discard_pending_upload(by=request.user, submission=submission)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.info(request, _("已取消,本单位已导入的数据保持不变。"))
+    return redirect(submission.get_absolute_url())
 
 
 def submission_prefill(request: AuthedRequest, pk: int) -> HttpResponseBase:
