@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -39,8 +40,13 @@ REQUIRED_KEYS: Final = (
 )
 
 
-def is_complete(data: dict[str, str]) -> bool:
-    return all(data.get(key) for key in REQUIRED_KEYS)
+def missing_required(data: Mapping[str, str]) -> list[str]:
+    """The required columns a staged row leaves blank (template keys, in template order)."""
+    return [key for key in REQUIRED_KEYS if not data.get(key)]
+
+
+def is_complete(data: Mapping[str, str]) -> bool:
+    return not missing_required(data)
 
 
 @dataclass(frozen=True)

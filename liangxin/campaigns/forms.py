@@ -53,6 +53,8 @@ class TransitionForm(forms.Form):
     )
     reason = forms.CharField(label=_("原因"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(widget=forms.HiddenInput)
+    # Approve: the fingerprint of the plan the review showed (``review.Review.fingerprint``).
+    fingerprint = forms.RegexField(regex=r"^[0-9a-f]{1,128}$", required=False, widget=forms.HiddenInput)
 
 
 class ConfirmForm(forms.Form):

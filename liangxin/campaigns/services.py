@@ -358,15 +358,19 @@ def return_submission(*, by: User, submission: Submission, reason: str, expected
     return locked
 
 
-def approve_submission(*, by: User, submission: Submission, expected_version: int | None) -> Submission:
+def approve_submission(
+    *, by: User, submission: Submission, expected_version: int | None, expected_fingerprint: str | None = None
+) -> Submission:
     """已上报 → 已审核. A township's staged rows are written to the register as of the
-    campaign's date, in the same transaction: if the import is refused nothing changes."""
+    campaign's date, in the same transaction: if the import is refused nothing changes. With
+    ``expected_fingerprint`` (the plan the review page showed, ``review.review_of``) the
+    approval is refused when what it would write differs from what the county saw."""
     with transaction.atomic():
         locked, old = _transition(
             by=by, submission=submission, action=workflow.APPROVE, expected_version=expected_version
         )
         if locked.township is not None:
-            locked.register_batch = _write_register(by=by, submission=locked)
+            locked.register_batch = _write_register(by=by, submission=locked, expected_fingerprint=expected_fingerprint)
         locked.reviewed_by = by
         locked.reviewed_at = timezone.now()
         locked.save()
@@ -439,16 +443,23 @@ def _csv(keys: Sequence[str], rows: Iterable[Mapping[str, str]]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def _template_csv(entries: Sequence[SubmissionEntry]) -> bytes:
+# The file row of the first staged row in ``register_file`` (the header is row 1).
+FIRST_ROW = 2
+
+
+def register_file(*, submission: Submission, entries: Sequence[SubmissionEntry]) -> tuple[bytes, str]:
+    """The staged rows (in this order) as the census file the approval imports, and its name:
+    entry ``i`` is file row ``FIRST_ROW + i``. The county's review plans the same file."""
+    assert submission.township is not None
     keys = [k for k in KEYS if any(entry.data.get(k) for entry in entries)]
-    return _csv(keys, (entry.data for entry in entries))
+    data = _csv(keys, (entry.data for entry in entries))
+    return data, f"{submission.campaign.code}-{submission.township.code}.csv"
 
 
-def _write_register(*, by: User, submission: Submission) -> ImportBatch:
+def _write_register(*, by: User, submission: Submission, expected_fingerprint: str | None) -> ImportBatch:
     assert submission.township is not None
     entries = list(submission.entries.order_by("row", "pk"))
-    data = _template_csv(entries)
-    file_name = f"{submission.campaign.code}-{submission.township.code}.csv"
+    data, file_name = register_file(submission=submission, entries=entries)
     try:
         outcome = census_services.import_file(
             by=by, unit=submission.township, data=data, file_name=file_name, as_of=submission.campaign.as_of
@@ -458,6 +469,14 @@ def _write_register(*, by: User, submission: Submission) -> ImportBatch:
         raise ServiceError(
             _("写入登记册时发现错误,审核没有通过,数据未改变:%(problems)s") % {"problems": found[:1000]}
         ) from None
+    if expected_fingerprint is not None and outcome.plan.fingerprint != expected_fingerprint:
+        # Rolls the import back with the approval: the county approves what it was shown.
+        raise ConflictError(
+            _(
+                "审核页面打开之后,登记册或本填报已有变化,写入登记册的结果会与您看到的不同,审核没有通过。"
+                "请查看最新的变化后再审核。"
+            )
+        )
     _link_entries(by=by, submission=submission, entries=entries, data=data, file_name=file_name)
     return outcome.batch
 
@@ -469,13 +488,13 @@ def _link_entries(
     organization — the ones the import created too, which the staging could not know — so that
     the organizations the submission reported are never counted as "in the register, not
     reported". The same file planned again against the register as it now is: the census
-    matching decides, as it did for the import (row ``i`` of ``entries`` is file row ``i + 2``)."""
+    matching decides, as it did for the import."""
     assert submission.township is not None
     planned = census_services.plan_file(
         by=by, unit=submission.township, data=data, file_name=file_name, as_of=submission.campaign.as_of
     )
     organization_of_row = {r.row.excel_row: r.org_pk for r in planned.plan.rows}
-    for file_row, entry in enumerate(entries, start=2):
+    for file_row, entry in enumerate(entries, start=FIRST_ROW):
         entry.organization_id = organization_of_row.get(file_row)
     SubmissionEntry.objects.bulk_update(entries, ["organization"], batch_size=2000)
 

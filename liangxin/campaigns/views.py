@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -24,6 +25,7 @@ from liangxin.registry.models import Organization
 from liangxin.registry.services import log_export
 
 from . import board as board_module
+from . import review as review_module
 from . import selectors, services, workflow
 from .forms import CampaignForm, ConfirmForm, EntryForm, ReplaceForm, TransitionForm, UploadForm
 from .models import CampaignStatus, Submission, SubmissionEntry
@@ -33,6 +35,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 MISSING_SHOWN = 100
+REVIEW_CHANGES_SHOWN = 100
 
 
 class AuthedRequest(HttpRequest):
@@ -194,6 +197,12 @@ def _submission_context(request: AuthedRequest, submission: Submission, **extra:
             .filter(township_id=submission.township_id)
             .order_by("name_normalized", "pk")[:MISSING_SHOWN]
         )
+    may_review = selectors.is_county_admin(user) and is_open and submission.state == workflow.SUBMITTED
+    review: review_module.Review | None = None
+    review_changes = None
+    if may_review and submission.township_id is not None:
+        review = review_module.review_of(user=user, submission=submission)
+        review_changes = Paginator(review.changes, REVIEW_CHANGES_SHOWN).get_page(request.GET.get("cpage"))
     return {
         "submission": submission,
         "campaign": submission.campaign,
@@ -208,8 +217,10 @@ def _submission_context(request: AuthedRequest, submission: Submission, **extra:
         "may_edit": may_edit,
         "may_submit": is_unit and is_open and submission.state == workflow.IN_PROGRESS,
         "may_withdraw": is_unit and is_open and submission.state == workflow.SUBMITTED,
-        "may_review": selectors.is_county_admin(user) and is_open and submission.state == workflow.SUBMITTED,
+        "may_review": may_review,
         "may_reopen": selectors.is_county_admin(user) and is_open and submission.state == workflow.APPROVED,
+        "review": review,
+        "review_changes": review_changes,
         "upload_form": extra.pop("upload_form", None) or UploadForm(initial={"version": submission.version}),
         "timeliness": TIMELINESS_LABELS[
             workflow.timeliness(
@@ -382,8 +393,19 @@ def submission_transition(request: AuthedRequest, pk: int) -> HttpResponseBase:
         messages.error(request, _("请求不完整,请刷新页面后重试。"))
         return redirect(submission.get_absolute_url())
     action, version, reason = form.cleaned_data["action"], form.cleaned_data["version"], form.cleaned_data["reason"]
+    fingerprint = form.cleaned_data["fingerprint"]
+    if action == workflow.APPROVE and submission.township_id is not None and not fingerprint:
+        messages.error(request, _("请在审核页面核对将写入登记册的变化后再审核。"))
+        return redirect(submission.get_absolute_url())
     try:
-        if action in services.REASONED_SERVICES:
+        if action == workflow.APPROVE:
+            services.approve_submission(
+                by=request.user,
+                submission=submission,
+                expected_version=version,
+                expected_fingerprint=fingerprint or None,
+            )
+        elif action in services.REASONED_SERVICES:
             services.REASONED_SERVICES[action](
                 by=request.user, submission=submission, reason=reason, expected_version=version
             )
