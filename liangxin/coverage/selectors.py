@@ -150,6 +150,23 @@ def group_filter(by: str, key: str, prefix: str = "") -> Q:
     raise ValueError(by)
 
 
+# Groupings that cut the register by where the user's scope lies; the others (category, type,
+# size) are values every scope is cut by.
+_SCOPED_GROUPINGS = frozenset({Grouping.TOWNSHIP, Grouping.DEPARTMENT})
+
+
+def group_in_scope(*, user: User, by: str, key: str) -> Q:
+    """The condition of the group ``key`` of ``by`` (``group_filter``), for a group the user's
+    scope holds: a township or department group must hold an organization of the scope, as the
+    user's own tables show it. Raises ValueError on any other key — another township's, a
+    department that is not his, one that does not exist — so that asking for it is the same 404
+    as for an object outside the scope, never an empty list or an empty export."""
+    condition = group_filter(by, key)
+    if by in _SCOPED_GROUPINGS and not Organization.objects.filter(organization_scope(user)).filter(condition).exists():
+        raise ValueError(key)
+    return condition
+
+
 # --- The table ---------------------------------------------------------------------------------
 
 Figures = dict[str, tuple[int, int]]  # indicator code → (numerator, denominator)
@@ -462,6 +479,7 @@ def drill_down(
     denominator, not in the numerator: the ones still to cover). Raises ValueError on a bad key."""
     if part not in Part.values:
         raise ValueError(part)
+    group_in_scope(user=user, by=by, key=key)
     compiled = compiler.compile_indicator(indicator)
     scope = scope_of(user)
     on = as_of
@@ -511,12 +529,14 @@ def gap_rows(
 ) -> list[formation_selectors.RegisterRow]:
     """The organizations in scope not covered as of ``as_of``, with the formation recommendation and
     plan status: the formation register (``formation.selectors.register_rows``), limited to one
-    group. Raises ``NoPolicyInForce`` before the first policy version."""
+    group. Raises ``NoPolicyInForce`` before the first policy version, ValueError on a group the
+    user's scope does not hold (``group_in_scope``)."""
+    group = group_in_scope(user=user, by=by, key=key) if by != Grouping.COUNTY and key else None
     rows = formation_selectors.register_rows(user=user, on=as_of)
-    if by != Grouping.COUNTY and key:
+    if group is not None:
         ids = set(
             Organization.objects.filter(pk__in=[r.organization.pk for r in rows])
-            .filter(group_filter(by, key))
+            .filter(group)
             .values_list("pk", flat=True)
         )
         rows = [r for r in rows if r.organization.pk in ids]
