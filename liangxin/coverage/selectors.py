@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -527,24 +527,19 @@ def group_label(*, by: str, key: str) -> str:
 def gap_rows(
     *, user: User, as_of: dt.date, by: str = Grouping.COUNTY, key: str = ""
 ) -> list[formation_selectors.RegisterRow]:
+    """The gap list (``iter_gap_rows``) as a list: what the page shows."""
+    return list(iter_gap_rows(user=user, as_of=as_of, by=by, key=key))
+
+
+def iter_gap_rows(
+    *, user: User, as_of: dt.date, by: str = Grouping.COUNTY, key: str = ""
+) -> Iterator[formation_selectors.RegisterRow]:
     """The organizations in scope not covered as of ``as_of``, with the formation recommendation and
     plan status: the formation register (``formation.selectors.register_rows``), limited to one
     group. Raises ``NoPolicyInForce`` before the first policy version, ValueError on a group the
     user's scope does not hold (``group_in_scope``)."""
     group = group_in_scope(user=user, by=by, key=key) if by != Grouping.COUNTY and key else None
-    rows = formation_selectors.register_rows(user=user, on=as_of)
-    if group is not None:
-        ids = set(
-            Organization.objects.filter(pk__in=[r.organization.pk for r in rows])
-            .filter(group)
-            .values_list("pk", flat=True)
-        )
-        rows = [r for r in rows if r.organization.pk in ids]
-    departments = Department.objects.in_bulk({r.organization.department_id for r in rows} - {None})
-    for r in rows:  # one query for the departments, not one per row
-        if r.organization.department_id is not None:
-            r.organization.department = departments[r.organization.department_id]
-    return rows
+    return formation_selectors.iter_register_rows(user=user, on=as_of, group=group)
 
 
 # --- Forecast ----------------------------------------------------------------------------------

@@ -518,6 +518,22 @@ def _same_place(org: OrgFacts, other: OrgFacts) -> bool:
     return bool(org.township_code) and org.township_code == other.township_code
 
 
+def may_be_partner(other: OrgFacts, policy: Policy) -> bool:
+    """Whether ``other`` may join anyone's joint party organization at all: no party
+    organization, not deregistered, and fewer full members than a branch of its own needs (with
+    more it must form its own, rule 3)."""
+    return (
+        not other.has_party_organization
+        and other.operating_status != DEREGISTERED
+        and other.full_members < policy.min_full_members
+    )
+
+
+def _may_host(other: OrgFacts) -> bool:
+    """Whether ``other`` may be an inferred host association (``association_hosts``)."""
+    return other.org_type in ASSOCIATION_TYPES and other.operating_status != DEREGISTERED
+
+
 def joint_candidates(org: OrgFacts, policy: Policy, neighbours: Iterable[OrgFacts]) -> list[Partner]:
     """Rule 4's candidate partners, best first: same village, then closer industry, then more
     full members (to reach three sooner), then id (stable). At most ``max_joint_organizations - 1``."""
@@ -525,10 +541,8 @@ def joint_candidates(org: OrgFacts, policy: Policy, neighbours: Iterable[OrgFact
     for other in neighbours:
         if other.id == org.id or not _same_place(org, other):
             continue
-        if other.has_party_organization or other.operating_status == DEREGISTERED:
+        if not may_be_partner(other, policy):
             continue
-        if other.full_members >= policy.min_full_members:
-            continue  # it must form its own party organization (rule 3), not join one
         if org.category and other.category and org.category != other.category:
             continue
         similarity = _industry_similarity(org.industry_code, other.industry_code)
@@ -563,7 +577,7 @@ def association_hosts(org: OrgFacts, neighbours: Iterable[OrgFacts]) -> list[Par
         if other.id in org.association_member_of:
             by_id[other.id] = other
         elif (
-            other.org_type in ASSOCIATION_TYPES
+            _may_host(other)
             and _same_place(org, other)
             and _industry_similarity(org.industry_code, other.industry_code) in (1, 2)
         ):
@@ -668,19 +682,26 @@ def recommend_all(orgs: Sequence[OrgFacts], policy: Policy) -> list[Recommendati
     """:func:`recommend` for every organization, each with the others as neighbours.
 
     Partners come from the same township only, so each organization is compared with its own
-    township and with the associations it names, not with the whole county (n² per township)."""
+    township and with the associations it names, not with the whole county; and only with the
+    ones that can be a partner or a host association at all (``may_be_partner``, ``_may_host``),
+    sorted out once per township: the others would be skipped by every organization of it."""
     by_township: dict[str, list[OrgFacts]] = defaultdict(list)
     by_id: dict[str, OrgFacts] = {}
     for org in orgs:
         if org.township_code:
             by_township[org.township_code].append(org)
         by_id.setdefault(org.id, org)
+    useful = {
+        code: [n for n in township if may_be_partner(n, policy) or _may_host(n)]
+        for code, township in by_township.items()
+    }
+    useful_ids = {code: {n.id for n in township} for code, township in useful.items()}
     results = []
     for org in orgs:
-        neighbours = by_township.get(org.township_code, []) if org.township_code else []
-        local = {n.id for n in neighbours}
-        named = [by_id[i] for i in org.association_member_of if i in by_id and i not in local]
-        results.append(recommend(org, policy, [*neighbours, *named]))
+        neighbours = useful.get(org.township_code, []) if org.township_code else []
+        here = useful_ids.get(org.township_code, set()) if org.township_code else set()
+        named = [by_id[i] for i in org.association_member_of if i in by_id and i not in here]
+        results.append(recommend(org, policy, [*neighbours, *named] if named else neighbours))
     return results
 
 

@@ -18,6 +18,7 @@ from liangxin.audit.models import AuditAction, AuditRecord
 from liangxin.registry import services as registry_services
 from liangxin.registry.choices import MemberStatus
 from liangxin.testing.factories import PASSWORD, UserFactory, valid_id_number
+from liangxin.testing.responses import sent_bytes
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 LIST = "/audit/"
@@ -208,7 +209,7 @@ def test_xlsx_export_of_the_filtered_list_is_itself_audited(client, auditor, his
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "attachment" in response["Content-Disposition"]
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(sent_bytes(response))).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:4] == ("编号", "时间", "操作人账号", "操作")
     assert len(rows) == 2

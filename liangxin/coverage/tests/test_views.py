@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from liangxin.audit.models import AuditRecord
 from liangxin.security.tests.test_pages_csp import problems_in
+from liangxin.testing.responses import sent_bytes
 
 from .conftest import ON
 
@@ -107,10 +108,19 @@ def test_gap_list_and_its_xlsx_export(client, county_data, alice):
     before = AuditRecord.objects.filter(action="export").count()
     response = client.get(reverse("coverage:gap_export"), {"as_of": ON.isoformat()})
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    ws = load_workbook(io.BytesIO(response.content)).active
-    rows = list(ws.iter_rows(values_only=True))
-    assert rows[0][:3] == ("序号", "乡镇(街道)", "组织名称")
-    assert {r[2] for r in rows[1:]} == {"乙一矿业有限公司", "甲二商贸有限公司"}
+    wb = load_workbook(io.BytesIO(sent_bytes(response)))
+    assert wb.sheetnames == ["空白点台账", "乡镇汇总"]  # the register's workbook under the gap list's title
+    rows = list(wb["空白点台账"].iter_rows(values_only=True))
+    assert rows[0][0] == "空白点台账" and rows[2][:3] == ("序号", "乡镇(街道)", "组织名称")
+    assert {r[2] for r in rows[3:]} == {"乙一矿业有限公司", "甲二商贸有限公司"}
+    header = rows[2]
+    b1 = dict(zip(header, next(r for r in rows[3:] if r[2] == "乙一矿业有限公司"), strict=True))
+    assert (b1["行业主管部门"], b1["规模以上"], b1["从业人员"], b1["建议组建方式"]) == (
+        "县工商联",
+        "是",
+        200,
+        "独立组建党支部",
+    )
     record = AuditRecord.objects.filter(action="export").latest("pk")
     assert AuditRecord.objects.filter(action="export").count() == before + 1
     assert record.object_type == "coverage.gaps" and record.changes["rows"] == 2
