@@ -285,15 +285,34 @@ def submission_import(request: AuthedRequest, pk: int) -> HttpResponseBase:
             return redirect(submission.get_absolute_url())
         if staging.pending is not None:
             return _replace_confirmation(request, submission, staging)
-        if not staging.errors:
-            messages.success(request, _("已导入 %(n)s 行到本单位的填报(尚未写入登记册)。") % {"n": staging.staged})
-            return redirect(submission.get_absolute_url())
-        messages.error(
-            request, _("文件有错误,没有导入任何数据,本单位已导入的数据保持不变。请按问题列表改正后重新上传。")
+        return _staging_answer(
+            request, submission, staging, done=_("已导入 %(n)s 行到本单位的填报(尚未写入登记册)。"), upload_form=form
         )
     submission.refresh_from_db()
-    context = _submission_context(request, submission, upload_form=form, staging=staging)
-    return render(request, "campaigns/submission_detail.html", context)
+    return render(
+        request, "campaigns/submission_detail.html", _submission_context(request, submission, upload_form=form)
+    )
+
+
+def _staging_answer(
+    request: AuthedRequest,
+    submission: Submission,
+    staging: Staging,
+    *,
+    done: str,
+    upload_form: UploadForm | None = None,
+) -> HttpResponse:
+    """What staging rows came to: back to the submission with ``done`` (and the number of rows),
+    or its page with the problems, saying that nothing changed."""
+    if not staging.errors:
+        messages.success(request, done % {"n": staging.staged})
+        return redirect(submission.get_absolute_url())
+    messages.error(request, _("文件有错误,没有导入任何数据,本单位已导入的数据保持不变。请按问题列表改正后重新上传。"))
+    submission.refresh_from_db()
+    extra: dict[str, Any] = {"upload_form": upload_form} if upload_form is not None else {}
+    return render(
+        request, "campaigns/submission_detail.html", _submission_context(request, submission, staging=staging, **extra)
+    )
 
 
 def _replace_confirmation(request: AuthedRequest, submission: Submission, staging: Staging) -> HttpResponse:
@@ -334,13 +353,8 @@ def submission_import_confirm(request: AuthedRequest, pk: int) -> HttpResponseBa
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect(submission.get_absolute_url())
-    if not staging.errors:
-        messages.success(request, _("已用新文件替换本单位的填报,共 %(n)s 行(尚未写入登记册)。") % {"n": staging.staged})
-        return redirect(submission.get_absolute_url())
-    messages.error(request, _("文件有错误,没有导入任何数据,本单位已导入的数据保持不变。请按问题列表改正后重新上传。"))
-    submission.refresh_from_db()
-    return render(
-        request, "campaigns/submission_detail.html", _submission_context(request, submission, staging=staging)
+    return _staging_answer(
+        request, submission, staging, done=_("已用新文件替换本单位的填报,共 %(n)s 行(尚未写入登记册)。")
     )
 
 
@@ -371,17 +385,7 @@ def submission_prefill(request: AuthedRequest, pk: int) -> HttpResponseBase:
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect(submission.get_absolute_url())
-    if staging.staged:
-        messages.success(request, _("已用登记册预填 %(n)s 行,请逐行核对、修改后上报。") % {"n": staging.staged})
-        return redirect(submission.get_absolute_url())
-    if not staging.errors:
-        messages.error(request, _("登记册中本单位还没有组织,请导入摸底表。"))
-        return redirect(submission.get_absolute_url())
-    messages.error(request, _("登记册数据校验有错误,没有预填。"))
-    submission.refresh_from_db()
-    return render(
-        request, "campaigns/submission_detail.html", _submission_context(request, submission, staging=staging)
-    )
+    return _staging_answer(request, submission, staging, done=_("已用登记册预填 %(n)s 行,请逐行核对、修改后上报。"))
 
 
 def submission_transition(request: AuthedRequest, pk: int) -> HttpResponseBase:
