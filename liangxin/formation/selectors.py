@@ -126,6 +126,21 @@ def iter_register_rows(
     return _register_batches(user, on, filters, organizations, _township_batches(organizations))
 
 
+# What the register's pages and workbook show of an organization (the rest, such as the pinyin
+# keys and the former names, is not read: a fifth of an export's time at 100,000 rows).
+_REGISTER_COLUMNS = (
+    "name",
+    "uscc",
+    "org_type",
+    "above_designated_size",
+    "township_id",
+    "department_id",
+    "township__code",
+    "township__name",
+    "department__name",
+)
+
+
 def _township_batches(organizations: QuerySet[Organization]) -> list[list[int]]:
     """The townships of ``organizations`` in code order, cut into runs of about
     ``REGISTER_BATCH`` organizations (a larger township is a batch of its own)."""
@@ -157,6 +172,7 @@ def _register_batches(
         batch = (
             organizations.filter(township_id__in=townships)
             .select_related("township", "department")
+            .only(*_REGISTER_COLUMNS)
             .prefetch_related(
                 Prefetch(
                     "formation_plans",
@@ -167,6 +183,7 @@ def _register_batches(
                     "facts",
                     queryset=OrganizationFacts.objects.filter(valid_from__lte=on)
                     .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+                    .only("organization_id", "valid_from", "employees", "full_members", "probationary_members")
                     .order_by("valid_from"),
                     to_attr="facts_on",
                 ),
