@@ -20,7 +20,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from liangxin.accounts.models import User
 from liangxin.geo.models import AdministrativeUnit
 from liangxin.policy import engine
-from liangxin.policy.selectors import engine_policy_in_force, recommendations_for
+from liangxin.policy.selectors import engine_policy_in_force, recommend_records, register_records
 from liangxin.registry.choices import OperatingStatus, PartyOrganizationKind
 from liangxin.registry.models import (
     Employment,
@@ -114,31 +114,18 @@ def iter_register_rows(
     """The register as of ``on``, filtered (``group``: a condition on the organizations, such as
     a coverage group), in township then name order, as an iterator: read and recommended in
     batches of whole townships (``REGISTER_BATCH`` organizations; partners are looked for in the
-    organization's own township, so a batch's recommendations are the whole scope's). Seven
-    queries a batch, one before; raises ``NoPolicyInForce`` at once, before the first version."""
+    organization's own township, so a batch's recommendations are the whole scope's), each
+    organization read once, for the engine and for the row. Four queries a batch (five with a
+    ``group``), two before; raises ``NoPolicyInForce`` at once, before the first version."""
     filters = filters or RegisterFilter()
-    engine_policy_in_force(on=on)
+    policy = engine_policy_in_force(on=on)
     organizations = Organization.objects.filter(organization_scope(user), merged_into__isnull=True)
     if filters.township:
         organizations = organizations.filter(township_id=filters.township)
     if group is not None:
         organizations = organizations.filter(group)
-    return _register_batches(user, on, filters, organizations, _township_batches(organizations))
-
-
-# What the register's pages and workbook show of an organization (the rest, such as the pinyin
-# keys and the former names, is not read: a fifth of an export's time at 100,000 rows).
-_REGISTER_COLUMNS = (
-    "name",
-    "uscc",
-    "org_type",
-    "above_designated_size",
-    "township_id",
-    "department_id",
-    "township__code",
-    "township__name",
-    "department__name",
-)
+    batches = _township_batches(organizations)
+    return _register_batches(user, on, policy, filters, organizations if group is not None else None, batches)
 
 
 def _township_batches(organizations: QuerySet[Organization]) -> list[list[int]]:
@@ -163,51 +150,42 @@ def _township_batches(organizations: QuerySet[Organization]) -> list[list[int]]:
 def _register_batches(
     user: User,
     on: dt.date,
+    policy: engine.Policy,
     filters: RegisterFilter,
-    organizations: QuerySet[Organization],
+    grouped: QuerySet[Organization] | None,
     batches: list[list[int]],
 ) -> Iterator[RegisterRow]:
     for townships in batches:
-        recommendations = recommendations_for(user=user, on=on, township_ids=townships)
-        batch = (
-            organizations.filter(township_id__in=townships)
-            .select_related("township", "department")
-            .only(*_REGISTER_COLUMNS)
-            .prefetch_related(
-                Prefetch(
-                    "formation_plans",
-                    queryset=FormationPlan.objects.filter(status__in=OPEN_STATUSES),
-                    to_attr="open_plans",
-                ),
-                Prefetch(
-                    "facts",
-                    queryset=OrganizationFacts.objects.filter(valid_from__lte=on)
-                    .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
-                    .only("organization_id", "valid_from", "employees", "full_members", "probationary_members")
-                    .order_by("valid_from"),
-                    to_attr="facts_on",
-                ),
-            )
-            .order_by("township__code", "name_normalized", "pk")
+        records = register_records(user=user, on=on, township_ids=townships)
+        recommendations = recommend_records(records, policy)
+        shown = set(grouped.filter(township_id__in=townships).values_list("pk", flat=True)) if grouped else None
+        on_register = [
+            r
+            for r in records
+            if recommendations[r.organization.pk].code not in OFF_REGISTER
+            and (not filters.recommendation or recommendations[r.organization.pk].code == filters.recommendation)
+            and (shown is None or r.organization.pk in shown)
+        ]
+        plans: dict[int, FormationPlan] = {}
+        for open_plan in FormationPlan.objects.filter(
+            organization_id__in=[r.organization.pk for r in on_register], status__in=OPEN_STATUSES
+        ):
+            plans.setdefault(open_plan.organization_id, open_plan)  # the first in the model's order: the latest
+        on_register.sort(
+            key=lambda r: (r.organization.township.code, r.organization.name_normalized, r.organization.pk)
         )
-        for org in batch:
-            recommendation = recommendations.get(org.pk)
-            if recommendation is None or recommendation.code in OFF_REGISTER:
-                continue
-            if filters.recommendation and recommendation.code != filters.recommendation:
-                continue
-            open_plans: list[FormationPlan] = org.open_plans
-            plan = open_plans[0] if open_plans else None
+        for record in on_register:
+            org = record.organization
+            plan = plans.get(org.pk)
             overdue = plan is not None and transitions.is_overdue(
                 status=plan.status, planned_date=plan.planned_date, today=on
             )
-            facts_on: list[OrganizationFacts] = org.facts_on
             row = RegisterRow(
                 organization=org,
-                recommendation=recommendation,
+                recommendation=recommendations[org.pk],
                 plan=plan,
                 overdue=overdue,
-                facts=facts_on[-1] if facts_on else None,
+                facts=record.facts,
             )
             if filters.plan_status and row.plan_status != filters.plan_status:
                 continue
