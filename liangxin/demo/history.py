@@ -373,10 +373,10 @@ class HistoryPlanner:
                 reports.append(TownshipReport(township, reported, approved, returned_on, again))
             last = max(r.approved_on for r in reports if r.approved_on is not None)
             # The one that comments supervises organizations of that year's census (some supervise none).
-            reported = {
+            supervised = {
                 o.department for i, o in enumerate(self.plan.organizations) if i in self.history.figures.get(on, {})
             }
-            commenting = rng.choice([d for d in self.department_codes if d in reported] or self.department_codes)
+            commenting = rng.choice([d for d in self.department_codes if d in supervised] or self.department_codes)
             departments = []
             for department in self.department_codes:
                 confirmed = survey_deadline + dt.timedelta(days=rng.randint(2, 8))
