@@ -303,7 +303,7 @@ class PartyOrganization(models.Model):
             ),
         ]
         indexes = [
-            # Covering for the party organization indicators by township as of a date (issue 6):
+            # Covering for the party organization indicators by township as of a date:
             # read in township order, no row lookups.
             models.Index(
                 fields=["township", "founded_on", "dissolved_on", "kind", "formation_method"],
@@ -339,7 +339,7 @@ class PartyOrganizationCoverage(models.Model):
         ]
         indexes = [
             models.Index(fields=["organization", "valid_to"], name="registry_coverage_org"),
-            # The as-of EXISTS of the coverage indicators (issue 6) reads only this index.
+            # The as-of EXISTS of the coverage indicators reads only this index.
             models.Index(fields=["organization", "valid_from", "valid_to"], name="registry_coverage_asof"),
         ]
 
