@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Final, Literal
 
 from rapidfuzz import fuzz, process
@@ -113,14 +114,18 @@ class Reconciliation:
         }
 
 
-def is_out_of_scope(entry: ListEntry) -> bool:
-    return any(word in entry.kind for word in OUT_OF_SCOPE_WORDS)
+# A list has a handful of distinct types and statuses: each is judged once.
+@lru_cache(maxsize=4096)
+def is_out_of_scope_kind(kind: str) -> bool:
+    return any(word in kind for word in OUT_OF_SCOPE_WORDS)
 
 
+@lru_cache(maxsize=4096)
 def is_deregistered(status: str) -> bool:
     return any(word in status for word in DEREGISTERED_WORDS)
 
 
+@lru_cache(maxsize=4096)
 def kind_family(kind: str) -> tuple[str, ...]:
     for words, family in _KIND_FAMILIES:
         if any(word in kind for word in words):
@@ -198,16 +203,16 @@ def reconcile(
         by_key[key_of[rec.pk]].append(rec)
 
     taken: set[int] = set()
-    pairs: list[tuple[ListEntry, RegisterRecord, float, str]] = []
+    pairs: list[tuple[ListEntry, str, RegisterRecord, float, str]] = []
     unmatched: list[tuple[ListEntry, str]] = []
     for entry in entries:
-        if is_out_of_scope(entry):
+        if is_out_of_scope_kind(entry.kind):
             result.out_of_scope += 1
             continue
         key = fold_key(entry.name, prefixes)
         by_code = by_uscc.get(entry.uscc) if entry.uscc else None
         if by_code is not None and by_code.pk not in taken:
-            pairs.append((entry, by_code, 100.0, "统一社会信用代码相同"))
+            pairs.append((entry, key, by_code, 100.0, "统一社会信用代码相同"))
             taken.add(by_code.pk)
             continue
         same = [r for r in by_key.get(key, ()) if r.pk not in taken and not (entry.uscc and r.uscc)]
@@ -215,14 +220,16 @@ def reconcile(
             township, _evidence = places.find(entry.address, entry.authority)
             same = [r for r in same if r.township == township]
         if len(same) == 1:
-            pairs.append((entry, same[0], 100.0, "名称相同(忽略全半角、括号、县名前缀和“有限责任公司/有限公司”等写法)"))
+            pairs.append(
+                (entry, key, same[0], 100.0, "名称相同(忽略全半角、括号、县名前缀和“有限责任公司/有限公司”等写法)")
+            )
             taken.add(same[0].pk)
             continue
         unmatched.append((entry, key))
 
     _similar(unmatched, register, key_of, taken, pairs, places, result)
-    for entry, rec, score, reason in pairs:
-        _compare(entry, rec, score, reason, prefixes, result)
+    for entry, key, rec, score, reason in pairs:
+        _compare(entry, key, rec, key_of[rec.pk], score, reason, result)
 
     covered = COVERED_TYPES[source]
     for rec in register:
@@ -234,18 +241,18 @@ def reconcile(
     for rec in register:
         if not rec.deregistered:
             groups[(rec.township, key_of[rec.pk])].append(rec)
-    for (township, _key), recs in sorted(groups.items()):
-        if len(recs) > 1:
-            result.duplicates.append(
-                {
-                    "uscc": recs[0].uscc,
-                    "name": recs[0].name,
-                    "township": township,
-                    "organizations": [r.pk for r in recs],
-                    "names": [r.name for r in recs],
-                    "reason": "同一乡镇内名称规范化后相同",
-                }
-            )
+    for township, _key in sorted(group for group, recs in groups.items() if len(recs) > 1):
+        recs = groups[(township, _key)]
+        result.duplicates.append(
+            {
+                "uscc": recs[0].uscc,
+                "name": recs[0].name,
+                "township": township,
+                "organizations": [r.pk for r in recs],
+                "names": [r.name for r in recs],
+                "reason": "同一乡镇内名称规范化后相同",
+            }
+        )
     return result
 
 
@@ -254,7 +261,7 @@ def _similar(
     register: Sequence[RegisterRecord],
     key_of: dict[int, str],
     taken: set[int],
-    pairs: list[tuple[ListEntry, RegisterRecord, float, str]],
+    pairs: list[tuple[ListEntry, str, RegisterRecord, float, str]],
     places: PlaceFinder,
     result: Reconciliation,
 ) -> None:
@@ -278,7 +285,7 @@ def _similar(
         if best is not None:
             rec = block[best[2]]
             reason = f"名称相似(相似度{best[1]:.0f})" + (f",{evidence}" if township else "")
-            pairs.append((entry, rec, round(best[1], 1), reason))
+            pairs.append((entry, key, rec, round(best[1], 1), reason))
             taken.add(rec.pk)
             continue
         if is_deregistered(entry.status):
@@ -302,10 +309,11 @@ def _similar(
 
 def _compare(
     entry: ListEntry,
+    entry_key: str,
     rec: RegisterRecord,
+    rec_key: str,
     score: float,
     reason: str,
-    prefixes: tuple[str, ...],
     result: Reconciliation,
 ) -> None:
     result.matched += 1
@@ -316,7 +324,7 @@ def _compare(
             result.deregistered.append(base | {"status": entry.status})
         return
     changes: dict[str, dict[str, str]] = {}
-    if fold_key(entry.name, prefixes) != fold_key(rec.name, prefixes):
+    if entry_key != rec_key:
         changes["name"] = {"register": rec.name, "list": entry.name}
     family = kind_family(entry.kind)
     if family and rec.org_type not in family:

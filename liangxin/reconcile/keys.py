@@ -10,7 +10,6 @@ keeps every name as written; these keys are never stored.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import lru_cache
 
 from liangxin.core.text import normalize_name
 
@@ -42,7 +41,6 @@ def prefixes_of(place_names: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(out, key=len, reverse=True))
 
 
-@lru_cache(maxsize=262144)
 def fold_key(name: str, prefixes: tuple[str, ...] = ()) -> str:
     """``罗平县（九龙）砖沙有限责任公司`` and ``九龙砖沙有限公司`` → ``九龙砖沙有限公司``.
 

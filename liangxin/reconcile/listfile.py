@@ -15,10 +15,11 @@ from typing import Final, Literal
 
 from liangxin.census.tabular.cells import Cell, cell_text, is_blank
 from liangxin.census.tabular.columns import header_key, header_text
-from liangxin.census.tabular.problems import Problem
+from liangxin.census.tabular.normalize import to_uscc
+from liangxin.census.tabular.problems import Problem, ValueProblem
 from liangxin.census.tabular.reading import ReadError, SheetSource, open_workbook
 from liangxin.core.text import clean_name, clean_text
-from liangxin.registry.identifiers import IdentifierError, clean_identifier, validate_uscc
+from liangxin.registry.identifiers import clean_identifier
 
 Source = Literal["market", "civil"]
 
@@ -184,33 +185,36 @@ def _read_row(listing: RegistrationList, number: int, row: list[Cell], keys: dic
         listing.problems.append(_problem(listing, "name_missing", "这一行没有名称,无法比对。", row=number, key="name"))
         return
     uscc = ""
+    reg_no = values.get("reg_no", "")
     written_code = values.get("uscc", "")
     if written_code:
         try:
-            uscc = validate_uscc(written_code)
-        except IdentifierError as exc:
-            # An old 15-digit registration number in the code column is common in older exports.
+            uscc = to_uscc(written_code) or ""
+        except ValueProblem as exc:
+            # An old 13/15-digit registration number in the code column is common in older exports.
             cleaned = clean_identifier(written_code)
             if cleaned.isdigit() and len(cleaned) in (13, 15):
-                values["reg_no"] = values.get("reg_no") or cleaned
+                reg_no = reg_no or cleaned
             else:
                 listing.problems.append(
                     _problem(listing, exc.code, exc.message, row=number, key="uscc", value=written_code)
                 )
                 return
+    get = values.get
     listing.entries.append(
         ListEntry(
             row=number,
             name=name,
             uscc=uscc,
-            reg_no=clean_identifier(values.get("reg_no", "")),
-            kind=clean_text(values.get("kind", "")),
-            legal_rep=clean_text(values.get("legal_rep", "")),
-            founded=values.get("founded", ""),
-            status=clean_text(values.get("status", "")),
-            address=clean_text(values.get("address", "")),
-            authority=clean_text(values.get("authority", "")),
-            industry=clean_text(values.get("industry", "")),
-            supervisor=clean_text(values.get("supervisor", "")),
+            reg_no=clean_identifier(reg_no) if reg_no else "",
+            kind=clean_text(get("kind", "")),
+            # Shown to people, never compared: kept as written.
+            legal_rep=get("legal_rep", ""),
+            founded=get("founded", ""),
+            status=clean_text(get("status", "")),
+            address=clean_text(get("address", "")),
+            authority=clean_text(get("authority", "")),
+            industry=get("industry", ""),
+            supervisor=get("supervisor", ""),
         )
     )
