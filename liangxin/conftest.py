@@ -13,6 +13,7 @@ from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import pytest
 from django.conf import settings
 
@@ -30,6 +31,9 @@ from liangxin.testing.factories import (
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # No timings in tests: Hypothesis's per-example deadline fails a correct rule on a busy machine.
+    hypothesis.settings.register_profile("liangxin", deadline=None)
+    hypothesis.settings.load_profile("liangxin")
     # PBKDF2 costs ~0.4 s a hash by design; tests create dozens of accounts.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Fixtures wider than a test (the demo loaded once for a module) write audit records before the

@@ -496,14 +496,7 @@ def _link_entries(
     reported". The same file planned again against the register as it now is: the census
     matching decides, as it did for the import."""
     assert submission.township is not None
-    planned = census_services.plan_file(
-        by=by,
-        unit=submission.township,
-        data=data,
-        file_name=file_name,
-        as_of=submission.campaign.as_of,
-        new_organizations=submission.new_organizations,
-    )
+    planned = _plan(by=by, submission=submission, data=data, file_name=file_name)
     organization_of_row = {r.row.excel_row: r.org_pk for r in planned.plan.rows}
     for file_row, entry in enumerate(entries, start=FIRST_ROW):
         entry.organization_id = organization_of_row.get(file_row)
@@ -524,6 +517,19 @@ class Replacement:
     changed: list[tuple[SubmissionEntry, PlannedRow]]
     added: list[PlannedRow]
     removed: list[SubmissionEntry]
+
+
+def _plan(*, by: User, submission: Submission, data: bytes, file_name: str) -> census_services.FilePlan:
+    """The census plan of a township's file on the campaign's date, with the codes it declared new."""
+    assert submission.township is not None
+    return census_services.plan_file(
+        by=by,
+        unit=submission.township,
+        data=data,
+        file_name=file_name,
+        as_of=submission.campaign.as_of,
+        new_organizations=submission.new_organizations,
+    )
 
 
 def _cells(planned: PlannedRow) -> dict[str, str]:
@@ -622,14 +628,7 @@ def _check_file(*, by: User, submission: Submission, data: bytes, file_name: str
     the township on the campaign's date, the codes other townships staged, and at least one row.
     The planned rows, and a ``Staging`` holding the problems (no rows staged)."""
     assert submission.township is not None
-    outcome = census_services.plan_file(
-        by=by,
-        unit=submission.township,
-        data=data,
-        file_name=file_name,
-        as_of=submission.campaign.as_of,
-        new_organizations=submission.new_organizations,
-    )
+    outcome = _plan(by=by, submission=submission, data=data, file_name=file_name)
     planned = [r for r in outcome.plan.rows if r.kind != "rejected"]
     problems = sorted(
         [*outcome.problems, *_late_duplicates(submission, planned, file_name)],

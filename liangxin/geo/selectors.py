@@ -25,6 +25,20 @@ def current_county() -> AdministrativeUnit | None:
     return units_valid_on().filter(level=UnitLevel.COUNTY).order_by("code").first()
 
 
+def county_or_township(code: str | None) -> AdministrativeUnit:
+    """The current county or township with this code, or the county without one: how the
+    commands name the unit they work on. LookupError, with the message to show, otherwise."""
+    if code:
+        unit = units_valid_on().filter(code=code).exclude(level=UnitLevel.VILLAGE).first()
+        if unit is None:
+            raise LookupError(f"没有代码为 {code} 的县或乡镇(街道)。")
+        return unit
+    county = current_county()
+    if county is None:
+        raise LookupError("数据库中还没有县的区划,请先运行 setup_county。")
+    return county
+
+
 def county_is_set_up() -> bool:
     return AdministrativeUnit.objects.exists()
 

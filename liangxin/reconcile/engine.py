@@ -17,6 +17,7 @@ from typing import Any, Final, Literal
 from rapidfuzz import fuzz, process
 
 from liangxin.core.text import normalize_name
+from liangxin.registry.choices import ECONOMIC_TYPES, OrganizationType
 
 from .keys import distinctive_part, fold_key
 from .listfile import ListEntry, Source
@@ -31,28 +32,14 @@ DEREGISTERED_WORDS: Final = ("注销", "吊销", "迁出", "撤销")
 OUT_OF_SCOPE_WORDS: Final = ("国有", "国营", "全民所有制", "事业单位", "机关", "国家出资", "外国(地区)企业常驻代表机构")
 OUT_OF_SCOPE_RULE: Final = "类型含“" + "”“".join(OUT_OF_SCOPE_WORDS) + "”的登记记录不属于两新组织,已计数并搁置"
 
-# The register's organization types each list covers (what "absent from the list" can mean).
+# The register's organization types each list covers (what "absent from the list" can mean): market
+# regulation registers every economic type; civil affairs the social ones except the firms that justice
+# and finance register (law and accounting firms, other intermediaries).
 COVERED_TYPES: Final[dict[str, frozenset[str]]] = {
-    "market": frozenset(
-        {
-            "individual_business",
-            "private_enterprise",
-            "limited_company",
-            "joint_stock_company",
-            "foreign_invested",
-            "farmers_cooperative",
-        }
-    ),
-    "civil": frozenset(
-        {
-            "industry_association",
-            "chamber_of_commerce",
-            "social_group",
-            "private_non_enterprise",
-            "private_school",
-            "private_hospital",
-        }
-    ),
+    "market": frozenset(ECONOMIC_TYPES),
+    "civil": frozenset(OrganizationType)
+    - ECONOMIC_TYPES
+    - {OrganizationType.LAW_FIRM, OrganizationType.ACCOUNTING_FIRM, OrganizationType.OTHER_INTERMEDIARY},
 }
 
 # A list's type text → the register types it agrees with (the first is proposed on a change). A

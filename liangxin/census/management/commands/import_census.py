@@ -15,7 +15,8 @@ from liangxin.accounts.models import User
 from liangxin.census.models import ImportMode
 from liangxin.census.services import ImportOutcome, ImportRefused, import_file
 from liangxin.core.errors import ServiceError
-from liangxin.geo.models import AdministrativeUnit, UnitLevel
+from liangxin.geo.models import AdministrativeUnit
+from liangxin.geo.selectors import county_or_township
 
 PROGRESS_FROM_ROWS = 5000
 
@@ -77,16 +78,10 @@ class Command(BaseCommand):
             sys.exit(1)
 
     def _unit(self, code: str | None) -> AdministrativeUnit:
-        units = AdministrativeUnit.objects.filter(valid_to__isnull=True)
-        if code:
-            unit = units.filter(code=code).first()
-            if unit is None or unit.level == UnitLevel.VILLAGE:
-                raise CommandError(f"没有代码为 {code} 的县或乡镇(街道)。")
-            return unit
-        county = units.filter(level=UnitLevel.COUNTY).first()
-        if county is None:
-            raise CommandError("数据库中还没有县的区划,请先运行 setup_county。")
-        return county
+        try:
+            return county_or_township(code)
+        except LookupError as exc:
+            raise CommandError(str(exc)) from exc
 
     def _report(self, outcome: ImportOutcome, *, as_json: bool, refused: str | None) -> None:
         counts = outcome.counts()
