@@ -26,6 +26,7 @@ from django_htmx.middleware import HtmxDetails
 
 from liangxin.accounts.models import User
 from liangxin.accounts.roles import Role
+from liangxin.core.clients import client_address
 from liangxin.core.export import xlsx_response
 from liangxin.policy.selectors import NoPolicyInForce
 from liangxin.registry import services as registry_services
@@ -305,7 +306,7 @@ def gap_export(request: AuthedRequest) -> HttpResponseBase:
         filters={k: v for k, v in request.GET.items() if k in ("as_of", "by", "key")},
         rows=len(rows),
         file_format="xlsx",
-        remote_addr=request.META.get("REMOTE_ADDR") or None,
+        remote_addr=client_address(request),
     )
     return xlsx_response(
         filename=f"{export.GAP_TITLE}_{label}_{as_of:%Y%m%d}.xlsx",

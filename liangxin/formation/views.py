@@ -22,6 +22,7 @@ from django_htmx.middleware import HtmxDetails
 
 from liangxin.accounts.models import User
 from liangxin.accounts.roles import Permission, ScopeKind
+from liangxin.core.clients import client_address
 from liangxin.core.dates import today
 from liangxin.core.errors import ServiceError
 from liangxin.core.export import _content_disposition
@@ -119,7 +120,7 @@ def register_export(request: AuthedRequest) -> HttpResponseBase:
         filters=form.audit_filters(),
         rows=len(rows),
         file_format="xlsx",
-        remote_addr=request.META.get("REMOTE_ADDR") or None,
+        remote_addr=client_address(request),
     )
     response = HttpResponse(
         export.register_workbook(rows=rows, unit=request.user.scope_label, on=on),
