@@ -65,7 +65,7 @@ def test_a_wrong_trusted_proxy_stops_the_settings():
 
     from django.conf import settings as django_settings
 
-    done = subprocess.run(  # noqa: S603
+    done = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
         env={
             "DJANGO_SETTINGS_MODULE": "liangxin.settings",
