@@ -32,7 +32,7 @@ keepalive = 5
 max_requests = 2000
 max_requests_jitter = 200
 # The heartbeat file of each worker in memory, not on a disk that may stall.
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 (gunicorn's own advice)
 
 # The addresses whose X-Forwarded-Proto gunicorn believes (so Django knows the request came over
 # HTTPS: secure cookies, HSTS, the HTTPS redirect) — the same proxies the application trusts for

@@ -42,7 +42,7 @@ def test_gunicorn_with_production_settings_serves_a_first_login(tmp_path, settin
     servers.manage(env, "create_county_admin", "--username", "admin", "--password", PASSWORD)
 
     with servers.processes() as started:
-        web, port = servers.start_gunicorn(started, "web", env, tmp_path)
+        _web, port = servers.start_gunicorn(started, "web", env, tmp_path)
         servers.start_worker(started, "worker", env, tmp_path)
         browser = servers.Browser(port)
 
