@@ -37,6 +37,9 @@ if not SECRET_KEY:
             "LIANGXIN_DEBUG=1 for development."
         )
     SECRET_KEY = _DEV_SECRET
+# Rotating the secret key without ending every session: the new key in LIANGXIN_SECRET_KEY, the
+# old one here (comma-separated) until the sessions signed with it have expired (deploy/README.md).
+SECRET_KEY_FALLBACKS = [k.strip() for k in os.environ.get("LIANGXIN_SECRET_KEY_FALLBACKS", "").split(",") if k.strip()]
 
 # Key for citizen ID numbers at rest: 32 random bytes, base64-encoded
 # (python -c "import os,base64;print(base64.b64encode(os.urandom(32)).decode())").

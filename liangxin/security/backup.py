@@ -63,6 +63,8 @@ MANIFEST = "manifest.json"
 SQLITE_FILE = "database.sqlite3"
 PG_FILE = "database.pgdump"
 MEDIA_DIR = "media"
+# What the backup key is derived under when LIANGXIN_BACKUP_KEY is not set (from the field key).
+KEY_INFO = b"liangxin-backup-master"
 
 
 class BackupError(Exception):
@@ -74,7 +76,7 @@ class BackupError(Exception):
 
 def _master_key() -> bytes:
     return crypto.configured_or_derived_key(
-        configured=settings.BACKUP_KEY, variable="LIANGXIN_BACKUP_KEY", info=b"liangxin-backup-master"
+        configured=settings.BACKUP_KEY, variable="LIANGXIN_BACKUP_KEY", info=KEY_INFO
     )
 
 

@@ -163,9 +163,8 @@ def _gunicorn_config(**env: str) -> dict[str, str]:
         text=True,
         check=True,
     )
-    return dict(
-        (part.strip() for part in line.split("=", 1)) for line in done.stdout.splitlines() if " = " in line
-    )
+    pairs = [line.split(" = ", 1) for line in done.stdout.splitlines() if " = " in line]
+    return {name.strip(): value.strip() for name, value in pairs}
 
 
 def test_gunicorn_workers_follow_the_cpu_count_and_the_log_carries_the_request_id():
@@ -219,19 +218,28 @@ def test_the_environment_file_gets_fresh_keys_the_settings_accept(tmp_path):
     assert env["LIANGXIN_ALLOWED_HOSTS"] == "dangjian.luoping.gov.cn"
     again = subprocess.run([str(DEPLOY / "new-env.sh"), "h", "p"], capture_output=True, text=True, check=True)  # noqa: S603
     assert env["LIANGXIN_FIELD_KEY"] not in again.stdout
-    # Production settings load with it (the database itself is not reached by `check`).
-    production = {
-        k: v for k, v in env.items() if k.startswith("LIANGXIN_") and not k.startswith("LIANGXIN_BACKUP_COPY")
-    }
-    production.update(
-        PATH=os.environ["PATH"], DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3", LIANGXIN_VAR_DIR=str(tmp_path)
+    # deploy/manage runs manage.py with it as systemd would read it: production settings load.
+    env_file = tmp_path / "liangxin.env"
+    env_file.write_text(
+        done.stdout.replace("LIANGXIN_VAR_DIR=/var/lib/liangxin", f"LIANGXIN_VAR_DIR={tmp_path}").replace(
+            "DATABASE_URL=postgres://liangxin:0f1e2d3c4b5a@127.0.0.1:5432/liangxin",
+            f"DATABASE_URL=sqlite:///{tmp_path}/db",
+        )
     )
     checked = subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=settings.BASE_DIR,
-        env=production,
+        [str(DEPLOY / "manage"), "check", "--deploy", "--fail-level", "WARNING"],
+        env={"PATH": os.environ["PATH"], "LIANGXIN_ENV_FILE": str(env_file), "LIANGXIN_PYTHON": sys.executable},
         capture_output=True,
         text=True,
         check=False,
     )
-    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.returncode == 0 and "no issues" in checked.stdout, checked.stdout + checked.stderr
+    shown = subprocess.run(  # noqa: S603
+        [str(DEPLOY / "manage"), "shell", "-c", "import os; print(os.environ['RSYNC_RSH'])"],
+        env={"PATH": os.environ["PATH"], "LIANGXIN_ENV_FILE": str(env_file), "LIANGXIN_PYTHON": sys.executable},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rsh = "ssh -i /etc/liangxin/backup_ssh_key -o UserKnownHostsFile=/etc/liangxin/backup_known_hosts -o BatchMode=yes"
+    assert rsh in shown.stdout.splitlines()  # the value whole, spaces kept
