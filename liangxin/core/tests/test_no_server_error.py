@@ -203,7 +203,7 @@ def feed_target(client: Client, log_in: Any, target: walk.Target) -> None:
 
 
 @pytest.fixture
-def settings_for_fuzz(settings, tmp_path):
+def settings_for_fuzz(settings, tmp_path, db):
     settings.AUDIT_ANCHOR_PATH = tmp_path / "audit-anchor.json"
     settings.MEDIA_ROOT = tmp_path / "media"
     # Thousands of requests from one address would lock the anonymous walk out of the login form
