@@ -243,3 +243,16 @@ def test_the_environment_file_gets_fresh_keys_the_settings_accept(tmp_path):
     )
     rsh = "ssh -i /etc/liangxin/backup_ssh_key -o UserKnownHostsFile=/etc/liangxin/backup_known_hosts -o BatchMode=yes"
     assert rsh in shown.stdout.splitlines()  # the value whole, spaces kept
+
+
+def test_every_static_file_a_template_names_exists():
+    """Outside debug a name missing from collectstatic's manifest is an error on the page, so every
+    ``{% static %}`` of every template must name a file."""
+    from django.contrib.staticfiles import finders
+
+    root = Path(settings.BASE_DIR)
+    named = set()
+    for template in [*root.glob("templates/**/*.html"), *root.glob("liangxin/**/templates/**/*.html")]:
+        named |= set(re.findall(r"""\{% static ['"]([^'"]+)['"]""", template.read_text(encoding="utf-8")))
+    assert "css/app.css" in named
+    assert not [name for name in sorted(named) if finders.find(name) is None]

@@ -2,7 +2,8 @@
 PostgreSQL, each process with a VAR_DIR of its own (as on four machines) and the uploads on one
 shared directory. A file uploaded through one instance is previewed and imported by whichever
 worker takes it; the other instance shows its progress — also while the import's write
-transaction is still open — and its result; no job is taken twice."""
+transaction is still open — and its result; no job is taken twice. Sessions and lockouts hold
+across the web servers."""
 
 from __future__ import annotations
 
@@ -135,3 +136,14 @@ def test_two_web_servers_and_two_workers_share_one_database(tmp_path, settings, 
         for name in env:
             assert not (tmp_path / name / "media").exists() and not (tmp_path / name / "import-progress").exists()
         assert any(shared_media.rglob("*.xlsx"))
+
+        # Lockouts count across web servers: five wrong passwords, some through each, lock the name
+        # on both (django-axes' attempts are rows in the database).
+        for n, server in enumerate([a, b, a, b, a]):
+            failed = servers.Browser(server.port, visitor=f"198.51.100.{30 + n}")
+            answer = failed.submit("/accounts/login/", {"username": bob.username, "password": "wrong-Password-1"})
+            assert answer.status in (200, 429)
+        for server in (a, b):
+            locked = servers.Browser(server.port, visitor="198.51.100.99")
+            answer = locked.submit("/accounts/login/", {"username": bob.username, "password": PASSWORD})
+            assert answer.status == 429 and "已被锁定" in answer.text
