@@ -175,3 +175,12 @@ def secadm(db):
 @pytest.fixture
 def auditor(db):
     return UserFactory(username="auditor", role=Role.AUDIT_ADMIN)
+
+
+@pytest.fixture
+def object_store(settings: Any, tmp_path: Path) -> Generator[Any, None, None]:
+    """Uploads on an S3-compatible object store (in memory); a boto3 client of its bucket."""
+    from liangxin.testing.objectstore import in_memory_object_store
+
+    with in_memory_object_store(settings, tmp_path) as client:
+        yield client

@@ -37,6 +37,9 @@ if not SECRET_KEY:
             "LIANGXIN_DEBUG=1 for development."
         )
     SECRET_KEY = _DEV_SECRET
+# Rotating the secret key without ending every session: the new key in LIANGXIN_SECRET_KEY, the
+# old one here (comma-separated) until the sessions signed with it have expired (deploy/README.md).
+SECRET_KEY_FALLBACKS = [k.strip() for k in os.environ.get("LIANGXIN_SECRET_KEY_FALLBACKS", "").split(",") if k.strip()]
 
 # Key for citizen ID numbers at rest: 32 random bytes, base64-encoded
 # (python -c "import os,base64;print(base64.b64encode(os.urandom(32)).decode())").
@@ -165,7 +168,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
-MEDIA_ROOT = VAR_DIR / "media"
+# Uploaded files: a directory (several servers: one shared filesystem mounted at the same path
+# everywhere) or an S3-compatible object store — see STORAGES in the "Production" block.
+MEDIA_ROOT = Path(os.environ.get("LIANGXIN_MEDIA_DIR", VAR_DIR / "media"))
 MEDIA_URL = "media/"
 
 # Cookies, sessions, headers: see the "Security" block at the end.
@@ -249,9 +254,10 @@ AXES_LOCKOUT_CALLABLE = "liangxin.security.lockouts.lockout_response"
 AXES_USERNAME_CALLABLE = "liangxin.security.lockouts.attempted_username"
 AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False
-# The client address is REMOTE_ADDR: behind a reverse proxy, have the proxy set it (e.g. uWSGI /
-# gunicorn with the proxy protocol), or every visitor shares the proxy's address and lockout.
-AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+# The client address, as every audit record has it (``core.clients``): REMOTE_ADDR, or behind a
+# proxy named in LIANGXIN_TRUSTED_PROXIES the visitor's address it forwards — else every visitor
+# would share the proxy's address, and its lockout.
+AXES_CLIENT_IP_CALLABLE = "liangxin.core.clients.client_address"
 
 # Passwords: at least 10 characters from three of four classes, not like the account, not common
 # or a keyboard pattern, not one of the last five; changed every LIANGXIN_PASSWORD_MAX_AGE_DAYS days (0: never expires).
@@ -331,3 +337,55 @@ AUDIT_KEY = os.environ.get("LIANGXIN_AUDIT_KEY", "")
 BACKUP_KEY = os.environ.get("LIANGXIN_BACKUP_KEY", "")
 BACKUP_DIR = Path(os.environ.get("LIANGXIN_BACKUP_DIR", VAR_DIR / "backups"))
 # --- end of Security ---------------------------------------------------------------------------
+
+
+# --- Production (deploy/) -----------------------------------------------------------------------
+# What deploy/README.md sets up: gunicorn behind nginx, the import worker, health checks, and
+# what several web servers on one PostgreSQL share. README.md "Configuration" lists the variables.
+import ipaddress as _ipaddress  # noqa: E402
+
+from liangxin.core import storage_config as _storage_config  # noqa: E402
+
+# The reverse proxies whose X-Forwarded-For is believed (``core.clients``): addresses or networks.
+TRUSTED_PROXIES = tuple(p.strip() for p in os.environ.get("LIANGXIN_TRUSTED_PROXIES", "").split(",") if p.strip())
+for _proxy in TRUSTED_PROXIES:
+    try:
+        _ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"LIANGXIN_TRUSTED_PROXIES: {_proxy!r} is not an address or network") from None
+
+try:
+    _default_storage = _storage_config.default_storage(os.environ)
+except _storage_config.StorageConfigError as _error:
+    raise ImproperlyConfigured(str(_error)) from None
+STORAGES = {
+    "default": _default_storage,
+    # Outside debug, static files get content-hashed names (and .gz copies) at collectstatic, so
+    # nginx may let browsers keep them for a year and serve the compressed copy.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# nginx answers plain HTTP with a redirect; this one also covers a request that reaches the
+# application some other way. /healthz stays reachable over plain HTTP for a load balancer's probe
+# on the private network. HTTPS is known from gunicorn (forwarded_allow_ips, deploy/gunicorn.conf.py)
+# or from LIANGXIN_BEHIND_TLS_PROXY above.
+SECURE_SSL_REDIRECT = not DEBUG and env_flag("LIANGXIN_SSL_REDIRECT", True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# The site's own subdomains (there are none) are HTTPS-only too.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SILENCED_SYSTEM_CHECKS = [
+    # HSTS preload is a promise for every subdomain of the registrable domain (e.g. a county's
+    # gov.cn domain), which only that domain's owner can make, not one system on it.
+    "security.W021",
+]
+
+# /healthz (``liangxin/health.py``): the import worker counts as running while one beat within this
+# many seconds (it beats every IMPORT_WORKER_HEARTBEAT_SECONDS), and VAR_DIR needs this much room.
+IMPORT_WORKER_HEARTBEAT_SECONDS = float(os.environ.get("LIANGXIN_WORKER_HEARTBEAT_SECONDS", "10"))
+HEALTH_WORKER_MAX_AGE_SECONDS = int(os.environ.get("LIANGXIN_HEALTH_WORKER_MAX_AGE_SECONDS", "60"))
+HEALTH_MIN_FREE_MB = int(os.environ.get("LIANGXIN_HEALTH_MIN_FREE_MB", "1024"))
+# --- end of Production ----------------------------------------------------------------------------

@@ -89,6 +89,7 @@ PAGE_RULES: dict[str, Rule] = {
     "home": use(EVERY_ROLE),
     # Login, one's own password and two-factor login: every account, with or without a role.
     "accounts:login": PUBLIC,
+    "healthz": PUBLIC,  # monitoring and load balancers; says nothing about the data (liangxin/health.py)
     "accounts:logout": use(EVERY_ROLE),
     "accounts:password_change": use(EVERY_ROLE),
     "security:otp_verify": PUBLIC,  # second login step, before the session is logged in

@@ -13,16 +13,13 @@ from django.http import HttpRequest
 
 from liangxin.audit.models import AuditAction
 from liangxin.audit.services import log_change
+from liangxin.core.clients import client_address
 
 from .models import User
 
 
 def _remote_addr(request: HttpRequest | None) -> str | None:
-    # REMOTE_ADDR is the peer of the application server; behind a reverse proxy that is the
-    # proxy, until the deployment passes the client address through.
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+    return client_address(request) if request is not None else None
 
 
 def _second_factor(user: User) -> str | None:

@@ -52,10 +52,12 @@ CHAIN_OBJECT_TYPE = "audit.chain"
 SCHEME = "HMAC-SHA256"
 
 
+# What the audit key is derived under when LIANGXIN_AUDIT_KEY is not set (from the field key).
+KEY_INFO = b"liangxin-audit-chain"
+
+
 def audit_key() -> bytes:
-    return crypto.configured_or_derived_key(
-        configured=settings.AUDIT_KEY, variable="LIANGXIN_AUDIT_KEY", info=b"liangxin-audit-chain"
-    )
+    return crypto.configured_or_derived_key(configured=settings.AUDIT_KEY, variable="LIANGXIN_AUDIT_KEY", info=KEY_INFO)
 
 
 def key_id(key: bytes) -> str:

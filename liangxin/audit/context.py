@@ -10,13 +10,14 @@ loader) there is none: the address is empty and each command may bind an id of i
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import uuid
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse
+
+from liangxin.core import clients
 
 
 @dataclass(frozen=True)
@@ -36,16 +37,8 @@ def new_request_id() -> str:
     return uuid.uuid4().hex
 
 
-def client_address(value: object) -> str | None:
-    """The address in its canonical text form, or None when it is not an IP address (a unix
-    socket, an empty REMOTE_ADDR): the same text whether it was just written or read back from
-    PostgreSQL's ``inet``, so the record hash does not depend on the database."""
-    if not value:
-        return None
-    try:
-        return str(ipaddress.ip_address(str(value).strip()))
-    except ValueError:
-        return None
+# One canonical text for an address, wherever it is written or compared.
+client_address = clients.canonical_address
 
 
 @contextlib.contextmanager
@@ -60,15 +53,16 @@ def bound(*, remote_addr: str | None, request_id: str | None = None) -> Iterator
 
 
 class RequestContextMiddleware:
-    """Binds the client address (REMOTE_ADDR: behind a reverse proxy, have the proxy pass the
-    client's) and a new request id, and answers the id in ``X-Request-ID`` so a user's report of
-    a problem can be matched with the audit records of that request."""
+    """Binds the client address (``core.clients.client_address``: behind a trusted reverse
+    proxy, the visitor's from ``X-Forwarded-For``) and a new request id, and answers the id in
+    ``X-Request-ID`` so a user's report of a problem can be matched with the audit records of
+    that request (and with the access log, ``deploy/gunicorn.conf.py``)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        with bound(remote_addr=request.META.get("REMOTE_ADDR")) as context:
+        with bound(remote_addr=clients.client_address(request)) as context:
             response = self.get_response(request)
         response["X-Request-ID"] = context.request_id
         return response

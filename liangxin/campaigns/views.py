@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 from liangxin.accounts.models import User
 from liangxin.census import template
 from liangxin.census.forms import NewOrganizationsForm
+from liangxin.core.clients import client_address
 from liangxin.core.errors import ConflictError, ServiceError
 from liangxin.core.export import csv_response
 from liangxin.core.shortcuts import get_in_scope_or_404
@@ -46,10 +47,6 @@ class AuthedRequest(HttpRequest):
 
 def _refuse_method(request: HttpRequest, *allowed: str) -> HttpResponseNotAllowed | None:
     return None if request.method in allowed else HttpResponseNotAllowed(allowed)
-
-
-def _remote(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
 
 
 @require_http_methods(["GET"])
@@ -154,7 +151,7 @@ def reminder_export(request: AuthedRequest, pk: int) -> HttpResponseBase:
         filters={"campaign": campaign.code},
         rows=len(lines),
         file_format="csv",
-        remote_addr=_remote(request),
+        remote_addr=client_address(request),
     )
     return csv_response(
         filename=f"{campaign.code}-催报名单.csv",
@@ -259,7 +256,7 @@ def submission_template_export(request: AuthedRequest, pk: int) -> HttpResponseB
         filters={"campaign": submission.campaign.code, "unit": township.code},
         rows=template.organizations_of_unit(township).count(),
         file_format="xlsx",
-        remote_addr=_remote(request),
+        remote_addr=client_address(request),
     )
     response = HttpResponse(data, content_type=XLSX_TYPE)
     name = f"{submission.campaign.code}-{township.name}.xlsx"

@@ -6,9 +6,14 @@ the web request. The page polls the job (``census:job_detail``) every two second
 
 - Claiming: on PostgreSQL ``SELECT … FOR UPDATE SKIP LOCKED``, so several workers never take the
   same job; on SQLite (one writer at a time anyway) a conditional ``UPDATE … WHERE status='queued'``.
-- Progress: phases and counts are saved on the job. The write phase is one transaction whose
-  writes the page cannot see until it commits, so the rows written so far are also kept in a
-  small file under ``VAR_DIR/import-progress/`` (the web process and the worker share the machine).
+- Progress: phases and counts are saved on the job row, where every web server reads them. The
+  write phase is one transaction whose writes nobody sees until it commits, so the rows written
+  so far go to the job row through a second database connection of the worker's, committed at
+  once (``_DatabaseProgress``). On SQLite the import holds the database's only write lock then,
+  so they go to a small file under ``VAR_DIR/import-progress/`` instead — SQLite is one
+  machine's database, so the web process reading it is on that machine (``_FileProgress``).
+- Heartbeat: a running worker touches its ``WorkerHeartbeat`` row every few seconds from a thread
+  with its own connection (``Heartbeat``), also during a write; /healthz reads it.
 - Failure: the write is one transaction, so a job killed midway leaves the register as it was.
   A job that raises is marked failed with the reason (and so is its batch, by the service); a
   job whose worker died (``kill -9``, power cut) is found by the next worker to start — at once
@@ -25,6 +30,7 @@ import logging
 import os
 import re
 import socket
+import threading
 import zipfile
 from collections.abc import Sequence
 from datetime import timedelta
@@ -33,7 +39,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, close_old_connections, connection, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -47,7 +54,7 @@ from liangxin.core.errors import ServiceError
 from liangxin.geo.models import AdministrativeUnit
 
 from . import previews, selectors, services
-from .models import BatchStatus, ImportBatch, ImportJob, JobKind, JobStatus
+from .models import BatchStatus, ImportBatch, ImportJob, JobKind, JobStatus, WorkerHeartbeat
 from .tabular import read_workbook
 
 log = logging.getLogger(__name__)
@@ -218,27 +225,71 @@ def _progress_file(job_id: int) -> Path:
     return _progress_dir() / f"job-{job_id}.json"
 
 
-def _write_progress_file(job_id: int, phase: str, done: int, total: int) -> None:
-    path = _progress_file(job_id)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"phase": phase, "done": done, "total": total}))
-        os.replace(tmp, path)
-    except OSError:  # progress is a convenience: never fail an import over it
-        log.warning("cannot write import progress to %s", path, exc_info=True)
-
-
 def _drop_progress_file(job_id: int) -> None:
     with contextlib.suppress(OSError):
         _progress_file(job_id).unlink(missing_ok=True)
 
 
+class _DatabaseProgress:
+    """The progress of a job in its write transaction, written to the job row through a second
+    connection (autocommit), so every web server sees it at once. The import's transaction never
+    writes the job row, so the two never wait for each other."""
+
+    def __init__(self, job_id: int) -> None:
+        self.job_id = job_id
+        self._side: BaseDatabaseWrapper | None = None
+
+    def write(self, phase: str, done: int, total: int) -> None:
+        if self._side is None:
+            own = connections[DEFAULT_DB_ALIAS]
+            self._side = type(own)(dict(own.settings_dict), alias="census_job_progress")
+        table = connection.ops.quote_name(ImportJob._meta.db_table)
+        with self._side.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET phase = %s, progress_done = %s, progress_total = %s WHERE id = %s",  # noqa: S608
+                [phase, done, total, self.job_id],
+            )
+
+    def close(self) -> None:
+        if self._side is not None:
+            self._side.close()
+            self._side = None
+
+
+class _FileProgress:
+    """SQLite: the import holds the only write lock, so the progress goes to a file beside the
+    database (SQLite is one machine's, so is every process that reads it)."""
+
+    def __init__(self, job_id: int) -> None:
+        self.job_id = job_id
+
+    def write(self, phase: str, done: int, total: int) -> None:
+        path = _progress_file(self.job_id)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"phase": phase, "done": done, "total": total}))
+        os.replace(tmp, path)
+
+    def close(self) -> None:
+        _drop_progress_file(self.job_id)
+
+
+def _progress_sink(job_id: int) -> _DatabaseProgress | _FileProgress:
+    return _FileProgress(job_id) if connection.vendor == "sqlite" else _DatabaseProgress(job_id)
+
+
+def _report_progress(sink: _DatabaseProgress | _FileProgress, phase: str, done: int, total: int) -> None:
+    try:
+        sink.write(phase, done, total)
+    except (OSError, DatabaseError):  # progress is a convenience: never fail an import over it
+        log.warning("cannot report the progress of import job %s", sink.job_id, exc_info=True)
+
+
 def progress_of(job: ImportJob) -> tuple[str, int, int]:
-    """(phase, done, total) as far as anyone can see now: the job row, or while the write
-    transaction is open the side file the worker keeps."""
+    """(phase, done, total) as far as anyone can see now: the job row (on SQLite, while the
+    write transaction is open, the worker's file)."""
     phase, done, total = job.phase, job.progress_done, job.progress_total
-    if job.status == JobStatus.RUNNING:
+    if job.status == JobStatus.RUNNING and connection.vendor == "sqlite":
         try:
             found = json.loads(_progress_file(job.pk).read_text())
             phase, done, total = str(found["phase"]), int(found["done"]), int(found["total"]) or total
@@ -263,6 +314,53 @@ class WorkerStopped(BaseException):
 
 def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:100]
+
+
+def beat(worker: str, *, now: Any = None) -> None:
+    """Record that ``worker`` is alive now."""
+    now = now or timezone.now()
+    WorkerHeartbeat.objects.update_or_create(
+        worker=worker, defaults={"beat_at": now}, create_defaults={"worker": worker, "started_at": now, "beat_at": now}
+    )
+
+
+def latest_heartbeat() -> WorkerHeartbeat | None:
+    return WorkerHeartbeat.objects.order_by("-beat_at").first()
+
+
+class Heartbeat:
+    """``with Heartbeat(worker):`` beats at once, then every ``IMPORT_WORKER_HEARTBEAT_SECONDS``
+    from a thread — Django gives a thread its own connection, so the beat is committed while the
+    worker's import transaction is open (on SQLite it waits for that transaction: one writer).
+    Leaving the block deletes the worker's row: a worker stopped on purpose is not a dead one."""
+
+    def __init__(self, worker: str, *, interval: float | None = None) -> None:
+        self.worker = worker
+        self.interval = float(interval if interval is not None else settings.IMPORT_WORKER_HEARTBEAT_SECONDS)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"heartbeat {worker}", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        beat(self.worker)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=self.interval + 30)
+        with contextlib.suppress(DatabaseError):
+            WorkerHeartbeat.objects.filter(worker=self.worker).delete()
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.wait(self.interval):
+                close_old_connections()  # a database restarted meanwhile
+                try:
+                    beat(self.worker)
+                except DatabaseError:
+                    log.warning("import worker %s: cannot record its heartbeat", self.worker, exc_info=True)
+        finally:
+            connection.close()  # this thread's own
 
 
 def claim_next(worker: str | None = None) -> ImportJob | None:
@@ -305,11 +403,12 @@ def run_job(job: ImportJob) -> None:
 
 
 def _run_job(job: ImportJob) -> None:
+    sink = _progress_sink(job.pk)
     try:
         if job.kind == JobKind.PREVIEW:
             _run_preview(job)
         else:
-            _run_confirm(job)
+            _run_confirm(job, sink)
     except services.ImportRefused as exc:
         _finish(job, outcome="refused", message=exc.message)
     except services.StalePreview as exc:
@@ -326,7 +425,7 @@ def _run_job(job: ImportJob) -> None:
         _fail(job, _("导入任务被中止(导入服务停止),没有写入任何数据。请重新提交。"))
         raise
     finally:
-        _drop_progress_file(job.pk)
+        sink.close()
 
 
 def _run_preview(job: ImportJob) -> None:
@@ -351,15 +450,15 @@ def _run_preview(job: ImportJob) -> None:
     _finish(job, outcome="previewed", message=_("校验完成,请查看预览后确认导入。"), upload="")
 
 
-def _run_confirm(job: ImportJob) -> None:
+def _run_confirm(job: ImportJob, sink: _DatabaseProgress | _FileProgress) -> None:
     batch = job.batch
     assert batch is not None
     total = batch.new_count + batch.changed_count
     _set(job, phase="checking", progress_total=total)
 
     def progress(done: int, total_now: int) -> None:
-        # Called inside the write transaction: the job row would not show it, the file does.
-        _write_progress_file(job.pk, "writing", done, total_now)
+        # Called inside the write transaction, whose own writes nobody sees before it commits.
+        _report_progress(sink, "writing", done, total_now)
 
     outcome = services.confirm_import(by=job.created_by, batch=batch, mode=job.mode, progress=progress)
     counts = outcome.counts()
@@ -434,11 +533,14 @@ def recover_stale_jobs(now: Any = None) -> list[ImportJob]:
 
 
 __all__ = [
+    "Heartbeat",
+    "beat",
     "claim_next",
     "enqueue_confirm",
     "enqueue_preview",
     "estimate_rows",
     "jobs_for",
+    "latest_heartbeat",
     "needs_background",
     "progress_of",
     "recover_stale_jobs",

@@ -221,9 +221,10 @@ class ImportJob(models.Model):
     """A preview or confirm of a large file, run by ``manage.py run_import_worker``.
 
     A preview job keeps the uploaded file until the preview (a batch) exists; a confirm job
-    names the previewed batch. Progress outside the write transaction is kept here; during the
-    write it is kept beside the database (see ``census.jobs``), since the transaction's own
-    writes are invisible to the page until it commits."""
+    names the previewed batch. Progress is kept here, also during the write transaction, whose
+    own writes nobody sees until it commits: the worker writes it through a second connection
+    (on SQLite, whose one writer is the import then, in a file beside the database; see
+    ``census.jobs``)."""
 
     kind = models.CharField(_("任务"), max_length=8, choices=JobKind.choices)
     status = models.CharField(_("状态"), max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED)
@@ -278,6 +279,23 @@ class ImportJob(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+class WorkerHeartbeat(models.Model):
+    """A running import worker, touched every few seconds from a thread of its own
+    (``census.jobs.Heartbeat``), also while a job's write transaction is open: /healthz says the
+    worker is down when no row is fresh. A worker stopped cleanly deletes its row."""
+
+    worker = models.CharField(_("后台服务"), max_length=100, unique=True)  # host:pid
+    started_at = models.DateTimeField(_("启动时间"))
+    beat_at = models.DateTimeField(_("最近心跳"), db_index=True)
+
+    class Meta:
+        verbose_name = _("导入服务心跳")
+        verbose_name_plural = _("导入服务心跳")
+
+    def __str__(self) -> str:
+        return f"{self.worker} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
 
 
 class BatchLayout(models.Model):

@@ -32,6 +32,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.middleware import HtmxDetails
 
 from liangxin.accounts.models import User
+from liangxin.core.clients import client_address
 from liangxin.core.dates import today
 from liangxin.core.errors import ServiceError
 from liangxin.core.shortcuts import get_in_scope_or_404
@@ -138,7 +139,7 @@ def _log_download(request: AuthedRequest, batch: ImportBatch, what: str, rows: i
         filters={"batch": batch.pk, "file": what},
         rows=rows,
         file_format=file_format,
-        remote_addr=request.META.get("REMOTE_ADDR") or None,
+        remote_addr=client_address(request),
     )
 
 
@@ -257,7 +258,7 @@ def template_export(request: AuthedRequest) -> HttpResponseBase:
         filters={"unit": unit.code},
         rows=template.organizations_of_unit(unit).count(),
         file_format="xlsx",
-        remote_addr=request.META.get("REMOTE_ADDR") or None,
+        remote_addr=client_address(request),
     )
     return _download(data, _("摸底表模板_%(unit)s_%(date)s.xlsx") % {"unit": unit.name, "date": f"{today():%Y%m%d}"})
 

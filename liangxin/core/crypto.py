@@ -36,33 +36,39 @@ def _derive(master_b64: str) -> tuple[bytes, bytes]:
     return okm[:32], okm[32:]
 
 
-def _keys() -> tuple[bytes, bytes]:
-    return _derive(settings.FIELD_ENCRYPTION_KEY)
+def _keys(master: str | None = None) -> tuple[bytes, bytes]:
+    """The keys of ``master`` (base64), by default ``LIANGXIN_FIELD_KEY`` — another one only
+    while the key is rotated (``security.keys``)."""
+    return _derive(master or settings.FIELD_ENCRYPTION_KEY)
 
 
-def encrypt(plaintext: str) -> str:
-    enc_key, _ = _keys()
+def encrypt(plaintext: str, *, master: str | None = None) -> str:
+    enc_key, _ = _keys(master)
     nonce = os.urandom(12)
     sealed = AESGCM(enc_key).encrypt(nonce, plaintext.encode("utf-8"), None)
     return _VERSION + base64.b64encode(nonce + sealed).decode("ascii")
 
 
-def decrypt(token: str) -> str:
+def decrypt(token: str, *, master: str | None = None) -> str:
     if not token.startswith(_VERSION):
         raise ValueError("unknown ciphertext version")
-    enc_key, _ = _keys()
+    enc_key, _ = _keys(master)
     raw = base64.b64decode(token[len(_VERSION) :])
     return AESGCM(enc_key).decrypt(raw[:12], raw[12:], None).decode("utf-8")
 
 
-def keyed_hash(value: str) -> str:
-    _, mac_key = _keys()
+def keyed_hash(value: str, *, master: str | None = None) -> str:
+    _, mac_key = _keys(master)
     return hmac.new(mac_key, value.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 @lru_cache(maxsize=8)
 def _derived_from_field_key(field_key_b64: str, info: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(base64.b64decode(field_key_b64))
+
+
+def derived_key(field_key_b64: str, info: bytes) -> bytes:
+    return _derived_from_field_key(field_key_b64, info)
 
 
 def configured_or_derived_key(*, configured: str, variable: str, info: bytes) -> bytes:

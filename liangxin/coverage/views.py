@@ -27,6 +27,7 @@ from django_htmx.middleware import HtmxDetails
 
 from liangxin.accounts.models import User
 from liangxin.accounts.roles import Role
+from liangxin.core.clients import client_address
 from liangxin.formation import export as register_export
 from liangxin.formation.selectors import RegisterRow
 from liangxin.policy.selectors import NoPolicyInForce
@@ -313,7 +314,7 @@ def gap_export(request: AuthedRequest) -> HttpResponseBase:
             title=GAP_TITLE,
             object_type="coverage.gaps",
             filters={k: v for k, v in request.GET.items() if k in ("as_of", "by", "key")},
-            remote_addr=request.META.get("REMOTE_ADDR") or None,
+            remote_addr=client_address(request),
         )
     except register_export.TooManyRows:
         messages.error(request, _("记录超过单次导出上限,请缩小范围后分批导出。"))

@@ -23,6 +23,7 @@ from django_htmx.middleware import HtmxDetails
 
 from liangxin.accounts.models import User
 from liangxin.accounts.roles import Permission, ScopeKind
+from liangxin.core.clients import client_address
 from liangxin.core.dates import today
 from liangxin.core.errors import ServiceError
 from liangxin.core.shortcuts import get_in_scope_or_404
@@ -122,7 +123,7 @@ def register_export(request: AuthedRequest) -> HttpResponseBase:
             title=export.REGISTER_TITLE,
             object_type="formation.register",
             filters=form.audit_filters(),
-            remote_addr=request.META.get("REMOTE_ADDR") or None,
+            remote_addr=client_address(request),
         )
     except export.TooManyRows:
         messages.error(request, _("记录超过单次导出上限,请缩小筛选范围后分批导出。"))

@@ -29,6 +29,7 @@ from django_htmx.middleware import HtmxDetails
 from liangxin.accounts.models import User
 from liangxin.accounts.roles import Permission
 from liangxin.census import template as census_template
+from liangxin.core.clients import client_address
 from liangxin.core.dates import today
 from liangxin.core.errors import ConflictError, ServiceError
 from liangxin.core.export import Cell, csv_response, xlsx_response
@@ -71,10 +72,6 @@ class AuthedRequest(HttpRequest):
 def _require(user: User, permission: Permission) -> None:
     if not user.can(permission):
         raise PermissionDenied(_("您的角色无权进行此操作。"))
-
-
-def _remote_addr(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _add_service_error(form: Form, exc: ServiceError) -> None:
@@ -180,7 +177,7 @@ def _export(
         filters=filters,
         rows=rows,
         file_format=file_format,
-        remote_addr=_remote_addr(request),
+        remote_addr=client_address(request),
     )
     filename = f"{title}_{today():%Y%m%d}.{file_format}"
     lines: Iterable[Sequence[Cell]]
@@ -714,7 +711,7 @@ def member_reveal_id_number(request: AuthedRequest, pk: int) -> HttpResponse:
     if refused := _refuse_method(request, "POST"):
         return refused
     try:
-        number = services.reveal_id_number(by=request.user, member=member, remote_addr=_remote_addr(request))
+        number = services.reveal_id_number(by=request.user, member=member, remote_addr=client_address(request))
     except ServiceError as exc:
         raise PermissionDenied(exc.message) from exc
     if not _is_partial(request):

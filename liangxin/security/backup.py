@@ -9,8 +9,10 @@ set, from ``LIANGXIN_FIELD_KEY``.
 
 The tar holds ``manifest.json`` (engine, time, row count per table, the audit anchor),
 ``database.sqlite3`` (SQLite's online backup API: a consistent copy while the site runs) or
-``database.pgdump`` (``pg_dump --format=custom``), and ``media/`` (MEDIA_ROOT: import originals,
-evidence photos).
+``database.pgdump`` (``pg_dump --format=custom``), and ``media/``: the uploaded files (import
+originals, evidence photos), read through the storage they are kept on — a directory
+(``MEDIA_ROOT``, on several servers a shared one) or an S3-compatible object store
+(``core.storage_config``).
 
 Both are audited (``security.backup``, ``security.restore``): the restore's record is written into
 the restored database, chained on the restored head, and names the backup file (with its SHA-256),
@@ -42,6 +44,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, Storage, default_storage
 from django.db import DatabaseError, connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -59,6 +63,8 @@ MANIFEST = "manifest.json"
 SQLITE_FILE = "database.sqlite3"
 PG_FILE = "database.pgdump"
 MEDIA_DIR = "media"
+# What the backup key is derived under when LIANGXIN_BACKUP_KEY is not set (from the field key).
+KEY_INFO = b"liangxin-backup-master"
 
 
 class BackupError(Exception):
@@ -70,7 +76,7 @@ class BackupError(Exception):
 
 def _master_key() -> bytes:
     return crypto.configured_or_derived_key(
-        configured=settings.BACKUP_KEY, variable="LIANGXIN_BACKUP_KEY", info=b"liangxin-backup-master"
+        configured=settings.BACKUP_KEY, variable="LIANGXIN_BACKUP_KEY", info=KEY_INFO
     )
 
 
@@ -237,6 +243,28 @@ def _dump_database(target: Path) -> str:
     raise BackupError(_("不支持的数据库类型:%(vendor)s") % {"vendor": connection.vendor})
 
 
+# Files a restore into an object store moved out of the way (a directory's go beside it instead);
+# never backed up again.
+KEPT_PREFIX = "before-restore-"
+
+
+def stored_files(storage: Storage, directory: str = "") -> Iterator[str]:
+    """Every file's name in the storage, sorted, walking its directories (or key prefixes)."""
+    try:
+        directories, files = storage.listdir(directory)
+    except FileNotFoundError:  # a directory storage whose directory is not made yet
+        return
+    for file in sorted(files):
+        name = f"{directory}/{file}" if directory else file
+        if isinstance(storage, FileSystemStorage) and Path(storage.path(name)).is_symlink():
+            continue  # a link may lead anywhere on the machine
+        yield name
+    for sub in sorted(directories):
+        if not directory and sub.startswith(KEPT_PREFIX):
+            continue
+        yield from stored_files(storage, f"{directory}/{sub}" if directory else sub)
+
+
 @dataclass(frozen=True)
 class BackupResult:
     path: Path
@@ -255,7 +283,6 @@ def create_backup(*, output_dir: Path | None = None) -> BackupResult:
     while path.exists():
         n += 1
         path = output_dir / f"liangxin-backup-{stamp}-{n}.lxbak"
-    media_root = Path(settings.MEDIA_ROOT)
     # Read before the dump: the anchor is written after each commit, so the copy holds at least
     # the record it names, and a restore continues from a head the anchor knows.
     audit_anchor = anchor.read_anchor()
@@ -283,10 +310,12 @@ def create_backup(*, output_dir: Path | None = None) -> BackupResult:
                     info.size = len(data)
                     archive.addfile(info, io.BytesIO(data))
                     archive.add(Path(tmp) / "database", arcname=db_name)
-                    if media_root.is_dir():
-                        for file in sorted(p for p in media_root.rglob("*") if p.is_file() and not p.is_symlink()):
-                            archive.add(file, arcname=f"{MEDIA_DIR}/{file.relative_to(media_root).as_posix()}")
-                            media_files += 1
+                    for name in stored_files(default_storage):
+                        info = tarfile.TarInfo(f"{MEDIA_DIR}/{name}")
+                        info.size = default_storage.size(name)
+                        with default_storage.open(name, "rb") as stored:
+                            archive.addfile(info, stored)
+                        media_files += 1
                 writer.close()
                 sink.flush()
                 os.fsync(sink.fileno())
@@ -415,25 +444,63 @@ def _restore_database(manifest: dict[str, Any], unpacked: Path) -> None:
         raise BackupError(_("pg_restore 失败:%(err)s") % {"err": done.stderr.strip()})
 
 
-def _restore_media(unpacked: Path) -> Path | None:
-    """Put the backup's files in MEDIA_ROOT; the files there before are kept aside, not deleted."""
-    media_root = Path(settings.MEDIA_ROOT)
+def _restore_media(unpacked: Path) -> Path | str | None:
+    """Put the backup's files in the upload storage; the files there before are kept aside, not
+    deleted. Returns where they were kept: a directory beside MEDIA_ROOT, or a prefix in the
+    object store."""
+    restored = unpacked / MEDIA_DIR
+    if not isinstance(default_storage, FileSystemStorage):
+        return _restore_into_store(default_storage, restored)
+    media_root = Path(default_storage.location)
     kept = None
     if media_root.exists() and any(media_root.iterdir()):
         kept = media_root.with_name(f"{media_root.name}.before-restore-{timezone.localtime():%Y%m%d-%H%M%S}")
         media_root.rename(kept)
     media_root.mkdir(parents=True, exist_ok=True)
-    restored = unpacked / MEDIA_DIR
     if restored.is_dir():
         shutil.copytree(restored, media_root, dirs_exist_ok=True)
     return kept
+
+
+def _same_content(storage: Storage, name: str, file: Path) -> bool:
+    if storage.size(name) != file.stat().st_size:
+        return False
+    stored_digest = hashlib.sha256()
+    with storage.open(name, "rb") as stored:
+        for block in iter(lambda: stored.read(CHUNK), b""):
+            stored_digest.update(block)
+    return stored_digest.hexdigest() == _sha256(file)
+
+
+def _restore_into_store(storage: Storage, restored: Path) -> str | None:
+    """An object store: every file of the backup put back under its name; a file there that the
+    backup does not hold, or holds otherwise, is first copied under ``before-restore-…/``."""
+    in_backup = (
+        {p.relative_to(restored).as_posix(): p for p in restored.rglob("*") if p.is_file()} if restored.is_dir() else {}
+    )
+    prefix = f"{KEPT_PREFIX}{timezone.localtime():%Y%m%d-%H%M%S}"
+    kept = False
+    for name in list(stored_files(storage)):
+        if name in in_backup and _same_content(storage, name, in_backup[name]):
+            del in_backup[name]
+            continue
+        with storage.open(name, "rb") as current:
+            storage.save(f"{prefix}/{name}", current)
+        storage.delete(name)
+        kept = True
+    for name, file in sorted(in_backup.items()):
+        with open(file, "rb") as handle:
+            saved = storage.save(name, File(handle))
+        if saved != name:
+            raise BackupError(_("上传文件 %(name)s 无法按原名恢复(存为 %(saved)s)。") % {"name": name, "saved": saved})
+    return prefix if kept else None
 
 
 @dataclass(frozen=True)
 class RestoreResult:
     manifest: dict[str, Any]
     mismatched_tables: list[str]  # row counts that differ from the manifest after the restore
-    media_kept_at: Path | None
+    media_kept_at: Path | str | None
 
 
 def restore_backup(path: Path) -> RestoreResult:

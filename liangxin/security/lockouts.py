@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from axes.handlers.database import AxesDatabaseHandler
-from axes.helpers import get_client_ip_address, get_client_username
+from axes.helpers import get_client_username
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
@@ -43,6 +43,7 @@ from liangxin.accounts.models import User
 from liangxin.accounts.roles import Role
 from liangxin.audit.models import AuditAction, AuditRecord
 from liangxin.audit.services import log_change
+from liangxin.core.clients import client_address
 from liangxin.core.errors import ServiceError
 
 BY_USERNAME = "username"
@@ -94,7 +95,7 @@ def standing(*, username: str | None, address: str | None, now: dt.datetime | No
 
 
 def standing_of(request: HttpRequest, credentials: dict[str, Any] | None = None) -> Standing:
-    return standing(username=attempted_username(request, credentials), address=get_client_ip_address(request))
+    return standing(username=attempted_username(request, credentials), address=client_address(request))
 
 
 class LockoutHandler(AxesDatabaseHandler):
@@ -102,7 +103,7 @@ class LockoutHandler(AxesDatabaseHandler):
 
     def get_failures(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
         username = get_client_username(request, credentials)
-        address = getattr(request, "axes_ip_address", None) or get_client_ip_address(request)
+        address = getattr(request, "axes_ip_address", None) or client_address(request)
         return settings.AXES_FAILURE_LIMIT - standing(username=username, address=address).left
 
     def reset_user_attempts(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:

@@ -20,14 +20,11 @@ from django.views.decorators.http import require_GET, require_POST
 from django_otp import login as otp_login
 
 from liangxin.accounts.models import User
+from liangxin.core.clients import client_address
 from liangxin.core.errors import ServiceError
 
 from . import lockouts, login_flow, twofactor
 from .forms import CodeForm, DisableForm, ResetTwoFactorForm, SetupForm, UnlockForm
-
-
-def _remote_addr(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _viewer(request: HttpRequest) -> User:
@@ -64,7 +61,7 @@ def otp_verify(request: HttpRequest) -> HttpResponseBase:
         return lockouts.lockout_response(request)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        verified = twofactor.verify(user=user, code=form.cleaned_data["code"], remote_addr=_remote_addr(request))
+        verified = twofactor.verify(user=user, code=form.cleaned_data["code"], remote_addr=client_address(request))
         if verified is not None:
             next_url = login_flow.complete(request, user, verified.device)
             if verified.recovery:
@@ -103,7 +100,7 @@ def otp_setup(request: HttpRequest) -> HttpResponseBase:
     if request.method == "POST" and form.is_valid():
         try:
             codes = twofactor.confirm_enrolment(
-                user=user, device=device, code=form.cleaned_data["code"], remote_addr=_remote_addr(request)
+                user=user, device=device, code=form.cleaned_data["code"], remote_addr=client_address(request)
             )
         except ServiceError as exc:
             form.add_error("code" if exc.field == "code" else None, exc.message)
@@ -158,7 +155,7 @@ def twofactor_status(request: HttpRequest) -> HttpResponse:
 def recovery_codes_regenerate(request: HttpRequest) -> HttpResponseBase:
     user = _viewer(request)
     try:
-        codes = twofactor.regenerate_recovery_codes(user=user, remote_addr=_remote_addr(request))
+        codes = twofactor.regenerate_recovery_codes(user=user, remote_addr=client_address(request))
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("security:twofactor")
@@ -175,7 +172,7 @@ def twofactor_disable(request: HttpRequest) -> HttpResponseBase:
     form = DisableForm(request.POST)
     if form.is_valid():
         try:
-            twofactor.disable(user=user, password=form.cleaned_data["password"], remote_addr=_remote_addr(request))
+            twofactor.disable(user=user, password=form.cleaned_data["password"], remote_addr=client_address(request))
         except ServiceError as exc:
             messages.error(request, exc.message)
         else:
@@ -220,7 +217,7 @@ def lockout_unlock(request: HttpRequest) -> HttpResponseBase:
         return redirect("security:lockout_list")
     kind, value = form.cleaned_data["kind"], form.cleaned_data["value"]
     try:
-        lockouts.unlock(by=manager, kind=kind, value=value, remote_addr=_remote_addr(request))
+        lockouts.unlock(by=manager, kind=kind, value=value, remote_addr=client_address(request))
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
@@ -241,7 +238,7 @@ def twofactor_reset(request: HttpRequest) -> HttpResponseBase:
     try:
         if target is None:
             raise ServiceError(_("没有账号“%(name)s”。") % {"name": username})
-        twofactor.reset(by=manager, target=target, remote_addr=_remote_addr(request))
+        twofactor.reset(by=manager, target=target, remote_addr=client_address(request))
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:

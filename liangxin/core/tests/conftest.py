@@ -14,6 +14,17 @@ BANQIAO_CSV = (
 ).encode()
 
 
+@pytest.fixture(scope="session")
+def collected_static(tmp_path_factory):
+    """The static files as collectstatic makes them for production, once for the tests that run
+    gunicorn (compressing them is most of a collectstatic)."""
+    from liangxin.testing import servers
+
+    into = tmp_path_factory.mktemp("collected") / "staticfiles"
+    servers.collect_static(into)
+    return into
+
+
 @pytest.fixture
 def import_batch_b(carol, township_b):
     """An applied import of township B with one rejected row."""

@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from liangxin.accounts import access
+from liangxin.census import jobs
 from liangxin.core.tests.test_upload_gate import UPLOADS
 from liangxin.core.tests.test_url_scoping import CASES
 from liangxin.security.tests.test_hostile_input import FRAGMENTS
@@ -202,7 +203,7 @@ def feed_target(client: Client, log_in: Any, target: walk.Target) -> None:
 
 
 @pytest.fixture
-def settings_for_fuzz(settings, tmp_path):
+def settings_for_fuzz(settings, tmp_path, db):
     settings.AUDIT_ANCHOR_PATH = tmp_path / "audit-anchor.json"
     settings.MEDIA_ROOT = tmp_path / "media"
     # Thousands of requests from one address would lock the anonymous walk out of the login form
@@ -210,4 +211,8 @@ def settings_for_fuzz(settings, tmp_path):
     settings.AXES_ENABLED = False
     # Exports are rate-limited per user; the walk exports more than a person would.
     settings.EXPORT_RATE_LIMIT = 10_000
+    # /healthz answers 503 by design without a running import worker or with a full disk (its own
+    # tests: test_health); here it is walked as a healthy installation answers it.
+    settings.HEALTH_MIN_FREE_MB = 0
+    jobs.beat("fuzz:1")
     return settings

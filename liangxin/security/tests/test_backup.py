@@ -181,3 +181,34 @@ def test_the_stream_survives_many_chunks(tmp_path, db, monkeypatch):
     writer.close()
     reader = backup.DecryptingReader(io.BytesIO(sink.getvalue()))
     assert reader.read() == payload
+
+
+@pytest.mark.django_db(transaction=True)
+def test_uploads_on_an_object_store_are_backed_up_and_restored(org_in_a, tmp_path, object_store):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from liangxin.testing.objectstore import keys
+
+    default_storage.save("imports/2026/01/普查表.xlsx", ContentFile(b"PK\x03\x04 original upload"))
+    default_storage.save("imports/2026/01/second.csv", ContentFile(b"a,b\n"))
+    result = backup.create_backup(output_dir=tmp_path / "backups")
+    assert result.media_files == 2
+
+    default_storage.delete("imports/2026/01/普查表.xlsx")
+    default_storage.save("imports/2026/02/later.csv", ContentFile(b"after the backup"))
+    restored = backup.restore_backup(result.path)
+
+    with default_storage.open("imports/2026/01/普查表.xlsx", "rb") as stored:
+        assert stored.read() == b"PK\x03\x04 original upload"
+    kept = restored.media_kept_at
+    assert isinstance(kept, str) and kept.startswith("before-restore-")
+    assert keys(object_store) == sorted(
+        [
+            "county/imports/2026/01/second.csv",  # the same in the backup: left as it was
+            "county/imports/2026/01/普查表.xlsx",
+            f"county/{kept}/imports/2026/02/later.csv",  # not in the backup: kept aside
+        ]
+    )
+    # What was kept aside is not backed up again.
+    assert backup.create_backup(output_dir=tmp_path / "again").media_files == 2

@@ -2,7 +2,8 @@
 
 Runs the census import jobs the web pages queue for large files (``census.jobs``). Start one
 beside the web server (``make run`` does); several may run at once on PostgreSQL. Stop it with
-Ctrl-C or SIGTERM: a job in the middle of its write is rolled back and marked failed.
+Ctrl-C or SIGTERM: a job in the middle of its write is rolled back and marked failed. While it
+runs it beats (``census.jobs.Heartbeat``); ``--once`` beats once, at its start.
 """
 
 from __future__ import annotations
@@ -36,7 +37,15 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         for job in jobs.recover_stale_jobs():
             self.stderr.write(f"任务 #{job.pk}({job.file_name})已中断,标记为失败。")
+        if options["once"]:
+            jobs.beat(worker)
+            self._work(worker, stopping, once=True, sleep=options["sleep"])
+            return
         self.stderr.write(f"摸底导入后台服务已启动({worker})。按 Ctrl-C 停止。")
+        with jobs.Heartbeat(worker):
+            self._work(worker, stopping, once=False, sleep=options["sleep"])
+
+    def _work(self, worker: str, stopping: dict[str, bool], *, once: bool, sleep: float) -> None:
         try:
             while not stopping["now"]:
                 # A long-running worker must drop connections the database has timed out; never
@@ -50,8 +59,8 @@ class Command(BaseCommand):
                         f"任务 #{ran.pk} {ran.get_kind_display()} {ran.file_name}:{ran.get_status_display()}"
                     )
                     continue
-                if options["once"]:
+                if once:
                     break
-                time.sleep(options["sleep"])
+                time.sleep(sleep)
         except (KeyboardInterrupt, jobs.WorkerStopped):
             self.stderr.write("摸底导入后台服务已停止。")
