@@ -62,6 +62,9 @@ class Permission(enum.Enum):
     VIEW_FULL_ID_NUMBER = "view_full_id_number"
     # A member's full phone number on the member's page: for those who call members.
     VIEW_FULL_PHONE = "view_full_phone"
+    # A member's dues base (and the dues it gives): the member's secretary and the county
+    # administrator only; every full view of the base is audited (funding.services).
+    VIEW_DUES_BASE = "view_dues_base"
     MANAGE_ACCOUNTS = "manage_accounts"  # create, disable, enable, reset password
     ASSIGN_ROLES = "assign_roles"  # change role and scope of another account
     VIEW_AUDIT = "view_audit"
@@ -74,6 +77,7 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.EDIT_ORGANIZATIONS,
             Permission.MERGE_ORGANIZATIONS,
             Permission.VIEW_FULL_ID_NUMBER,
+            Permission.VIEW_DUES_BASE,
         }
     ),
     Role.TOWNSHIP_CLERK: frozenset(
@@ -86,7 +90,9 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
     ),
     Role.DEPARTMENT_CLERK: frozenset({Permission.VIEW_BUSINESS}),
     # A secretary sees the full ID numbers of the members of his own organization (audited).
-    Role.SECRETARY: frozenset({Permission.VIEW_BUSINESS, Permission.VIEW_FULL_ID_NUMBER, Permission.VIEW_FULL_PHONE}),
+    Role.SECRETARY: frozenset(
+        {Permission.VIEW_BUSINESS, Permission.VIEW_FULL_ID_NUMBER, Permission.VIEW_FULL_PHONE, Permission.VIEW_DUES_BASE}
+    ),
     Role.LEADER: frozenset({Permission.VIEW_BUSINESS}),
     Role.SYS_ADMIN: frozenset({Permission.MANAGE_ACCOUNTS}),
     Role.SEC_ADMIN: frozenset({Permission.ASSIGN_ROLES}),
