@@ -152,7 +152,7 @@ class MoneyField(forms.DecimalField):
         }
         self.widget.attrs.setdefault("inputmode", "decimal")
 
-    def to_python(self, value: Any) -> Decimal | None:
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
         # Figures as people write them: 1,250.00 / 1250元 / full-width digits.
         if isinstance(value, str):
             value = unicodedata.normalize("NFKC", value).replace(",", "").strip().removesuffix("元").strip()
