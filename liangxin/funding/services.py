@@ -88,6 +88,12 @@ def _require_dues_base(user: User, member: Member) -> None:
         raise ServiceError(_("党费计算基数只有党员所在党组织的书记和县级管理员可以查看和登记。"))
 
 
+@dataclass(frozen=True)
+class RecordedBase:
+    row: DuesBase
+    monthly_dues: Decimal  # under the rules in force in its first month
+
+
 def set_dues_base(
     *,
     by: User,
@@ -96,7 +102,7 @@ def set_dues_base(
     valid_from: dt.date,
     base: Decimal | None = None,
     quarter_income: Decimal | None = None,
-) -> DuesBase:
+) -> RecordedBase:
     """The member's dues base from the month ``valid_from`` on (replacing one recorded for the same
     month). A self-employed member's base is last quarter's average: ``quarter_income`` (the
     quarter before ``valid_from``, which must start a quarter) ÷ 3. The audit record names the
@@ -143,8 +149,7 @@ def set_dues_base(
                 "valid_from": [before["valid_from"] if before else None, valid_from.isoformat()],
             },
         )
-    row.monthly_dues = monthly  # type: ignore[attr-defined]
-    return row
+    return RecordedBase(row, monthly)
 
 
 @dataclass(frozen=True)

@@ -121,10 +121,10 @@ def test_the_dues_base_is_encrypted_and_its_reveal_audited(bases, alice, sam, ca
 
 def test_self_employed_base_is_last_quarters_average_from_a_quarters_first_month(roster, alice):
     member = roster["sun"]
-    row = services.set_dues_base(
+    recorded = services.set_dues_base(
         by=alice, member=member, category="self_employed", valid_from=dt.date(2026, 4, 1), quarter_income=D("9000.03")
     )
-    assert crypto.decrypt(row.base_encrypted) == "3000.01" and row.monthly_dues == D("30.00")
+    assert crypto.decrypt(recorded.row.base_encrypted) == "3000.01" and recorded.monthly_dues == D("30.00")
     with pytest.raises(ServiceError, match="1、4、7或10月"):
         services.set_dues_base(
             by=alice, member=member, category="self_employed", valid_from=dt.date(2026, 5, 1), quarter_income=D("9000")

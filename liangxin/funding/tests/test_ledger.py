@@ -59,7 +59,7 @@ def test_each_ledger_balances_and_each_source_adds_up(books, branch_a, branch_b)
 
 def test_spending_beyond_the_balance_is_refused_and_changes_nothing(books, sam, carol, branch_a, branch_b):
     before = LedgerEntry.objects.count()
-    with pytest.raises(ServiceError, match="超过经费余额 63.50 元"):
+    with pytest.raises(ServiceError, match=r"超过经费余额 63\.50 元"):
         services.add_spending(
             by=sam, party_organization=branch_a, on=dt.date(2026, 7, 12), amount=D("63.51"), description="活动"
         )
@@ -165,7 +165,7 @@ def test_a_reward_is_approved_once_at_most_for_what_was_asked(reward_b, alice, c
     assert reward_b.status == "submitted" and reward_b.evidence_kind == "pdf" and len(reward_b.evidence_sha256) == 64
     with pytest.raises(ServiceError, match="无权"):
         services.approve_reward(by=carol, reward=reward_b, amount=D("100"))
-    with pytest.raises(ServiceError, match="不超过申请金额 5000.00 元"):
+    with pytest.raises(ServiceError, match=r"不超过申请金额 5000\.00 元"):
         services.approve_reward(by=alice, reward=reward_b, amount=D("5000.01"))
     approved = services.approve_reward(by=alice, reward=reward_b, amount=D("4000"), note="按标准核减")
     assert (approved.status, approved.amount_approved) == ("approved", D("4000"))
