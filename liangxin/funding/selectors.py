@@ -609,6 +609,7 @@ class Summary:
     as_of: dt.date
     townships: list[tuple[AdministrativeUnit, SummaryRow, list[tuple[PartyOrganization, SummaryRow]]]]
     total: SummaryRow
+    arrears: list[tuple[PartyOrganization, MemberDues]] = field(default_factory=list)  # members in arrears
 
 
 def funding_summary(*, user: User, year: int, township: AdministrativeUnit | None = None) -> Summary:
@@ -671,7 +672,8 @@ def funding_summary(*, user: User, year: int, township: AdministrativeUnit | Non
         )
         total.add(township_row)
         result.append((units[township_id], township_row, per_township[township_id]))
-    return Summary(year, sheet.as_of if sheet else as_of, result, total)
+    in_arrears = [(org, member) for org in orgs for member in sheets[org.pk].in_arrears]
+    return Summary(year, sheet.as_of if sheet else as_of, result, total, in_arrears)
 
 
 def years_offered(*, today: dt.date | None = None) -> list[int]:

@@ -30,9 +30,11 @@ def test_the_summary_shows_each_role_its_own_scope(client, payments, alice, caro
     client.force_login(alice)
     page = _text(client.get(reverse("funding:index"), {"year": 2026}))
     assert "罗雄街道" in page and "板桥镇" in page and branch_a.name in page and branch_b.name in page
+    assert "欠交党费名单" in page and "6月" in page and "225.00" in page  # 王二 owes April–June to branch B
     client.force_login(carol)
     page = _text(client.get(reverse("funding:index"), {"year": 2026}))
     assert branch_b.name in page and branch_a.name not in page and "罗雄街道" not in page
+    assert "王二" in page and "李三" in page and "张一" not in page and "225.00" not in page
     client.force_login(sam)
     page = _text(client.get(reverse("funding:index"), {"year": 2026}))
     assert branch_a.name in page and branch_b.name not in page
