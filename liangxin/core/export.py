@@ -111,7 +111,26 @@ class PrintSheet:
     notes: Sequence[str] = ()
 
 
-def _print_row(ws: Any, values: Sequence[Cell], *, bold: bool = False) -> None:
+def print_header(ws: Any, header: Sequence[str], *, row: int = 3) -> None:
+    """The header row (bold, bordered, centred) at ``row``, frozen and repeated on every printed
+    page; landscape A4 pages fitting the width."""
+    ws.append(list(header))
+    for column in range(1, len(header) + 1):
+        cell = ws.cell(row=row, column=column)
+        cell.font = Font(bold=True)
+        cell.border = _BORDER
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    ws.freeze_panes = f"A{row + 1}"
+    ws.print_title_rows = f"{row}:{row}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def print_row(ws: Any, values: Sequence[Cell], *, bold: bool = False) -> None:
+    """A bordered row; text neutralized (no formulas), money with two decimals, dates as dates."""
     ws.append([("是" if v else "否") if isinstance(v, bool) else neutralize(v) for v in values])
     for cell in ws[ws.max_row]:
         cell.border = _BORDER
@@ -137,25 +156,13 @@ def printable_workbook(sheets: Sequence[PrintSheet]) -> bytes:
         ws.row_dimensions[1].height = 28
         ws.append([neutralize(sheet.subtitle)])
         ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
-        ws.append(list(sheet.header))
-        for column in range(1, width + 1):
-            cell = ws.cell(row=3, column=column)
-            cell.font = Font(bold=True)
-            cell.border = _BORDER
-            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        print_header(ws, sheet.header)
         for column, chars in enumerate(sheet.widths, start=1):
             ws.column_dimensions[get_column_letter(column)].width = chars
-        ws.freeze_panes = "A4"
-        ws.print_title_rows = "3:3"
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
         for row in sheet.rows:
-            _print_row(ws, row)
+            print_row(ws, row)
         if sheet.total is not None:
-            _print_row(ws, sheet.total, bold=True)
+            print_row(ws, sheet.total, bold=True)
         for note in sheet.notes:
             ws.append([neutralize(note)])
     buffer = io.BytesIO()

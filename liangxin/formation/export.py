@@ -1,6 +1,7 @@
 """The register as a workbook a county office prints: a title row, the reporting unit and date,
 a frozen header, landscape pages fitting the width with the header repeated; and a per-township
-summary sheet. Every text cell goes through ``core.export.neutralize`` (no formulas)."""
+summary sheet. Header and rows as every printable sheet has them (``core.export.print_header``,
+``print_row``: text cells neutralized, no formulas)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ import io
 from collections.abc import Sequence
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from liangxin.core.export import Cell, neutralize
+from liangxin.core.export import Cell, print_header, print_row
 from liangxin.policy import engine
 
 from . import transitions
@@ -46,10 +47,7 @@ REGISTER_HEADER: tuple[tuple[str, int], ...] = (
 )
 STATUS_COLUMNS: tuple[str, ...] = (NO_PLAN, *transitions.OPEN_STATUSES_ORDER)
 
-_THIN = Side(style="thin")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _BOLD = Font(bold=True)
-_WRAP = Alignment(wrap_text=True, vertical="top")
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
@@ -99,29 +97,12 @@ def _title(ws: Worksheet, title: str, unit: str, on: dt.date, width: int) -> Non
 
 
 def _header(ws: Worksheet, header: Sequence[str]) -> None:
-    ws.append(list(header))
-    for column in range(1, len(header) + 1):
-        cell = ws.cell(row=3, column=column)
-        cell.font = _BOLD
-        cell.alignment = _CENTER
-        cell.border = _BORDER
-    ws.freeze_panes = "A4"
-    ws.print_title_rows = "3:3"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    print_header(ws, header)
 
 
 def _body(ws: Worksheet, rows: Sequence[Sequence[Cell]]) -> None:
     for values in rows:
-        ws.append([neutralize(v) for v in values])
-        for cell in ws[ws.max_row]:
-            cell.border = _BORDER
-            cell.alignment = _WRAP
-            if isinstance(cell.value, dt.date):
-                cell.number_format = "yyyy-mm-dd"
+        print_row(ws, values)
 
 
 def register_workbook(*, rows: Sequence[RegisterRow], unit: str, on: dt.date) -> bytes:

@@ -19,11 +19,31 @@ from . import engine, funding_rules
 from .choices import BracketScheme, DuesCategory, Indicator
 
 
-class PolicyVersion(models.Model):
+class VersionedPolicy(models.Model):
+    """What every kind of policy version has: a name, the day it takes effect, notes and who made it."""
+
     name = models.CharField(_("版本名称"), max_length=100, unique=True)
     effective_from = models.DateField(_("生效日期"), unique=True)
-    source = models.CharField(_("依据文件"), max_length=200, default=engine.SPEECH)
     notes = models.TextField(_("说明"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("创建人"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.name}({self.effective_from:%Y-%m-%d}起)"
+
+
+class PolicyVersion(VersionedPolicy):
+    source = models.CharField(_("依据文件"), max_length=200, default=engine.SPEECH)
     min_full_members = models.PositiveSmallIntegerField(_("组建党组织最少正式党员数"), default=3)
     general_branch_threshold = models.PositiveSmallIntegerField(_("建立党总支党员数"), default=50)
     general_branch_tolerance = models.PositiveSmallIntegerField(
@@ -35,15 +55,6 @@ class PolicyVersion(models.Model):
     )
     max_joint_organizations = models.PositiveSmallIntegerField(_("联合党组织最多覆盖组织数"), default=5)
     branch_committee_full_members = models.PositiveSmallIntegerField(_("设立支部委员会正式党员数"), default=7)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("创建人"),
-    )
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("政策版本")
@@ -83,9 +94,6 @@ class PolicyVersion(models.Model):
             ),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.name}({self.effective_from:%Y-%m-%d}起)"
-
     def as_policy(self) -> engine.Policy:
         """The engine's view of this version."""
         return engine.Policy(
@@ -123,16 +131,13 @@ class PolicyTarget(models.Model):
         return f"{self.year} {self.get_indicator_display()} {self.value}"
 
 
-class FundingPolicyVersion(models.Model):
+class FundingPolicyVersion(VersionedPolicy):
     """The funding figures (budget per member, dues brackets and fixed amounts, the returned share
     of dues, the range of activity funds), in force from ``effective_from`` until the next
     version's. Like :class:`PolicyVersion`, never edited or deleted: last year's allocation and
     dues stay explained by last year's figures. What they mean: ``docs/funding.md``."""
 
-    name = models.CharField(_("版本名称"), max_length=100, unique=True)
-    effective_from = models.DateField(_("生效日期"), unique=True)
     source = models.CharField(_("依据文件"), max_length=200)
-    notes = models.TextField(_("说明"), blank=True)
     per_member_amount = models.DecimalField(_("经费标准(元/名党员·年)"), max_digits=8, decimal_places=2)
     retained_share = models.DecimalField(
         _("党费留存比例"),
@@ -142,15 +147,6 @@ class FundingPolicyVersion(models.Model):
     )
     activity_fund_min_share = models.DecimalField(_("党建活动经费下限(占工资总额)"), max_digits=5, decimal_places=4)
     activity_fund_max_share = models.DecimalField(_("党建活动经费上限(占工资总额)"), max_digits=5, decimal_places=4)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("创建人"),
-    )
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("经费政策版本")
@@ -173,9 +169,6 @@ class FundingPolicyVersion(models.Model):
                 name="funding_policy_activity_range",
             ),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.name}({self.effective_from:%Y-%m-%d}起)"
 
     def as_rules(self) -> funding_rules.FundingRules:
         """The pure rules' view of this version (raises ``FundingRulesError`` on a broken set)."""
