@@ -77,9 +77,8 @@ def may_see_dues_base(*, user: User, member: Member) -> bool:
     if not user.can(Permission.VIEW_DUES_BASE):
         return False
     if user.scope_kind is ScopeKind.PARTY_ORGANIZATION:
-        return PartyRelation.objects.filter(
-            member=member, valid_to__isnull=True, party_organization_id=user.party_organization_id
-        ).exists()
+        # A secretary's members are those whose relation his party organization holds today: his scope.
+        return Member.objects.restrict(user).filter(pk=member.pk).exists()
     return user.scope_kind is ScopeKind.COUNTY
 
 

@@ -115,3 +115,20 @@ def test_the_command_refuses_a_bad_date_with_the_reason(roster):
         call_command("funding_allocation", "--year", "2026", "--as-of", "2026-12-31", stdout=io.StringIO())
     with pytest.raises(CommandError, match="没有施行中的经费政策版本"):
         call_command("funding_allocation", "--year", "2008", stdout=io.StringIO())
+
+
+def test_the_audit_log_reads_the_allocations_record_in_chinese(roster, alice):
+    from liangxin.audit.display import field_label, object_type_label
+
+    services.issue_allocation(by=alice, year=2026, as_of=JUNE_30)
+    record = AuditRecord.objects.get(action="funding.allocate")
+    labels = {name: field_label(record.object_type, name) for name in record.changes}
+    assert labels == {
+        "year": "年度",
+        "as_of": "党员人数截至日期",
+        "per_member_amount": "经费标准(元/名党员·年)",
+        "members": "党员数(含预备党员)",
+        "amount": "拨付金额(元)",
+        "lines": "明细",
+    }
+    assert object_type_label(record.object_type) == "经费拨付"
