@@ -200,9 +200,13 @@ class DemoFunding:
     def _activity_funds(self, year: int) -> None:
         """The organizations covered by a party organization book the year's activity funds."""
         on = dt.date(year, 12, 31)
+        # One filter call: the same coverage row must hold on the date (two calls would join twice).
         covered = (
-            Organization.objects.filter(coverages__valid_from__lte=on, merged_into__isnull=True)
-            .filter(Q(coverages__valid_to__isnull=True) | Q(coverages__valid_to__gt=on))
+            Organization.objects.filter(
+                Q(coverages__valid_to__isnull=True) | Q(coverages__valid_to__gt=on),
+                coverages__valid_from__lte=on,
+                merged_into__isnull=True,
+            )
             .distinct()
             .select_related("township")
         )
@@ -304,8 +308,9 @@ class DemoFunding:
         """The n-th party organization covering an organization of ten or more employees."""
         on = OrganizationFacts.objects.filter(valid_to__isnull=True, employees__gte=10).values("organization_id")
         candidates = list(
-            PartyOrganization.objects.filter(dissolved_on__isnull=True, coverages__valid_to__isnull=True)
-            .filter(coverages__organization__in=on)
+            PartyOrganization.objects.filter(
+                dissolved_on__isnull=True, coverages__valid_to__isnull=True, coverages__organization__in=on
+            )
             .distinct()
             .select_related("township")
             .order_by("pk")
