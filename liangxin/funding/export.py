@@ -1,16 +1,16 @@
-"""The funding workbooks (``core.export.printable_workbook``): the allocation sheet of a township or
+"""The funding workbooks (``core.export.write_print_sheets``): the allocation sheet of a township or
 of the county (a summary by township, then one sheet per township), the summary by township, a
 party organization's ledger and dues, activity funds. Money as ``Decimal`` cells with two decimals."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from liangxin.core.export import Cell, PrintSheet, printable_workbook
+from liangxin.core.export import Cell, PrintSheet, XlsxBook, write_print_sheets
 from liangxin.policy import funding_rules
 from liangxin.registry.models import PartyOrganization
 
@@ -29,6 +29,13 @@ ALLOCATION_HEADER = (
     "拨付金额(元)",
 )
 ALLOCATION_WIDTHS = (6, 14, 36, 12, 12, 10, 12, 14)
+
+Writer = Callable[[XlsxBook], None]
+
+
+def _writer(sheets: Sequence[PrintSheet]) -> Writer:
+    """What ``core.export.workbook_response`` calls to fill the workbook."""
+    return lambda book: write_print_sheets(book, sheets)
 
 
 def allocation_notes(sheet: AllocationSheet) -> list[str]:
@@ -72,7 +79,7 @@ def _allocation_total(rows: Sequence[AllocationRow]) -> list[Cell]:
     ]
 
 
-def allocation_workbook(sheet: AllocationSheet, *, unit: str, county: bool) -> bytes:
+def allocation_workbook(sheet: AllocationSheet, *, unit: str, county: bool) -> Writer:
     title = _("%(year)s年两新组织党建工作经费拨付表") % {"year": sheet.year}
     subtitle = _("单位:%(unit)s    截至日期:%(date)s    金额单位:元") % {
         "unit": unit,
@@ -120,7 +127,7 @@ def allocation_workbook(sheet: AllocationSheet, *, unit: str, county: bool) -> b
         )
     if not sheets:
         sheets.append(PrintSheet(_("拨付表"), title, subtitle, ALLOCATION_HEADER, [], ALLOCATION_WIDTHS, None, notes))
-    return printable_workbook(sheets)
+    return _writer(sheets)
 
 
 SUMMARY_HEADER = (
@@ -142,7 +149,7 @@ SUMMARY_HEADER = (
 )
 
 
-def summary_workbook(summary: Summary, *, unit: str) -> bytes:
+def summary_workbook(summary: Summary, *, unit: str) -> Writer:
     def cells(label: str, r: SummaryRow) -> list[Cell]:
         totals = r.ledger
         return [
@@ -167,7 +174,7 @@ def summary_workbook(summary: Summary, *, unit: str) -> bytes:
     for township, township_row, orgs in summary.townships:
         rows.append(cells(township.name, township_row))
         rows.extend(cells("  " + org.name, row) for org, row in orgs)
-    return printable_workbook(
+    return _writer(
         [
             PrintSheet(
                 name=_("经费汇总"),
@@ -193,7 +200,7 @@ def ledger_workbook(
     year: int,
     totals: ledger.YearTotals,
     rows: Sequence[tuple[LedgerEntry, Decimal]],
-) -> bytes:
+) -> Writer:
     body: list[list[Cell]] = [[None, _("年初余额"), "", None, None, totals.opening]]
     for entry, balance in rows:
         way = ledger.DIRECTION[entry.kind]
@@ -207,7 +214,7 @@ def ledger_workbook(
                 balance,
             ]
         )
-    return printable_workbook(
+    return _writer(
         [
             PrintSheet(
                 name=_("经费台账"),
@@ -222,7 +229,7 @@ def ledger_workbook(
     )
 
 
-def dues_workbook(party_organization: PartyOrganization, sheet: DuesSheet, *, amounts: bool) -> bytes:
+def dues_workbook(party_organization: PartyOrganization, sheet: DuesSheet, *, amounts: bool) -> Writer:
     """Each member's months: the amount paid (with ``amounts``: the dues and paid of each month) or
     ✓/欠 (without: the amounts give the base away)."""
     months = [dt.date(sheet.year, m, 1) for m in range(1, 13)]
@@ -245,7 +252,7 @@ def dues_workbook(party_organization: PartyOrganization, sheet: DuesSheet, *, am
         if amounts:
             cells.append(member.arrears)
         rows.append(cells)
-    return printable_workbook(
+    return _writer(
         [
             PrintSheet(
                 name=_("党费交纳"),
@@ -260,7 +267,7 @@ def dues_workbook(party_organization: PartyOrganization, sheet: DuesSheet, *, am
     )
 
 
-def activity_fund_workbook(rows: Sequence[ActivityFundRow], *, year: int, unit: str) -> bytes:
+def activity_fund_workbook(rows: Sequence[ActivityFundRow], *, year: int, unit: str) -> Writer:
     body: list[list[Cell]] = []
     for i, row in enumerate(rows, start=1):
         check = row.check
@@ -277,7 +284,7 @@ def activity_fund_workbook(rows: Sequence[ActivityFundRow], *, year: int, unit: 
                 funding_rules.RANGE_LABELS[check.status] if check else _("未填报"),
             ]
         )
-    return printable_workbook(
+    return _writer(
         [
             PrintSheet(
                 name=_("党建活动经费"),

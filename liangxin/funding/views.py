@@ -61,8 +61,14 @@ def _unit(user: User, township: AdministrativeUnit | None) -> str:
 
 
 def _audited_export(
-    request: AuthedRequest, *, object_type: str, filters: dict[str, object], rows: int, data: bytes, filename: str
-) -> HttpResponse:
+    request: AuthedRequest,
+    *,
+    object_type: str,
+    filters: dict[str, object],
+    rows: int,
+    write: export.Writer,
+    filename: str,
+) -> HttpResponseBase:
     registry_services.log_export(
         by=request.user,
         object_type=object_type,
@@ -71,7 +77,7 @@ def _audited_export(
         file_format=XLSX,
         remote_addr=client_address(request),
     )
-    return workbook_response(filename=f"{filename}_{today():%Y%m%d}.xlsx", data=data)
+    return workbook_response(filename=f"{filename}_{today():%Y%m%d}.xlsx", write=write)
 
 
 def _context(request: AuthedRequest, **extra: Any) -> dict[str, Any]:
@@ -118,7 +124,7 @@ def summary_export(request: AuthedRequest) -> HttpResponseBase:
         object_type="funding.summary",
         filters={"year": year, "township": township.pk if township else None},
         rows=rows,
-        data=export.summary_workbook(summary, unit=_unit(request.user, township)),
+        write=export.summary_workbook(summary, unit=_unit(request.user, township)),
         filename=_("%(year)s年党建经费汇总表") % {"year": year},
     )
 
@@ -189,7 +195,7 @@ def allocation_export(request: AuthedRequest) -> HttpResponseBase:
         object_type="funding.allocation",
         filters={"year": year, "township": township.pk if township else None, "as_of": sheet.as_of.isoformat()},
         rows=len(sheet.rows),
-        data=export.allocation_workbook(sheet, unit=_unit(request.user, township), county=county),
+        write=export.allocation_workbook(sheet, unit=_unit(request.user, township), county=county),
         filename=_("%(year)s年党建工作经费拨付表") % {"year": year},
     )
 
@@ -272,7 +278,7 @@ def activity_fund_export(request: AuthedRequest) -> HttpResponseBase:
         object_type="funding.activityfundbooking",
         filters={"year": year, "township": township.pk if township else None, "status": form.chosen_status()},
         rows=len(rows),
-        data=export.activity_fund_workbook(rows, year=year, unit=_unit(request.user, township)),
+        write=export.activity_fund_workbook(rows, year=year, unit=_unit(request.user, township)),
         filename=_("%(year)s年党建活动经费列支情况") % {"year": year},
     )
 
@@ -477,7 +483,7 @@ def ledger_export(request: AuthedRequest, pk: int) -> HttpResponseBase:
         object_type="funding.ledgerentry",
         filters={"party_organization": party_organization.pk, "year": year},
         rows=len(rows),
-        data=export.ledger_workbook(party_organization, year, totals, rows),
+        write=export.ledger_workbook(party_organization, year, totals, rows),
         filename=_("%(name)s%(year)s年经费台账") % {"name": party_organization.name, "year": year},
     )
 
@@ -514,7 +520,9 @@ def dues_export(request: AuthedRequest, pk: int) -> HttpResponseBase:
         object_type="funding.duespayment",
         filters={"party_organization": party_organization.pk, "year": year},
         rows=len(sheet.members),
-        data=export.dues_workbook(party_organization, sheet, amounts=selectors.may_see_dues_amounts(user=request.user)),
+        write=export.dues_workbook(
+            party_organization, sheet, amounts=selectors.may_see_dues_amounts(user=request.user)
+        ),
         filename=_("%(name)s%(year)s年党费交纳情况") % {"name": party_organization.name, "year": year},
     )
 

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from liangxin.audit.models import AuditRecord
 from liangxin.funding.models import Allocation, DuesBase, DuesPayment, LedgerEntry, RewardApplication
-from liangxin.testing.responses import body_text
+from liangxin.testing.responses import body_text, sent_bytes
 
 D = Decimal
 
@@ -65,7 +65,7 @@ def test_the_allocation_is_issued_from_its_page_and_exported_per_township_and_fo
     assert "已拨付" in page and "确认拨付" not in page
     # The county's workbook: its summary by township, then one sheet per township.
     response = client.get(reverse("funding:allocation_export"), {"year": 2026})
-    wb = load_workbook(io.BytesIO(response.content))
+    wb = load_workbook(io.BytesIO(sent_bytes(response)))
     assert wb.sheetnames == ["全县汇总", "罗雄街道", "板桥镇"]
     summary = [row for row in wb["全县汇总"].iter_rows(values_only=True)]
     assert ("合计", None, 2, 4, 2, 200) in [tuple(r[:6]) for r in summary]
@@ -75,7 +75,7 @@ def test_the_allocation_is_issued_from_its_page_and_exported_per_township_and_fo
     assert wb["板桥镇"].cell(row=4, column=8).number_format == "#,##0.00"
     # A township clerk's workbook is his township's sheet.
     client.force_login(carol)
-    wb = load_workbook(io.BytesIO(client.get(reverse("funding:allocation_export"), {"year": 2026}).content))
+    wb = load_workbook(io.BytesIO(sent_bytes(client.get(reverse("funding:allocation_export"), {"year": 2026}))))
     assert wb.sheetnames == ["板桥镇"]
     assert _exports().filter(object_type="funding.allocation").count() == 2
 
