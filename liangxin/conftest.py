@@ -184,3 +184,32 @@ def object_store(settings: Any, tmp_path: Path) -> Generator[Any, None, None]:
 
     with in_memory_object_store(settings, tmp_path) as client:
         yield client
+
+
+@pytest.fixture
+def reward_b(carol, branch_b, org_in_b, settings, tmp_path):
+    """A submitted reward application (以奖代补) of township B's branch, with a PDF as evidence."""
+    from decimal import Decimal
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from liangxin.funding import services
+    from liangxin.security.uploads import UploadField, UploadKind
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    evidence = UploadField(kind=UploadKind.EVIDENCE).clean(
+        SimpleUploadedFile("活动室照片.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+    )
+    return services.submit_reward(
+        by=carol,
+        party_organization=branch_b,
+        data=services.RewardData(
+            kind="activity_room",
+            title="板桥星火煤业党员活动室",
+            description="自建活动室32平方米,配齐桌椅和党建书籍。",
+            amount=Decimal("5000.00"),
+            organization=org_in_b,
+            five_ones_item="activity_room",
+        ),
+        evidence=evidence,
+    )

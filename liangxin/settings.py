@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "liangxin.reconcile",
     "liangxin.formation",
     "liangxin.coverage",
+    "liangxin.funding",
     # The demo county builds on every other app, and none of them imports it.
     "liangxin.demo",
 ]

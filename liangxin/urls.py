@@ -16,6 +16,7 @@ urlpatterns = [
     path("security/", include("liangxin.security.urls")),  # two-factor login, lockouts
     path("formation/", include("liangxin.formation.urls")),  # the register of organizations without one
     path("coverage/", include("liangxin.coverage.urls")),  # coverage against targets
+    path("funding/", include("liangxin.funding.urls")),  # budget allocation, dues, activity funds, rewards
 ]
 
 # Django's own 400 page reads the request body again for its CSRF check (a 500 when that body is

@@ -53,6 +53,12 @@ PLANNERS = BUSINESS - {Role.SECRETARY}
 CENSUS_READERS = EDITORS | {Role.LEADER}
 # Who acts on a campaign submission: the county approves or returns, units submit.
 SUBMISSION_ACTORS = COUNTY_ADMIN | TOWNSHIP | DEPARTMENT
+# Funding follows the party organizations' affiliation (county → township → party organization):
+# a department supervises organizations, not party organizations' funds.
+FUNDING_READERS = BUSINESS - DEPARTMENT
+BOOKKEEPERS = roles_with(Permission.KEEP_FUNDING_BOOKS)  # county admin, township clerk, secretary
+DISBURSERS = roles_with(Permission.DISBURSE_FUNDS)  # county admin
+DUES_BASE_KEEPERS = roles_with(Permission.VIEW_DUES_BASE)  # county admin, the member's secretary
 
 
 @dataclass(frozen=True)
@@ -178,6 +184,26 @@ PAGE_RULES: dict[str, Rule] = {
     "campaigns:submission_transition": use(SUBMISSION_ACTORS),
     "campaigns:entry_edit": Rule(read=PLANNERS, write=TOWNSHIP),
     "campaigns:entry_confirm": use(DEPARTMENT),
+    # Funding.
+    "funding:index": read(FUNDING_READERS),
+    "funding:summary_export": read(FUNDING_READERS),
+    "funding:allocation": Rule(read=FUNDING_READERS, write=DISBURSERS),
+    "funding:allocation_export": read(FUNDING_READERS),
+    "funding:dues_returns": Rule(read=FUNDING_READERS, write=DISBURSERS),
+    "funding:activity_funds": read(FUNDING_READERS),
+    "funding:activity_fund_export": read(FUNDING_READERS),
+    "funding:activity_fund_record": use(BOOKKEEPERS),
+    "funding:reward_list": read(FUNDING_READERS),
+    "funding:reward_create": use(BOOKKEEPERS),
+    "funding:reward_detail": Rule(read=FUNDING_READERS, write=DISBURSERS),
+    "funding:reward_evidence_export": read(FUNDING_READERS),
+    "funding:ledger": Rule(read=FUNDING_READERS, write=BOOKKEEPERS),
+    "funding:ledger_export": read(FUNDING_READERS),
+    "funding:dues": read(FUNDING_READERS),
+    "funding:dues_record": use(BOOKKEEPERS),
+    "funding:dues_export": read(FUNDING_READERS),
+    "funding:dues_base": use(DUES_BASE_KEEPERS),
+    "funding:dues_base_reveal": use(DUES_BASE_KEEPERS),
 }
 
 
@@ -217,6 +243,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("formation:joint_planner", _("联合组建")),
     MenuItem("census:index", _("摸底导入")),
     MenuItem("campaigns:index", _("集中摸底")),
+    MenuItem("funding:index", _("经费保障")),
     MenuItem("accounts:user_list", _("用户管理")),
     MenuItem("security:lockout_list", _("登录锁定")),
     MenuItem("audit:record_list", _("审计日志")),

@@ -62,6 +62,14 @@ class Permission(enum.Enum):
     VIEW_FULL_ID_NUMBER = "view_full_id_number"
     # A member's full phone number on the member's page: for those who call members.
     VIEW_FULL_PHONE = "view_full_phone"
+    # A member's dues base (and the dues it gives): the member's secretary and the county
+    # administrator only; every full view of the base is audited (funding.services).
+    VIEW_DUES_BASE = "view_dues_base"
+    # A party organization's funding books: dues payments, spending, activity funds booked by
+    # its organizations, reward applications. The county's own moves of money (issuing the
+    # allocation, returning dues, deciding rewards) are DISBURSE_FUNDS.
+    KEEP_FUNDING_BOOKS = "keep_funding_books"
+    DISBURSE_FUNDS = "disburse_funds"
     MANAGE_ACCOUNTS = "manage_accounts"  # create, disable, enable, reset password
     ASSIGN_ROLES = "assign_roles"  # change role and scope of another account
     VIEW_AUDIT = "view_audit"
@@ -74,6 +82,9 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.EDIT_ORGANIZATIONS,
             Permission.MERGE_ORGANIZATIONS,
             Permission.VIEW_FULL_ID_NUMBER,
+            Permission.VIEW_DUES_BASE,
+            Permission.KEEP_FUNDING_BOOKS,
+            Permission.DISBURSE_FUNDS,
         }
     ),
     Role.TOWNSHIP_CLERK: frozenset(
@@ -82,11 +93,20 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.EDIT_ORGANIZATIONS,
             Permission.MERGE_ORGANIZATIONS,
             Permission.VIEW_FULL_PHONE,
+            Permission.KEEP_FUNDING_BOOKS,
         }
     ),
     Role.DEPARTMENT_CLERK: frozenset({Permission.VIEW_BUSINESS}),
     # A secretary sees the full ID numbers of the members of his own organization (audited).
-    Role.SECRETARY: frozenset({Permission.VIEW_BUSINESS, Permission.VIEW_FULL_ID_NUMBER, Permission.VIEW_FULL_PHONE}),
+    Role.SECRETARY: frozenset(
+        {
+            Permission.VIEW_BUSINESS,
+            Permission.VIEW_FULL_ID_NUMBER,
+            Permission.VIEW_FULL_PHONE,
+            Permission.VIEW_DUES_BASE,
+            Permission.KEEP_FUNDING_BOOKS,
+        }
+    ),
     Role.LEADER: frozenset({Permission.VIEW_BUSINESS}),
     Role.SYS_ADMIN: frozenset({Permission.MANAGE_ACCOUNTS}),
     Role.SEC_ADMIN: frozenset({Permission.ASSIGN_ROLES}),

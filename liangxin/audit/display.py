@@ -35,6 +35,7 @@ _OBJECT_TYPES: dict[str, Promise] = {
     "audit.chain": gettext_lazy("审计链"),
     "security.backup": gettext_lazy("备份文件"),
     "axes.accessattempt": gettext_lazy("登录失败记录"),
+    "funding.summary": gettext_lazy("党建经费汇总表"),
 }
 
 # Names in ``changes`` that are not fields of the record's model.
@@ -99,6 +100,14 @@ _FIELDS: dict[str, Promise] = {
     "os_user": gettext_lazy("操作系统账号"),
     "mismatched_tables": gettext_lazy("行数与备份清单不一致的表"),
     "transition": gettext_lazy("状态变更"),
+    # Funding (funding.services): amounts and bases are never among them, except the county's own moves.
+    "member": gettext_lazy("党员"),
+    "members": gettext_lazy("党员数"),
+    "members_paid": gettext_lazy("交纳党费的党员"),
+    "amount": gettext_lazy("金额(元)"),
+    "lines": gettext_lazy("明细"),
+    "brackets": gettext_lazy("党费交纳比例"),
+    "fixed_amounts": gettext_lazy("固定数额党费"),
 }
 
 # Coded values of those names.

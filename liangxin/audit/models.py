@@ -51,6 +51,12 @@ class AuditAction(models.TextChoices):
     CENSUS_UPLOAD = "census.upload", _("摸底导入:上传文件")
     CENSUS_PREVIEW = "census.preview", _("摸底导入:校验预览")
     CENSUS_MAPPING = "census.mapping", _("摸底导入:修改列对应")
+    # Funding (funding.services): a full view of a member's dues base, and the county's money moves.
+    VIEW_DUES_BASE = "funding.view_dues_base", _("查看党费计算基数")
+    FUNDING_ALLOCATE = "funding.allocate", _("拨付党建工作经费")
+    FUNDING_RETURN_DUES = "funding.return_dues", _("返还党费留存部分")
+    REWARD_APPROVE = "funding.reward_approve", _("批准以奖代补")
+    REWARD_REJECT = "funding.reward_reject", _("驳回以奖代补")
     # Backups (security.backup).
     BACKUP = "security.backup", _("备份")
     RESTORE = "security.restore", _("从备份恢复")

@@ -19,6 +19,7 @@ import datetime as dt
 import io
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any, Literal
 
@@ -62,6 +63,7 @@ _STYLES: dict[str, dict[str, Any]] = {
     "boxed_header": {"bold": True, "border": 1, "text_wrap": True, "align": "center", "valign": "vcenter"},
 }
 _DATE = "yyyy-mm-dd"
+_MONEY = "#,##0.00"
 _DATETIME = "yyyy-mm-dd hh:mm:ss"
 
 
@@ -104,8 +106,11 @@ class XlsxSheet:
         self.worksheet = worksheet
         self.row = 0  # the next row to write (0-based)
 
-    def append(self, values: Sequence[Cell], style: Style | Literal["boxed_header"] = "plain") -> None:
-        """Write one row of cells below the last one."""
+    def append(
+        self, values: Sequence[Cell], style: Style | Literal["boxed_header"] = "plain", *, money: bool = False
+    ) -> None:
+        """Write one row of cells below the last one; with ``money``, ``Decimal`` cells show two
+        decimals (``#,##0.00``)."""
         write = self.worksheet
         row = self.row
         for column, value in enumerate(values):
@@ -115,8 +120,9 @@ class XlsxSheet:
             elif isinstance(value, bool):
                 write.write_string(row, column, "是" if value else "否", self.book.format(style))
             elif isinstance(value, (int, float, Decimal)):
+                number = _MONEY if money and isinstance(value, Decimal) else ""
                 write.write_number(
-                    row, column, float(value) if isinstance(value, Decimal) else value, self.book.format(style)
+                    row, column, float(value) if isinstance(value, Decimal) else value, self.book.format(style, number)
                 )
             elif isinstance(value, dt.datetime):
                 write.write_datetime(row, column, value, self.book.format(style, _DATETIME))
@@ -161,6 +167,54 @@ def write_table(book: XlsxBook, *, sheet_title: str, header: Sequence[str], rows
     sheet.freeze_below(1)
     for row in rows:
         sheet.append(row)
+
+
+@dataclass(frozen=True)
+class PrintSheet:
+    """One sheet a county office prints: a title, a line naming the unit and date, a boxed header
+    repeated on every page (landscape A4, one page wide), the rows with borders, an optional bold
+    total row and notes below. Money is given as ``Decimal`` and shown with two decimals."""
+
+    name: str  # the tab
+    title: str
+    subtitle: str
+    header: Sequence[str]
+    rows: Sequence[Sequence[Cell]]
+    widths: Sequence[int] = ()
+    total: Sequence[Cell] | None = None
+    notes: Sequence[str] = ()
+
+
+def write_print_sheets(book: XlsxBook, sheets: Sequence[PrintSheet]) -> None:
+    taken: list[str] = []
+    for printed in sheets:
+        name = _sheet_name(printed.name, taken)
+        taken.append(name)
+        sheet = book.sheet(name, widths=printed.widths)
+        width = max(1, len(printed.header))
+        sheet.merged(0, width - 1, str(neutralize(printed.title)), "title", height=28)
+        sheet.next_row()
+        sheet.merged(0, width - 1, str(neutralize(printed.subtitle)))
+        sheet.next_row()
+        sheet.append(list(printed.header), "boxed_header")
+        sheet.freeze_below(3)
+        sheet.print_landscape(repeat_row=2)
+        for row in printed.rows:
+            sheet.append(row, "body", money=True)
+        if printed.total is not None:
+            sheet.append(printed.total, "total", money=True)
+        for note in printed.notes:
+            sheet.append([note])
+
+
+def _sheet_name(name: str, taken: Sequence[str]) -> str:
+    """A tab name Excel takes: at most 31 characters, none of ``[]:*?/\\``, unique."""
+    clean = "".join("_" if ch in "[]:*?/\\" else ch for ch in name)[:31] or "Sheet"
+    candidate, n = clean, 2
+    while candidate in taken:
+        suffix = f"({n})"
+        candidate, n = clean[: 31 - len(suffix)] + suffix, n + 1
+    return candidate
 
 
 def write_workbook(file: IO[bytes], write: Callable[[XlsxBook], None]) -> None:

@@ -39,3 +39,46 @@ class HasShape(Func):
     def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, tuple[Any, ...]]:
         sql, params = self._operand(compiler, connection)
         return f"({sql} ~ %s)", (*params, f"^[{self.charset}]{{{self.length}}}$")
+
+
+class _DateCheck(Func):
+    """A boolean test on a date column in native SQL on both databases: SQLite's ``strftime``,
+    PostgreSQL's ``EXTRACT`` (Django's own date lookups call a Python function on SQLite, which a
+    CHECK constraint would then need in every connection that writes the table)."""
+
+    output_field = BooleanField()
+    sqlite: str = ""
+    postgresql: str = ""
+
+    def _compiled(self, compiler: Any) -> tuple[list[str], tuple[Any, ...]]:
+        parts, params = [], []
+        for expression in self.source_expressions:
+            sql, expression_params = compiler.compile(expression)
+            parts.append(sql)
+            params.extend(expression_params)
+        return parts, tuple(params)
+
+    def as_sql(self, compiler: Any, connection: Any, *args: Any, **extra_context: Any) -> tuple[str, tuple[Any, ...]]:
+        raise NotSupportedError(f"{type(self).__name__}: no SQL for {connection.vendor}")
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, tuple[Any, ...]]:
+        parts, params = self._compiled(compiler)
+        return self.sqlite.format(*parts), params
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> tuple[str, tuple[Any, ...]]:
+        parts, params = self._compiled(compiler)
+        return self.postgresql.format(*parts), params
+
+
+class IsFirstOfMonth(_DateCheck):
+    """True when the date is the first day of its month (a month stored as its first day)."""
+
+    sqlite = "(strftime('%%d', {0}) = '01')"
+    postgresql = "(EXTRACT(DAY FROM {0}) = 1)"
+
+
+class IsInYear(_DateCheck):
+    """True when the date (first argument) lies in the year (second, an integer column)."""
+
+    sqlite = "(CAST(strftime('%%Y', {0}) AS INTEGER) = {1})"
+    postgresql = "(EXTRACT(YEAR FROM {0}) = {1})"

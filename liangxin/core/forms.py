@@ -12,16 +12,24 @@
   with at least one letter or digit, and no control or invisible character inside it.
 - ``IntegerField``: a whole number no larger than the smallest integer column holds
   (2,147,483,647 on PostgreSQL): a larger one made the database raise, a 500.
+- ``MoneyField``: an amount in yuan, a ``Decimal`` with at most two decimals (yuan, jiao, fen),
+  more than zero unless told otherwise, and at most ``max_value`` (by default below a hundred
+  million yuan: a larger figure in a party organization's funds is a typing error).
+- ``MonthField``: a month typed ``2026-03`` (or any day of it), returned as its first day, within
+  the years ``DateField`` takes.
 
 A test walks every form of the project and fails on a ``forms.DateField``, an unbounded integer
-field, a required text field or a name field that does not use these
+field, a money field (named ``amount``, ``base`` or ``…_income``), a required text field or a name
+field that does not use these
 (``core/tests/test_form_fields.py``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -119,3 +127,78 @@ class NameField(TextField):
             raise ValidationError(_("名称至少要有一个汉字、字母或数字。"), code="no_letters")
         if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value):
             raise ValidationError(_("名称中有控制字符或不可见字符,请删除后重新输入。"), code="invisible")
+
+
+LARGEST_MONEY = Decimal("99999999.99")
+
+
+class MoneyField(forms.DecimalField):
+    default_error_messages = {
+        "invalid": gettext_lazy("请输入金额(元),如 1250 或 1250.50。"),
+        "max_decimal_places": gettext_lazy("金额最多两位小数(元、角、分)。"),
+        "max_digits": gettext_lazy("金额过大,请检查是否多输了位数。"),
+        "max_whole_digits": gettext_lazy("金额过大,请检查是否多输了位数。"),
+    }
+
+    def __init__(
+        self, *, min_value: Decimal = Decimal("0.01"), max_value: Decimal = LARGEST_MONEY, **kwargs: Any
+    ) -> None:
+        super().__init__(
+            max_digits=12, decimal_places=2, min_value=min_value, max_value=min(max_value, LARGEST_MONEY), **kwargs
+        )
+        self.error_messages["min_value"] = _("金额必须大于0。") if min_value > 0 else _("金额不能为负数。")
+        self.error_messages["max_value"] = _("金额不能超过 %(limit)s 元,请检查是否多输了位数。") % {
+            "limit": f"{self.max_value:,}"
+        }
+        self.widget.attrs.setdefault("inputmode", "decimal")
+
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
+        # Figures as people write them: 1,250.00 / 1250元 / full-width digits.
+        if isinstance(value, str):
+            value = unicodedata.normalize("NFKC", value).replace(",", "").strip().removesuffix("元").strip()
+        result = super().to_python(value)
+        if result is not None and not result.is_finite():
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return result
+
+    def clean(self, value: Any) -> Decimal | None:
+        result = super().clean(value)
+        return None if result is None else result.quantize(Decimal("0.01"))
+
+
+_MONTH = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?\s*(?:[-/.]\s*\d{1,2}\s*日?)?\s*$")
+
+
+class MonthField(forms.Field):
+    """A month: ``2026-03``, ``2026/3``, ``2026年3月`` or a day of it, cleaned to the first day."""
+
+    widget = forms.TextInput
+    default_error_messages = {"invalid": gettext_lazy("请按“2026-03”的格式填写年月。")}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("placeholder", "2026-03")
+        self.widget.attrs.setdefault("maxlength", "20")
+
+    def to_python(self, value: Any) -> dt.date | None:
+        if isinstance(value, dt.date):
+            return value.replace(day=1)
+        if value in self.empty_values:
+            return None
+        text = str(value)
+        if len(text) > 20:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        match = _MONTH.match(unicodedata.normalize("NFKC", text))
+        if match is None or not 1 <= int(match.group(2)) <= 12:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        month = dt.date(int(match.group(1)), int(match.group(2)), 1)
+        if month < EARLIEST or month > latest_date():
+            raise ValidationError(
+                _("年月须在 %(first)s 至 %(last)s 之间。")
+                % {"first": f"{EARLIEST:%Y-%m}", "last": f"{latest_date():%Y-%m}"},
+                code="out_of_range",
+            )
+        return month
+
+    def prepare_value(self, value: Any) -> Any:
+        return f"{value:%Y-%m}" if isinstance(value, dt.date) else value

@@ -52,6 +52,7 @@ from liangxin.registry.identifiers import validate_uscc
 from liangxin.registry.models import Member, Organization, OrganizationFacts, PartyOrganization
 
 from . import accounts
+from . import funding as demo_funding
 from .clock import Clock, historical_clock
 from .county import BASELINE, DEFAULT_SEED, DEMO_DATA_DIR
 from .draw import plan_demo
@@ -165,6 +166,7 @@ class _Writer:
             self.at(v.on, _VERIFY, lambda v=v: self._verify(v))  # type: ignore[misc]
         for rating in self.history.ratings:
             self.at(dt.date(rating.year, 12, 20), _RATE, lambda r=rating: self._rate(r))  # type: ignore[misc]
+        demo_funding.schedule(at=self.at, admin=self.admin, clerks=self.clerks, seed=self.plan.seed)
         for day, order, _seq, action in sorted(self.events, key=lambda e: e[:3]):
             self.clock.set(day, 9 + order)
             action()

@@ -36,3 +36,20 @@ class IssueCode(models.TextChoices):
     NOT_OPERATING = "not_operating", _("停产或歇业")
     WRONG_KIND = "wrong_kind", _("党组织类别与党员人数不符")
     NEEDS_COMMITTEE = "needs_committee", _("应设立支部委员会")
+
+
+class DuesCategory(models.TextChoices):
+    """Who pays dues how (``funding_rules.CATEGORY_LABELS``; a test keeps the two equal)."""
+
+    SALARIED = "salaried", _("在职党员(按税后月工资收入)")
+    RETIRED = "retired", _("离退休党员(按税后月离退休费)")
+    SELF_EMPLOYED = "self_employed", _("个体经营等灵活就业党员(按上一季度月平均纯收入)")
+    FARMER = "farmer", _("农民党员")
+    STUDENT = "student", _("学生党员")
+    UNEMPLOYED = "unemployed", _("下岗失业党员")
+    LOW_INCOME = "low_income", _("依靠最低生活保障金维持生活的党员")
+
+
+class BracketScheme(models.TextChoices):
+    SALARIED = "salaried", _("在职党员比例")
+    RETIRED = "retired", _("离退休党员比例")

@@ -8,20 +8,42 @@ new version, so last year's recommendations can still be explained by last year'
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from . import engine
-from .choices import Indicator
+from . import engine, funding_rules
+from .choices import BracketScheme, DuesCategory, Indicator
 
 
-class PolicyVersion(models.Model):
+class VersionedPolicy(models.Model):
+    """What every kind of policy version has: a name, the day it takes effect, notes and who made it."""
+
     name = models.CharField(_("版本名称"), max_length=100, unique=True)
     effective_from = models.DateField(_("生效日期"), unique=True)
-    source = models.CharField(_("依据文件"), max_length=200, default=engine.SPEECH)
     notes = models.TextField(_("说明"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("创建人"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.name}({self.effective_from:%Y-%m-%d}起)"
+
+
+class PolicyVersion(VersionedPolicy):
+    source = models.CharField(_("依据文件"), max_length=200, default=engine.SPEECH)
     min_full_members = models.PositiveSmallIntegerField(_("组建党组织最少正式党员数"), default=3)
     general_branch_threshold = models.PositiveSmallIntegerField(_("建立党总支党员数"), default=50)
     general_branch_tolerance = models.PositiveSmallIntegerField(
@@ -33,15 +55,6 @@ class PolicyVersion(models.Model):
     )
     max_joint_organizations = models.PositiveSmallIntegerField(_("联合党组织最多覆盖组织数"), default=5)
     branch_committee_full_members = models.PositiveSmallIntegerField(_("设立支部委员会正式党员数"), default=7)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("创建人"),
-    )
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("政策版本")
@@ -81,9 +94,6 @@ class PolicyVersion(models.Model):
             ),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.name}({self.effective_from:%Y-%m-%d}起)"
-
     def as_policy(self) -> engine.Policy:
         """The engine's view of this version."""
         return engine.Policy(
@@ -119,3 +129,109 @@ class PolicyTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} {self.get_indicator_display()} {self.value}"
+
+
+class FundingPolicyVersion(VersionedPolicy):
+    """The funding figures (budget per member, dues brackets and fixed amounts, the returned share
+    of dues, the range of activity funds), in force from ``effective_from`` until the next
+    version's. Like :class:`PolicyVersion`, never edited or deleted: last year's allocation and
+    dues stay explained by last year's figures. What they mean: ``docs/funding.md``."""
+
+    source = models.CharField(_("依据文件"), max_length=200)
+    per_member_amount = models.DecimalField(_("经费标准(元/名党员·年)"), max_digits=8, decimal_places=2)
+    retained_share = models.DecimalField(
+        _("党费留存比例"),
+        max_digits=5,
+        decimal_places=4,
+        help_text=_("党员所交党费中全额返还基层党组织的部分,0到1之间"),
+    )
+    activity_fund_min_share = models.DecimalField(_("党建活动经费下限(占工资总额)"), max_digits=5, decimal_places=4)
+    activity_fund_max_share = models.DecimalField(_("党建活动经费上限(占工资总额)"), max_digits=5, decimal_places=4)
+
+    class Meta:
+        verbose_name = _("经费政策版本")
+        verbose_name_plural = _("经费政策版本")
+        ordering = ["-effective_from"]
+        # The single figures; the order of the brackets is funding_rules.rules_problems's.
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="funding_policy_name_not_blank"),
+            models.CheckConstraint(
+                condition=Q(per_member_amount__gt=0) & Q(per_member_amount__lte=10_000),
+                name="funding_policy_per_member_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(retained_share__gt=0) & Q(retained_share__lte=1), name="funding_policy_retained_share"
+            ),
+            models.CheckConstraint(
+                condition=Q(activity_fund_min_share__gt=0)
+                & Q(activity_fund_min_share__lte=F("activity_fund_max_share"))
+                & Q(activity_fund_max_share__lte=1),
+                name="funding_policy_activity_range",
+            ),
+        ]
+
+    def as_rules(self) -> funding_rules.FundingRules:
+        """The pure rules' view of this version (raises ``FundingRulesError`` on a broken set)."""
+        brackets: dict[str, list[funding_rules.Bracket]] = {scheme: [] for scheme in funding_rules.SCHEMES}
+        # NULL (no upper bound) last, whatever the database sorts NULLs as.
+        for row in sorted(self.brackets.all(), key=lambda b: (b.upper is None, b.upper or 0)):
+            brackets.setdefault(row.scheme, []).append(funding_rules.Bracket(upper=row.upper, rate=row.rate))
+        return funding_rules.FundingRules(
+            name=self.name,
+            effective_from=self.effective_from,
+            per_member_amount=self.per_member_amount,
+            retained_share=self.retained_share,
+            activity_fund_min_share=self.activity_fund_min_share,
+            activity_fund_max_share=self.activity_fund_max_share,
+            brackets={scheme: tuple(rows) for scheme, rows in brackets.items()},
+            fixed_amounts={row.category: row.monthly_amount for row in self.fixed_amounts.all()},
+        )
+
+
+class DuesBracket(models.Model):
+    """One bracket of dues: bases up to ``upper`` (inclusive; NULL: no upper bound) pay ``rate``."""
+
+    policy = models.ForeignKey(FundingPolicyVersion, on_delete=models.CASCADE, related_name="brackets")
+    scheme = models.CharField(_("适用党员"), max_length=16, choices=BracketScheme.choices)
+    upper = models.DecimalField(_("月收入上限(元,含)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    rate = models.DecimalField(_("交纳比例"), max_digits=5, decimal_places=4)
+
+    class Meta:
+        verbose_name = _("党费交纳比例")
+        verbose_name_plural = _("党费交纳比例")
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "scheme", "upper"], name="funding_bracket_unique"),
+            models.UniqueConstraint(
+                fields=["policy", "scheme"], condition=Q(upper__isnull=True), name="funding_bracket_one_unbounded"
+            ),
+            models.CheckConstraint(condition=Q(scheme__in=BracketScheme.values), name="funding_bracket_scheme_valid"),
+            models.CheckConstraint(condition=Q(upper__isnull=True) | Q(upper__gt=0), name="funding_bracket_upper_pos"),
+            models.CheckConstraint(condition=Q(rate__gt=0) & Q(rate__lte=Decimal("0.1")), name="funding_bracket_rate"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_scheme_display()} ≤{self.upper or '∞'} {self.rate}"
+
+
+class DuesFixedAmount(models.Model):
+    """The monthly dues of a category that pays a fixed amount set locally."""
+
+    policy = models.ForeignKey(FundingPolicyVersion, on_delete=models.CASCADE, related_name="fixed_amounts")
+    category = models.CharField(_("党员类别"), max_length=16, choices=DuesCategory.choices)
+    monthly_amount = models.DecimalField(_("每月党费(元)"), max_digits=8, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("固定数额党费")
+        verbose_name_plural = _("固定数额党费")
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "category"], name="funding_fixed_unique"),
+            models.CheckConstraint(
+                condition=Q(category__in=list(funding_rules.FIXED_CATEGORIES)), name="funding_fixed_category_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(monthly_amount__gt=0) & Q(monthly_amount__lte=1_000), name="funding_fixed_amount_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} {self.monthly_amount}"

@@ -20,8 +20,8 @@ from liangxin.geo.models import AdministrativeUnit
 from liangxin.registry.models import Organization, OrganizationFacts, PartyOrganizationCoverage
 from liangxin.registry.scoping import organization_scope
 
-from . import engine
-from .models import PolicyTarget, PolicyVersion
+from . import engine, funding_rules
+from .models import FundingPolicyVersion, PolicyTarget, PolicyVersion
 
 
 class NoPolicyInForce(ServiceError):
@@ -46,6 +46,28 @@ def engine_policy_in_force(*, on: dt.date) -> engine.Policy:
             _("%(date)s 没有施行中的政策版本(最早的版本尚未生效)。") % {"date": on.isoformat()}, field="on"
         )
     return version.as_policy()
+
+
+def funding_policy_in_force(*, on: dt.date) -> FundingPolicyVersion | None:
+    """The funding version with the latest ``effective_from`` not after ``on``."""
+    return FundingPolicyVersion.objects.filter(effective_from__lte=on).order_by("-effective_from").first()
+
+
+def funding_timeline() -> funding_rules.Timeline:
+    """Every funding version as the pure rules, for reads that span months (dues of a year): three
+    queries, whatever the number of months."""
+    versions = FundingPolicyVersion.objects.prefetch_related("brackets", "fixed_amounts")
+    return funding_rules.Timeline(version.as_rules() for version in versions)
+
+
+def funding_rules_in_force(*, on: dt.date) -> funding_rules.FundingRules:
+    """The funding rules in force on ``on``; refuses a date before the first version."""
+    version = funding_policy_in_force(on=on)
+    if version is None:
+        raise NoPolicyInForce(
+            _("%(date)s 没有施行中的经费政策版本(最早的版本尚未生效)。") % {"date": on.isoformat()}, field="on"
+        )
+    return version.as_rules()
 
 
 def targets_for(*, year: int, policy: PolicyVersion | None = None) -> list[PolicyTarget]:

@@ -4,7 +4,7 @@ so every recommendation made under an older version can still be explained by it
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -17,9 +17,9 @@ from liangxin.audit.models import AuditAction
 from liangxin.audit.services import diff, log_change, snapshot
 from liangxin.core.errors import ServiceError
 
-from . import engine
+from . import engine, funding_rules
 from .choices import Indicator
-from .models import PolicyTarget, PolicyVersion
+from .models import DuesBracket, DuesFixedAmount, FundingPolicyVersion, PolicyTarget, PolicyVersion
 from .selectors import policy_in_force
 
 
@@ -132,5 +132,91 @@ def create_policy_version(*, by: User, data: PolicyData, targets: Sequence[Targe
             obj=version,
             changes=diff(None, snapshot(version))
             | {"targets": [None, [[t.year, t.indicator, str(t.value)] for t in cleaned]]},
+        )
+    return version
+
+
+@dataclass(frozen=True)
+class FundingPolicyData:
+    name: str
+    effective_from: dt.date
+    source: str
+    per_member_amount: Decimal
+    retained_share: Decimal
+    activity_fund_min_share: Decimal
+    activity_fund_max_share: Decimal
+    brackets: Mapping[str, Sequence[funding_rules.Bracket]]  # scheme → brackets, ascending
+    fixed_amounts: Mapping[str, Decimal]  # category → yuan per month
+    notes: str = ""
+
+
+def create_funding_policy_version(*, by: User, data: FundingPolicyData) -> FundingPolicyVersion:
+    """A new version of the funding figures, in force from ``data.effective_from``; the figures are
+    checked by the pure rules (``funding_rules.rules_problems``) before anything is written."""
+    _require_county_admin(by)
+    name = " ".join(data.name.split())
+    if not name:
+        raise ServiceError(_("版本名称不能为空。"), field="name")
+    try:
+        rules = funding_rules.FundingRules(
+            name=name,
+            effective_from=data.effective_from,
+            per_member_amount=data.per_member_amount,
+            retained_share=data.retained_share,
+            activity_fund_min_share=data.activity_fund_min_share,
+            activity_fund_max_share=data.activity_fund_max_share,
+            brackets={scheme: tuple(rows) for scheme, rows in data.brackets.items()},
+            fixed_amounts=dict(data.fixed_amounts),
+        )
+    except funding_rules.FundingRulesError as exc:
+        raise ServiceError(exc.message) from exc
+    with transaction.atomic():
+        if FundingPolicyVersion.objects.filter(effective_from=data.effective_from).exists():
+            raise ServiceError(
+                _("已有自 %(date)s 起施行的经费政策版本;同一天只能有一个版本。")
+                % {"date": data.effective_from.isoformat()},
+                field="effective_from",
+            )
+        if FundingPolicyVersion.objects.filter(name=name).exists():
+            raise ServiceError(_("已有名为“%(name)s”的经费政策版本。") % {"name": name}, field="name")
+        try:
+            version = FundingPolicyVersion.objects.create(
+                name=name,
+                effective_from=rules.effective_from,
+                source=data.source.strip(),
+                notes=data.notes.strip(),
+                per_member_amount=rules.per_member_amount,
+                retained_share=rules.retained_share,
+                activity_fund_min_share=rules.activity_fund_min_share,
+                activity_fund_max_share=rules.activity_fund_max_share,
+                created_by=by,
+            )
+        except IntegrityError as exc:  # a concurrent creation won the race for the date or name
+            raise ServiceError(_("已有相同生效日期或名称的经费政策版本。")) from exc
+        DuesBracket.objects.bulk_create(
+            DuesBracket(policy=version, scheme=scheme, upper=b.upper, rate=b.rate)
+            for scheme, rows in rules.brackets.items()
+            for b in rows
+        )
+        DuesFixedAmount.objects.bulk_create(
+            DuesFixedAmount(policy=version, category=category, monthly_amount=amount)
+            for category, amount in rules.fixed_amounts.items()
+        )
+        log_change(
+            actor=by,
+            action=AuditAction.CREATE,
+            obj=version,
+            changes=diff(None, snapshot(version))
+            | {
+                "brackets": [
+                    None,
+                    [
+                        [s, None if b.upper is None else str(b.upper), str(b.rate)]
+                        for s, r in rules.brackets.items()
+                        for b in r
+                    ],
+                ],
+                "fixed_amounts": [None, {c: str(a) for c, a in rules.fixed_amounts.items()}],
+            },
         )
     return version

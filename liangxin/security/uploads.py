@@ -4,8 +4,8 @@ by the file name or the browser's content type), zip bombs and huge cells.
 Every form that takes a file declares it as an ``UploadField``; a test walks the URL conf and
 fails on an upload URL that does not, and feeds every known one hostile files
 (``core/tests/test_upload_gate.py``). A view reads the file only from the form's cleaned data.
-Uploads of other kinds (evidence, certificates) get their content check here, beside the
-spreadsheet's, as a new ``UploadKind``.
+Uploads of other kinds get their content check here, beside the spreadsheet's, as a new
+``UploadKind``: evidence (``UploadKind.EVIDENCE``: PDF, JPEG, PNG or a spreadsheet) is the second.
 
 XLSX, XLSM and ODS files are ZIP archives; a small archive can expand to gigabytes and exhaust
 the server when a spreadsheet reader opens it. The archive is refused when its entries add up to
@@ -238,15 +238,78 @@ def check_spreadsheet_upload(name: str, data: bytes) -> None:
         _check_text_cells(data)
 
 
+# Evidence (photos and scans of an activity room, invoices, a cost sheet): PDF, JPEG and PNG by
+# their first bytes, or a spreadsheet with all the checks above. The file is never opened by the
+# server, only kept and handed back as a download (``Content-Disposition: attachment``), so its
+# type is what is checked: a page, a script or a program renamed .pdf or .jpg is refused.
+PDF = "pdf"
+JPEG = "jpeg"
+PNG = "png"
+_EVIDENCE_MAGIC = {PDF: b"%PDF-", JPEG: b"\xff\xd8\xff", PNG: b"\x89PNG\r\n\x1a\n"}
+_EVIDENCE_SUFFIXES = {".pdf": PDF, ".jpg": JPEG, ".jpeg": JPEG, ".png": PNG}
+_EVIDENCE_LABELS = {PDF: "PDF", JPEG: "JPEG", PNG: "PNG"}
+EVIDENCE_CONTENT_TYPES = {
+    PDF: "application/pdf",
+    JPEG: "image/jpeg",
+    PNG: "image/png",
+    XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    XLS: "application/vnd.ms-excel",
+    ODS: "application/vnd.oasis.opendocument.spreadsheet",
+    CSV: "text/csv",
+}
+
+
+def check_evidence_upload(name: str, data: bytes) -> str:
+    """The kind of an evidence file (``pdf``, ``jpeg``, ``png`` or a spreadsheet's), or raise
+    ``ValidationError``: its content must be the kind its name says."""
+    _check_size(len(data))
+    suffix = PurePath(name or "").suffix.lower()
+    if suffix in ALLOWED_SUFFIXES:
+        check_spreadsheet_upload(name, data)
+        kind = detect_spreadsheet_kind(data)
+        assert kind is not None  # the check above refuses anything else
+        return kind
+    expected = _EVIDENCE_SUFFIXES.get(suffix)
+    if expected is None:
+        raise _refuse(
+            _("不支持的文件类型“%(suffix)s”。证明材料请上传 PDF、JPG、PNG 图片或 Excel、CSV 表格。")
+            % {"suffix": suffix or _("无扩展名")},
+            "bad_type",
+        )
+    if data.startswith(_EVIDENCE_MAGIC[expected]):
+        return expected
+    found = next((label for kind, label in _EVIDENCE_LABELS.items() if data.startswith(_EVIDENCE_MAGIC[kind])), None)
+    found = found or next((label for magic, label in _OTHER_MAGIC.items() if data.startswith(magic)), None)
+    if found:
+        message = _("文件内容是 %(found)s,与扩展名“%(suffix)s”不符(扩展名可能被改过)。") % {
+            "found": found,
+            "suffix": suffix,
+        }
+    else:
+        message = _("文件内容不是 %(kind)s(扩展名可能被改过,或文件已损坏)。") % {"kind": _EVIDENCE_LABELS[expected]}
+    raise _refuse(message, "bad_content")
+
+
 class UploadKind(Enum):
     SPREADSHEET = "spreadsheet"
+    EVIDENCE = "evidence"
 
 
-_ACCEPT = {UploadKind.SPREADSHEET: ",".join(sorted(ALLOWED_SUFFIXES))}
+_ACCEPT = {
+    UploadKind.SPREADSHEET: ",".join(sorted(ALLOWED_SUFFIXES)),
+    UploadKind.EVIDENCE: ",".join(sorted(ALLOWED_SUFFIXES | set(_EVIDENCE_SUFFIXES))),
+}
 
 
 def _spreadsheet_help() -> str:
     return _("Excel(.xlsx、.xls)、WPS/LibreOffice(.ods)或 CSV 文件,不超过 %(mb)s MB。") % {"mb": settings.MAX_UPLOAD_MB}
+
+
+def _evidence_help() -> str:
+    return _("PDF、JPG、PNG 图片或 Excel、CSV 表格,不超过 %(mb)s MB。") % {"mb": settings.MAX_UPLOAD_MB}
+
+
+_HELP = {UploadKind.SPREADSHEET: _spreadsheet_help, UploadKind.EVIDENCE: _evidence_help}
 
 
 class UploadField(forms.FileField):
@@ -257,7 +320,7 @@ class UploadField(forms.FileField):
 
     def __init__(self, *, kind: UploadKind = UploadKind.SPREADSHEET, **kwargs: Any) -> None:
         self.kind = kind
-        kwargs.setdefault("help_text", lazy(_spreadsheet_help, str)())
+        kwargs.setdefault("help_text", lazy(_HELP[kind], str)())
         super().__init__(**kwargs)
         self.widget.attrs.setdefault("accept", _ACCEPT[kind])
         self.widget.attrs.setdefault("data-max-bytes", str(settings.MAX_UPLOAD_MB * 1024 * 1024))
@@ -268,7 +331,11 @@ class UploadField(forms.FileField):
             return upload
         try:
             _check_size(upload.size or 0)  # before reading it
-            check_spreadsheet_upload(upload.name or "", upload.read())
+            if self.kind is UploadKind.EVIDENCE:
+                # Kept on the upload, so the view stores the type found, not the browser's.
+                upload.checked_kind = check_evidence_upload(upload.name or "", upload.read())  # type: ignore[attr-defined]
+            else:
+                check_spreadsheet_upload(upload.name or "", upload.read())
         except ValidationError as exc:
             raise ValidationError(exc.messages, code=exc.code) from exc
         upload.seek(0)

@@ -8,6 +8,7 @@ import datetime as dt
 import importlib
 import pkgutil
 import re
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from liangxin.core.dates import today
 
 LARGEST = core_forms.LARGEST_INTEGER
 NAME_LIKE = re.compile(r"(^|_)name$|person$|^verifier$")
+MONEY_LIKE = re.compile(r"(^|_)amount(_|$)|^base$|_income$")
 
 
 def project_forms() -> list[type[forms.BaseForm]]:
@@ -60,6 +62,8 @@ def test_every_date_text_and_name_field_uses_the_shared_fields():
             bounded = isinstance(field, forms.DecimalField) and field.max_digits is not None
             if isinstance(field, forms.IntegerField) and not bounded and (field.max_value or 2**63) > LARGEST:
                 problems.append(f"{where}: an integer field without the bound of core.forms.IntegerField")
+            if MONEY_LIKE.search(name) and not isinstance(field, core_forms.MoneyField):
+                problems.append(f"{where}: an amount of money not taken with core.forms.MoneyField")
             if not isinstance(field, forms.CharField) or isinstance(field, forms.SlugField | forms.RegexField):
                 continue
             if not field.strip:
@@ -128,3 +132,29 @@ def test_an_id_beyond_every_integer_column_matches_nothing(org_in_a):
     assert list(Organization.objects.filter(pk__in=[10**25])) == []
     assert list(Organization.objects.filter(pk__in=[10**25, org_in_a.pk, -(2**70)])) == [org_in_a]
     assert list(Organization.objects.filter(pk__in=[2**63 - 1])) == []
+
+
+def test_money_is_a_positive_decimal_in_yuan_with_at_most_two_decimals():
+    field = core_forms.MoneyField(label="金额")
+    assert field.clean("1,250.5元") == Decimal("1250.50")
+    assert field.clean("１２３") == Decimal("123.00")
+    assert errors(field, "0") == ["金额必须大于0。"]
+    assert errors(field, "-3") == ["金额必须大于0。"]
+    assert errors(core_forms.MoneyField(min_value=Decimal(0)), "-3") == ["金额不能为负数。"]
+    assert core_forms.MoneyField(min_value=Decimal(0)).clean("0") == Decimal("0.00")
+    assert errors(field, "1.005") == ["金额最多两位小数(元、角、分)。"]
+    assert errors(field, "NaN") == errors(field, "Infinity") == ["请输入金额(元),如 1250 或 1250.50。"]
+    assert errors(field, "100000000") == ["金额不能超过 99,999,999.99 元,请检查是否多输了位数。"]
+    assert "金额过大,请检查是否多输了位数。" in errors(field, "9" * 40)
+    assert errors(core_forms.MoneyField(max_value=Decimal("1000")), "1000.01") == [
+        "金额不能超过 1,000 元,请检查是否多输了位数。"
+    ]
+
+
+def test_a_month_is_typed_as_people_write_it_and_cleaned_to_its_first_day():
+    field = core_forms.MonthField(label="月份")
+    for text in ("2026-03", "2026/3", "2026年3月", "2026-03-17", "２０２６-０３"):
+        assert field.clean(text) == dt.date(2026, 3, 1), text
+    for text in ("2026-13", "2026-00", "三月", "2026", "x" * 50):
+        assert errors(field, text) == ["请按“2026-03”的格式填写年月。"], text
+    assert errors(field, "1899-12") == [f"年月须在 1900-01 至 {core_forms.latest_date():%Y-%m} 之间。"]

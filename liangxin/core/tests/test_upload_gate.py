@@ -24,6 +24,7 @@ from liangxin.campaigns.models import PendingUpload, SubmissionEntry
 from liangxin.census.models import ImportBatch, ImportJob
 from liangxin.core.dates import today
 from liangxin.core.tests.test_form_fields import project_forms
+from liangxin.funding.models import RewardApplication
 from liangxin.security.uploads import UploadField
 from liangxin.testing import walk
 from liangxin.testing.hostile_files import long_cell_xlsx, one_huge_cell, ordinary_text, zip_with
@@ -50,6 +51,13 @@ UPLOADS: dict[str, Upload] = {
     ),
     "campaigns:submission_import": Upload(
         "carol", "campaign_submission_b", lambda sub: {"version": sub.version}, ("板桥镇摸底.csv", BANQIAO_CSV)
+    ),
+    # Evidence of a reward application: PDF, JPEG, PNG or a spreadsheet (security.uploads).
+    "funding:reward_create": Upload(
+        "carol",
+        "branch_b",
+        lambda _p: {"kind": "activity_room", "title": "活动室", "description": "自建活动室", "amount": "3000"},
+        ("活动室验收.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"),
     ),
 }
 
@@ -110,6 +118,7 @@ HOSTILE: list[tuple[str, str, Callable[[], bytes], str, str]] = [
 
 def _written() -> tuple[int, ...]:
     return (
+        RewardApplication.objects.count(),
         ImportBatch.objects.count(),
         ImportJob.objects.count(),
         SubmissionEntry.objects.count(),

@@ -158,12 +158,14 @@ def test_a_secretary_gets_403_not_empty_pages_outside_his_work(client, sam):
 # --- Menus -------------------------------------------------------------------------------------
 
 # The menus, role by role, as a user sees them: the deliberate outcome of the rules.
+# The county administrator and the township clerks, who edit the register, see every business menu.
+EDITOR_MENU = ["两新组织", "党组织", "党员", "未建党组织台账", "覆盖率", "联合组建", "摸底导入", "集中摸底", "经费保障"]
 MENUS = {
-    Role.COUNTY_ADMIN: ["两新组织", "党组织", "党员", "未建党组织台账", "覆盖率", "联合组建", "摸底导入", "集中摸底"],
-    Role.LEADER: ["两新组织", "党组织", "党员", "未建党组织台账", "覆盖率", "联合组建", "集中摸底"],
-    Role.TOWNSHIP_CLERK: ["两新组织", "党组织", "党员", "未建党组织台账", "覆盖率", "联合组建", "摸底导入", "集中摸底"],
+    Role.COUNTY_ADMIN: EDITOR_MENU,
+    Role.LEADER: ["两新组织", "党组织", "党员", "未建党组织台账", "覆盖率", "联合组建", "集中摸底", "经费保障"],
+    Role.TOWNSHIP_CLERK: EDITOR_MENU,
     Role.DEPARTMENT_CLERK: ["两新组织", "党组织", "党员", "未建党组织台账", "覆盖率", "联合组建", "集中摸底"],
-    Role.SECRETARY: ["两新组织", "党组织", "党员"],
+    Role.SECRETARY: ["两新组织", "党组织", "党员", "经费保障"],
     Role.SYS_ADMIN: ["用户管理"],
     Role.SEC_ADMIN: ["用户管理", "登录锁定"],
     Role.AUDIT_ADMIN: ["审计日志"],

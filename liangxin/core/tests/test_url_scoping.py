@@ -104,6 +104,19 @@ CASES: dict[str, Case] = {
     "formation:plan_transition": Case("org_in_b", "carol", "bob", _name, method="post"),
     "formation:verification_add": Case("org_in_b", "carol", "bob", _name, method="post"),
     "formation:member_action": Case("unrostered_member_b", "carol", "bob", _name),
+    # Funding: township B's party organization, organization, member and reward.
+    "funding:ledger": Case("branch_b", "carol", "bob", _name),
+    "funding:ledger_export": Case("branch_b", "carol", "bob", _name),
+    "funding:dues": Case("branch_b", "carol", "bob", lambda p: "李四"),
+    "funding:dues_record": Case("branch_b", "carol", "bob", lambda p: "李四"),
+    "funding:dues_export": Case("branch_b", "carol", "bob", lambda p: "李四"),
+    "funding:reward_create": Case("branch_b", "carol", "bob", _name),
+    "funding:activity_fund_record": Case("org_in_b", "carol", "bob", _name),
+    "funding:reward_detail": Case("reward_b", "carol", "bob", lambda r: r.title),
+    "funding:reward_evidence_export": Case("reward_b", "carol", "bob", lambda r: "%PDF"),
+    # The dues base: the county administrator (and the member's secretary); another secretary 404.
+    "funding:dues_base": Case("member_b", "alice", "sam", _name),
+    "funding:dues_base_reveal": Case("member_b", "alice", "sam", _name, method="post"),
 }
 
 

@@ -5,6 +5,7 @@ own bookkeeping. Its history is checked in test_history.py."""
 import datetime as dt
 import io
 from collections import Counter, defaultdict
+from decimal import Decimal
 from importlib import import_module
 
 import pytest
@@ -36,7 +37,7 @@ from liangxin.demo.tests.test_plan import plan_of
 from liangxin.formation.choices import PlanStatus, VerificationResult
 from liangxin.formation.models import FormationPlan, Verification
 from liangxin.geo.models import AdministrativeUnit, Department, UnitLevel
-from liangxin.policy.models import PolicyVersion
+from liangxin.policy.models import FundingPolicyVersion, PolicyVersion
 from liangxin.registry.choices import Category, MemberStatus, OperatingStatus, OrganizationType, PartyOrganizationKind
 from liangxin.registry.identifiers import validate_citizen_id, validate_uscc
 from liangxin.registry.models import (
@@ -69,6 +70,7 @@ def _reseed_after_a_flush():
     they are seeded again here by the migrations' own functions (in the rolled-back transaction)."""
     for label, migration, model in [
         ("policy", "0002_seed_2009_policy", PolicyVersion),
+        ("policy", "0004_seed_2009_funding_policy", FundingPolicyVersion),
         ("coverage", "0002_seed_indicators", Indicator),
     ]:
         if not model.objects.exists():
@@ -546,3 +548,69 @@ def test_next_years_campaign_is_running_and_has_not_touched_the_register(loaded,
     assert running.submissions.filter(entries__isnull=False).distinct().count() == 6
     assert not running.submissions.filter(register_batch__isnull=False).exists()
     assert not OrganizationFacts.objects.filter(valid_from__gt=county.AS_OF).exists()
+
+
+# --- Funding (liangxin/demo/funding.py) ------------------------------------------------------------
+
+
+def test_the_allocation_is_fifty_yuan_times_the_members_on_its_date(loaded, db):
+    from liangxin.funding.models import Allocation
+    from liangxin.funding.selectors import county_allocation
+
+    issued = Allocation.objects.get(year=2026)
+    assert issued.as_of == county.AS_OF and issued.per_member_amount == Decimal("50.00")
+    # The members whose relation is held in the county on the date, counted straight from the register.
+    on = county.AS_OF
+    members = (
+        PartyRelation.objects.filter(valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+        .values("member_id")
+        .distinct()
+        .count()
+    )
+    assert members > 400
+    lines = list(issued.lines.all())
+    assert sum(line.members for line in lines) == members
+    assert sum(line.amount for line in lines) == Decimal(50) * members
+    assert county_allocation(year=2026, as_of=on).amount == Decimal(50) * members
+    probationary = sum(line.probationary_members for line in lines)
+    assert 0 < probationary < members
+
+
+def test_a_year_of_dues_with_some_arrears_and_the_share_returned(loaded, db):
+    from liangxin.funding import selectors
+    from liangxin.funding.models import DuesBase, DuesPayment, DuesReturn
+
+    assert DuesBase.objects.count() > 400
+    assert all(
+        token.startswith("v1:")
+        for token in DuesBase.objects.exclude(base_encrypted="").values_list("base_encrypted", flat=True)
+    )
+    months = {m.month for m in DuesPayment.objects.filter(month__year=2026).values_list("month", flat=True)}
+    assert months == set(range(1, 12))
+    ids = list(PartyOrganization.objects.values_list("pk", flat=True))
+    sheets = selectors.dues_sheets(party_organization_ids=ids, year=2026, today=dt.date(2026, 12, 1))
+    members = [m for sheet in sheets.values() for m in sheet.members]
+    in_arrears = [m for m in members if m.arrears_months]
+    assert 0.03 * len(members) < len(in_arrears) < 0.25 * len(members)
+    assert any(not m.category for m in members)  # a few without a base yet
+    # The retained share of January–June was returned on 15 July: later months wait for the next return.
+    returns = selectors.dues_returns(party_organizations=PartyOrganization.objects.all(), year=2026)
+    assert DuesReturn.objects.exists()
+    assert sum(1 for r in returns if r.returned > 0) > 0.8 * len(returns)
+    assert any(r.to_return > 0 for r in returns)
+
+
+def test_activity_funds_rewards_and_ledgers(loaded, db):
+    from liangxin.funding import selectors
+    from liangxin.funding.models import RewardApplication
+
+    admin = User.objects.get(username="county_admin")
+    statuses = Counter(r.check.status for r in selectors.activity_funds(user=admin, year=2025, booked_only=True))
+    assert statuses["within"] > statuses["below"] > 0 and statuses["above"] > 0
+    assert set(RewardApplication.objects.values_list("status", flat=True)) == {"submitted", "approved", "rejected"}
+    summary = selectors.funding_summary(user=admin, year=2026)
+    balances = [selectors.balance_of(party_organization=p) for p in PartyOrganization.objects.all()]
+    assert min(balances) >= 0
+    assert summary.total.ledger.closing == sum(balances)
+    assert summary.total.ledger.by_kind["spending"] > 0 and summary.total.ledger.opening > 0

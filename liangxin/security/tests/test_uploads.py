@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from liangxin.security.uploads import check_spreadsheet_upload, detect_spreadsheet_kind
+from liangxin.security.uploads import check_evidence_upload, check_spreadsheet_upload, detect_spreadsheet_kind
 from liangxin.testing.hostile_files import long_cell_xlsx, one_huge_cell, ordinary_text, zip_with
 
 FIXTURES = Path(__file__).resolve().parents[2] / "census" / "tabular" / "tests" / "fixtures"
@@ -203,3 +203,58 @@ def test_the_run_gauge_finds_exactly_the_runs_longer_than_its_limit(pieces, cuts
         found = found or gauge.too_long(chunk)
         at += size
     assert found == expected
+
+
+# --- Evidence (PDF, JPEG, PNG or a spreadsheet) ---------------------------------------------------
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 200 + b"\xff\xd9"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "kind"),
+    [
+        ("活动室照片.jpg", JPEG_BYTES, "jpeg"),
+        ("活动室照片.JPEG", JPEG_BYTES, "jpeg"),
+        ("门牌.png", PNG_BYTES, "png"),
+        ("发票扫描件.pdf", PDF_BYTES, "pdf"),
+        ("费用明细.xlsx", xlsx_bytes(), "xlsx"),
+        ("费用明细.csv", "项目,金额\n桌椅,3200\n".encode(), "csv"),
+    ],
+)
+def test_evidence_of_each_kind_is_accepted_with_its_kind(name, data, kind):
+    assert check_evidence_upload(name, data) == kind
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "says"),
+    [
+        ("照片.jpg", PDF_BYTES, "文件内容是 PDF,与扩展名“.jpg”不符"),
+        ("扫描件.pdf", b"<html><script>alert(1)</script></html>", "文件内容不是 PDF"),
+        ("照片.png", b"MZ\x90\x00" + b"\x00" * 100, "文件内容是 EXE"),
+        ("照片.svg", b"<svg onload='alert(1)'/>", "不支持的文件类型“.svg”"),
+        ("页面.html", b"<html></html>", "不支持的文件类型“.html”"),
+        ("费用明细.xlsx", PDF_BYTES, "文件内容是 PDF,不是电子表格"),
+        ("空.pdf", b"", "空的"),
+    ],
+)
+def test_evidence_that_is_not_what_its_name_says_is_refused(name, data, says):
+    with pytest.raises(ValidationError) as exc_info:
+        check_evidence_upload(name, data)
+    assert says in " ".join(exc_info.value.messages)
+
+
+def test_the_evidence_field_keeps_the_kind_it_found(settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from liangxin.security.uploads import UploadField, UploadKind
+
+    field = UploadField(kind=UploadKind.EVIDENCE)
+    assert ".pdf" in field.widget.attrs["accept"] and ".png" in field.widget.attrs["accept"]
+    upload = field.clean(SimpleUploadedFile("发票.pdf", PDF_BYTES, "image/png"))
+    assert upload.checked_kind == "pdf"
+    assert upload.read() == PDF_BYTES  # rewound for the view
+    settings.MAX_UPLOAD_MB = 1
+    with pytest.raises(ValidationError, match="文件过大"):
+        field.clean(SimpleUploadedFile("大.jpg", JPEG_BYTES + b"\x00" * 2 * 1024 * 1024, "image/jpeg"))
