@@ -42,11 +42,44 @@ STALE = StaleOrganization._meta.db_table
 TALLY = StateTally._meta.db_table
 BASE = "coverage_tally_base"  # a temporary table of ``_add_to_tally``
 
-_COLUMNS = (
-    "organization_id, township_id, department_id, category, org_type, above_designated_size, valid_from, valid_to, "
-    "operating_status, employees, full_members, probationary_members, has_union, has_youth_league, "
-    "has_womens_federation, covered, has_instructor"
-)
+
+@dataclass(frozen=True)
+class Source:
+    """A table the state is computed from: ``key`` is its organization column, ``columns`` the
+    others the state reads. Its triggers (``triggers.py``) mark the organization stale on an insert
+    (when ``insert_when`` holds, if given), a delete, and an update changing one of them."""
+
+    table: str
+    key: str
+    columns: tuple[str, ...]
+    on_insert: bool = True
+    on_delete: bool = True
+    insert_when: str = ""
+
+
+# The census figures the state copies, and the organization's grouping columns it copies.
+FACT_COLUMNS = (
+    "operating_status", "employees", "full_members", "probationary_members", "has_union", "has_youth_league",
+    "has_womens_federation",
+)  # fmt: skip
+ORGANIZATION_COLUMNS = ("township_id", "department_id", "category", "org_type", "above_designated_size")
+_INTERVAL = ("valid_from", "valid_to")
+
+SOURCES = (
+    # The census intervals an import inserts are marked by the import, in one statement at its end
+    # (``mark_imported_stale``): a trigger run per row was a tenth of a million-row import.
+    Source(
+        "registry_organizationfacts", "organization_id", (*_INTERVAL, *FACT_COLUMNS),
+        insert_when="NEW.import_batch_id IS NULL",
+    ),
+    Source("registry_partyorganizationcoverage", "organization_id", _INTERVAL),
+    Source("registry_instructorassignment", "organization_id", _INTERVAL),
+    # An organization enters the state through its census intervals (their insert marks it) and
+    # leaves it with them; only a copied column or a merge concerns the organization row itself.
+    Source("registry_organization", "id", (*ORGANIZATION_COLUMNS, "merged_into_id"), on_insert=False, on_delete=False),
+)  # fmt: skip
+
+_COLUMNS = ", ".join(("organization_id", *ORGANIZATION_COLUMNS, *_INTERVAL, *FACT_COLUMNS, "covered", "has_instructor"))
 
 
 def _build_sql(where: str) -> str:
@@ -56,7 +89,7 @@ def _build_sql(where: str) -> str:
     pair of consecutive boundaries is a segment, kept when a census interval holds it (not
     deregistered) and the organization is not merged; its flags are those of its first day (they
     cannot change inside it)."""
-    sources = ("registry_organizationfacts", "registry_partyorganizationcoverage", "registry_instructorassignment")
+    sources = [source.table for source in SOURCES if source.key == "organization_id"]
     bounds = " UNION ".join(
         f"SELECT organization_id AS o, valid_from AS d FROM {t} WHERE {where}"  # noqa: S608 (names only)
         f" UNION SELECT organization_id, valid_to FROM {t} WHERE valid_to IS NOT NULL AND {where}"
@@ -70,9 +103,8 @@ def _build_sql(where: str) -> str:
         f"INSERT INTO {STATE} ({_COLUMNS}) "  # noqa: S608 (table and column names only)
         f"WITH b AS ({bounds}), "
         "seg AS (SELECT o, d AS vf, LEAD(d) OVER (PARTITION BY o ORDER BY d) AS vt FROM b) "
-        "SELECT seg.o, org.township_id, org.department_id, org.category, org.org_type, org.above_designated_size, "
-        "seg.vf, seg.vt, f.operating_status, f.employees, f.full_members, f.probationary_members, f.has_union, "
-        "f.has_youth_league, f.has_womens_federation, "
+        f"SELECT seg.o, {', '.join(f'org.{c}' for c in ORGANIZATION_COLUMNS)}, seg.vf, seg.vt, "
+        f"{', '.join(f'f.{c}' for c in FACT_COLUMNS)}, "
         "EXISTS (SELECT 1 FROM registry_partyorganizationcoverage c "
         f"WHERE c.organization_id = seg.o AND {holds('c')}), "
         "EXISTS (SELECT 1 FROM registry_instructorassignment i "
