@@ -515,15 +515,11 @@ def gap_rows(
     rows = formation_selectors.register_rows(user=user, on=as_of)
     if by != Grouping.COUNTY and key:
         ids = set(
-            Organization.objects.filter(pk__in=[r.organization.pk for r in rows])
+            Organization.objects.filter(pk__in=[r.organization_id for r in rows])
             .filter(group_filter(by, key))
             .values_list("pk", flat=True)
         )
-        rows = [r for r in rows if r.organization.pk in ids]
-    departments = Department.objects.in_bulk({r.organization.department_id for r in rows} - {None})
-    for r in rows:  # one query for the departments, not one per row
-        if r.organization.department_id is not None:
-            r.organization.department = departments[r.organization.department_id]
+        rows = formation_selectors.register_subset(rows, ids)
     return rows
 
 

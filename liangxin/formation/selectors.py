@@ -13,8 +13,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from liangxin.accounts.models import User
@@ -51,13 +52,53 @@ class RegisterFilter:
     overdue: bool = False
 
 
+class _Instances:
+    """The register rows' organizations and census facts, loaded by blocks of rows as they are
+    read: a page of the register (a block) reads its own rows, not the whole register."""
+
+    def __init__(self, on: dt.date) -> None:
+        self.on = on
+        self.ids: list[int] = []
+        self.position: dict[int, int] = {}
+        self.organizations: dict[int, Organization] = {}
+        self.facts: dict[int, OrganizationFacts] = {}
+
+    def set_rows(self, ids: Iterable[int]) -> None:
+        self.ids = list(ids)
+        self.position = {pk: i for i, pk in enumerate(self.ids)}
+
+    def load(self, organization_id: int) -> None:
+        if organization_id in self.organizations:
+            return
+        size = settings.PAGE_SIZE
+        start = self.position[organization_id] // size * size
+        block = self.ids[start : start + size]
+        self.organizations.update(Organization.objects.select_related("township", "department").in_bulk(block))
+        facts = (
+            OrganizationFacts.objects.filter(organization_id__in=block, valid_from__lte=self.on)
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=self.on))
+            .order_by("valid_from")  # the later row wins if intervals ever overlap
+        )
+        self.facts.update((f.organization_id, f) for f in facts)
+
+
 @dataclass(frozen=True)
 class RegisterRow:
-    organization: Organization
+    organization_id: int
     recommendation: engine.Recommendation
     plan: FormationPlan | None
     overdue: bool
-    facts: OrganizationFacts | None = None
+    instances: _Instances = field(compare=False, repr=False)
+
+    @property
+    def organization(self) -> Organization:
+        self.instances.load(self.organization_id)
+        return self.instances.organizations[self.organization_id]
+
+    @property
+    def facts(self) -> OrganizationFacts | None:
+        self.instances.load(self.organization_id)
+        return self.instances.facts.get(self.organization_id)
 
     @property
     def plan_status(self) -> str:
@@ -97,53 +138,54 @@ def verifications_of(*, organization: Organization) -> QuerySet[Verification]:
 
 
 def register_rows(*, user: User, on: dt.date, filters: RegisterFilter | None = None) -> list[RegisterRow]:
-    """The register as of ``on``, filtered, in township then name order. Eight queries whatever the
-    number of rows (four for the engine, one for the organizations, one for the open plans, one for the facts)."""
+    """The register as of ``on``, filtered, in township then name order. A fixed number of queries
+    whatever the number of rows (four for the engine, one for the order, one for the open plans);
+    the rows' organizations and facts are read when used, by blocks (``_Instances``)."""
     filters = filters or RegisterFilter()
     recommendations = recommendations_for(user=user, on=on)
-    ids = [pk for pk, rec in recommendations.items() if rec.code not in OFF_REGISTER]
+    wanted = {pk for pk, rec in recommendations.items() if rec.code not in OFF_REGISTER}
     if filters.recommendation:
-        ids = [pk for pk in ids if recommendations[pk].code == filters.recommendation]
-    if not ids:
+        wanted = {pk for pk in wanted if recommendations[pk].code == filters.recommendation}
+    if not wanted:
         return []
-    organizations = Organization.objects.filter(pk__in=ids).select_related("township")
+    in_scope = organizations_for(user=user)
     if filters.township:
-        organizations = organizations.filter(township_id=filters.township)
-    organizations = organizations.prefetch_related(
-        Prefetch(
-            "formation_plans",
-            queryset=FormationPlan.objects.filter(status__in=OPEN_STATUSES),
-            to_attr="open_plans",
-        ),
-        Prefetch(
-            "facts",
-            queryset=OrganizationFacts.objects.filter(valid_from__lte=on)
-            .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
-            .order_by("valid_from"),
-            to_attr="facts_on",
-        ),
-    ).order_by("township__code", "name_normalized", "pk")
+        in_scope = in_scope.filter(township_id=filters.township)
+    ordered = in_scope.order_by("township__code", "name_normalized", "pk").values_list("pk", flat=True)
+    ids = [pk for pk in ordered if pk in wanted]
+    plans: dict[int, FormationPlan] = {}
+    for open_plan in FormationPlan.objects.filter(
+        organization__in=in_scope.values("pk"), status__in=OPEN_STATUSES
+    ):  # in the model's order: the first is the one a page shows
+        plans.setdefault(open_plan.organization_id, open_plan)
+    instances = _Instances(on)  # the blocks are set below, once the rows are known
     rows = []
-    for org in organizations:
-        open_plans: list[FormationPlan] = org.open_plans
-        plan = open_plans[0] if open_plans else None
+    for pk in ids:
+        plan = plans.get(pk)
         overdue = plan is not None and transitions.is_overdue(
             status=plan.status, planned_date=plan.planned_date, today=on
         )
-        facts_on: list[OrganizationFacts] = org.facts_on
         row = RegisterRow(
-            organization=org,
-            recommendation=recommendations[org.pk],
-            plan=plan,
-            overdue=overdue,
-            facts=facts_on[-1] if facts_on else None,
+            organization_id=pk, recommendation=recommendations[pk], plan=plan, overdue=overdue, instances=instances
         )
         if filters.plan_status and row.plan_status != filters.plan_status:
             continue
         if filters.overdue and not overdue:
             continue
         rows.append(row)
+    instances.set_rows(r.organization_id for r in rows)
     return rows
+
+
+def register_subset(rows: list[RegisterRow], keep: Iterable[int]) -> list[RegisterRow]:
+    """The rows of the organizations ``keep``, in order, read by blocks of their own."""
+    kept = set(keep)
+    subset = [r for r in rows if r.organization_id in kept]
+    if not subset:
+        return []
+    instances = _Instances(subset[0].instances.on)
+    instances.set_rows(r.organization_id for r in subset)
+    return [replace(r, instances=instances) for r in subset]
 
 
 def township_summary(rows: Iterable[RegisterRow]) -> list[TownshipSummary]:

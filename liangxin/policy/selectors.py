@@ -63,48 +63,56 @@ def targets_for(*, year: int, policy: PolicyVersion | None = None) -> list[Polic
 def register_facts(*, user: User, on: dt.date) -> list[engine.OrgFacts]:
     """The engine's facts of every organization in ``user``'s scope with census facts valid on
     ``on`` (ordered by id; an organization with no facts on that date is left out). Three queries
-    whatever the number of organizations."""
+    whatever the number of organizations, read as values: the engine needs no model instances."""
     organizations = Organization.objects.filter(organization_scope(user), merged_into__isnull=True)
+    valid_on = Q(valid_from__lte=on) & (Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+    facts_fields = (
+        "operating_status", "employees", "full_members", "probationary_members", "owner_attitude",
+        "secretary_candidate_available",
+    )  # fmt: skip
     by_org = {
-        facts.organization_id: facts
-        for facts in OrganizationFacts.objects.filter(organization__in=organizations.values("pk"), valid_from__lte=on)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+        row[0]: row[1:]
+        for row in OrganizationFacts.objects.filter(valid_on, organization__in=organizations.values("pk"))
         .order_by("organization_id", "valid_from")  # the later row wins if intervals ever overlap
+        .values_list("organization_id", *facts_fields)
     }
-    kinds: dict[int, tuple[str, str]] = {}
-    coverages = (
-        PartyOrganizationCoverage.objects.filter(organization__in=organizations.values("pk"), valid_from__lte=on)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
-        .select_related("party_organization")
+    kinds = {
+        org_id: (kind, name)
+        for org_id, kind, name in PartyOrganizationCoverage.objects.filter(
+            valid_on, organization__in=organizations.values("pk")
+        )
         .order_by("organization_id", "valid_from", "pk")
-    )
-    for coverage in coverages:
-        party = coverage.party_organization
-        kinds[coverage.organization_id] = (party.kind, party.name)
+        .values_list("organization_id", "party_organization__kind", "party_organization__name")
+    }
     result = []
-    for org in organizations.select_related("township", "village", "department").order_by("pk"):
-        facts = by_org.get(org.pk)
+    rows = organizations.order_by("pk").values_list(
+        "pk", "name", "category", "org_type", "township__code", "village__code", "village__name", "industry_code",
+        "department__name",
+    )  # fmt: skip
+    for pk, name, category, org_type, township, village, village_name, industry, department in rows:
+        facts = by_org.get(pk)
         if facts is None:
             continue
-        kind, party_name = kinds.get(org.pk, ("", ""))
+        status, employees, full, probationary, attitude, candidate = facts
+        kind, party_name = kinds.get(pk, ("", ""))
         result.append(
             engine.OrgFacts(
-                id=str(org.pk),
-                name=org.name,
-                category=org.category,
-                org_type=org.org_type,
-                township_code=org.township.code,
-                village_code=org.village.code if org.village else "",
-                village_name=org.village.name if org.village else "",
-                industry_code=org.industry_code,
-                department=org.department.name if org.department else "",
-                operating_status=facts.operating_status,
-                employees=facts.employees,
-                full_members=facts.full_members,
-                probationary_members=facts.probationary_members,
-                owner_attitude=facts.owner_attitude,
-                secretary_candidate_available=facts.secretary_candidate_available,
-                has_party_organization=org.pk in kinds,
+                id=str(pk),
+                name=name,
+                category=category,
+                org_type=org_type,
+                township_code=township,
+                village_code=village or "",
+                village_name=village_name or "",
+                industry_code=industry,
+                department=department or "",
+                operating_status=status,
+                employees=employees,
+                full_members=full,
+                probationary_members=probationary,
+                owner_attitude=attitude,
+                secretary_candidate_available=candidate,
+                has_party_organization=pk in kinds,
                 party_organization_kind=kind,
                 party_organization_name=party_name,
             )

@@ -116,6 +116,23 @@ def test_register_page_query_count_is_bounded(
     assert len(large.captured_queries) == len(small.captured_queries)
 
 
+def test_a_page_of_the_register_reads_its_own_organizations_only(alice, township_a, settings):
+    """Counting, filtering and paging need no organization rows; the rows shown read theirs, one
+    page at a time, in the register's order."""
+    settings.PAGE_SIZE = 3
+    for i in range(8):
+        OrganizationFactory(name=f"分页{i}号公司", township=township_a, facts={"full_members": 0})
+    rows = selectors.register_rows(user=alice, on=ON)
+    assert len(rows) == 8 and sum(r.overdue for r in rows) == 0
+    instances = rows[0].instances
+    assert instances.organizations == {}
+    assert rows[4].organization.name == "分页4号公司"
+    assert sorted(instances.organizations) == sorted(r.organization_id for r in rows[3:6])
+    assert [r.facts.full_members for r in rows[3:6]] == [0, 0, 0]
+    assert [r.organization.name for r in rows] == [f"分页{i}号公司" for i in range(8)]
+    assert len(instances.organizations) == 8
+
+
 def test_register_page_htmx_partial_and_pages(client, bob, county_register):
     client.force_login(bob)
     response = client.get(reverse("formation:register_list"), HTTP_HX_REQUEST="true")
