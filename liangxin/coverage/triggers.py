@@ -151,9 +151,10 @@ def _drop(connection: BaseDatabaseWrapper, names: Iterable[tuple[str, str]]) -> 
                     cursor.execute(f"DROP FUNCTION IF EXISTS {function}() CASCADE")
 
 
-def sync(connection: BaseDatabaseWrapper) -> list[str]:
+def sync(connection: BaseDatabaseWrapper, *, mark: bool = True) -> list[str]:
     """Make the database's triggers the current ones: drop the others (outdated, legacy), create the
-    missing ones; when one was created, mark every organization stale. The names created."""
+    missing ones; when one was created, mark every organization stale (``mark``: unless the caller
+    knows no write went unmarked). The names created."""
     wanted = expected(connection.vendor)
     names = {t.name for t in wanted}
     there = existing(connection)
@@ -166,7 +167,7 @@ def sync(connection: BaseDatabaseWrapper) -> list[str]:
             for statement in trigger.sql:
                 cursor.execute(statement)
             created.append(trigger.name)
-        if created:
+        if created and mark:
             cursor.execute(
                 f"INSERT INTO {STALE} (organization_id) SELECT id FROM registry_organization WHERE TRUE "  # noqa: S608 (names only)
                 "ON CONFLICT (organization_id) DO NOTHING"

@@ -17,9 +17,18 @@ def forward(apps, schema_editor):
     from liangxin.coverage import triggers
 
     connection = schema_editor.connection
-    for statement in _legacy("0004_state_triggers")._drop_statements(connection.vendor):
+    legacy = _legacy("0004_state_triggers")
+    # When every trigger of 0004/0009 is there, no write went unmarked, and their replacements
+    # (created in this migration's transaction) need not mark every organization stale.
+    names = [f"{table}_stale_{event}" for table in legacy.SOURCES for event in ("upd", "del", "ins")]
+    names.append("registry_organization_stale_upd")
+    if connection.vendor == "postgresql":  # one trigger for insert and delete, but on the facts
+        names = [n for n in names if not n.endswith(("_del", "_ins")) or "organizationfacts" in n]
+        names += [f"{table}_stale" for table in legacy.SOURCES if table != "registry_organizationfacts"]
+    complete = set(names) <= set(triggers.existing(connection))
+    for statement in legacy._drop_statements(connection.vendor):
         schema_editor.execute(statement, params=None)
-    triggers.sync(connection)
+    triggers.sync(connection, mark=not complete)
 
 
 def backward(apps, schema_editor):

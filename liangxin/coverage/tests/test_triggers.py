@@ -216,3 +216,29 @@ def test_a_field_added_to_the_census_facts_needs_nothing_but_migrate(township_a)
                 operation.database_backwards("registry", editor, to_state, from_state)
         call_command("migrate", verbosity=0)
     assert triggers.missing(connection) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_to_generated_triggers_reverses(township_a):
+    """Back to 0009: the triggers of 0004/0009 again; forward: the generated ones, and an
+    organization is not marked stale for it (the old triggers were complete)."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    org = OrganizationFactory(township=township_a)
+    StaleOrganization.objects.all().delete()
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes("coverage")
+    executor.migrate([("coverage", "0009_import_marks_its_own_facts")])
+    legacy = set(triggers.existing(connection))
+    assert legacy and not any(name.startswith(triggers.PREFIX) for name in legacy)
+    assert "registry_organizationfacts_stale_ins" in legacy
+    StaleOrganization.objects.all().delete()
+    OrganizationFacts.objects.filter(organization=org).update(employees=5)  # the old triggers mark
+    assert _stale() == {org.pk}
+    StaleOrganization.objects.all().delete()
+    executor = MigrationExecutor(connection)
+    executor.migrate(latest)
+    assert triggers.missing(connection) == [] and set(triggers.existing(connection)).isdisjoint(legacy)
+    assert _stale() == set()
+    OrganizationFacts.objects.filter(organization=org).update(employees=6)
+    assert _stale() == {org.pk}
