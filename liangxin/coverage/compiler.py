@@ -326,9 +326,12 @@ def party_organization_state(
 SUBQUERY_COLUMN = "s_rated_five_goods"  # the one state column computed by a subquery
 
 
+def _materialized() -> str:
+    return "MATERIALIZED " if connection.vendor in ("sqlite", "postgresql") else ""
+
+
 def _cte(sql: str, materialize: bool = True) -> str:
-    hint = "MATERIALIZED " if materialize and connection.vendor in ("sqlite", "postgresql") else ""
-    return f"WITH s AS {hint}({sql}) "
+    return f"WITH s AS {_materialized() if materialize else ''}({sql}) "
 
 
 def _filtered(then: str, condition: str) -> str:
@@ -348,10 +351,11 @@ def subject_rows_unique(subject: str, by: str) -> bool:
 def aggregate(
     *, state: QuerySet[Any], indicators: Sequence[Compiled], grouped: bool, distinct: bool | None = None
 ) -> dict[Any, dict[str, tuple[int, int]]]:
-    """Group key → indicator code → (numerator, denominator), by ONE query over ``state``; over a
-    state with two groupings the key is the pair (``s_g``, ``s_g2``). ``distinct``: count distinct
-    ``s_id`` (a subject on several rows); by default for party
-    organizations — pass ``not subject_rows_unique(...)`` to count rows where that is the same."""
+    """Group key → indicator code → (numerator, denominator), by ONE query over ``state``. Over a
+    state with two groupings (``s_g``, ``s_g2``), the groups of both: keys (0, group of the first)
+    and (1, group of the second). ``distinct``: count distinct ``s_id`` (a subject on several
+    rows); by default for party organizations — pass ``not subject_rows_unique(...)`` to count rows
+    where that is the same."""
     if not indicators:
         return {}
     try:
@@ -389,20 +393,33 @@ def aggregate(
         )
         for c in indicators
     ]
-    paired = grouped and "s_g2" in state.query.annotation_select
-    group_sql = ("s_g, s_g2", " GROUP BY s_g, s_g2") if paired else ("s_g", " GROUP BY s_g") if grouped else ("0", "")
     # Only the compiler's own column names and placeholders are spliced in; values are parameters.
     # A party organization's rating is a subquery: named by several aggregates, the relation is
     # materialized (else SQLite repeats it in each); named once, it is cheaper inline — the rows
     # then stream in the index's township order, without a temporary table.
     materialize = sum(SUBQUERY_COLUMN in expression for expression in select) > 1
-    sql = _cte(inner_sql, materialize) + f"SELECT {group_sql[0]} AS g, " + ", ".join(select) + f" FROM s{group_sql[1]}"  # noqa: S608
+    if grouped and "s_g2" in state.query.annotation_select:
+        if distinct:
+            raise ValueError("aggregate: two groupings add up rows, not distinct subjects")
+        # One row per pair of the two groupings (one scan, in the covering index's order), then
+        # the pairs added up by each grouping: a group of either is the sum of its pairs.
+        cells = ", ".join(f"{expression} AS c{n}" for n, expression in enumerate(select))
+        sums = ", ".join(f"SUM(c{n})" for n in range(len(select)))
+        sql = (
+            f"WITH cells AS {_materialized()}(SELECT s_g, s_g2, {cells} FROM ({inner_sql}) s "  # noqa: S608
+            f"GROUP BY s_g, s_g2) "
+            f"SELECT 0, s_g, {sums} FROM cells GROUP BY s_g UNION ALL SELECT 1, s_g2, {sums} FROM cells GROUP BY s_g2"
+        )
+        params = [*params[len(inner_params) :], *inner_params]  # the aggregates come first in the text
+    else:
+        g, group_by = ("s_g", " GROUP BY s_g") if grouped else ("0", "")
+        sql = f"{_cte(inner_sql, materialize)}SELECT {g} AS g, {', '.join(select)} FROM s{group_by}"  # noqa: S608
     result: dict[Any, dict[str, tuple[int, int]]] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for row in cursor.fetchall():
             # Without GROUP BY the query answers one row even over nothing (SUM is then NULL).
-            key, figures = ((row[0], row[1]), row[2:]) if paired else (row[0], row[1:])
+            key, figures = ((row[0], row[1]), row[2:]) if len(row) > len(select) + 1 else (row[0], row[1:])
             result[key] = {code: (int(figures[n] or 0), int(figures[d] or 0)) for code, n, d in positions}
     return result
 

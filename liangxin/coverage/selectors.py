@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
@@ -338,18 +338,6 @@ class DashboardTables:
     series: list[SeriesPoint]  # the trend: the trend indicators' totals on each trend date
 
 
-def _rolled_up(cells: dict[Any, Figures], position: int) -> dict[Any, Figures]:
-    """Figures by one component of the pair keys of ``cells`` (groups of a grouping partition the
-    organizations, so a group's figures are the sum of its cells)."""
-    rolled: dict[Any, Figures] = {}
-    for key, values in cells.items():
-        total = rolled.setdefault(key[position], {})
-        for code, (numerator, denominator) in values.items():
-            n, d = total.get(code, (0, 0))
-            total[code] = (n + numerator, d + denominator)
-    return rolled
-
-
 def dashboard_tables(
     *,
     user: User,
@@ -362,11 +350,11 @@ def dashboard_tables(
 ) -> DashboardTables:
     """The dashboard's figures with as few scans of the register as the groupings allow.
 
-    One organization query gives every organization indicator on ``as_of`` grouped by both
-    rankings' columns at once (township and department: one row per pair, in the order of the
-    state table's covering index) and the forecast's tally (population, covered, with at least
-    ``min_full`` full members, of those covered); each ranking and the total are sums of those
-    pairs (an organization is in exactly one group of any grouping). One more
+    One organization query gives every organization indicator on ``as_of`` for both rankings'
+    groups (from one scan by township and department pairs, in the order of the state table's
+    covering index, added up by each) and the forecast's tally (population, covered, with at least
+    ``min_full`` full members, of those covered); the total is the sum of the first ranking's
+    groups (an organization is in exactly one group of any grouping). One more
     (``compiler.organization_history``) gives the trend indicators on every trend date. Party
     organizations come from a township-grouped query (a party organization is grouped by its own
     township, so the groups add up) or, without that grouping, a county one (by an organization
@@ -386,9 +374,10 @@ def dashboard_tables(
     dates = sorted(set(trend_dates))
     org_by: dict[str, dict[Any, Figures]] = {}
     if len(groupings) == 2:
-        cells = _organization_figures(scope, as_of, (groupings[0], groupings[1]), [*org_defs, *tally])
-        org_by = {by: _rolled_up(cells, n) for n, by in enumerate(groupings)}
-        org_total = _add_up(cells)
+        both = _organization_figures(scope, as_of, (groupings[0], groupings[1]), [*org_defs, *tally])
+        for n, by in enumerate(groupings):
+            org_by[by] = {key: values for (side, key), values in both.items() if side == n}
+        org_total = _add_up(org_by[groupings[0]])
     else:
         by = groupings[0] if groupings else Grouping.COUNTY
         org_first = _organization_figures(scope, as_of, by, [*org_defs, *tally])
@@ -562,9 +551,13 @@ def changing_outlooks(*, user: User, on: dt.date, min_full: int) -> list[forecas
     scope = scope_of(user)
     probationary = Employment.objects.filter(compiler._valid_on(on), member__status=MemberStatus.PROBATIONARY)
     state = compiler.organization_state(on=on, scope=scope.states)
-    # Driven by the probationary members' employers (a few of the organizations), not by a probe
-    # per organization below the minimum (most of them): 2.5 → 1.2 s at a million organizations.
-    below = state.filter(full_members__lt=min_full, organization_id__in=probationary.values("organization_id"))
+    below = state.filter(full_members__lt=min_full)
+    if scope.states == Q():
+        # County-wide: from the probationary members' employers (a few of the organizations), not
+        # a probe per organization below the minimum (most of them): 2.5 → 1.2 s at a million.
+        below = below.filter(organization_id__in=probationary.values("organization_id"))
+    else:  # a township's or a department's organizations: a probe each (0.1 s for the largest)
+        below = below.filter(Exists(probationary.filter(organization_id=OuterRef("organization_id"))))
     rows: dict[int, dict[str, Any]] = {r["s_id"]: r for r in below.values("s_id", "s_full_members", "s_covered")}
     converting = sorted(rows)
     plans = FormationPlan.objects.filter(
