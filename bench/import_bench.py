@@ -9,8 +9,8 @@ revert data and audit), and measures in the same run, on the same CSV rows (all 
 (b) django-import-export configured for bulk loads as its documentation recommends, looking rows
     up by the indexed credit code; it writes the organizations only;
 (c) Django ``bulk_create`` of what the pipeline writes for new organizations: the organizations,
-    their census intervals in an import batch (so the same stale-marking triggers fire and the
-    same one statement marks them), their change rows, party organizations and coverage links.
+    their census intervals in an import batch, their change rows, party organizations and coverage
+    links (the same stale-marking triggers fire).
 
 Each case runs in its own process on its own fresh database with the project's schema (same
 indexes, same triggers), so peak memory (max RSS) is the case's own. Targets: ≥ 10,000 rows/s
@@ -210,8 +210,7 @@ def _case_bare(path: Path, db: Path) -> int:
 
 
 def _baseline_batch() -> Any:
-    """An import batch for a baseline's rows: its census intervals then skip the stale-marking
-    trigger exactly as the pipeline's do, and are marked by the same one statement at the end."""
+    """An import batch for a baseline's rows, as the pipeline's census intervals have."""
     from django.utils import timezone
 
     from liangxin.census.models import BatchStatus, ImportBatch
@@ -228,13 +227,12 @@ def _baseline_batch() -> Any:
 
 def _case_bulk_create(path: Path, rows: int) -> int:
     """The rows the pipeline writes for new organizations, by ``bulk_create``: the organizations, their
-    census intervals (in an import batch, so the same triggers fire), their change rows, and a party
-    organization with its coverage link for each row naming one; then the same stale marking."""
+    census intervals (in an import batch), their change rows, and a party organization with its
+    coverage link for each row naming one; the same triggers fire as for the pipeline."""
     from django.db import transaction
 
     from liangxin.census.models import ImportChange
     from liangxin.core.text import normalize_name, pinyin_keys
-    from liangxin.coverage.materialized import mark_imported_stale
     from liangxin.geo.models import AdministrativeUnit
     from liangxin.registry.models import Organization, OrganizationFacts, PartyOrganization, PartyOrganizationCoverage
 
@@ -307,7 +305,6 @@ def _case_bulk_create(path: Path, rows: int) -> int:
                     chunk = []
         if chunk:
             created += flush()
-        mark_imported_stale(import_batch_id=batch.pk)
     return created
 
 

@@ -31,7 +31,6 @@ from liangxin.core.collector import long_lived_objects_frozen
 from liangxin.core.dates import today
 from liangxin.core.errors import ConflictError, ServiceError
 from liangxin.core.text import normalize_name, pinyin_keys
-from liangxin.coverage.materialized import mark_imported_stale
 from liangxin.formation.services import close_plans_for_organizations
 from liangxin.geo.models import AdministrativeUnit, Department, UnitLevel
 from liangxin.registry.choices import FactSource, FormationMethod, OperatingStatus
@@ -387,7 +386,6 @@ def _new_batch(
 
 def _finish(*, by: User | None, batch: ImportBatch, writer: _ChunkWriter) -> None:
     writer.finish()
-    mark_imported_stale(import_batch_id=batch.pk)
     # An organization this file deregisters leaves the formation register now, with its plan.
     close_plans_for_organizations(
         organization_ids=OrganizationFacts.objects.filter(

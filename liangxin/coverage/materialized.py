@@ -5,9 +5,7 @@ instructor assignments, their dates merged into one timeline. Database triggers 
 generated from ``SOURCES``) record in ``StaleOrganization`` every organization whose source rows
 were written, whatever wrote them; ``ensure_fresh`` — called by the compiler before it reads the
 table — recomputes those organizations' rows. So the table is never read out of date, and no write
-path has to know about it, with one exception: the census intervals a census import inserts skip
-the trigger, and the import marks their organizations itself (``mark_imported_stale``, one
-statement per batch).
+path has to know about it.
 
 The recomputation is set-based SQL (window functions and ``DELETE … RETURNING``: SQLite ≥ 3.35,
 PostgreSQL), by chunks of organizations, or for the whole register when most of it is stale
@@ -24,7 +22,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 
 from liangxin.registry.choices import OperatingStatus
-from liangxin.registry.models import Organization, OrganizationFacts
+from liangxin.registry.models import Organization
 
 from .models import OrganizationState, StaleOrganization
 
@@ -38,15 +36,14 @@ STALE = StaleOrganization._meta.db_table
 @dataclass(frozen=True)
 class Source:
     """A table the state is computed from: ``key`` is its organization column, ``columns`` the
-    others the state reads. Its triggers (``triggers.py``) mark the organization stale on an insert
-    (when ``insert_when`` holds, if given), a delete, and an update changing one of them."""
+    others the state reads. Its triggers (``triggers.py``) mark the organization stale on an insert,
+    a delete, and an update changing one of them."""
 
     table: str
     key: str
     columns: tuple[str, ...]
     on_insert: bool = True
     on_delete: bool = True
-    insert_when: str = ""
 
 
 # The census figures the state copies, and the organization's grouping columns it copies.
@@ -58,12 +55,7 @@ ORGANIZATION_COLUMNS = ("township_id", "department_id", "category", "org_type", 
 _INTERVAL = ("valid_from", "valid_to")
 
 SOURCES = (
-    # The census intervals an import inserts are marked by the import, in one statement at its end
-    # (``mark_imported_stale``): a trigger run per row was a tenth of a million-row import.
-    Source(
-        "registry_organizationfacts", "organization_id", (*_INTERVAL, *FACT_COLUMNS),
-        insert_when="NEW.import_batch_id IS NULL",
-    ),
+    Source("registry_organizationfacts", "organization_id", (*_INTERVAL, *FACT_COLUMNS)),
     Source("registry_partyorganizationcoverage", "organization_id", _INTERVAL),
     Source("registry_instructorassignment", "organization_id", _INTERVAL),
     # An organization enters the state through its census intervals (their insert marks it) and
@@ -153,20 +145,6 @@ def _refresh() -> int:
     elif ids:
         _rebuild(ids)
     return len(ids)
-
-
-def mark_imported_stale(*, import_batch_id: int) -> None:
-    """Mark stale every organization whose census intervals an import batch inserted: the insert
-    trigger skips those rows (``SOURCES``), so the import calls this once, at its end and in
-    its transaction. One statement instead of a trigger run per row, a tenth of the time of a
-    million-row import."""
-    facts = OrganizationFacts._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {STALE} (organization_id) SELECT DISTINCT organization_id FROM {facts} "  # noqa: S608
-            "WHERE import_batch_id = %s ON CONFLICT (organization_id) DO NOTHING",
-            [import_batch_id],
-        )
 
 
 def refresh_stale() -> int:

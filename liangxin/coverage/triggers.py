@@ -44,11 +44,9 @@ def _sqlite(source: Source) -> list[Trigger]:
     key, table, tag = source.key, source.table, _hash(source)
     found = []
     if source.on_insert:
-        when = f"WHEN {source.insert_when} " if source.insert_when else ""
         name = f"{PREFIX}{table}_ins_{tag}"
-        found.append(
-            Trigger(name, table, [f"CREATE TRIGGER {name} AFTER INSERT ON {table} {when}BEGIN {mark} (NEW.{key}); END"])
-        )
+        sql = f"CREATE TRIGGER {name} AFTER INSERT ON {table} BEGIN {mark} (NEW.{key}); END"
+        found.append(Trigger(name, table, [sql]))
     if source.on_delete:
         name = f"{PREFIX}{table}_del_{tag}"
         sql = f"CREATE TRIGGER {name} AFTER DELETE ON {table} BEGIN {mark} (OLD.{key}); END"
@@ -84,7 +82,7 @@ BEGIN
 END $$"""
     events = []
     if source.on_insert:
-        events.append(("ins", "INSERT", f"WHEN ({source.insert_when}) " if source.insert_when else ""))
+        events.append(("ins", "INSERT", ""))
     if source.on_delete:
         events.append(("del", "DELETE", ""))
     changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in (key, *source.columns))

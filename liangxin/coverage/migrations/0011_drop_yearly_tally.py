@@ -1,7 +1,7 @@
 """The yearly tally goes (``StateTally``, ``TallyScheme`` and the two indexes that read the rows
-starting or ending near 1 January): measured at a million organizations it bought the county table
-by township 0.7–1.0 → 0.3–0.4 s and nothing on the dashboards (ARCHITECTURE.md). The covering index
-leads with the township then the department, so the dashboard's pairs stream from it.
+starting or ending near 1 January): no target needs it (ARCHITECTURE.md, "Derived layers and
+tunings"). The covering index leads with the township then the department, so the dashboard's
+pairs stream from it.
 Reversed, the tables come back empty with their one scheme row (null: not built), which the code
 of that time builds on its next read."""
 

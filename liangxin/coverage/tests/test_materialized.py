@@ -10,6 +10,7 @@ import random
 import pytest
 from django.db.models import Q
 
+from liangxin.census.models import ImportBatch
 from liangxin.coverage import compiler, materialized, selectors
 from liangxin.coverage.models import OrganizationState, StaleOrganization
 from liangxin.registry import services as registry_services
@@ -56,6 +57,14 @@ def _instructor(org):
 WRITES = {
     "facts insert": lambda o: OrganizationFacts.objects.create(
         organization=o, valid_from=dt.date(2024, 1, 1), valid_to=START, employees=3, source="edit"
+    ),
+    "facts insert of an import": lambda o: OrganizationFacts.objects.create(
+        organization=o,
+        valid_from=dt.date(2024, 1, 1),
+        valid_to=START,
+        employees=3,
+        source="import",
+        import_batch=ImportBatch.objects.create(unit=o.township, file_name="摸底.csv", as_of=dt.date(2024, 1, 1)),
     ),
     "facts figure": lambda o: OrganizationFacts.objects.filter(organization=o).update(full_members=4),
     "facts closed": lambda o: OrganizationFacts.objects.filter(organization=o).update(valid_to=dt.date(2026, 1, 1)),
