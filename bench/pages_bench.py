@@ -24,7 +24,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,20 +67,6 @@ class Page:
     name: str  # URL name
     url: str
     user: str  # username, "" for an anonymous visitor
-
-
-def _routes() -> Iterator[tuple[str, str]]:
-    from django.urls import URLPattern, URLResolver, get_resolver
-
-    def walk(patterns: list[Any], namespace: str, route: str) -> Iterator[tuple[str, str]]:
-        for entry in patterns:
-            if isinstance(entry, URLResolver):
-                ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-                yield from walk(entry.url_patterns, ns, route + str(entry.pattern))
-            elif isinstance(entry, URLPattern) and entry.name:
-                yield f"{namespace}{entry.name}", route + str(entry.pattern)
-
-    yield from walk(get_resolver().url_patterns, "", "")
 
 
 def _users() -> dict[str, Any]:
@@ -192,7 +178,9 @@ def pages(users: dict[str, Any], objects: dict[str, int | None], on: str) -> tup
 
     found: list[Page] = []
     left_out: list[str] = []
-    for name, route in sorted(_routes()):
+    from liangxin.core.routes import named_routes
+
+    for name, route in sorted(named_routes()):
         if name.endswith("_export") or name in EXCLUDED:
             continue
         kwargs: dict[str, int] = {}

@@ -9,29 +9,21 @@ scoping cannot be forgotten.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 from openpyxl import load_workbook
 
 from liangxin.audit.models import AuditRecord
 from liangxin.core import crypto
-
-
-def _walk(patterns: list[Any], namespace: str = "", route: str = "") -> Iterator[tuple[str, str]]:
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            yield from _walk(entry.url_patterns, ns, route + str(entry.pattern))
-        elif isinstance(entry, URLPattern) and entry.name:
-            yield f"{namespace}{entry.name}", route + str(entry.pattern)
+from liangxin.core.routes import named_routes
 
 
 def object_patterns() -> dict[str, str]:
-    return {name: route for name, route in _walk(get_resolver().url_patterns) if "<" in route}
+    return {name: route for name, route in named_routes() if "<" in route}
 
 
 @dataclass(frozen=True)
