@@ -552,11 +552,13 @@ def changing_outlooks(*, user: User, on: dt.date, min_full: int) -> list[forecas
     probationary = Employment.objects.filter(compiler._valid_on(on), member__status=MemberStatus.PROBATIONARY)
     state = compiler.organization_state(on=on, scope=scope.states)
     below = state.filter(full_members__lt=min_full)
+    # Two plans for one condition (ARCHITECTURE.md, "Derived layers and tunings"): county-wide, the
+    # probationary members' employers are collected once (a few of the organizations, where a probe
+    # for each organization below the minimum would be one for most of them); in a township or a
+    # department, a probe for each of its organizations is cheaper than reading its employments.
     if scope.states == Q():
-        # County-wide: from the probationary members' employers (a few of the organizations), not
-        # a probe per organization below the minimum (most of them): 2.5 → 1.2 s at a million.
         below = below.filter(organization_id__in=probationary.values("organization_id"))
-    else:  # a township's or a department's organizations: a probe each (0.1 s for the largest)
+    else:
         below = below.filter(Exists(probationary.filter(organization_id=OuterRef("organization_id"))))
     rows: dict[int, dict[str, Any]] = {r["s_id"]: r for r in below.values("s_id", "s_full_members", "s_covered")}
     converting = sorted(rows)
