@@ -100,6 +100,10 @@ def _build_sql(where: str) -> str:
     )
 
 
+# Two selects of boundaries (starts, ends) per source table keyed by the organization.
+_BOUNDARY_SELECTS = 2 * sum(source.key == "organization_id" for source in SOURCES)
+
+
 def _claim_stale() -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {STALE} RETURNING organization_id")  # noqa: S608 (table name only)
@@ -122,7 +126,7 @@ def _rebuild(ids: Sequence[int]) -> None:
             chunk = list(ids[start : start + CHUNK])
             where = f"organization_id IN ({', '.join(['%s'] * len(chunk))})"
             cursor.execute(f"DELETE FROM {STATE} WHERE {where}", chunk)  # noqa: S608
-            cursor.execute(_build_sql(where), chunk * 6)  # the six boundary selects
+            cursor.execute(_build_sql(where), chunk * _BOUNDARY_SELECTS)
 
 
 _LOCK = 4_760_001  # PostgreSQL advisory lock key of the refresh (any constant of this app's own)
