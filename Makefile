@@ -54,6 +54,7 @@ typecheck: install
 	$(TEST_ENV) $(BIN)/mypy liangxin bench
 
 migrations-check: install
+	$(TEST_ENV) $(BIN)/python manage.py check
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 
 pytest: install
