@@ -14,8 +14,8 @@ organizations are counted with ``COUNT(DISTINCT CASE WHEN … THEN s_id END)``: 
 organization column (department, category, type, size) a party organization is a member of every
 group of the organizations it covers (a joint branch counts once in each).
 
-Grouped by two columns at once (``by=(township, department)``), the query gives one row per
-pair: the dashboard adds them up into its total and both rankings from one scan.
+Grouped by two columns at once (``by=(township, department)``), the query counts each pair in one
+scan and adds the pairs up by each column: the dashboard's two rankings from one query.
 
 Several dates at once (the dashboard's trend): ``organization_history`` is one row per state
 interval valid on any of the dates, with the indices of the first and the last date it holds, and
