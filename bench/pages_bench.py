@@ -178,9 +178,9 @@ def pages(users: dict[str, Any], objects: dict[str, int | None], on: str) -> tup
 
     found: list[Page] = []
     left_out: list[str] = []
-    from liangxin.core.routes import named_routes
+    from liangxin.testing.urls import url_patterns
 
-    for name, route in sorted(named_routes()):
+    for name, (route, _pattern) in sorted(url_patterns().items()):
         if name.endswith("_export") or name in EXCLUDED:
             continue
         kwargs: dict[str, int] = {}

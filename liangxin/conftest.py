@@ -7,6 +7,12 @@ sysadm / secadm / auditor — the three administrators
 
 from __future__ import annotations
 
+import tempfile
+import uuid
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
 import pytest
 from django.conf import settings
 
@@ -26,6 +32,37 @@ from liangxin.testing.factories import (
 def pytest_configure(config: pytest.Config) -> None:
     # PBKDF2 costs ~0.4 s a hash by design; tests create dozens of accounts.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Fixtures wider than a test (the demo loaded once for a module) write audit records before the
+    # per-test anchor below exists: they get an anchor of the session's own, never the
+    # development database's file in var/, whose entry for the test database a previous run left.
+    settings.AUDIT_ANCHOR_PATH = Path(tempfile.mkdtemp(prefix="liangxin-audit-anchor-")) / "anchor.json"
+
+
+@pytest.fixture(scope="session")
+def _audit_anchor_dir(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return tmp_path_factory.mktemp("audit-anchors")
+
+
+@pytest.fixture(autouse=True)
+def _audit_anchor_per_test(_audit_anchor_dir: Any, settings: Any) -> None:
+    """Each test its own audit anchor: the chain of one test must not be checked against the
+    anchor another test (or the development database) left behind."""
+    settings.AUDIT_ANCHOR_PATH = _audit_anchor_dir / f"{uuid.uuid4().hex}.json"
+
+
+@pytest.fixture
+def _django_db_helper(_django_db_helper: None, request: pytest.FixtureRequest) -> Generator[None, None, None]:
+    """pytest-django's database set-up, wrapped: a transactional test's database is emptied after
+    it (Django's flush), which the audit table's triggers refuse for young records, so that
+    table is emptied first, as an administrator would (``testing.audit``)."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    names = request.fixturenames
+    transactional = marker is not None and bool(marker.kwargs.get("transaction") or marker.args[:1] == (True,))
+    if transactional or "transactional_db" in names or "live_server" in names:
+        from liangxin.testing.audit import purge_audit_records
+
+        purge_audit_records()
 
 
 @pytest.fixture

@@ -74,9 +74,13 @@ INSTALLED_APPS = [
     "liangxin.campaigns",
     "liangxin.formation",
     "liangxin.coverage",
+    # The demo county builds on every other app, and none of them imports it.
+    "liangxin.demo",
 ]
 
 MIDDLEWARE = [
+    # First, so every audit record of the request carries its client address and request id.
+    "liangxin.audit.context.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -142,10 +146,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "registry:organization_list"
+LOGIN_REDIRECT_URL = "home"  # routes each role to its first page (accounts.access)
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# AUTH_PASSWORD_VALIDATORS: see the "Security (issue 8)" block at the end.
+# AUTH_PASSWORD_VALIDATORS: see the "Security" block at the end.
 
 # zh-Hans for everyone. Every UI string goes through gettext, but until English / zh-Hant catalogs
 # exist, negotiating the browser's language would only mix Django's own English strings into
@@ -163,7 +167,7 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"
 
-# Cookies, sessions, headers: see the "Security (issue 8)" block at the end.
+# Cookies, sessions, headers: see the "Security" block at the end.
 
 LOGGING = {
     "version": 1,
@@ -176,8 +180,12 @@ LOGGING = {
 PAGE_SIZE = 50
 EXPORT_MAX_ROWS = int(os.environ.get("LIANGXIN_EXPORT_MAX_ROWS", "200000"))
 
+# The joint-branch planner's time budget per request (seconds): past it, the page shows the best
+# plan found so far, marked as not proven best (``formation/joint.py``).
+JOINT_PLANNER_SECONDS = float(os.environ.get("LIANGXIN_JOINT_PLANNER_SECONDS", "1.0"))
 
-# --- Security (issue 8) ---------------------------------------------------------------------------
+
+# --- Security ----------------------------------------------------------------------------------
 # Login lockout (django-axes), password policy, two-factor login (django-otp), session timeout,
 # Content-Security-Policy, export rate limit, upload limits, audit anchor, backups. The code is in
 # ``liangxin/security``; README.md "Security" explains each variable.
@@ -198,6 +206,8 @@ def _after(existing: str, *names: str) -> None:
 
 
 _after("django.middleware.security.SecurityMiddleware", "liangxin.security.middleware.SecurityHeadersMiddleware")
+# Before the CSRF check, which reads the form body: an unreadable one is a 400, not a 500.
+_after("django.middleware.common.CommonMiddleware", "liangxin.security.middleware.RequestBodyMiddleware")
 # Marks request.user.is_verified() from the session (the second factor of this login).
 _after("django.contrib.auth.middleware.AuthenticationMiddleware", "django_otp.middleware.OTPMiddleware")
 _after(
@@ -206,6 +216,9 @@ _after(
     "liangxin.security.middleware.AccountGateMiddleware",
     "liangxin.security.middleware.ExportRateLimitMiddleware",
 )
+# The role × page rules (liangxin/accounts/access.py): 403 before the view (and before an export
+# is counted against the rate limit); no-store on every answer to a signed-in user.
+_after("liangxin.security.middleware.AccountGateMiddleware", "liangxin.accounts.middleware.PageAccessMiddleware")
 # Last, as django-axes requires: turns a lockout into the login page with the lockout message.
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")
 
@@ -214,16 +227,23 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
-# Lockout: 5 failures lock the account name, and separately the address, for 15 minutes.
+# Lockout (``security.lockouts``): 5 failures lock an account name for 15 minutes, from anywhere
+# (and LIANGXIN_LOGIN_ACCOUNT_ADDRESS_FAILURE_LIMIT from one address); an address alone only at
+# LIANGXIN_LOGIN_ADDRESS_FAILURE_LIMIT failures across accounts, so that one office behind one
+# NAT address is not locked out together by a few colleagues' typing errors.
 AXES_ENABLED = True
 AXES_FAILURE_LIMIT = int(os.environ.get("LIANGXIN_LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_ACCOUNT_ADDRESS_FAILURE_LIMIT = int(
+    os.environ.get("LIANGXIN_LOGIN_ACCOUNT_ADDRESS_FAILURE_LIMIT", str(AXES_FAILURE_LIMIT))
+)
+LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("LIANGXIN_LOGIN_ADDRESS_FAILURE_LIMIT", "50"))
 AXES_COOLOFF_TIME = _dt.timedelta(minutes=int(os.environ.get("LIANGXIN_LOCKOUT_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"], "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 # Attempts during a lockout neither count nor extend it: the lockout ends 15 minutes after the
 # fifth failure, as the message says.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_HANDLER = "liangxin.security.lockouts.LockoutHandler"
 AXES_LOCKOUT_CALLABLE = "liangxin.security.lockouts.lockout_response"
 AXES_USERNAME_CALLABLE = "liangxin.security.lockouts.attempted_username"
 AXES_ENABLE_ADMIN = False
@@ -232,8 +252,8 @@ AXES_VERBOSE = False
 # gunicorn with the proxy protocol), or every visitor shares the proxy's address and lockout.
 AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 
-# Passwords: at least 10 characters from three of four classes, not like the account, not one of
-# the last five; changed every LIANGXIN_PASSWORD_MAX_AGE_DAYS days (0: never expires).
+# Passwords: at least 10 characters from three of four classes, not like the account, not common
+# or a keyboard pattern, not one of the last five; changed every LIANGXIN_PASSWORD_MAX_AGE_DAYS days (0: never expires).
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
@@ -242,7 +262,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "liangxin.security.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
     {"NAME": "liangxin.security.passwords.NotContainingUsernameValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # Django's list of common passwords, the common Chinese choices, keyboard walks and sequences,
+    # also dressed up with digits, years and symbols (``Admin@123456``).
+    {"NAME": "liangxin.security.passwords.GuessablePasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     # Last: it also records each new password's hash (``password_changed``).
     {"NAME": "liangxin.security.passwords.PasswordHistoryValidator", "OPTIONS": {"history": 5}},
@@ -286,20 +308,25 @@ CONTENT_SECURITY_POLICY = (
 EXPORT_RATE_LIMIT = int(os.environ.get("LIANGXIN_EXPORT_RATE_LIMIT", "30"))
 EXPORT_RATE_WINDOW_MINUTES = int(os.environ.get("LIANGXIN_EXPORT_RATE_WINDOW_MINUTES", "10"))
 
-# Uploads: a request body above MAX_UPLOAD_MB is refused (413) before it is read;
-# ``security.uploads.check_spreadsheet_upload`` checks type by content and refuses zip bombs.
+# Uploads: a request body above MAX_UPLOAD_MB is refused (413) before it is read; every uploaded
+# file passes ``security.uploads.UploadField`` (type by content, zip bombs, huge cells).
 MAX_UPLOAD_MB = int(os.environ.get("LIANGXIN_MAX_UPLOAD_MB", "20"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # form fields (files excluded)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # larger files are streamed to a temporary file
 UPLOAD_MAX_UNCOMPRESSED_MB = int(os.environ.get("LIANGXIN_UPLOAD_MAX_UNCOMPRESSED_MB", "200"))
 UPLOAD_MAX_COMPRESSION_RATIO = 100
 UPLOAD_MAX_ZIP_ENTRIES = 10_000
+# A cell longer than this is refused (Excel holds at most 32,767 characters in a cell).
+UPLOAD_MAX_CELL_KB = int(os.environ.get("LIANGXIN_UPLOAD_MAX_CELL_KB", "256"))
 
 # The audit chain's head, kept outside the database so that cutting records off the end shows.
 AUDIT_ANCHOR_PATH = Path(os.environ.get("LIANGXIN_AUDIT_ANCHOR", VAR_DIR / "audit-anchor.json"))
+# The key of the audit chain's HMAC (base64 of 32 bytes), kept outside the database; empty: one
+# derived from LIANGXIN_FIELD_KEY. Changing it later makes the chain written so far unverifiable.
+AUDIT_KEY = os.environ.get("LIANGXIN_AUDIT_KEY", "")
 
 # Backups: AES-256-GCM with LIANGXIN_BACKUP_KEY (base64 of 32 bytes), else a key derived from
 # LIANGXIN_FIELD_KEY. Keep the key away from the backups.
 BACKUP_KEY = os.environ.get("LIANGXIN_BACKUP_KEY", "")
 BACKUP_DIR = Path(os.environ.get("LIANGXIN_BACKUP_DIR", VAR_DIR / "backups"))
-# --- end of Security (issue 8) --------------------------------------------------------------------
+# --- end of Security ---------------------------------------------------------------------------

@@ -8,6 +8,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from liangxin.core.forms import NameField, TextField
+from liangxin.security.passwords import password_rules
+
 from . import selectors
 from .roles import SCOPE_OF_ROLE, Role, ScopeKind
 
@@ -61,21 +64,22 @@ class ScopeForm(forms.Form):
         return scope_field_for(self.selected_role())
 
 
-class UserCreateForm(ScopeForm):
-    username = forms.CharField(label=_("账号"), max_length=150)
-    full_name = forms.CharField(label=_("姓名"), max_length=50, required=False)
+class UserCreateForm(forms.Form):
+    """A new account: who it is and its first password. No role or scope: the security
+    administrator assigns them afterwards (``roles.py``)."""
+
+    username = TextField(label=_("账号"), max_length=150)
+    full_name = NameField(label=_("姓名"), max_length=50, required=False)
     phone = forms.CharField(label=_("联系电话"), max_length=32, required=False)
     password = forms.CharField(
         label=_("初始密码"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("至少 10 位,不能全为数字,不能与账号或姓名相近。"),
+        help_text=password_rules(),
     )
     password_confirm = forms.CharField(
         label=_("确认密码"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
-
-    field_order = ["username", "full_name", "phone", "role", "township", "department", "party_organization"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -90,7 +94,10 @@ class AssignRoleForm(ScopeForm):
 
 class ResetPasswordForm(forms.Form):
     new_password = forms.CharField(
-        label=_("新密码"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=_("新密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_rules(),
     )
     new_password_confirm = forms.CharField(
         label=_("确认新密码"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})

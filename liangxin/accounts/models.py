@@ -15,7 +15,8 @@ class User(AbstractUser):
     on; a check constraint keeps it so whatever code writes the row.
     """
 
-    role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
+    # A new account has no role until the security administrator assigns one (``roles.py``).
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices, default=Role.UNASSIGNED)
     township = models.ForeignKey(
         "geo.AdministrativeUnit",
         on_delete=models.PROTECT,
@@ -55,7 +56,14 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=(
                     Q(
-                        role__in=[Role.COUNTY_ADMIN, Role.LEADER, Role.SYS_ADMIN, Role.SEC_ADMIN, Role.AUDIT_ADMIN],
+                        role__in=[
+                            Role.COUNTY_ADMIN,
+                            Role.LEADER,
+                            Role.SYS_ADMIN,
+                            Role.SEC_ADMIN,
+                            Role.AUDIT_ADMIN,
+                            Role.UNASSIGNED,
+                        ],
                         township__isnull=True,
                         department__isnull=True,
                         party_organization__isnull=True,

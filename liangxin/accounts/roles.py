@@ -2,6 +2,11 @@
 
 One account holds exactly one role, so "no account holds two of the three administrator roles"
 is true by construction; who may grant a role is decided here and nowhere else.
+
+Separation of duties (三员分立): the system administrator creates accounts, always without a role
+(``Role.UNASSIGNED``), and disables, enables and resets them; only the security administrator gives
+an existing account its role and scope; nobody does either to their own account. Which pages each
+role may open is in ``access.py``, built on the permissions below.
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ class Role(models.TextChoices):
     SYS_ADMIN = "sys_admin", _("系统管理员")
     SEC_ADMIN = "sec_admin", _("安全管理员")
     AUDIT_ADMIN = "audit_admin", _("审计管理员")
+    # A new account, until the security administrator gives it a role: it may log in, change
+    # its password and set up two-factor login, and sees nothing else.
+    UNASSIGNED = "unassigned", _("未分配角色")
 
 
 class ScopeKind(enum.Enum):
@@ -32,6 +40,7 @@ class ScopeKind(enum.Enum):
 
 
 SCOPE_OF_ROLE: dict[str, ScopeKind] = {
+    Role.UNASSIGNED: ScopeKind.NONE,
     Role.COUNTY_ADMIN: ScopeKind.COUNTY,
     Role.LEADER: ScopeKind.COUNTY,
     Role.TOWNSHIP_CLERK: ScopeKind.TOWNSHIP,
@@ -44,8 +53,6 @@ SCOPE_OF_ROLE: dict[str, ScopeKind] = {
 
 BUSINESS_ROLES = frozenset({Role.COUNTY_ADMIN, Role.TOWNSHIP_CLERK, Role.DEPARTMENT_CLERK, Role.SECRETARY, Role.LEADER})
 ADMIN_ROLES = frozenset({Role.SYS_ADMIN, Role.SEC_ADMIN, Role.AUDIT_ADMIN})
-# Roles a county administrator may hand out when creating business accounts.
-COUNTY_GRANTABLE_ROLES = frozenset({Role.TOWNSHIP_CLERK, Role.DEPARTMENT_CLERK, Role.SECRETARY, Role.LEADER})
 
 
 class Permission(enum.Enum):
@@ -53,6 +60,8 @@ class Permission(enum.Enum):
     EDIT_ORGANIZATIONS = "edit_organizations"
     MERGE_ORGANIZATIONS = "merge_organizations"
     VIEW_FULL_ID_NUMBER = "view_full_id_number"
+    # A member's full phone number on the member's page: for those who call members.
+    VIEW_FULL_PHONE = "view_full_phone"
     MANAGE_ACCOUNTS = "manage_accounts"  # create, disable, enable, reset password
     ASSIGN_ROLES = "assign_roles"  # change role and scope of another account
     VIEW_AUDIT = "view_audit"
@@ -65,19 +74,24 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.EDIT_ORGANIZATIONS,
             Permission.MERGE_ORGANIZATIONS,
             Permission.VIEW_FULL_ID_NUMBER,
-            Permission.MANAGE_ACCOUNTS,
         }
     ),
     Role.TOWNSHIP_CLERK: frozenset(
-        {Permission.VIEW_BUSINESS, Permission.EDIT_ORGANIZATIONS, Permission.MERGE_ORGANIZATIONS}
+        {
+            Permission.VIEW_BUSINESS,
+            Permission.EDIT_ORGANIZATIONS,
+            Permission.MERGE_ORGANIZATIONS,
+            Permission.VIEW_FULL_PHONE,
+        }
     ),
     Role.DEPARTMENT_CLERK: frozenset({Permission.VIEW_BUSINESS}),
     # A secretary sees the full ID numbers of the members of his own organization (audited).
-    Role.SECRETARY: frozenset({Permission.VIEW_BUSINESS, Permission.VIEW_FULL_ID_NUMBER}),
+    Role.SECRETARY: frozenset({Permission.VIEW_BUSINESS, Permission.VIEW_FULL_ID_NUMBER, Permission.VIEW_FULL_PHONE}),
     Role.LEADER: frozenset({Permission.VIEW_BUSINESS}),
     Role.SYS_ADMIN: frozenset({Permission.MANAGE_ACCOUNTS}),
     Role.SEC_ADMIN: frozenset({Permission.ASSIGN_ROLES}),
     Role.AUDIT_ADMIN: frozenset({Permission.VIEW_AUDIT}),
+    Role.UNASSIGNED: frozenset(),
 }
 
 
@@ -85,22 +99,20 @@ def role_has(role: str, permission: Permission) -> bool:
     return permission in PERMISSIONS.get(role, frozenset())
 
 
-def roles_grantable_on_create(actor_role: str) -> frozenset[str]:
-    """Roles an actor may give a new account. Administrator roles are assigned only by the
-    security administrator, on an existing account, so no one creates a peer of their own."""
-    if actor_role == Role.SYS_ADMIN:
-        return frozenset(BUSINESS_ROLES)
-    if actor_role == Role.COUNTY_ADMIN:
-        return COUNTY_GRANTABLE_ROLES
-    return frozenset()
+def roles_with(permission: Permission) -> frozenset[str]:
+    return frozenset(role for role, granted in PERMISSIONS.items() if permission in granted)
+
+
+def may_create_accounts(actor_role: str) -> bool:
+    """Creating an account gives it no role: whoever creates accounts cannot also decide what
+    they may do, so no one can make a working account of their own choosing alone."""
+    return role_has(actor_role, Permission.MANAGE_ACCOUNTS)
 
 
 def may_manage_account(actor_role: str, target_role: str, *, is_self: bool) -> bool:
     """Disable, enable, reset password. Never on oneself (that is what 'change password' is for)."""
     if is_self or not role_has(actor_role, Permission.MANAGE_ACCOUNTS):
         return False
-    if actor_role == Role.COUNTY_ADMIN:
-        return target_role in COUNTY_GRANTABLE_ROLES
     # The system administrator manages business accounts and its peers' passwords, but not the
     # security and audit administrators: they would lose their independence.
     return target_role not in {Role.SEC_ADMIN, Role.AUDIT_ADMIN}

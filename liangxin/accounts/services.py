@@ -1,7 +1,10 @@
 """Account management: create, disable, enable, reset password, assign role and scope.
 
 The separation of duties lives in ``roles.py``; these functions only apply it, audit every
-change, and refuse with a message otherwise.
+change, and refuse with a message otherwise. An account created in the web interface has no
+role (``Role.UNASSIGNED``) until the security administrator assigns one with ``assign_role``;
+only the bootstrap commands (``create_county_admin``, ``create_administrator``) and the demo
+create an account with a role, with ``by=None`` (recorded as done from the command line).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from .models import User
 
 if TYPE_CHECKING:
     from liangxin.registry.models import PartyOrganization
-from .roles import SCOPE_OF_ROLE, Role, ScopeKind, may_assign_role, may_manage_account, roles_grantable_on_create
+from .roles import SCOPE_OF_ROLE, Role, ScopeKind, may_assign_role, may_create_accounts, may_manage_account
 
 
 def _scope_values(
@@ -63,16 +66,20 @@ def create_user(
     by: User | None,
     username: str,
     password: str,
-    role: str,
+    role: str = Role.UNASSIGNED,
     full_name: str = "",
     phone: str = "",
     township: AdministrativeUnit | None = None,
     department: Department | None = None,
     party_organization: PartyOrganization | None = None,
 ) -> User:
-    """``by=None`` only for the bootstrap commands (first administrator, demo)."""
-    if by is not None and role not in roles_grantable_on_create(by.role):
-        raise ServiceError(_("您无权创建该角色的账号。"), field="role")
+    """A new account. Created by an administrator (``by``) it has no role; a role at creation
+    is only for the bootstrap commands and the demo (``by=None``)."""
+    if by is not None:
+        if not (by.is_active and may_create_accounts(by.role)):
+            raise ServiceError(_("您无权创建账号。"))
+        if role != Role.UNASSIGNED:
+            raise ServiceError(_("新账号不带角色创建,由安全管理员分配角色和范围。"), field="role")
     username = username.strip()
     if not username:
         raise ServiceError(_("账号不能为空。"), field="username")
@@ -129,7 +136,7 @@ def assign_role(
     party_organization: PartyOrganization | None = None,
 ) -> User:
     """Only the security administrator changes roles and scopes, and never their own."""
-    if not may_assign_role(by.role, is_self=by.pk == target.pk):
+    if not (by.is_active and may_assign_role(by.role, is_self=by.pk == target.pk)):
         raise ServiceError(_("只有安全管理员可以变更其他账号的角色和范围。"))
     if role not in Role.values:
         raise ServiceError(_("未知角色。"), field="role")

@@ -1,9 +1,9 @@
-"""Login, one's own password, and the account pages.
+"""Login, one's own password, the landing page, and the account pages.
 
-Accounts are fetched through ``selectors.accounts_visible_to``: an account outside the viewer's
-reach answers 404 exactly like a missing one, and a role with no account duties at all gets 404
-on every account page. Writes go through ``services``, which check the separation of duties
-again and explain a refusal.
+Which role may open which account page is in ``access.PAGE_RULES`` (403 otherwise, before the
+view runs). Accounts are fetched through ``selectors.accounts_visible_to``: an account outside the
+viewer's reach answers 404 exactly like a missing one. Writes go through ``services``, which check
+the separation of duties again and explain a refusal.
 """
 
 from __future__ import annotations
@@ -24,14 +24,15 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from liangxin.core import demo_logins
 from liangxin.core.errors import ServiceError
 from liangxin.core.shortcuts import get_in_scope_or_404
 from liangxin.security.passwords import set_by_owner
 
-from . import selectors, services
+from . import access, selectors, services
 from .forms import AssignRoleForm, OwnPasswordForm, ResetPasswordForm, ScopeForm, UserCreateForm, UserFilterForm
 from .models import User
-from .roles import Permission, Role, roles_grantable_on_create
+from .roles import Role, may_create_accounts
 
 
 def viewer_of(request: HttpRequest) -> User:
@@ -49,12 +50,18 @@ def add_service_error(form: forms.Form, exc: ServiceError) -> None:
 
 
 def landing_url(user: User) -> str:
-    """Where a user lands after login: the administrators have no business pages."""
-    if user.role == Role.AUDIT_ADMIN:
-        return resolve_url("audit:record_list")
-    if user.role in {Role.SYS_ADMIN, Role.SEC_ADMIN}:
-        return resolve_url("accounts:user_list")
-    return resolve_url(settings.LOGIN_REDIRECT_URL)
+    """Where a user lands after login: the first page of the role's menu (``access``), or, for an
+    account without a role, the page that says so."""
+    view_name = access.landing_view(access.role_of(user))
+    return resolve_url(view_name or "home")
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    view_name = access.landing_view(access.role_of(viewer_of(request)))
+    if view_name is not None:
+        return redirect(view_name)
+    return render(request, "accounts/no_role.html")
 
 
 # --- Login, logout, own password ---------------------------------------------------------------
@@ -67,17 +74,18 @@ class LoginView(auth_views.LoginView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        # The demo accounts and their password are listed only in demo mode, never in production.
-        if settings.DEMO_MODE:
-            # One source for this table and `manage.py demo_logins`: empty unless the demo
-            # county is loaded, so a real county's accounts are never listed with a password.
-            from liangxin.registry.demo import DEMO_PASSWORD, demo_accounts
-            from liangxin.security.demo import demo_totp_accounts
+        if self.request.method == "POST":
+            from liangxin.security.lockouts import attempts_left_message
 
-            context["demo_accounts"] = demo_accounts()
-            context["demo_password"] = DEMO_PASSWORD
+            context["attempts_left"] = attempts_left_message(self.request)
+        # The demo accounts and their password are listed only in demo mode, never in production,
+        # and only those of a loaded demo county (the same list as `manage.py demo_logins`).
+        demo = demo_logins.provider()
+        if demo is not None:
+            context["demo_accounts"] = demo.accounts()
+            context["demo_password"] = demo.password
             # QR codes of the demo accounts' authenticator secrets (two-factor login).
-            context["demo_totp"] = demo_totp_accounts(with_qr=True) if context["demo_accounts"] else []
+            context["demo_totp"] = demo.totp_accounts(with_qr=True) if context["demo_accounts"] else []
         return context
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
@@ -124,15 +132,9 @@ def password_change(request: HttpRequest) -> HttpResponse:
 # --- Account management ------------------------------------------------------------------------
 
 
-def _require_accounts_section(user: User) -> None:
-    if not selectors.may_open_accounts(user=user):
-        raise Http404
-
-
 @require_GET
 def user_list(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
-    _require_accounts_section(viewer)
     form = UserFilterForm(request.GET or None, roles=selectors.visible_roles(viewer))
     accounts = selectors.account_list(user=viewer, filters=form.filters())
     page = Paginator(accounts, settings.PAGE_SIZE).get_page(request.GET.get("page"))
@@ -142,17 +144,16 @@ def user_list(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page_obj": page,
-            "may_create": bool(roles_grantable_on_create(viewer.role)),
+            "may_create": viewer.is_active and may_create_accounts(viewer.role),
         },
     )
 
 
 def user_create(request: HttpRequest) -> HttpResponse:
+    """The system administrator creates an account without a role; the security administrator
+    then assigns its role and scope on the account's page."""
     viewer = viewer_of(request)
-    roles = roles_grantable_on_create(viewer.role) if viewer.is_active else frozenset()
-    if not roles:
-        raise Http404
-    form = UserCreateForm(request.POST or None, roles=roles)
+    form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -160,27 +161,25 @@ def user_create(request: HttpRequest) -> HttpResponse:
                 by=viewer,
                 username=data["username"],
                 password=data["password"],
-                role=data["role"],
                 full_name=data["full_name"],
                 phone=data["phone"],
-                township=data["township"],
-                department=data["department"],
-                party_organization=data["party_organization"],
             )
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
-            messages.success(request, _("账号 %(name)s 已创建。") % {"name": account.username})
+            messages.success(
+                request,
+                _("账号 %(name)s 已创建,尚未分配角色:请安全管理员分配角色和范围后再交付使用。")
+                % {"name": account.username},
+            )
             return redirect("accounts:user_detail", pk=account.pk)
-    return render(request, "accounts/user_form.html", {"form": form, "scope_field": form.scope_field_name()})
+    return render(request, "accounts/user_form.html", {"form": form})
 
 
 @require_GET
 def scope_fields(request: HttpRequest) -> HttpResponse:
-    """The scope field for the chosen role, swapped into the create and assign forms by htmx
-    when the role changes. Without JavaScript the field appears after the first submit."""
-    viewer = viewer_of(request)
-    _require_accounts_section(viewer)
+    """The scope field for the chosen role, swapped into the assign form by htmx when the role
+    changes. Without JavaScript the field appears after the first submit."""
     form = ScopeForm(initial={"role": request.GET.get("role", "")}, roles=Role.values)
     return render(request, "accounts/_scope_fields.html", {"form": form, "scope_field": form.scope_field_name()})
 
@@ -230,8 +229,6 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _set_active(request: HttpRequest, pk: int, *, active: bool) -> HttpResponse:
     viewer = viewer_of(request)
     account = _visible_account(viewer, pk)
-    if not viewer.can(Permission.MANAGE_ACCOUNTS):
-        raise Http404
     try:
         services.set_active(by=viewer, target=account, active=active)
     except ServiceError as exc:
@@ -258,8 +255,6 @@ def user_enable(request: HttpRequest, pk: int) -> HttpResponse:
 def user_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = viewer_of(request)
     account = _visible_account(viewer, pk)
-    if not viewer.can(Permission.MANAGE_ACCOUNTS):
-        raise Http404
     form = ResetPasswordForm(request.POST)
     if form.is_valid():
         try:
@@ -279,8 +274,6 @@ def user_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
 def user_assign_role(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = viewer_of(request)
     account = _visible_account(viewer, pk)
-    if not viewer.can(Permission.ASSIGN_ROLES):
-        raise Http404
     form = AssignRoleForm(request.POST, roles=Role.values)
     if form.is_valid():
         data = form.cleaned_data

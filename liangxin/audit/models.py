@@ -1,7 +1,9 @@
 """Append-only, hash-chained audit log.
 
-Each record carries the hash of the one before it, so editing, inserting or deleting a record
-breaks the chain from that point on. Records are written only by ``audit.services.log_change``.
+Each record carries the hash of the one before it, keyed with HMAC-SHA256 over every column
+(``audit.chain``), so editing, inserting or deleting a record breaks the chain from that point
+on. Records are written only by ``audit.services``; database triggers refuse to change any and to
+delete one younger than six months (``audit.retention``).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class AuditAction(models.TextChoices):
     CAMPAIGN_EDIT_AGAIN = "campaigns.edit_again", _("退回后重新填报")
     CAMPAIGN_APPROVE = "campaigns.approve", _("审核通过")
     CAMPAIGN_REOPEN = "campaigns.reopen", _("重新打开")
+    CAMPAIGN_WITHDRAW = "campaigns.withdraw", _("撤回上报")
     # Login security (security app).
     UNLOCK = "security.unlock", _("解除登录锁定")
     TWO_FACTOR_ENROL = "security.2fa_enrol", _("启用两步验证")
@@ -43,6 +46,16 @@ class AuditAction(models.TextChoices):
     TWO_FACTOR_RESET = "security.2fa_reset", _("重置他人两步验证")
     TWO_FACTOR_CODES_RENEWED = "security.2fa_codes_renew", _("重新生成恢复码")
     TWO_FACTOR_RECOVERY_USED = "security.2fa_recovery_used", _("使用恢复码登录")
+    # Census files kept by the system, and the column mappings remembered for a unit.
+    CENSUS_UPLOAD = "census.upload", _("摸底导入:上传文件")
+    CENSUS_PREVIEW = "census.preview", _("摸底导入:校验预览")
+    CENSUS_MAPPING = "census.mapping", _("摸底导入:修改列对应")
+    # Backups (security.backup).
+    BACKUP = "security.backup", _("备份")
+    RESTORE = "security.restore", _("从备份恢复")
+    # The chain itself (audit.services): written by the system, never by a person.
+    CHAIN_KEYED = "audit.chain_keyed", _("审计链启用密钥")
+    CHAIN_BREAK = "audit.chain_break", _("审计链断裂")
 
 
 class AuditRecord(models.Model):
@@ -63,6 +76,8 @@ class AuditRecord(models.Model):
     object_repr = models.CharField(_("对象"), max_length=200, blank=True)
     changes = models.JSONField(_("变更内容"), default=dict, blank=True)
     remote_addr = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    # Ties together the records one request (or one background job it queued) wrote.
+    request_id = models.CharField(_("请求编号"), max_length=32, blank=True, default="", db_index=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 

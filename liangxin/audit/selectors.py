@@ -9,16 +9,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.apps import apps
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from liangxin.accounts.models import User
 from liangxin.accounts.roles import Permission
 
+from . import chain, display
+from .masking import mask_changes
 from .models import AuditAction, AuditRecord
-from .services import GENESIS_HASH, record_hash
 
 
 def may_read_audit(*, user: User) -> bool:
@@ -39,6 +39,7 @@ class AuditFilter:
     action: str = ""
     object_type: str = ""
     object_id: str = ""
+    request_id: str = ""
     q: str = ""
 
     def describe(self) -> dict[str, str]:
@@ -67,82 +68,39 @@ def record_list(*, user: User, filters: AuditFilter) -> QuerySet[AuditRecord]:
         qs = qs.filter(object_type=filters.object_type)
     if filters.object_id.strip():
         qs = qs.filter(object_id=filters.object_id.strip())
+    if filters.request_id.strip():
+        qs = qs.filter(request_id=filters.request_id.strip())
     if filters.q.strip():
         qs = qs.filter(object_repr__icontains=filters.q.strip())
     return qs.order_by("-pk")
 
 
-def _model_of(object_type: str) -> type[Model] | None:
-    try:
-        return apps.get_model(object_type)
-    except (LookupError, ValueError):
-        return None
-
-
-def object_type_label(object_type: str) -> str:
-    model = _model_of(object_type)
-    return str(model._meta.verbose_name) if model is not None else object_type
-
-
 def object_type_choices(*, user: User) -> list[tuple[str, str]]:
     """The object types present in the log, labelled with their model's name."""
     types = records_for(user=user).order_by().values_list("object_type", flat=True).distinct()
-    return sorted(((t, f"{object_type_label(t)} ({t})") for t in types), key=lambda choice: choice[0])
-
-
-@dataclass(frozen=True)
-class ChangeRow:
-    field: str
-    label: str
-    old: str
-    new: str
-
-
-def _display(value: Any) -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return str(value)
-
-
-def change_rows(record: AuditRecord) -> list[ChangeRow]:
-    """The changes as field / old / new. Entries not in the ``{field: [old, new]}`` shape are
-    shown whole in the "new" column."""
-    model = _model_of(record.object_type)
-    labels: dict[str, str] = {}
-    if model is not None:
-        labels = {f.name: str(getattr(f, "verbose_name", f.name)) for f in model._meta.get_fields()}
-    changes = record.changes if isinstance(record.changes, dict) else {"": record.changes}
-    rows = []
-    for name, value in changes.items():
-        if isinstance(value, list) and len(value) == 2:
-            old, new = value
-        else:
-            old, new = None, value
-        rows.append(ChangeRow(field=name, label=labels.get(name, name), old=_display(old), new=_display(new)))
-    return rows
+    return sorted(((t, display.object_type_label(t)) for t in types), key=lambda choice: choice[1])
 
 
 @dataclass(frozen=True)
 class ChainCheck:
     hash_ok: bool  # the record's hash matches its content
     link_ok: bool  # its prev_hash is the hash of the record before it
+    keyed: bool  # its hash is keyed (False: written before the chain was keyed)
 
 
 def check_record(record: AuditRecord) -> ChainCheck:
-    expected = record_hash(
-        prev_hash=record.prev_hash,
-        at=record.at,
-        actor_username=record.actor_username,
-        action=record.action,
-        object_type=record.object_type,
-        object_id=record.object_id,
-        object_repr=record.object_repr,
-        changes=record.changes,
-    )
+    """One record against its hash and the record before it. A record before the transition
+    record is checked with the hash it was written with."""
+    legacy = AuditRecord.objects.filter(
+        object_type=chain.CHAIN_OBJECT_TYPE, action=AuditAction.CHAIN_KEYED, pk__gt=record.pk
+    ).exists()
+    expected = chain.legacy_hash(record) if legacy else chain.record_hash(record, key=chain.audit_key())
     previous = AuditRecord.objects.filter(pk__lt=record.pk).order_by("-pk").values_list("hash", flat=True).first()
-    return ChainCheck(hash_ok=expected == record.hash, link_ok=record.prev_hash == (previous or GENESIS_HASH))
+    return ChainCheck(
+        hash_ok=expected == record.hash,
+        link_ok=record.prev_hash == (previous or chain.GENESIS_HASH),
+        keyed=not legacy,
+    )
 
 
 def export_header() -> list[str]:
@@ -151,18 +109,22 @@ def export_header() -> list[str]:
         _("时间"),
         _("操作人账号"),
         _("操作"),
+        _("操作代码"),
         _("对象类型"),
         _("对象编号"),
         _("对象"),
         _("变更内容"),
         _("来源地址"),
+        _("请求编号"),
         _("哈希"),
         _("前一条哈希"),
     ]
 
 
 def export_rows(records: QuerySet[AuditRecord]) -> Iterator[list[Any]]:
-    """One row iterator for both export formats. Time as the county's local time, to the second."""
+    """One row iterator for both export formats: the codes as stored (action, object type, the
+    changes as JSON, personal values masked), the action's label beside its code, and the time
+    as the county's local time to the second."""
     actions = dict(AuditAction.choices)
     for record in records.iterator(chunk_size=2000):
         at = timezone.localtime(record.at).replace(tzinfo=None, microsecond=0)
@@ -171,11 +133,13 @@ def export_rows(records: QuerySet[AuditRecord]) -> Iterator[list[Any]]:
             at,
             record.actor_username,
             str(actions.get(record.action, record.action)),
+            record.action,
             record.object_type,
             record.object_id,
             record.object_repr,
-            json.dumps(record.changes, ensure_ascii=False, sort_keys=True),
+            json.dumps(mask_changes(record.object_type, record.changes), ensure_ascii=False, sort_keys=True),
             record.remote_addr or "",
+            record.request_id,
             record.hash,
             record.prev_hash,
         ]

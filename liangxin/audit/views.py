@@ -20,7 +20,7 @@ from liangxin.accounts.models import User
 from liangxin.core.export import csv_response, xlsx_response
 from liangxin.core.shortcuts import get_in_scope_or_404
 
-from . import selectors
+from . import display, selectors
 from .forms import AuditFilterForm
 from .models import AuditAction, AuditRecord
 from .services import log_change
@@ -47,7 +47,15 @@ def record_list(request: HttpRequest) -> HttpResponseBase:
     if export_format in EXPORT_FORMATS:
         return _export(request, auditor, records, filters, export_format)
     page = Paginator(records, settings.PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "audit/record_list.html", {"form": form, "page_obj": page})
+    rows = [
+        {
+            "record": record,
+            "object_type": display.object_type_label(record.object_type),
+            "fields": display.changed_fields(record),
+        }
+        for record in page
+    ]
+    return render(request, "audit/record_list.html", {"form": form, "page_obj": page, "rows": rows})
 
 
 def _export(
@@ -77,7 +85,6 @@ def _export(
         object_type="audit.auditrecord",
         object_repr=str(_("审计日志")),
         changes={"format": [None, export_format], "rows": [None, total], "filters": [None, filters.describe()]},
-        remote_addr=request.META.get("REMOTE_ADDR") or None,
     )
     filename = f"audit-log-{timezone.localtime():%Y%m%d-%H%M%S}.{export_format}"
     header = selectors.export_header()
@@ -96,8 +103,8 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "audit/record_detail.html",
         {
             "record": record,
-            "object_type_label": selectors.object_type_label(record.object_type),
-            "rows": selectors.change_rows(record),
+            "object_type_label": display.object_type_label(record.object_type),
+            "rows": display.change_rows(record),
             "check": selectors.check_record(record),
         },
     )

@@ -6,23 +6,20 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
-from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from liangxin.core.dates import today
+from liangxin.core.forms import PastDateField
 from liangxin.geo.models import AdministrativeUnit, UnitLevel
-from liangxin.security.uploads import check_spreadsheet_upload
+from liangxin.security.uploads import UploadField
 
 from . import mappings
 from .models import BatchStatus, ChangeKind, ImportMode
 from .tabular import BY_KEY, COLUMNS
 from .tabular.columns import is_serial_header
-
-UPLOAD_SUFFIXES = ".xlsx,.xlsm,.xls,.ods,.csv,.txt,.tsv"
 
 
 def _date_input() -> forms.DateInput:
@@ -43,42 +40,22 @@ def _units_field(units: QuerySet[AdministrativeUnit], label: str) -> UnitChoiceF
 
 class UploadForm(forms.Form):
     unit = forms.ModelChoiceField(queryset=AdministrativeUnit.objects.none(), label=gettext_lazy("填报单位"))
-    as_of = forms.DateField(
+    as_of = PastDateField(
         label=gettext_lazy("数据日期"),
         widget=_date_input(),
         initial=today,
         help_text=gettext_lazy("表中数字截至的日期,默认今天。"),
     )
-    file = forms.FileField(
-        label=gettext_lazy("摸底表文件"),
-        help_text=gettext_lazy("Excel(.xlsx、.xls)、WPS/LibreOffice(.ods)或 CSV 文件。"),
-        widget=forms.ClearableFileInput(attrs={"accept": UPLOAD_SUFFIXES}),
-    )
+    file = UploadField(label=gettext_lazy("摸底表文件"))
 
     def __init__(self, *args: Any, units: QuerySet[AdministrativeUnit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"] = _units_field(units, _("填报单位"))
-        limit = int(getattr(settings, "MAX_UPLOAD_MB", 20))
-        self.fields["file"].help_text = _("Excel(.xlsx、.xls)、WPS/LibreOffice(.ods)或 CSV 文件,不超过 %(mb)s MB。") % {
-            "mb": limit
-        }
-        self.fields["file"].widget.attrs["data-max-bytes"] = str(limit * 1024 * 1024)
         self.data_bytes = b""
 
-    def clean_as_of(self) -> Any:
-        as_of = self.cleaned_data["as_of"]
-        if as_of > today():
-            raise ValidationError(_("数据日期不能晚于今天。"))
-        return as_of
-
     def clean_file(self) -> UploadedFile:
-        upload: UploadedFile = self.cleaned_data["file"]
-        data = upload.read()
-        try:
-            check_spreadsheet_upload(upload.name or "", data)
-        except ValidationError as exc:
-            raise ValidationError(exc.messages) from exc
-        self.data_bytes = data
+        upload: UploadedFile = self.cleaned_data["file"]  # through the upload gate
+        self.data_bytes = upload.read()
         return upload
 
 
@@ -170,6 +147,32 @@ class MappingForm(forms.Form):
             if name in self.fields:
                 out.append((written, self.cleaned_data.get(name) or None))
         return out
+
+
+class NewOrganizationsForm(forms.Form):
+    """The rows whose name matches an organization with another USCC (``name_uscc_conflict``):
+    the clerk ticks those that are other organizations, to be registered as new. ``conflicts``
+    are (USCC, message) of the preview's problems; codes already declared new stay listed, ticked,
+    so that a declaration can be taken back."""
+
+    new_organizations = forms.MultipleChoiceField(
+        label=gettext_lazy("作为新组织登记"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(
+        self, *args: Any, conflicts: Sequence[tuple[str, str]], declared: Sequence[str], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        choices = dict(conflicts)
+        for code in declared:
+            choices.setdefault(code, _("已确认为新组织"))
+        field = self.fields["new_organizations"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [(code, f"{code}:{text}") for code, text in sorted(choices.items())]
+        field.initial = list(declared)
+
+    def codes(self) -> list[str]:
+        return sorted(self.cleaned_data.get("new_organizations") or [])
 
 
 class ConfirmForm(forms.Form):

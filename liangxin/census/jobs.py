@@ -18,6 +18,7 @@ the web request. The page polls the job (``census:job_detail``) every two second
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import logging
@@ -25,6 +26,7 @@ import os
 import re
 import socket
 import zipfile
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,9 @@ from django.utils.translation import gettext as _
 
 from liangxin.accounts.models import User
 from liangxin.accounts.roles import Permission, ScopeKind
+from liangxin.audit import context as audit_context
+from liangxin.audit.models import AuditAction
+from liangxin.audit.services import log_change
 from liangxin.core.errors import ServiceError
 from liangxin.geo.models import AdministrativeUnit
 
@@ -135,6 +140,12 @@ def _check_may_import(by: User, unit: AdministrativeUnit) -> None:
         raise ServiceError(_("只能导入本单位的摸底数据。"))
 
 
+def _request() -> dict[str, Any]:
+    """The audit context of the request queueing a job, kept on the job for the worker."""
+    bound = audit_context.current()
+    return {"remote_addr": bound.remote_addr, "request_id": bound.request_id} if bound else {}
+
+
 def enqueue_preview(
     *,
     by: User,
@@ -145,6 +156,7 @@ def enqueue_preview(
     mapping_override: dict[str, str | None] | None,
     rows_estimate: int,
     replaces: ImportBatch | None = None,
+    new_organizations: Sequence[str] = (),
 ) -> ImportJob:
     _check_may_import(by, unit)
     job = ImportJob(
@@ -154,13 +166,28 @@ def enqueue_preview(
         file_name=file_name[:255],
         as_of=as_of,
         mapping_override=mapping_override or {},
+        new_organizations=list(new_organizations),
         rows_estimate=rows_estimate,
         progress_total=rows_estimate,
         replaces=replaces,
         phase="queued",
+        **_request(),
     )
     job.upload.save(file_name[-100:] or "census", ContentFile(data), save=False)
-    job.save()
+    with transaction.atomic():
+        job.save()
+        log_change(
+            actor=by,
+            action=AuditAction.CENSUS_UPLOAD,
+            obj=job,
+            changes={
+                "file": job.file_name,
+                "bytes": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "unit": unit.code,
+                "rows": rows_estimate,
+            },
+        )
     return job
 
 
@@ -180,6 +207,7 @@ def enqueue_confirm(*, by: User, batch: ImportBatch, mode: str) -> ImportJob:
         rows_estimate=batch.rows_total,
         progress_total=batch.new_count + batch.changed_count,
         phase="queued",
+        **_request(),
     )
 
 
@@ -272,6 +300,11 @@ def run_next(worker: str | None = None) -> ImportJob | None:
 
 def run_job(job: ImportJob) -> None:
     """Run a claimed job to its end: done (with its outcome) or failed (with the reason)."""
+    with audit_context.bound(remote_addr=job.remote_addr, request_id=job.request_id or None):
+        _run_job(job)
+
+
+def _run_job(job: ImportJob) -> None:
     try:
         if job.kind == JobKind.PREVIEW:
             _run_preview(job)
@@ -307,6 +340,7 @@ def _run_preview(job: ImportJob) -> None:
         file_name=job.file_name,
         as_of=job.as_of,
         mapping_override=job.mapping_override or None,
+        new_organizations=job.new_organizations,
     )
     _set(job, phase="storing", batch=outcome.batch, progress_done=outcome.batch.rows_total)
     previews.store_preview_details(outcome.batch, outcome.result, outcome.plan)

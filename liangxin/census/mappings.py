@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from liangxin.accounts.models import User
+from liangxin.audit.models import AuditAction
+from liangxin.audit.services import log_change
 from liangxin.geo.models import AdministrativeUnit
 
 from .models import ColumnMapping
@@ -49,16 +51,26 @@ def remembered_keys(unit: AdministrativeUnit) -> set[str]:
     return set(ColumnMapping.objects.filter(unit=unit).values_list("header_key", flat=True))
 
 
+def _label(key: str | None) -> str:
+    return BY_KEY[key].label if key else "不导入"
+
+
 def remember(*, unit: AdministrativeUnit, by: User | None, choices: Iterable[tuple[str, str | None]]) -> int:
     """Keep the choices that differ from the alias table; forget those that no longer do.
-    Returns how many are kept for the unit afterwards."""
+    Returns how many are kept for the unit afterwards. Each header whose column changes is
+    audited (header → [template column before, after], as the page names them)."""
     with transaction.atomic():
+        before = {m.header_key: (m.key or None) for m in ColumnMapping.objects.filter(unit=unit)}
+        changed: dict[str, list[str]] = {}
         for written, key in choices:
             if key is not None and key not in BY_KEY:
                 raise ValueError(f"not a template column: {key!r}")
             normalised = header_key(written)[:_KEY_LENGTH]
             if not normalised or is_serial_header(written):
                 continue
+            old = before[normalised] if normalised in before else default_key(written)
+            if old != key:
+                changed[written[:_KEY_LENGTH]] = [_label(old), _label(key)]
             if key == default_key(written):
                 ColumnMapping.objects.filter(unit=unit, header_key=normalised).delete()
                 continue
@@ -67,6 +79,8 @@ def remember(*, unit: AdministrativeUnit, by: User | None, choices: Iterable[tup
                 header_key=normalised,
                 defaults={"written": written[:_KEY_LENGTH], "key": key or "", "updated_by": by},
             )
+        if changed:
+            log_change(actor=by, action=AuditAction.CENSUS_MAPPING, obj=unit, changes=changed)
         return ColumnMapping.objects.filter(unit=unit).count()
 
 

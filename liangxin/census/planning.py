@@ -1,8 +1,9 @@
 """What a census file would do to the register: pure planning, no Django.
 
 The Django layer loads the register state (:class:`Existing`) for the importing unit, and this
-module matches every valid row to an organization (by USCC, then by exact normalised name within
-the township) and computes, field by field, what would change. The plan is deterministic: the
+module matches every valid row to an organization (by USCC, then by the name key —
+``core.text.normalize_name`` — within the township) and computes, field by field, what would
+change. The plan is deterministic: the
 same file against the same register state gives the same plan and the same fingerprint, which is
 how "confirm applies exactly the preview" is enforced.
 
@@ -12,6 +13,10 @@ Rules:
   register and importing the export therefore changes nothing.
 - Counts, status, attitude and the other census figures are dated facts: a change opens a new
   interval from the import's "as of" date. Registry fields (name, type, address …) are updated.
+- A name match never changes a legal identifier: a row whose name matches an organization with
+  another USCC is refused (``name_uscc_conflict``) unless the clerk declared its code a new
+  organization. Rows of one file with the same name key in one township are one organization
+  (``duplicate_row``) unless both carry codes, which differ: the same conflict.
 - 是否已建党组织=是 with a 党组织名称 links the organization to the party organization of that
   normalised name in the township, or to one the import creates (one name on several rows: one
   party organization covering them all).
@@ -153,7 +158,11 @@ def _json_default(value: Any) -> Any:
     raise TypeError(type(value).__name__)
 
 
-def _row_problem(row: CensusRow, code: str, message: str, *, key: str | None = None) -> Problem:
+def _row_problem(
+    row: CensusRow, code: str, message: str, *, key: str | None = None, value: str | None = None
+) -> Problem:
+    """A problem of ``row`` in column ``key``; ``value`` is the cell as written unless given (the
+    USCC as read, which the preview page's "new organization" choice names)."""
     return problem(
         code,
         message,
@@ -162,8 +171,15 @@ def _row_problem(row: CensusRow, code: str, message: str, *, key: str | None = N
         row=row.excel_row,
         column=row.column_headers.get(key) if key else None,
         field=BY_KEY[key].label if key else None,
-        value=row.raw_text(key) if key else None,
+        value=value if value is not None else (row.raw_text(key) if key else None),
     )
+
+
+# How a clerk resolves a name that matches an organization with another code.
+_CONFLICT_ADVICE: Final = (
+    "同名不会改动已登记的代码。如果是同一组织,请核对代码;如果确是另一个组织,请在预览页“同名不同代码”处"
+    "勾选“作为新组织登记”(命令行加 --new-organization {uscc})后重新校验。"
+)
 
 
 def _target(row: CensusRow, key: str) -> tuple[bool, Any]:
@@ -199,12 +215,20 @@ class Planner:
     same one is a duplicate, also in a later chunk, and also after an earlier chunk was written),
     the party organizations to create, the counts and the fingerprint."""
 
-    def __init__(self, *, as_of: Any, default_township: str | None = None) -> None:
+    def __init__(
+        self, *, as_of: Any, default_township: str | None = None, new_organizations: Iterable[str] = ()
+    ) -> None:
         self.as_of = as_of
         self.default_township = default_township
+        # USCCs the clerk said are new organizations: never matched to the register by name.
+        self.new_organizations = frozenset(new_organizations)
         self.claimed: dict[int, int] = {}  # org pk → Excel row that matched it first
-        self.new_keys: dict[tuple[str, str], int] = {}  # (township, name) of new orgs → Excel row
-        self.new_usccs: dict[str, int] = {}
+        # Township → hash of the name key of every row planned so far → its Excel row, negative for
+        # a row without a USCC. Kept for the whole file, so it holds ints, not the keys: about 80
+        # bytes a row instead of 125 (a million-row import must stay under 1 GiB). Two different
+        # names sharing a 64-bit hash would be reported as one — about n²/2⁶⁵ for n rows of one
+        # township (3·10⁻⁸ for a million), and a refused row, never a wrong write.
+        self.names: dict[str, dict[int, int]] = {}
         self.new_party_organizations: dict[tuple[str, str], str] = {}
         self.counts: dict[str, int] = {"new": 0, "changed": 0, "unchanged": 0, "rejected": 0}
         self._digest = hashlib.sha256()
@@ -224,8 +248,19 @@ class Planner:
             planned.append(entry)
         return Plan(rows=planned, problems=problems, new_party_organizations=self.new_party_organizations)
 
-    def _reject(self, row: CensusRow, problems: list[Problem], code: str, message: str, key: str) -> PlannedRow:
-        problems.append(_row_problem(row, code, message, key=key))
+    def _duplicate(self, row: CensusRow, problems: list[Problem], first: int, name: str) -> PlannedRow:
+        return self._reject(
+            row,
+            problems,
+            "duplicate_row",
+            f"第{row.excel_row}行与第{first}行是同一个组织“{name}”,请合并为一行。",
+            "name",
+        )
+
+    def _reject(
+        self, row: CensusRow, problems: list[Problem], code: str, message: str, key: str, value: str | None = None
+    ) -> PlannedRow:
+        problems.append(_row_problem(row, code, message, key=key, value=value))
         row.has_errors = True
         return PlannedRow(row=row, kind="rejected")
 
@@ -237,30 +272,52 @@ class Planner:
         township = values.get("township_code") or self.default_township
         name = values.get("name") or ""
         key = normalize_name(name)
-
-        # A row for an organization an earlier row of this file creates is a duplicate — checked
-        # before the register, which may already hold that organization when chunks are written.
-        first_new = (self.new_usccs.get(uscc) if uscc else None) or (
-            self.new_keys.get((township, key)) if township and not uscc else None
-        )
-        if first_new is not None:
-            return self._reject(
-                row, problems, "duplicate_row",
-                f"第{row.excel_row}行与第{first_new}行是同一个组织“{name}”,请合并为一行。", "name",
-            )  # fmt: skip
+        declared_new = uscc is not None and uscc in self.new_organizations
 
         match: ExistingOrg | None = None
         if uscc and uscc in existing.by_uscc:
             match = existing.by_pk[existing.by_uscc[uscc]]
-        elif township and (township, key) in existing.by_name:
+        # Same name in the same township as an earlier row: the same organization, unless both
+        # rows carry codes (never the same one: the reader refuses a code written twice), which
+        # is a conflict the clerk resolves, as with the register below. Checked before the
+        # register, which may already hold the earlier row's organization when chunks are
+        # written. A row matched by its code is that organization whatever its name, and is only
+        # a duplicate of an earlier row without a code.
+        names = self.names.setdefault(township, {}) if township else None
+        name_hash = hash(key)
+        earlier = names.get(name_hash) if names is not None else None
+        if earlier is not None and not declared_new:
+            first_row = abs(earlier)
+            if uscc is not None and earlier > 0:
+                if match is None:
+                    return self._reject(
+                        row, problems, "name_uscc_conflict",
+                        f"本行“{name}”与第{first_row}行同名,但两行的统一社会信用代码不同(本行为 {uscc})。"
+                        f"{_CONFLICT_ADVICE.format(uscc=uscc)}",
+                        "uscc", uscc,
+                    )  # fmt: skip
+            elif match is None or earlier < 0:
+                return self._duplicate(row, problems, first_row, name)
+
+        if match is None and township and not declared_new and (township, key) in existing.by_name:
             match = existing.by_pk[existing.by_name[(township, key)]]
+            registered = match.fields.get("uscc")
+            if uscc and registered and registered != uscc:
+                # A name match never changes a legal identifier.
+                return self._reject(
+                    row, problems, "name_uscc_conflict",
+                    f"“{name}”与登记册中的“{match.fields.get('name')}”同名,但统一社会信用代码不同"
+                    f"(登记册中为 {registered},本行为 {uscc})。{_CONFLICT_ADVICE.format(uscc=uscc)}",
+                    "uscc", uscc,
+                )  # fmt: skip
 
         writable = existing.writable_townships
         if match is not None and writable is not None and match.township not in writable:
+            # Another township's organization: its name is not this unit's to see.
             return self._reject(
                 row, problems, "uscc_other_township",
-                f"统一社会信用代码 {uscc} 在登记册中属于其他乡镇的“{match.fields.get('name')}”,本单位不能修改。"
-                "请核实归属;如确已迁入本乡镇,请由县级管理员办理迁移。",
+                f"统一社会信用代码 {uscc} 在登记册中属于其他乡镇的组织,本单位不能修改。"
+                "请核实代码;如该组织确已迁入本乡镇,请由县级管理员办理迁移。",
                 "uscc",
             )  # fmt: skip
         if match is not None:
@@ -274,11 +331,11 @@ class Planner:
             self.claimed[match.pk] = row.excel_row
             entry = _plan_existing(row, match, as_of=self.as_of, problems=problems)
         else:
-            if uscc:
-                self.new_usccs[uscc] = row.excel_row
-            elif township:
-                self.new_keys[(township, key)] = row.excel_row
             entry = _plan_new(row, township=township, problems=problems)
+        if names is not None and earlier is None and entry.kind != "rejected":
+            names[name_hash] = (
+                row.excel_row if uscc or (match is not None and match.fields.get("uscc")) else -row.excel_row
+            )
 
         if entry.kind != "rejected":
             _plan_party_organization(
@@ -405,15 +462,3 @@ def _plan_party_organization(
         entry.party_organization_pk = pk
     else:
         new.setdefault((township, key), label)
-
-
-def party_org_kind(name: str) -> str:
-    """Kind inferred from a party organization's name (委员会 → 基层党委, 总支 → 党总支, 联合 →
-    联合党支部, otherwise 党支部)."""
-    if "委员会" in name or name.endswith("党委"):
-        return "committee"
-    if "总支" in name:
-        return "general_branch"
-    if "联合" in name:
-        return "joint_branch"
-    return "branch"

@@ -31,9 +31,10 @@ from liangxin.core.collector import long_lived_objects_frozen
 from liangxin.core.dates import today
 from liangxin.core.errors import ConflictError, ServiceError
 from liangxin.core.text import normalize_name, pinyin_keys
-from liangxin.formation.services import close_plans_for_organizations
+from liangxin.formation import services as formation_services
 from liangxin.geo.models import AdministrativeUnit, Department, UnitLevel
-from liangxin.registry.choices import FactSource, FormationMethod, OperatingStatus
+from liangxin.policy.names import read_party_organization_name
+from liangxin.registry.choices import FactSource, FormationMethod, OperatingStatus, PartyOrganizationKind
 from liangxin.registry.models import (
     Employment,
     InstructorAssignment,
@@ -46,7 +47,7 @@ from liangxin.registry.models import (
 
 from . import selectors
 from .models import BatchStatus, ChangeKind, ImportBatch, ImportChange, ImportMode, ImportProblem
-from .planning import FACT_FIELDS, Plan, PlannedRow, Planner, party_org_kind
+from .planning import FACT_FIELDS, Plan, PlannedRow, Planner
 from .tabular import CensusReadResult, Problem, open_census
 
 Progress = Callable[[int, int], None]
@@ -123,6 +124,7 @@ def _scan(
     mapping_override: Mapping[str, str | None] | None,
     keep_rows: bool,
     on_plan: Callable[[Plan], None] | None = None,
+    new_organizations: Iterable[str] = (),
 ) -> _Scan:
     """One pass over the file, chunk by chunk: read and validate, match against the register,
     plan. ``on_plan`` receives each chunk's plan (the write pass writes it); nothing else keeps
@@ -130,7 +132,7 @@ def _scan(
     reference = selectors.reference_for(unit=unit)
     stream = open_census(data, file_name, reference, mapping_override)
     default_township = unit.code if unit.level == UnitLevel.TOWNSHIP else None
-    planner = Planner(as_of=as_of, default_township=default_township)
+    planner = Planner(as_of=as_of, default_township=default_township, new_organizations=new_organizations)
     reader_problems = list(stream.file_problems)
     planner_problems: list[Problem] = []
     kept: list[PlannedRow] = []
@@ -222,18 +224,25 @@ def preview_import(
     mapping_override: Mapping[str, str | None] | None = None,
     mode: str = ImportMode.ALL_OR_NOTHING,
     keep_rows: bool = True,
+    new_organizations: Iterable[str] = (),
 ) -> ImportOutcome:
-    """Dry run: validate and plan; keep the file, the problems and the plan's fingerprint."""
+    """Dry run: validate and plan; keep the file, the problems and the plan's fingerprint.
+    ``new_organizations``: USCCs of rows the clerk says are new organizations, never matched to
+    the register by name (kept on the batch, so that the confirm plans the same)."""
     _check_unit(by, unit)
     as_of = as_of or today()
+    new_organizations = sorted(set(new_organizations))
     scan = _scan(
-        unit=unit, data=data, file_name=file_name, as_of=as_of, mapping_override=mapping_override, keep_rows=keep_rows
-    )
+        unit=unit, data=data, file_name=file_name, as_of=as_of, mapping_override=mapping_override, keep_rows=keep_rows,
+        new_organizations=new_organizations,
+    )  # fmt: skip
     with transaction.atomic():
         batch = _new_batch(
-            by=by, unit=unit, data=data, file_name=file_name, as_of=as_of, mode=mode, mapping=mapping_override
-        )
+            by=by, unit=unit, data=data, file_name=file_name, as_of=as_of, mode=mode, mapping=mapping_override,
+            new_organizations=new_organizations,
+        )  # fmt: skip
         _store_preview(batch, scan)
+        _log_kept_file(by, batch, AuditAction.CENSUS_PREVIEW, len(data))
     return _outcome(batch, scan)
 
 
@@ -244,6 +253,7 @@ def check_file(
     file_name: str,
     as_of: dt.date | None = None,
     mapping_override: Mapping[str, str | None] | None = None,
+    new_organizations: Iterable[str] = (),
 ) -> list[Problem]:
     """Every problem an import of the file would report — the reader's and those found against
     the register — without writing anything (not even a batch)."""
@@ -254,6 +264,7 @@ def check_file(
         as_of=as_of or today(),
         mapping_override=mapping_override,
         keep_rows=False,
+        new_organizations=new_organizations,
     )
     return scan.problems
 
@@ -274,6 +285,7 @@ def plan_file(
     data: bytes,
     file_name: str,
     as_of: dt.date | None = None,
+    new_organizations: Iterable[str] = (),
 ) -> FilePlan:
     """Validate and plan a file against the register, keeping the planned rows, without writing
     anything: no batch, so nothing that the import pages could confirm. What a census campaign
@@ -281,8 +293,9 @@ def plan_file(
     through the campaign's approval."""
     _check_unit(by, unit)
     scan = _scan(
-        unit=unit, data=data, file_name=file_name, as_of=as_of or today(), mapping_override=None, keep_rows=True
-    )
+        unit=unit, data=data, file_name=file_name, as_of=as_of or today(), mapping_override=None, keep_rows=True,
+        new_organizations=new_organizations,
+    )  # fmt: skip
     return FilePlan(result=scan.result, plan=scan.plan, problems=scan.problems)
 
 
@@ -299,6 +312,7 @@ def replan(*, batch: ImportBatch) -> ImportOutcome:
         as_of=batch.as_of,
         mapping_override=batch.mapping or None,
         keep_rows=True,
+        new_organizations=batch.new_organizations,
     )
     return _outcome(batch, scan)
 
@@ -327,22 +341,31 @@ def import_file(
     mode: str = ImportMode.ALL_OR_NOTHING,
     dry_run: bool = False,
     progress: Progress | None = None,
+    new_organizations: Iterable[str] = (),
 ) -> ImportOutcome:
     """The command line: one pass over the file inside one transaction, validating, planning
     and writing chunk by chunk. If the file turns out to have errors (all-or-nothing) the
     transaction is rolled back, so nothing is ever half-written; the batch keeps the report."""
     _check_unit(by, unit)
     if dry_run:
-        return preview_import(by=by, unit=unit, data=data, file_name=file_name, as_of=as_of, mode=mode, keep_rows=False)
+        return preview_import(
+            by=by, unit=unit, data=data, file_name=file_name, as_of=as_of, mode=mode, keep_rows=False,
+            new_organizations=new_organizations,
+        )  # fmt: skip
     as_of = as_of or today()
-    batch = _new_batch(by=by, unit=unit, data=data, file_name=file_name, as_of=as_of, mode=mode, mapping=None)
+    new_organizations = sorted(set(new_organizations))
+    batch = _new_batch(
+        by=by, unit=unit, data=data, file_name=file_name, as_of=as_of, mode=mode, mapping=None,
+        new_organizations=new_organizations,
+    )  # fmt: skip
+    _log_kept_file(by, batch, AuditAction.CENSUS_UPLOAD, len(data))
     writer = _ChunkWriter(by=by, batch=batch, total=0, progress=progress)
     scans: list[_Scan] = []
     try:
         with transaction.atomic():
             scan = _scan(
                 unit=unit, data=data, file_name=file_name, as_of=as_of, mapping_override=None, keep_rows=False,
-                on_plan=writer.write,
+                on_plan=writer.write, new_organizations=new_organizations,
             )  # fmt: skip
             scans.append(scan)
             _store_preview(batch, scan)
@@ -368,6 +391,7 @@ def _new_batch(
     as_of: dt.date,
     mode: str,
     mapping: Mapping[str, str | None] | None,
+    new_organizations: Sequence[str] = (),
 ) -> ImportBatch:
     batch = ImportBatch(
         unit=unit,
@@ -378,22 +402,60 @@ def _new_batch(
         mode=mode,
         status=BatchStatus.PREVIEWED,
         mapping=dict(mapping or {}),
+        new_organizations=list(new_organizations),
     )
     batch.original.save(file_name[-100:] or "census", ContentFile(data), save=False)
     batch.save()
     return batch
 
 
+def _log_kept_file(by: User | None, batch: ImportBatch, action: str, size: int) -> None:
+    """Audit a file the system keeps (the batch's original); a preview with what it found."""
+    found = (
+        {
+            "rows": batch.rows_total,
+            "new": batch.new_count,
+            "changed": batch.changed_count,
+            "unchanged": batch.unchanged_count,
+            "rejected": batch.rejected_count,
+            "errors": batch.error_count,
+            "warnings": batch.warning_count,
+        }
+        if action == AuditAction.CENSUS_PREVIEW
+        else {}
+    )
+    log_change(
+        actor=by,
+        action=action,
+        obj=batch,
+        changes={
+            "file": batch.file_name,
+            "bytes": size,
+            "sha256": batch.file_sha256,
+            "unit": batch.unit.code,
+            "as_of": batch.as_of.isoformat(),
+            "mapping": dict(batch.mapping or {}),
+            **found,
+        },
+    )
+
+
 def _finish(*, by: User | None, batch: ImportBatch, writer: _ChunkWriter) -> None:
     writer.finish()
-    # An organization this file deregisters leaves the formation register now, with its plan.
-    close_plans_for_organizations(
-        organization_ids=OrganizationFacts.objects.filter(
-            import_batch=batch, valid_to__isnull=True, operating_status=OperatingStatus.DEREGISTERED
-        ).values_list("organization_id", flat=True),
-        on=batch.as_of,
-        by=by,
-    )
+    # An organization this file deregisters leaves the formation register now, with its plan; the
+    # batch keeps which plans it closed, and its revert reopens them.
+    batch.closed_plans = [
+        [plan_id, status]
+        for plan_id, status in formation_services.close_plans_of_deregistered(
+            organizations=Organization.objects.filter(
+                facts__import_batch=batch,
+                facts__valid_to__isnull=True,
+                facts__operating_status=OperatingStatus.DEREGISTERED,
+            ),
+            on=batch.as_of,
+            by=by,
+        )
+    ]
     batch.status = BatchStatus.APPLIED
     batch.applied_at = timezone.now()
     batch.progress_done = batch.new_count + batch.changed_count
@@ -462,6 +524,7 @@ def _apply(*, by: User | None, batch: ImportBatch, data: bytes, progress: Progre
                 mapping_override=override,
                 keep_rows=False,
                 on_plan=writer.write,
+                new_organizations=batch.new_organizations,
             )
             if scan.fingerprint != batch.preview_fingerprint:
                 raise _Stale(scan)
@@ -721,19 +784,20 @@ class _ChunkWriter:
         missing = {k: label for k, label in wanted.items() if k not in self.party_orgs}
         if not missing:
             return
-        created = [
-            PartyOrganization(
-                name=label,
-                name_normalized=key,
-                kind=party_org_kind(label),
-                formation_method=(
-                    FormationMethod.JOINT if party_org_kind(label) == "joint_branch" else FormationMethod.INDEPENDENT
-                ),
-                township_id=self.units[township],
-                founded_on=self.batch.as_of,
+        created = []
+        for (township, key), label in sorted(missing.items()):
+            # The name is all a census row says; a name that names no kind is taken for a branch.
+            named = read_party_organization_name(label)
+            created.append(
+                PartyOrganization(
+                    name=label,
+                    name_normalized=key,
+                    kind=named.kind or PartyOrganizationKind.BRANCH,
+                    formation_method=FormationMethod.JOINT if named.joint else FormationMethod.INDEPENDENT,
+                    township_id=self.units[township],
+                    founded_on=self.batch.as_of,
+                )
             )
-            for (township, key), label in sorted(missing.items())
-        ]
         for party_org, pk in zip(created, bulk.reserve_ids(PartyOrganization, len(created)), strict=True):
             party_org.pk = pk
         bulk.insert_objects(created)
@@ -879,6 +943,8 @@ def revert_batch(*, by: User | None, batch: ImportBatch) -> ImportBatch:
         OrganizationFacts.objects.filter(import_batch=batch).delete()
         for chunk in _chunks(reopen):
             OrganizationFacts.objects.filter(pk__in=chunk).update(valid_to=None)
+        # The organizations operate again (their figures are back): so do the plans the batch closed.
+        reopened = formation_services.reopen_plans(closed=batch.closed_plans, by=by)
         for chunk in _chunks(new_ids):
             Organization.objects.filter(pk__in=chunk).delete()
         PartyOrganization.objects.filter(pk__in=batch.created_party_organizations).delete()
@@ -890,7 +956,7 @@ def revert_batch(*, by: User | None, batch: ImportBatch) -> ImportBatch:
             actor=by,
             action=AuditAction.REVERT,
             obj=batch,
-            changes={"deleted_new": len(new_ids), "restored": len(changed)},
+            changes={"deleted_new": len(new_ids), "restored": len(changed), "plans_reopened": reopened},
         )
     return batch
 
@@ -912,6 +978,17 @@ def _refuse_if_touched_later(batch: ImportBatch, changes: list[ImportChange]) ->
     edited = [c.organization.name for c in changes if c.organization.version != c.version_after][:5]
     if edited:
         raise ServiceError(_("导入后这些组织又被修改过:%(names)s 等,不能整批撤销。") % {"names": "、".join(edited)})
+    # Whatever wrote the figures after the batch (a service, a script), it closed the interval the
+    # batch opened: restoring the one before would leave two open intervals.
+    refigured = list(
+        OrganizationFacts.objects.filter(import_batch=batch, valid_to__isnull=False)
+        .order_by("organization__name")
+        .values_list("organization__name", flat=True)[:5]
+    )
+    if refigured:
+        raise ServiceError(
+            _("导入后这些组织又记录了新的普查数据:%(names)s 等,不能整批撤销。") % {"names": "、".join(refigured)}
+        )
     new_ids = [c.organization_id for c in changes if c.kind == ChangeKind.NEW]
     for chunk in _chunks(new_ids):
         if (

@@ -13,6 +13,7 @@ urlpatterns = [
     path("batches/", views.batch_list, name="batch_list"),
     path("batches/<int:pk>/", views.batch_detail, name="batch_detail"),
     path("batches/<int:pk>/mapping/", views.batch_mapping, name="batch_mapping"),
+    path("batches/<int:pk>/new-organizations/", views.batch_new_organizations, name="batch_new_organizations"),
     path("batches/<int:pk>/confirm/", views.batch_confirm, name="batch_confirm"),
     path("batches/<int:pk>/revert/", views.batch_revert, name="batch_revert"),
     path("batches/<int:pk>/original/", views.batch_original_export, name="batch_original_export"),

@@ -11,6 +11,7 @@ has a reload link.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import PurePath
 from typing import Any, cast
 from urllib.parse import quote
@@ -42,6 +43,7 @@ from .forms import (
     ChangeFilterForm,
     ConfirmForm,
     MappingForm,
+    NewOrganizationsForm,
     ProblemFilterForm,
     TemplateForm,
     UploadForm,
@@ -49,6 +51,7 @@ from .forms import (
 from .models import BatchLayout, BatchStatus, ImportBatch, ImportChange, ImportJob, JobKind, JobStatus, PreviewChange
 
 log = logging.getLogger(__name__)
+NAME_USCC_CONFLICT = "name_uscc_conflict"
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PHASES = {
@@ -164,6 +167,7 @@ def _preview_now(
     as_of: Any,
     override: dict[str, str | None] | None,
     replaces: ImportBatch | None = None,
+    new_organizations: Sequence[str] = (),
 ) -> HttpResponse:
     """Preview in the request, or hand a large file to the worker; then show where it went."""
     rows = jobs.estimate_rows(data, file_name)
@@ -177,14 +181,16 @@ def _preview_now(
             mapping_override=override,
             rows_estimate=rows,
             replaces=replaces,
+            new_organizations=new_organizations,
         )
         messages.info(
             request, _("文件较大(约 %(rows)s 行),已转入后台校验,可以离开本页,稍后在导入记录中查看。") % {"rows": rows}
         )
         return redirect(job)
     outcome = services.preview_import(
-        by=request.user, unit=unit, data=data, file_name=file_name, as_of=as_of, mapping_override=override
-    )
+        by=request.user, unit=unit, data=data, file_name=file_name, as_of=as_of, mapping_override=override,
+        new_organizations=new_organizations,
+    )  # fmt: skip
     previews.store_preview_details(outcome.batch, outcome.result, outcome.plan)
     if replaces is not None:
         jobs.discard_preview(replaces)
@@ -362,6 +368,9 @@ def _batch_page(
         "remembered": mappings.remembered_keys(batch.unit) if layout is not None else set(),
         "readable": batch.header_row is not None,
         "confirm_form": ConfirmForm(initial={"mode": batch.mode}) if previewed and can_import else None,
+        "new_organizations_form": _new_organizations_form(batch)
+        if previewed and can_import and active_job is None
+        else None,
         "active_job": active_job,
         "last_job": last_job,
         "may_revert": services.may_revert(by=user, batch=batch),
@@ -398,9 +407,19 @@ def batch_mapping(request: AuthedRequest, pk: int) -> HttpResponse:
         return _batch_page(request, batch, mapping_form=form, status=400)
     choices = form.choices()
     mappings.remember(unit=batch.unit, by=request.user, choices=choices)
+    messages.success(request, _("已按新的列对应重新校验;这些对应已记住,本单位下次上传的文件会自动使用。"))
+    return _repreview(
+        request, batch, override=mappings.override_for(choices), new_organizations=batch.new_organizations
+    )
+
+
+def _repreview(
+    request: AuthedRequest, batch: ImportBatch, *, override: dict[str, str | None] | None, new_organizations: Any
+) -> HttpResponse:
+    """Preview the batch's kept file again with another mapping or other new organizations; the new
+    preview replaces this one."""
     with batch.original.open("rb") as fh:
         data = fh.read()
-    messages.success(request, _("已按新的列对应重新校验;这些对应已记住,本单位下次上传的文件会自动使用。"))
     try:
         return _preview_now(
             request,
@@ -408,12 +427,42 @@ def batch_mapping(request: AuthedRequest, pk: int) -> HttpResponse:
             data=data,
             file_name=batch.file_name,
             as_of=batch.as_of,
-            override=mappings.override_for(choices),
+            override=override,
             replaces=batch,
+            new_organizations=new_organizations,
         )
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect(batch)
+
+
+def _new_organizations_form(batch: ImportBatch, data: Any = None) -> NewOrganizationsForm:
+    conflicts = [
+        (value, message)
+        for value, message in batch.problems.filter(code=NAME_USCC_CONFLICT)
+        .order_by("row")
+        .values_list("value", "message")
+        if value
+    ]
+    return NewOrganizationsForm(data, conflicts=conflicts, declared=batch.new_organizations)
+
+
+def batch_new_organizations(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The clerk says which rows whose name matches an organization with another USCC are other
+    organizations (registered as new); the file is checked again with that choice."""
+    batch = _scoped_batch(request, pk)
+    if refused := _refuse_method(request, "POST"):
+        return refused
+    _require_import(request.user, batch.unit_id)
+    if batch.status != BatchStatus.PREVIEWED or jobs.active_job_for(batch) is not None:
+        messages.error(request, _("该批次已不是待确认的预览,不能再修改。请重新上传文件。"))
+        return redirect(batch)
+    form = _new_organizations_form(batch, request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请从列出的代码中选择。"))
+        return redirect(batch)
+    messages.success(request, _("已按您的选择重新校验:勾选的代码将作为新组织登记。"))
+    return _repreview(request, batch, override=batch.mapping or None, new_organizations=form.codes())
 
 
 def batch_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
@@ -491,36 +540,32 @@ def _problems_for_file(batch: ImportBatch) -> list[Any]:
     return [previews.as_problem(p) for p in batch.problems.order_by("row", "pk")]
 
 
-def batch_annotated_export(request: AuthedRequest, pk: int) -> HttpResponseBase:
-    """The clerk's file back with the problem cells highlighted and commented."""
+def _workbook_export(request: AuthedRequest, pk: int, what: str) -> HttpResponseBase:
+    """The clerk's own file back as a workbook (``census.annotate``), audited like every export:
+    ``annotated`` — every row, problem cells highlighted and commented; ``rejected`` — only the rows
+    with errors (the rejected list of "import the valid rows"), to correct and import again."""
     batch = _scoped_batch(request, pk)
     if refused := _refuse_method(request, "GET"):
         return refused
     from . import annotate
 
+    build, rows, title = {
+        "annotated": (annotate.annotate, batch.rows_total, _("%(name)s_问题标注.xlsx")),
+        "rejected": (annotate.rejected_rows, batch.rejected_count, _("%(name)s_退回行.xlsx")),
+    }[what]
     with batch.original.open("rb") as fh:
         data = fh.read()
-    content = annotate.annotate(
-        data, batch.file_name, _problems_for_file(batch), mapping_override=batch.mapping or None
-    )
-    _log_download(request, batch, "annotated", batch.rows_total, "xlsx")
-    return _download(content, _("%(name)s_问题标注.xlsx") % {"name": _stem(batch.file_name)})
+    content = build(data, batch.file_name, _problems_for_file(batch), mapping_override=batch.mapping or None)
+    _log_download(request, batch, what, rows, "xlsx")
+    return _download(content, title % {"name": _stem(batch.file_name)})
+
+
+def batch_annotated_export(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    return _workbook_export(request, pk, "annotated")
 
 
 def batch_rejected_export(request: AuthedRequest, pk: int) -> HttpResponseBase:
-    """The rows with errors (the rejected list of "import the valid rows"), to correct and re-import."""
-    batch = _scoped_batch(request, pk)
-    if refused := _refuse_method(request, "GET"):
-        return refused
-    from . import annotate
-
-    with batch.original.open("rb") as fh:
-        data = fh.read()
-    content = annotate.rejected_rows(
-        data, batch.file_name, _problems_for_file(batch), mapping_override=batch.mapping or None
-    )
-    _log_download(request, batch, "rejected", batch.rejected_count, "xlsx")
-    return _download(content, _("%(name)s_退回行.xlsx") % {"name": _stem(batch.file_name)})
+    return _workbook_export(request, pk, "rejected")
 
 
 # --- 导入记录 ------------------------------------------------------------------------------------

@@ -58,3 +58,23 @@ def decrypt(token: str) -> str:
 def keyed_hash(value: str) -> str:
     _, mac_key = _keys()
     return hmac.new(mac_key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+@lru_cache(maxsize=8)
+def _derived_from_field_key(field_key_b64: str, info: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(base64.b64decode(field_key_b64))
+
+
+def configured_or_derived_key(*, configured: str, variable: str, info: bytes) -> bytes:
+    """A 32-byte key: ``configured`` (base64, the environment variable ``variable``), or when
+    that is empty one derived with HKDF from ``LIANGXIN_FIELD_KEY`` under ``info`` — so a
+    deployment needs one secret to start, and may give each use its own later."""
+    if not configured:
+        return _derived_from_field_key(settings.FIELD_ENCRYPTION_KEY, info)
+    try:
+        key = base64.b64decode(configured, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ImproperlyConfigured(f"{variable} must be base64 (32 random bytes).") from exc
+    if len(key) != 32:
+        raise ImproperlyConfigured(f"{variable} must decode to exactly 32 bytes.")
+    return key

@@ -1,4 +1,15 @@
-"""Text helpers for Chinese names: normalisation and pinyin keys used by search.
+"""Text helpers for Chinese names: how a name is kept, the one key names are compared by, and the
+pinyin keys used by search.
+
+Two different things, never mixed up:
+
+- :func:`clean_name` (and :func:`clean_text` for other free text) is how a value is *stored*: a
+  registered name keeps its characters as written — the full-width brackets of ``罗平县（九龙）砖沙协会``
+  stay full-width in the register and in every export. Only whitespace is tidied.
+- :func:`normalize_name` is the *matching key* (``name_normalized``): NFKC, traditional → simplified,
+  no whitespace. Every comparison of organization or party-organization names goes through it — the
+  census import's matching, the register's search and sort, and every later matching (registration
+  lists, migrant records). It is the one folding function; do not fold names anywhere else.
 
 The pinyin keys are computed for every organization an import writes, so they must be cheap:
 pypinyin's own ``lazy_pinyin`` costs ~200 µs a name, which alone would take minutes on a
@@ -15,19 +26,61 @@ from functools import lru_cache
 
 from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
 
+from .chinese import to_simplified
+
 _SPACES = re.compile(r"\s+")
+_SPACE_NEXT_TO_CJK = re.compile(r" (?=[^\x00-\x7f])|(?<=[^\x00-\x7f]) ")
 _MAX_PHRASE = 5  # longer dictionary phrases are idioms, not parts of organization names
+
+# Our exports (``liangxin.core.export.neutralize``) put an apostrophe before a text that a spreadsheet
+# would run as a formula ("=HYPERLINK(…)" → "'=HYPERLINK(…)"). In a file Excel saved, such an
+# apostrophe is only a display prefix and never reaches us; when we do see one before =, +, -, @ (or a
+# tab / CR), it is that neutralising mark, and it is removed so that an exported file re-imports as the
+# value it exported.
+_NEUTRALIZED_STARTS = frozenset("=+-@\t\r")
+
+
+def strip_neutralizing_apostrophe(text: str) -> str:
+    """``"'=SUM(A1)"`` → ``"=SUM(A1)"``; any other text unchanged (one apostrophe only)."""
+    if text[:1] == "'" and text[1:2] in _NEUTRALIZED_STARTS:
+        return text[1:]
+    return text
+
+
+def clean_text(value: str) -> str:
+    """Free text as the register keeps it (addresses, contact names, phone numbers): NFKC, trimmed,
+    line breaks and runs of spaces inside become one space, an export's formula-neutralising
+    apostrophe removed. "" for nothing. The census reader and the register's forms both use it, so
+    a value typed in a form and the same value read from a spreadsheet are stored alike."""
+    if value[:1] == "'":
+        value = strip_neutralizing_apostrophe(value)
+    return " ".join((value if value.isascii() else unicodedata.normalize("NFKC", value)).split())
+
+
+def clean_name(value: str) -> str:
+    """A name as written, for storing (organizations, party organizations): trimmed, line breaks and
+    runs of spaces inside become one space, no space next to a Chinese character, an export's
+    formula-neutralising apostrophe removed. Width and characters are kept (（…） stays （…）); compare
+    names by :func:`normalize_name`. "" for nothing."""
+    if value[:1] == "'":
+        value = strip_neutralizing_apostrophe(value)
+    text = " ".join(value.split())
+    if " " in text and not text.isascii():
+        text = _SPACE_NEXT_TO_CJK.sub("", text)
+    return text
 
 
 @lru_cache(maxsize=65536)
 def normalize_name(value: str) -> str:
-    """NFKC (full-width → half-width), trimmed, inner whitespace removed.
+    """The matching key of a name: NFKC (full-width → half-width, （ → (), traditional → simplified
+    (OpenCC t2s), every whitespace removed.
 
     Chinese organization names carry no meaningful spaces, so two spellings that differ only in
-    spacing or character width compare equal. Cached: an import normalises each name of a chunk
-    (20,000 rows) several times — reading, matching, planning, writing.
+    spacing, character width or traditional characters are one name. Stored beside the name as
+    ``name_normalized``, never instead of it. Cached: an import keys each name of a chunk (20,000
+    rows) several times — reading, matching, planning, writing.
     """
-    return _SPACES.sub("", unicodedata.normalize("NFKC", value)).strip()
+    return to_simplified(_SPACES.sub("", unicodedata.normalize("NFKC", value)))
 
 
 # Phrases common in organization names that pypinyin's dictionary lacks.

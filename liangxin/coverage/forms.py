@@ -6,12 +6,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from liangxin.core.dates import today
+from liangxin.core.forms import DateField
 
 from .choices import Grouping, Part
 
 
 class AsOfForm(forms.Form):
-    as_of = forms.DateField(label=_("截至日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    as_of = DateField(label=_("截至日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean_as_of(self) -> dt.date:
         value: dt.date | None = self.cleaned_data.get("as_of")

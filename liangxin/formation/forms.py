@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from liangxin.core.dates import today
+from liangxin.core.forms import DateField, IntegerField, NameField, PastDateField, TextField
 from liangxin.geo.models import AdministrativeUnit
 from liangxin.policy import engine
 from liangxin.registry.choices import FormationMethod, PartyOrganizationKind
@@ -58,12 +59,12 @@ class RegisterFilterForm(forms.Form):
 
 class PlanForm(forms.Form):
     ready = forms.ChoiceField(label=_("是否具备组建条件"), choices=READY_CHOICES, widget=forms.RadioSelect)
-    responsible_person = forms.CharField(label=_("责任人"), max_length=50)
+    responsible_person = NameField(label=_("责任人"), max_length=50)
     method = forms.ChoiceField(label=_("组建方式"), choices=[("", "—"), *FormationMethod.choices], required=False)
     target_kind = forms.ChoiceField(
         label=_("拟组建党组织类别"), choices=[("", "—"), *PartyOrganizationKind.choices], required=False
     )
-    planned_date = forms.DateField(
+    planned_date = DateField(
         label=_("计划组建时间"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     reason = forms.ChoiceField(label=_("未能组建原因"), choices=[("", "—"), *NotReadyReason.choices], required=False)
@@ -78,7 +79,7 @@ class PlanForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("组建方式为“联合建”时选择:组建时一并纳入联合党组织覆盖"),
     )
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    version = IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, partner_choices: QuerySet[Organization] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -107,17 +108,17 @@ class TransitionForm(forms.Form):
         label=_("操作"), choices=[(a, transitions.ACTION_LABELS[a]) for a in transitions.USER_ACTIONS]
     )
     reason = forms.CharField(label=_("暂缓原因"), max_length=500, required=False)
-    name = forms.CharField(label=_("党组织名称"), max_length=200, required=False)
-    founded_on = forms.DateField(
+    name = NameField(label=_("党组织名称"), max_length=200, required=False)
+    founded_on = PastDateField(
         label=_("成立日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
 
 class VerificationForm(forms.Form):
-    verified_on = forms.DateField(
+    verified_on = PastDateField(
         label=_("核实日期"), initial=today, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    verifier = forms.CharField(label=_("核实人"), max_length=50)
+    verifier = NameField(label=_("核实人"), max_length=50)
     method = forms.ChoiceField(label=_("核实方式"), choices=VerificationMethod.choices)
     result = forms.ChoiceField(label=_("核实结果"), choices=VerificationResult.choices)
     note = forms.CharField(label=_("说明"), max_length=500, required=False)
@@ -131,7 +132,7 @@ class MemberActionForm(forms.Form):
         required=False,
         help_text=_("处理方式为“组织关系已转入”时必选"),
     )
-    acted_on = forms.DateField(
+    acted_on = PastDateField(
         label=_("处理日期"), initial=today, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     note = forms.CharField(label=_("说明"), max_length=500, required=False)
@@ -154,16 +155,57 @@ class JointTownshipForm(forms.Form):
 
 class JointGroupForm(forms.Form):
     """Review, edit and accept one group: tick the organizations (add one from the township's other
-    candidates, or untick one to leave it for another group), name the party organization."""
+    candidates, or untick one to leave it for another group), add organizations without full
+    members on purpose with a reason, name the party organization. ``moving`` carries back the ids
+    of the members the confirmation step listed, so accepting writes what was confirmed."""
 
     organizations = forms.ModelMultipleChoiceField(
         label=_("联合组建的组织"), queryset=Organization.objects.none(), widget=forms.CheckboxSelectMultiple
     )
-    name = forms.CharField(label=_("党组织名称"), max_length=200, required=False)
-    founded_on = forms.DateField(
+    added = forms.ModelMultipleChoiceField(
+        label=_("一并纳入的无党员组织"),
+        queryset=Organization.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("没有正式党员的组织不参与自动分组;确需纳入的(例如同在一栋楼),勾选并说明理由"),
+    )
+    added_reason = TextField(label=_("纳入理由"), max_length=500, required=False)
+    name = NameField(label=_("党组织名称"), max_length=200, required=False)
+    founded_on = PastDateField(
         label=_("成立日期"), initial=today, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
+    moving = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, candidates: QuerySet[Organization], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        candidates: QuerySet[Organization],
+        memberless: QuerySet[Organization],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["organizations"].queryset = candidates  # type: ignore[attr-defined]
+        self.fields["added"].queryset = memberless  # type: ignore[attr-defined]
+        if not memberless.exists():
+            del self.fields["added"], self.fields["added_reason"]
+
+    def clean_moving(self) -> list[int] | None:
+        """None before the confirmation step; after it, the member ids it listed (maybe none)."""
+        value = self.cleaned_data.get("moving") or ""
+        if not value:
+            return None
+        prefix, _sep, ids = value.partition(":")
+        try:
+            if prefix != MOVING_PREFIX:
+                raise ValueError(value)
+            return sorted(int(v) for v in ids.split(",") if v)
+        except ValueError as exc:
+            raise forms.ValidationError(_("确认信息有误,请重新确认。")) from exc
+
+
+MOVING_PREFIX = "members"
+
+
+def moving_value(member_ids: list[int]) -> str:
+    """What the confirmation step posts back in ``JointGroupForm.moving``."""
+    return f"{MOVING_PREFIX}:" + ",".join(str(pk) for pk in member_ids)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from liangxin.registry.choices import FormationMethod, PartyOrganizationKind
 
+from . import transitions
 from .choices import (
     OPEN_STATUSES,
     MemberActionKind,
@@ -28,6 +29,9 @@ from .choices import (
 
 
 class FormationPlan(models.Model):
+    # The audit pages name the transition an update record logs by these (``audit.display``).
+    AUDIT_VALUE_LABELS = {"transition": transitions.ACTION_LABELS}
+
     organization = models.ForeignKey(
         "registry.Organization", on_delete=models.PROTECT, related_name="formation_plans", verbose_name=_("组织")
     )
@@ -185,3 +189,38 @@ class MemberAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id}:{self.kind}"
+
+
+class JointAddition(models.Model):
+    """An organization without full members that a clerk added to a joint party organization on
+    purpose (e.g. it shares a building with the others), and why. The planner never adds such an
+    organization itself (it is no joint candidate: ``docs/joint-formation.md``), so a joint party
+    organization covers one only with a row here."""
+
+    party_organization = models.ForeignKey(
+        "registry.PartyOrganization",
+        on_delete=models.PROTECT,
+        related_name="joint_additions",
+        verbose_name=_("联合党组织"),
+    )
+    organization = models.ForeignKey(
+        "registry.Organization", on_delete=models.PROTECT, related_name="+", verbose_name=_("组织")
+    )
+    reason = models.CharField(_("纳入理由"), max_length=500)
+    added_on = models.DateField(_("纳入日期"))
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("无党员组织纳入记录")
+        verbose_name_plural = _("无党员组织纳入记录")
+        ordering = ["party_organization", "organization"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="formation_joint_addition_reason_required"),
+            models.UniqueConstraint(
+                fields=["party_organization", "organization"], name="formation_joint_addition_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party_organization_id}+{self.organization_id}"

@@ -4,25 +4,32 @@ through ``registry.scoping``.
 The register (台账) is every organization in the user's scope, with census facts on the date,
 that the formation-rules engine does not call ``covered`` or ``not_applicable``: that is, every
 organization without a party organization that has not been deregistered. The engine runs in
-Python on the whole scope (``policy.selectors.recommendations_for``, four queries), so filtering by
-recommendation happens after it; everything else is a fixed number of queries too.
+Python (``policy.selectors.recommendations_for``), batch of townships by batch, so filtering by
+recommendation happens after it; a batch costs a fixed number of queries whatever its rows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 
-from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from liangxin.accounts.models import User
+from liangxin.core.dates import today
 from liangxin.geo.models import AdministrativeUnit
-from liangxin.policy import engine
-from liangxin.policy.selectors import engine_policy_in_force, recommendations_for
-from liangxin.registry.choices import OperatingStatus, PartyOrganizationKind
+from liangxin.policy import engine, partners
+from liangxin.policy.selectors import (
+    NoPolicyInForce,
+    engine_policy_in_force,
+    recommend_records,
+    register_facts,
+    register_records,
+)
+from liangxin.registry.choices import PartyOrganizationKind
 from liangxin.registry.models import (
     Employment,
     Member,
@@ -35,7 +42,14 @@ from liangxin.registry.models import (
 from liangxin.registry.scoping import organization_scope, party_organization_scope
 
 from . import joint, transitions
-from .choices import JOINT_BRANCH_KIND_LABELS, JOINT_REASON_LABELS, OPEN_STATUSES, PlanStatus
+from .choices import (
+    JOINT_BRANCH_KIND_LABELS,
+    JOINT_LEFT_OUT_LABELS,
+    JOINT_NOT_CANDIDATE_LABELS,
+    JOINT_REASON_LABELS,
+    OPEN_STATUSES,
+    PlanStatus,
+)
 from .models import FormationPlan, MemberAction, Verification
 
 # Register filters: plan status adds "none" (no open plan) to the open statuses.
@@ -52,53 +66,13 @@ class RegisterFilter:
     overdue: bool = False
 
 
-class _Instances:
-    """The register rows' organizations and census facts, loaded by blocks of rows as they are
-    read: a page of the register (a block) reads its own rows, not the whole register."""
-
-    def __init__(self, on: dt.date) -> None:
-        self.on = on
-        self.ids: list[int] = []
-        self.position: dict[int, int] = {}
-        self.organizations: dict[int, Organization] = {}
-        self.facts: dict[int, OrganizationFacts] = {}
-
-    def set_rows(self, ids: Iterable[int]) -> None:
-        self.ids = list(ids)
-        self.position = {pk: i for i, pk in enumerate(self.ids)}
-
-    def load(self, organization_id: int) -> None:
-        if organization_id in self.organizations:
-            return
-        size = settings.PAGE_SIZE
-        start = self.position[organization_id] // size * size
-        block = self.ids[start : start + size]
-        self.organizations.update(Organization.objects.select_related("township", "department").in_bulk(block))
-        facts = (
-            OrganizationFacts.objects.filter(organization_id__in=block, valid_from__lte=self.on)
-            .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=self.on))
-            .order_by("valid_from")  # the later row wins if intervals ever overlap
-        )
-        self.facts.update((f.organization_id, f) for f in facts)
-
-
 @dataclass(frozen=True)
 class RegisterRow:
-    organization_id: int
+    organization: Organization
     recommendation: engine.Recommendation
     plan: FormationPlan | None
     overdue: bool
-    instances: _Instances = field(compare=False, repr=False)
-
-    @property
-    def organization(self) -> Organization:
-        self.instances.load(self.organization_id)
-        return self.instances.organizations[self.organization_id]
-
-    @property
-    def facts(self) -> OrganizationFacts | None:
-        self.instances.load(self.organization_id)
-        return self.instances.facts.get(self.organization_id)
+    facts: OrganizationFacts | None = None
 
     @property
     def plan_status(self) -> str:
@@ -137,68 +111,134 @@ def verifications_of(*, organization: Organization) -> QuerySet[Verification]:
     return Verification.objects.filter(organization=organization)
 
 
-def register_rows(*, user: User, on: dt.date, filters: RegisterFilter | None = None) -> list[RegisterRow]:
-    """The register as of ``on``, filtered, in township then name order. A fixed number of queries
-    whatever the number of rows (four for the engine, one for the order, one for the open plans);
-    the rows' organizations and facts are read when used, by blocks (``_Instances``)."""
+# Organizations per batch of townships a register read holds at once: memory follows the batch
+# (or the largest township), not the register, and the queries follow the batches, not the rows.
+REGISTER_BATCH = 5000
+
+
+def register_rows(
+    *, user: User, on: dt.date, filters: RegisterFilter | None = None, group: Q | None = None
+) -> list[RegisterRow]:
+    """The register as of ``on`` (``iter_register_rows``), as a list: what a page shows."""
+    return list(iter_register_rows(user=user, on=on, filters=filters, group=group))
+
+
+def iter_register_rows(
+    *, user: User, on: dt.date, filters: RegisterFilter | None = None, group: Q | None = None
+) -> Iterator[RegisterRow]:
+    """The register as of ``on``, filtered (``group``: a condition on the organizations, such as
+    a coverage group), in township then name order, as an iterator: read and recommended in
+    batches of whole townships (``REGISTER_BATCH`` organizations; partners are looked for in the
+    organization's own township, so a batch's recommendations are the whole scope's), each
+    organization read once, for the engine and for the row. Four queries a batch (five with a
+    ``group``), two before; raises ``NoPolicyInForce`` at once, before the first version."""
     filters = filters or RegisterFilter()
-    recommendations = recommendations_for(user=user, on=on)
-    wanted = {pk for pk, rec in recommendations.items() if rec.code not in OFF_REGISTER}
-    if filters.recommendation:
-        wanted = {pk for pk in wanted if recommendations[pk].code == filters.recommendation}
-    if not wanted:
-        return []
-    in_scope = organizations_for(user=user)
+    policy = engine_policy_in_force(on=on)
+    organizations = Organization.objects.filter(organization_scope(user), merged_into__isnull=True)
     if filters.township:
-        in_scope = in_scope.filter(township_id=filters.township)
-    ordered = in_scope.order_by("township__code", "name_normalized", "pk").values_list("pk", flat=True)
-    ids = [pk for pk in ordered if pk in wanted]
-    plans: dict[int, FormationPlan] = {}
-    for open_plan in FormationPlan.objects.filter(
-        organization__in=in_scope.values("pk"), status__in=OPEN_STATUSES
-    ):  # in the model's order: the first is the one a page shows
-        plans.setdefault(open_plan.organization_id, open_plan)
-    instances = _Instances(on)  # the blocks are set below, once the rows are known
-    rows = []
-    for pk in ids:
-        plan = plans.get(pk)
-        overdue = plan is not None and transitions.is_overdue(
-            status=plan.status, planned_date=plan.planned_date, today=on
-        )
-        row = RegisterRow(
-            organization_id=pk, recommendation=recommendations[pk], plan=plan, overdue=overdue, instances=instances
-        )
-        if filters.plan_status and row.plan_status != filters.plan_status:
-            continue
-        if filters.overdue and not overdue:
-            continue
-        rows.append(row)
-    instances.set_rows(r.organization_id for r in rows)
-    return rows
+        organizations = organizations.filter(township_id=filters.township)
+    if group is not None:
+        organizations = organizations.filter(group)
+    batches = _township_batches(organizations)
+    return _register_batches(user, on, policy, filters, organizations if group is not None else None, batches)
 
 
-def register_subset(rows: list[RegisterRow], keep: Iterable[int]) -> list[RegisterRow]:
-    """The rows of the organizations ``keep``, in order, read by blocks of their own."""
-    kept = set(keep)
-    subset = [r for r in rows if r.organization_id in kept]
-    if not subset:
-        return []
-    instances = _Instances(subset[0].instances.on)
-    instances.set_rows(r.organization_id for r in subset)
-    return [replace(r, instances=instances) for r in subset]
+def _township_batches(organizations: QuerySet[Organization]) -> list[list[int]]:
+    """The townships of ``organizations`` in code order, cut into runs of about
+    ``REGISTER_BATCH`` organizations (a larger township is a batch of its own)."""
+    batches: list[list[int]] = []
+    size = REGISTER_BATCH
+    for township_id, n in (
+        organizations.values("township_id", "township__code")
+        .annotate(n=Count("pk"))
+        .order_by("township__code")
+        .values_list("township_id", "n")
+    ):
+        if size + n > REGISTER_BATCH:
+            batches.append([])
+            size = 0
+        batches[-1].append(township_id)
+        size += n
+    return batches
+
+
+def _register_batches(
+    user: User,
+    on: dt.date,
+    policy: engine.Policy,
+    filters: RegisterFilter,
+    grouped: QuerySet[Organization] | None,
+    batches: list[list[int]],
+) -> Iterator[RegisterRow]:
+    for townships in batches:
+        records = register_records(user=user, on=on, township_ids=townships)
+        recommendations = recommend_records(records, policy)
+        shown = set(grouped.filter(township_id__in=townships).values_list("pk", flat=True)) if grouped else None
+        on_register = [
+            r
+            for r in records
+            if recommendations[r.organization.pk].code not in OFF_REGISTER
+            and (not filters.recommendation or recommendations[r.organization.pk].code == filters.recommendation)
+            and (shown is None or r.organization.pk in shown)
+        ]
+        plans: dict[int, FormationPlan] = {}
+        for open_plan in FormationPlan.objects.filter(
+            organization_id__in=[r.organization.pk for r in on_register], status__in=OPEN_STATUSES
+        ):
+            plans.setdefault(open_plan.organization_id, open_plan)  # the first in the model's order: the latest
+        on_register.sort(
+            key=lambda r: (r.organization.township.code, r.organization.name_normalized, r.organization.pk)
+        )
+        for record in on_register:
+            org = record.organization
+            plan = plans.get(org.pk)
+            overdue = plan is not None and transitions.is_overdue(
+                status=plan.status, planned_date=plan.planned_date, today=on
+            )
+            row = RegisterRow(
+                organization=org,
+                recommendation=recommendations[org.pk],
+                plan=plan,
+                overdue=overdue,
+                facts=record.facts,
+            )
+            if filters.plan_status and row.plan_status != filters.plan_status:
+                continue
+            if filters.overdue and not overdue:
+                continue
+            yield row
+
+
+class SummaryCounter:
+    """Counts per township (in the rows' order) by recommendation and by plan status, taken as
+    the rows go by: an export writes the register and its summary in one pass."""
+
+    def __init__(self) -> None:
+        self._summaries: dict[int, TownshipSummary] = {}
+
+    def counted(self, rows: Iterable[RegisterRow]) -> Iterator[RegisterRow]:
+        for row in rows:
+            township = row.organization.township
+            summary = self._summaries.get(township.pk)
+            if summary is None:
+                summary = self._summaries[township.pk] = TownshipSummary(township=township.name)
+            summary.total += 1
+            summary.by_code[row.recommendation.code] += 1
+            summary.by_status[row.plan_status] += 1
+            summary.overdue += int(row.overdue)
+            yield row
+
+    @property
+    def summaries(self) -> list[TownshipSummary]:
+        return list(self._summaries.values())
 
 
 def township_summary(rows: Iterable[RegisterRow]) -> list[TownshipSummary]:
     """Counts per township (in the rows' order) by recommendation and by plan status."""
-    summaries: dict[int, TownshipSummary] = {}
-    for row in rows:
-        township = row.organization.township
-        summary = summaries.setdefault(township.pk, TownshipSummary(township=township.name))
-        summary.total += 1
-        summary.by_code[row.recommendation.code] += 1
-        summary.by_status[row.plan_status] += 1
-        summary.overdue += int(row.overdue)
-    return list(summaries.values())
+    counter = SummaryCounter()
+    for _row in counter.counted(rows):
+        pass
+    return counter.summaries
 
 
 def plan_status_choices() -> list[tuple[str, str]]:
@@ -208,15 +248,23 @@ def plan_status_choices() -> list[tuple[str, str]]:
 # --- 一个不能少: members on no roster -------------------------------------------------------------
 
 
-def unrostered_members(*, user: User) -> QuerySet[Member]:
+def _on_no_roster(user: User, organization_ids: list[int] | None = None) -> QuerySet[Member]:
     """Members with no open party relation who work (open employment) in an organization in the
-    user's scope, with their employer and the actions taken for them (three queries a page)."""
+    user's scope (among ``organization_ids`` when given)."""
     employments = Employment.objects.filter(organization_scope(user, prefix="organization__"), valid_to__isnull=True)
+    if organization_ids is not None:
+        employments = employments.filter(organization_id__in=organization_ids)
+    return Member.objects.filter(
+        Exists(employments.filter(member=OuterRef("pk"))),
+        ~Exists(PartyRelation.objects.filter(member=OuterRef("pk"), valid_to__isnull=True)),
+    )
+
+
+def unrostered_members(*, user: User) -> QuerySet[Member]:
+    """Members on no roster who work in an organization in the user's scope, with their employer
+    and the actions taken for them (three queries a page)."""
     return (
-        Member.objects.filter(
-            Exists(employments.filter(member=OuterRef("pk"))),
-            ~Exists(PartyRelation.objects.filter(member=OuterRef("pk"), valid_to__isnull=True)),
-        )
+        _on_no_roster(user)
         .prefetch_related(
             Prefetch(
                 "employments",
@@ -245,6 +293,9 @@ def transfer_targets(*, user: User) -> QuerySet[PartyOrganization]:
 
 
 # --- 联合组建: partners of a plan and the joint-branch planner ----------------------------------
+# Who may build jointly with whom is ``policy/partners.py`` (through the engine), read on the census
+# figures as ``policy.selectors.register_facts`` reads them for the register's recommendation: the
+# planner and the register cannot disagree. Notes: ``docs/joint-formation.md``.
 
 
 def _valid_on(on: dt.date, prefix: str = "") -> Q:
@@ -254,29 +305,41 @@ def _valid_on(on: dt.date, prefix: str = "") -> Q:
 
 
 def partner_choices(*, user: User, organization: Organization, include: Iterable[int] = ()) -> QuerySet[Organization]:
-    """Organizations a 联合建 plan of ``organization`` may name as partners: in the user's scope and
-    the same township, not merged, with no open coverage and not deregistered now (or in ``include``:
-    the partners the plan already names)."""
-    covered = PartyOrganizationCoverage.objects.filter(organization=OuterRef("pk"), valid_to__isnull=True)
-    deregistered = OrganizationFacts.objects.filter(
-        organization=OuterRef("pk"), valid_to__isnull=True, operating_status=OperatingStatus.DEREGISTERED
-    )
+    """Organizations a 联合建 plan of ``organization`` may name as partners: joint candidates today
+    (``engine.joint_candidate_problem``: operating, uncovered, 1 to minimum − 1 full members) in the
+    user's scope and the same township, and the partners the plan already names (``include``)."""
+    on = today()
+    try:
+        policy = engine_policy_in_force(on=on)
+    except NoPolicyInForce:
+        ids: list[int] = []
+    else:
+        ids = [
+            int(facts.id)
+            for facts in register_facts(user=user, on=on, township=organization.township)
+            if engine.joint_candidate_problem(facts, policy) is None
+        ]
     return (
         Organization.objects.filter(
             organization_scope(user), township_id=organization.township_id, merged_into__isnull=True
         )
         .exclude(pk=organization.pk)
-        .filter((~Exists(covered) & ~Exists(deregistered)) | Q(pk__in=list(include)))
+        .filter(pk__in=[*ids, *include])
         .order_by("name_normalized", "pk")
     )
 
 
 @dataclass(frozen=True)
 class CandidateRow:
-    organization: Organization
-    facts: OrganizationFacts
+    """One organization of the township as the planner sees it: its census facts on the date
+    (the engine's reading, with its name and village), and why it is no joint candidate
+    (``problem``; None when it is one)."""
+
+    organization_id: int
+    facts: engine.OrgFacts
     candidate: joint.Candidate
     plan: FormationPlan | None = None
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -287,15 +350,25 @@ class ProposedGroup:
 
     @property
     def organization_ids(self) -> list[int]:
-        return [r.organization.pk for r in self.rows]
+        return [r.organization_id for r in self.rows]
 
     @property
     def members(self) -> int:
-        return sum(r.facts.total_members for r in self.rows)
+        return sum(r.facts.members for r in self.rows)
 
     @property
     def reason_labels(self) -> list[str]:
         return [str(JOINT_REASON_LABELS[r]) for r in self.group.reasons]
+
+
+@dataclass(frozen=True)
+class LeftOutRow:
+    row: CandidateRow
+    reason: str
+
+    @property
+    def reason_label(self) -> str:
+        return str(JOINT_LEFT_OUT_LABELS[self.reason])
 
 
 @dataclass(frozen=True)
@@ -320,69 +393,33 @@ class JointProposal:
     min_full_members: int
     max_group_size: int
     groups: list[ProposedGroup]
-    uncovered: list[CandidateRow]
+    uncovered: list[LeftOutRow]
     attach: list[AttachRow]
     exact: bool
-    rows: dict[int, CandidateRow]
+    timed_out: bool
+    rows: dict[int, CandidateRow]  # the candidates, by organization id
+    not_candidates: list[tuple[str, int]]  # (label, how many) of the township's other organizations
 
 
-def _candidate(org: Organization, facts: OrganizationFacts) -> joint.Candidate:
-    return joint.Candidate(
-        id=str(org.pk),
-        full_members=facts.full_members,
-        industry_code=org.industry_code,
-        category=org.category,
-        township=org.township.code,
-        village=org.village.code if org.village_id and org.village else "",
-        latitude=float(org.latitude) if org.latitude is not None else None,
-        longitude=float(org.longitude) if org.longitude is not None else None,
-        association=None,  # the register does not record association membership (yet)
-        name=org.name,
-    )
-
-
-def _facts_on(organizations: QuerySet[Organization] | list[int], on: dt.date) -> dict[int, OrganizationFacts]:
-    facts = OrganizationFacts.objects.filter(_valid_on(on))
-    if isinstance(organizations, QuerySet):
-        facts = facts.filter(organization__in=organizations.values("pk"))
-    else:
-        facts = facts.filter(organization_id__in=organizations)
-    # The later row wins if intervals ever overlap.
-    return {f.organization_id: f for f in facts.order_by("organization_id", "valid_from")}
-
-
-def joint_candidate_rows(
-    *,
-    user: User,
-    on: dt.date,
-    township: AdministrativeUnit | None = None,
-    organization_ids: Iterable[int] | None = None,
-    below: int | None = None,
-) -> list[CandidateRow]:
-    """Organizations in the user's scope (in ``township`` / among ``organization_ids`` when given)
-    that could join a joint party organization on ``on``: census facts valid that day, not
-    deregistered, not merged, not covered by any party organization that day, and (``below``)
-    with fewer full members than that. Four queries."""
-    covered = PartyOrganizationCoverage.objects.filter(_valid_on(on), organization=OuterRef("pk"))
-    orgs = Organization.objects.filter(organization_scope(user), merged_into__isnull=True).filter(~Exists(covered))
-    if township is not None:
-        orgs = orgs.filter(township=township)
-    if organization_ids is not None:
-        orgs = orgs.filter(pk__in=list(organization_ids))
-    facts = _facts_on(orgs, on)
+def joint_rows(*, user: User, on: dt.date, township: AdministrativeUnit, policy: engine.Policy) -> list[CandidateRow]:
+    """Every organization of ``township`` in the user's scope with census facts on ``on`` (merged
+    ones left out), each with its open plan and why it is no joint candidate; by name. Four queries."""
+    facts = register_facts(user=user, on=on, township=township)
+    in_township = Organization.objects.filter(organization_scope(user), township=township)
     plans = {
         p.organization_id: p
-        for p in FormationPlan.objects.filter(organization__in=orgs.values("pk"), status__in=OPEN_STATUSES)
+        for p in FormationPlan.objects.filter(organization__in=in_township.values("pk"), status__in=OPEN_STATUSES)
     }
-    rows = []
-    for org in orgs.select_related("township", "village").order_by("name_normalized", "pk"):
-        f = facts.get(org.pk)
-        if f is None or f.operating_status == OperatingStatus.DEREGISTERED:
-            continue
-        if below is not None and f.full_members >= below:
-            continue
-        rows.append(CandidateRow(organization=org, facts=f, candidate=_candidate(org, f), plan=plans.get(org.pk)))
-    return rows
+    return [
+        CandidateRow(
+            organization_id=int(f.id),
+            facts=f,
+            candidate=engine.as_candidate(f),
+            plan=plans.get(int(f.id)),
+            problem=engine.joint_candidate_problem(f, policy),
+        )
+        for f in sorted(facts, key=lambda f: (f.name, int(f.id)))
+    ]
 
 
 ASSOCIATION_TYPES = ("industry_association", "chamber_of_commerce")
@@ -393,11 +430,12 @@ ATTACH_KINDS = {
 
 
 def attach_branches(
-    *, user: User, on: dt.date, township: AdministrativeUnit
+    *, user: User, on: dt.date, township: AdministrativeUnit, facts: dict[int, engine.OrgFacts]
 ) -> list[tuple[PartyOrganization, joint.Branch]]:
     """Party organizations in the user's scope and ``township``, in existence on ``on``, that a
     candidate might join: joint and building branches, and any party organization covering an
-    industry association or chamber of commerce (its branch). Three queries."""
+    industry association or chamber of commerce (its branch). ``facts``: the township's census
+    facts on ``on`` by organization id (:func:`joint_rows` has read them). Two queries."""
     parties = {
         p.pk: p
         for p in PartyOrganization.objects.filter(
@@ -412,7 +450,6 @@ def attach_branches(
     covers: dict[int, list[Organization]] = {}
     for cov in coverages:
         covers.setdefault(cov.party_organization_id, []).append(cov.organization)
-    facts = _facts_on([o.pk for orgs in covers.values() for o in orgs], on)
     result = []
     for pk, orgs in covers.items():
         party = parties[pk]
@@ -423,13 +460,14 @@ def attach_branches(
         if kind is None:
             continue
         members = tuple(
-            _candidate(o, facts[o.pk])
+            engine.as_candidate(facts[o.pk])
             if o.pk in facts
             else joint.Candidate(
                 id=str(o.pk),
                 full_members=0,
                 industry_code=o.industry_code,
                 category=o.category,
+                org_type=o.org_type,
                 township=o.township.code,
                 village=o.village.code if o.village else "",
             )
@@ -446,18 +484,28 @@ def attach_branches(
     return result
 
 
-def joint_proposal(*, user: User, on: dt.date, township: AdministrativeUnit) -> JointProposal:
+def joint_proposal(
+    *,
+    user: User,
+    on: dt.date,
+    township: AdministrativeUnit,
+    seconds: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> JointProposal:
     """The planner's proposal for ``township`` as of ``on`` under the policy in force that day:
-    the best groups (``joint.plan_joint_groups``), the candidates left uncovered, and suggestions to
-    attach candidates outside every group to an existing branch with room. Raises
-    ``NoPolicyInForce`` before the first policy version."""
+    the best groups (``joint.plan_joint_groups``, given ``seconds`` on ``clock`` from when the
+    candidates are read; None: no limit), the candidates left out with why, suggestions to attach
+    them to an existing branch with room, and how many of the township's other organizations are
+    no candidates, by reason. Raises ``NoPolicyInForce`` before the first policy version."""
     policy = engine_policy_in_force(on=on)
-    rows = joint_candidate_rows(user=user, on=on, township=township, below=policy.min_full_members)
+    every = joint_rows(user=user, on=on, township=township, policy=policy)
+    rows = [r for r in every if r.problem is None]
     by_id = {r.candidate.id: r for r in rows}
     plan = joint.plan_joint_groups(
         [r.candidate for r in rows],
         min_full_members=policy.min_full_members,
         max_group_size=policy.max_joint_organizations,
+        deadline=joint.Deadline(seconds, clock),
     )
     groups = [
         ProposedGroup(number=n, group=g, rows=sorted((by_id[i] for i in g.ids), key=lambda r: r.candidate.id))
@@ -466,17 +514,18 @@ def joint_proposal(*, user: User, on: dt.date, township: AdministrativeUnit) -> 
             start=1,
         )
     ]
-    uncovered = [by_id[i] for i in plan.uncovered]
-    branches = attach_branches(user=user, on=on, township=township)
+    uncovered = [LeftOutRow(row=by_id[i], reason=plan.reasons[i]) for i in plan.uncovered]
+    branches = attach_branches(user=user, on=on, township=township, facts={r.organization_id: r.facts for r in every})
     parties = {b.id: p for p, b in branches}
     suggestions = joint.attach_suggestions(
-        [r.candidate for r in uncovered],
+        [r.row.candidate for r in uncovered],
         [b for _p, b in branches],
         max_group_size=policy.max_joint_organizations,
     )
     attach = [
         AttachRow(row=by_id[s.candidate_id], party_organization=parties[s.branch_id], suggestion=s) for s in suggestions
     ]
+    counts = Counter(r.problem for r in every if r.problem in JOINT_NOT_CANDIDATE_LABELS)
     return JointProposal(
         township=township,
         on=on,
@@ -486,5 +535,56 @@ def joint_proposal(*, user: User, on: dt.date, township: AdministrativeUnit) -> 
         uncovered=uncovered,
         attach=attach,
         exact=plan.exact,
-        rows={r.organization.pk: r for r in rows},
+        timed_out=plan.timed_out,
+        rows={r.organization_id: r for r in rows},
+        not_candidates=[
+            (str(label), counts[code]) for code, label in JOINT_NOT_CANDIDATE_LABELS.items() if counts[code]
+        ],
+    )
+
+
+def review_choices(
+    *, rows: list[CandidateRow], selected: Iterable[int], settings: partners.Settings, limit: int = 30
+) -> tuple[list[int], list[int]]:
+    """What the review page offers beside the ``selected`` organizations: the ``limit`` joint
+    candidates compatible with every selected candidate, least dissimilar first; and the
+    organizations without full members (operating, uncovered) in the selected candidates'
+    villages, which a clerk may add with a reason (the whole township when they have none)."""
+    by_pk = {r.organization_id: r for r in rows}
+    chosen = [by_pk[pk] for pk in selected if pk in by_pk]
+    chosen_ids = {r.organization_id for r in chosen}
+    group = [r.candidate for r in chosen if r.problem is None]
+    fitting = sorted(
+        (sum(partners.pair_dissimilarity(r.candidate, g, settings) for g in group), r.organization_id)
+        for r in rows
+        if r.problem is None
+        and r.organization_id not in chosen_ids
+        and all(partners.compatible(r.candidate, g, settings) for g in group)
+    )
+    villages = {r.facts.village_code for r in chosen if r.facts.village_code}
+    memberless = [
+        r.organization_id
+        for r in rows
+        if r.problem == partners.NOT_CANDIDATE_NO_FULL_MEMBERS and (not villages or r.facts.village_code in villages)
+    ]
+    return [pk for _d, pk in fitting[:limit]], memberless
+
+
+def members_to_move(*, user: User, organizations: Iterable[Organization]) -> list[Member]:
+    """The members whose party relation moves when a party organization covering ``organizations``
+    is formed: those working there now (open employment) who are on no roster (no open relation),
+    in the user's scope; in id order."""
+    ids = [o.pk for o in organizations]
+    return list(
+        _on_no_roster(user, ids)
+        .prefetch_related(
+            Prefetch(
+                "employments",
+                queryset=Employment.objects.filter(organization_id__in=ids, valid_to__isnull=True).select_related(
+                    "organization"
+                ),
+                to_attr="moving_from",
+            )
+        )
+        .order_by("pk")
     )

@@ -10,6 +10,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -22,6 +23,7 @@ from liangxin.audit.services import diff, log_change, snapshot
 from liangxin.core.dates import today
 from liangxin.core.errors import ConflictError, ServiceError
 from liangxin.core.text import normalize_name
+from liangxin.policy import partners
 from liangxin.policy.selectors import policy_in_force
 from liangxin.registry import services as registry_services
 from liangxin.registry.choices import FormationMethod, OperatingStatus, PartyOrganizationKind
@@ -38,7 +40,8 @@ from liangxin.registry.scoping import organization_scope, party_organization_sco
 
 from . import transitions
 from .choices import OPEN_STATUSES, MemberActionKind, NotReadyReason
-from .models import FormationPlan, MemberAction, Verification
+from .models import FormationPlan, JointAddition, MemberAction, Verification
+from .selectors import members_to_move
 
 
 def _require_editor(user: User, organization: Organization) -> None:
@@ -108,6 +111,8 @@ def _clean_partners(by: User, organization: Organization, data: PlanData) -> lis
     gone = [p for p in partners if _is_deregistered(p)]
     if gone:
         raise ServiceError(_("%(names)s已注销,不能作为联建组织。") % {"names": _names(gone)}, field="partners")
+    if policy is not None:
+        _refuse_non_candidates(partners, _current_facts(partners), policy.min_full_members, field="partners")
     return partners
 
 
@@ -279,62 +284,121 @@ def resume_plan(*, by: User, plan: FormationPlan) -> FormationPlan:
 
 
 def _link_unrostered(by: User, organizations: Sequence[Organization], party_org: PartyOrganization, on: dt.date) -> int:
-    """Move the relation of every member employed in ``organizations`` who is on no roster to
-    ``party_org``; the number moved."""
-    unrostered = Member.objects.filter(
-        Exists(
-            Employment.objects.filter(
-                member=OuterRef("pk"), organization__in=[o.pk for o in organizations], valid_to__isnull=True
-            )
-        ),
-        ~Exists(PartyRelation.objects.filter(member=OuterRef("pk"), valid_to__isnull=True)),
-    ).order_by("pk")
-    linked = 0
-    for member in unrostered:
+    """Move the relation of every member working in ``organizations`` who is on no roster
+    (``selectors.members_to_move``, what the confirmation showed) to ``party_org``; the number moved."""
+    moving = members_to_move(user=by, organizations=organizations)
+    for member in moving:
         registry_services.change_relation(by=by, member=member, party_organization=party_org, on=on)
-        linked += 1
-    return linked
+    return len(moving)
 
 
-def _check_joint(organizations: Sequence[Organization], *, on: dt.date, lead: Organization | None = None) -> int:
+def _current_facts(organizations: Sequence[Organization]) -> dict[int, OrganizationFacts]:
+    return {
+        f.organization_id: f
+        for f in OrganizationFacts.objects.filter(
+            organization_id__in=[o.pk for o in organizations], valid_to__isnull=True
+        )
+    }
+
+
+def _refuse_non_candidates(
+    organizations: Sequence[Organization],
+    facts: dict[int, OrganizationFacts],
+    min_full_members: int,
+    *,
+    lead: Organization | None = None,
+    field: str | None = None,
+) -> None:
+    """Refuse, naming them, organizations that are no joint candidates (``partners.candidate_problem``)
+    for a reason the caller has not dealt with already: suspended or closed, without full members
+    (only a clerk's explicit addition with a reason covers one), or at the minimum alone (the lead
+    of a formation plan may be)."""
+    problems: dict[str, list[Organization]] = {}
+    for org in organizations:
+        f = facts[org.pk]
+        problem = partners.candidate_problem(
+            operating_status=f.operating_status,
+            full_members=f.full_members,
+            covered=False,
+            min_full_members=min_full_members,
+        )
+        if problem is not None and not (org == lead and problem == partners.NOT_CANDIDATE_REACHES_MINIMUM):
+            problems.setdefault(problem, []).append(org)
+    if big := problems.get(partners.NOT_CANDIDATE_REACHES_MINIMUM):
+        raise ServiceError(
+            _("%(names)s正式党员已达%(min)s名,应单独组建党组织,不宜联合组建。")
+            % {"names": _names(big), "min": min_full_members},
+            field=field,
+        )
+    if idle := problems.get(partners.NOT_CANDIDATE_NOT_OPERATING):
+        raise ServiceError(
+            _("%(names)s处于停产或歇业状态,不是联合组建的候选组织。") % {"names": _names(idle)}, field=field
+        )
+    if empty := problems.get(partners.NOT_CANDIDATE_NO_FULL_MEMBERS):
+        raise ServiceError(
+            _(
+                "%(names)s没有正式党员,不作为联合组建的组织;如确需纳入(例如与其他组织同在一栋楼),"
+                "请在联合组建审核页面作为“无党员组织”加入并说明理由。"
+            )
+            % {"names": _names(empty)},
+            field=field,
+        )
+
+
+def _check_joint(
+    organizations: Sequence[Organization],
+    *,
+    on: dt.date,
+    lead: Organization | None = None,
+    added: Sequence[Organization] = (),
+) -> int:
     """Refuse, with a message naming the organizations, a joint formation over ``organizations``
-    that is no longer possible: one is covered on ``on`` or later, deregistered, has no census
-    facts, or reaches the minimum of full members alone (it must form its own; the lead of a
-    formation plan may), or together they fall short of the minimum. The total full members."""
-    ids = [o.pk for o in organizations]
+    (and ``added``, organizations without full members a clerk adds with a reason) that is no
+    longer possible: one is covered on ``on`` or later, deregistered, has no census facts; more
+    organizations than one joint party organization covers; one of ``organizations`` is no joint
+    candidate (``_refuse_non_candidates``) or one of ``added`` has full members after all (it must
+    be ticked as a candidate) or is not operating; or together they fall short of the minimum.
+    The total full members."""
+    every = [*organizations, *added]
+    ids = [o.pk for o in every]
     covered_ids = set(
         PartyOrganizationCoverage.objects.filter(_covered_on(on), organization_id__in=ids).values_list(
             "organization_id", flat=True
         )
     )
-    covered = [o for o in organizations if o.pk in covered_ids]
+    covered = [o for o in every if o.pk in covered_ids]
     if covered:
         raise ServiceError(
             _("%(names)s已被党组织覆盖(可能刚由他人组建),不能再联合组建;请重新生成方案。") % {"names": _names(covered)}
         )
-    facts = {
-        f.organization_id: f for f in OrganizationFacts.objects.filter(organization_id__in=ids, valid_to__isnull=True)
-    }
-    gone = [o for o in organizations if o.pk in facts and facts[o.pk].operating_status == OperatingStatus.DEREGISTERED]
+    facts = _current_facts(every)
+    gone = [o for o in every if o.pk in facts and facts[o.pk].operating_status == OperatingStatus.DEREGISTERED]
     if gone:
         raise ServiceError(_("%(names)s已注销,不能联合组建。") % {"names": _names(gone)})
-    unknown = [o for o in organizations if o.pk not in facts]
+    unknown = [o for o in every if o.pk not in facts]
     if unknown:
         raise ServiceError(_("%(names)s没有普查数据,请先核实。") % {"names": _names(unknown)})
-    total = sum(facts[pk].full_members for pk in ids)
+    total = sum(facts[o.pk].full_members for o in organizations)
     policy = policy_in_force(on=on)
     if policy is None:
         return total
-    big = [o for o in organizations if o != lead and facts[o.pk].full_members >= policy.min_full_members]
-    if big:
-        raise ServiceError(
-            _("%(names)s正式党员已达%(min)s名,应单独组建党组织,不宜联合组建。")
-            % {"names": _names(big), "min": policy.min_full_members}
-        )
-    if len(organizations) > policy.max_joint_organizations:
+    if len(every) > policy.max_joint_organizations:
         raise ServiceError(
             _("一个联合党组织最多覆盖%(max)s个组织,现有%(count)s个。")
-            % {"max": policy.max_joint_organizations, "count": len(organizations)}
+            % {"max": policy.max_joint_organizations, "count": len(every)}
+        )
+    _refuse_non_candidates(organizations, facts, policy.min_full_members, lead=lead)
+    with_members = [o for o in added if facts[o.pk].full_members > 0]
+    if with_members:
+        raise ServiceError(
+            _("%(names)s有正式党员,请作为联合组建的组织勾选,而不是作为无党员组织加入。")
+            % {"names": _names(with_members)},
+            field="added",
+        )
+    idle = [o for o in added if facts[o.pk].operating_status != OperatingStatus.OPERATING]
+    if idle:
+        raise ServiceError(
+            _("%(names)s处于停产或歇业状态,不能纳入联合党组织。") % {"names": _names(idle)}, field="added"
         )
     if total < policy.min_full_members:
         raise ServiceError(
@@ -437,39 +501,57 @@ def form_party_organization(
 
 
 def accept_joint_group(
-    *, by: User, organizations: Sequence[Organization], name: str, founded_on: dt.date | None = None
+    *,
+    by: User,
+    organizations: Sequence[Organization],
+    name: str,
+    founded_on: dt.date | None = None,
+    added: Sequence[Organization] = (),
+    added_reason: str = "",
+    moving: Sequence[int] | None = None,
 ) -> PartyOrganization:
     """Accept a proposal of the joint-branch planner (reviewed, perhaps edited): create the joint
-    party organization (联合党支部, 联合建) covering ``organizations``, move the members on no
-    roster who work there to it, close their open plans as 已组建, audit.
+    party organization (联合党支部, 联合建) covering ``organizations`` and ``added`` (organizations
+    without full members the clerk adds on purpose, with ``added_reason``, recorded as
+    ``JointAddition``), move the members on no roster who work there to it, close their open plans
+    as 已组建, audit.
 
     An optimistic re-check, inside the transaction and with the organizations locked: refused with
     a message if any organization is outside the user's scope, got covered meanwhile, was
-    deregistered, reaches the minimum alone, or if together they no longer reach the minimum of
-    full members (policy in force on ``founded_on``), or exceed the most organizations one joint
-    party organization may cover. The party organization belongs to the township most of them lie
-    in (the lowest code on a tie)."""
+    deregistered, is no joint candidate, or if together they no longer reach the minimum of full
+    members (policy in force on ``founded_on``), or exceed the most organizations one joint party
+    organization may cover; and, when ``moving`` (the ids of the members the confirmation listed)
+    is given, if the members whose relations would move are no longer those. The party
+    organization belongs to the township most of them lie in (the lowest code on a tie)."""
     if not by.can(Permission.EDIT_ORGANIZATIONS):
         raise ServiceError(_("您的角色无权进行此操作。"))
     founded_on = founded_on or today()
     if founded_on > today():
         raise ServiceError(_("成立日期不能晚于今天。"), field="founded_on")
     ids = sorted({o.pk for o in organizations})
+    added_ids = sorted({o.pk for o in added} - set(ids))
     if len(ids) < 2:
         raise ServiceError(_("联合组建至少需要两个组织。"), field="organizations")
+    reason = " ".join(added_reason.split())
+    if added_ids and not reason:
+        raise ServiceError(_("加入没有正式党员的组织,须说明理由(例如同在一栋楼)。"), field="added_reason")
     if policy_in_force(on=founded_on) is None:
         raise ServiceError(_("成立日期没有施行中的政策版本。"), field="founded_on")
     with transaction.atomic():
         locked = list(
             Organization.objects.select_for_update()
-            .filter(organization_scope(by), pk__in=ids, merged_into__isnull=True)
+            .filter(organization_scope(by), pk__in=[*ids, *added_ids], merged_into__isnull=True)
             .select_related("township")
             .order_by("pk")
         )
-        if len(locked) != len(ids):
+        if len(locked) != len(ids) + len(added_ids):
             raise ServiceError(_("部分组织不在您的管辖范围内。"), field="organizations")
-        total = _check_joint(locked, on=founded_on)
-        counts = Counter(o.township for o in locked)
+        grouped = [o for o in locked if o.pk in ids]
+        extra = [o for o in locked if o.pk in added_ids]
+        total = _check_joint(grouped, on=founded_on, added=extra)
+        if moving is not None and [m.pk for m in members_to_move(user=by, organizations=locked)] != sorted(moving):
+            raise ServiceError(_("需要转接组织关系的党员已有变化,请重新核对后再确认。"))
+        counts = Counter(o.township for o in grouped)
         township = min(counts, key=lambda t: (-counts[t], t.code))
         _refuse_duplicate_name(name, township.pk)
         party_org = registry_services.create_party_organization(
@@ -481,6 +563,11 @@ def accept_joint_group(
             founded_on=founded_on,
             organizations=locked,
         )
+        for org in extra:
+            addition = JointAddition.objects.create(
+                party_organization=party_org, organization=org, reason=reason, added_on=founded_on, added_by=by
+            )
+            log_change(actor=by, action=AuditAction.CREATE, obj=addition, changes=diff(None, snapshot(addition)))
         linked = _link_unrostered(by, locked, party_org, founded_on)
         joined = _join_open_plans(locked, party_org, founded_on)
         log_change(
@@ -490,6 +577,7 @@ def accept_joint_group(
             changes={
                 "joint_planner": [None, "accepted"],
                 "organizations": [None, ids],
+                "added_without_members": [None, added_ids],
                 "full_members": [None, total],
                 "members_linked": [None, linked],
                 "plans_joined": [None, joined],
@@ -498,41 +586,74 @@ def accept_joint_group(
     return party_org
 
 
+def deregister_organization(
+    *, by: User, organization: Organization, on: dt.date | None = None, reason: str = ""
+) -> Organization:
+    """注销 an organization (``registry.services.deregister_organization``) and close its formation
+    plans, in one transaction: what the register's 注销 page calls. The registry is the base and
+    knows nothing of plans, so a writer that deregisters closes them itself."""
+    on = on or today()
+    with transaction.atomic():
+        registry_services.deregister_organization(by=by, organization=organization, on=on, reason=reason)
+        close_plans_of_deregistered(organizations=Organization.objects.filter(pk=organization.pk), on=on, by=by)
+    return organization
+
+
 def close_plans_of_deregistered(
-    *, organizations: QuerySet[Organization] | None = None, on: dt.date | None = None
-) -> int:
-    """Every open plan whose organization is deregistered (注销) now becomes 已撤销. Callable at any
-    time (the register runs it for the user's scope; ``registry.services.deregister_organization``
-    calls it after deregistering). A system transition: the audit record has no actor."""
-    return _close_deregistered(organizations=organizations, on=on or today(), by=None)
-
-
-def close_plans_for_organizations(*, organization_ids: Iterable[int], on: dt.date, by: User | None = None) -> int:
-    """The eager form of :func:`close_plans_of_deregistered` for writers that deregister in bulk
-    (the census import, a campaign's approval): the open plans of those of ``organization_ids``
-    whose current census facts say 注销 become 已撤销 on ``on``, in the caller's transaction,
-    audited with ``by`` as the actor (None: the system). Other organizations are left alone, so
-    the caller may pass every organization it touched. Returns the number of plans closed."""
-    ids = sorted(set(organization_ids))
-    if not ids:
-        return 0
-    return _close_deregistered(organizations=Organization.objects.filter(pk__in=ids), on=on, by=by)
-
-
-def _close_deregistered(*, organizations: QuerySet[Organization] | None, on: dt.date, by: User | None) -> int:
+    *, organizations: QuerySet[Organization], on: dt.date, by: User | None
+) -> list[tuple[int, str]]:
+    """The one place open plans end because their organization was deregistered: the open plans
+    of ``organizations`` whose current census facts say 注销 become 已撤销 on ``on``, in the caller's
+    transaction, audited with ``by`` as the actor (None: the command line). Called by every write
+    that deregisters — the register's 注销 (:func:`deregister_organization`), a census import and so
+    a campaign's approval — never by a page that reads. Other organizations are left alone, so a
+    caller may pass every organization it touched. Returns (plan id, status before) of each plan
+    closed, which an import batch keeps so that its revert reopens them (:func:`reopen_plans`)."""
     deregistered = OrganizationFacts.objects.filter(
         organization=OuterRef("organization"), valid_to__isnull=True, operating_status=OperatingStatus.DEREGISTERED
     )
-    plans = FormationPlan.objects.filter(Exists(deregistered), status__in=OPEN_STATUSES)
-    if organizations is not None:
-        plans = plans.filter(organization__in=organizations.values("pk"))
-    closed = 0
+    plans = FormationPlan.objects.filter(
+        Exists(deregistered), status__in=OPEN_STATUSES, organization__in=organizations.values("pk")
+    )
+    closed: list[tuple[int, str]] = []
     with transaction.atomic():
         for plan in plans.select_for_update().order_by("pk"):
+            status_before = plan.status
             current, before = _transition(by=by, plan=plan, action=transitions.CANCEL, extra={"closed_on": on})
             _save_and_log(by, current, before, transitions.CANCEL)
-            closed += 1
+            closed.append((current.pk, status_before))
     return closed
+
+
+def reopen_plans(*, closed: Sequence[Sequence[Any]], by: User | None) -> int:
+    """Undo :func:`close_plans_of_deregistered` for an import batch being reverted: each plan of
+    ``closed`` ((plan id, status before) as it returned them) goes back to the status it had, in
+    the caller's transaction, audited. Refused (ServiceError) when that cannot be exact: the plan is
+    no longer the cancelled one, its organization is still deregistered, or it has another open
+    plan now."""
+    reopened = 0
+    with transaction.atomic():
+        for plan_id, status_before in sorted((int(pk), str(status)) for pk, status in closed):
+            plan = FormationPlan.objects.select_for_update().select_related("organization").get(pk=plan_id)
+            organization = plan.organization
+            if plan.status != transitions.CANCELLED or _is_deregistered(organization):
+                raise ServiceError(
+                    _("“%(name)s”的组建方案已不是本批次撤销时的状态,不能恢复。") % {"name": organization.name}
+                )
+            if FormationPlan.objects.filter(organization=organization, status__in=OPEN_STATUSES).exists():
+                raise ServiceError(
+                    _("“%(name)s”已有新的组建方案,不能恢复本批次撤销的方案。") % {"name": organization.name}
+                )
+            before = snapshot(plan)
+            try:
+                plan.status = transitions.reopened_status(status_before)
+            except transitions.TransitionRefused as exc:
+                raise ServiceError(exc.message) from exc
+            plan.closed_on = None
+            plan.version += 1
+            _save_and_log(by, plan, before, transitions.REOPEN)
+            reopened += 1
+    return reopened
 
 
 def add_verification(

@@ -4,7 +4,9 @@ tested on its own; ``choices.PlanStatus`` holds the same codes (a test keeps the
 计划 → 筹建中 → 已组建; 计划/筹建中 → 暂缓 (with a reason); 暂缓 → 计划 (resume); any open plan →
 已撤销 when its organization is deregistered (a system transition, not offered on the page); any open
 plan → 已组建 when a joint party organization formed elsewhere (a partner's plan, the joint planner)
-covers its organization (system transition ``join``).
+covers its organization (system transition ``join``). A cancellation an import caused is undone by
+the import's revert (``reopen``): the plan goes back to the open status it had, which is why that one
+is a function (:func:`reopened_status`) rather than a row of the table.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ SUSPEND: Final = "suspend"  # 计划/筹建中 → 暂缓
 RESUME: Final = "resume"  # 暂缓 → 计划
 CANCEL: Final = "cancel"  # open → 已撤销 (organization deregistered)
 JOIN: Final = "join"  # open → 已组建 (covered by a joint party organization formed for another plan or the planner)
+REOPEN: Final = "reopen"  # 已撤销 → the open status before (the revert of the import that deregistered it)
 
 ACTION_LABELS: Final[Mapping[str, str]] = {
     START: "开始筹建",
@@ -45,6 +48,7 @@ ACTION_LABELS: Final[Mapping[str, str]] = {
     RESUME: "恢复计划",
     CANCEL: "撤销方案(组织已注销)",
     JOIN: "纳入联合组建的党组织",
+    REOPEN: "恢复方案(撤销导入)",
 }
 
 # (from status, action) → to status. Anything not here is refused.
@@ -84,6 +88,14 @@ def next_status(status: str, action: str) -> str:
         hint = f"当前可进行的操作:{'、'.join(allowed)}。" if allowed else "该方案已结束,不能再变更。"
         raise TransitionRefused(f"方案当前状态为“{current}”,不能{ACTION_LABELS[action]}。{hint}")
     return target
+
+
+def reopened_status(previous: str) -> str:
+    """The status a plan cancelled by an import returns to when the import is reverted: the open
+    status it had (anything else was never cancelled by a deregistration)."""
+    if previous not in OPEN_STATUSES:
+        raise TransitionRefused(f"方案原状态“{STATUS_LABELS.get(previous, previous)}”不是进行中的状态,不能恢复。")
+    return previous
 
 
 def allowed_actions(status: str) -> list[str]:

@@ -5,6 +5,7 @@ method is even looked at); a role that may not write gets 403 after that."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -24,13 +25,11 @@ from liangxin.accounts.models import User
 from liangxin.accounts.roles import Permission, ScopeKind
 from liangxin.core.dates import today
 from liangxin.core.errors import ServiceError
-from liangxin.core.export import _content_disposition
 from liangxin.core.shortcuts import get_in_scope_or_404
 from liangxin.geo.models import AdministrativeUnit
-from liangxin.policy import engine
+from liangxin.policy import engine, partners
 from liangxin.policy.selectors import NoPolicyInForce, engine_policy_in_force, recommendations_for
 from liangxin.registry import selectors as registry_selectors
-from liangxin.registry import services as registry_services
 from liangxin.registry.choices import FormationMethod, PartyOrganizationKind
 from liangxin.registry.models import Member, Organization
 
@@ -44,6 +43,7 @@ from .forms import (
     RegisterFilterForm,
     TransitionForm,
     VerificationForm,
+    moving_value,
 )
 from .models import FormationPlan
 
@@ -72,13 +72,14 @@ def _render_list(request: AuthedRequest, *, template: str, partial: str, context
 # --- The register ----------------------------------------------------------------------------
 
 
-def _register(request: AuthedRequest) -> tuple[RegisterFilterForm, list[selectors.RegisterRow] | None]:
+def _register(
+    request: AuthedRequest,
+) -> tuple[RegisterFilterForm, Iterator[selectors.RegisterRow] | None]:
     user = request.user
     _require(user, Permission.VIEW_BUSINESS)
     form = RegisterFilterForm(request.GET, townships=registry_selectors.townships_for(user=user))
-    services.close_plans_of_deregistered(organizations=selectors.organizations_for(user=user))
     try:
-        rows = selectors.register_rows(user=user, on=today(), filters=form.to_filter())
+        rows = selectors.iter_register_rows(user=user, on=today(), filters=form.to_filter())
     except NoPolicyInForce as exc:
         messages.error(request, exc.message)
         return form, None
@@ -87,16 +88,19 @@ def _register(request: AuthedRequest) -> tuple[RegisterFilterForm, list[selector
 
 @require_GET
 def register_list(request: AuthedRequest) -> HttpResponse:
-    form, rows = _register(request)
-    page = Paginator(rows or [], settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    form, found = _register(request)
+    rows = list(found or [])
+    page = Paginator(rows, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "page": page,
         "rows": page.object_list,
         "count": page.paginator.count,
-        "overdue_count": sum(1 for r in rows or [] if r.overdue),
+        "overdue_count": sum(1 for r in rows if r.overdue),
         "list_url": reverse("formation:register_list"),
         "export_url": reverse("formation:register_export"),
+        "export_label": _("Excel(台账及乡镇汇总)"),
+        "empty_label": _("没有符合条件的记录。"),
         "today": today(),
     }
     return _render_list(
@@ -109,24 +113,20 @@ def register_export(request: AuthedRequest) -> HttpResponseBase:
     form, rows = _register(request)
     if rows is None:
         return redirect("formation:register_list")
-    if len(rows) > settings.EXPORT_MAX_ROWS:
+    try:
+        return export.register_response(
+            by=request.user,
+            rows=rows,
+            unit=request.user.scope_label,
+            on=today(),
+            title=export.REGISTER_TITLE,
+            object_type="formation.register",
+            filters=form.audit_filters(),
+            remote_addr=request.META.get("REMOTE_ADDR") or None,
+        )
+    except export.TooManyRows:
         messages.error(request, _("记录超过单次导出上限,请缩小筛选范围后分批导出。"))
         return redirect("formation:register_list")
-    on = today()
-    registry_services.log_export(
-        by=request.user,
-        object_type="formation.register",
-        filters=form.audit_filters(),
-        rows=len(rows),
-        file_format="xlsx",
-        remote_addr=request.META.get("REMOTE_ADDR") or None,
-    )
-    response = HttpResponse(
-        export.register_workbook(rows=rows, unit=request.user.scope_label, on=on),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = _content_disposition(f"{export.REGISTER_TITLE}_{on:%Y%m%d}.xlsx")
-    return response
 
 
 # --- One organization's plan -----------------------------------------------------------------
@@ -192,7 +192,6 @@ def _plan_page(
 ) -> HttpResponse:
     user = request.user
     on = today()
-    services.close_plans_of_deregistered(organizations=Organization.objects.filter(pk=organization.pk))
     plan = selectors.open_plan(organization=organization)
     try:
         recommendation = recommendations_for(user=user, on=on).get(organization.pk)
@@ -388,13 +387,18 @@ def joint_planner(request: AuthedRequest) -> HttpResponse:
     proposal = None
     if township is not None:
         try:
-            proposal = selectors.joint_proposal(user=user, on=today(), township=township)
+            proposal = selectors.joint_proposal(
+                user=user, on=today(), township=township, seconds=settings.JOINT_PLANNER_SECONDS
+            )
         except NoPolicyInForce as exc:
             messages.error(request, exc.message)
+    # A township of thousands of candidates has hundreds of groups: a page of them at a time.
+    page = Paginator(proposal.groups if proposal else [], settings.PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "township": township,
         "proposal": proposal,
+        "page": page,
         "can_edit": user.can(Permission.EDIT_ORGANIZATIONS),
         "reason_labels": JOINT_REASON_LABELS,
     }
@@ -409,7 +413,9 @@ def _default_name(organizations: list[Organization]) -> str:
 
 
 def joint_review(request: AuthedRequest) -> HttpResponse:
-    """Review one proposed group, edit it (tick or untick organizations, recheck) and accept it."""
+    """Review one proposed group, edit it (tick or untick organizations, add an organization without
+    full members with a reason, recheck), confirm what will be written (the organizations and the
+    members whose party relations move), and accept it."""
     if refused := _refuse_method(request, "GET", "POST"):
         return refused
     user = request.user
@@ -425,60 +431,80 @@ def joint_review(request: AuthedRequest) -> HttpResponse:
     except NoPolicyInForce as exc:
         messages.error(request, exc.message)
         return redirect("formation:joint_planner")
-    rows = selectors.joint_candidate_rows(user=user, on=on, township=township, below=policy.min_full_members)
-    in_township = selectors.organizations_for(user=user).filter(township=township)
+    rows = selectors.joint_rows(user=user, on=on, township=township, policy=policy)
+    by_pk = {r.organization_id: r for r in rows}
     wanted = [int(v) for v in data.getlist("organizations") if v.isdigit()]
-    choices = in_township.filter(pk__in={r.organization.pk for r in rows} | set(wanted)).order_by(
-        "name_normalized", "pk"
-    )
+    wanted_added = [int(v) for v in data.getlist("added") if v.isdigit()]
+    settings_ = engine.partner_settings(policy)
+    nearby, memberless = selectors.review_choices(rows=rows, selected=wanted, settings=settings_)
+    in_township = selectors.organizations_for(user=user).filter(township=township)
+    candidates = in_township.filter(pk__in={*wanted, *nearby}).order_by("name_normalized", "pk")
+    memberless_choices = in_township.filter(pk__in={*memberless, *wanted_added}).order_by("name_normalized", "pk")
     if request.method == "POST":
-        form = JointGroupForm(request.POST, candidates=choices)
+        form = JointGroupForm(request.POST, candidates=candidates, memberless=memberless_choices)
     else:
         form = JointGroupForm(
-            candidates=choices,
+            candidates=candidates,
+            memberless=memberless_choices,
             initial={
-                "organizations": [pk for pk in wanted if pk in {o.pk for o in choices}],
-                "name": _default_name(list(choices.filter(pk__in=wanted))),
+                "organizations": [pk for pk in wanted if pk in {o.pk for o in candidates}],
+                "name": _default_name(list(candidates.filter(pk__in=wanted))),
             },
         )
     selected: list[Organization] = []
+    added: list[Organization] = []
+    confirm = None
     if form.is_bound and form.is_valid():
         selected = list(form.cleaned_data["organizations"])
-        if "accept" in request.POST:
+        added = list(form.cleaned_data.get("added") or ())
+        moving = form.cleaned_data["moving"]
+        name = form.cleaned_data["name"] or _default_name(selected)
+        if "accept" in request.POST and moving is not None:
             try:
                 party_org = services.accept_joint_group(
                     by=user,
                     organizations=selected,
-                    name=form.cleaned_data["name"] or _default_name(selected),
+                    added=added,
+                    added_reason=form.cleaned_data.get("added_reason", ""),
+                    name=name,
                     founded_on=form.cleaned_data["founded_on"],
+                    moving=moving,
                 )
             except ServiceError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
                 messages.success(request, _("已联合组建“%(name)s”。") % {"name": party_org.name})
                 return redirect(f"{reverse('formation:joint_planner')}?township={township.pk}")
+        elif "accept" in request.POST or "confirm" in request.POST:
+            # Nothing is written before the clerk has seen whose party relations move.
+            members = selectors.members_to_move(user=user, organizations=[*selected, *added])
+            confirm = {
+                "name": name,
+                "rows": [by_pk[o.pk] for o in selected if o.pk in by_pk],
+                "added": [by_pk[o.pk] for o in added if o.pk in by_pk],
+                "members": members,
+                "moving": moving_value([m.pk for m in members]),
+            }
     elif not form.is_bound:
-        selected = list(choices.filter(pk__in=wanted))
-    by_pk = {r.organization.pk: r for r in rows}
+        selected = list(candidates.filter(pk__in=wanted))
     check = None
     if selected:
-        settings_ = joint.Settings(
-            min_full_members=policy.min_full_members, max_group_size=policy.max_joint_organizations
-        )
-        members = [by_pk[o.pk].candidate for o in selected if o.pk in by_pk]
-        gone = [o for o in selected if o.pk not in by_pk]
+        members_ = [by_pk[o.pk].candidate for o in selected if o.pk in by_pk and by_pk[o.pk].problem is None]
+        gone = [o for o in selected if o.pk not in by_pk or by_pk[o.pk].problem is not None]
         check = {
-            "group": joint.make_group(members, settings_) if members else None,
-            "problems": [JOINT_PROBLEM_LABELS[p] for p in joint.group_problems(members, settings_)],
+            "group": joint.make_group(members_, settings_) if members_ else None,
+            "problems": [
+                JOINT_PROBLEM_LABELS[p] for p in partners.group_problems(members_, settings_, added=len(added))
+            ],
             "gone": gone,
-            "reasons": [JOINT_REASON_LABELS[r] for r in joint.group_reasons(members, settings_)],
+            "reasons": [JOINT_REASON_LABELS[r] for r in joint.group_reasons(members_, settings_)],
         }
     context = {
         "form": form,
         "township": township,
-        "rows": rows,
         "row_of": by_pk,
         "check": check,
+        "confirm": confirm,
         "policy": policy,
     }
     return render(request, "formation/joint_review.html", context)

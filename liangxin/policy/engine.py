@@ -5,10 +5,10 @@ spreadsheet without a database. Codes are stable English identifiers; labels, me
 clauses cited are Chinese, the system's only language, and a page that wants them through gettext
 looks them up by code (``policy.choices.RecommendationCode``; a test keeps the two tables equal).
 
-Source: the county's speech at the on-site meeting on "two new" party building
-(``seed/000_80844a75d889a6b1.simplified.txt``): part 二, its opening ("S2") and paragraph 第一 with
-the census paragraph after it ("S2.1"); summarised in DOMAIN.md §2. Every number comes from a
-:class:`Policy` (versioned data), never from here.
+Source: the county's speech at the on-site meeting on "two new" party building: part 二, its
+opening ("S2") and paragraph 第一 with the census paragraph after it ("S2.1"); joint formation is
+written down in ``docs/joint-formation.md``. Every number comes from a :class:`Policy` (versioned
+data), never from here.
 
 Rules, in the order they are tried; the first that matches gives the one primary code
 -----------------------------------------------------------------------------------------------
@@ -33,17 +33,19 @@ Rules, in the order they are tried; the first that matches gives the one primary
                               The owner's attitude and the secretary candidate never change this
                               code (the census asks about them so the plan can answer them): they
                               come back as blockers.
- 4    ``joint``               1 or 2 full members, or probationary members only (S2.1: "不足3名
-                              的,按照业务相近、地域相邻的原则,采取联合组建、村(社区)企联建、依托行业协
-                              会组建等多种方式建立党组织"), when partners exist: organizations in the
-                              same township (same village first), of the same category, of a
-                              similar industry (same GB/T 4754 section letter when both codes are
-                              known), without a party organization, not deregistered, with fewer
-                              than ``min_full_members`` full members; at most
-                              ``max_joint_organizations - 1`` of them, and together with the
-                              organization they must reach ``min_full_members`` full members,
-                              since a joint branch is a branch and needs three full members too.
- 5    ``village_enterprise``  the same members, no viable joint partners, the village or
+ 4    ``joint``               the organization is a joint candidate (``partners.candidate_problem``:
+                              1 or 2 full members, operating, not covered; S2.1: "不足3名的,按照业务
+                              相近、地域相邻的原则,采取联合组建、村(社区)企联建、依托行业协会组建等多
+                              种方式建立党组织") and a valid group contains it: other candidates,
+                              pairwise of similar business and neighbouring area, at most
+                              ``max_joint_organizations`` organizations together, reaching
+                              ``min_full_members`` full members (a joint branch is a branch and
+                              needs three full members too). The partners are those of the least
+                              dissimilar such group (same village before same township), found by
+                              ``partners.Neighbourhood.best_group``: the rule the joint-branch
+                              planner groups by, so the two never disagree. Organizations without
+                              full members are never partners (they are not used to pad a group).
+ 5    ``village_enterprise``  fewer full members than the minimum, no joint group, the village or
                               community is known: 村(社区)企联建 with its party organization.
  6    ``via_association``     the same members, the organization is recorded as a member of an
                               industry association, or an industry association or chamber of
@@ -77,37 +79,27 @@ code to a smaller kind (:data:`PRIMARY_RANK`); :func:`policy_on` picks the lates
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Final
 
+from . import names, partners
+
 # --------------------------------------------------------------------------------- code lists
 # Copies of ``liangxin.registry.choices`` values (that module imports Django);
 # ``tests/test_engine.py`` asserts they are equal so the two cannot drift apart.
-DEREGISTERED: Final = "deregistered"
-NOT_OPERATING: Final = frozenset({"suspended", "closed"})
+DEREGISTERED: Final = partners.DEREGISTERED
+NOT_OPERATING: Final = partners.NOT_OPERATING
 UNSUPPORTIVE: Final = "unsupportive"
 ASSOCIATION_TYPES: Final = frozenset({"industry_association", "chamber_of_commerce"})
 
-BRANCH: Final = "branch"
-GENERAL_BRANCH: Final = "general_branch"
-COMMITTEE: Final = "committee"
-# Kinds that are branches whatever their name: their size rules are those of a 党支部.
-BRANCH_LEVEL_KINDS: Final = frozenset(
-    {BRANCH, "joint_branch", "building_branch", "temporary_branch", "mobile_members_branch"}
-)
-KIND_LABELS: Final[Mapping[str, str]] = {
-    BRANCH: "党支部",
-    GENERAL_BRANCH: "党总支",
-    COMMITTEE: "基层党委",
-    "joint_branch": "联合党支部",
-    "building_branch": "楼宇党支部",
-    "temporary_branch": "临时党支部",
-    "mobile_members_branch": "流动党员党支部",
-}
+# The kinds of party organization and what a name says about them: ``names.py``.
+BRANCH = names.BRANCH
+GENERAL_BRANCH = names.GENERAL_BRANCH
+COMMITTEE = names.COMMITTEE
+BRANCH_LEVEL_KINDS = names.BRANCH_LEVEL_KINDS
+KIND_LABELS = names.KIND_LABELS
 
 # Primary codes and their labels, in the order of the rules above.
 FORM_BRANCH: Final = "form_branch"
@@ -300,6 +292,8 @@ class OrgFacts:
     party_organization_kind: str = ""  # a PartyOrganizationKind code when known
     party_organization_name: str = ""
     association_member_of: tuple[str, ...] = ()  # ids of industry associations it belongs to
+    latitude: float | None = None
+    longitude: float | None = None
 
     @property
     def members(self) -> int:
@@ -441,32 +435,6 @@ def kind_for_size(members: int, policy: Policy) -> str:
 
 
 _KIND_LEVEL: Final[Mapping[str, int]] = {BRANCH: 0, GENERAL_BRANCH: 1, COMMITTEE: 2}
-# Longest first: "…总支部委员会" before "…支部委员会" before "…委员会" (the formal names of a
-# general branch, a branch and a committee: 中共××公司委员会 is a 基层党委).
-_KIND_SUFFIXES: Final = (
-    ("流动党员党支部", "mobile_members_branch"),
-    ("联合党支部", "joint_branch"),
-    ("楼宇党支部", "building_branch"),
-    ("临时党支部", "temporary_branch"),
-    ("总支部委员会", GENERAL_BRANCH),
-    ("党总支部", GENERAL_BRANCH),
-    ("党总支", GENERAL_BRANCH),
-    ("支部委员会", BRANCH),
-    ("党支部", BRANCH),
-    ("党委", COMMITTEE),
-    ("委员会", COMMITTEE),
-)
-
-
-def kind_from_name(name: str) -> str:
-    """The kind a party organization's name says (``…联合党支部`` → ``joint_branch``); "" if none.
-
-    Census sheets give the name of an existing party organization, not its kind."""
-    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
-    for suffix, kind in _KIND_SUFFIXES:
-        if text.endswith(suffix):
-            return kind
-    return ""
 
 
 def _wrong_kind(org: OrgFacts, policy: Policy) -> Issue | None:
@@ -504,41 +472,60 @@ def _needs_committee(full_members: int, policy: Policy, *, joint: bool = False) 
 
 
 # ----------------------------------------------------------------------------------- partners
-def _industry_similarity(a: str, b: str) -> int | None:
-    """2: same division, 1: same section, 0: one is unknown, None: different sections."""
-    a, b = a.strip().upper(), b.strip().upper()
-    if not a or not b:
-        return 0
-    if a[0] != b[0]:
-        return None
-    return 2 if len(a) >= 3 and len(b) >= 3 and a[:3] == b[:3] else 1
+# Who may build with whom is ``partners.py``'s rule, shared with the joint-branch planner.
+def partner_settings(policy: Policy) -> partners.Settings:
+    return partners.Settings(min_full_members=policy.min_full_members, max_group_size=policy.max_joint_organizations)
 
 
-def _same_place(org: OrgFacts, other: OrgFacts) -> bool:
-    return bool(org.township_code) and org.township_code == other.township_code
+def as_candidate(org: OrgFacts) -> partners.Candidate:
+    return partners.Candidate(
+        id=org.id,
+        full_members=org.full_members,
+        industry_code=org.industry_code,
+        category=org.category,
+        org_type=org.org_type,
+        township=org.township_code,
+        village=org.village_code,
+        latitude=org.latitude,
+        longitude=org.longitude,
+        associations=org.association_member_of,
+        name=org.name,
+    )
 
 
-def joint_candidates(org: OrgFacts, policy: Policy, neighbours: Iterable[OrgFacts]) -> list[Partner]:
-    """Rule 4's candidate partners, best first: same village, then closer industry, then more
-    full members (to reach three sooner), then id (stable). At most ``max_joint_organizations - 1``."""
-    ranked: list[tuple[tuple[int, int, int, int, str], OrgFacts]] = []
-    for other in neighbours:
-        if other.id == org.id or not _same_place(org, other):
-            continue
-        if other.has_party_organization or other.operating_status == DEREGISTERED:
-            continue
-        if other.full_members >= policy.min_full_members:
-            continue  # it must form its own party organization (rule 3), not join one
-        if org.category and other.category and org.category != other.category:
-            continue
-        similarity = _industry_similarity(org.industry_code, other.industry_code)
-        if similarity is None:
-            continue
-        same_village = bool(org.village_code) and org.village_code == other.village_code
-        key = (0 if same_village else 1, -similarity, -other.full_members, -other.members, other.id)
-        ranked.append((key, other))
-    ranked.sort(key=lambda pair: pair[0])
-    return [_partner(org, o) for _key, o in ranked[: policy.max_joint_organizations - 1]]
+def joint_candidate_problem(org: OrgFacts, policy: Policy) -> str | None:
+    """Why ``org`` cannot be part of a joint party organization (``partners.candidate_problem``)."""
+    return partners.candidate_problem(
+        operating_status=org.operating_status,
+        full_members=org.full_members,
+        covered=org.has_party_organization,
+        min_full_members=policy.min_full_members,
+    )
+
+
+def neighbourhood(orgs: Iterable[OrgFacts], policy: Policy) -> partners.Neighbourhood:
+    """The joint candidates among ``orgs``, indexed for :func:`joint_partners`."""
+    return partners.Neighbourhood(
+        (as_candidate(o) for o in orgs if joint_candidate_problem(o, policy) is None), partner_settings(policy)
+    )
+
+
+def joint_partners(org: OrgFacts, policy: Policy, candidates: partners.Neighbourhood) -> list[Partner]:
+    """Rule 4's partners: the rest of the least dissimilar valid group containing ``org``
+    (``partners.Neighbourhood.best_group``), closest first; empty when ``org`` is not a candidate
+    or no valid group contains it. ``candidates``: :func:`neighbourhood` of ``org``'s township."""
+    me = candidates.by_id.get(org.id)
+    if me is None or joint_candidate_problem(org, policy) is not None:
+        return []
+    return [
+        Partner(
+            id=c.id,
+            name=c.name,
+            full_members=c.full_members,
+            same_village=bool(org.village_code) and org.village_code == c.village,
+        )
+        for c in candidates.best_group(me) or ()
+    ]
 
 
 def _partner(org: OrgFacts, other: OrgFacts) -> Partner:
@@ -551,10 +538,12 @@ def _partner(org: OrgFacts, other: OrgFacts) -> Partner:
     )
 
 
-def association_hosts(org: OrgFacts, neighbours: Iterable[OrgFacts]) -> list[Partner]:
+def association_hosts(org: OrgFacts, neighbours: Iterable[OrgFacts], policy: Policy) -> list[Partner]:
     """Rule 6's host associations: those the organization is recorded as a member of (listed
-    first, in the order recorded), then associations and chambers of commerce of the same industry
-    section in the same township."""
+    first, in the order recorded), then the industry associations and chambers of commerce that
+    may host it (``partners.hosts_association``: same industry section, neighbouring)."""
+    settings = partner_settings(policy)
+    me = as_candidate(org)
     by_id = {}
     inferred: list[OrgFacts] = []
     for other in neighbours:
@@ -562,11 +551,7 @@ def association_hosts(org: OrgFacts, neighbours: Iterable[OrgFacts]) -> list[Par
             continue
         if other.id in org.association_member_of:
             by_id[other.id] = other
-        elif (
-            other.org_type in ASSOCIATION_TYPES
-            and _same_place(org, other)
-            and _industry_similarity(org.industry_code, other.industry_code) in (1, 2)
-        ):
+        elif other.org_type in ASSOCIATION_TYPES and partners.hosts_association(me, as_candidate(other), settings):
             inferred.append(other)
     hosts = [
         _partner(org, by_id[ident]) if ident in by_id else Partner(id=ident, name="")
@@ -578,12 +563,20 @@ def association_hosts(org: OrgFacts, neighbours: Iterable[OrgFacts]) -> list[Par
 
 
 # ------------------------------------------------------------------------------------ engine
-def recommend(org: OrgFacts, policy: Policy, neighbours: Sequence[OrgFacts] = ()) -> Recommendation:
+def recommend(
+    org: OrgFacts,
+    policy: Policy,
+    neighbours: Sequence[OrgFacts] = (),
+    *,
+    candidates: partners.Neighbourhood | None = None,
+) -> Recommendation:
     """The one primary recommendation for ``org`` under ``policy`` (rules in the module docstring).
 
     ``neighbours`` are the other organizations that may be partners or host associations (the
-    organization itself may be among them; it is skipped). Only the same township is considered
-    for partners, so a caller may pass the whole county or just the township."""
+    organization itself may be among them; it is skipped). Partners must be neighbouring
+    (``partners.area_score``: the same township without coordinates), so a caller may pass the
+    whole county or just the township. ``candidates``: the joint candidates among them, already
+    indexed (:func:`neighbourhood`), when the caller asks for many organizations of one township."""
 
     def result(
         primary: Option,
@@ -646,19 +639,21 @@ def recommend(org: OrgFacts, policy: Policy, neighbours: Sequence[OrgFacts] = ()
 
     options: list[Option] = []
     flags: list[Issue | None] = []
-    partners = tuple(joint_candidates(org, policy, neighbours))
-    joint_full = org.full_members + sum(p.full_members for p in partners)
-    if partners and joint_full >= policy.min_full_members:
-        detail = f"与{len(partners)}个组织联合组建,共有正式党员{joint_full}名"
-        options.append(_option(JOINT, policy, detail=detail, partners=partners))
+    if candidates is None:
+        candidates = neighbourhood({o.id: o for o in (*neighbours, org)}.values(), policy)
+    joint_with = tuple(joint_partners(org, policy, candidates))
+    if joint_with:
+        joint_full = org.full_members + sum(p.full_members for p in joint_with)
+        detail = f"与{len(joint_with)}个组织联合组建,共有正式党员{joint_full}名"
+        options.append(_option(JOINT, policy, detail=detail, partners=joint_with))
         flags.append(_needs_committee(joint_full, policy, joint=True))
     if org.village_code:
         village = org.village_name or org.village_code
         options.append(_option(VILLAGE_ENTERPRISE, policy, detail=f"与所在村(社区)“{village}”党组织联建"))
-    hosts = tuple(association_hosts(org, neighbours))
+    hosts = tuple(association_hosts(org, neighbours, policy))
     if hosts:
-        names = "、".join(f"“{h.name or h.id}”" for h in hosts)
-        options.append(_option(VIA_ASSOCIATION, policy, detail=f"依托{names}组建", partners=hosts))
+        host_names = "、".join(f"“{h.name or h.id}”" for h in hosts)
+        options.append(_option(VIA_ASSOCIATION, policy, detail=f"依托{host_names}组建", partners=hosts))
     to = f"转入业务主管单位“{org.department}”党组织" if org.department else "转入业务主管单位或挂靠单位党组织"
     options.append(_option(TRANSFER_RELATIONS, policy, detail=to))
     return result(options[0], options[1:], blockers, flags)
@@ -667,20 +662,25 @@ def recommend(org: OrgFacts, policy: Policy, neighbours: Sequence[OrgFacts] = ()
 def recommend_all(orgs: Sequence[OrgFacts], policy: Policy) -> list[Recommendation]:
     """:func:`recommend` for every organization, each with the others as neighbours.
 
-    Partners come from the same township only, so each organization is compared with its own
-    township and with the associations it names, not with the whole county (n² per township)."""
+    Partners come from the same township only, indexed once per township; host associations are
+    the township's industry associations and chambers of commerce and the associations an
+    organization names. So nobody is compared with the whole county, nor one by one with the
+    whole township."""
     by_township: dict[str, list[OrgFacts]] = defaultdict(list)
     by_id: dict[str, OrgFacts] = {}
     for org in orgs:
         if org.township_code:
             by_township[org.township_code].append(org)
         by_id.setdefault(org.id, org)
+    indexed = {township: neighbourhood(members, policy) for township, members in by_township.items()}
+    hosts = {
+        township: [o for o in members if o.org_type in ASSOCIATION_TYPES] for township, members in by_township.items()
+    }
     results = []
     for org in orgs:
-        neighbours = by_township.get(org.township_code, []) if org.township_code else []
-        local = {n.id for n in neighbours}
-        named = [by_id[i] for i in org.association_member_of if i in by_id and i not in local]
-        results.append(recommend(org, policy, [*neighbours, *named]))
+        named = [by_id[i] for i in org.association_member_of if i in by_id]
+        pool = list({o.id: o for o in (*hosts.get(org.township_code, ()), *named)}.values())
+        results.append(recommend(org, policy, pool, candidates=indexed.get(org.township_code)))
     return results
 
 
@@ -695,10 +695,11 @@ __all__ = [
     "Policy",
     "PolicyError",
     "Recommendation",
+    "as_candidate",
     "association_hosts",
-    "joint_candidates",
+    "joint_candidate_problem",
+    "joint_partners",
     "kind_for_size",
-    "kind_from_name",
     "policy_from_mapping",
     "policy_on",
     "policy_problems",

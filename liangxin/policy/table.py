@@ -14,7 +14,8 @@ from typing import Any, Final
 
 from liangxin.census.tabular import BY_KEY, ReadError, locate_header, parse_sheet, read_workbook
 
-from .engine import OrgFacts, kind_from_name
+from .engine import OrgFacts
+from .names import read_party_organization_name
 
 
 class TableError(Exception):
@@ -118,7 +119,7 @@ def _facts_row(excel_row: int, values: Mapping[str, Any], errors: list[str]) -> 
             secretary_candidate_available=values.get("secretary_candidate_available"),
             # 是否已建党组织 left empty but a party organization named: it has one.
             has_party_organization=bool(has_party) or (has_party is None and bool(party_name)),
-            party_organization_kind=kind_from_name(party_name),
+            party_organization_kind=read_party_organization_name(party_name).kind,
             party_organization_name=party_name,
         ),
     )

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from liangxin.core.dates import today
+from liangxin.core.forms import IntegerField, NameField, PastDateField, TextField
 from liangxin.geo.models import AdministrativeUnit, Department
 
 from .choices import Category, MemberStatus, OperatingStatus, OrganizationType, OwnerAttitude, PartyOrganizationKind
@@ -187,7 +188,7 @@ class VillageChoiceField(forms.ModelChoiceField):
 
 
 class OrganizationForm(forms.Form):
-    name = forms.CharField(label=_("组织名称"), max_length=200)
+    name = NameField(label=_("组织名称"), max_length=200)
     uscc = forms.CharField(
         label=_("统一社会信用代码"),
         max_length=40,
@@ -204,7 +205,7 @@ class OrganizationForm(forms.Form):
     address = forms.CharField(label=_("地址"), max_length=200, required=False)
     latitude = forms.DecimalField(label=_("纬度"), max_digits=9, decimal_places=6, required=False)
     longitude = forms.DecimalField(label=_("经度"), max_digits=9, decimal_places=6, required=False)
-    contact_person = forms.CharField(label=_("联系人"), max_length=50, required=False)
+    contact_person = NameField(label=_("联系人"), max_length=50, required=False)
     contact_phone = forms.CharField(label=_("联系电话"), max_length=32, required=False)
     owner_is_member = _null_boolean(_("业主是否党员"))
 
@@ -267,15 +268,15 @@ class OrganizationForm(forms.Form):
 
 class OrganizationEditForm(OrganizationForm):
     # Optimistic locking: the version the clerk started from travels with the form.
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
 class FactsForm(forms.Form):
-    valid_from = forms.DateField(label=_("起始日期"), widget=_date_input(), initial=today)
+    valid_from = PastDateField(label=_("起始日期"), widget=_date_input(), initial=today)
     operating_status = forms.ChoiceField(label=_("经营状况"), choices=OperatingStatus.choices)
-    employees = forms.IntegerField(label=_("从业人员数"), min_value=0)
-    full_members = forms.IntegerField(label=_("正式党员数"), min_value=0)
-    probationary_members = forms.IntegerField(label=_("预备党员数"), min_value=0)
+    employees = IntegerField(label=_("从业人员数"), min_value=0)
+    full_members = IntegerField(label=_("正式党员数"), min_value=0)
+    probationary_members = IntegerField(label=_("预备党员数"), min_value=0)
     owner_attitude = forms.ChoiceField(
         label=_("业主对组建党组织态度"), choices=_with_all(OwnerAttitude.choices, _("未填")), required=False
     )
@@ -325,13 +326,13 @@ class FactsForm(forms.Form):
 class OrganizationCreateForm(OrganizationForm):
     """A new organization and its first census figures, in one form."""
 
-    valid_from = forms.DateField(label=_("普查数据起始日期"), widget=_date_input(), initial=today)
+    valid_from = PastDateField(label=_("普查数据起始日期"), widget=_date_input(), initial=today)
     operating_status = forms.ChoiceField(
         label=_("经营状况"), choices=OperatingStatus.choices, initial=OperatingStatus.OPERATING
     )
-    employees = forms.IntegerField(label=_("从业人员数"), min_value=0, initial=0)
-    full_members = forms.IntegerField(label=_("正式党员数"), min_value=0, initial=0)
-    probationary_members = forms.IntegerField(label=_("预备党员数"), min_value=0, initial=0)
+    employees = IntegerField(label=_("从业人员数"), min_value=0, initial=0)
+    full_members = IntegerField(label=_("正式党员数"), min_value=0, initial=0)
+    probationary_members = IntegerField(label=_("预备党员数"), min_value=0, initial=0)
     owner_attitude = forms.ChoiceField(
         label=_("业主对组建党组织态度"), choices=_with_all(OwnerAttitude.choices, _("未填")), required=False
     )
@@ -348,13 +349,13 @@ class OrganizationCreateForm(OrganizationForm):
 
 
 class DeregisterForm(forms.Form):
-    on = forms.DateField(label=_("注销日期"), widget=_date_input(), initial=today)
-    reason = forms.CharField(label=_("注销原因"), max_length=200, widget=forms.Textarea(attrs={"rows": 3}))
+    on = PastDateField(label=_("注销日期"), widget=_date_input(), initial=today)
+    reason = TextField(label=_("注销原因"), max_length=200, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class DissolveForm(forms.Form):
-    dissolved_on = forms.DateField(label=_("撤销日期"), widget=_date_input(), initial=today)
-    dissolution_reason = forms.CharField(label=_("撤销原因"), max_length=200, widget=forms.Textarea(attrs={"rows": 3}))
+    dissolved_on = PastDateField(label=_("撤销日期"), widget=_date_input(), initial=today)
+    dissolution_reason = TextField(label=_("撤销原因"), max_length=200, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class MergeSearchForm(forms.Form):
@@ -362,4 +363,4 @@ class MergeSearchForm(forms.Form):
 
 
 class MergeConfirmForm(forms.Form):
-    duplicate = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    duplicate = IntegerField(widget=forms.HiddenInput, min_value=1)

@@ -90,8 +90,15 @@ def validate_citizen_id(value: str) -> CitizenId:
     return CitizenId(number=number, birth_date=birth, sex=sex)
 
 
+# Characters of an ID number left visible in its masked form: the last two (the sex digit and the
+# check character). Shown beside the birth year, this leaves the area code, month, day and two
+# sequence digits unknown — thousands of candidates (docs/personal-data.md); the last four beside
+# the year would leave about 33.
+VISIBLE_ID_CHARACTERS = 2
+
+
 def mask_id_number(number: str) -> str:
-    """``530324199001011234`` → ``5303**********1234``."""
-    if len(number) <= 8:
+    """``530324199001011234`` → ``****************34``."""
+    if len(number) <= VISIBLE_ID_CHARACTERS * 4:
         return "*" * len(number)
-    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+    return "*" * (len(number) - VISIBLE_ID_CHARACTERS) + number[-VISIBLE_ID_CHARACTERS:]

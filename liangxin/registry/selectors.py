@@ -38,7 +38,7 @@ from .models import (
     PartyOrganizationCoverage,
     PartyRelation,
 )
-from .scoping import member_scope, organization_scope, party_organization_scope
+from .scoping import organization_scope
 
 _USCC_LIKE = re.compile(r"^[0-9][0-9A-Z]{5,17}$")
 _LETTERS = re.compile(r"^[a-z]+$")
@@ -55,7 +55,8 @@ def organizations_for(*, user: User) -> QuerySet[Organization]:
     """The organizations the user may see (merged duplicates excluded), each annotated with its
     current census facts and whether a party organization covers it today."""
     return (
-        Organization.objects.filter(organization_scope(user), merged_into__isnull=True)
+        Organization.objects.restrict(user)
+        .filter(merged_into__isnull=True)
         .annotate(current=FilteredRelation("facts", condition=Q(facts__valid_to__isnull=True)))
         .annotate(
             employees=F("current__employees"),
@@ -146,13 +147,11 @@ def coverages_of(*, organization: Organization) -> QuerySet[PartyOrganizationCov
 
 
 def party_organizations_for(*, user: User) -> QuerySet[PartyOrganization]:
-    return PartyOrganization.objects.filter(party_organization_scope(user)).select_related(
-        "township", "parent", "secretary"
-    )
+    return PartyOrganization.objects.restrict(user).select_related("township", "parent", "secretary")
 
 
 def members_for(*, user: User) -> QuerySet[Member]:
-    return Member.objects.filter(member_scope(user))
+    return Member.objects.restrict(user)
 
 
 def members_employed_by(*, organization: Organization, user: User, on: dt.date | None = None) -> QuerySet[Member]:
@@ -203,7 +202,7 @@ def townships_for(*, user: User) -> QuerySet[AdministrativeUnit]:
         return current.order_by("code")
     if kind is ScopeKind.TOWNSHIP:
         return current.filter(Q(pk=user.township_id))
-    visible = Organization.objects.filter(organization_scope(user)).values("township_id")
+    visible = Organization.objects.restrict(user).values("township_id")
     return current.filter(pk__in=visible).order_by("code")
 
 
@@ -217,7 +216,7 @@ def departments_for(*, user: User) -> QuerySet[Department]:
         return active.order_by("code")
     if kind is ScopeKind.DEPARTMENT:
         return active.filter(Q(pk=user.department_id))
-    visible = Organization.objects.filter(organization_scope(user)).values("department_id")
+    visible = Organization.objects.restrict(user).values("department_id")
     return active.filter(pk__in=visible).order_by("code")
 
 
@@ -251,7 +250,7 @@ def assignable_departments(*, current: int | None = None) -> QuerySet[Department
 def merged_organization_for(*, user: User, pk: int) -> Organization | None:
     """A merged duplicate in the user's scope, so that its old address can lead to the record
     it was merged into instead of a bare 404."""
-    return Organization.objects.filter(organization_scope(user), merged_into__isnull=False, pk=pk).first()
+    return Organization.objects.restrict(user).filter(merged_into__isnull=False, pk=pk).first()
 
 
 def current_facts(*, organization: Organization) -> OrganizationFacts | None:
@@ -289,13 +288,11 @@ def organization_audit_trail(*, organization: Organization) -> QuerySet[AuditRec
 
 
 def organization_ids_in_scope(*, user: User, ids: Iterable[int]) -> set[int]:
-    return set(Organization.objects.filter(organization_scope(user), pk__in=list(ids)).values_list("pk", flat=True))
+    return set(Organization.objects.restrict(user).filter(pk__in=list(ids)).values_list("pk", flat=True))
 
 
 def party_organization_ids_in_scope(*, user: User, ids: Iterable[int]) -> set[int]:
-    return set(
-        PartyOrganization.objects.filter(party_organization_scope(user), pk__in=list(ids)).values_list("pk", flat=True)
-    )
+    return set(PartyOrganization.objects.restrict(user).filter(pk__in=list(ids)).values_list("pk", flat=True))
 
 
 def merge_candidates(*, user: User, organization: Organization, q: str, limit: int = 20) -> QuerySet[Organization]:

@@ -14,11 +14,10 @@ from liangxin.accounts.models import User
 from liangxin.accounts.roles import Permission, ScopeKind
 from liangxin.audit.models import AuditAction
 from liangxin.audit.services import diff, log_change, log_many, snapshot
-from liangxin.census.tabular.normalize import to_name, to_text
 from liangxin.core import crypto
 from liangxin.core.dates import today
 from liangxin.core.errors import ConflictError, ServiceError
-from liangxin.core.text import normalize_name, pinyin_keys
+from liangxin.core.text import clean_name, clean_text, normalize_name, pinyin_keys
 from liangxin.geo.models import AdministrativeUnit, Department, UnitLevel
 
 from .choices import FactSource, MemberStatus, OperatingStatus, OrganizationType
@@ -90,15 +89,15 @@ def _clean_organization_data(data: OrganizationData) -> dict[str, object]:
     values["township"] = data.township
     values["village"] = data.village
     values["department"] = data.department
-    # The same spelling rules as the census reader (full-width → half-width, traditional →
-    # simplified, no stray spaces), so a record typed in a form and the same organization read
-    # from a township's spreadsheet compare equal, and an export re-imports as "no change".
-    name = to_name(data.name) or ""
+    # The same cleaning as the census reader (core.text): the name kept as written, only its
+    # whitespace tidied, so a record typed in a form and the same organization read from a
+    # township's spreadsheet are stored alike, and an export re-imports as "no change".
+    name = clean_name(data.name)
     if not name:
         raise ServiceError(_("组织名称不能为空。"), field="name")
     values["name"] = name
     for key in ("address", "contact_person", "contact_phone"):
-        values[key] = to_text(values[key]) or ""
+        values[key] = clean_text(values[key])
     if not data.uscc and data.org_type != OrganizationType.INDIVIDUAL_BUSINESS:
         raise ServiceError(_("除个体工商户外,统一社会信用代码为必填项。"), field="uscc")
     if data.uscc:
@@ -205,18 +204,41 @@ def record_facts(
 ) -> OrganizationFacts:
     """Open a new interval of census facts from ``valid_from``, closing the current one.
 
-    Unchanged figures write nothing. A correction on the day the current interval started
-    closes it with an empty interval rather than rewriting it, so the history shows both.
+    Not for 注销: an organization is deregistered by :func:`deregister_organization` (a date, a
+    reason, its coverage ended, and its caller closes the formation plans), so new figures saying
+    注销 for an organization that is not deregistered are refused. Unchanged figures write
+    nothing. A correction on the day the current interval started closes it with an empty
+    interval rather than rewriting it, so the history shows both. A change moves the
+    organization to a new version, like any edit: an import batch that touched it before can no
+    longer be reverted, and a preview of a file made before is stale.
     """
     if by is not None:
         _require(by, Permission.EDIT_ORGANIZATIONS)
+    return _record_facts(by=by, organization=organization, facts=facts, valid_from=valid_from, source=source)
+
+
+def _record_facts(
+    *,
+    by: User | None,
+    organization: Organization,
+    facts: FactsData,
+    valid_from: dt.date | None,
+    source: str,
+    deregistering: bool = False,
+) -> OrganizationFacts:
     valid_from = valid_from or today()
     with transaction.atomic():
+        locked = Organization.objects.select_for_update().only("pk", "version").get(pk=organization.pk)
         current = (
             OrganizationFacts.objects.select_for_update()
             .filter(organization=organization, valid_to__isnull=True)
             .first()
         )
+        was_deregistered = current is not None and current.operating_status == OperatingStatus.DEREGISTERED
+        if facts.operating_status == OperatingStatus.DEREGISTERED and not was_deregistered and not deregistering:
+            raise ServiceError(
+                _("注销请使用“注销”功能:填写注销日期和原因,党组织覆盖和组建方案随之结束。"), field="operating_status"
+            )
         before = _facts_snapshot(current)
         new_row = OrganizationFacts(
             organization=organization, valid_from=valid_from, source=source, recorded_by=by, **asdict(facts)
@@ -233,6 +255,9 @@ def record_facts(
             current.valid_to = valid_from
             current.save(update_fields=["valid_to"])
         new_row.save()
+        locked.version += 1
+        locked.save(update_fields=["version", "updated_at"])
+        organization.version = locked.version
         log_change(
             actor=by,
             action=AuditAction.UPDATE,
@@ -256,7 +281,11 @@ def deregister_organization(
     *, by: User, organization: Organization, on: dt.date | None = None, reason: str = ""
 ) -> Organization:
     """注销: the organization stays in the register with its history, its status becomes
-    deregistered from ``on``, and party-organization coverage of it ends that day."""
+    deregistered from ``on``, and party-organization coverage of it ends that day.
+
+    The registry is the base layer and knows nothing of the apps built on it: the caller closes
+    what they keep for the organization — ``formation.services.deregister_organization`` does this
+    and closes its formation plans in the same transaction, and is what the pages call."""
     _require(by, Permission.EDIT_ORGANIZATIONS)
     on = on or today()
     with transaction.atomic():
@@ -265,13 +294,10 @@ def deregister_organization(
             raise ServiceError(_("该组织已经注销。"))
         base = FactsData(**_facts_snapshot(current)) if current is not None else FactsData()  # type: ignore[arg-type]
         facts = FactsData(**(asdict(base) | {"operating_status": OperatingStatus.DEREGISTERED}))
-        record_facts(by=by, organization=organization, facts=facts, valid_from=on)
+        _record_facts(
+            by=by, organization=organization, facts=facts, valid_from=on, source=FactSource.EDIT, deregistering=True
+        )
         ended = _end_open(PartyOrganizationCoverage.objects.filter(organization=organization), on)
-        # Its formation plan, if any, closes as 已撤销 in the same transaction (imported here:
-        # the formation app builds on the registry, not the other way round).
-        from liangxin.formation.services import close_plans_of_deregistered
-
-        close_plans_of_deregistered(organizations=Organization.objects.filter(pk=organization.pk), on=on)
         log_change(
             actor=by,
             action=AuditAction.DEREGISTER,
@@ -391,13 +417,13 @@ def create_party_organization(
     if by is not None:
         _require(by, Permission.EDIT_ORGANIZATIONS)
         _require_township_in_scope(by, township)
-    clean_name = " ".join(name.split())
-    if not clean_name:
+    written = clean_name(name)
+    if not written:
         raise ServiceError(_("党组织名称不能为空。"), field="name")
     with transaction.atomic():
         party_org = PartyOrganization.objects.create(
-            name=clean_name,
-            name_normalized=normalize_name(clean_name),
+            name=written,
+            name_normalized=normalize_name(written),
             kind=kind,
             formation_method=formation_method,
             township=township,

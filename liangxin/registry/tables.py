@@ -322,7 +322,7 @@ PARTY_ORGANIZATION_TABLE: Table[PartyOrganization] = Table(
 
 # --- Members ---------------------------------------------------------------------------------
 # From ``selectors.member_list``: today's party organization and employer are annotations.
-# Only ``id_number_masked`` is ever read here.
+# Only ``id_number_masked`` and the birth year are ever read here; never the phone.
 
 
 MEMBER_TABLE: Table[Member] = Table(
@@ -330,7 +330,9 @@ MEMBER_TABLE: Table[Member] = Table(
         Column("name", gettext_lazy("姓名"), lambda m: m.name, url=lambda m: m.get_absolute_url(), sort="name"),
         Column("id_number_masked", gettext_lazy("公民身份号码"), lambda m: m.id_number_masked),
         Column("sex", gettext_lazy("性别"), lambda m: _label(Sex, m.sex), hide_sm=True),
-        Column("birth_date", gettext_lazy("出生日期"), lambda m: m.birth_date, hide_sm=True),
+        # The year only: beside the masked ID number the date would give the number away
+        # (docs/personal-data.md).
+        Column("birth_year", gettext_lazy("出生年份"), lambda m: m.birth_date.year, hide_sm=True),
         Column("status", gettext_lazy("党员类别"), lambda m: _label(MemberStatus, m.status)),
         Column("admitted_on", gettext_lazy("入党日期"), lambda m: m.admitted_on, sort="admitted", hide_sm=True),
         Column("full_membership_on", gettext_lazy("转正日期"), lambda m: m.full_membership_on, in_html=False),

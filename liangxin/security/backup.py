@@ -11,13 +11,18 @@ The tar holds ``manifest.json`` (engine, time, row count per table, the audit an
 ``database.sqlite3`` (SQLite's online backup API: a consistent copy while the site runs) or
 ``database.pgdump`` (``pg_dump --format=custom``), and ``media/`` (MEDIA_ROOT: import originals,
 evidence photos).
+
+Both are audited (``security.backup``, ``security.restore``): the restore's record is written into
+the restored database, chained on the restored head, and names the backup file (with its SHA-256),
+when it was made, the chain head it holds and the head of the database it replaced — the records
+lost between the backup and the restore are named by that.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
+import getpass
+import hashlib
 import io
 import json
 import os
@@ -37,12 +42,14 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liangxin.audit import chain
+from liangxin.audit import anchor
+from liangxin.audit.models import AuditAction, AuditRecord
+from liangxin.audit.services import log_change
+from liangxin.core import crypto
 
 MAGIC = b"LXBK1\n"
 SALT_BYTES = 16
@@ -62,17 +69,9 @@ class BackupError(Exception):
 
 
 def _master_key() -> bytes:
-    configured = settings.BACKUP_KEY
-    if configured:
-        try:
-            key = base64.b64decode(configured, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise ImproperlyConfigured("LIANGXIN_BACKUP_KEY must be base64 (32 random bytes).") from exc
-        if len(key) != 32:
-            raise ImproperlyConfigured("LIANGXIN_BACKUP_KEY must decode to exactly 32 bytes.")
-        return key
-    field_key = base64.b64decode(settings.FIELD_ENCRYPTION_KEY)
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"liangxin-backup-master").derive(field_key)
+    return crypto.configured_or_derived_key(
+        configured=settings.BACKUP_KEY, variable="LIANGXIN_BACKUP_KEY", info=b"liangxin-backup-master"
+    )
 
 
 def _file_key(salt: bytes) -> bytes:
@@ -257,6 +256,9 @@ def create_backup(*, output_dir: Path | None = None) -> BackupResult:
         n += 1
         path = output_dir / f"liangxin-backup-{stamp}-{n}.lxbak"
     media_root = Path(settings.MEDIA_ROOT)
+    # Read before the dump: the anchor is written after each commit, so the copy holds at least
+    # the record it names, and a restore continues from a head the anchor knows.
+    audit_anchor = anchor.read_anchor()
     with tempfile.TemporaryDirectory(prefix="liangxin-backup-") as tmp:
         db_name = _dump_database(Path(tmp) / "database")
         # Counted in the copy itself where it can be (SQLite), so they match it exactly.
@@ -267,7 +269,7 @@ def create_backup(*, output_dir: Path | None = None) -> BackupResult:
             "engine": connection.vendor,
             "database": db_name,
             "tables": counts,
-            "audit_anchor": chain.read_anchor(),
+            "audit_anchor": audit_anchor,
         }
         media_files = 0
         partial = path.with_name(path.name + ".partial")
@@ -292,9 +294,54 @@ def create_backup(*, output_dir: Path | None = None) -> BackupResult:
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
-    return BackupResult(
+    result = BackupResult(
         path=path, size=path.stat().st_size, tables=len(counts), rows=sum(counts.values()), media_files=media_files
     )
+    _audit(
+        AuditAction.BACKUP,
+        path,
+        bytes=result.size,
+        tables=result.tables,
+        rows=result.rows,
+        media_files=media_files,
+        anchor=audit_anchor,
+    )
+    return result
+
+
+def _audit(action: str, path: Path, **changes: Any) -> None:
+    """The record of a backup or restore: the file (name, SHA-256) and who ran the command."""
+    log_change(
+        actor=None,
+        action=action,
+        object_type="security.backup",
+        object_repr=path.name,
+        changes={"file": path.name, "sha256": _sha256(path), **changes, "os_user": _os_user()},
+    )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(CHUNK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _os_user() -> str:
+    """Who ran the command (there is no account on the command line)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name for this uid (a container)
+        return ""
+
+
+def _chain_head() -> dict[str, Any] | None:
+    try:
+        head = AuditRecord.objects.order_by("-pk").values_list("pk", "hash").first()
+    except DatabaseError:  # an empty database being restored into
+        return None
+    return {"id": head[0], "hash": head[1]} if head else None
 
 
 # --- Restore ---------------------------------------------------------------------------------------
@@ -390,15 +437,25 @@ class RestoreResult:
 
 
 def restore_backup(path: Path) -> RestoreResult:
+    path = Path(path)
     with tempfile.TemporaryDirectory(prefix="liangxin-restore-") as tmp:
         unpacked = Path(tmp)
-        manifest = _unpack(Path(path), unpacked)
+        manifest = _unpack(path, unpacked)
+        replaced_head = _chain_head()
         _restore_database(manifest, unpacked)
         kept = _restore_media(unpacked)
-    chain.replace_anchor(manifest.get("audit_anchor"))
+    anchor.replace_anchor(manifest.get("audit_anchor"))
     counts = table_counts()
     expected: dict[str, int] = manifest.get("tables") or {}
     mismatched = sorted(t for t, n in expected.items() if counts.get(t) != n)
+    _audit(
+        AuditAction.RESTORE,
+        path,
+        backup_created_at=manifest.get("created_at"),
+        backup_head=_chain_head(),
+        replaced_head=replaced_head,
+        mismatched_tables=mismatched,
+    )
     return RestoreResult(manifest=manifest, mismatched_tables=mismatched, media_kept_at=kept)
 
 

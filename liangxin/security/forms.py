@@ -3,11 +3,13 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from liangxin.core.forms import TextField
+
 from .lockouts import BY_ADDRESS, BY_USERNAME
 
 
 class CodeForm(forms.Form):
-    code = forms.CharField(
+    code = TextField(
         label=_("验证码"),
         max_length=32,
         help_text=_("手机验证器(如 Microsoft Authenticator、腾讯身份验证器)上的 6 位数字,或一个恢复码。"),
@@ -16,7 +18,7 @@ class CodeForm(forms.Form):
 
 
 class SetupForm(forms.Form):
-    code = forms.CharField(
+    code = TextField(
         label=_("验证码"),
         max_length=16,
         help_text=_("扫描二维码后,输入验证器上显示的 6 位数字。"),
@@ -35,8 +37,8 @@ class DisableForm(forms.Form):
 
 class UnlockForm(forms.Form):
     kind = forms.ChoiceField(choices=[(BY_USERNAME, _("账号")), (BY_ADDRESS, _("来源地址"))])
-    value = forms.CharField(max_length=255)
+    value = TextField(max_length=255)
 
 
 class ResetTwoFactorForm(forms.Form):
-    username = forms.CharField(label=_("账号"), max_length=150)
+    username = TextField(label=_("账号"), max_length=150)

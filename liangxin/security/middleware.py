@@ -2,7 +2,13 @@
 
 - ``SecurityHeadersMiddleware``: the Content-Security-Policy and Permissions-Policy headers on
   every response, and a 413 for a request body above ``MAX_UPLOAD_MB`` before it is read.
+- ``RequestBodyMiddleware``: a POST whose body cannot be read as a form (a charset other than
+  UTF-8, a broken multipart body, too many fields) is answered 400 here, before the CSRF check
+  reads it and turns the error into a 500.
 - ``IdleSessionMiddleware``: logs a session out after ``SESSION_IDLE_MINUTES`` without a request.
+  The time of the last request is kept in a signed cookie bound to the session, never in the
+  session itself: a page view writes nothing to the database (a session write on every page,
+  or every minute, is a write that waits for, and fails behind, a long import's lock).
 - ``AccountGateMiddleware``: ends a session whose account changed role or scope since it logged
   in (the new role may need two-factor login, and a scope must never widen silently), and sends
   a user who must change their password to the password page first.
@@ -21,9 +27,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.core.exceptions import BadRequest, SuspiciousOperation
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render, resolve_url
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from liangxin.accounts.models import User
@@ -33,12 +42,12 @@ from . import passwords
 
 Handler = Callable[[HttpRequest], HttpResponseBase]
 
-LAST_SEEN_KEY = "security_last_seen"
+LAST_SEEN_KEY = "security_last_seen"  # in the session: when it logged in
 ROLE_KEY = "security_role"
 DEMO_KEY = "security_demo_account"
-# Write the last-seen time at most this often: a session write on every request would cost a
-# database write per page view.
-LAST_SEEN_RESOLUTION = 60
+# The last request's time: the signing timestamp of this cookie, whose value names the session.
+ACTIVITY_COOKIE = "liangxin_active"
+_ACTIVITY_SALT = "liangxin.security.activity"
 
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
@@ -86,26 +95,66 @@ class SecurityHeadersMiddleware:
         return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
 
 
+class RequestBodyMiddleware:
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if request.method == "POST":
+            try:
+                request.POST  # noqa: B018 - parsed here (the CSRF check would parse it next)
+            except (BadRequest, SuspiciousOperation, MultiPartParserError, UnreadablePostError):
+                from .views import bad_request
+
+                return bad_request(request)
+        return self.get_response(request)
+
+
+def session_tag(request: HttpRequest) -> str:
+    """What the activity cookie holds: a keyed digest of the session id, so the cookie of one
+    session never vouches for another."""
+    return salted_hmac(_ACTIVITY_SALT, request.session.session_key or "").hexdigest()[:32]
+
+
 class IdleSessionMiddleware:
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         idle = settings.SESSION_IDLE_MINUTES * 60
+        if idle > 0 and request.user.is_authenticated and not self._active(request, idle):
+            logout(request)  # audited as a logout by accounts.receivers
+            messages.info(
+                request,
+                _("您已 %(minutes)d 分钟未操作,为保护数据已自动退出,请重新登录。")
+                % {"minutes": settings.SESSION_IDLE_MINUTES},
+            )
+            response = _login_redirect(request)
+            response.delete_cookie(ACTIVITY_COOKIE)
+            return response
+        response = self.get_response(request)
         if idle > 0 and request.user.is_authenticated:
-            now = time.time()
-            last = request.session.get(LAST_SEEN_KEY)
-            if isinstance(last, (int, float)) and now - last > idle:
-                logout(request)  # audited as a logout by accounts.receivers
-                messages.info(
-                    request,
-                    _("您已 %(minutes)d 分钟未操作,为保护数据已自动退出,请重新登录。")
-                    % {"minutes": settings.SESSION_IDLE_MINUTES},
-                )
-                return _login_redirect(request)
-            if not isinstance(last, (int, float)) or now - last >= LAST_SEEN_RESOLUTION:
-                request.session[LAST_SEEN_KEY] = now
-        return self.get_response(request)
+            response.set_signed_cookie(
+                ACTIVITY_COOKIE,
+                session_tag(request),
+                salt=_ACTIVITY_SALT,
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite=settings.SESSION_COOKIE_SAMESITE,
+            )
+        elif ACTIVITY_COOKIE in request.COOKIES:
+            response.delete_cookie(ACTIVITY_COOKIE)
+        return response
+
+    @staticmethod
+    def _active(request: HttpRequest, idle: int) -> bool:
+        """A request within ``idle`` seconds: the activity cookie of this session, signed less
+        than ``idle`` ago; without one (the first request after logging in), the login time."""
+        tag = request.get_signed_cookie(ACTIVITY_COOKIE, default=None, salt=_ACTIVITY_SALT, max_age=idle)
+        if tag is not None and constant_time_compare(tag, session_tag(request)):
+            return True
+        logged_in = request.session.get(LAST_SEEN_KEY)
+        return isinstance(logged_in, (int, float)) and time.time() - logged_in <= idle
 
 
 def role_fingerprint(user: User) -> str:
@@ -113,7 +162,8 @@ def role_fingerprint(user: User) -> str:
 
 
 def stamp_session(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
-    """``user_logged_in`` receiver: the role and the time the session starts with."""
+    """``user_logged_in`` receiver: the role and the time the session starts with (login is a
+    write anyway; later requests write nothing)."""
     if request is None or not hasattr(request, "session") or not isinstance(user, User):
         return
     request.session[ROLE_KEY] = role_fingerprint(user)

@@ -14,20 +14,30 @@ be. The owner's own change says so explicitly with ``set_by_owner(user)``; every
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
+from django.contrib.auth.password_validation import CommonPasswordValidator, password_validators_help_texts
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from liangxin.accounts.models import User
+from liangxin.core import demo_logins
 
 from .models import PasswordHistory
+from .password_patterns import Weakness, weakness
+
+CHINESE_COMMON_PASSWORDS = Path(__file__).with_name("common_passwords_zh.txt")
 
 _owner_changing: ContextVar[int | None] = ContextVar("liangxin_password_owner", default=None)
 
@@ -83,6 +93,59 @@ class NotContainingUsernameValidator:
 
     def get_help_text(self) -> str:
         return _("密码不能包含账号名。")
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    """Django's list of 20,000 common passwords and the common Chinese choices, case-folded."""
+    chinese = (
+        line.strip().casefold()
+        for line in CHINESE_COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+    return frozenset(CommonPasswordValidator().passwords) | frozenset(chinese)
+
+
+class GuessablePasswordValidator:
+    """Refuses common passwords and keyboard or counting patterns, also when dressed up with
+    digits, a year or symbols (``Admin@123456``, ``P@ssw0rd2026``): the rule is in
+    ``password_patterns``. It takes the place of Django's ``CommonPasswordValidator``, whose
+    list it reads, and which only refuses the list's words exactly as written."""
+
+    def validate(self, password: str, user: Any = None) -> None:
+        found = weakness(password, common_passwords())
+        if found is Weakness.COMMON:
+            raise ValidationError(
+                _(
+                    "这个密码太常见(常用密码、拼音或姓名,加上数字、年份或符号也一样),"
+                    "很容易被猜中。请换一个与众不同的密码。"
+                ),
+                code="password_too_common",
+            )
+        if found is Weakness.PATTERN:
+            raise ValidationError(
+                _("这个密码是键盘上相邻的按键或连续、重复的字符(如 qwerty、1qaz2wsx、abc123),很容易被猜中。"),
+                code="password_keyboard_pattern",
+            )
+
+    def get_help_text(self) -> str:
+        return _(
+            "不能是常用密码、常见拼音或姓名,也不能是键盘上相邻的按键或连续的字符"
+            "(如 password、woaini、Admin@123456、1qaz2wsx),加上数字、年份或符号也不行。"
+        )
+
+
+def password_rules_html() -> SafeString:
+    """Every rule a new password must keep, as a list for the password forms, shown before the
+    user types: the help texts of ``AUTH_PASSWORD_VALIDATORS``, so the list cannot drift from
+    the rules applied."""
+    return format_html(
+        '<ul class="password-rules">{}</ul>',
+        format_html_join("", "<li>{}</li>", ((text,) for text in password_validators_help_texts())),
+    )
+
+
+password_rules = lazy(password_rules_html, SafeString)
 
 
 class PasswordHistoryValidator:
@@ -144,14 +207,8 @@ def password_expired(user: User, *, now: dt.datetime | None = None) -> bool:
 
 
 def is_demo_account(user: User) -> bool:
-    """A demo login in a demo database: demo mode on, the demo county loaded (which only
-    ``load_demo`` does), and the account one of the demo accounts it created. A name alone never
-    makes an account a demo account."""
-    if not settings.DEMO_MODE:
-        return False
-    from liangxin.registry.demo import demo_accounts, demo_present
-
-    return demo_present() and any(a.username == user.username for a in demo_accounts())
+    """A demo login in a demo database (``core.demo_logins``)."""
+    return demo_logins.is_demo_account(user.username)
 
 
 def password_change_reason_before_demo(user: User) -> str | None:

@@ -79,6 +79,9 @@ def otp_verify(request: HttpRequest) -> HttpResponseBase:
             sender=__name__, credentials={"username": user.username, "step": "two_factor"}, request=request
         )
         form.add_error("code", _("验证码不正确或已过期。"))
+        left = lockouts.attempts_left_message(request, username=user.username)
+        if left:
+            form.add_error("code", left)
     return render(request, "security/otp_verify.html", {"form": form, "pending": user})
 
 
@@ -200,8 +203,8 @@ def lockout_list(request: HttpRequest) -> HttpResponse:
         "security/lockouts.html",
         {
             "lockouts": lockouts.current_lockouts(),
-            "attempts": lockouts.recent_attempts(),
-            "limit": settings.AXES_FAILURE_LIMIT,
+            "failures": lockouts.recent_failures(),
+            "rules": lockouts.rules(),
             "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
             "reset_form": ResetTwoFactorForm(),
         },
@@ -248,10 +251,18 @@ def twofactor_reset(request: HttpRequest) -> HttpResponseBase:
     return redirect("security:lockout_list")
 
 
-# --- CSRF failure ---------------------------------------------------------------------------------
+# --- CSRF failure, bad requests ------------------------------------------------------------------
 
 
 @login_not_required
 def csrf_failure(request: HttpRequest, reason: str = "", **kwargs: Any) -> HttpResponse:
     """``CSRF_FAILURE_VIEW``: Django's own page carries inline styles the CSP forbids."""
     return render(request, "security/csrf_failure.html", status=403)
+
+
+@login_not_required
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """``handler400``, and the answer to a form body that cannot be read
+    (``middleware.RequestBodyMiddleware``). Django's own 400 view checks the CSRF token, which
+    reads the body again: an unreadable body then raised once more, up to a 500."""
+    return render(request, "security/bad_request.html", status=400)

@@ -60,6 +60,30 @@ def ready_plan(
     return formation_services.create_plan(by=by, organization=organization, data=data)
 
 
+def member_through_service(
+    *,
+    by: User,
+    name: str,
+    id_number: str,
+    party_organization: PartyOrganization,
+    employer: Organization,
+    phone: str = "",
+) -> Member:
+    """A full member admitted in 2015, created by ``registry.services.create_member``: validated,
+    encrypted, masked and audited as a real one."""
+    from liangxin.registry import services as registry_services
+
+    data = registry_services.MemberData(
+        name=name,
+        id_number=id_number,
+        status=MemberStatus.FULL,
+        admitted_on=dt.date(2015, 7, 1),
+        full_membership_on=dt.date(2016, 7, 1),
+        phone=phone,
+    )
+    return registry_services.create_member(by=by, data=data, party_organization=party_organization, employer=employer)
+
+
 def luoping_region_code(birth: dt.date) -> str:
     """罗平县 was 532226 (曲靖地区) until 1997 and is 530324 since; python-stdnum checks the code
     against the birth year, so a real person's number carries the code of that year."""

@@ -2,82 +2,18 @@
 
 from __future__ import annotations
 
-import pytest
 from django.urls import reverse
 
 from liangxin.accounts import services
-from liangxin.accounts.roles import Role
 from liangxin.audit.models import AuditAction, AuditRecord
-from liangxin.registry.choices import FactSource
 from liangxin.security.testing import login_with_totp
-from liangxin.testing.factories import PASSWORD, UserFactory
+from liangxin.testing.factories import PASSWORD
 
 LOGIN = "/accounts/login/"
 
 
-@pytest.fixture
-def demo_users(township_a, department_x, branch_a):
-    """Accounts named the way the demo loader names them, plus a disabled demo account and two
-    that are not demo accounts."""
-    UserFactory(username="county_admin", role=Role.COUNTY_ADMIN)
-    UserFactory(username="township_530324001", role=Role.TOWNSHIP_CLERK, township=township_a)
-    UserFactory(username="dept_gsl", role=Role.DEPARTMENT_CLERK, department=department_x)
-    UserFactory(username=f"secretary_{branch_a.pk}", role=Role.SECRETARY, party_organization=branch_a)
-    UserFactory(username="audit_admin", role=Role.AUDIT_ADMIN)
-    UserFactory(username="sys_admin", role=Role.SYS_ADMIN)
-    UserFactory(username="township_closed", role=Role.TOWNSHIP_CLERK, township=township_a, is_active=False)
-    UserFactory(username="zhangsan", role=Role.COUNTY_ADMIN)
-    UserFactory(username="township_fake", role=Role.COUNTY_ADMIN)  # demo-like name, wrong role
-
-
-@pytest.fixture
-def demo_loaded(org_in_a):
-    """What `load_demo` leaves behind and `demo_accounts` looks for: census facts from the demo."""
-    org_in_a.facts.update(source=FactSource.DEMO)
-
-
 def test_login_url_is_the_one_settings_point_to():
     assert reverse("accounts:login") == LOGIN
-
-
-def test_demo_accounts_are_listed_in_demo_mode(client, settings, demo_users, demo_loaded, branch_a):
-    settings.DEMO_MODE = True
-    response = client.get(LOGIN)
-    assert response.status_code == 200
-    content = response.content.decode()
-    assert "演示账号" in content and "Liangxin#2026" in content
-    rows = [u.username for u in response.context["demo_accounts"]]
-    # County-wide and administrator roles first, then townships, departments, secretaries; only
-    # active accounts whose name follows the demo convention for their role and scope.
-    assert rows == [
-        "county_admin",
-        "sys_admin",
-        "audit_admin",
-        "township_530324001",
-        "dept_gsl",
-        f"secretary_{branch_a.pk}",
-    ]
-    assert "罗雄街道" in content and "县工商联" in content and "罗平县蜂产业协会党支部" in content
-    assert "乡镇(街道)工作人员" in content
-    assert "zhangsan" not in content and "township_closed" not in content and "township_fake" not in content
-
-
-def test_no_demo_table_without_demo_data(client, settings, demo_users):
-    """A real county with DEBUG on (so demo mode on) never shows its accounts with a password."""
-    settings.DEMO_MODE = True
-    content = client.get(LOGIN).content.decode()
-    assert "演示账号" not in content and "Liangxin#2026" not in content
-
-
-def test_demo_accounts_are_never_listed_outside_demo_mode(client, settings, demo_users, demo_loaded):
-    settings.DEMO_MODE = False
-    response = client.get(LOGIN)
-    content = response.content.decode()
-    assert 'name="username"' in content and 'name="password"' in content
-    assert "演示账号" not in content
-    assert "Liangxin#2026" not in content
-    assert "county_admin" not in content and "township_530324001" not in content
-    assert "demo_accounts" not in response.context
 
 
 def test_anonymous_visitor_is_sent_to_login_with_next(client):
@@ -134,8 +70,8 @@ def test_failed_login_for_an_unknown_username_is_audited_too(client, db):
     assert record.object_repr == "mallory" and record.object_id == ""
 
 
-def test_disabled_user_cannot_log_in(client, alice, bob):
-    services.set_active(by=alice, target=bob, active=False)
+def test_disabled_user_cannot_log_in(client, sysadm, bob):
+    services.set_active(by=sysadm, target=bob, active=False)
     response = client.post(LOGIN, {"username": "bob", "password": PASSWORD})
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
@@ -144,9 +80,9 @@ def test_disabled_user_cannot_log_in(client, alice, bob):
     assert not AuditRecord.objects.filter(action=AuditAction.LOGIN).exists()
 
 
-def test_a_disabled_users_open_session_ends(client, alice, bob):
+def test_a_disabled_users_open_session_ends(client, sysadm, bob):
     client.force_login(bob)
-    services.set_active(by=alice, target=bob, active=False)
+    services.set_active(by=sysadm, target=bob, active=False)
     response = client.get("/accounts/password/")
     assert response.status_code == 302 and response["Location"].startswith(LOGIN)
 

@@ -8,13 +8,12 @@ import pytest
 from liangxin.accounts import services
 from liangxin.accounts.models import User
 from liangxin.accounts.roles import (
-    ADMIN_ROLES,
-    BUSINESS_ROLES,
-    COUNTY_GRANTABLE_ROLES,
+    Permission,
     Role,
     may_assign_role,
+    may_create_accounts,
     may_manage_account,
-    roles_grantable_on_create,
+    role_has,
 )
 from liangxin.audit.models import AuditAction, AuditRecord
 from liangxin.core.errors import ServiceError
@@ -35,14 +34,8 @@ def _create(by, role, **scope):
 # --- The rules in roles.py ------------------------------------------------------------------
 
 
-def test_grantable_roles_per_actor():
-    assert roles_grantable_on_create(Role.COUNTY_ADMIN) == COUNTY_GRANTABLE_ROLES
-    assert Role.COUNTY_ADMIN not in COUNTY_GRANTABLE_ROLES
-    assert roles_grantable_on_create(Role.SYS_ADMIN) == BUSINESS_ROLES
-    assert not roles_grantable_on_create(Role.SYS_ADMIN) & ADMIN_ROLES
-    for role in (Role.SEC_ADMIN, Role.AUDIT_ADMIN, Role.TOWNSHIP_CLERK, Role.DEPARTMENT_CLERK, Role.SECRETARY):
-        assert roles_grantable_on_create(role) == frozenset()
-    assert roles_grantable_on_create(Role.LEADER) == frozenset()
+def test_only_the_system_administrator_creates_accounts():
+    assert [r for r in Role.values if may_create_accounts(r)] == [Role.SYS_ADMIN]
 
 
 @pytest.mark.parametrize("role", list(Role.values))
@@ -57,55 +50,63 @@ def test_only_the_security_administrator_assigns_roles():
 
 def test_system_administrator_does_not_manage_security_or_audit_administrators():
     assert may_manage_account(Role.SYS_ADMIN, Role.TOWNSHIP_CLERK, is_self=False)
+    assert may_manage_account(Role.SYS_ADMIN, Role.COUNTY_ADMIN, is_self=False)
+    assert may_manage_account(Role.SYS_ADMIN, Role.UNASSIGNED, is_self=False)
     assert may_manage_account(Role.SYS_ADMIN, Role.SYS_ADMIN, is_self=False)
     assert not may_manage_account(Role.SYS_ADMIN, Role.SEC_ADMIN, is_self=False)
     assert not may_manage_account(Role.SYS_ADMIN, Role.AUDIT_ADMIN, is_self=False)
 
 
+def test_the_county_administrator_manages_no_account():
+    assert not role_has(Role.COUNTY_ADMIN, Permission.MANAGE_ACCOUNTS)
+    assert not any(may_manage_account(Role.COUNTY_ADMIN, target, is_self=False) for target in Role.values)
+
+
+def test_an_account_without_a_role_may_do_nothing():
+    assert not any(role_has(Role.UNASSIGNED, permission) for permission in Permission)
+
+
 # --- Creating accounts ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("role", [Role.COUNTY_ADMIN, Role.SYS_ADMIN, Role.SEC_ADMIN, Role.AUDIT_ADMIN])
-def test_county_admin_cannot_create_county_or_administrator_accounts(alice, role):
+def test_sys_admin_creates_an_account_without_a_role_and_it_is_audited(sysadm):
+    user = services.create_user(by=sysadm, username="new_person", password=PASSWORD, full_name="新人")
+    assert user.role == Role.UNASSIGNED and user.check_password(PASSWORD)
+    record = AuditRecord.objects.get(action=AuditAction.CREATE, object_id=str(user.pk))
+    assert record.actor == sysadm
+    assert record.changes["role"] == [None, Role.UNASSIGNED]
+    assert "password" not in record.changes
+
+
+@pytest.mark.parametrize("role", [r for r in Role.values if r != Role.UNASSIGNED])
+def test_sys_admin_cannot_create_an_account_with_a_role(sysadm, township_a, role):
     with pytest.raises(ServiceError) as exc:
-        _create(alice, role)
+        _create(sysadm, role, township=township_a)
     assert exc.value.field == "role"
-    assert exc.value.message == "您无权创建该角色的账号。"
     assert not User.objects.filter(username=f"new_{role}").exists()
     assert not AuditRecord.objects.filter(action=AuditAction.CREATE).exists()
 
 
-@pytest.mark.parametrize("role", [Role.SYS_ADMIN, Role.SEC_ADMIN, Role.AUDIT_ADMIN])
-def test_sys_admin_cannot_create_administrator_accounts(sysadm, role):
-    with pytest.raises(ServiceError) as exc:
-        _create(sysadm, role)
-    assert exc.value.field == "role"
-    assert not User.objects.filter(username=f"new_{role}").exists()
-
-
-def test_sys_admin_creates_a_county_admin_and_it_is_audited(sysadm):
-    user = _create(sysadm, Role.COUNTY_ADMIN)
-    assert user.role == Role.COUNTY_ADMIN and user.check_password(PASSWORD)
-    record = AuditRecord.objects.get(action=AuditAction.CREATE, object_id=str(user.pk))
-    assert record.actor == sysadm
-    assert record.changes["role"] == [None, Role.COUNTY_ADMIN]
-    assert "password" not in record.changes
-
-
-@pytest.mark.parametrize("actor_name", ["secadm", "auditor", "bob", "lily", "sam", "dave"])
-def test_other_roles_cannot_create_any_account(request, township_a, actor_name):
+@pytest.mark.parametrize("actor_name", ["alice", "secadm", "auditor", "bob", "lily", "sam", "dave"])
+def test_other_roles_cannot_create_any_account(request, actor_name):
     actor = request.getfixturevalue(actor_name)
-    with pytest.raises(ServiceError):
-        _create(actor, Role.TOWNSHIP_CLERK, township=township_a)
-    assert not User.objects.filter(username=f"new_{Role.TOWNSHIP_CLERK}").exists()
-
-
-def test_county_admin_creates_a_township_clerk_only_with_a_township(alice, township_a):
     with pytest.raises(ServiceError) as exc:
-        _create(alice, Role.TOWNSHIP_CLERK)
-    assert exc.value.field == "township"
-    user = _create(alice, Role.TOWNSHIP_CLERK, township=township_a)
-    assert user.township == township_a and user.scope_label == "罗雄街道"
+        _create(actor, Role.UNASSIGNED)
+    assert exc.value.message == "您无权创建账号。"
+    assert not User.objects.filter(username=f"new_{Role.UNASSIGNED}").exists()
+
+
+def test_a_disabled_sys_admin_creates_nothing(sysadm):
+    sysadm.is_active = False
+    with pytest.raises(ServiceError):
+        _create(sysadm, Role.UNASSIGNED)
+
+
+def test_the_bootstrap_creates_a_county_admin_with_its_role(db):
+    """``by=None``: the command line on the server (``create_county_admin``)."""
+    user = services.create_user(by=None, username="first_admin", password=PASSWORD, role=Role.COUNTY_ADMIN)
+    assert user.role == Role.COUNTY_ADMIN
+    assert AuditRecord.objects.get(action=AuditAction.CREATE).actor is None
 
 
 # --- Disable, enable, reset password ----------------------------------------------------------
@@ -118,8 +119,8 @@ def test_county_admin_creates_a_township_clerk_only_with_a_township(alice, towns
         ("auditor", "bob"),  # nor does the audit administrator
         ("sysadm", "secadm"),  # the system administrator keeps its hands off its peers' independence
         ("sysadm", "auditor"),
-        ("alice", "sysadm"),  # the county administrator manages business accounts only
-        ("alice", "secadm"),
+        ("alice", "bob"),  # the county administrator manages no account
+        ("alice", "sysadm"),
         ("bob", "carol"),  # clerks manage nobody
         ("sysadm", "sysadm"),  # nobody manages their own account
         ("alice", "alice"),
@@ -138,20 +139,12 @@ def test_forbidden_account_management_is_refused(request, actor_name, target_nam
     assert not AuditRecord.objects.exists()
 
 
-def test_county_admin_cannot_manage_another_county_admin(alice):
-    other = make_user(username="alice2", role=Role.COUNTY_ADMIN)
-    with pytest.raises(ServiceError):
-        services.set_active(by=alice, target=other, active=False)
-    other.refresh_from_db()
-    assert other.is_active
-
-
-def test_county_admin_disables_enables_and_resets_a_clerk(alice, bob):
-    services.set_active(by=alice, target=bob, active=False)
+def test_sys_admin_disables_enables_and_resets_a_clerk(sysadm, bob):
+    services.set_active(by=sysadm, target=bob, active=False)
     bob.refresh_from_db()
     assert not bob.is_active
-    services.set_active(by=alice, target=bob, active=True)
-    services.reset_password(by=alice, target=bob, new_password=NEW_PASSWORD)
+    services.set_active(by=sysadm, target=bob, active=True)
+    services.reset_password(by=sysadm, target=bob, new_password=NEW_PASSWORD)
     bob.refresh_from_db()
     assert bob.is_active and bob.check_password(NEW_PASSWORD)
     actions = list(AuditRecord.objects.filter(object_id=str(bob.pk)).order_by("pk").values_list("action", flat=True))
@@ -165,9 +158,9 @@ def test_sys_admin_resets_a_peer_sys_admin_password(sysadm):
     assert peer.check_password(NEW_PASSWORD)
 
 
-def test_reset_to_a_weak_password_is_refused_on_the_password_field(alice, bob):
+def test_reset_to_a_weak_password_is_refused_on_the_password_field(sysadm, bob):
     with pytest.raises(ServiceError) as exc:
-        services.reset_password(by=alice, target=bob, new_password="12345678")
+        services.reset_password(by=sysadm, target=bob, new_password="12345678")
     assert exc.value.field == "password"
     bob.refresh_from_db()
     assert bob.check_password(PASSWORD)
@@ -206,6 +199,24 @@ def test_security_admin_moves_a_clerk_to_a_department_and_it_is_audited(secadm, 
     assert record.actor == secadm
     assert record.changes["role"] == [Role.TOWNSHIP_CLERK, Role.DEPARTMENT_CLERK]
     assert record.changes["department"] == [None, department_x.pk]
+
+
+def test_security_admin_gives_a_new_account_its_role_and_it_is_audited(sysadm, secadm, township_a):
+    user = services.create_user(by=sysadm, username="new_person", password=PASSWORD)
+    services.assign_role(by=secadm, target=user, role=Role.TOWNSHIP_CLERK, township=township_a)
+    user.refresh_from_db()
+    assert (user.role, user.township) == (Role.TOWNSHIP_CLERK, township_a)
+    record = AuditRecord.objects.get(action=AuditAction.PERMISSION_CHANGE)
+    assert record.actor == secadm and record.object_id == str(user.pk)
+    assert record.changes == {"role": [Role.UNASSIGNED, Role.TOWNSHIP_CLERK], "township": [None, township_a.pk]}
+
+
+def test_a_disabled_security_admin_assigns_nothing(secadm, lily):
+    secadm.is_active = False
+    with pytest.raises(ServiceError):
+        services.assign_role(by=secadm, target=lily, role=Role.COUNTY_ADMIN)
+    lily.refresh_from_db()
+    assert lily.role == Role.LEADER
 
 
 def test_assigning_a_scoped_role_without_its_scope_is_refused(secadm, lily):

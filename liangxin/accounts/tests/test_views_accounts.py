@@ -34,29 +34,21 @@ def everyone(alice, lily, bob, carol, dave, sam, sysadm, secadm, auditor):
 # --- The list ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["bob", "carol", "dave", "sam", "lily", "auditor"])
-def test_roles_without_account_duties_get_404_on_every_account_page(client, everyone, name):
+@pytest.mark.parametrize("name", ["alice", "bob", "carol", "dave", "sam", "lily", "auditor"])
+def test_roles_without_account_duties_get_403_on_every_account_page(client, everyone, name):
+    """The county administrator included: accounts belong to the system administrator, roles to
+    the security administrator."""
     client.force_login(everyone[name])
     target = everyone["carol" if name == "bob" else "bob"]
-    assert client.get(USERS).status_code == 404
-    assert client.get(f"{USERS}new/").status_code == 404
-    assert client.get(f"{USERS}scope-fields/?role=township_clerk").status_code == 404
-    assert client.get(detail(target)).status_code == 404
+    assert client.get(USERS).status_code == 403
+    assert client.get(f"{USERS}new/").status_code == 403
+    assert client.post(f"{USERS}new/", _create_payload()).status_code == 403
+    assert client.get(f"{USERS}scope-fields/?role=township_clerk").status_code == 403
+    assert client.get(detail(target)).status_code == 403
     for action in ("disable", "enable", "reset-password", "role"):
-        assert client.post(f"{detail(target)}{action}/").status_code == 404
-
-
-def test_county_admin_lists_only_the_business_accounts_she_manages(client, everyone):
-    UserFactory(username="alice2", role=Role.COUNTY_ADMIN)
-    client.force_login(everyone["alice"])
-    response = client.get(USERS)
-    assert response.status_code == 200
-    # By role (clerks, secretary, leader), then username; no county admin, no administrator, not herself.
-    assert usernames(response) == ["bob", "carol", "dave", "sam", "lily"]
-    content = response.content.decode()
-    assert "罗雄街道" in content and "县工商联" in content
-    assert "sysadm" not in content and "alice2" not in content
-    assert "新建账号" in content
+        assert client.post(f"{detail(target)}{action}/").status_code == 403
+    assert not User.objects.filter(username="luoxiong_wang").exists()
+    assert not AuditRecord.objects.exclude(action=AuditAction.LOGIN).exists()
 
 
 @pytest.mark.parametrize("name", ["sysadm", "secadm"])
@@ -72,17 +64,16 @@ def test_user_list_search_and_filters(client, everyone):
     everyone["bob"].full_name = "罗雄 王建国"
     everyone["bob"].save()
     User.objects.filter(username="carol").update(is_active=False)
+    UserFactory(username="newcomer", role=Role.UNASSIGNED)
     client.force_login(everyone["sysadm"])
     assert usernames(client.get(USERS, {"q": "王建"})) == ["bob"]
     assert usernames(client.get(USERS, {"q": "CAR"})) == ["carol"]
     assert usernames(client.get(USERS, {"role": Role.TOWNSHIP_CLERK})) == ["bob", "carol"]
     assert usernames(client.get(USERS, {"role": Role.TOWNSHIP_CLERK, "active": "1"})) == ["bob"]
     assert usernames(client.get(USERS, {"active": "0"})) == ["carol"]
-    # A role the county admin never sees is not even a valid filter for her: ignored, not leaked.
-    client.force_login(everyone["alice"])
-    response = client.get(USERS, {"role": Role.SYS_ADMIN})
-    assert "sysadm" not in usernames(response)
-    assert response.context["form"].errors["role"]
+    # The accounts waiting for a role, for the security administrator.
+    client.force_login(everyone["secadm"])
+    assert usernames(client.get(USERS, {"role": Role.UNASSIGNED})) == ["newcomer"]
 
 
 def test_user_list_is_paginated_and_keeps_the_filters(client, settings, sysadm, township_a):
@@ -110,7 +101,7 @@ def test_user_list_query_count_is_bounded(
     assert response.content.decode().count("罗平县蜂产业协会党支部") == 10
 
 
-# --- Creating -----------------------------------------------------------------------------------
+# --- Creating: the system administrator, always without a role ------------------------------------
 
 
 def _create_payload(**overrides):
@@ -118,93 +109,66 @@ def _create_payload(**overrides):
         "username": "luoxiong_wang",
         "full_name": "王建国",
         "phone": "0874-8212345",
-        "role": Role.TOWNSHIP_CLERK,
         "password": NEW_PASSWORD,
         "password_confirm": NEW_PASSWORD,
     }
     return data | overrides
 
 
-def test_create_form_offers_the_county_admin_only_grantable_roles(client, alice):
-    client.force_login(alice)
-    response = client.get(f"{USERS}new/")
-    offered = [value for value, _label in response.context["form"].fields["role"].choices]
-    assert offered == [Role.TOWNSHIP_CLERK, Role.DEPARTMENT_CLERK, Role.SECRETARY, Role.LEADER]
-    content = response.content.decode()
-    # The first role is a township clerk's, so the township field is the one shown.
-    assert 'name="township"' in content and 'name="department"' not in content
-    assert 'hx-get="/accounts/users/scope-fields/"' in content
-
-
-def test_sys_admin_may_offer_county_admin_but_no_administrator_role(client, sysadm):
+def test_create_form_has_no_role_or_scope(client, sysadm):
     client.force_login(sysadm)
-    offered = {v for v, _ in client.get(f"{USERS}new/").context["form"].fields["role"].choices}
-    assert Role.COUNTY_ADMIN in offered
-    assert not offered & {Role.SYS_ADMIN, Role.SEC_ADMIN, Role.AUDIT_ADMIN}
+    response = client.get(f"{USERS}new/")
+    assert set(response.context["form"].fields) == {"username", "full_name", "phone", "password", "password_confirm"}
+    content = response.content.decode()
+    assert 'name="role"' not in content and 'name="township"' not in content
+    assert "由安全管理员分配角色和范围" in content
 
 
-def test_county_admin_creates_a_township_clerk(client, alice, township_a):
-    client.force_login(alice)
-    response = client.post(f"{USERS}new/", _create_payload(township=township_a.pk))
+@pytest.mark.parametrize("role", [Role.COUNTY_ADMIN, Role.TOWNSHIP_CLERK, Role.SEC_ADMIN])
+def test_sys_admin_creates_an_account_without_a_role_whatever_is_posted(client, sysadm, township_a, role):
+    """The system administrator can no longer make a working county administrator of his own:
+    a role posted with the form is ignored, and the account sees nothing until the security
+    administrator assigns one."""
+    client.force_login(sysadm)
+    response = client.post(f"{USERS}new/", _create_payload(role=role, township=township_a.pk))
     created = User.objects.get(username="luoxiong_wang")
     assert response.status_code == 302 and response["Location"] == detail(created)
-    assert created.role == Role.TOWNSHIP_CLERK and created.township == township_a
-    assert created.check_password(NEW_PASSWORD)
-    assert AuditRecord.objects.get(action=AuditAction.CREATE).actor == alice
-
-
-def test_missing_scope_is_reported_on_the_scope_field(client, alice):
-    client.force_login(alice)
-    response = client.post(f"{USERS}new/", _create_payload())
-    assert response.status_code == 200
-    assert response.context["form"].errors["township"] == ["乡镇工作人员须指定所辖乡镇(街道)。"]
-    assert not User.objects.filter(username="luoxiong_wang").exists()
-
-
-def test_weak_or_mismatched_password_is_reported(client, alice, township_a):
-    client.force_login(alice)
-    response = client.post(f"{USERS}new/", _create_payload(township=township_a.pk, password_confirm="other"))
-    assert response.context["form"].errors["password_confirm"] == ["两次输入的密码不一致。"]
-    response = client.post(
-        f"{USERS}new/", _create_payload(township=township_a.pk, password="12345678", password_confirm="12345678")
+    assert "尚未分配角色" in messages_of(response)[0]
+    assert (created.role, created.township, created.department, created.party_organization) == (
+        Role.UNASSIGNED,
+        None,
+        None,
+        None,
     )
+    assert created.check_password(NEW_PASSWORD)
+    record = AuditRecord.objects.get(action=AuditAction.CREATE)
+    assert record.actor == sysadm and record.changes["role"] == [None, Role.UNASSIGNED]
+
+
+def test_weak_or_mismatched_password_is_reported(client, sysadm):
+    client.force_login(sysadm)
+    response = client.post(f"{USERS}new/", _create_payload(password_confirm="other"))
+    assert response.context["form"].errors["password_confirm"] == ["两次输入的密码不一致。"]
+    response = client.post(f"{USERS}new/", _create_payload(password="12345678", password_confirm="12345678"))
     assert response.context["form"].errors["password"]
-    response = client.post(f"{USERS}new/", _create_payload(township=township_a.pk, username="bob"))
     assert not User.objects.filter(username="luoxiong_wang").exists()
 
 
-def test_duplicate_username_is_reported_on_the_username_field(client, alice, bob, township_a):
-    client.force_login(alice)
-    response = client.post(f"{USERS}new/", _create_payload(township=township_a.pk, username="BOB"))
+def test_duplicate_username_is_reported_on_the_username_field(client, sysadm, bob):
+    client.force_login(sysadm)
+    response = client.post(f"{USERS}new/", _create_payload(username="BOB"))
     assert response.context["form"].errors["username"] == ["账号 BOB 已存在。"]
 
 
-@pytest.mark.parametrize("role", [Role.COUNTY_ADMIN, Role.SYS_ADMIN, Role.SEC_ADMIN, Role.AUDIT_ADMIN])
-def test_county_admin_cannot_create_a_county_or_administrator_account_through_the_url(client, alice, role):
-    client.force_login(alice)
-    response = client.post(f"{USERS}new/", _create_payload(role=role))
-    assert response.status_code == 200
-    assert response.context["form"].errors["role"]
-    assert not User.objects.filter(username="luoxiong_wang").exists()
-
-
-@pytest.mark.parametrize("role", [Role.SYS_ADMIN, Role.SEC_ADMIN, Role.AUDIT_ADMIN])
-def test_sys_admin_cannot_create_an_administrator_account_through_the_url(client, sysadm, role):
-    client.force_login(sysadm)
-    response = client.post(f"{USERS}new/", _create_payload(role=role))
-    assert response.context["form"].errors["role"]
-    assert not User.objects.filter(username="luoxiong_wang").exists()
-
-
-def test_security_admin_cannot_create_accounts(client, secadm, township_a):
+def test_security_admin_cannot_create_accounts(client, secadm):
     client.force_login(secadm)
-    assert client.get(f"{USERS}new/").status_code == 404
-    assert client.post(f"{USERS}new/", _create_payload(township=township_a.pk)).status_code == 404
+    assert client.get(f"{USERS}new/").status_code == 403
+    assert client.post(f"{USERS}new/", _create_payload()).status_code == 403
     assert not User.objects.filter(username="luoxiong_wang").exists()
 
 
-def test_scope_fields_follow_the_role(client, alice, township_a, department_x, branch_a):
-    client.force_login(alice)
+def test_scope_fields_follow_the_role(client, secadm, township_a, department_x, branch_a):
+    client.force_login(secadm)
     url = f"{USERS}scope-fields/"
     assert 'name="township"' in client.get(url, {"role": Role.TOWNSHIP_CLERK}).content.decode()
     content = client.get(url, {"role": Role.DEPARTMENT_CLERK}).content.decode()
@@ -217,21 +181,14 @@ def test_scope_fields_follow_the_role(client, alice, township_a, department_x, b
 # --- Detail -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("target", ["sysadm", "secadm", "auditor", "alice"])
-def test_county_admin_gets_404_on_accounts_she_may_not_manage(client, everyone, target):
-    client.force_login(everyone["alice"])
-    assert client.get(detail(everyone[target])).status_code == 404
-
-
 def test_unknown_account_is_404(client, sysadm):
     client.force_login(sysadm)
     assert client.get(f"{USERS}999999/").status_code == 404
 
 
-def test_detail_offers_the_county_admin_disable_and_reset(client, alice, bob):
-    client.force_login(alice)
-    response = client.get(detail(bob))
-    content = response.content.decode()
+def test_detail_offers_the_sys_admin_disable_and_reset_but_no_role(client, sysadm, bob):
+    client.force_login(sysadm)
+    content = client.get(detail(bob)).content.decode()
     assert "罗雄街道" in content and "乡镇(街道)工作人员" in content
     assert f"{detail(bob)}disable/" in content and f"{detail(bob)}reset-password/" in content
     assert f"{detail(bob)}role/" not in content
@@ -256,8 +213,8 @@ def test_detail_offers_the_security_admin_only_the_role_form(client, secadm, bob
 # --- Disable, enable, reset ---------------------------------------------------------------------
 
 
-def test_county_admin_disables_and_enables_a_clerk(client, alice, bob):
-    client.force_login(alice)
+def test_sys_admin_disables_and_enables_a_clerk(client, sysadm, bob):
+    client.force_login(sysadm)
     assert client.get(f"{detail(bob)}disable/").status_code == 405
     response = client.post(f"{detail(bob)}disable/")
     assert response.status_code == 302 and response["Location"] == detail(bob)
@@ -288,26 +245,19 @@ def test_sys_admin_is_refused_on_protected_accounts(client, everyone, target):
     assert not AuditRecord.objects.exclude(action=AuditAction.LOGIN).exists()
 
 
-@pytest.mark.parametrize("name", ["secadm", "auditor"])
-def test_security_and_audit_admins_cannot_disable_or_reset(client, everyone, name):
+@pytest.mark.parametrize("name", ["secadm", "auditor", "alice"])
+def test_others_cannot_disable_or_reset(client, everyone, name):
     bob = everyone["bob"]
     client.force_login(everyone[name])
-    assert client.post(f"{detail(bob)}disable/").status_code == 404
+    assert client.post(f"{detail(bob)}disable/").status_code == 403
     payload = {"new_password": NEW_PASSWORD, "new_password_confirm": NEW_PASSWORD}
-    assert client.post(f"{detail(bob)}reset-password/", payload).status_code == 404
+    assert client.post(f"{detail(bob)}reset-password/", payload).status_code == 403
     bob.refresh_from_db()
     assert bob.is_active and bob.check_password(PASSWORD)
 
 
-def test_county_admin_cannot_disable_an_administrator_through_the_url(client, alice, sysadm):
-    client.force_login(alice)
-    assert client.post(f"{detail(sysadm)}disable/").status_code == 404
-    sysadm.refresh_from_db()
-    assert sysadm.is_active
-
-
-def test_reset_password(client, alice, bob):
-    client.force_login(alice)
+def test_reset_password(client, sysadm, bob):
+    client.force_login(sysadm)
     url = f"{detail(bob)}reset-password/"
     response = client.post(url, {"new_password": NEW_PASSWORD, "new_password_confirm": "different"})
     assert response.context["reset_form"].errors["new_password_confirm"] == ["两次输入的密码不一致。"]
@@ -319,7 +269,7 @@ def test_reset_password(client, alice, bob):
     assert messages_of(response) == ["账号 bob 的密码已重置。"]
     bob.refresh_from_db()
     assert bob.check_password(NEW_PASSWORD)
-    assert AuditRecord.objects.filter(action=AuditAction.PASSWORD_RESET, actor=alice).count() == 1
+    assert AuditRecord.objects.filter(action=AuditAction.PASSWORD_RESET, actor=sysadm).count() == 1
 
 
 # --- Assigning roles ----------------------------------------------------------------------------
@@ -341,6 +291,13 @@ def test_security_admin_may_grant_administrator_roles_on_an_existing_account(cli
     client.post(f"{detail(lily)}role/", {"role": Role.AUDIT_ADMIN})
     lily.refresh_from_db()
     assert lily.role == Role.AUDIT_ADMIN
+
+
+def test_security_admin_may_take_a_role_back(client, secadm, bob):
+    client.force_login(secadm)
+    client.post(f"{detail(bob)}role/", {"role": Role.UNASSIGNED})
+    bob.refresh_from_db()
+    assert (bob.role, bob.township) == (Role.UNASSIGNED, None)
 
 
 def test_reassigning_without_the_scope_is_reported_on_the_field(client, secadm, lily):
@@ -365,10 +322,10 @@ def test_security_admin_cannot_change_its_own_role(client, secadm):
 def test_other_managers_cannot_assign_roles_through_the_url(client, everyone, name):
     bob = everyone["bob"]
     client.force_login(everyone[name])
-    assert client.post(f"{detail(bob)}role/", {"role": Role.LEADER}).status_code == 404
+    assert client.post(f"{detail(bob)}role/", {"role": Role.LEADER}).status_code == 403
     # Nor on themselves, where it would be an escalation.
     me = everyone[name]
-    assert client.post(f"{detail(me)}role/", {"role": Role.SEC_ADMIN}).status_code == 404
+    assert client.post(f"{detail(me)}role/", {"role": Role.SEC_ADMIN}).status_code == 403
     bob.refresh_from_db()
     me.refresh_from_db()
     assert bob.role == Role.TOWNSHIP_CLERK and me.role != Role.SEC_ADMIN

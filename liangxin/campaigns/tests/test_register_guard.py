@@ -52,7 +52,7 @@ def test_staging_keeps_no_census_preview(sub_b, carol, township_b, stage, client
         reverse("campaigns:submission_import", args=[sub_b.pk]),
         {"file": _upload_file(B_FILE), "version": fresh(sub_b).version},
     )
-    assert response.status_code == 302
+    assert response.status_code == 200 and "确认替换" in response.content.decode()  # rows staged: it asks
     assert stage(sub_b, carol, census_csv(row(5101, "板桥丙建材有限公司", "罗雄街道"))).errors
     assert not ImportBatch.objects.exists()
     # The township's census pages have nothing to confirm.
@@ -161,9 +161,10 @@ def test_reopen_is_refused_when_an_organization_was_edited_since(sub_b, carol, a
 
 
 def test_reopening_a_department_submission_reverts_nothing(sub_b, sub_x, carol, dave, alice, stage):
-    _approved(sub_b, carol, alice, stage)
+    stage(sub_b, carol, B_FILE)
     entry = fresh(sub_b).entries.get(name="板桥丙建材有限公司")
     services.confirm_entry(by=dave, submission=sub_x, entry=entry, verdict="confirmed")
+    _approved(sub_b, carol, alice, stage)
     x = services.submit_submission(by=dave, submission=fresh(sub_x), expected_version=fresh(sub_x).version)
     x = services.approve_submission(by=alice, submission=x, expected_version=x.version)
     x = services.reopen_submission(by=alice, submission=x, reason="补充意见", expected_version=x.version)
@@ -226,3 +227,23 @@ def test_each_transition_writes_one_record_with_its_action(sub_b, carol, alice, 
     with pytest.raises(ServiceError):
         services.approve_submission(by=alice, submission=fresh(sub_b), expected_version=fresh(sub_b).version)
     assert _records_since(mark) == []
+
+
+def test_an_approval_that_deregisters_closes_the_plan_and_reopening_reopens_it(sub_b, carol, alice, township_b, stage):
+    """Approval writes through the census import, which closes the plan of an organization the
+    file deregisters and keeps it on the batch; reopening the submission reverts the batch."""
+    from liangxin.formation.models import FormationPlan
+    from liangxin.testing.factories import ready_plan
+
+    census_services.import_file(
+        by=alice, unit=township_b, data=census_csv(row(5103, "板桥戊运输有限公司", "板桥镇", members=3)),
+        file_name="旧.csv", as_of=dt.date(2026, 10, 1),
+    )  # fmt: skip
+    wu = Organization.objects.get(name="板桥戊运输有限公司")
+    plan = ready_plan(by=alice, organization=wu, planned_date=dt.date(2027, 6, 30))
+    gone = census_csv(row(5103, "板桥戊运输有限公司", "板桥镇").replace("正常经营", "注销"))
+    sub = _approved(sub_b, carol, alice, stage, data=gone)
+    assert FormationPlan.objects.get(pk=plan.pk).status == "cancelled"
+    assert sub.register_batch.closed_plans == [[plan.pk, "planned"]]
+    services.reopen_submission(by=alice, submission=sub, reason="未注销", expected_version=sub.version)
+    assert FormationPlan.objects.get(pk=plan.pk).status == "planned"

@@ -29,7 +29,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Final, Literal
 
-from . import chinese
+from liangxin.core import chinese
 
 Kind = Literal["text", "name", "int", "decimal", "bool", "choice", "code"]
 DATA_DIR: Final = Path(__file__).resolve().parent

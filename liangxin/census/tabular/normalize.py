@@ -16,15 +16,15 @@ from collections.abc import Callable, Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 from typing import Any, Final
-from unicodedata import normalize as _normalize
 
 from rapidfuzz import fuzz, process
 
+from liangxin.core import chinese
+from liangxin.core.text import clean_name, clean_text
 from liangxin.registry.identifiers import validate_uscc
 
-from . import chinese, vocab
+from . import vocab
 from .cells import Cell, cell_text
-from .chinese import has_traditional
 from .columns import DATA_DIR, Column
 from .problems import ValueProblem
 
@@ -56,7 +56,6 @@ _USCC_ALPHABET: Final = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_VALUE: Final = {ch: i for i, ch in enumerate(_USCC_ALPHABET)}
 _USCC_WEIGHTS: Final = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _INDUSTRY = re.compile(r"([A-T])?(\d{2,4})?")
-_SPACE_NEXT_TO_CJK = re.compile(r" (?=[^\x00-\x7f])|(?<=[^\x00-\x7f]) ")
 _CODE_JUNK = str.maketrans("", "", " -\t\u3000\n\r._/")
 
 
@@ -77,45 +76,26 @@ def _shown(cell: Cell) -> str:
 
 
 # ----------------------------------------------------------------------------------------- text
-# Our exports (liangxin.core.export) put an apostrophe before a text that a spreadsheet would run as a
-# formula ("=HYPERLINK(…)" → "'=HYPERLINK(…)"). In a file Excel saved, such an apostrophe is only a
-# display prefix and never reaches us; when we do see one before =, +, -, @ (or a tab / CR), it is that
-# neutralising mark, and it is removed so that an exported file re-imports as the value it exported.
-_NEUTRALIZED_STARTS: Final = frozenset("=+-@\t\r")
-
-
-def strip_neutralizing_apostrophe(text: str) -> str:
-    """``"'=SUM(A1)"`` → ``"=SUM(A1)"``; any other text unchanged (one apostrophe only)."""
-    if text[:1] == "'" and text[1:2] in _NEUTRALIZED_STARTS:
-        return text[1:]
-    return text
-
-
-# The text converters are the hot path of an import (names, addresses, phone numbers are different on
-# every row), so the common case — a str cell — is handled inline, without helper calls.
+# Free text and names are cleaned by the register's own functions (liangxin.core.text), so a value
+# read from a spreadsheet and the same value typed in a form are stored alike, and an export
+# re-imports as "no change". Names are kept as written (full-width brackets stay); only the matching
+# key (core.text.normalize_name) folds them.
 def to_text(cell: Cell) -> str | None:
-    """NFKC, trimmed; line breaks and runs of spaces inside become one space; an export's
-    formula-neutralising apostrophe removed (see :func:`strip_neutralizing_apostrophe`)."""
-    if cell.__class__ is str:
-        if cell[:1] == "'":
-            cell = strip_neutralizing_apostrophe(cell)
-        text = " ".join((cell if cell.isascii() else _normalize("NFKC", cell)).split())
-        return text or None
+    """:func:`liangxin.core.text.clean_text` of the cell; None for nothing."""
+    if isinstance(cell, str):
+        return clean_text(cell) or None
     if cell is None:
         return None
-    return " ".join(_nfkc(cell_text(cell)).split()) or None
+    return clean_text(cell_text(cell)) or None
 
 
 def to_name(cell: Cell) -> str | None:
-    """:func:`to_text`, traditional → simplified, no spaces next to Chinese characters."""
-    text = to_text(cell)
-    if text is None or text.isascii():
-        return text
-    if has_traditional(text):
-        text = chinese.to_simplified(text)
-    if " " in text:
-        text = _SPACE_NEXT_TO_CJK.sub("", text)
-    return text
+    """:func:`liangxin.core.text.clean_name` of the cell (as written); None for nothing."""
+    if isinstance(cell, str):
+        return clean_name(cell) or None
+    if cell is None:
+        return None
+    return clean_name(cell_text(cell)) or None
 
 
 def _too_long(value: str, max_length: int) -> ValueProblem:
@@ -127,45 +107,14 @@ def text_converter(max_length: int | None, *, name: bool = False) -> Converter:
     base = to_name if name else to_text
     if max_length is None:
         return base
-    if name:
-        traditional = chinese.traditional_search()
 
-        def limited_name(cell: Cell) -> str | None:
-            # to_name inlined for a str cell: this runs once for nearly every row of a file
-            if cell.__class__ is str:
-                if cell[:1] == "'":
-                    cell = strip_neutralizing_apostrophe(cell)
-                value = " ".join((cell if cell.isascii() else _normalize("NFKC", cell)).split())
-                if not value:
-                    return None
-                if not value.isascii():
-                    if traditional(value) is not None:
-                        value = chinese.to_simplified(value)
-                    if " " in value:
-                        value = _SPACE_NEXT_TO_CJK.sub("", value)
-            else:
-                found = to_name(cell)
-                if found is None:
-                    return None
-                value = found
-            if len(value) > max_length:
-                raise _too_long(value, max_length)
-            return value
-
-        return limited_name
-
-    def limited_text(cell: Cell) -> str | None:
-        if cell.__class__ is str:
-            if cell[:1] == "'":
-                cell = strip_neutralizing_apostrophe(cell)
-            value = " ".join((cell if cell.isascii() else _normalize("NFKC", cell)).split()) or None
-        else:
-            value = to_text(cell)
+    def limited(cell: Cell) -> str | None:
+        value = base(cell)
         if value is not None and len(value) > max_length:
             raise _too_long(value, max_length)
         return value
 
-    return limited_text
+    return limited
 
 
 def with_max_length(convert: Converter, max_length: int) -> Converter:

@@ -41,6 +41,7 @@ PROBLEM_CODES: Final[MappingProxyType[str, tuple[Severity, str]]] = MappingProxy
             "error",
             "另一个工作表也有摸底数据,一次只导入一个工作表。请合并到同一个工作表,或分开导入。",
         ),
+        "no_data_rows": ("error", "文件只有表头,没有数据行。请填写数据后重新上传。"),
         "unknown_column": ("warning", "不认识的列,其中的数据不会导入。如果它对应某个模板列,请改列名或在页面上指定。"),
         "sheet_ignored": ("warning", "该工作表没有导入(不是摸底数据)。"),
         # Cells
@@ -78,7 +79,15 @@ PROBLEM_CODES: Final[MappingProxyType[str, tuple[Severity, str]]] = MappingProxy
             "error",
             "该统一社会信用代码在登记册中属于其他乡镇的组织。请核实归属,如确需迁入请由县级管理员办理。",
         ),
-        "duplicate_row": ("error", "本文件中有两行对应同一个组织(同一乡镇、同名)。请合并为一行。"),
+        "duplicate_row": (
+            "error",
+            "本文件中有两行对应同一个组织(同一乡镇、同名,或对应登记册中同一组织;一行有代码、一行没有也算)。请合并为一行。",
+        ),
+        "name_uscc_conflict": (
+            "error",
+            "与登记册中(或本文件前面)同一乡镇的组织同名,但统一社会信用代码不同。同名不会改动已登记的代码:"
+            "是同一组织请核对代码;确是另一个组织,请在预览页勾选“作为新组织登记”(命令行 --new-organization)。",
+        ),
         "facts_before_current": (
             "error",
             "登记册中该组织已有更晚日期的普查数据,不能用更早日期的数据覆盖。请核对数据日期。",

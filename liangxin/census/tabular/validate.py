@@ -10,7 +10,7 @@ row and returns every problem; it also writes the resolved ``township_code``, ``
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -18,7 +18,7 @@ from rapidfuzz import fuzz, process
 
 from liangxin.core.text import normalize_name
 
-from . import chinese, vocab
+from . import vocab
 from .columns import BY_KEY
 from .header import Header
 from .parse import CensusRow
@@ -49,7 +49,7 @@ class Place:
 
 
 def _key(text: str) -> str:
-    return chinese.to_simplified(normalize_name(text)).lower()
+    return normalize_name(text).lower()
 
 
 def _township_keys(name: str) -> list[str]:
@@ -111,6 +111,34 @@ def _resolve(index: Mapping[str, str], text: str, keys_of: Any) -> str | None:
     return None
 
 
+@dataclass(frozen=True, eq=False)
+class PlaceKind:
+    """A township or a department as a row names it: how its name is keyed, how alike a name must
+    be to be suggested, and what the clerk is told when it is unknown or not the unit's own."""
+
+    unknown_code: str
+    keys_of: Callable[[str], list[str]]
+    cutoff: int  # rapidfuzz WRatio score of the closest name worth suggesting
+    unknown: str  # "{text}": as written, "{hint}": the suggestion or ""
+    out_of_scope: str  # "{name}": the township or department
+
+
+TOWNSHIP: Final = PlaceKind(
+    "unknown_township",
+    _township_keys,
+    60,
+    "乡镇“{text}”不在本县乡镇名单中。{hint}请按乡镇全称或简称填写(如“板桥镇”或“板桥”)。",
+    "“{name}”不在本单位负责的范围内,不能由本单位导入。请核对所属乡镇,或交由该乡镇报送。",
+)
+DEPARTMENT: Final = PlaceKind(
+    "unknown_department",
+    _department_keys,
+    50,
+    "行业主管部门“{text}”不在部门名单中。{hint}请按部门名单填写,没有主管部门的请留空。",
+    "“{name}”主管的组织不由本单位负责,不能由本单位导入。请核对行业主管部门,或交由该部门报送。",
+)
+
+
 @dataclass(frozen=True)
 class Reference:
     """The county's reference data an import is checked against.
@@ -130,9 +158,8 @@ class Reference:
     other_unit_usccs: Mapping[str, str] = field(default_factory=dict)
     allowed_townships: frozenset[str] | None = None
     allowed_departments: frozenset[str] | None = None
-    _township_index: dict[str, str] = field(init=False, repr=False, compare=False)
+    _place_index: dict[PlaceKind, dict[str, str]] = field(init=False, repr=False, compare=False)
     _village_index: dict[str, dict[str, str]] = field(init=False, repr=False, compare=False)
-    _department_index: dict[str, str] = field(init=False, repr=False, compare=False)
     _names: dict[str, str] = field(init=False, repr=False, compare=False)
     _known_usccs: frozenset[str] = field(init=False, repr=False, compare=False)
     _name_index: dict[str, _NameIndex] = field(init=False, repr=False, compare=False)
@@ -141,9 +168,8 @@ class Reference:
         def put(name: str, value: Any) -> None:
             object.__setattr__(self, name, value)
 
-        put("_township_index", _index(self.townships, _township_keys))
+        put("_place_index", {kind: _index(self.places(kind), kind.keys_of) for kind in (TOWNSHIP, DEPARTMENT)})
         put("_village_index", {t: _index(v, _village_keys) for t, v in self.villages.items()})
-        put("_department_index", _index(self.departments, _department_keys))
         names = {p.code: p.name for p in self.townships}
         names.update({p.code: p.name for p in self.departments})
         put("_names", names)
@@ -153,41 +179,41 @@ class Reference:
         )
         put("_name_index", {t: _NameIndex(list(orgs)) for t, orgs in self.existing_organizations.items()})
 
-    def township(self, text: str) -> str | None:
-        return _resolve(self._township_index, text, _township_keys)
+    def places(self, kind: PlaceKind) -> tuple[Place, ...]:
+        return self.townships if kind is TOWNSHIP else self.departments
+
+    def resolve(self, kind: PlaceKind, text: str) -> str | None:
+        """The code of the township or department (``kind``) written ``text``, or None."""
+        return _resolve(self._place_index[kind], text, kind.keys_of)
+
+    def closest(self, kind: PlaceKind, text: str) -> str | None:
+        """The name of the township or department most like ``text``, for a hint, or None."""
+        names = [p.name for p in self.places(kind)]
+        best = process.extractOne(_key(text), [_key(n) for n in names], scorer=fuzz.WRatio, score_cutoff=kind.cutoff)
+        return None if best is None else names[best[2]]
+
+    def allowed(self, kind: PlaceKind) -> frozenset[str] | None:
+        """The codes of ``kind`` the importing unit may write; None for all."""
+        return self.allowed_townships if kind is TOWNSHIP else self.allowed_departments
 
     def village(self, township_code: str, text: str) -> str | None:
         index = self._village_index.get(township_code)
         return None if index is None else _resolve(index, text, _village_keys)
 
-    def department(self, text: str) -> str | None:
-        return _resolve(self._department_index, text, _department_keys)
-
     def name_of(self, code: str) -> str:
         return self._names.get(code, code)
 
-    def closest_department(self, text: str) -> str | None:
-        names = [p.name for p in self.departments]
-        best = process.extractOne(_key(text), [_key(n) for n in names], scorer=fuzz.WRatio, score_cutoff=50)
-        return None if best is None else names[best[2]]
-
-    def closest_township(self, text: str) -> str | None:
-        names = [p.name for p in self.townships]
-        best = process.extractOne(_key(text), [_key(n) for n in names], scorer=fuzz.WRatio, score_cutoff=60)
-        return None if best is None else names[best[2]]
-
     def near_duplicate(self, township_code: str, name: str, uscc: str | None) -> tuple[str, str | None] | None:
         """An organization of the register in the same township whose name is at least 90% alike
-        and which an import would not match to this row (by USCC, or by exact name), or None."""
+        but not the same, for a row an import would not match by USCC; or None."""
         orgs = self.existing_organizations.get(township_code)
         if not orgs or (uscc is not None and uscc in self._known_usccs):
             return None
         key = normalize_name(name)
         if key in orgs:
-            existing = orgs[key]
-            if existing is None or uscc is None or existing == uscc:
-                return None
-            return key, existing
+            # The same name: the import matches it, or refuses it when the codes differ
+            # (census.planning, ``name_uscc_conflict``) — not a mere warning.
+            return None
         candidates = self._name_index[township_code].candidates(key)
         if not candidates:
             return None
@@ -344,26 +370,21 @@ class Validator:
         return problems
 
     # ------------------------------------------------------------------------------ places
-    def _township(self, text: str) -> _Resolved:
-        found = self._townships.get(text)
+    def _place(self, kind: PlaceKind, text: str) -> _Resolved:
+        """A township or department as written → its code and the problem it raises, memoised."""
+        memo = self._townships if kind is TOWNSHIP else self._departments
+        found = memo.get(text)
         if found is None:
             reference = self.reference
-            code = reference.township(text)
+            code = reference.resolve(kind, text)
             issue = None
             if code is None:
-                closest = reference.closest_township(text)
+                closest = reference.closest(kind, text)
                 hint = f"是否应为“{closest}”?" if closest else ""
-                issue = (
-                    "unknown_township",
-                    f"乡镇“{text}”不在本县乡镇名单中。{hint}请按乡镇全称或简称填写(如“板桥镇”或“板桥”)。",
-                )
-            elif reference.allowed_townships is not None and code not in reference.allowed_townships:
-                issue = (
-                    "out_of_scope",
-                    f"“{reference.name_of(code)}”不在本单位负责的范围内,不能由本单位导入。"
-                    "请核对所属乡镇,或交由该乡镇报送。",
-                )
-            found = _remember(self._townships, text, (code, issue))
+                issue = (kind.unknown_code, kind.unknown.format(text=text, hint=hint))
+            elif (allowed := reference.allowed(kind)) is not None and code not in allowed:
+                issue = ("out_of_scope", kind.out_of_scope.format(name=reference.name_of(code)))
+            found = _remember(memo, text, (code, issue))
         return found
 
     def _village(self, township_code: str, text: str) -> _Resolved:
@@ -380,28 +401,6 @@ class Validator:
                     "如名称有误请改正;如名单缺少该村(社区),请联系县委组织部补充。",
                 )
             found = _remember(self._villages, key, (code, issue))
-        return found
-
-    def _department(self, text: str) -> _Resolved:
-        found = self._departments.get(text)
-        if found is None:
-            reference = self.reference
-            code = reference.department(text)
-            issue = None
-            if code is None:
-                closest = reference.closest_department(text)
-                hint = f"是否应为“{closest}”?" if closest else ""
-                issue = (
-                    "unknown_department",
-                    f"行业主管部门“{text}”不在部门名单中。{hint}请按部门名单填写,没有主管部门的请留空。",
-                )
-            elif reference.allowed_departments is not None and code not in reference.allowed_departments:
-                issue = (
-                    "out_of_scope",
-                    f"“{reference.name_of(code)}”主管的组织不由本单位负责,不能由本单位导入。"
-                    "请核对行业主管部门,或交由该部门报送。",
-                )
-            found = _remember(self._departments, text, (code, issue))
         return found
 
     # -------------------------------------------------------------------------------- a row
@@ -501,7 +500,7 @@ class Validator:
         # Township, village, department.
         township_code = None
         if township_text:
-            township_code, issue = self._townships.get(township_text) or self._township(township_text)
+            township_code, issue = self._townships.get(township_text) or self._place(TOWNSHIP, township_text)
             if issue is not None:
                 _add(out, row, issue[0], issue[1], "township")
         if has_township:
@@ -519,7 +518,9 @@ class Validator:
             department_text = get("department")
             department_code = None
             if department_text:
-                department_code, issue = self._departments.get(department_text) or self._department(department_text)
+                department_code, issue = self._departments.get(department_text) or self._place(
+                    DEPARTMENT, department_text
+                )
                 if issue is not None:
                     _add(out, row, issue[0], issue[1], "department")
             values["department_code"] = department_code

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
+from liangxin.audit.models import AuditRecord
 from liangxin.census import services
 from liangxin.census.models import BatchStatus, ColumnMapping, ImportBatch, ImportJob, PreviewChange
 from liangxin.core.dates import today
@@ -175,6 +176,15 @@ def test_problem_table_filters_and_downloads(client, alice, census_county):
     rejected = client.get(reverse("census:batch_rejected_export", args=[batch.pk]))
     assert rejected.status_code == 200
     assert "不详" in _xlsx_text(rejected.content)
+    # Both downloads are one export (views._workbook_export): named after the file, audited with
+    # what was taken and how many rows.
+    assert "many_problems_%E9%97%AE%E9%A2%98%E6%A0%87%E6%B3%A8.xlsx" in annotated["Content-Disposition"]
+    assert "many_problems_%E9%80%80%E5%9B%9E%E8%A1%8C.xlsx" in rejected["Content-Disposition"]
+    exports = AuditRecord.objects.filter(action="export", object_type="census.importbatch").order_by("pk")
+    assert [(r.changes["filters"]["file"], r.changes["rows"]) for r in exports] == [
+        ("annotated", batch.rows_total),
+        ("rejected", batch.rejected_count),
+    ]
 
 
 def test_errors_refuse_all_or_nothing_and_accept_valid_keeps_a_rejected_list(client, alice, census_county):

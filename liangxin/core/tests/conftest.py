@@ -44,7 +44,7 @@ def unrostered_member_b(org_in_b):
     return MemberFactory(name="王五", employer=org_in_b)
 
 
-# --- Census campaigns (issue 7): township B's submission with one staged row of department X ---
+# --- Census campaigns: township B's submission with one staged row of department X ---
 
 CAMPAIGN_CSV_B = (
     "统一社会信用代码,组织名称,组织类别,组织类型,所属乡镇,行业主管部门,从业人员数\n"
@@ -87,3 +87,22 @@ def campaign_submission_b(campaign, carol, township_b):
 @pytest.fixture
 def campaign_entry_b(campaign_submission_b):
     return campaign_submission_b.entries.get()
+
+
+@pytest.fixture
+def clerk_of_department_y(db):
+    """A department clerk whose department supervises nothing of township B."""
+    from liangxin.accounts.roles import Role
+    from liangxin.testing.factories import DepartmentFactory, UserFactory
+
+    return UserFactory(
+        username="yvonne", role=Role.DEPARTMENT_CLERK, department=DepartmentFactory(code="JYJ", name="县教育局")
+    )
+
+
+@pytest.fixture
+def audit_record(org_in_b, carol):
+    """A record of township B's organization, for the audit pages."""
+    from liangxin.audit.services import log_change
+
+    return log_change(actor=carol, action="update", obj=org_in_b, changes={"employees": [1, 2]})

@@ -1,7 +1,7 @@
 import pytest
 from pypinyin import Style, lazy_pinyin
 
-from liangxin.core.text import normalize_name, pinyin_keys
+from liangxin.core.text import clean_name, clean_text, normalize_name, pinyin_keys
 
 
 @pytest.mark.parametrize(
@@ -26,3 +26,15 @@ def test_pinyin_matches_pypinyin_on_ordinary_names():
 
 def test_normalize_name_folds_width_and_spaces():
     assert normalize_name(" 罗平县 （九龙）砖沙协会 ") == "罗平县(九龙)砖沙协会"
+
+
+def test_the_matching_key_folds_traditional_characters():
+    assert normalize_name("羅平縣鑫源（雲南）有限公司") == normalize_name("罗平县鑫源(云南)有限公司")
+    assert normalize_name("乾隆酒店") == "乾隆酒店"  # OpenCC's phrase table decides, not the character table
+
+
+def test_names_are_stored_as_written_only_their_whitespace_tidied():
+    assert clean_name(" 罗平县（九龙）  砖沙协会\n") == "罗平县（九龙）砖沙协会"
+    assert clean_name("ABC Tech（罗平）有限公司") == "ABC Tech（罗平）有限公司"
+    assert clean_name("'=罗平县公司") == "=罗平县公司"  # the export's formula-neutralising mark
+    assert clean_text("１号  院\n3栋") == "1号 院 3栋"

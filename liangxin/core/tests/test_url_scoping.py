@@ -1,36 +1,41 @@
 """Walks the whole URL conf: every pattern that names an object is checked for scope.
 
 For each such pattern, a user whose scope holds the object gets a page (or file) that shows the
-object, and a user whose scope does not hold it gets 404 for GET and for POST — never 403, never
-the object. A new pattern with an object in it fails this test until a case is added below, so
-scoping cannot be forgotten.
+object, and a user whose role may use the page (``accounts/access.py``) but whose scope does not
+hold the object gets 404 — never the object. A 403 or 405 is allowed only where it is decided before
+any lookup (the same answer for a non-existent id), so it says nothing about the object. A new
+pattern with an object in it fails this test until a case is added below, so scoping cannot be
+forgotten.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.urls import reverse
-from openpyxl import load_workbook
 
+from liangxin.accounts import access
 from liangxin.audit.models import AuditRecord
 from liangxin.core import crypto
-from liangxin.core.routes import named_routes
+from liangxin.testing.responses import body_text
+from liangxin.testing.urls import url_patterns
 
 
 def object_patterns() -> dict[str, str]:
-    return {name: route for name, route in named_routes() if "<" in route}
+    return {name: route for name, (route, _pattern) in url_patterns().items() if "<" in route}
 
 
 @dataclass(frozen=True)
 class Case:
     target: str  # fixture giving the object (lies in township B / is a business account)
     inside: str  # fixture of a user whose scope holds it
-    outside: str  # fixture of a user whose scope does not
+    # Fixture of a user whose role may use the page but whose scope does not hold the object;
+    # None where every role the page's rule lets in sees every such object (county-wide pages,
+    # the administrators' pages): there the rule's 403 is the whole protection.
+    outside: str | None
     shows: Callable[[Any], str]  # text the in-scope answer must contain
     method: str = "get"
 
@@ -53,35 +58,44 @@ CASES: dict[str, Case] = {
     "registry:member_reveal_id_number": Case(
         "member_b", "alice", "sam", lambda m: crypto.decrypt(m.id_number_encrypted), method="post"
     ),
-    "accounts:user_detail": Case("carol", "sysadm", "bob", lambda u: u.username),
-    "accounts:user_disable": Case("carol", "sysadm", "secadm", lambda u: u.username, method="post"),
-    "accounts:user_enable": Case("carol", "sysadm", "secadm", lambda u: u.username, method="post"),
-    "accounts:user_reset_password": Case("carol", "sysadm", "auditor", lambda u: u.username, method="post"),
-    "accounts:user_assign_role": Case("carol", "secadm", "alice", lambda u: u.username, method="post"),
-    "audit:record_detail": Case("audit_record", "auditor", "alice", lambda r: r.object_repr),
+    # The system and security administrators see every account, the audit administrator every record.
+    "accounts:user_detail": Case("carol", "sysadm", None, lambda u: u.username),
+    "accounts:user_disable": Case("carol", "sysadm", None, lambda u: u.username, method="post"),
+    "accounts:user_enable": Case("carol", "sysadm", None, lambda u: u.username, method="post"),
+    "accounts:user_reset_password": Case("carol", "sysadm", None, lambda u: u.username, method="post"),
+    "accounts:user_assign_role": Case("carol", "secadm", None, lambda u: u.username, method="post"),
+    "audit:record_detail": Case("audit_record", "auditor", None, lambda r: r.object_repr),
     "census:batch_detail": Case("import_batch_b", "carol", "bob", lambda b: b.file_name),
     "census:batch_mapping": Case("import_batch_b", "carol", "bob", lambda b: b.file_name, method="post"),
     "census:batch_confirm": Case("import_batch_b", "carol", "bob", lambda b: b.file_name, method="post"),
+    "census:batch_new_organizations": Case("import_batch_b", "carol", "bob", lambda b: b.file_name, method="post"),
     "census:batch_revert": Case("import_batch_b", "carol", "bob", lambda b: b.file_name, method="post"),
     "census:batch_original_export": Case("import_batch_b", "carol", "bob", lambda b: "板桥镇小李餐馆"),
     "census:batch_annotated_export": Case("import_batch_b", "carol", "bob", lambda b: "板桥镇老张修车铺"),
     "census:batch_rejected_export": Case("import_batch_b", "carol", "bob", lambda b: "板桥镇老张修车铺"),
     "census:job_detail": Case("import_job_b", "carol", "bob", lambda j: j.file_name),
-    "campaigns:board": Case("campaign", "alice", "bob", _name),
-    "campaigns:campaign_open": Case("campaign", "alice", "carol", _name, method="post"),
-    "campaigns:campaign_close": Case("campaign", "alice", "dave", _name, method="post"),
-    "campaigns:reminder_export": Case("campaign", "alice", "bob", lambda c: "罗雄街道"),
+    # The county's campaign pages: its administrator and leader see every campaign.
+    "campaigns:board": Case("campaign", "alice", None, _name),
+    "campaigns:campaign_open": Case("campaign", "alice", None, _name, method="post"),
+    "campaigns:campaign_close": Case("campaign", "alice", None, _name, method="post"),
+    "campaigns:reminder_export": Case("campaign", "alice", None, lambda c: "罗雄街道"),
     "campaigns:submission_detail": Case("campaign_submission_b", "carol", "bob", lambda s: "板桥镇"),
     "campaigns:submission_template_export": Case(
         "campaign_submission_b", "carol", "bob", lambda s: "板桥星火煤业有限公司"
     ),
     "campaigns:submission_prefill": Case("campaign_submission_b", "carol", "bob", lambda s: "板桥镇", method="post"),
     "campaigns:submission_import": Case("campaign_submission_b", "carol", "bob", lambda s: "板桥镇", method="post"),
+    "campaigns:submission_import_confirm": Case(
+        "campaign_submission_b", "carol", "bob", lambda s: "板桥镇", method="post"
+    ),
+    "campaigns:submission_import_cancel": Case(
+        "campaign_submission_b", "carol", "bob", lambda s: "板桥镇", method="post"
+    ),
     "campaigns:submission_transition": Case(
         "campaign_submission_b", "carol", "dave", lambda s: "板桥镇", method="post"
     ),
     "campaigns:entry_edit": Case("campaign_entry_b", "carol", "bob", _name),
-    "campaigns:entry_confirm": Case("campaign_entry_b", "dave", "bob", _name, method="post"),
+    "campaigns:entry_confirm": Case("campaign_entry_b", "dave", "clerk_of_department_y", _name, method="post"),
     "formation:organization_plan": Case("org_in_b", "carol", "bob", _name),
     "formation:plan_edit": Case("org_in_b", "carol", "bob", _name),
     "formation:plan_transition": Case("org_in_b", "carol", "bob", _name, method="post"),
@@ -96,27 +110,11 @@ def township_b_has_a_member(member_b):
     return member_b
 
 
-@pytest.fixture
-def audit_record(org_in_b, carol):
-    from liangxin.audit.services import log_change
-
-    return log_change(actor=carol, action="update", obj=org_in_b, changes={"employees": [1, 2]})
-
-
 def test_every_object_pattern_has_a_scope_case():
     missing = sorted(set(object_patterns()) - set(CASES))
     assert not missing, f"URL patterns with an object but no scoping case: {missing}"
     stale = sorted(set(CASES) - set(object_patterns()))
     assert not stale, f"Scoping cases for patterns that no longer exist: {stale}"
-
-
-def _body_text(response: Any) -> str:
-    content_type = response.get("Content-Type", "")
-    data = b"".join(response.streaming_content) if response.streaming else response.content
-    if "spreadsheetml" in content_type:
-        wb = load_workbook(io.BytesIO(data), read_only=True)
-        return "\n".join(str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row)
-    return data.decode("utf-8", errors="replace")
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -129,17 +127,20 @@ def test_in_scope_user_sees_the_object(name, client, request):
     if response.status_code in (301, 302):
         response = client.get(response["Location"])
     assert response.status_code == 200, f"{name}: {response.status_code}"
-    assert case.shows(obj) in _body_text(response)
+    assert case.shows(obj) in body_text(response)
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("name", sorted(name for name, case in CASES.items() if case.outside is not None))
 def test_out_of_scope_user_gets_404_for_get_and_post(name, client, request):
-    """404 for every method the view accepts. A 405 is allowed only where it is decided before
-    any lookup (the same 405 for a non-existent id), so it says nothing about the object."""
+    """404 for every method the page's rule lets the user use. A 403 (a method the rule refuses
+    to the role) or a 405 is allowed only where it is decided before any lookup — the same
+    answer for a non-existent id — so it says nothing about the object."""
     case = CASES[name]
+    assert case.outside is not None
     obj = request.getfixturevalue(case.target)
     before = AuditRecord.objects.exclude(action__in=["login", "login_failed", "logout"]).count()
-    client.force_login(request.getfixturevalue(case.outside))
+    outsider = request.getfixturevalue(case.outside)
+    client.force_login(outsider)
     url = reverse(name, kwargs={"pk": obj.pk})
     nowhere = reverse(name, kwargs={"pk": 987654321})
     data = {"reason": "x", "dissolution_reason": "x", "role": "leader", "new_password1": "Aa1!aaaaaaaa"}
@@ -147,8 +148,10 @@ def test_out_of_scope_user_gets_404_for_get_and_post(name, client, request):
     for method in ("get", "post"):
         send = getattr(client, method)
         status = send(url, data).status_code if method == "post" else send(url).status_code
-        if status == 405:
-            assert (send(nowhere, data) if method == "post" else send(nowhere)).status_code == 405
+        if status in (403, 405):
+            assert (send(nowhere, data) if method == "post" else send(nowhere)).status_code == status
+            if status == 403:
+                assert not access.may_open(outsider.role, name, method.upper())
         else:
             assert status == 404, f"{name} {method.upper()}: {status}"
         answers[method] = status

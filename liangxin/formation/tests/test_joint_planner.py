@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 
 from liangxin.audit.models import AuditRecord
@@ -13,7 +14,11 @@ from liangxin.core.dates import today
 from liangxin.core.errors import ServiceError
 from liangxin.formation import selectors, services
 from liangxin.formation.models import FormationPlan
-from liangxin.registry.models import Organization, PartyOrganization, PartyOrganizationCoverage, PartyRelation
+from liangxin.policy import engine
+from liangxin.policy.engine import Policy
+from liangxin.policy.selectors import engine_policy_in_force, register_facts
+from liangxin.registry import services as registry_services
+from liangxin.registry.models import Member, Organization, PartyOrganization, PartyOrganizationCoverage, PartyRelation
 from liangxin.testing.factories import MemberFactory, OrganizationFactory, PartyOrganizationFactory, VillageFactory
 
 
@@ -44,24 +49,55 @@ def small(township_a, village_a, village_a2):
 
 
 def _names(group):
-    return {r.organization.name for r in group.rows}
+    return {r.facts.name for r in group.rows}
 
 
 # ------------------------------------------------------------------------------ selectors
-def test_candidates_are_uncovered_current_in_scope_and_below_the_minimum(
-    bob, carol, small, three_members, org_in_a, branch_a, org_in_b, township_a
+def _candidates(user, on, township, policy=None):
+    rows = selectors.joint_rows(user=user, on=on, township=township, policy=policy or Policy())
+    return {r.facts.name for r in rows if r.problem is None}
+
+
+def test_candidates_are_operating_uncovered_current_in_scope_with_one_or_two_full_members(
+    bob, carol, small, three_members, no_members, org_in_a, branch_a, org_in_b, township_a
 ):
     OrganizationFactory(
         name="已注销的小店", township=township_a, facts={"full_members": 1, "operating_status": "deregistered"}
     )
+    OrganizationFactory(
+        name="停产的小厂", township=township_a, facts={"full_members": 2, "operating_status": "suspended"}
+    )
+    OrganizationFactory(name="歇业的小店", township=township_a, facts={"full_members": 1, "operating_status": "closed"})
+    OrganizationFactory(name="只有预备党员的店", township=township_a, facts={"probationary_members": 2})
     late = OrganizationFactory(
         name="新登记的小店", township=township_a, facts={"full_members": 1, "valid_from": today()}
     )
-    rows = selectors.joint_candidate_rows(user=bob, on=today() - dt.timedelta(days=1), township=township_a, below=3)
-    names = {r.organization.name for r in rows}
-    assert names == {o.name for o in small.values()}  # not the covered, >= 3, deregistered, later or B's
-    assert late.name in {r.organization.name for r in selectors.joint_candidate_rows(user=bob, on=today(), below=3)}
-    assert selectors.joint_candidate_rows(user=carol, on=today(), township=township_a) == []
+    yesterday = today() - dt.timedelta(days=1)
+    # Not the covered, >= 3, deregistered, suspended or closed, memberless, later or B's.
+    assert _candidates(bob, yesterday, township_a) == {o.name for o in small.values()}
+    assert late.name in _candidates(bob, today(), township_a)
+    assert _candidates(carol, today(), township_a) == set()
+
+
+def test_the_planner_reads_the_census_figures_as_the_register_does(alice, bob, small, township_a):
+    """The same figure on the same date: a candidate of the planner is exactly an organization
+    the engine finds to be a joint candidate."""
+    PartyOrganizationFactory(name="已建支部", township=township_a, covers=[small["lone"]], founded_on=today())
+    registry_services.record_facts(
+        by=alice,
+        organization=small["shop3"],
+        facts=registry_services.FactsData(full_members=0, probationary_members=1),
+        valid_from=today(),
+        source="edit",
+    )
+    policy = engine_policy_in_force(on=today())
+    for on in (today() - dt.timedelta(days=1), today()):
+        engine_says = {
+            f.name for f in register_facts(user=bob, on=on) if engine.joint_candidate_problem(f, policy) is None
+        }
+        assert _candidates(bob, on, township_a, policy) == engine_says
+    assert "腊庄商店三" in _candidates(bob, today() - dt.timedelta(days=1), township_a, policy)
+    assert "腊庄商店三" not in _candidates(bob, today(), township_a, policy)
 
 
 def test_proposal_is_the_known_best_grouping(bob, small, township_a):
@@ -73,7 +109,7 @@ def test_proposal_is_the_known_best_grouping(bob, small, township_a):
     tea = proposal.groups[1]
     assert (tea.group.full_members, tea.members, tea.group.dissimilarity) == (3, 4, 0)
     assert "同一村(社区)" in tea.reason_labels and "同一行业大类" in tea.reason_labels
-    assert [r.organization.name for r in proposal.uncovered] == ["罗雄房产中介"]
+    assert [(r.row.facts.name, r.reason) for r in proposal.uncovered] == [("罗雄房产中介", "no_compatible_neighbour")]
     assert (proposal.min_full_members, proposal.max_group_size, proposal.exact) == (3, 5, True)
 
 
@@ -87,7 +123,7 @@ def test_attach_suggestions_name_branches_with_room(bob, small, township_a):
     PartyOrganizationFactory(name="外行业联合党支部", township=township_a, kind="joint_branch",
                              covers=[OrganizationFactory(township=township_a, industry_code="A01")])  # fmt: skip
     proposal = selectors.joint_proposal(user=bob, on=today(), township=township_a)
-    assert [(a.row.organization.name, a.party_organization, a.kind_label) for a in proposal.attach] == [
+    assert [(a.row.facts.name, a.party_organization, a.kind_label) for a in proposal.attach] == [
         ("罗雄房产中介", joint_branch, "联合党支部")
     ]
 
@@ -163,17 +199,79 @@ def test_review_edit_and_accept_through_the_page(client, bob, small, township_a)
     body = client.post(url, data).content.decode()
     assert "合计正式党员不足组建党组织的最少人数" in body
     # Accepting that edit is refused with the service's message; nothing is created.
-    body = client.post(url, data | {"accept": "1"}).content.decode()
+    body = client.post(url, data | {"accept": "1", "moving": "members:"}).content.decode()
     assert "不足3名" in body and not PartyOrganization.objects.filter(kind="joint_branch").exists()
-    # Move lone's neighbour in instead: shop1, shop2, shop3 and tea-free; accept with a name.
+    # Put shop3 back and accept with a name: first the confirmation, then the write.
     data = data | {"organizations": ids, "name": "腊庄商贸联合党支部"}
-    response = client.post(url, data | {"accept": "1"})
+    body = client.post(url, data | {"confirm": "1"}).content.decode()
+    assert "请核对后确认组建" in body and "没有需要转接组织关系的党员" in body
+    assert not PartyOrganization.objects.filter(kind="joint_branch").exists()
+    response = client.post(url, data | {"accept": "1", "moving": "members:"})
     assert response.status_code == 302
     party = PartyOrganization.objects.get(name="腊庄商贸联合党支部")
     assert set(party.organizations.values_list("pk", flat=True)) == set(ids)
     # The planner no longer proposes them.
     body = client.get(response["Location"]).content.decode()
     assert "已联合组建“腊庄商贸联合党支部”" in body and "腊庄商店一" not in body
+
+
+def test_accepting_first_lists_whose_relations_move_and_writes_only_what_was_confirmed(client, bob, small, township_a):
+    tea1, tea2 = small["tea1"], small["tea2"]
+    worker = MemberFactory(name="茶厂党员王五", employer=tea2)
+    MemberFactory(name="已有组织关系的党员", employer=tea1, relation=PartyOrganizationFactory(township=township_a))
+    client.force_login(bob)
+    url = reverse("formation:joint_review")
+    data = {
+        "township": township_a.pk,
+        "organizations": [tea1.pk, tea2.pk],
+        "name": "九龙茶业联合党支部",
+        "founded_on": today().isoformat(),
+    }
+    # "确认组建" shows the organizations and the members whose relations move; nothing is written.
+    before = AuditRecord.objects.count()
+    body = client.post(url, data | {"confirm": "1"}).content.decode()
+    assert "九龙茶叶公司" in body and "九龙茶厂" in body and "茶厂党员王五" in body
+    assert "已有组织关系的党员" not in body
+    assert f'value="members:{worker.pk}"' in body
+    assert AuditRecord.objects.count() == before and not PartyOrganization.objects.filter(name=data["name"]).exists()
+    # A POST that skips the confirmation only gets the confirmation.
+    body = client.post(url, data | {"accept": "1"}).content.decode()
+    assert "请核对后确认组建" in body and not PartyOrganization.objects.filter(name=data["name"]).exists()
+    # Someone else's member turns up meanwhile: the confirmed list is stale, nothing is written.
+    MemberFactory(name="新来的党员", employer=tea1)
+    body = client.post(url, data | {"accept": "1", "moving": f"members:{worker.pk}"}).content.decode()
+    assert "已有变化" in body and not PartyOrganization.objects.filter(name=data["name"]).exists()
+    # Confirmed again, with both: written, and both relations moved.
+    body = client.post(url, data | {"confirm": "1"}).content.decode()
+    assert "新来的党员" in body
+    moving = Member.objects.filter(name__in=["茶厂党员王五", "新来的党员"]).order_by("pk")
+    value = "members:" + ",".join(str(m.pk) for m in moving)
+    assert client.post(url, data | {"accept": "1", "moving": value}).status_code == 302
+    party = PartyOrganization.objects.get(name=data["name"])
+    assert {r.member.name for r in PartyRelation.objects.filter(party_organization=party)} == {
+        "茶厂党员王五",
+        "新来的党员",
+    }
+
+
+def test_planner_page_says_why_each_organization_is_left_out_and_counts_the_others(
+    client, bob, small, no_members, three_members, township_a
+):
+    OrganizationFactory(
+        name="停产的茶厂", township=township_a, facts={"full_members": 2, "operating_status": "suspended"}
+    )
+    client.force_login(bob)
+    body = client.get(reverse("formation:joint_planner")).content.decode()
+    assert "罗雄房产中介" in body and "本乡镇没有业务相近、地域相邻的候选组织" in body
+    assert "没有正式党员" in body and "停产或歇业 1 个" in body and "应单独组建 1 个" in body
+    assert "未证明为最优" not in body  # small township: every component solved exactly
+
+
+@override_settings(JOINT_PLANNER_SECONDS=0)
+def test_past_the_time_budget_the_page_shows_the_plan_so_far_as_not_proven_best(client, bob, small):
+    client.force_login(bob)
+    body = client.get(reverse("formation:joint_planner")).content.decode()
+    assert "未证明为最优" in body and "计算已达时间上限" in body
 
 
 def test_county_user_chooses_a_township_and_bad_ones_are_404(client, alice, bob, small, township_b):
@@ -241,3 +339,14 @@ def test_organization_model_unchanged_by_planning(bob, small, township_a):
     before = Organization.objects.count(), FormationPlan.objects.count(), AuditRecord.objects.count()
     selectors.joint_proposal(user=bob, on=today(), township=township_a)
     assert (Organization.objects.count(), FormationPlan.objects.count(), AuditRecord.objects.count()) == before
+
+
+@override_settings(PAGE_SIZE=1)
+def test_a_township_with_many_groups_shows_them_a_page_at_a_time(client, bob, small, township_a):
+    client.force_login(bob)
+    url = reverse("formation:joint_planner")
+    first = client.get(url).content.decode()
+    assert "以下为第 1–1 组(共 2 组)" in first and "腊庄商店一" in first and "九龙茶厂" not in first
+    assert "page=2" in first
+    second = client.get(url, {"township": township_a.pk, "page": 2}).content.decode()
+    assert "九龙茶厂" in second and "腊庄商店一" not in second

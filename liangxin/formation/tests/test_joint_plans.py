@@ -12,10 +12,10 @@ from django.urls import reverse
 from liangxin.audit.models import AuditRecord
 from liangxin.core.dates import today
 from liangxin.core.errors import ServiceError
-from liangxin.formation import services
+from liangxin.formation import selectors, services
 from liangxin.formation.models import FormationPlan
 from liangxin.registry import services as registry_services
-from liangxin.registry.models import PartyOrganizationCoverage, PartyRelation
+from liangxin.registry.models import Organization, PartyOrganizationCoverage, PartyRelation
 from liangxin.testing.factories import MemberFactory, OrganizationFactory, PartyOrganizationFactory
 
 
@@ -93,12 +93,41 @@ def test_forming_refuses_when_a_partner_got_covered_or_the_minimum_is_missed(bob
         _form(bob, plan)
     assert FormationPlan.objects.get(pk=plan.pk).status == "preparing"  # rolled back to before "form"
     # Too few full members together.
-    weak = OrganizationFactory(name="零党员公司", township=township_a, facts={"full_members": 0})
     solo = OrganizationFactory(name="一名党员公司", township=township_a, facts={"full_members": 1})
-    plan2 = services.create_plan(by=bob, organization=solo, data=_joint((weak.pk,)))
+    other = OrganizationFactory(name="另一名党员公司", township=township_a, facts={"full_members": 1})
+    plan2 = services.create_plan(by=bob, organization=solo, data=_joint((other.pk,)))
     services.start_preparing(by=bob, plan=plan2)
-    with pytest.raises(ServiceError, match="合计正式党员1名,不足3名"):
+    with pytest.raises(ServiceError, match="合计正式党员2名,不足3名"):
         services.form_party_organization(by=bob, plan=plan2, name="x", founded_on=today())
+
+
+def test_partners_without_full_members_or_not_operating_do_not_pad_a_joint_plan(bob, pair, township_a):
+    """The planner's candidate rule holds for a plan's partners too: an organization without full
+    members is covered only when a clerk adds it on the planner's review page, with a reason."""
+    lead, partner = pair
+    weak = OrganizationFactory(name="零党员公司", township=township_a, facts={"full_members": 0, "employees": 143})
+    idle = OrganizationFactory(
+        name="停产公司", township=township_a, facts={"full_members": 1, "operating_status": "suspended"}
+    )
+    with pytest.raises(ServiceError, match="“零党员公司”没有正式党员,不作为联合组建的组织") as refused:
+        services.create_plan(by=bob, organization=lead, data=_joint((partner.pk, weak.pk)))
+    assert refused.value.field == "partners"
+    with pytest.raises(ServiceError, match="“停产公司”处于停产或歇业状态"):
+        services.create_plan(by=bob, organization=lead, data=_joint((idle.pk,)))
+    # Forming re-checks: a partner that lost its members since the plan was saved is refused.
+    plan = services.create_plan(by=bob, organization=lead, data=_joint((partner.pk,)))
+    registry_services.record_facts(
+        by=bob,
+        organization=partner,
+        facts=registry_services.FactsData(full_members=0),
+        valid_from=today(),
+        source="edit",
+    )
+    with pytest.raises(ServiceError, match="“九龙茶厂”没有正式党员"):
+        _form(bob, plan)
+    assert not PartyOrganizationCoverage.objects.filter(organization=lead).exists()
+    choices = {o.name for o in selectors.partner_choices(user=bob, organization=lead)}
+    assert choices.isdisjoint({"零党员公司", "停产公司", "九龙茶厂"})
 
 
 def test_a_joint_plan_without_partners_cannot_be_formed(bob, pair):
@@ -131,30 +160,25 @@ def test_plan_form_offers_partners_and_the_page_shows_them(client, bob, pair, or
 
 
 # ------------------------------------------------------------------------------ eager closing
-def test_close_plans_for_organizations_closes_only_deregistered_ones(bob, alice, pair, ready_plan, three_members):
+def test_closing_plans_touches_only_deregistered_organizations(bob, alice, pair, ready_plan, three_members):
     lead, partner = pair
     plan = services.create_plan(by=bob, organization=lead, data=_joint((partner.pk,)))
-    # What a census import writes: a new facts interval saying 注销 (no formation call).
-    registry_services.record_facts(
-        by=None,
-        organization=lead,
-        facts=registry_services.FactsData(full_members=2, operating_status="deregistered"),
-        valid_from=today(),
-        source="import",
-    )
+    # The register's own 注销 (the base layer) closes no plan: its caller does.
+    registry_services.deregister_organization(by=alice, organization=lead, on=today())
+    plan.refresh_from_db()
+    assert plan.status == "planned"
     on = today()
-    closed = services.close_plans_for_organizations(
-        organization_ids=[lead.pk, three_members.pk, partner.pk], on=on, by=alice
-    )
-    assert closed == 1
+    touched = Organization.objects.filter(pk__in=[lead.pk, three_members.pk, partner.pk])
+    closed = services.close_plans_of_deregistered(organizations=touched, on=on, by=alice)
+    assert closed == [(plan.pk, "planned")]
     plan.refresh_from_db()
     ready_plan.refresh_from_db()
     assert (plan.status, plan.closed_on) == ("cancelled", on)
     assert ready_plan.status == "planned"  # not deregistered: untouched
     record = AuditRecord.objects.filter(object_id=str(plan.pk)).latest("pk")
     assert record.actor == alice and record.changes["transition"] == [None, "cancel"]
-    assert services.close_plans_for_organizations(organization_ids=[lead.pk], on=on) == 0
-    assert services.close_plans_for_organizations(organization_ids=[], on=on) == 0
+    assert services.close_plans_of_deregistered(organizations=touched, on=on, by=None) == []
+    assert services.close_plans_of_deregistered(organizations=Organization.objects.none(), on=on, by=None) == []
 
 
 def test_a_census_import_that_deregisters_an_organization_closes_its_plan_at_once(bob, pair):

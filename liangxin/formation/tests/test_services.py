@@ -10,7 +10,13 @@ from liangxin.core.errors import ConflictError, ServiceError
 from liangxin.formation import selectors, services
 from liangxin.formation.models import FormationPlan, MemberAction, Verification
 from liangxin.registry import services as registry_services
-from liangxin.registry.models import Employment, PartyOrganizationCoverage, PartyRelation
+from liangxin.registry.models import (
+    Employment,
+    Organization,
+    OrganizationFacts,
+    PartyOrganizationCoverage,
+    PartyRelation,
+)
 from liangxin.testing.factories import MemberFactory
 
 from .conftest import ON
@@ -223,16 +229,15 @@ def test_a_refused_party_organization_rolls_the_transition_back(bob, ready_plan)
     assert plan.status == "preparing" and plan.party_organization is None
 
 
-def test_deregistered_organization_closes_its_plan_as_cancelled(bob, ready_plan, not_ready_plan, three_members):
-    # Deregistering closes the plan at once, in the same transaction.
-    registry_services.deregister_organization(by=bob, organization=three_members, on=ON)
+def test_deregistering_closes_the_plan_in_the_same_write(bob, ready_plan, not_ready_plan, three_members):
+    services.deregister_organization(by=bob, organization=three_members, on=ON, reason="歇业注销")
     ready_plan.refresh_from_db()
     not_ready_plan.refresh_from_db()
     assert (ready_plan.status, ready_plan.closed_on) == ("cancelled", ON)
     assert not_ready_plan.status == "planned"
-    assert _audit(ready_plan)[-1].actor is None
+    assert _audit(ready_plan)[-1].actor == bob
     assert _audit(ready_plan)[-1].changes["transition"] == [None, "cancel"]
-    assert services.close_plans_of_deregistered(on=ON) == 0  # idempotent
+    assert three_members.facts.get(valid_to__isnull=True).operating_status == "deregistered"
     with pytest.raises(ServiceError, match="已注销"):
         services.create_plan(
             by=bob,
@@ -241,20 +246,41 @@ def test_deregistered_organization_closes_its_plan_as_cancelled(bob, ready_plan,
         )
 
 
-def test_close_plans_can_be_limited_to_some_organizations(bob, ready_plan, three_members, no_members):
-    # A 注销 that arrived as census facts (an import) rather than through deregister_organization:
-    # the plan stays open until close_plans_of_deregistered runs.
-    from liangxin.registry.models import Organization
+def test_a_refused_deregistration_closes_no_plan(bob, ready_plan, three_members):
+    services.deregister_organization(by=bob, organization=three_members, on=ON)
+    with pytest.raises(ServiceError, match="已经注销"):
+        services.deregister_organization(by=bob, organization=three_members, on=ON)
+    assert FormationPlan.objects.get().status == "cancelled"
 
+
+def test_new_figures_cannot_deregister_behind_the_plans_back(bob, ready_plan, three_members):
+    """注销 only through deregistration, which closes the plan: the figures form refuses it."""
     current = three_members.facts.get(valid_to__isnull=True)
     facts = registry_services.FactsData(
         **{name: getattr(current, name) for name in registry_services.FACT_FIELDS}
         | {"operating_status": "deregistered"}
     )
-    registry_services.record_facts(by=bob, organization=three_members, facts=facts, valid_from=ON)
+    with pytest.raises(ServiceError, match="注销请使用") as refused:
+        registry_services.record_facts(by=bob, organization=three_members, facts=facts, valid_from=ON)
+    assert refused.value.field == "operating_status"
+    assert FormationPlan.objects.get().status == "planned"
 
-    assert services.close_plans_of_deregistered(organizations=Organization.objects.filter(pk=no_members.pk)) == 0
-    assert services.close_plans_of_deregistered(organizations=Organization.objects.filter(pk=three_members.pk)) == 1
+
+def test_reopening_restores_the_status_each_plan_had(bob, ready_plan, three_members):
+    plan = services.start_preparing(by=bob, plan=ready_plan)
+    registry_services.deregister_organization(by=bob, organization=three_members, on=ON)
+    closed = services.close_plans_of_deregistered(
+        organizations=Organization.objects.filter(pk=three_members.pk), on=ON, by=bob
+    )
+    assert closed == [(plan.pk, "preparing")]
+    with pytest.raises(ServiceError, match="不能恢复"):  # still deregistered
+        services.reopen_plans(closed=closed, by=bob)
+    OrganizationFacts.objects.filter(organization=three_members, valid_to__isnull=True).delete()
+    OrganizationFacts.objects.filter(organization=three_members).update(valid_to=None)
+    assert services.reopen_plans(closed=closed, by=bob) == 1
+    plan.refresh_from_db()
+    assert (plan.status, plan.closed_on) == ("preparing", None)
+    assert _audit(plan)[-1].changes["transition"] == [None, "reopen"]
 
 
 # --- Verifications and members on no roster --------------------------------------------------
@@ -318,3 +344,17 @@ def test_no_plan_for_a_covered_organization_and_no_second_formation(bob, org_in_
     PartyOrganizationCoverage.objects.create(party_organization=branch_a, organization=plan.organization, valid_from=ON)
     with pytest.raises(ServiceError, match="不能再次组建"):
         services.form_party_organization(by=bob, plan=plan, name="重复党支部", founded_on=ON)
+
+
+def test_the_repair_command_closes_plans_left_open_beside_a_deregistration(bob, ready_plan, three_members):
+    import io
+
+    from django.core.management import call_command
+
+    OrganizationFacts.objects.filter(organization=three_members).update(operating_status="deregistered")
+    out = io.StringIO()
+    call_command("close_deregistered_plans", "--dry-run", stdout=out)
+    assert "将撤销 1 个" in out.getvalue() and FormationPlan.objects.get().status == "planned"
+    call_command("close_deregistered_plans", stdout=out)
+    assert FormationPlan.objects.get().status == "cancelled"
+    assert _audit(ready_plan)[-1].actor is None

@@ -123,14 +123,37 @@ def test_pages_have_no_inline_script_or_style(client, bob, three_members, ready_
         assert "未建党组织台账" in body  # nav link and breadcrumbs
 
 
-def test_deregistered_organization_page_closes_its_plan(client, bob, three_members, ready_plan):
-    from liangxin.registry import services as registry_services
-
-    registry_services.deregister_organization(by=bob, organization=three_members, on=dt.date(2026, 6, 1))
+def test_the_deregister_page_closes_the_plan(client, bob, three_members, ready_plan):
     client.force_login(bob)
+    response = client.post(
+        reverse("registry:organization_deregister", args=[three_members.pk]), {"on": "2026-06-01", "reason": "歇业"}
+    )
+    assert response.status_code == 302
+    plan = FormationPlan.objects.get()
+    assert (plan.status, plan.closed_on) == ("cancelled", dt.date(2026, 6, 1))
     body = _page(client.get(reverse("formation:organization_plan", args=[three_members.pk])))
     assert "已撤销" in body and "尚未制定组建方案" in body
-    assert FormationPlan.objects.get().status == "cancelled"
+
+
+def test_reading_the_register_and_a_plan_page_writes_nothing(client, lily, bob, three_members, ready_plan):
+    """A GET writes no business data and no audit record (only a data export is audited): the
+    leader reading the register, even where a plan is left open beside figures saying 注销 (how a
+    write outside the services would leave it), changes nothing."""
+    from liangxin.audit.models import AuditRecord
+    from liangxin.registry.models import OrganizationFacts
+
+    OrganizationFacts.objects.filter(organization=three_members).update(operating_status="deregistered")
+    for user in (lily, bob):
+        client.force_login(user)  # a login is audited: counted from after it
+        before = (AuditRecord.objects.count(), list(FormationPlan.objects.values_list("pk", "status", "version")))
+        for url in (
+            reverse("formation:register_list"),
+            reverse("formation:register_list") + "?plan_status=planned",
+            reverse("formation:organization_plan", args=[three_members.pk]),
+        ):
+            assert client.get(url).status_code == 200, url
+        after = (AuditRecord.objects.count(), list(FormationPlan.objects.values_list("pk", "status", "version")))
+        assert after == before, user.username
 
 
 def test_new_plan_form_is_prefilled_from_the_recommendation(client, bob, three_members, no_members):

@@ -88,13 +88,14 @@ def test_close_to_a_hundred_members_may_form_a_committee_or_a_general_branch():
 def test_two_full_members_form_a_joint_branch_with_neighbours_in_the_same_village():
     me = org("A", "九龙蜂蜜加工厂", village_code="V1", industry_code="C14", full_members=2)
     same_village = org("B", "九龙菜籽油坊", village_code="V1", industry_code="C13", full_members=1)
-    other_village = org("C", "腊者食品公司", village_code="V2", industry_code="C14", probationary_members=1)
+    other_village = org("C", "腊者食品公司", village_code="V2", industry_code="C14", full_members=1)
     result = recommend(me, SPEECH, [me, other_village, same_village])
     assert result.code == "joint"
     assert result.label == "联合组建"
-    assert [p.id for p in result.primary.partners] == ["B", "C"]  # same village first
+    # B and C each bring the third full member; the same village comes before the same division.
+    assert [p.id for p in result.primary.partners] == ["B"]
     assert result.primary.partners[0].same_village is True
-    assert result.primary.detail == "与2个组织联合组建,共有正式党员3名"
+    assert result.primary.detail == "与1个组织联合组建,共有正式党员3名"
     assert codes(result.alternatives) == ["village_enterprise", "transfer_relations"]
 
 
@@ -168,32 +169,55 @@ def test_joint_needs_three_full_members_together():
     assert "joint" not in codes(result.alternatives)
 
 
-def test_joint_partners_exclude_covered_qualified_deregistered_dissimilar_and_far_organizations():
+def test_joint_partners_exclude_covered_qualified_deregistered_dissimilar_far_suspended_and_memberless():
     me = org("A", full_members=2, industry_code="C14")
     candidates = [
         org("covered", full_members=1, has_party_organization=True),
         org("qualified", full_members=3),
         org("gone", full_members=1, operating_status="deregistered"),
+        org("idle", full_members=1, operating_status="suspended"),
+        org("shut", full_members=1, operating_status="closed"),
         org("social", full_members=1, category="social"),
         org("trade", full_members=1, industry_code="F51"),
         org("far", full_members=1, township_code="T2"),
-        org("ok", full_members=1, industry_code="C"),
-        org("unknown_industry", full_members=0),
+        org("empty", full_members=0, probationary_members=1),
     ]
-    result = recommend(me, SPEECH, candidates)
+    assert recommend(me, SPEECH, candidates).code == "transfer_relations"
+    result = recommend(me, SPEECH, [*candidates, org("ok", full_members=1, industry_code="C")])
     assert result.code == "joint"
-    assert [p.id for p in result.primary.partners] == ["ok", "unknown_industry"]
+    assert [p.id for p in result.primary.partners] == ["ok"]
 
 
-def test_joint_covers_at_most_the_policy_maximum():
-    me = org("A", full_members=1)
-    neighbours = [org(f"N{i}", full_members=1) for i in range(8)]
-    result = recommend(me, SPEECH, neighbours)
-    assert len(result.primary.partners) == SPEECH.max_joint_organizations - 1
-    pair = recommend(me, Policy(max_joint_organizations=2), [*neighbours, org("two", full_members=2)])
-    assert [p.id for p in pair.primary.partners] == ["two"]  # more full members first: reaches three
-    # With one partner allowed and none bringing the total to three, a joint branch is not viable.
-    assert recommend(me, Policy(max_joint_organizations=2), neighbours).code == "transfer_relations"
+def test_organizations_without_full_members_or_not_operating_get_no_joint_route():
+    partner = org("B", full_members=2)
+    assert recommend(org("A", probationary_members=2), SPEECH, [partner]).code == "transfer_relations"
+    idle = recommend(org("A", full_members=1, operating_status="suspended"), SPEECH, [partner])
+    assert idle.code == "transfer_relations" and codes(idle.blockers) == ["not_operating"]
+
+
+def test_joint_partners_are_the_least_dissimilar_group_and_never_pad_it():
+    me = org("A", full_members=1, village_code="V1", industry_code="C13")
+    same_cell = [org(f"N{i}", full_members=1, village_code="V1", industry_code="C13") for i in range(8)]
+    result = recommend(me, SPEECH, same_cell)
+    assert [p.id for p in result.primary.partners] == ["N0", "N1"]  # 1 + 1 + 1: three, no more
+    # A partner with two full members makes a pair, fewer organizations at no more dissimilarity.
+    pair = recommend(me, SPEECH, [*same_cell, org("two", full_members=2, village_code="V1", industry_code="C13")])
+    assert [p.id for p in pair.primary.partners] == ["two"]
+    # One partner allowed and none bringing the total to three: no joint branch.
+    assert recommend(me, Policy(max_joint_organizations=2), same_cell).code == "village_enterprise"
+
+
+def test_memberless_neighbours_do_not_hide_a_partner_in_another_village():
+    """A (1 full member, village V1) has four neighbours without members in V1 and F (2 full
+    members) in V2. The engine used to rank the four first, keep the top max−1 and find them short
+    of three: 村企联建, no joint option. The planner groups A with F; so does the engine now."""
+    a = org("A", full_members=1, village_code="V1", industry_code="C13")
+    empty = [org(f"E{i}", employees=20, village_code="V1", industry_code="C13") for i in range(4)]
+    f = org("F", full_members=2, village_code="V2", industry_code="C13")
+    result = recommend(a, SPEECH, [*empty, f])
+    assert result.code == "joint"
+    assert [p.id for p in result.primary.partners] == ["F"]
+    assert engine.recommend_all([a, *empty, f], SPEECH)[0].primary.partners == result.primary.partners
 
 
 def test_association_route_by_membership_or_same_industry_in_the_township():
@@ -230,6 +254,7 @@ def test_recommend_all_looks_for_partners_in_the_same_township_only():
     results = engine.recommend_all([a, b, c], SPEECH)
     assert [r.code for r in results] == ["joint", "joint", "transfer_relations"]
     assert [p.id for p in results[0].primary.partners] == ["B"]
+    assert [p.id for p in results[1].primary.partners] == ["A"]
 
 
 # ------------------------------------------------------------------------------------------ policy
@@ -265,21 +290,3 @@ def test_policy_round_trips_through_a_mapping():
         engine.policy_from_mapping({"threshold": 3})
     with pytest.raises(engine.PolicyError, match="不是YYYY-MM-DD"):
         engine.policy_from_mapping({"effective_from": "2012年"})
-
-
-@pytest.mark.parametrize(
-    ("name", "kind"),
-    [
-        ("罗平县蜂产业协会党支部", "branch"),
-        ("中共罗平县万兴隆实业有限公司支部委员会", "branch"),
-        ("罗平县扎塘煤矿党总支", "general_branch"),
-        ("中共罗平县扎塘煤矿有限公司总支部委员会", "general_branch"),
-        ("中共罗平县星火公司委员会", "committee"),
-        ("罗平县星火公司党委", "committee"),
-        ("九龙社区非公企业联合党支部", "joint_branch"),
-        ("罗雄街道商务楼宇党支部", "building_branch"),
-        ("罗平县蜂产业协会", ""),
-    ],
-)
-def test_kind_from_name(name, kind):
-    assert engine.kind_from_name(name) == kind

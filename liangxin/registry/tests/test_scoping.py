@@ -50,3 +50,58 @@ def test_search_by_pinyin_initials_name_and_code(alice, org_in_a, org_in_b):
     assert search(org_in_b.uscc[:17]) == {org_in_b.name}
     assert search(org_in_b.uscc.lower()) == {org_in_b.name}
     assert search("xinghuo") == {org_in_b.name}
+
+
+# --- Model.objects.restrict(user) ------------------------------------------------------------------
+
+
+def test_restrict_gives_each_role_its_scope_on_the_three_models(
+    alice,
+    lily,
+    bob,
+    carol,
+    dave,
+    sam,
+    sysadm,
+    secadm,
+    auditor,
+    org_in_a,
+    org_in_b,
+    member_a,
+    member_b,
+    branch_a,
+    branch_b,
+):
+    """``Organization.objects.restrict(user)`` and its siblings: the scope where Django developers
+    look for it, the same as the scope functions (``scoping.py``) every selector uses."""
+    from liangxin.registry.models import Member, Organization, PartyOrganization
+
+    expected = {
+        alice: ({org_in_a.name, org_in_b.name}, {branch_a.name, branch_b.name}, {"张三", "李四"}),
+        lily: ({org_in_a.name, org_in_b.name}, {branch_a.name, branch_b.name}, {"张三", "李四"}),
+        bob: ({org_in_a.name}, {branch_a.name}, {"张三"}),
+        carol: ({org_in_b.name}, {branch_b.name}, {"李四"}),
+        dave: ({org_in_a.name}, {branch_a.name}, {"张三"}),
+        sam: ({org_in_a.name}, {branch_a.name}, {"张三"}),
+        sysadm: (set(), set(), set()),
+        secadm: (set(), set(), set()),
+        auditor: (set(), set(), set()),
+    }
+    for user, (organizations, party_organizations, members) in expected.items():
+        assert _names(Organization.objects.restrict(user)) == organizations, user
+        assert _names(PartyOrganization.objects.restrict(user)) == party_organizations, user
+        assert _names(Member.objects.restrict(user)) == members, user
+    # A queryset narrowed further keeps the restriction, in either order.
+    assert not Organization.objects.filter(pk=org_in_b.pk).restrict(bob).exists()
+    assert Organization.objects.restrict(carol).filter(pk=org_in_b.pk).exists()
+
+
+def test_an_account_without_a_role_sees_nothing(org_in_a, member_a, branch_a):
+    from liangxin.accounts.roles import Role
+    from liangxin.registry.models import Member, Organization, PartyOrganization
+    from liangxin.testing.factories import UserFactory
+
+    nobody = UserFactory(username="nobody", role=Role.UNASSIGNED)
+    assert not Organization.objects.restrict(nobody).exists()
+    assert not PartyOrganization.objects.restrict(nobody).exists()
+    assert not Member.objects.restrict(nobody).exists()

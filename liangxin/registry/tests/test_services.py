@@ -26,7 +26,7 @@ def test_create_organization_writes_search_keys_facts_and_audit(bob, township_a)
     org = services.create_organization(
         by=bob, data=_data(township_a), facts=services.FactsData(employees=12, full_members=3)
     )
-    assert org.name == "罗平县九龙砖沙协会"  # spelled as the census reader spells it
+    assert org.name == "罗平县九龙砖沙协会"  # spaces tidied as the census reader tidies them
     assert org.name_initials == "lpxjlzsxh"
     assert org.facts.get().employees == 12
     record = AuditRecord.objects.get(object_type="registry.organization", object_id=str(org.pk))
@@ -62,12 +62,23 @@ def test_uscc_is_required_except_for_individual_businesses(alice, township_a):
     assert shop.uscc is None
 
 
-def test_names_are_spelled_as_the_census_reader_spells_them(alice, township_a):
+def test_names_are_kept_as_written_and_keyed_by_the_one_fold(alice, township_a):
+    """Registered names use full-width brackets: the register keeps them; only the matching key
+    folds width and traditional characters (core.text.normalize_name). Other text is cleaned as
+    the census reader cleans it."""
     org = services.create_organization(
-        by=alice, data=_data(township_a, name="羅平縣鑫源（雲南）有限公司", address="１号"), facts=services.FactsData()
+        by=alice,
+        data=_data(township_a, name=" 罗平县鑫源（云南） 有限公司\n", address="１号"),
+        facts=services.FactsData(),
     )
-    assert org.name == "罗平县鑫源(云南)有限公司"
+    assert org.name == "罗平县鑫源（云南）有限公司"
+    assert org.name_normalized == "罗平县鑫源(云南)有限公司"
     assert org.address == "1号"
+    written = services.create_organization(
+        by=alice, data=_data(township_a, uscc=valid_uscc(77), name="羅平縣鑫源（雲南）商行"), facts=services.FactsData()
+    )
+    assert written.name == "羅平縣鑫源（雲南）商行"
+    assert written.name_normalized == "罗平县鑫源(云南)商行"
 
 
 def test_bad_uscc_is_refused_with_field(alice, township_a):
@@ -171,7 +182,7 @@ def test_member_id_number_is_encrypted_hashed_and_masked(alice, branch_a, org_in
     member.refresh_from_db()
     assert number not in member.id_number_encrypted
     assert crypto.decrypt(member.id_number_encrypted) == number
-    assert member.id_number_masked == number[:4] + "**********" + number[-4:]
+    assert member.id_number_masked == "*" * 16 + number[-2:]
     assert member.birth_date == dt.date(1992, 3, 4)
     for record in AuditRecord.objects.all():
         assert number not in str(record.changes)
@@ -206,3 +217,14 @@ def test_dissolving_needs_a_reason_and_ends_coverage(bob, branch_a, org_in_a):
     branch_a.refresh_from_db()
     assert branch_a.dissolved_on == dt.date(2026, 1, 1)
     assert not org_in_a.coverages.filter(valid_to__isnull=True).exists()
+
+
+def test_recording_new_figures_is_a_new_version_of_the_organization(alice, org_in_a):
+    """So that an edit started before, an import preview made before, and an import batch that
+    touched the organization before all see that it changed."""
+    before = Organization.objects.get(pk=org_in_a.pk).version
+    facts = services.FactsData(employees=77, full_members=2)
+    services.record_facts(by=alice, organization=org_in_a, facts=facts, valid_from=dt.date(2026, 3, 1))
+    assert Organization.objects.get(pk=org_in_a.pk).version == before + 1 == org_in_a.version
+    services.record_facts(by=alice, organization=org_in_a, facts=facts, valid_from=dt.date(2026, 4, 1))
+    assert Organization.objects.get(pk=org_in_a.pk).version == before + 1  # unchanged figures: nothing written

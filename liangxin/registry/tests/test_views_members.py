@@ -14,6 +14,7 @@ from liangxin.audit.models import AuditAction, AuditRecord
 from liangxin.core import crypto
 from liangxin.registry.models import Member
 from liangxin.testing.factories import MemberFactory, OrganizationFactory, PartyOrganizationFactory
+from liangxin.testing.responses import sent_bytes
 
 LIST = reverse("registry:member_list")
 EXPORT = reverse("registry:member_export")
@@ -91,7 +92,7 @@ def test_secretary_list_query_count_is_bounded(client, sam, branch_a, org_in_a, 
 def test_xlsx_export_has_only_masked_numbers(client, alice, member_a, member_b):
     client.force_login(alice)
     response = client.get(EXPORT, {"q": "张"})
-    rows = list(load_workbook(io.BytesIO(response.content), read_only=True).active.iter_rows(values_only=True))
+    rows = list(load_workbook(io.BytesIO(sent_bytes(response)), read_only=True).active.iter_rows(values_only=True))
     assert rows[0][:2] == ("姓名", "公民身份号码")
     assert [row[:2] for row in rows[1:]] == [("张三", member_a.id_number_masked)]
     cells = " ".join(str(cell) for row in rows for cell in row)
@@ -133,10 +134,14 @@ def test_member_detail_shows_masked_number_and_dated_history(client, alice, memb
 def test_other_township_gets_404_for_member_pages(client, carol, member_a):
     client.force_login(carol)
     assert client.get(member_a.get_absolute_url()).status_code == 404
-    assert client.post(_reveal_url(member_a)).status_code == 404
-    # Any method: a 405 would confirm that the member exists.
-    assert client.get(_reveal_url(member_a)).status_code == 404
-    assert client.post(member_a.get_absolute_url()).status_code == 404
+    # A township clerk may not reveal ID numbers at all: 403 for any member, existing or not,
+    # decided before the member is looked up, so it confirms nothing.
+    assert client.post(_reveal_url(member_a)).status_code == 403
+    assert client.get(_reveal_url(member_a)).status_code == 403
+    assert client.post(reverse("registry:member_reveal_id_number", args=[987654321])).status_code == 403
+    # Nobody may send to a member's page: 403 before the lookup, whichever member.
+    assert client.post(member_a.get_absolute_url()).status_code == 403
+    assert client.post(reverse("registry:member_detail", args=[987654321])).status_code == 403
     assert not AuditRecord.objects.filter(action=AuditAction.VIEW_ID_NUMBER).exists()
 
 

@@ -111,7 +111,7 @@ def test_only_the_security_administrator_resets_two_factor(client, request, who,
     with pytest.raises(ServiceError):
         twofactor.reset(by=user, target=bob)
     client.force_login(user)
-    assert client.post(f"{LOCKOUTS}reset-2fa/", {"username": "bob"}).status_code == 404
+    assert client.post(f"{LOCKOUTS}reset-2fa/", {"username": "bob"}).status_code == 403
     assert twofactor.is_enabled(bob)
     assert not AuditRecord.objects.filter(action=twofactor.AUDIT_RESET).exists()
 

@@ -12,9 +12,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from liangxin.audit import chain
-from liangxin.audit.models import AuditRecord
+from liangxin.audit import anchor as audit_anchor
+from liangxin.audit.models import AuditAction, AuditRecord
 from liangxin.security import backup
+from liangxin.testing.audit import unprotected
 
 KEY_TABLES = [
     "registry_organization",
@@ -31,19 +32,23 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def fingerprint():
-    """Row counts of every table and a content hash of the key tables."""
+def fingerprint(audit_up_to=None):
+    """Row counts of every table and a content hash of the key tables (the audit table up to
+    ``audit_up_to``: a restore adds its own record)."""
     counts = backup.table_counts()
     digests = {}
     with connection.cursor() as cursor:
         for table in KEY_TABLES:
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)} ORDER BY 1")  # noqa: S608
+            where = f" WHERE id <= {int(audit_up_to)}" if table == "audit_auditrecord" and audit_up_to else ""
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}{where} ORDER BY 1")  # noqa: S608
             digests[table] = hashlib.sha256(repr(cursor.fetchall()).encode()).hexdigest()
+    if audit_up_to:
+        counts["audit_auditrecord"] = AuditRecord.objects.filter(pk__lte=audit_up_to).count()
     return counts, digests
 
 
 @pytest.fixture
-def county_with_data(member_a, member_b, alice, bob, settings):
+def county_with_data(member_a, member_b, sysadm, bob, settings):
     media = settings.MEDIA_ROOT
     (media / "imports").mkdir(parents=True)
     (media / "imports" / "普查表.xlsx").write_bytes(b"PK\x03\x04 original upload")
@@ -51,8 +56,8 @@ def county_with_data(member_a, member_b, alice, bob, settings):
     (media / "evidence" / "photo.jpg").write_bytes(b"\xff\xd8\xff photo")
     from liangxin.accounts import services
 
-    services.set_active(by=alice, target=bob, active=False)
-    services.set_active(by=alice, target=bob, active=True)
+    services.set_active(by=sysadm, target=bob, active=False)
+    services.set_active(by=sysadm, target=bob, active=True)
     return media
 
 
@@ -60,7 +65,8 @@ def county_with_data(member_a, member_b, alice, bob, settings):
 def test_backup_wipe_restore_compare(county_with_data, tmp_path, settings):
     before = fingerprint()
     assert before[0]["registry_member"] == 2 and before[0]["audit_auditrecord"] > 0
-    anchor = chain.read_anchor()
+    last_before = AuditRecord.objects.order_by("-pk").first()
+    anchor = audit_anchor.read_anchor()
     assert anchor is not None
 
     out = io.StringIO()
@@ -73,22 +79,36 @@ def test_backup_wipe_restore_compare(county_with_data, tmp_path, settings):
         assert clear not in raw
     assert oct(files[0].stat().st_mode & 0o777) == "0o600"
 
+    # The backup is audited (in the live database, after the copy was taken).
+    made = AuditRecord.objects.get(action=AuditAction.BACKUP)
+    assert made.pk == last_before.pk + 1 and made.object_repr == files[0].name
+    assert made.changes["sha256"] == hashlib.sha256(raw).hexdigest() and made.changes["anchor"] == anchor
+
     # Wipe: the database, the uploads, the anchor.
-    call_command("flush", "--no-input")
+    with unprotected():
+        call_command("flush", "--no-input")
     import shutil
 
     shutil.rmtree(county_with_data)
-    chain.replace_anchor(None)
+    audit_anchor.replace_anchor(None)
     assert fingerprint() != before and not AuditRecord.objects.exists()
 
     out = io.StringIO()
     call_command("restore", str(files[0]), "--yes", stdout=out)
-    assert fingerprint() == before
+    assert fingerprint(audit_up_to=last_before.pk) == before
     assert (county_with_data / "imports" / "普查表.xlsx").read_bytes() == b"PK\x03\x04 original upload"
     assert (county_with_data / "evidence" / "photo.jpg").read_bytes() == b"\xff\xd8\xff photo"
-    assert chain.read_anchor() == anchor
+    # The restore says what was restored from which backup, chained on the restored head...
+    restored = AuditRecord.objects.order_by("-pk").first()
+    assert restored.action == AuditAction.RESTORE and restored.pk == last_before.pk + 1
+    assert restored.prev_hash == last_before.hash and restored.object_repr == files[0].name
+    assert restored.changes["sha256"] == hashlib.sha256(raw).hexdigest()
+    assert restored.changes["backup_head"] == {"id": last_before.pk, "hash": last_before.hash}
+    assert restored.changes["replaced_head"] is None  # the wiped database had no records
+    assert audit_anchor.read_anchor()["last_id"] == restored.pk
+    # ...and the chain verifies across it.
     text = out.getvalue()
-    assert "已恢复" in text and "审计链完整" in text
+    assert "已恢复" in text and f"审计链完整,共 {restored.pk} 条" in text
 
 
 @pytest.mark.django_db(transaction=True)

@@ -8,7 +8,6 @@ their values and one field at a time carries the hostile string.
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ from hypothesis import strategies as st
 
 from liangxin.audit.models import AuditRecord
 from liangxin.registry.models import Organization, OrganizationFacts
+from liangxin.testing import walk
 
 FRAGMENTS = [
     "' OR '1'='1",
@@ -62,62 +62,20 @@ SETTINGS = settings(
 )
 
 
-class FormReader(HTMLParser):
-    """The POST forms of a page: their action and fields with the values the page gives them."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.forms: list[dict[str, Any]] = []
-        self._form: dict[str, Any] | None = None
-        self._select: str | None = None
-        self._textarea: str | None = None
-
-    def handle_starttag(self, tag: str, attrs_list: list[tuple[str, str | None]]) -> None:
-        attrs = {k: v or "" for k, v in attrs_list}
-        if tag == "form":
-            self._form = {"method": attrs.get("method", "get").lower(), "action": attrs.get("action", ""), "fields": {}}
-            self.forms.append(self._form)
-        if self._form is None:
-            return
-        fields = self._form["fields"]
-        name = attrs.get("name")
-        if tag == "input" and name and attrs.get("type") not in ("submit", "button", "file"):
-            if attrs.get("type") in ("checkbox", "radio"):
-                if "checked" in attrs:
-                    fields[name] = attrs.get("value", "on")
-            else:
-                fields[name] = attrs.get("value", "")
-        elif tag == "select" and name:
-            self._select = name
-            fields.setdefault(name, "")
-        elif tag == "option" and self._select and ("selected" in attrs or not fields.get(self._select)):
-            if "selected" in attrs or fields.get(self._select) == "":
-                fields[self._select] = attrs.get("value", "")
-        elif tag == "textarea" and name:
-            self._textarea = name
-            fields[name] = ""
-
-    def handle_data(self, data: str) -> None:
-        if self._form is not None and self._textarea:
-            self._form["fields"][self._textarea] += data
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-        elif tag == "form":
-            self._form = None
-
-
 def post_form(client, page_url: str, index: int = 0) -> tuple[str, dict[str, str]]:
+    """The action of the page's ``index``-th POST form and what a browser would send from it."""
     response = client.get(page_url)
     assert response.status_code == 200, page_url
-    reader = FormReader()
+    reader = walk.PageReader()
     reader.feed(response.content.decode())
     forms = [f for f in reader.forms if f["method"] == "post" and "logout" not in f["action"]]
     form = forms[index]
-    return form["action"] or page_url, dict(form["fields"])
+    fields = {
+        name: field.value
+        for name, field in form["fields"].items()
+        if field.kind != walk.FILE and (field.value or field.kind not in (walk.CHECK, walk.MULTIPLE, walk.CHOICE))
+    }
+    return form["action"] or page_url, fields
 
 
 def snapshot() -> tuple[int, ...]:

@@ -11,26 +11,16 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from liangxin.audit.services import log_change
+from liangxin.testing.urls import url_patterns
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
     "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
 URL_ATTRIBUTES = {"src", "href", "action", "formaction", "poster", "data", "srcset", "background"}
-
-
-def _walk(patterns: list[Any], namespace: str = "", route: str = "") -> list[tuple[str, str]]:
-    found = []
-    for entry in patterns:
-        if isinstance(entry, URLResolver):
-            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-            found += _walk(entry.url_patterns, ns, route + str(entry.pattern))
-        elif isinstance(entry, URLPattern) and entry.name:
-            found.append((f"{namespace}{entry.name}", route + str(entry.pattern)))
-    return found
 
 
 class Inspector(HTMLParser):
@@ -96,7 +86,7 @@ def _object_for(name: str, objects: dict[str, Any]) -> Any:
 
 def _get_pages(client, objects) -> dict[str, Any]:
     pages = {}
-    for name, route in _walk(get_resolver().url_patterns):
+    for name, (route, _pattern) in url_patterns().items():
         kwargs = {}
         if "<" in route:
             obj = _object_for(name, objects)
@@ -182,7 +172,7 @@ def test_htmx_may_not_inject_styles_or_evaluate_code(client, alice):
 
 
 def test_no_view_is_exempt_from_csrf():
-    for name, _route in _walk(get_resolver().url_patterns):
+    for name, (_route, _pattern) in url_patterns().items():
         from django.urls import resolve
 
         try:

@@ -50,6 +50,71 @@ def test_good_passwords_pass(bob, password):
     validate_password(password, bob)
 
 
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("password123!", "太常见"),
+        ("P@ssw0rd2026", "太常见"),  # look-alike characters and a year
+        ("Admin@123456", "太常见"),
+        ("Woaini@1314", "太常见"),  # the Chinese list
+        ("Zhangwei@1990", "太常见"),
+        ("2026#Luoping", "太常见"),  # dressed up in front
+        ("Qq123456789!", "太常见"),
+        ("Zxcvbnm@12345", "键盘上相邻"),
+        ("1qaz@WSX3edc", "键盘上相邻"),  # the columns of the keyboard
+        ("Qwer!2345asdf", "键盘上相邻"),
+        ("Poiuytre#7890", "键盘上相邻"),  # backwards, and counting
+    ],
+)
+def test_common_and_keyboard_passwords_are_refused_with_the_reason(bob, password, reason):
+    with pytest.raises(ValidationError) as exc_info:
+        validate_password(password, bob)
+    assert reason in messages_of(exc_info)
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "Liangxin#2027",  # like the demo password: its core is no common password and no pattern
+        "Admin@83749261",  # a common word, but a tail no rule set guesses
+        "Youcai#Huahai7",
+        "Tr0ub4dor&3xx",
+    ],
+)
+def test_a_common_word_needs_more_than_a_guessable_dressing(bob, password):
+    validate_password(password, bob)
+
+
+def test_the_demo_password_keeps_the_rules():
+    validate_password(PASSWORD)
+
+
+def test_the_pattern_rule():
+    from liangxin.security.password_patterns import is_pattern
+
+    assert is_pattern("qwertyuiop") and is_pattern("1qaz2wsx") and is_pattern("poiuy") and is_pattern("aaaa")
+    assert is_pattern("abc123") and is_pattern("987654") and is_pattern("!@#$%^")  # shifted digits
+    assert not is_pattern("liangxin") and not is_pattern("qwe") and not is_pattern("qwertyk")
+
+
+@pytest.mark.parametrize(
+    ("who", "url"),
+    [
+        ("bob", CHANGE),
+        ("sysadm", "/accounts/users/new/"),
+        ("sysadm", "/accounts/users/{carol}/"),  # the reset form
+    ],
+)
+def test_every_password_form_shows_the_rules_before_typing(client, request, carol, who, url):
+    client.force_login(request.getfixturevalue(who))
+    content = client.get(url.format(carol=carol.pk)).content.decode()
+    rules = content[content.index('class="password-rules"') :]
+    form_input = content.index('type="password"', content.index('class="password-rules"'))
+    assert form_input > content.index('class="password-rules"')  # above the field
+    for text in ("10", "至少 3 类", "账号名", "键盘上相邻", "Admin@123456", "最近 5 次"):
+        assert text in rules, text
+
+
 def test_three_of_four_classes_is_enough():
     assert passwords.character_classes("abcDEF123") == 3
     assert passwords.character_classes("abc def!") == 2
@@ -82,8 +147,8 @@ def test_history_holds_hashes_only(bob):
     assert "Neue#Password1" not in row.password and row.password == User.objects.get(pk=bob.pk).password
 
 
-def test_an_administrators_reset_forces_a_change_at_next_login(client, alice, bob):
-    services.reset_password(by=alice, target=bob, new_password="Reset#Pass2026")
+def test_an_administrators_reset_forces_a_change_at_next_login(client, sysadm, bob):
+    services.reset_password(by=sysadm, target=bob, new_password="Reset#Pass2026")
     bob.refresh_from_db()
     assert bob.must_change_password
     client.post("/accounts/login/", {"username": "bob", "password": "Reset#Pass2026"})
@@ -108,7 +173,7 @@ def test_an_administrators_reset_forces_a_change_at_next_login(client, alice, bo
 
 
 def test_a_new_account_changes_its_password_at_first_login(client, sysadm):
-    created = services.create_user(by=sysadm, username="newclerk", password="Start#Pass2026", role=Role.LEADER)
+    created = services.create_user(by=sysadm, username="newclerk", password="Start#Pass2026")
     assert created.must_change_password
     client.force_login(created)
     assert client.get(HOME)["Location"] == CHANGE
@@ -170,7 +235,7 @@ def test_a_demo_name_without_demo_data_is_not_exempt(client, settings, county):
 
 def test_an_account_a_visitor_adds_to_the_demo_is_not_exempt(client, settings, demo_county_admin, sysadm):
     settings.DEMO_MODE = True
-    other = services.create_user(by=sysadm, username="visitor_made", password=PASSWORD, role=Role.LEADER)
+    other = services.create_user(by=sysadm, username="visitor_made", password=PASSWORD)
     client.force_login(other)
     assert client.get(HOME)["Location"] == CHANGE
 

@@ -4,11 +4,9 @@ enrolment with a QR code, recovery codes shown once, demo secrets, and role chan
 from __future__ import annotations
 
 import base64
-import io
 import time
 
 import pytest
-from django.core.management import call_command
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -16,10 +14,9 @@ from liangxin.accounts import services
 from liangxin.accounts.roles import Role
 from liangxin.audit.models import AuditAction, AuditRecord
 from liangxin.core.errors import ServiceError
-from liangxin.registry.choices import FactSource
-from liangxin.security import demo, login_flow, twofactor
-from liangxin.security.testing import code_for, give_totp, login_with_totp
-from liangxin.testing.factories import PASSWORD, UserFactory
+from liangxin.security import login_flow, twofactor
+from liangxin.security.testing import code_for, give_totp
+from liangxin.testing.factories import PASSWORD
 
 LOGIN = "/accounts/login/"
 VERIFY = "/security/2fa/verify/"
@@ -220,65 +217,9 @@ def test_nobody_removes_their_own_two_factor_requirement_by_a_role_change(reques
 
 def test_the_security_administrator_cannot_take_his_own_requirement_off_through_a_peer(secadm):
     """Another security administrator could change his role; an account cannot create one
-    (administrator roles are assigned only by a security administrator, never to oneself)."""
-    from liangxin.accounts.roles import roles_grantable_on_create
+    (accounts are created without a role, and roles are assigned only by a security
+    administrator, never to oneself)."""
+    from liangxin.accounts.roles import may_assign_role, may_create_accounts
 
-    assert not any(Role(r) == Role.SEC_ADMIN for r in roles_grantable_on_create(Role.SEC_ADMIN))
-    assert not any(Role(r) == Role.SEC_ADMIN for r in roles_grantable_on_create(Role.SYS_ADMIN))
-
-
-# --- Demo ------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def demo_accounts(township_a, org_in_a):
-    org_in_a.facts.update(source=FactSource.DEMO)
-    made = {
-        "county_admin": UserFactory(username="county_admin", role=Role.COUNTY_ADMIN),
-        "audit_admin": UserFactory(username="audit_admin", role=Role.AUDIT_ADMIN),
-        "township_530324001": UserFactory(username="township_530324001", role=Role.TOWNSHIP_CLERK, township=township_a),
-    }
-    return made
-
-
-def test_demo_devices_are_deterministic_and_only_for_required_roles(demo_accounts):
-    first = demo.create_demo_totp_devices()
-    assert [a.username for a in first] == ["county_admin", "audit_admin"]
-    expected = base64.b32encode(demo.demo_totp_key("county_admin")).decode().rstrip("=")
-    assert first[0].secret == expected and first[0].uri.startswith("otpauth://totp/")
-    again = demo.create_demo_totp_devices()
-    assert again == first
-    assert TOTPDevice.objects.filter(user=demo_accounts["county_admin"]).count() == 1
-    assert not TOTPDevice.objects.filter(user=demo_accounts["township_530324001"]).exists()
-
-
-def test_no_demo_devices_without_demo_data(db, county):
-    UserFactory(username="county_admin", role=Role.COUNTY_ADMIN)
-    assert demo.create_demo_totp_devices() == []
-    assert not TOTPDevice.objects.exists()
-
-
-def test_demo_totp_command_prints_the_secrets(demo_accounts):
-    out = io.StringIO()
-    call_command("demo_totp", stdout=out)
-    text = out.getvalue()
-    assert "county_admin" in text and "audit_admin" in text and "township_530324001" not in text
-    assert base64.b32encode(demo.demo_totp_key("audit_admin")).decode().rstrip("=") in text
-
-
-def test_demo_login_page_shows_qr_codes_in_demo_mode_only(client, settings, demo_accounts):
-    demo.create_demo_totp_devices()
-    settings.DEMO_MODE = True
-    response = client.get(LOGIN)
-    items = response.context["demo_totp"]
-    assert [i.username for i in items] == ["county_admin", "audit_admin"]
-    assert all(i.qr.startswith("data:image/svg+xml;base64,") and i.qr in response.content.decode() for i in items)
-    settings.DEMO_MODE = False
-    response = client.get(LOGIN)
-    assert "demo_totp" not in response.context and "data:image/svg" not in response.content.decode()
-
-
-def test_a_visitor_logs_in_to_the_demo_with_the_printed_secret(client, demo_accounts):
-    demo.create_demo_totp_devices()
-    response = login_with_totp(client, demo_accounts["county_admin"], PASSWORD)
-    assert response.status_code == 302 and client.session["_auth_user_id"] == str(demo_accounts["county_admin"].pk)
+    assert not may_create_accounts(Role.SEC_ADMIN)
+    assert not may_assign_role(Role.SEC_ADMIN, is_self=True)

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import io
+import itertools
 import struct
 import zipfile
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from liangxin.security.uploads import check_spreadsheet_upload, detect_spreadsheet_kind
+from liangxin.testing.hostile_files import long_cell_xlsx, one_huge_cell, ordinary_text, zip_with
 
 FIXTURES = Path(__file__).resolve().parents[2] / "census" / "tabular" / "tests" / "fixtures"
 
@@ -32,15 +36,6 @@ def ods_bytes():
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", compress_type=zipfile.ZIP_STORED)
         archive.writestr("content.xml", "<office:document-content/>")
-    return buffer.getvalue()
-
-
-def zip_with(entries, compression=zipfile.ZIP_DEFLATED):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=compression) as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        for name, data in entries:
-            archive.writestr(name, data)
     return buffer.getvalue()
 
 
@@ -153,3 +148,58 @@ def test_a_corrupt_archive_is_refused():
 
 def test_a_normal_large_sheet_passes():
     check_spreadsheet_upload("大表.xlsx", xlsx_bytes(rows=5000))
+
+
+# --- Huge cells --------------------------------------------------------------------------------
+
+
+def test_a_cell_longer_than_the_limit_is_refused_in_an_xlsx(settings):
+    """A cell that compresses no better than normal text: no zip bomb, but one huge string.
+    (Excel and openpyxl never write such a cell; an attacker's file does.)"""
+    data = long_cell_xlsx(300_000)
+    code, message = refused("长单元格.xlsx", data)
+    assert code == "huge_cell" and "256 KB" in message and "32767" in message
+    settings.UPLOAD_MAX_CELL_KB = 512
+    check_spreadsheet_upload("长单元格.xlsx", data)
+
+
+def test_a_cell_across_the_reading_chunks_is_measured_whole(settings):
+    settings.UPLOAD_MAX_CELL_KB = 1200
+    data = long_cell_xlsx(1_300_000)  # spans two chunks of 1 MiB
+    assert refused("跨块.xlsx", data)[0] == "huge_cell"
+
+
+def test_a_cell_longer_than_the_limit_is_refused_in_a_csv():
+    field = ordinary_text(300_000)
+    assert refused("长.csv", f"组织名称,说明\n甲,{field}\n".encode())[0] == "huge_cell"
+    # Many ordinary rows add up to more than the limit: nothing is refused.
+    check_spreadsheet_upload("长表.csv", ("罗平县第1公司,40\n" * 40_000).encode())
+
+
+def test_the_reported_attack_one_huge_cell_in_a_small_file_is_refused():
+    data = one_huge_cell()
+    assert len(data) < 600_000
+    assert refused("炸弹.xlsx", data)[0] in {"zip_bomb", "huge_cell"}
+
+
+@given(
+    pieces=st.lists(st.integers(min_value=0, max_value=40), min_size=1, max_size=30),
+    cuts=st.lists(st.integers(min_value=1, max_value=50), min_size=1, max_size=10),
+    limit=st.integers(min_value=1, max_value=30),
+)
+@settings(max_examples=200, derandomize=True, deadline=None)
+def test_the_run_gauge_finds_exactly_the_runs_longer_than_its_limit(pieces, cuts, limit):
+    """Checked against the plain answer: the longest stretch between two tags."""
+    from liangxin.security.uploads import _RunGauge
+
+    stream = b"<".join(b"x" * n for n in pieces)
+    expected = max(pieces) > limit
+    gauge = _RunGauge(limit)
+    found, at = False, 0
+    for size in itertools.cycle(cuts):
+        chunk = stream[at : at + size]
+        if not chunk:
+            break
+        found = found or gauge.too_long(chunk)
+        at += size
+    assert found == expected

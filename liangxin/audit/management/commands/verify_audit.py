@@ -1,8 +1,9 @@
 """``python manage.py verify_audit``: prove the audit log.
 
-Exit 0 and "审计链完整,共 N 条" when every record matches its hash, links to the one before it,
-and the last one is the one the anchor outside the database records; exit 1 listing each
-problem and the record it was found at otherwise.
+Exit 0 and "审计链完整,共 N 条" when every record matches its keyed hash, links to the one before
+it with the next id, no chain break was recorded, and the record the anchor outside the database
+names is there with its hash; exit 1 listing each problem and the record it was found at
+otherwise.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from liangxin.audit.chain import check_anchor, read_anchor, verify_chain
+from liangxin.audit import anchor, chain
 from liangxin.audit.models import AuditRecord
 
 
@@ -20,25 +21,20 @@ class Command(BaseCommand):
     help = "校验审计日志的哈希链及数据库外的锚点:发现被改动、插入、删除或截断的记录。"
 
     def handle(self, *args: Any, **options: Any) -> None:
-        records = AuditRecord.objects.order_by("pk").only(
-            "pk",
-            "prev_hash",
-            "hash",
-            "at",
-            "actor_username",
-            "action",
-            "object_type",
-            "object_id",
-            "object_repr",
-            "changes",
+        key = chain.audit_key()
+        entry = anchor.read_anchor()
+        wrong_key = anchor.key_problem(entry, key)
+        records = AuditRecord.objects.order_by("pk")
+        result = chain.verify_chain(records.iterator(chunk_size=2000), key=None if wrong_key else key)
+        anchored = anchor.anchored_id(entry)
+        anchored_hash = (
+            AuditRecord.objects.filter(pk=anchored).values_list("hash", flat=True).first() if anchored else None
         )
-        result = verify_chain(records.iterator(chunk_size=2000))
-        anchor = read_anchor()
-        anchored_hash = None
-        anchored_id = anchor.get("last_id") if anchor is not None else None
-        if isinstance(anchored_id, int):
-            anchored_hash = AuditRecord.objects.filter(pk=anchored_id).values_list("hash", flat=True).first()
-        problems = [*result.problems, *check_anchor(result, anchor, anchored_hash=anchored_hash)]
+        problems = [
+            *([wrong_key] if wrong_key else []),
+            *result.problems,
+            *anchor.check_anchor(result, entry, anchored_hash=anchored_hash),
+        ]
         if problems:
             for problem in problems:
                 self.stderr.write(str(problem))

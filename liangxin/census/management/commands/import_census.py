@@ -1,4 +1,5 @@
-"""python manage.py import_census FILE [--unit CODE] [--dry-run] [--json] [--accept-valid]"""
+"""python manage.py import_census FILE [--unit CODE] [--dry-run] [--json] [--accept-valid]
+[--new-organization USCC ...]"""
 
 from __future__ import annotations
 
@@ -30,6 +31,13 @@ class Command(BaseCommand):
         parser.add_argument("--accept-valid", action="store_true", help="导入有效行,其余行列为退回")
         parser.add_argument("--as-of", help="数据日期 YYYY-MM-DD,默认今天")
         parser.add_argument("--user", help="记入审计日志的操作账号(须有导入权限)")
+        parser.add_argument(
+            "--new-organization",
+            action="append",
+            default=[],
+            metavar="USCC",
+            help="该代码所在行是新组织:与登记册中代码不同的组织同名时也按新组织登记(可重复;见 name_uscc_conflict)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
@@ -54,6 +62,7 @@ class Command(BaseCommand):
                 mode=ImportMode.ACCEPT_VALID if options["accept_valid"] else ImportMode.ALL_OR_NOTHING,
                 dry_run=options["dry_run"],
                 progress=bar.update,
+                new_organizations=[code.strip().upper() for code in options["new_organization"]],
             )
             refused = None
         except ImportRefused as exc:

@@ -172,7 +172,7 @@ WPS_RECORDS = [
     (
         5,
         {
-            "name": "罗平县兴盛五金经营部",
+            "name": "羅平縣興盛五金經營部",  # names are kept as written; the matching key folds them
             "uscc": U6,
             "category": "economic",
             "org_type": "private_enterprise",

@@ -201,11 +201,13 @@ def test_the_apostrophe_an_export_puts_before_a_formula_like_text_is_removed():
     assert to_text("'") == "'"
 
 
-def test_names_become_simplified():
-    assert to_name("羅平縣鑫源建材有限公司") == "罗平县鑫源建材有限公司"
+def test_names_are_kept_as_written_only_their_spaces_tidied():
+    """Registered names use full-width brackets: a name is stored as written; only the matching
+    key (core.text.normalize_name) folds width and traditional characters."""
+    assert to_name("羅平縣鑫源建材有限公司") == "羅平縣鑫源建材有限公司"
     assert to_name("罗平县 鑫源 建材\n有限公司") == "罗平县鑫源建材有限公司"
-    assert to_name("ABC Tech（罗平）有限公司") == "ABC Tech(罗平)有限公司"
-    assert to_name("乾隆酒店") == "乾隆酒店"  # OpenCC's phrase table decides, not the character table
+    assert to_name("ABC Tech（罗平）有限公司") == "ABC Tech（罗平）有限公司"
+    assert to_name("  罗平县（九龙）砖沙协会　") == "罗平县（九龙）砖沙协会"
 
 
 def test_text_too_long():

@@ -12,6 +12,7 @@ from stdnum.cn import uscc as stdnum_uscc
 
 from liangxin.census.tabular import read_census
 from liangxin.census.tabular.columns import COLUMNS, LABELS
+from liangxin.census.tabular.validate import TOWNSHIP
 from liangxin.census.tabular.vocab import CATEGORY, OPERATING_STATUS, ORGANIZATION_TYPE, OWNER_ATTITUDE
 
 from .support import REFERENCE
@@ -109,7 +110,9 @@ def check(data: bytes, filename: str, table: list[dict[str, Any]]) -> None:
         for row in result.rows
     ]
     assert got == table
-    assert [row.values["township_code"] for row in result.rows] == [REFERENCE.township(r["township"]) for r in table]
+    assert [row.values["township_code"] for row in result.rows] == [
+        REFERENCE.resolve(TOWNSHIP, r["township"]) for r in table
+    ]
 
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

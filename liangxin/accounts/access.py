@@ -1,0 +1,232 @@
+"""Who may use which page: the role × page rules, written once, as data.
+
+``PAGE_RULES`` maps the name of every URL of the URL conf to a ``Rule``: the roles that may read
+the page (GET, HEAD, OPTIONS) and the roles that may send to it (POST and the other unsafe
+methods). ``middleware.PageAccessMiddleware`` applies it before any view runs:
+
+- a role outside the rule gets 403, whatever object the URL names — so a 403 says nothing about
+  the object, and a write by a read-only role never reaches a service;
+- a role inside the rule reaches the view, which fetches the object through the user's scope, so
+  an object outside the scope still answers 404, exactly like a missing one;
+- a URL name missing from the table is refused to everyone (403): the table fails closed, and
+  ``accounts/tests/test_access.py`` walks the URL conf and fails on any URL without a rule.
+
+The menus (``MENU``, drawn by ``templates/includes/nav.html``) show an entry only to the roles
+that may read its page. Services still check what they write (``roles.PERMISSIONS``); the role
+groups below are built from those permissions where one exists, so the two cannot disagree.
+
+To add a URL: one line in ``PAGE_RULES``, e.g. ``"census:batch_list": read(CENSUS_READERS),``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from .roles import Permission, Role, roles_with
+
+# --- Role groups -------------------------------------------------------------------------------
+
+EVERY_ROLE = frozenset(Role.values)  # any signed-in account, one without a role included
+BUSINESS = roles_with(Permission.VIEW_BUSINESS)  # county admin, leader, township, department, secretary
+EDITORS = roles_with(Permission.EDIT_ORGANIZATIONS)  # county admin, township clerk
+MERGERS = roles_with(Permission.MERGE_ORGANIZATIONS)
+ID_REVEALERS = roles_with(Permission.VIEW_FULL_ID_NUMBER)  # county admin, secretary (own members)
+ACCOUNT_MANAGERS = roles_with(Permission.MANAGE_ACCOUNTS)  # system administrator
+ROLE_ASSIGNERS = roles_with(Permission.ASSIGN_ROLES)  # security administrator
+AUDITORS = roles_with(Permission.VIEW_AUDIT)  # audit administrator
+ACCOUNT_PAGES = ACCOUNT_MANAGERS | ROLE_ASSIGNERS
+LOCKOUT_MANAGERS = frozenset({Role.SEC_ADMIN})
+COUNTY_ADMIN = frozenset({Role.COUNTY_ADMIN})
+COUNTY = frozenset({Role.COUNTY_ADMIN, Role.LEADER})
+TOWNSHIP = frozenset({Role.TOWNSHIP_CLERK})
+DEPARTMENT = frozenset({Role.DEPARTMENT_CLERK})
+# The work on the register as a whole — the formation register, coverage, the joint planner,
+# campaigns: every business role but the secretary, whose scope holds only the organizations his
+# party organization already covers (nothing to plan, count or survey).
+PLANNERS = BUSINESS - {Role.SECRETARY}
+# Census import batches: those who import, and the county leader, who reads them.
+CENSUS_READERS = EDITORS | {Role.LEADER}
+# Who acts on a campaign submission: the county approves or returns, units submit.
+SUBMISSION_ACTORS = COUNTY_ADMIN | TOWNSHIP | DEPARTMENT
+
+
+@dataclass(frozen=True)
+class Rule:
+    read: frozenset[str] = frozenset()  # roles that may GET / HEAD / OPTIONS
+    write: frozenset[str] = frozenset()  # roles that may POST / PUT / PATCH / DELETE
+    public: bool = False  # no login needed (the login steps); anyone may use every method
+
+    def allows(self, role: str | None, method: str) -> bool:
+        if self.public:
+            return True
+        if role is None:
+            return False
+        return role in (self.read if method in SAFE_METHODS else self.write)
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+PUBLIC = Rule(public=True)
+
+
+def read(roles: Iterable[str]) -> Rule:
+    """A page to look at: these roles may open it; nobody may send to it."""
+    return Rule(read=frozenset(roles))
+
+
+def use(roles: Iterable[str]) -> Rule:
+    """A form or an action: these roles may open it and send to it (the view answers 405 to a
+    method it does not take)."""
+    roles = frozenset(roles)
+    return Rule(read=roles, write=roles)
+
+
+PAGE_RULES: dict[str, Rule] = {
+    "home": use(EVERY_ROLE),
+    # Login, one's own password and two-factor login: every account, with or without a role.
+    "accounts:login": PUBLIC,
+    "accounts:logout": use(EVERY_ROLE),
+    "accounts:password_change": use(EVERY_ROLE),
+    "security:otp_verify": PUBLIC,  # second login step, before the session is logged in
+    "security:otp_setup": PUBLIC,  # enrolment during that step, or later from 两步验证
+    "security:twofactor": read(EVERY_ROLE),
+    "security:recovery_codes": use(EVERY_ROLE),
+    "security:twofactor_disable": use(EVERY_ROLE),
+    # Accounts: the system administrator creates (without a role), disables, enables and
+    # resets; the security administrator assigns roles and scopes.
+    "accounts:user_list": read(ACCOUNT_PAGES),
+    "accounts:user_detail": read(ACCOUNT_PAGES),
+    "accounts:user_create": use(ACCOUNT_MANAGERS),
+    "accounts:user_disable": use(ACCOUNT_MANAGERS),
+    "accounts:user_enable": use(ACCOUNT_MANAGERS),
+    "accounts:user_reset_password": use(ACCOUNT_MANAGERS),
+    "accounts:scope_fields": read(ROLE_ASSIGNERS),
+    "accounts:user_assign_role": use(ROLE_ASSIGNERS),
+    "security:lockout_list": read(LOCKOUT_MANAGERS),
+    "security:lockout_unlock": use(LOCKOUT_MANAGERS),
+    "security:twofactor_reset": use(LOCKOUT_MANAGERS),
+    "audit:record_list": read(AUDITORS),  # ?format=xlsx|csv exports it
+    "audit:record_detail": read(AUDITORS),
+    # The register.
+    "registry:organization_list": read(BUSINESS),
+    "registry:organization_export": read(BUSINESS),
+    "registry:organization_detail": read(BUSINESS),
+    "registry:organization_member_export": read(BUSINESS),
+    "registry:organization_create": use(EDITORS),
+    "registry:organization_edit": use(EDITORS),
+    "registry:organization_facts": use(EDITORS),
+    "registry:organization_deregister": use(EDITORS),
+    "registry:organization_merge": use(MERGERS),
+    "registry:party_organization_list": read(BUSINESS),
+    "registry:party_organization_export": read(BUSINESS),
+    "registry:party_organization_detail": read(BUSINESS),
+    "registry:party_organization_member_export": read(BUSINESS),
+    "registry:party_organization_dissolve": use(EDITORS),
+    "registry:member_list": read(BUSINESS),
+    "registry:member_export": read(BUSINESS),
+    "registry:member_detail": read(BUSINESS),
+    "registry:member_reveal_id_number": use(ID_REVEALERS),
+    # The register of organizations without a party organization, and 一个不能少.
+    "formation:register_list": read(PLANNERS),
+    "formation:register_export": read(PLANNERS),
+    "formation:organization_plan": read(PLANNERS),
+    "formation:plan_edit": use(EDITORS),
+    "formation:plan_transition": use(EDITORS),
+    "formation:verification_add": use(EDITORS),
+    "formation:unrostered_list": read(PLANNERS),
+    "formation:member_action": use(EDITORS),
+    "formation:joint_planner": read(PLANNERS),
+    "formation:joint_review": use(EDITORS),
+    # Coverage against targets.
+    "coverage:dashboard": read(PLANNERS),
+    "coverage:table": read(PLANNERS),
+    "coverage:drill_down": read(PLANNERS),
+    "coverage:gap_list": read(PLANNERS),
+    "coverage:gap_export": read(PLANNERS),
+    # Census import.
+    "census:index": use(EDITORS),
+    "census:template_export": read(EDITORS),
+    "census:batch_list": read(CENSUS_READERS),
+    "census:batch_detail": read(CENSUS_READERS),
+    "census:batch_mapping": use(EDITORS),
+    "census:batch_new_organizations": use(EDITORS),
+    "census:batch_confirm": use(EDITORS),
+    "census:batch_revert": use(EDITORS),
+    "census:batch_original_export": read(CENSUS_READERS),
+    "census:batch_annotated_export": read(CENSUS_READERS),
+    "census:batch_rejected_export": read(CENSUS_READERS),
+    "census:job_detail": read(CENSUS_READERS),
+    # Census campaigns.
+    "campaigns:index": read(PLANNERS),
+    "campaigns:campaign_create": use(COUNTY_ADMIN),
+    "campaigns:board": read(COUNTY),
+    "campaigns:reminder_export": read(COUNTY),
+    "campaigns:campaign_open": use(COUNTY_ADMIN),
+    "campaigns:campaign_close": use(COUNTY_ADMIN),
+    "campaigns:submission_detail": read(PLANNERS),
+    "campaigns:submission_template_export": read(COUNTY | TOWNSHIP),
+    "campaigns:submission_prefill": use(TOWNSHIP),
+    "campaigns:submission_import": use(TOWNSHIP),
+    "campaigns:submission_import_confirm": use(TOWNSHIP),
+    "campaigns:submission_import_cancel": use(TOWNSHIP),
+    "campaigns:submission_transition": use(SUBMISSION_ACTORS),
+    "campaigns:entry_edit": Rule(read=PLANNERS, write=TOWNSHIP),
+    "campaigns:entry_confirm": use(DEPARTMENT),
+}
+
+
+def role_of(user: Any) -> str | None:
+    """The role the rules apply to: None for an anonymous visitor or a disabled account."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    role = getattr(user, "role", None)
+    return role if isinstance(role, str) else None
+
+
+def rule_for(view_name: str) -> Rule | None:
+    return PAGE_RULES.get(view_name)
+
+
+def may_open(role: str | None, view_name: str, method: str = "GET") -> bool:
+    """Whether a role may use a page; False for a page without a rule (fails closed)."""
+    rule = rule_for(view_name)
+    return rule is not None and rule.allows(role, method)
+
+
+# --- Menus -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    view_name: str
+    label: str | Promise
+
+
+MENU: tuple[MenuItem, ...] = (
+    MenuItem("registry:organization_list", _("两新组织")),
+    MenuItem("registry:party_organization_list", _("党组织")),
+    MenuItem("registry:member_list", _("党员")),
+    MenuItem("formation:register_list", _("未建党组织台账")),
+    MenuItem("coverage:dashboard", _("覆盖率")),
+    MenuItem("formation:joint_planner", _("联合组建")),
+    MenuItem("census:index", _("摸底导入")),
+    MenuItem("campaigns:index", _("集中摸底")),
+    MenuItem("accounts:user_list", _("用户管理")),
+    MenuItem("security:lockout_list", _("登录锁定")),
+    MenuItem("audit:record_list", _("审计日志")),
+)
+
+
+def menu_for(role: str | None) -> list[MenuItem]:
+    return [item for item in MENU if may_open(role, item.view_name)]
+
+
+def landing_view(role: str | None) -> str | None:
+    """The first page of the role's menu, where it lands after login; None for an account
+    without a role (it sees the page that says so)."""
+    items = menu_for(role)
+    return items[0].view_name if items else None
