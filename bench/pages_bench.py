@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -144,19 +145,35 @@ def _kind(name: str) -> str:
     return next(kind for prefix, kind in _KINDS.items() if name.startswith(prefix))
 
 
+# Roles in the order a page is measured as when its preferred roles may not open it.
+_ROLE_ORDER = (
+    "county_admin", "township_clerk", "department_clerk", "leader", "secretary", "sys_admin", "sec_admin",
+    "audit_admin",
+)  # fmt: skip
+
+
 def _user_for(name: str) -> list[str]:
-    """The roles a page is measured as (the first is the one that sees the most)."""
-    if name.startswith("accounts:user") or name in ("accounts:scope_fields",):
-        return ["sys_admin"]
+    """The roles a page is measured as (the first is the one that sees the most): the preferred
+    ones the access rules let open it, else the first role in ``_ROLE_ORDER`` that may (a 403
+    measures nothing)."""
+    from liangxin.accounts import access
+
     if name.startswith("audit:"):
-        return ["audit_admin"]
-    if name.startswith("security:lockout") or name == "security:twofactor_reset":
-        return ["sec_admin"]
-    if name in ("accounts:login",):
+        preferred = ["audit_admin"]
+    elif name.startswith("security:lockout") or name == "security:twofactor_reset":
+        preferred = ["sec_admin"]
+    elif name.startswith("accounts:user") or name in ("accounts:scope_fields",):
+        preferred = ["sys_admin"]
+    elif name in ("accounts:login",):
         return [""]
-    if name in ("coverage:dashboard", "registry:organization_list", "formation:register_list", "census:index"):
-        return ["county_admin", "township_clerk"]
-    return ["county_admin"]
+    elif name in ("coverage:dashboard", "registry:organization_list", "formation:register_list", "census:index"):
+        preferred = ["county_admin", "township_clerk"]
+    else:
+        preferred = ["county_admin"]
+    allowed = [role for role in preferred if access.may_open(role, name)]
+    if allowed:
+        return allowed
+    return [next((role for role in _ROLE_ORDER if access.may_open(role, name)), preferred[0])]
 
 
 def _query(name: str, on: str) -> list[dict[str, str]]:
@@ -232,6 +249,9 @@ def run() -> int:
     os.environ.setdefault("LIANGXIN_DEBUG", "1")
     os.environ["LIANGXIN_DEMO"] = "0"  # as in production: the login page without the demo accounts
     os.environ["DJANGO_SETTINGS_MODULE"] = "liangxin.settings"
+    # A fresh var directory with the fresh database: the audit chain's anchor kept there belongs
+    # to the database it was written with (an old one reads as a truncated chain).
+    shutil.rmtree(CACHE / "var_pages", ignore_errors=True)
     os.environ["LIANGXIN_VAR_DIR"] = str(CACHE / "var_pages")
     (CACHE / "var_pages" / "staticfiles").mkdir(parents=True, exist_ok=True)  # WhiteNoise looks for it
     import django
@@ -280,6 +300,7 @@ def run() -> int:
     print(f"{'page':<44}{'as':<18}{'status':>7}{'median ms':>11}{'p95 ms':>9}{'CPU p95':>9}   target (p95)")
     status = 0
     worst: Timing | None = None
+    worst_cpu: Timing | None = None
     post_only = []
     for page in found:
         timing = measure(page, client_for)
@@ -296,6 +317,8 @@ def run() -> int:
             status = 1
         if worst is None or timing.p95_ms > worst.p95_ms:
             worst = timing
+        if worst_cpu is None or timing.cpu_p95_ms > worst_cpu.cpu_p95_ms:
+            worst_cpu = timing
     for line in left_out:
         print(f"left out: {line}")
     print(f"POST only (not pages): {', '.join(sorted(set(post_only)))}")
@@ -305,6 +328,12 @@ def run() -> int:
             f"{len(found) - len(post_only)} pages; slowest p95 {worst.p95_ms:.1f} ms "
             f"({worst.page.url} as {worst.page.user or 'anonymous'})"
             f"   target <= {TARGET_P95_MS:.0f} ms   {'met' if ok else 'NOT met'}"
+        )
+    if worst_cpu is not None:  # on a busy machine the wall clock counts other processes' turns too
+        print(
+            f"slowest CPU p95 {worst_cpu.cpu_p95_ms:.1f} ms ({worst_cpu.page.url} as "
+            f"{worst_cpu.page.user or 'anonymous'})   {'within' if worst_cpu.cpu_p95_ms <= TARGET_P95_MS else 'over'} "
+            f"{TARGET_P95_MS:.0f} ms"
         )
     print(f"load average at end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
     if _postgres_url() is not None:
