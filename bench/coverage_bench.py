@@ -31,7 +31,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -40,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import coverage_data as data
+from bench.process import run_in_child
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "var" / "bench"
@@ -501,11 +501,7 @@ def dashboard(user: Any) -> tuple[float, float]:
 
 
 def main() -> int:
-    """Run in a child process, so that this one's Django settings and database stay untouched."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench.coverage_bench", "run"], cwd=ROOT, env=dict(os.environ), check=False
-    )
-    return proc.returncode
+    return run_in_child("bench.coverage_bench")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ import logging
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -30,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+
+from bench.process import run_in_child
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "var" / "bench"
@@ -342,11 +343,7 @@ def run() -> int:
 
 
 def main() -> int:
-    """Run in a child process, so that this one's Django settings and database stay untouched."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench.pages_bench", "run"], cwd=ROOT, env=dict(os.environ), check=False
-    )
-    return proc.returncode
+    return run_in_child("bench.pages_bench")
 
 
 if __name__ == "__main__":
