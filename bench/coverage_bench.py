@@ -1,4 +1,4 @@
-"""Coverage indicators benchmark (issue 6).
+"""Coverage indicators benchmark (``make bench BENCH=coverage``).
 
 Builds a synthetic province-size register (``bench/coverage_data.py``: 1,000,000 organizations and
 3,000,000 members × ``BENCH_SCALE``) in the project's own schema, in its own SQLite file
@@ -12,12 +12,15 @@ Then, in the same run, on the same data:
 (a) the project's path: ``coverage.selectors.indicator_table(user=county admin, by="township")``
     as of a random past date (seeded) and as of today, median of a few runs;
 (b) DuckDB (in memory, loaded from the CSVs) with the same figures written by hand in SQL from
-    the indicator definitions seeded by the coverage app's migration;
-(c) the township dashboard page served through Django's test client to a township clerk, median
-    of 10 requests: for the largest township and for a median-size one.
+    the indicator definitions seeded by the coverage app's migration: an independent
+    recomputation, the correctness check (its time is printed beside ours);
+(c) the dashboard page served through Django's test client, median of 10 requests: to the clerk
+    of the largest township, of a median-size one, and to the county administrator (every
+    township).
 
-Figures must be identical group by group (else FAIL and a non-zero exit). Targets: the project's
-path within 2× DuckDB, the dashboard under 300 ms median.
+Figures must be identical group by group (else FAIL and a non-zero exit). Targets: the table by
+township as of any date ≤ 1 s; the dashboard of a median township ≤ 300 ms, of the largest
+≤ 1 s; the county-wide dashboard ≤ 2 s.
 """
 
 from __future__ import annotations
@@ -28,7 +31,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -37,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import coverage_data as data
+from bench.process import run_in_child
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "var" / "bench"
@@ -45,18 +48,21 @@ SIZES = data.Sizes.of(SCALE)
 KEY = f"coverage-{SCALE:g}-v{data.GENERATOR_VERSION}"
 REPEATS = 3 if SIZES.organizations > 200_000 else 5
 DASHBOARD_REQUESTS = 10
-TARGET_RATIO = 2.0
-TARGET_DASHBOARD_MS = 300.0
+TARGET_TABLE_S = 1.0
+TARGET_DASHBOARD_MS = {"median": 300.0, "largest": 1000.0, "county-wide": 2000.0}
 
 
-def _median_time(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
-    times = []
+def _median_time(fn: Callable[[], Any], repeats: int) -> tuple[float, float, Any]:
+    """Median seconds of ``fn``: wall clock, and this process's CPU time (with SQLite the query
+    runs in it too: the figure a busy machine distorts least); and its result."""
+    times, cpu = [], []
     result = None
     for _ in range(repeats):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         result = fn()
         times.append(time.perf_counter() - started)
-    return statistics.median(times), result
+        cpu.append(time.process_time() - started_cpu)
+    return statistics.median(times), statistics.median(cpu), result
 
 
 # --- Database and cache --------------------------------------------------------------------------
@@ -384,10 +390,7 @@ def run() -> int:
 
     started = time.perf_counter()
     refreshed = materialized.refresh_stale()
-    print(
-        f"coverage state and yearly tally: {refreshed:,} stale organizations refreshed, tally brought up to date in "
-        f"{time.perf_counter() - started:.1f} s"
-    )
+    print(f"coverage state: {refreshed:,} stale organizations refreshed in {time.perf_counter() - started:.1f} s")
 
     admin, clerk = data.bench_users()
     rng = random.Random(data.SEED)
@@ -400,47 +403,50 @@ def run() -> int:
     print(f"DuckDB load from CSV: {duck_load:.1f} s")
 
     status = 0
-    rows: list[tuple[str, float, float, bool, int]] = []
+    rows: list[tuple[str, float, float, float, bool, int]] = []
     for label, on in (("past", past), ("today", now)):
         indicator_table(user=admin, as_of=on, by="township")  # warm the page cache once
-        project_s, table = _median_time(partial(indicator_table, user=admin, as_of=on, by="township"), REPEATS)
-        duck_s, duck = _median_time(partial(duckdb_table, con, on), REPEATS)
+        project_s, project_cpu, table = _median_time(
+            partial(indicator_table, user=admin, as_of=on, by="township"), REPEATS
+        )
+        duck_s, _cpu, duck = _median_time(partial(duckdb_table, con, on), REPEATS)
         problems = compare(table, duck, on)
         if label == "today":
             print(_headline(duck))
-        rows.append((f"{label} {on.isoformat()}", project_s, duck_s, not problems, len(table)))
+        rows.append((f"{label} {on.isoformat()}", project_s, project_cpu, duck_s, not problems, len(table)))
         for problem in problems[:20]:
             print(f"FAIL {label}: {problem}")
         if problems:
             status = 1
-    print(f"{'as of':<18}{'groups':>8}{'project s':>11}{'DuckDB s':>10}{'ratio':>8}   identical")
-    for label, project_s, duck_s, same, groups in rows:
+    print(
+        f"{'as of':<18}{'groups':>8}{'project s':>11}{'(CPU s)':>9}{'DuckDB s':>10}   identical   "
+        f"target <= {TARGET_TABLE_S:g} s"
+    )
+    for label, project_s, project_cpu, duck_s, same, groups in rows:
         same_text = "yes" if same else "NO"
-        print(f"{label:<18}{groups:>8}{project_s:>11.3f}{duck_s:>10.3f}{project_s / duck_s:>7.1f}x   {same_text}")
-    ratio = sum(r[1] for r in rows) / sum(r[2] for r in rows)
-    met = ratio <= TARGET_RATIO
-    print(f"{'project / DuckDB':<34}{ratio:>8.2f}x   target <= {TARGET_RATIO}x   {'met' if met else 'NOT met'}")
-    if not met:
+        met = "met" if project_s <= TARGET_TABLE_S else "NOT met"
+        print(f"{label:<18}{groups:>8}{project_s:>11.3f}{project_cpu:>9.3f}{duck_s:>10.3f}   {same_text:<12}{met}")
+    if any(r[1] > TARGET_TABLE_S for r in rows):
         for line in explain(lambda: indicator_table(user=admin, as_of=past, by="township")):
             print(f"  {line}")
 
     from liangxin.registry.models import Organization
 
-    for label, user in (("largest", clerk), ("median", median_clerk())):
+    for label, user in (("median", median_clerk()), ("largest", clerk), ("county-wide", admin)):
         try:
-            dashboard_ms = dashboard(user)
+            dashboard_ms, dashboard_cpu_ms = dashboard(user)
         except Exception as exc:  # the page is the project's; report it, don't hide the figures
-            print(f"FAIL township dashboard ({label} township): {type(exc).__name__}: {exc}")
+            print(f"FAIL dashboard ({label}): {type(exc).__name__}: {exc}")
             status = 1
             continue
-        if dashboard_ms is None:
-            break
-        ok = dashboard_ms < TARGET_DASHBOARD_MS
-        size = Organization.objects.filter(township_id=user.township_id).count()
+        target = TARGET_DASHBOARD_MS[label]
+        scope = Organization.objects.filter(township_id=user.township_id) if user.township_id else Organization.objects
         print(
-            f"{f'dashboard median, {label} township':<34}{dashboard_ms:>8.0f} ms target < {TARGET_DASHBOARD_MS:.0f} ms "
-            f"{'met' if ok else 'NOT met'}   ({size:,} organizations)"
+            f"{f'dashboard median, {label}':<34}{dashboard_ms:>8.0f} ms (CPU {dashboard_cpu_ms:.0f} ms) "
+            f"target <= {target:.0f} ms {'met' if dashboard_ms <= target else 'NOT met'}   "
+            f"({scope.count():,} organizations)"
         )
+    print(f"load average: {', '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
     print(f"figures identical: {'yes' if status == 0 else 'NO — FAIL'}")
     return status
 
@@ -473,37 +479,29 @@ def median_clerk() -> Any:
     return clerk
 
 
-def dashboard(clerk: Any) -> float | None:
-    """Median milliseconds of the township dashboard for ``clerk`` (None without the page)."""
+def dashboard(user: Any) -> tuple[float, float]:
+    """Median milliseconds of the dashboard page for ``user``: wall clock and CPU time."""
     from django.test import Client
-    from django.urls import NoReverseMatch, reverse
+    from django.urls import reverse
 
-    try:
-        url = reverse("coverage:dashboard")
-    except NoReverseMatch:
-        print("township dashboard: no URL named coverage:dashboard yet")
-        return None
+    url = reverse("coverage:dashboard")
     client = Client(HTTP_HOST="localhost")
-    client.force_login(clerk)
+    client.force_login(user)
     first = client.get(url)
     if first.status_code != 200:
         raise RuntimeError(f"HTTP {first.status_code} for {url}")
-    times = []
-    for _ in range(DASHBOARD_REQUESTS):
-        started = time.perf_counter()
+
+    def fetch() -> None:
         response = client.get(url)
-        times.append(time.perf_counter() - started)
         if response.status_code != 200:
             raise RuntimeError(f"HTTP {response.status_code} for {url}")
-    return statistics.median(times) * 1000
+
+    wall, cpu, _result = _median_time(fetch, DASHBOARD_REQUESTS)
+    return wall * 1000, cpu * 1000
 
 
 def main() -> int:
-    """Run in a child process, so that this one's Django settings and database stay untouched."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench.coverage_bench", "run"], cwd=ROOT, env=dict(os.environ), check=False
-    )
-    return proc.returncode
+    return run_in_child("bench.coverage_bench")
 
 
 if __name__ == "__main__":

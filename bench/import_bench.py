@@ -1,16 +1,21 @@
-"""Census import benchmark (issue 4).
+"""Census import benchmark (``make bench BENCH=import``).
 
 Generates a 1,000,000-row census CSV and a 100,000-row XLSX (``BENCH_SCALE`` shrinks both;
 cached under ``var/bench/``), imports them through the real pipeline
 (``census.services.import_file``: read, validate every row, plan, write in one transaction with
-revert data and audit), and measures in the same run, on the same rows:
+revert data and audit), and measures in the same run, on the same CSV rows (all of them):
 
-(a) a bare ``csv`` + ``sqlite3.executemany`` insert in one transaction,
-(b) django-import-export importing into the same model (10,000 rows, scaled),
-(c) Django ``bulk_create`` of the same organizations and their facts.
+(a) a bare ``csv`` + ``sqlite3.executemany`` insert in one transaction (one table, no checks);
+(b) django-import-export configured for bulk loads as its documentation recommends, looking rows
+    up by the indexed credit code; it writes the organizations only;
+(c) Django ``bulk_create`` of what the pipeline writes for new organizations: the organizations,
+    their census intervals in an import batch, their change rows, party organizations and coverage
+    links (the same stale-marking triggers fire).
 
-Each case runs in its own process on its own fresh database, so peak memory (max RSS) is the
-case's own. Targets: pipeline ≥ 1.5× bulk_create, ≥ 20× django-import-export, peak < 2 GiB.
+Each case runs in its own process on its own fresh database with the project's schema (same
+indexes, same triggers), so peak memory (max RSS) is the case's own. Targets: ≥ 10,000 rows/s
+from CSV and ≥ 6,000 rows/s from XLSX with every check on, peak memory < 1 GiB; the ratios to the
+baselines are printed beside them.
 """
 
 from __future__ import annotations
@@ -33,7 +38,6 @@ CACHE = ROOT / "var" / "bench"
 SCALE = float(os.environ.get("BENCH_SCALE", "1.0"))
 CSV_ROWS = max(1000, int(1_000_000 * SCALE))
 XLSX_ROWS = max(1000, int(100_000 * SCALE))
-IMPORT_EXPORT_ROWS = min(10_000, CSV_ROWS)
 
 HEADER = [
     "统一社会信用代码", "组织名称", "组织类别", "组织类型", "所属乡镇", "所属村(社区)", "行业主管部门",
@@ -205,26 +209,45 @@ def _case_bare(path: Path, db: Path) -> int:
     return count
 
 
-def _case_bulk_create(path: Path, rows: int) -> int:
-    import datetime as dt
+def _baseline_batch() -> Any:
+    """An import batch for a baseline's rows, as the pipeline's census intervals have."""
+    from django.utils import timezone
 
+    from liangxin.census.models import BatchStatus, ImportBatch
+    from liangxin.geo.models import AdministrativeUnit, UnitLevel
+
+    return ImportBatch.objects.create(
+        unit=AdministrativeUnit.objects.get(level=UnitLevel.COUNTY),
+        file_name="baseline.csv",
+        as_of=timezone.localdate(),
+        status=BatchStatus.APPLIED,
+        applied_at=timezone.now(),
+    )
+
+
+def _case_bulk_create(path: Path, rows: int) -> int:
+    """The rows the pipeline writes for new organizations, by ``bulk_create``: the organizations, their
+    census intervals (in an import batch), their change rows, and a party organization with its
+    coverage link for each row naming one; the same triggers fire as for the pipeline."""
     from django.db import transaction
 
+    from liangxin.census.models import ImportChange
     from liangxin.core.text import normalize_name, pinyin_keys
     from liangxin.geo.models import AdministrativeUnit
-    from liangxin.registry.models import Organization, OrganizationFacts
+    from liangxin.registry.models import Organization, OrganizationFacts, PartyOrganization, PartyOrganizationCoverage
 
     township_ids = dict(AdministrativeUnit.objects.filter(level=2).values_list("name", "pk"))
     categories = _CATEGORIES
     types = _TYPES
-    today = dt.date.today()
     created = 0
     with transaction.atomic():
-        batch: list[list[str]] = []
+        batch = _baseline_batch()
+        today = batch.as_of
+        chunk: list[list[str]] = []
 
         def flush() -> int:
             orgs = []
-            for r in batch:
+            for r in chunk:
                 initials, full = pinyin_keys(r[1])
                 orgs.append(
                     Organization(
@@ -235,34 +258,64 @@ def _case_bulk_create(path: Path, rows: int) -> int:
                     )
                 )  # fmt: skip
             Organization.objects.bulk_create(orgs, batch_size=2000)
-            OrganizationFacts.objects.bulk_create(
+            facts = OrganizationFacts.objects.bulk_create(
                 [
                     OrganizationFacts(
                         organization_id=o.pk, valid_from=today, source="import", employees=int(r[10]),
-                        full_members=int(r[11]), probationary_members=int(r[12]),
+                        full_members=int(r[11]), probationary_members=int(r[12]), import_batch=batch,
                     )
-                    for o, r in zip(orgs, batch, strict=True)
+                    for o, r in zip(orgs, chunk, strict=True)
                 ],
                 batch_size=2000,
             )  # fmt: skip
+            ImportChange.objects.bulk_create(
+                [
+                    ImportChange(batch=batch, organization_id=o.pk, kind="new", row=o.pk + 1, after={}, facts_created=f)
+                    for o, f in zip(orgs, facts, strict=True)
+                ],
+                batch_size=2000,
+            )
+            named = [(o, r[17]) for o, r in zip(orgs, chunk, strict=True) if r[17]]
+            party_orgs = PartyOrganization.objects.bulk_create(
+                [
+                    PartyOrganization(
+                        name=name, name_normalized=normalize_name(name), kind="branch",
+                        formation_method="independent", township_id=o.township_id, founded_on=today,
+                    )
+                    for o, name in named
+                ],
+                batch_size=2000,
+            )  # fmt: skip
+            PartyOrganizationCoverage.objects.bulk_create(
+                [
+                    PartyOrganizationCoverage(party_organization=p, organization=o, valid_from=today)
+                    for p, (o, _name) in zip(party_orgs, named, strict=True)
+                ],
+                batch_size=2000,
+            )
             return len(orgs)
 
         with open(path, encoding="utf-8-sig", newline="") as fh:
             reader = csv.reader(fh)
             next(reader)
             for _, row in zip(range(rows), reader, strict=False):
-                batch.append(row)
-                if len(batch) == 2000:
+                chunk.append(row)
+                if len(chunk) == 2000:
                     created += flush()
-                    batch = []
-        if batch:
+                    chunk = []
+        if chunk:
             created += flush()
     return created
 
 
 def _case_import_export(path: Path, rows: int) -> int:
+    """django-import-export configured as its documentation recommends for large imports ("Bulk
+    imports", "Performance tuning"): bulk mode, no diff, existing rows looked up by an indexed key
+    (the unique credit code) in an instance cache, the township widget caching its lookups. It
+    writes the organizations only (the pipeline writes their census intervals, change rows and
+    party organizations too)."""
     import tablib
-    from import_export import fields, resources, widgets
+    from import_export import fields, instance_loaders, resources, widgets
 
     from liangxin.core.text import normalize_name, pinyin_keys
     from liangxin.geo.models import AdministrativeUnit
@@ -271,10 +324,18 @@ def _case_import_export(path: Path, rows: int) -> int:
     categories = _CATEGORIES
     types = _TYPES
 
+    class CachedTownshipWidget(widgets.ForeignKeyWidget):
+        """A ForeignKeyWidget reading the townships once, as the bulk-import caveats advise."""
+
+        def __init__(self) -> None:
+            super().__init__(AdministrativeUnit, "name")
+            self.by_name = {u.name: u for u in AdministrativeUnit.objects.filter(level=2)}
+
+        def clean(self, value: Any, row: Any = None, **kwargs: Any) -> Any:
+            return self.by_name[value]
+
     class OrganizationResource(resources.ModelResource):
-        township = fields.Field(
-            attribute="township", column_name="所属乡镇", widget=widgets.ForeignKeyWidget(AdministrativeUnit, "name")
-        )
+        township = fields.Field(attribute="township", column_name="所属乡镇", widget=CachedTownshipWidget())
         uscc = fields.Field(attribute="uscc", column_name="统一社会信用代码")
         name = fields.Field(attribute="name", column_name="组织名称")
         category = fields.Field(attribute="category", column_name="组织类别")
@@ -282,8 +343,11 @@ def _case_import_export(path: Path, rows: int) -> int:
 
         class Meta:
             model = Organization
-            import_id_fields = ("name",)
+            import_id_fields = ("uscc",)  # unique, indexed (the pipeline's first key too)
             fields = ("uscc", "name", "category", "org_type", "township")
+            use_bulk = True
+            skip_diff = True
+            instance_loader_class = instance_loaders.CachedInstanceLoader
 
         def before_import_row(self, row: Any, **kwargs: Any) -> None:
             row["组织类别"] = categories[row["组织类别"]]
@@ -308,6 +372,8 @@ def run_case(case: str, rows: int) -> dict[str, Any]:
     setup = time.perf_counter() - start_setup
     csv_path = CACHE / f"census_{CSV_ROWS}.csv"
     started = time.perf_counter()
+    # CPU time of the case (SQLite writes in this process): what a shared machine distorts least.
+    started_cpu = time.process_time()
     if case == "pipeline_csv":
         count = _case_pipeline(csv_path)
     elif case == "pipeline_xlsx":
@@ -321,8 +387,9 @@ def run_case(case: str, rows: int) -> dict[str, Any]:
     else:
         raise SystemExit(f"unknown case {case}")
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - started_cpu
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"case": case, "rows": count, "seconds": seconds, "peak_mb": peak_mb, "setup_s": setup}
+    return {"case": case, "rows": count, "seconds": seconds, "cpu_s": cpu, "peak_mb": peak_mb, "setup_s": setup}
 
 
 def _child(case: str, rows: int) -> dict[str, Any]:
@@ -349,28 +416,30 @@ def main() -> int:
     results = {
         "bare": _child("bare", CSV_ROWS),
         "bulk_create": _child("bulk_create", CSV_ROWS),
-        "import_export": _child("import_export", IMPORT_EXPORT_ROWS),
+        "import_export": _child("import_export", CSV_ROWS),
         "pipeline_csv": _child("pipeline_csv", CSV_ROWS),
         "pipeline_xlsx": _child("pipeline_xlsx", XLSX_ROWS),
     }
     rate = {k: v["rows"] / v["seconds"] for k, v in results.items()}
-    print(f"{'case':<16}{'rows':>11}{'seconds':>10}{'rows/s':>11}{'peak MiB':>10}")
+    print(f"{'case':<16}{'rows':>11}{'seconds':>10}{'CPU s':>9}{'rows/s':>11}{'rows/CPU s':>12}{'peak MiB':>10}")
     for key, r in results.items():
-        print(f"{key:<16}{r['rows']:>11,}{r['seconds']:>10.1f}{rate[key]:>11,.0f}{r['peak_mb']:>10,.0f}")
+        print(
+            f"{key:<16}{r['rows']:>11,}{r['seconds']:>10.1f}{r['cpu_s']:>9.1f}{rate[key]:>11,.0f}"
+            f"{r['rows'] / r['cpu_s']:>12,.0f}{r['peak_mb']:>10,.0f}"
+        )
     pipeline = rate["pipeline_csv"]
-    checks = [
-        ("pipeline / bulk_create", pipeline / rate["bulk_create"], 1.5),
-        ("pipeline / django-import-export", pipeline / rate["import_export"], 20.0),
-        ("pipeline / bare sqlite3 insert", pipeline / rate["bare"], 0.2),
-    ]
-    for label, ratio, target in checks:
-        print(f"{label:<34}{ratio:>8.2f}x   target >= {target}x   {'met' if ratio >= target else 'NOT met'}")
-    # The issue's "≈ 0.2x the bare insert" is what 1.5x bulk_create came to on its machine, where
-    # bulk_create ran at 0.14x the bare insert: this machine's figure is printed beside it.
-    here = rate["bulk_create"] / rate["bare"]
-    print(f"{'  bulk_create / bare insert':<34}{here:>8.2f}x   (0.14x on the issue's machine)")
-    peak = results["pipeline_csv"]["peak_mb"]
-    print(f"{'pipeline peak memory':<34}{peak:>8,.0f} MiB target < 2048 MiB {'met' if peak < 2048 else 'NOT met'}")
+    targets = [("pipeline CSV", pipeline, 10_000), ("pipeline XLSX", rate["pipeline_xlsx"], 6_000)]
+    for label, value, target in targets:
+        print(f"{label:<34}{value:>8,.0f} rows/s target >= {target:,}   {'met' if value >= target else 'NOT met'}")
+    peak = max(results["pipeline_csv"]["peak_mb"], results["pipeline_xlsx"]["peak_mb"])
+    print(f"{'pipeline peak memory':<34}{peak:>8,.0f} MiB   target < 1024 MiB {'met' if peak < 1024 else 'NOT met'}")
+    for label, baseline in (
+        ("pipeline / bulk_create", "bulk_create"),
+        ("pipeline / django-import-export", "import_export"),
+        ("pipeline / bare sqlite3 insert", "bare"),
+    ):
+        print(f"{label:<34}{pipeline / rate[baseline]:>8.2f}x")
+    print(f"load average: {', '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
     return 0
 
 

@@ -25,11 +25,12 @@ import math
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from bench.process import run_in_child
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "var" / "bench"
@@ -229,11 +230,7 @@ def run() -> int:
 
 
 def main() -> int:
-    """Run in a child process, so that this one's Django settings and database stay untouched."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "bench.joint_bench", "run"], cwd=ROOT, env=dict(os.environ), check=False
-    )
-    return proc.returncode
+    return run_in_child("bench.joint_bench")
 
 
 if __name__ == "__main__":

@@ -31,7 +31,6 @@ from liangxin.core.collector import long_lived_objects_frozen
 from liangxin.core.dates import today
 from liangxin.core.errors import ConflictError, ServiceError
 from liangxin.core.text import normalize_name, pinyin_keys
-from liangxin.coverage.materialized import mark_imported_stale
 from liangxin.formation import services as formation_services
 from liangxin.geo.models import AdministrativeUnit, Department, UnitLevel
 from liangxin.policy.names import read_party_organization_name
@@ -443,7 +442,6 @@ def _log_kept_file(by: User | None, batch: ImportBatch, action: str, size: int) 
 
 def _finish(*, by: User | None, batch: ImportBatch, writer: _ChunkWriter) -> None:
     writer.finish()
-    mark_imported_stale(import_batch_id=batch.pk)
     # An organization this file deregisters leaves the formation register now, with its plan; the
     # batch keeps which plans it closed, and its revert reopens them.
     batch.closed_plans = [

@@ -14,11 +14,14 @@ organizations are counted with ``COUNT(DISTINCT CASE WHEN … THEN s_id END)``: 
 organization column (department, category, type, size) a party organization is a member of every
 group of the organizations it covers (a joint branch counts once in each).
 
+Grouped by two columns at once (``by=(township, department)``), the query counts each pair in one
+scan and adds the pairs up by each column: the dashboard's two rankings from one query.
+
 Several dates at once (the dashboard's trend): ``organization_history`` is one row per state
-interval valid on any of the dates, with a bit mask (valid on date i), and
-``aggregate_on_dates`` renders each indicator once per date over that mask — one query where a
-trend of 12 points made 12, with the same figures (tests compare them on every day of a year of
-changes).
+interval valid on any of the dates, with the indices of the first and the last date it holds, and
+``aggregate_on_dates`` aggregates each indicator once per (first, last) pair — a date's figure is
+the sum over the pairs whose span holds it: one scan where a trend of 12 points made 12, with the
+same figures (tests compare them on every day of a year of changes).
 """
 
 from __future__ import annotations
@@ -35,9 +38,9 @@ from django.db.models.expressions import Expression, RawSQL
 
 from liangxin.registry.models import PartyOrganization, PartyOrganizationCoverage
 
-from . import buckets, dsl, materialized
+from . import dsl, materialized
 from .choices import Grouping, Subject
-from .models import FiveGoodsRating, Indicator, OrganizationState, StateTally
+from .models import FiveGoodsRating, Indicator, OrganizationState
 from .state import fields_for
 from .values import COUNT, SHARE, SUM
 
@@ -158,19 +161,26 @@ def compile_indicator(indicator: Indicator) -> Compiled:
 # --- State relations ---------------------------------------------------------------------------
 
 
-def _state_rows(*, scope: Q, group: Q | None, by: str, window: Q) -> QuerySet[Any]:
+Groupings = str | tuple[str, str]  # one grouping, or two (the group key is then a pair)
+
+
+def _state_rows(*, scope: Q, group: Q | None, by: Groupings, window: Q) -> QuerySet[Any]:
     """The ``OrganizationState`` rows matching ``window`` in ``scope`` and ``group`` (conditions
     on ``OrganizationState``, whose grouping columns are the organization's) as ``values()`` with
-    the ``s_*`` columns; the table is brought up to date first (``materialized.ensure_fresh``)."""
+    the ``s_*`` columns, ``s_g`` (and with two groupings ``s_g2``); the table is brought up to
+    date first (``materialized.ensure_fresh``)."""
     materialized.ensure_fresh()
-    column = ORGANIZATION_GROUP_COLUMN.get(by, "organization_id")
+    first, second = by if isinstance(by, tuple) else (by, None)
+    keys = {"s_g": F(ORGANIZATION_GROUP_COLUMN.get(first, "organization_id"))}
+    if second is not None:
+        keys["s_g2"] = F(ORGANIZATION_GROUP_COLUMN[second])
     return (
         OrganizationState.objects.filter(window, scope)
         .filter(group or Q())
         .order_by()
         .values(
             s_id=F("organization_id"),
-            s_g=F(column),
+            **keys,
             s_employees=F("employees"),
             s_full_members=F("full_members"),
             s_probationary_members=F("probationary_members"),
@@ -188,27 +198,14 @@ def _state_rows(*, scope: Q, group: Q | None, by: str, window: Q) -> QuerySet[An
 
 
 def organization_state(
-    *,
-    on: dt.date,
-    scope: Q,
-    group: Q | None = None,
-    by: str = Grouping.COUNTY,
-    unlike: dt.date | None = None,
+    *, on: dt.date, scope: Q, group: Q | None = None, by: Groupings = Grouping.COUNTY
 ) -> QuerySet[Any]:
     """One row per organization in the population on ``on`` (not merged, facts valid on ``on``,
     not deregistered) within ``scope`` and ``group`` (conditions on ``OrganizationState``: its
     ``township_id``, ``department_id``, ``category``… are the organization's), as ``values()``
-    with the ``s_*`` columns and ``s_g`` (the group key). ``unlike``: only the rows valid on
-    ``on`` and not on that day (what a tally of that day lacks, or holds in excess, for ``on``)."""
+    with the ``s_*`` columns and the group key ``s_g`` (two groupings: ``s_g``, ``s_g2``)."""
     participation = activity_participation(on)
-    window = _valid_on(on)
-    if unlike is not None and unlike < on:  # started after ``unlike``, or ended by ``on`` … (two ranges)
-        window = Q(valid_from__gt=unlike, valid_from__lte=on) & (Q(valid_to__isnull=True) | Q(valid_to__gt=on))
-    elif unlike is not None and unlike > on:  # … each read by its own index
-        window = Q(valid_from__lte=on, valid_to__gt=on, valid_to__lte=unlike)
-    elif unlike is not None:
-        window = Q(pk__in=[])
-    return _state_rows(scope=scope, group=group, by=by, window=window).annotate(
+    return _state_rows(scope=scope, group=group, by=by, window=_valid_on(on)).annotate(
         s_takes_part=participation if participation is not None else Value(False, output_field=BooleanField())
     )
 
@@ -329,9 +326,12 @@ def party_organization_state(
 SUBQUERY_COLUMN = "s_rated_five_goods"  # the one state column computed by a subquery
 
 
+def _materialized() -> str:
+    return "MATERIALIZED " if connection.vendor in ("sqlite", "postgresql") else ""
+
+
 def _cte(sql: str, materialize: bool = True) -> str:
-    hint = "MATERIALIZED " if materialize and connection.vendor in ("sqlite", "postgresql") else ""
-    return f"WITH s AS {hint}({sql}) "
+    return f"WITH s AS {_materialized() if materialize else ''}({sql}) "
 
 
 def _filtered(then: str, condition: str) -> str:
@@ -351,9 +351,11 @@ def subject_rows_unique(subject: str, by: str) -> bool:
 def aggregate(
     *, state: QuerySet[Any], indicators: Sequence[Compiled], grouped: bool, distinct: bool | None = None
 ) -> dict[Any, dict[str, tuple[int, int]]]:
-    """Group key → indicator code → (numerator, denominator), by ONE query over ``state``.
-    ``distinct``: count distinct ``s_id`` (a subject on several rows); by default for party
-    organizations — pass ``not subject_rows_unique(...)`` to count rows where that is the same."""
+    """Group key → indicator code → (numerator, denominator), by ONE query over ``state``. Over a
+    state with two groupings (``s_g``, ``s_g2``), the groups of both: keys (0, group of the first)
+    and (1, group of the second). ``distinct``: count distinct ``s_id`` (a subject on several
+    rows); by default for party organizations — pass ``not subject_rows_unique(...)`` to count rows
+    where that is the same."""
     if not indicators:
         return {}
     try:
@@ -391,19 +393,33 @@ def aggregate(
         )
         for c in indicators
     ]
-    group_sql = ("s_g", " GROUP BY s_g") if grouped else ("0", "")
     # Only the compiler's own column names and placeholders are spliced in; values are parameters.
     # A party organization's rating is a subquery: named by several aggregates, the relation is
     # materialized (else SQLite repeats it in each); named once, it is cheaper inline — the rows
     # then stream in the index's township order, without a temporary table.
     materialize = sum(SUBQUERY_COLUMN in expression for expression in select) > 1
-    sql = _cte(inner_sql, materialize) + f"SELECT {group_sql[0]} AS g, " + ", ".join(select) + f" FROM s{group_sql[1]}"  # noqa: S608
+    if grouped and "s_g2" in state.query.annotation_select:
+        if distinct:
+            raise ValueError("aggregate: two groupings add up rows, not distinct subjects")
+        # One row per pair of the two groupings (one scan, in the covering index's order), then
+        # the pairs added up by each grouping: a group of either is the sum of its pairs.
+        cells = ", ".join(f"{expression} AS c{n}" for n, expression in enumerate(select))
+        sums = ", ".join(f"SUM(c{n})" for n in range(len(select)))
+        sql = (
+            f"WITH cells AS {_materialized()}(SELECT s_g, s_g2, {cells} FROM ({inner_sql}) s "  # noqa: S608
+            f"GROUP BY s_g, s_g2) "
+            f"SELECT 0, s_g, {sums} FROM cells GROUP BY s_g UNION ALL SELECT 1, s_g2, {sums} FROM cells GROUP BY s_g2"
+        )
+        params = [*params[len(inner_params) :], *inner_params]  # the aggregates come first in the text
+    else:
+        g, group_by = ("s_g", " GROUP BY s_g") if grouped else ("0", "")
+        sql = f"{_cte(inner_sql, materialize)}SELECT {g} AS g, {', '.join(select)} FROM s{group_by}"  # noqa: S608
     result: dict[Any, dict[str, tuple[int, int]]] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for row in cursor.fetchall():
             # Without GROUP BY the query answers one row even over nothing (SUM is then NULL).
-            key, figures = row[0], row[1:]
+            key, figures = ((row[0], row[1]), row[2:]) if len(row) > len(select) + 1 else (row[0], row[1:])
             result[key] = {code: (int(figures[n] or 0), int(figures[d] or 0)) for code, n, d in positions}
     return result
 
@@ -417,18 +433,20 @@ def aggregate_on_dates(
     that date (a row counts on ``dates[i]`` when its interval holds it; a group is there when it
     has a row on that date; ungrouped, the one group ``0`` always is).
 
-    Each figure is aggregated twice, not once per date: over the rows grouped by the first date
-    they hold (they enter the figure there) and by the date after their last one (they leave it);
-    a date's figure is the running sum of what entered minus what left up to it."""
+    The rows are aggregated by the span of dates they hold (``s_first``, ``s_last``: at most
+    n(n+1)/2 spans for n dates), and a date's figure is the sum over the spans holding it."""
     if len(wanted) != len(dates):
         raise ValueError("aggregate_on_dates: one list of indicators per date")
     if any(c.subject != Subject.ORGANIZATION for w in wanted for c in w):
         raise ValueError("aggregate_on_dates: organization indicators only")
-    empty: list[dict[Any, dict[str, tuple[int, int]]]] = [{} for _ in dates]
+    result: list[dict[Any, dict[str, tuple[int, int]]]] = [{} for _ in dates]
+    if not grouped:
+        for on_date in result:
+            on_date[0] = {}
     try:
         inner_sql, inner_params = history.query.sql_with_params()
     except EmptyResultSet:
-        return empty
+        return _with_zeros(result, wanted)
     columns: dict[tuple[Any, ...], int] = {}
     select: list[str] = []
     condition_params: list[Any] = []
@@ -445,7 +463,6 @@ def aggregate_on_dates(
             columns[key] = len(select) - 1
         return columns[key]
 
-    rows_on = column(dsl.TRUE, "1")  # the group's rows on each date
     positions = [
         [
             (
@@ -458,118 +475,31 @@ def aggregate_on_dates(
         for indicators in wanted
     ]
     g, by_g = ("s_g", "s_g, ") if grouped else ("0", "")
-    aggregates = ", ".join(select)
     # Only the compiler's own column names and placeholders are spliced in; values are parameters.
-    # Materialized: the date indices are computed once per row, not in both halves.
-    entered = f"SELECT {g} AS g, s_first AS i, 1 AS sign, {aggregates} FROM s WHERE s_first <= s_last"  # noqa: S608
-    left = f"SELECT {g} AS g, s_last + 1 AS i, -1 AS sign, {aggregates} FROM s WHERE s_first <= s_last"  # noqa: S608
     sql = (
-        f"{_cte(inner_sql)}{entered} GROUP BY {by_g}s_first"
-        f" UNION ALL {left} AND s_last + 1 < {len(dates)} GROUP BY {by_g}s_last + 1"
+        f"{_cte(inner_sql, materialize=False)}SELECT {g} AS g, s_first, s_last, {', '.join(select) or '0'} "  # noqa: S608
+        f"FROM s WHERE s_first <= s_last GROUP BY {by_g}s_first, s_last"
     )
-    changes: dict[Any, list[list[int]]] = {}  # group → date index → change of each aggregate
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*inner_params, *condition_params, *condition_params])
-        for key, i, sign, *figures in cursor.fetchall():
-            deltas = changes.setdefault(key, [[0] * len(select) for _ in dates])[i]
-            for n, figure in enumerate(figures):
-                deltas[n] += sign * int(figure or 0)
-    if not grouped:
-        changes.setdefault(0, [[0] * len(select) for _ in dates])
-    result = empty
-    for key, by_date in changes.items():
-        running = [0] * len(select)
-        for i, on_date in enumerate(positions):
-            running = [r + d for r, d in zip(running, by_date[i], strict=True)]
-            if grouped and not running[rows_on]:
-                continue
-            result[i][key] = {code: (running[n], running[d]) for code, n, d in on_date}
-    return result
+        cursor.execute(sql, [*inner_params, *condition_params])
+        spans = cursor.fetchall()
+    for key, first, last, *figures in spans:
+        for i in range(first, last + 1):
+            values = result[i].setdefault(key, {})
+            for code, n, d in positions[i]:
+                numerator, denominator = values.get(code, (0, 0))
+                values[code] = (numerator + int(figures[n] or 0), denominator + int(figures[d] or 0))
+    return _with_zeros(result, wanted)
 
 
-# The organization fields over ``StateTally``: in conditions (numbers are bucket bounds, see
-# ``buckets``) and summed (the exact sums).
-TALLY_COLUMNS: dict[str, str] = {
-    "employees": "employees",
-    "full_members": "full_members",
-    "probationary_members": "probationary_members",
-    "members": "members",
-    "covered": "covered",
-    "has_instructor": "has_instructor",
-    "takes_part": "FALSE",
-    "work_covered": "(covered OR has_instructor)",
-    "has_union": "has_union",
-    "has_youth_league": "has_youth_league",
-    "has_womens_federation": "has_womens_federation",
-    "above_designated_size": "above_designated_size",
-    "category": "category",
-    "org_type": "org_type",
-    "operating_status": "operating_status",
-}
-TALLY_SUMS: dict[str, str] = {
-    "employees": "employees_sum",
-    "full_members": "full_members_sum",
-    "probationary_members": "probationary_members_sum",
-    "members": "(full_members_sum + probationary_members_sum)",
-}
-ROWS = "_rows"  # the code of the count of subjects added by ``aggregate_tally``
-
-
-def tally_parts(scheme: buckets.Scheme, indicators: Sequence[Compiled]) -> list[int] | None:
-    """For each indicator, the part of the tally that answers it exactly; None when one is not
-    answered by ``scheme`` (a field it does not keep, a threshold it does not bound)."""
-    parts = [scheme.part_of([c.numerator, c.denominator]) for c in indicators]
-    return None if any(p is None for p in parts) else [p for p in parts if p is not None]
-
-
-def aggregate_tally(
-    *, year: int, scope: Q, scheme: buckets.Scheme, indicators: Sequence[Compiled], grouped: bool
-) -> dict[Any, dict[str, tuple[int, int]]]:
-    """Township (or, ungrouped, ``0``) → indicator code → (numerator, denominator) over the
-    organizations on 1 January of ``year`` in ``scope`` (a condition on ``StateTally``), from the
-    tally built with ``scheme``: each indicator's filters over the bucketed columns of the
-    rows of its part, their counts and sums added up. The count of organizations is under
-    ``ROWS``. Raises ValueError for an indicator the scheme does not answer (``tally_parts``)."""
-    if any(c.subject != Subject.ORGANIZATION for c in indicators):
-        raise ValueError("aggregate_tally: organization indicators only")
-    parts = tally_parts(scheme, indicators)
-    if parts is None:
-        raise ValueError("aggregate_tally: an indicator the tally's scheme does not answer")
-    select: list[str] = ["SUM(n) FILTER (WHERE part = 0)"]  # every part counts every organization
-    params: list[Any] = []
-    columns: dict[tuple[Any, ...], int] = {}
-
-    def column(part: int, node: dsl.Node, then: str) -> int:
-        condition, condition_params = dsl.to_sql(node, TALLY_COLUMNS)
-        key = (part, condition, then, tuple(condition_params))
-        if key not in columns:
-            where = f"part = {part}" if condition == "(1 = 1)" else f"part = {part} AND {condition}"
-            select.append(f"SUM({then}) FILTER (WHERE {where})")
-            params.extend([] if condition == "(1 = 1)" else condition_params)
-            columns[key] = len(select) - 1
-        return columns[key]
-
-    positions = [
-        (c.code, column(part, c.numerator, TALLY_SUMS[c.sum_field] if c.kind == SUM and c.sum_field else "n"),
-         column(part, c.denominator, "n"))
-        for c, part in zip(indicators, parts, strict=True)
-    ]  # fmt: skip
-    fields = [f.attname for f in StateTally._meta.concrete_fields if f.attname not in ("id", "year")]
-    rows = StateTally.objects.filter(scope, year=year).order_by().values(*fields)
-    try:
-        rows_sql, rows_params = rows.query.sql_with_params()
-    except EmptyResultSet:
-        return {}
-    g, group_by = ("township_id", " GROUP BY township_id") if grouped else ("0", "")
-    # The tally's rows (scope and year by the ORM), aggregated by the compiler's columns.
-    sql = f"SELECT {g}, {', '.join(select)} FROM ({rows_sql}) t{group_by}"  # noqa: S608
-    result: dict[Any, dict[str, tuple[int, int]]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *rows_params])  # the aggregates come first in the text
-        for key, *figures in cursor.fetchall():
-            values = {code: (int(figures[n] or 0), int(figures[d] or 0)) for code, n, d in positions}
-            values[ROWS] = (int(figures[0] or 0), int(figures[0] or 0))
-            result[key] = values
+def _with_zeros(
+    result: list[dict[Any, dict[str, tuple[int, int]]]], wanted: Sequence[Sequence[Compiled]]
+) -> list[dict[Any, dict[str, tuple[int, int]]]]:
+    """Every wanted indicator in every group present on a date (0/0 where nothing counted)."""
+    for on_date, indicators in zip(result, wanted, strict=True):
+        for values in on_date.values():
+            for c in indicators:
+                values.setdefault(c.code, (0, 0))
     return result
 
 

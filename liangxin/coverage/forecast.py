@@ -1,6 +1,6 @@
 """Period ends of a series, and the coverage projection. Pure Python: no Django here.
 
-Projection (DOMAIN.md §3, issue 6 "Forecast"): for each organization of today's population we know
+Projection toward the targets (docs/domain.md §3; probation in §4): for each organization of today's population we know
 whether a party organization covers it, its full members today (census facts), the dates on which
 its probationary members become full members (one year after admission; a conversion already
 overdue is counted as happening today), and the planned date of its open, active formation plan.

@@ -109,8 +109,8 @@ class FiveGoodsRating(models.Model):
         return f"{self.party_organization_id}@{self.year}:{self.rated_five_goods}"
 
 
-# The state columns the indicators read besides the dates and the township: the covering indexes
-# of ``OrganizationState`` carry them all, so that a figure is read from the index alone.
+# The state columns the indicators read besides the township, the department and the dates: the
+# covering index of ``OrganizationState`` carries them all, so that a figure is read from it alone.
 _READ_BY_INDICATORS = [
     "covered",
     "has_instructor",
@@ -124,7 +124,6 @@ _READ_BY_INDICATORS = [
     "category",
     "org_type",
     "above_designated_size",
-    "department",
     "organization",
 ]
 
@@ -140,7 +139,7 @@ class OrganizationState(models.Model):
     then scan one narrow table (a township's rows by index) instead of joining four. Only the
     population is kept: not merged, not deregistered.
 
-    Database triggers (migration 0004) mark an organization stale whenever a row it depends on is
+    Database triggers (``triggers.py``) mark an organization stale whenever a row it depends on is
     written, by any path (services, imports, reverts, fixtures); the state of stale organizations
     is recomputed before the next read (``materialized.ensure_fresh``)."""
 
@@ -179,20 +178,14 @@ class OrganizationState(models.Model):
         ]
         indexes = [
             models.Index(fields=["organization", "valid_from"], name="coverage_state_org"),
-            # Covering (every column the indicators read): a county table grouped by township
-            # streams this index in township order — no sort of the whole table — and a township's
-            # dashboard reads one contiguous range of it.
+            # Covering (every column the indicators read), in township then department order: a
+            # table by township, or the dashboard's pairs (township, department), stream from it
+            # without a sort; a township's figures read one contiguous range of it.
             models.Index(
-                fields=["township", "valid_from", "valid_to", *_READ_BY_INDICATORS],
+                fields=["township", "department", "valid_from", "valid_to", *_READ_BY_INDICATORS],
                 name="coverage_state_township",
             ),
             models.Index(fields=["department", "valid_from"], name="coverage_state_department"),
-            # The rows starting or ending between a date and the nearest 1 January (the tally's day).
-            models.Index(fields=["valid_from"], name="coverage_state_from"),
-            models.Index(  # covering: the rows ending in such a span are read from it alone
-                fields=["valid_to", "valid_from", "township", *_READ_BY_INDICATORS],
-                name="coverage_state_to",
-            ),
         ]
 
     def __str__(self) -> str:
@@ -201,7 +194,7 @@ class OrganizationState(models.Model):
 
 class StaleOrganization(models.Model):
     """An organization whose ``OrganizationState`` rows may be out of date: written by the
-    database triggers of migration 0004, emptied by ``materialized.refresh_stale``."""
+    database triggers (``triggers.py``), emptied by ``materialized.refresh_stale``."""
 
     organization_id = models.BigIntegerField(primary_key=True)
 
@@ -211,69 +204,3 @@ class StaleOrganization(models.Model):
 
     def __str__(self) -> str:
         return str(self.organization_id)
-
-
-class StateTally(models.Model):
-    """Organizations counted by township on 1 January of each year: the ``OrganizationState``
-    rows holding that day, counted by the state columns the active indicators read, numbers kept
-    as buckets (``buckets.py``; NULL: a column no filter reads). Each part of the scheme (fields
-    no indicator reads together) counts every organization on rows of its own (``part``), its
-    other columns NULL: the parts' values do not multiply.
-
-    An indicator as of any date is then the tally of the nearest 1 January plus the state rows
-    valid on the date and not then, minus the ones valid then and not on the date — at most half
-    a year of changes, not the register. Rows are appended, never updated: a refresh adds the new
-    rows' counts and subtracts the old ones' (``n`` may be negative), so several rows may share a
-    key; they add up. Derived like ``OrganizationState`` and written only by ``materialized.py``."""
-
-    township = models.ForeignKey(
-        "geo.AdministrativeUnit", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", db_index=False
-    )
-    year = models.PositiveSmallIntegerField()
-    part = models.PositiveSmallIntegerField(default=0)  # which part of the scheme the row counts
-    covered = models.BooleanField(null=True)
-    has_instructor = models.BooleanField(null=True)
-    has_union = models.BooleanField(null=True)
-    has_youth_league = models.BooleanField(null=True)
-    has_womens_federation = models.BooleanField(null=True)
-    above_designated_size = models.BooleanField(null=True)
-    category = models.CharField(max_length=16, null=True)  # noqa: DJ001 (NULL: not kept by the scheme)
-    org_type = models.CharField(max_length=32, null=True)  # noqa: DJ001 (NULL: not kept by the scheme)
-    operating_status = models.CharField(max_length=16, null=True)  # noqa: DJ001 (NULL: not kept by the scheme)
-    employees = models.IntegerField(null=True)
-    full_members = models.IntegerField(null=True)
-    probationary_members = models.IntegerField(null=True)
-    members = models.IntegerField(null=True)
-    n = models.IntegerField()
-    employees_sum = models.BigIntegerField()
-    full_members_sum = models.BigIntegerField()
-    probationary_members_sum = models.BigIntegerField()
-
-    class Meta:
-        verbose_name = _("组织状态年度汇总")
-        verbose_name_plural = _("组织状态年度汇总")
-        indexes = [models.Index(fields=["year", "township"], name="coverage_tally_year")]
-
-    def __str__(self) -> str:
-        return f"{self.township_id}@{self.year}: {self.n}"
-
-
-class TallyScheme(models.Model):
-    """The one row saying what ``StateTally`` holds: the scheme it was built with
-    (``buckets.Scheme.as_json``; null: not built), the years whose 1 January it counts, and its size then (a
-    refresh compacts it when appended rows have doubled it). Its lock serializes every write
-    of the state table and the tally."""
-
-    scheme = models.JSONField(null=True)
-    first_year = models.PositiveSmallIntegerField(default=0)
-    last_year = models.PositiveSmallIntegerField(default=0)
-    rows_built = models.PositiveIntegerField(default=0)
-    rows_added = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("年度汇总方案")
-        verbose_name_plural = _("年度汇总方案")
-        constraints = [models.CheckConstraint(condition=Q(pk=1), name="coverage_tally_scheme_single")]
-
-    def __str__(self) -> str:
-        return f"{self.first_year}–{self.last_year}"

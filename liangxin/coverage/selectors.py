@@ -5,21 +5,21 @@ reports and the benchmark) take no user and are never called from views.
 Speed: one aggregate query per subject per grouping (``compiler.aggregate``), plus a query for
 the definitions, one for the year's targets and one for the group labels — whatever the number
 of organizations and indicators. The dashboard (``dashboard_tables``) shares its scans: one
-organization query gives the total, the first ranking, every trend point and the forecast's
-tally; a ranking the user's scope pins to one group is not computed; the forecast reads only the
-organizations that can change (``changing_outlooks``).
+organization query grouped by both rankings' columns gives the total, both rankings and the
+forecast's tally, one more every trend point; a ranking the user's scope pins to one group is not
+computed; the forecast reads only the organizations that can change (``changing_outlooks``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
@@ -32,9 +32,9 @@ from liangxin.geo.models import AdministrativeUnit, Department
 from liangxin.policy.selectors import NoPolicyInForce, engine_policy_in_force, targets_for
 from liangxin.registry.choices import Category, MemberStatus, OrganizationType
 from liangxin.registry.models import Employment, Organization, OrganizationFacts, PartyOrganization
-from liangxin.registry.scoping import NOTHING, organization_scope, party_organization_scope
+from liangxin.registry.scoping import organization_scope, party_organization_scope
 
-from . import buckets, compiler, forecast, materialized
+from . import compiler, forecast
 from .choices import Grouping, Part, Subject
 from .choices import IndicatorKind as Kind
 from .models import Indicator
@@ -58,22 +58,18 @@ class Scope:
     party_organizations: Q
     label: str
     states: Q
-    tally: Q | None  # on ``StateTally`` (by township): the county's or a township's; None: not by township
 
 
 def county_scope() -> Scope:
-    return Scope(Q(), Q(), _("全县"), Q(), Q())
+    return Scope(Q(), Q(), _("全县"), Q())
 
 
 def scope_of(user: User) -> Scope:
-    states = organization_scope(user, pk="organization_id")
-    by_township = user.scope_kind in (ScopeKind.COUNTY, ScopeKind.TOWNSHIP) and states != NOTHING
     return Scope(
         organization_scope(user, prefix="organization__"),
         party_organization_scope(user),
         _("全县") if not (user.township_id or user.department_id) else str(user.scope_label),
-        states,
-        states if by_township else None,  # Q() or Q(township_id=…), which the tally has too
+        organization_scope(user, pk="organization_id"),
     )
 
 
@@ -182,66 +178,12 @@ def _split(definitions: Sequence[Indicator]) -> tuple[list[compiler.Compiled], l
 
 
 def _organization_figures(
-    scope: Scope, as_of: dt.date, by: str, compiled: Sequence[compiler.Compiled]
+    scope: Scope, as_of: dt.date, by: compiler.Groupings, compiled: Sequence[compiler.Compiled]
 ) -> dict[Any, Figures]:
     if not compiled:
         return {}
-    grouped = by != Grouping.COUNTY
-    if scope.tally is not None and by in (Grouping.COUNTY, Grouping.TOWNSHIP):
-        tally = materialized.ensure_fresh()
-        snapshot = tally.snapshot_for(as_of)
-        if snapshot is not None and compiler.tally_parts(tally.scheme, compiled) is not None:
-            return _tally_figures(scope, as_of, by, compiled, scope.tally, tally.scheme, snapshot)
     state = compiler.organization_state(on=as_of, scope=scope.states, by=by)
-    return compiler.aggregate(state=state, indicators=compiled, grouped=grouped)
-
-
-_ROWS = compiler.compile_filters(
-    code=compiler.ROWS, kind=Kind.COUNT, subject=Subject.ORGANIZATION, numerator={}, denominator={}
-)
-
-
-def _tally_figures(
-    scope: Scope,
-    as_of: dt.date,
-    by: str,
-    compiled: Sequence[compiler.Compiled],
-    tally: Q,
-    scheme: buckets.Scheme,
-    snapshot: dt.date,
-) -> dict[Any, Figures]:
-    """The figures as of ``as_of`` by county or township from the tally of the nearest 1 January
-    (``snapshot``), plus the state rows valid on ``as_of`` and not then, minus the ones valid then
-    and not on ``as_of``: the same figures as the state scan (a test compares them day by day),
-    reading at most half a year's changes, not the register. A group is there when it has an
-    organization."""
-    grouped = by != Grouping.COUNTY
-    whole = compiler.aggregate_tally(
-        year=snapshot.year, scope=tally, scheme=scheme, indicators=compiled, grouped=grouped
-    )
-    with_rows = [*compiled, _ROWS]
-    gained = compiler.aggregate(
-        state=compiler.organization_state(on=as_of, scope=scope.states, by=by, unlike=snapshot),
-        indicators=with_rows,
-        grouped=grouped,
-    )
-    lost = compiler.aggregate(
-        state=compiler.organization_state(on=snapshot, scope=scope.states, by=by, unlike=as_of),
-        indicators=with_rows,
-        grouped=grouped,
-    )
-    figures: dict[Any, Figures] = {}
-    for sign, part in ((1, whole), (1, gained), (-1, lost)):
-        for key, values in part.items():
-            total = figures.setdefault(key, {})
-            for code, (numerator, denominator) in values.items():
-                n, d = total.get(code, (0, 0))
-                total[code] = (n + sign * numerator, d + sign * denominator)
-    return {
-        key: {code: value for code, value in values.items() if code != compiler.ROWS}
-        for key, values in figures.items()
-        if not grouped or values.get(compiler.ROWS, (0, 0))[0] > 0
-    }
+    return compiler.aggregate(state=state, indicators=compiled, grouped=by != Grouping.COUNTY)
 
 
 def _party_organization_figures(
@@ -425,41 +367,56 @@ def dashboard_tables(
 ) -> DashboardTables:
     """The dashboard's figures with as few scans of the register as the groupings allow.
 
-    One organization query gives every organization indicator on ``as_of`` by the first grouping
-    and the forecast's tally (population, covered, with at least ``min_full`` full members, of
-    those covered); one more (``compiler.organization_history``, each figure aggregated twice
-    whatever the number of dates) the trend indicators on every trend date. The total is the sum
-    of the groups (an organization is in
-    exactly one group of any grouping); party organizations come from a township-grouped query (a
-    party organization is grouped by its own township, so the groups add up) or, without that
-    grouping, a county one (by an organization column a joint branch counts in each group of the
-    organizations it covers: those groups do not add up). Other groupings compute the ranked
-    indicators only. Every figure equals ``indicator_table`` / ``indicator_series``."""
+    One organization query gives every organization indicator on ``as_of`` for both rankings'
+    groups (from one scan by township and department pairs, in the order of the state table's
+    covering index, added up by each) and the forecast's tally (population, covered, with at least
+    ``min_full`` full members, of those covered); the total is the sum of the first ranking's
+    groups (an organization is in exactly one group of any grouping). One more
+    (``compiler.organization_history``) gives the trend indicators on every trend date. Party
+    organizations come from a township-grouped query (a party organization is grouped by its own
+    township, so the groups add up) or, without that grouping, a county one (by an organization
+    column a joint branch counts in each group of the organizations it covers: those groups do not
+    add up); another grouping computes the ranked indicators only. Every figure equals
+    ``indicator_table`` / ``indicator_series``."""
     for by in groupings:
         if by not in GROUPINGS or by == Grouping.COUNTY:
             raise ValueError(f"not a ranking grouping: {by!r}")
+    if len(groupings) > 2:
+        raise ValueError("at most two rankings")
     scope = scope_of(user)
     definitions = indicators()
     org_defs, po_defs = _split(definitions)
     tally = _tally_indicators(min_full)
     trend_defs = [d for d in definitions if d.code in trend_codes]
-    first = groupings[0] if groupings else Grouping.COUNTY
     dates = sorted(set(trend_dates))
-    org_first = _organization_figures(scope, as_of, first, [*org_defs, *tally])
+    org_by: dict[str, dict[Any, Figures]] = {}
+    if len(groupings) == 2:
+        both = _organization_figures(scope, as_of, (groupings[0], groupings[1]), [*org_defs, *tally])
+        for n, by in enumerate(groupings):
+            org_by[by] = {key: values for (side, key), values in both.items() if side == n}
+        org_total = _add_up(org_by[groupings[0]])
+    else:
+        by = groupings[0] if groupings else Grouping.COUNTY
+        org_first = _organization_figures(scope, as_of, by, [*org_defs, *tally])
+        org_by = {by: org_first}
+        org_total = _add_up(org_first)
     on_dates = dict(zip(dates, _figures_on_dates(scope, dates, trend_defs), strict=True)) if dates else {}
     po_by = Grouping.TOWNSHIP if Grouping.TOWNSHIP in groupings else Grouping.COUNTY
     po_first = _party_organization_figures(scope, as_of, po_by, po_defs)
-    summed = _add_up(org_first, po_first)
+    summed = _add_up({0: org_total}, po_first)
     targets = {year: year_targets(year) for year in sorted({on.year for on in [*dates, as_of]})}
     total = _total(scope, summed, definitions, targets[as_of.year])
     ranked = [d for d in definitions if d.code in ranking_codes]
-    rank_org, rank_po = _split(ranked)
+    _rank_org, rank_po = _split(ranked)
     rankings = {}
     for by in groupings:
-        org = org_first if by == first else _organization_figures(scope, as_of, by, rank_org)
         po = po_first if by == po_by else _party_organization_figures(scope, as_of, by, rank_po)
         rankings[by] = _groups(
-            by=by, figures=_keyed(by, org, po), definitions=ranked, targets=targets[as_of.year], total_label=scope.label
+            by=by,
+            figures=_keyed(by, org_by[by], po),
+            definitions=ranked,
+            targets=targets[as_of.year],
+            total_label=scope.label,
         )
     series = [
         SeriesPoint(on=on, values=_total(scope, on_dates[on], trend_defs, targets[on.year]).values)
@@ -613,10 +570,21 @@ def changing_outlooks(*, user: User, on: dt.date, min_full: int) -> list[forecas
     scope = scope_of(user)
     probationary = Employment.objects.filter(compiler._valid_on(on), member__status=MemberStatus.PROBATIONARY)
     state = compiler.organization_state(on=on, scope=scope.states)
-    below = state.filter(full_members__lt=min_full).filter(
-        Exists(probationary.filter(organization_id=OuterRef("organization_id")))
-    )
-    rows: dict[int, dict[str, Any]] = {r["s_id"]: r for r in below.values("s_id", "s_full_members", "s_covered")}
+    below = state.filter(full_members__lt=min_full)
+    # Two plans for one condition (ARCHITECTURE.md, "Derived layers and tunings"): county-wide, the
+    # probationary members' employers are collected once (a few of the organizations, where a probe
+    # for each organization below the minimum would be one for most of them); in a township or a
+    # department, a probe for each of its organizations, asked as a one-row subquery of the select
+    # list (an EXISTS in the WHERE clause PostgreSQL runs as a join reading every employment).
+    fields = ("s_id", "s_full_members", "s_covered")
+    found: Iterable[dict[str, Any]]
+    if scope.states == Q():
+        found = below.filter(organization_id__in=probationary.values("organization_id")).values(*fields)
+    else:
+        one = probationary.filter(organization_id=OuterRef("organization_id")).values("pk")[:1]
+        probed = below.annotate(s_probationary=Subquery(one)).values(*fields, "s_probationary")
+        found = [r for r in probed if r["s_probationary"] is not None]
+    rows: dict[int, dict[str, Any]] = {r["s_id"]: {k: r[k] for k in fields} for r in found}
     converting = sorted(rows)
     plans = FormationPlan.objects.filter(
         scope.organizations, status__in=sorted(ACTIVE_STATUSES), ready=True, planned_date__isnull=False

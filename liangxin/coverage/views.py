@@ -53,13 +53,14 @@ def _gate(user: User) -> None:
         raise PermissionDenied(_("您的角色无权查看覆盖率统计。"))
 
 
-def drill_url(*, code: str, by: str, key: str, part: str, as_of: Any) -> str:
+def drill_url(*, code: str, by: str, key: str, part: str, as_of: Any, base: str = "") -> str:
+    """``base``: the page's path when the caller has it already (a ranking builds thousands)."""
     query = {"indicator": code, "by": by, "key": key, "part": part, "as_of": as_of.isoformat()}
-    return reverse("coverage:drill_down") + "?" + urlencode(query)
+    return (base or reverse("coverage:drill_down")) + "?" + urlencode(query)
 
 
-def gap_url(*, by: str, key: str, as_of: Any) -> str:
-    return reverse("coverage:gap_list") + "?" + urlencode({"by": by, "key": key, "as_of": as_of.isoformat()})
+def gap_url(*, by: str, key: str, as_of: Any, base: str = "") -> str:
+    return (base or reverse("coverage:gap_list")) + "?" + urlencode({"by": by, "key": key, "as_of": as_of.isoformat()})
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,11 @@ class Figure:
         return self.value.gap == 0 and self.value.target is not None
 
 
-def figure(indicator: Indicator, value: IndicatorValue, *, by: str, key: str, as_of: Any) -> Figure:
+def figure(indicator: Indicator, value: IndicatorValue, *, by: str, key: str, as_of: Any, base: str = "") -> Figure:
+    base = base or reverse("coverage:drill_down")
+
     def url(part: str) -> str:
-        return drill_url(code=indicator.code, by=by, key=key, part=part, as_of=as_of)
+        return drill_url(code=indicator.code, by=by, key=key, part=part, as_of=as_of, base=base)
 
     return Figure(indicator, value, url(Part.NUMERATOR), url(Part.COMPLEMENT), url(Part.DENOMINATOR))
 
@@ -92,11 +95,12 @@ class Row:
 
 
 def _rows(groups: list[IndicatorGroup], definitions: list[Indicator], *, by: str, as_of: Any) -> list[Row]:
+    drill, gaps = reverse("coverage:drill_down"), reverse("coverage:gap_list")
     return [
         Row(
             group=g,
-            figures=[figure(d, g.values[d.code], by=by, key=g.key, as_of=as_of) for d in definitions],
-            gap_url=gap_url(by=by, key=g.key, as_of=as_of),
+            figures=[figure(d, g.values[d.code], by=by, key=g.key, as_of=as_of, base=drill) for d in definitions],
+            gap_url=gap_url(by=by, key=g.key, as_of=as_of, base=gaps),
         )
         for g in groups
     ]

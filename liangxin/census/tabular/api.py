@@ -7,9 +7,7 @@ stream collected into one :class:`CensusReadResult`.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from .header import Header, HeaderColumn, locate_header
@@ -149,12 +147,11 @@ class CensusStream:
         parsed_chunks = self._parser.chunks(source.rows(), self.chunk_rows)
         while True:
             try:
-                with _collector_paused():
-                    parsed = next(parsed_chunks, None)
-                    if parsed is None:
-                        break
-                    checked = validator.validate(parsed.rows)
-                    problems = sort_problems(parsed.problems + checked) if parsed.problems else checked
+                parsed = next(parsed_chunks, None)
+                if parsed is None:
+                    break
+                checked = validator.validate(parsed.rows)
+                problems = sort_problems(parsed.problems + checked) if parsed.problems else checked
             except errors as exc:
                 self.read_error = problem("unreadable_file", source.read_error(exc).message, file=self.filename)
                 break
@@ -171,22 +168,6 @@ class CensusStream:
         if self.read_error is not None:
             found.append(self.read_error)
         return found
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Building a chunk makes tens of thousands of objects that all live on (rows, their cells and
-    values) and no reference cycles; the cyclic garbage collector would walk them again and again
-    while they are made, for a fifth of the reading time. It is paused while a chunk is built and
-    runs again before the chunk is handed over."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def open_census(

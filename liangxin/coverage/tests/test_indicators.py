@@ -213,7 +213,5 @@ def test_the_table_costs_a_fixed_number_of_queries(county_data, township_a, djan
         groups = selectors.county_indicator_table(as_of=ON, by="township")
     assert groups[0].values["organizations"].numerator == 4 + 5
     aggregates = [q for q in few.captured_queries if q["sql"].startswith("WITH s AS")]
-    # Organizations: the tally of the nearest 1 January, the rows gained and the rows lost since
-    # (two aggregates); party organizations: one.
-    assert len(aggregates) == 3
-    assert sum('"coverage_statetally"' in q["sql"] for q in few.captured_queries) == 1
+    # One aggregate over the organization state, one over the party organizations.
+    assert len(aggregates) == 2

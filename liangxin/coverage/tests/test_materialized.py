@@ -10,6 +10,7 @@ import random
 import pytest
 from django.db.models import Q
 
+from liangxin.census.models import ImportBatch
 from liangxin.coverage import compiler, materialized, selectors
 from liangxin.coverage.models import OrganizationState, StaleOrganization
 from liangxin.registry import services as registry_services
@@ -56,6 +57,14 @@ def _instructor(org):
 WRITES = {
     "facts insert": lambda o: OrganizationFacts.objects.create(
         organization=o, valid_from=dt.date(2024, 1, 1), valid_to=START, employees=3, source="edit"
+    ),
+    "facts insert of an import": lambda o: OrganizationFacts.objects.create(
+        organization=o,
+        valid_from=dt.date(2024, 1, 1),
+        valid_to=START,
+        employees=3,
+        source="import",
+        import_batch=ImportBatch.objects.create(unit=o.township, file_name="摸底.csv", as_of=dt.date(2024, 1, 1)),
     ),
     "facts figure": lambda o: OrganizationFacts.objects.filter(organization=o).update(full_members=4),
     "facts closed": lambda o: OrganizationFacts.objects.filter(organization=o).update(valid_to=dt.date(2026, 1, 1)),
@@ -302,3 +311,68 @@ def test_the_command_refreshes_the_stale_or_everything(org):
     call_command("refresh_coverage_state", "--all", stdout=out)
     assert "全部组织" in out.getvalue()
     assert list(OrganizationState.objects.values_list("employees", flat=True)) == [33]
+
+
+# --- The indicators equal a recomputation from the register, day by day ---------------------------
+
+_EXPECTED_FIELDS = (
+    "township_id", "department_id", "category", "above_designated_size", "operating_status", "employees",
+    "full_members", "probationary_members", "has_union", "has_youth_league", "has_womens_federation", "covered",
+    "has_instructor",
+)  # fmt: skip
+
+
+def _python_figures(day: dt.date, by: str, township_id: int | None) -> dict:
+    """Group key → indicator code → (numerator, denominator), counted in Python over the state of
+    each organization on ``day`` recomputed from the register (``_expected``), with the filters
+    evaluated by ``dsl.evaluate`` — no SQL of the compiler involved."""
+    from liangxin.coverage import dsl, selectors
+    from liangxin.coverage.state import ORGANIZATION_FIELDS
+
+    definitions = [d for d in selectors.indicators() if d.subject == "organization"]
+    figures: dict = {}
+    for values in _expected(day).values():
+        row = dict(zip(_EXPECTED_FIELDS, values, strict=True))
+        if township_id is not None and row["township_id"] != township_id:
+            continue
+        row["members"] = row["full_members"] + row["probationary_members"]
+        row["takes_part"] = False
+        row["work_covered"] = row["covered"] or row["has_instructor"]
+        row["org_type"] = "limited_company"
+        key = {"county": 0, "township": row["township_id"], "department": row["department_id"]}[by]
+        group = figures.setdefault(key, {})
+        for d in definitions:
+            den = dsl.evaluate(dsl.parse(d.denominator, ORGANIZATION_FIELDS), row) is True
+            num = den and dsl.evaluate(dsl.parse(d.numerator, ORGANIZATION_FIELDS), row) is True
+            n, total = group.get(d.code, (0, 0))
+            amount = row[d.sum_field] if d.kind == "sum" else 1
+            group[d.code] = (n + (amount if num else 0), total + int(den))
+    return figures
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_indicators_on_every_day_are_the_registers(seed, township_a, township_b, department_x, alice, bob):
+    """The figures of organization indicators by county, township and department, for a county and
+    a township user, on every day of random histories: what the compiler's one query over the state
+    table gives is what Python counts over the register."""
+    from liangxin.coverage import selectors
+
+    rng = random.Random(seed)
+    orgs = _random_register(rng, [township_a, township_b], [department_x])
+    compiled = [compiler.compile_indicator(d) for d in selectors.indicators() if d.subject == "organization"]
+    for round_ in range(2):
+        for user in (alice, bob):
+            scope = selectors.scope_of(user)
+            township = user.township_id
+            for by in ("county", "township", "department"):
+                for day in DAYS[round_::2]:
+                    found = selectors._organization_figures(scope, day, by, compiled)
+                    expected = _python_figures(day, by, township)
+                    if by == "county":
+                        expected = {0: expected.get(0, {})}
+                    found = {k: {c: v for c, v in g.items() if v != (0, 0)} for k, g in found.items()}
+                    expected = {k: {c: v for c, v in g.items() if v != (0, 0)} for k, g in expected.items()}
+                    assert found == expected, (user, by, day)
+        for org in rng.sample(orgs, 3):  # edits, then read again
+            OrganizationFacts.objects.filter(organization=org, valid_to__isnull=True).update(employees=120)
+            PartyOrganizationCoverage.objects.filter(organization=org).delete()
