@@ -120,7 +120,7 @@ class VerifyForm(forms.Form):
 class OutflowForm(forms.Form):
     member = forms.ModelChoiceField(label=_("党员"), queryset=Member.objects.none())
     destination = TextField(label=_("流向地(写明省、市、县)"), max_length=200)
-    employer_name = TextField(label=_("务工单位"), required=False, max_length=200)
+    employer_name = NameField(label=_("务工单位"), required=False, max_length=200)
     phone = TextField(label=_("联系电话"), required=False, max_length=32)
     liaison = forms.ModelChoiceField(
         label=_("联系党组织"),
@@ -141,7 +141,7 @@ class OutflowForm(forms.Form):
 
 class LedgerForm(forms.Form):
     place = TextField(label=_("现居住地"), required=False, max_length=200)
-    employer_name = TextField(label=_("务工单位"), required=False, max_length=200)
+    employer_name = NameField(label=_("务工单位"), required=False, max_length=200)
     phone = TextField(label=_("联系电话"), required=False, max_length=32)
     takes_part_in = forms.ModelChoiceField(
         label=_("参加活动的党组织"),

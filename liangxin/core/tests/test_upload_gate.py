@@ -26,6 +26,7 @@ from liangxin.core.dates import today
 from liangxin.core.tests.test_form_fields import project_forms
 from liangxin.security.uploads import UploadField
 from liangxin.testing import walk
+from liangxin.testing.factories import valid_id_number
 from liangxin.testing.hostile_files import long_cell_xlsx, one_huge_cell, ordinary_text, zip_with
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -50,6 +51,12 @@ UPLOADS: dict[str, Upload] = {
     ),
     "campaigns:submission_import": Upload(
         "carol", "campaign_submission_b", lambda sub: {"version": sub.version}, ("板桥镇摸底.csv", BANQIAO_CSV)
+    ),
+    "mobility:intake": Upload(
+        "carol",
+        None,
+        lambda _obj: {"unit": "", "mode": "all_or_nothing"},
+        ("板桥镇流动人口.csv", f"姓名,公民身份号码,现住址\n赵流动,{valid_id_number(702)},板桥镇\n".encode()),
     ),
 }
 
