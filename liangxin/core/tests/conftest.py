@@ -148,14 +148,14 @@ def transfer_b(carol, member_b, branch_b):
 
 @pytest.fixture
 def intake_batch_b(carol, township_b):
+    import datetime as dt
+
     from liangxin.mobility import services
     from liangxin.testing.factories import valid_id_number
 
-    number = valid_id_number(701, region="522301", birth=__import__("datetime").date(1990, 5, 4))
-    data = (
-        MIGRANTS_CSV_B
-        + f"赵流动,{number},男,贵州省兴义市桔山街道,罗平县板桥镇某村,2026-02-01,板桥星火煤业,13800001111\n"
-    )
+    number = valid_id_number(701, region="522301", birth=dt.date(1990, 5, 4))
+    row = f"赵流动,{number},男,贵州省兴义市桔山街道,罗平县板桥镇某村,2026-02-01,板桥星火煤业,13800001111\n"
+    data = MIGRANTS_CSV_B + row
     return services.import_file(by=carol, unit=township_b, data=data.encode(), file_name="板桥镇流动人口.csv").batch
 
 
