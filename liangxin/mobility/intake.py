@@ -159,10 +159,11 @@ class ReadResult:
 
     @property
     def file_errors(self) -> bool:
-        return any(p.is_error and p.row is None for p in self.problems)
+        """An error of the file or its header: nothing of it can be imported."""
+        return any(p.is_error and (p.row is None or p.row == self.header_row) for p in self.problems)
 
     def rejected_rows(self) -> set[int]:
-        return {p.row for p in self.problems if p.is_error and p.row is not None}
+        return {p.row for p in self.problems if p.is_error and p.row is not None and p.row != self.header_row}
 
 
 _TOWNSHIP_SUFFIXES: Final = ("街道办事处", "街道", "镇", "乡", "民族乡")
