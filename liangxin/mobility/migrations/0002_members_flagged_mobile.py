@@ -15,7 +15,7 @@ def forwards(apps, schema_editor):
     Employment = apps.get_model("registry", "Employment")
     AdministrativeUnit = apps.get_model("geo", "AdministrativeUnit")
     MobileMember = apps.get_model("mobility", "MobileMember")
-    county = AdministrativeUnit.objects.filter(level=1, valid_to__isnull=True)  # UnitLevel.COUNTY.first()
+    county = AdministrativeUnit.objects.filter(level=1, valid_to__isnull=True).first()  # UnitLevel.COUNTY
     for member in Member.objects.filter(is_mobile=True):
         on = member.updated_at.date()
         relation = (

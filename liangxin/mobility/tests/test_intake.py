@@ -51,7 +51,12 @@ def test_aliases_a_title_row_and_townships_from_the_address():
     assert (result.header_row, result.error_count) == (2, 0), result.problems
     first, second = result.rows
     assert (first.row, first.name, first.township, first.origin_code) == (3, "赵一", "530324102", "522301")
-    assert (first.arrived_on, first.employer, first.phone, first.sex) == (dt.date(2026, 2, 1), "星火煤业", "13800001111", "M")
+    assert (first.arrived_on, first.employer, first.phone, first.sex) == (
+        dt.date(2026, 2, 1),
+        "星火煤业",
+        "13800001111",
+        "M",
+    )
     # The village names its township; the ID number tells the origin when the address is empty.
     assert (second.row, second.township, second.origin_code) == (4, "530324001", "522301")
 
@@ -83,7 +88,9 @@ def test_every_problem_is_reported_with_row_column_and_code():
 
 
 def test_an_id_number_stored_as_a_number_is_refused():
-    result = intake.read_migrants(_xlsx([["姓名", "公民身份号码", "现住址"], ["赵一", 522301199005040110, "板桥镇"]]), "a.xlsx", REFERENCE)
+    result = intake.read_migrants(
+        _xlsx([["姓名", "公民身份号码", "现住址"], ["赵一", 522301199005040110, "板桥镇"]]), "a.xlsx", REFERENCE
+    )
     assert [p.code for p in result.problems] == ["id_number_as_number"]
 
 

@@ -19,7 +19,9 @@ def external():
 
 
 def test_out_of_the_county(carol, member_b, branch_b, external):
-    transfer = services.open_transfer(by=carol, member=member_b, direction="out", local=branch_b, external=external, on=ON)
+    transfer = services.open_transfer(
+        by=carol, member=member_b, direction="out", local=branch_b, external=external, on=ON
+    )
     assert transfer.letter_number == f"JSX-2026-{branch_b.pk:04d}-0001" and transfer.state == "issued"
     with pytest.raises(ServiceError, match="尚未接收,不能办结"):
         services.complete_transfer(by=carol, transfer=transfer, on=ON)
@@ -41,7 +43,13 @@ def test_into_the_county(carol, township_b, branch_b, external, org_in_b):
     with pytest.raises(ServiceError, match="介绍信编号"):
         services.open_transfer(by=carol, member=member, direction="in", local=branch_b, external=external, on=ON)
     transfer = services.open_transfer(
-        by=carol, member=member, direction="in", local=branch_b, external=external, on=ON, letter_number="东组转 2026-17"
+        by=carol,
+        member=member,
+        direction="in",
+        local=branch_b,
+        external=external,
+        on=ON,
+        letter_number="东组转 2026-17",
     )
     services.receive_transfer(by=carol, transfer=transfer, on=ON)
     services.complete_transfer(by=carol, transfer=transfer, on=ON)
@@ -54,7 +62,9 @@ def test_into_the_county(carol, township_b, branch_b, external, org_in_b):
 
 
 def test_return_keeps_the_relation_and_needs_a_reason(carol, member_b, branch_b, external):
-    transfer = services.open_transfer(by=carol, member=member_b, direction="out", local=branch_b, external=external, on=ON)
+    transfer = services.open_transfer(
+        by=carol, member=member_b, direction="out", local=branch_b, external=external, on=ON
+    )
     with pytest.raises(ServiceError, match="退回原因"):
         services.return_transfer(by=carol, transfer=transfer, reason="", on=ON)
     services.return_transfer(by=carol, transfer=transfer, reason="接收方查无此党组织", on=ON)

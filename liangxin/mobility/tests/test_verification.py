@@ -6,9 +6,9 @@ import json
 import pytest
 
 from liangxin.audit.models import AuditRecord
+from liangxin.core.dates import today
 from liangxin.core.errors import ServiceError
 from liangxin.mobility import selectors, services
-from liangxin.core.dates import today
 from liangxin.mobility.models import ExternalRelation, MigrantRecord, MobileMember, RecordStatus
 from liangxin.registry.models import Member
 
@@ -85,7 +85,9 @@ def test_not_a_member_keeps_only_what_the_statistics_need(
     carol, township_b, newcomer_number, settings, tmp_path, django_capture_on_commit_callbacks
 ):
     settings.MEDIA_ROOT = tmp_path
-    batch = _import(carol, township_b, f"赵流动,{newcomer_number},男,贵州省兴义市,板桥镇,2026-02-01,星火煤业,13800001111")
+    batch = _import(
+        carol, township_b, f"赵流动,{newcomer_number},男,贵州省兴义市,板桥镇,2026-02-01,星火煤业,13800001111"
+    )
     stored = tmp_path / batch.original.name
     assert stored.exists()
     record = batch.records.get()
@@ -137,9 +139,7 @@ def test_another_township_and_read_only_roles_cannot_verify(bob, lily, carol, to
         services.mark_not_found(by=lily, record=record, note="x")
 
 
-def test_unverified_and_overdue_registrations_are_on_the_townships_todo(
-    carol, bob, alice, township_b, newcomer_number
-):
+def test_unverified_and_overdue_registrations_are_on_the_townships_todo(carol, bob, alice, township_b, newcomer_number):
     _import(carol, township_b, f"赵流动,{newcomer_number},男,,板桥镇,,,")
     todo = {item.key: item.count for item in selectors.todo_for(user=carol)}
     assert todo == {"registrations": 1}
