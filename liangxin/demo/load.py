@@ -51,7 +51,7 @@ from liangxin.registry.choices import Category, FactSource, OperatingStatus, Org
 from liangxin.registry.identifiers import validate_uscc
 from liangxin.registry.models import Member, Organization, OrganizationFacts, PartyOrganization
 
-from . import accounts
+from . import accounts, mobility
 from .clock import Clock, historical_clock
 from .county import BASELINE, DEFAULT_SEED, DEMO_DATA_DIR
 from .draw import plan_demo
@@ -165,6 +165,7 @@ class _Writer:
             self.at(v.on, _VERIFY, lambda v=v: self._verify(v))  # type: ignore[misc]
         for rating in self.history.ratings:
             self.at(dt.date(rating.year, 12, 20), _RATE, lambda r=rating: self._rate(r))  # type: ignore[misc]
+        mobility.schedule(self)  # mobile members: docs/mobile-members.md
         for day, order, _seq, action in sorted(self.events, key=lambda e: e[:3]):
             self.clock.set(day, 9 + order)
             action()
