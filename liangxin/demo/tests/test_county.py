@@ -547,3 +547,7 @@ def test_next_years_campaign_is_running_and_has_not_touched_the_register(loaded,
     assert running.submissions.filter(entries__isnull=False).distinct().count() == 6
     assert not running.submissions.filter(register_batch__isnull=False).exists()
     assert not OrganizationFacts.objects.filter(valid_from__gt=county.AS_OF).exists()
+
+
+# The mobile members of the demo, checked on the demo this module loaded (docs/mobile-members.md).
+from .mobility_checks import *  # noqa: E402, F403

@@ -1,6 +1,7 @@
-"""The demo county's mobile members: every page has something to show, the county's 668 stay."""
+"""The demo county's mobile members: every page has something to show, the county's 668 stay.
 
-import datetime as dt
+Collected as part of ``test_county.py`` (which imports them), so they run on the demo that module
+loads once, instead of loading it a second time."""
 
 from django.db.models import Q
 from django.urls import reverse
@@ -19,8 +20,6 @@ from liangxin.mobility.models import (
 )
 from liangxin.registry.models import Member, PartyRelation
 
-from .test_county import loaded  # noqa: F401 — the demo, loaded once for the module
-
 
 def _held_on(day):
     return (
@@ -32,7 +31,7 @@ def _held_on(day):
     )
 
 
-def test_members_whose_relations_are_held_in_the_county_on_the_latest_census_date(loaded, db):  # noqa: F811
+def test_members_whose_relations_are_held_in_the_county_on_the_latest_census_date(loaded, db):
     members_here = Member.objects.exclude(mobility_records__direction="in")
     assert members_here.count() == 668
     # Coming in holds the relation outside the county; the one transferred in since the census
@@ -50,7 +49,7 @@ def test_members_whose_relations_are_held_in_the_county_on_the_latest_census_dat
     )
 
 
-def test_in_and_out_from_several_origins(loaded, db):  # noqa: F811
+def test_in_and_out_from_several_origins(loaded, db):
     out = MobileMember.objects.filter(direction="out")
     assert out.count() >= 25
     assert set(out.values_list("origin_code", flat=True)) == {"530324"}
@@ -67,7 +66,7 @@ def test_in_and_out_from_several_origins(loaded, db):  # noqa: F811
     assert retired and all(divisions.county_of_id_number(n) for n in retired)
 
 
-def test_every_state_has_an_example(loaded, db):  # noqa: F811
+def test_every_state_has_an_example(loaded, db):
     statuses = set(MigrantRecord.objects.values_list("status", flat=True))
     assert {"pending", "new_mobile", "not_member"} <= statuses
     pending_due = sorted(MigrantRecord.objects.filter(status="pending").values_list("due_on", flat=True))
@@ -84,7 +83,7 @@ def test_every_state_has_an_example(loaded, db):  # noqa: F811
     assert MobileMember.objects.filter(direction="in", takes_part_in__isnull=False).exists()
 
 
-def test_every_mobility_page_shows_something(loaded, client, settings):  # noqa: F811
+def test_every_mobility_page_shows_something(loaded, client, settings):
     settings.DEMO_MODE = True  # demo accounts keep their password only in demo mode
     client.force_login(User.objects.get(username="county_admin"))
     for name, text in [
