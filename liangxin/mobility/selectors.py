@@ -89,7 +89,7 @@ def ledger(*, user: User, filters: LedgerFilter) -> QuerySet[MobileMember]:
         qs = qs.filter(township_id=filters.township)
     if filters.state == "ended":
         qs = qs.filter(ended_on__isnull=False)
-    elif filters.state:
+    elif filters.state != "all":  # "" (the default): the entries still open
         qs = qs.filter(ended_on__isnull=True)
     if filters.state == "unplaced":
         qs = qs.filter(unplaced())

@@ -265,7 +265,9 @@ def plan_rows(rows: list[intake.MigrantRow]) -> list[PlannedRecord]:
     hashes = {crypto.keyed_hash(r.id_number): r for r in rows}
     pending = {
         rec.id_number_hash: rec
-        for rec in MigrantRecord.objects.filter(id_number_hash__in=list(hashes), status=RecordStatus.PENDING)
+        for rec in MigrantRecord.objects.filter(
+            id_number_hash__in=list(hashes), status=RecordStatus.PENDING
+        ).select_related("township")
     }
     members = dict(Member.objects.filter(id_number_hash__in=list(hashes)).values_list("id_number_hash", "pk"))
     on_ledger = set(
@@ -585,12 +587,12 @@ def confirm_existing_member(
         if not exact and not clean_text(note):
             raise ServiceError(_("所选党员与公安登记的公民身份号码不一致,请在核实说明中写明核对经过。"), field="note")
         ledger = MobileMember.objects.filter(member=member, ended_on__isnull=True).first()
-        if ledger is None:
-            relation = open_relation(member)
+        # A member whose relation the county holds is on its rosters already: confirmed, no entry.
+        if ledger is None and open_relation(member) is None:
             ledger = _new_ledger(
                 by=by,
                 member=member,
-                direction=Direction.INFLOW if relation is None else Direction.OUTFLOW,
+                direction=Direction.INFLOW,
                 township=record.township,
                 origin_code=record.origin_code,
                 place=record.current_address,

@@ -27,6 +27,7 @@ from liangxin.core.errors import ServiceError
 from liangxin.core.export import _content_disposition, xlsx_response
 from liangxin.core.masking import mask_phone
 from liangxin.core.shortcuts import get_in_scope_or_404
+from liangxin.geo.models import AdministrativeUnit, UnitLevel
 from liangxin.registry.models import Member
 from liangxin.registry.services import log_export
 
@@ -460,8 +461,6 @@ def intake(request: AuthedRequest) -> HttpResponse:
     user = request.user
     units = selectors.townships_for(user=user)
     if user.township_id is None:
-        from liangxin.geo.models import AdministrativeUnit, UnitLevel
-
         units = AdministrativeUnit.objects.filter(
             level__in=[UnitLevel.COUNTY, UnitLevel.TOWNSHIP], valid_to__isnull=True
         ).order_by("code")

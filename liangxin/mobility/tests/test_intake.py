@@ -8,22 +8,14 @@ from openpyxl import Workbook
 from liangxin.mobility import intake
 from liangxin.testing.factories import valid_id_number
 
-REFERENCE = intake.Reference(
-    today=dt.date(2026, 6, 1),
-    **dict(
-        zip(
-            ("townships", "villages"),
-            intake.township_names(
-                [
-                    ("530324001", "罗雄街道", None),
-                    ("530324102", "板桥镇", None),
-                    ("530324001001", "九龙社区居民委员会", "530324001"),
-                ]
-            ),
-            strict=True,
-        )
-    ),
+_TOWNSHIPS, _VILLAGES = intake.township_names(
+    [
+        ("530324001", "罗雄街道", None),
+        ("530324102", "板桥镇", None),
+        ("530324001001", "九龙社区居民委员会", "530324001"),
+    ]
 )
+REFERENCE = intake.Reference(today=dt.date(2026, 6, 1), townships=_TOWNSHIPS, villages=_VILLAGES)
 GOOD = valid_id_number(11, birth=dt.date(1990, 5, 4), region="522301")
 OTHER = valid_id_number(12, birth=dt.date(1992, 7, 8), region="522301")
 

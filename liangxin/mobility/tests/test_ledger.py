@@ -237,3 +237,14 @@ def test_the_unrostered_action_registers_an_incoming_member(carol, org_in_b, tow
     entry = MobileMember.objects.get(member=member)
     assert (entry.direction, entry.township, entry.employer) == ("in", township_b, org_in_b)
     assert member not in set(formation_selectors.unrostered_members(user=carol))
+
+
+def test_ended_entries_leave_the_default_list_and_stay_in_all(carol, outgoing):
+    services.end_mobility(by=carol, mobile_member=outgoing, on=today(), reason="返乡")
+    listed = {
+        state: list(selectors.ledger(user=carol, filters=selectors.LedgerFilter(state=state)))
+        for state in ("", "ended", "all")
+    }
+    assert listed == {"": [], "ended": [outgoing], "all": [outgoing]}
+    with pytest.raises(ServiceError, match="已结束"):
+        services.end_mobility(by=carol, mobile_member=outgoing, on=today(), reason="返乡")

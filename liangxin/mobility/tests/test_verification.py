@@ -150,3 +150,14 @@ def test_unverified_and_overdue_registrations_are_on_the_townships_todo(carol, b
     assert items["overdue_registrations"].url.endswith("?state=overdue")
     board = {row["township"]: row for row in selectors.township_board(user=alice)}
     assert (board["板桥镇"]["pending"], board["板桥镇"]["overdue"]) == (1, 1)
+
+
+def test_a_member_whose_relation_the_county_holds_is_confirmed_without_an_entry(carol, township_b, member_b):
+    from liangxin.core import crypto
+
+    number = crypto.decrypt(member_b.id_number_encrypted)
+    record = _import(carol, township_b, f"李四,{number},男,,板桥镇,,,").records.get()
+    services.confirm_existing_member(by=carol, record=record, member=member_b)
+    record.refresh_from_db()
+    assert record.status == RecordStatus.CONFIRMED and record.mobile_member is None
+    assert not MobileMember.objects.exists()
