@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from liangxin.census.models import ImportMode
 from liangxin.core.dates import today
 from liangxin.core.forms import IntegerField, NameField, PastDateField, TextField
 from liangxin.geo.models import AdministrativeUnit
@@ -21,7 +22,6 @@ from .models import (
     ContactMethod,
     Direction,
     HelpKind,
-    ImportMode,
     RecordStatus,
     TransferDirection,
     VoidReason,

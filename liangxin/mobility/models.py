@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
+from liangxin.census.models import ImportMode
+
 from . import transitions as t
 
 if TYPE_CHECKING:
@@ -502,11 +504,6 @@ class BatchStatus(models.TextChoices):
     REVERTED = "reverted", _("已撤销")
 
 
-class ImportMode(models.TextChoices):
-    ALL_OR_NOTHING = "all_or_nothing", _("全部导入或全部不导入")
-    ACCEPT_VALID = "accept_valid", _("导入有效行,其余列为退回清单")
-
-
 class IntakeBatch(models.Model):
     unit = models.ForeignKey("geo.AdministrativeUnit", on_delete=models.PROTECT, related_name="+")
     created_by = _user_fk(_("导入人"))
@@ -519,6 +516,7 @@ class IntakeBatch(models.Model):
     original_erased_at = models.DateTimeField(_("原始文件删除时间"), null=True, blank=True)
     sheet_name = models.CharField(_("工作表"), max_length=100, blank=True)
     header_row = models.PositiveIntegerField(_("表头行"), null=True, blank=True)
+    # The census import's two modes (one home for them).
     mode = models.CharField(_("导入方式"), max_length=16, choices=ImportMode.choices, default=ImportMode.ALL_OR_NOTHING)
     status = models.CharField(_("状态"), max_length=10, choices=BatchStatus.choices, default=BatchStatus.PREVIEWED)
     rows_total = models.PositiveIntegerField(_("数据行"), default=0)

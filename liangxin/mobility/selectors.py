@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -348,42 +349,20 @@ def todo_for(*, user: User) -> list[TodoItem]:
     return [item for item in items if item.count]
 
 
+def _per_township(queryset: QuerySet[Any]) -> Counter[str]:
+    return Counter(
+        dict(queryset.values_list("township__name").annotate(n=Count("pk")).values_list("township__name", "n"))
+    )
+
+
 def township_board(*, user: User) -> list[dict[str, object]]:
     """Per township: registrations pending and overdue, mobile members in and out (the county's
     board)."""
-    pending = Counter(
-        dict(
-            records_to_verify(user=user)
-            .values_list("township__name")
-            .annotate(n=Count("pk"))
-            .values_list("township__name", "n")
-        )
-    )
-    overdue = Counter(
-        dict(
-            records_to_verify(user=user, overdue=True)
-            .values_list("township__name")
-            .annotate(n=Count("pk"))
-            .values_list("township__name", "n")
-        )
-    )
+    pending = _per_township(records_to_verify(user=user))
+    overdue = _per_township(records_to_verify(user=user, overdue=True))
     active = mobile_members_for(user=user).filter(ended_on__isnull=True)
-    inflow = Counter(
-        dict(
-            active.filter(direction=Direction.INFLOW)
-            .values_list("township__name")
-            .annotate(n=Count("pk"))
-            .values_list("township__name", "n")
-        )
-    )
-    outflow = Counter(
-        dict(
-            active.filter(direction=Direction.OUTFLOW)
-            .values_list("township__name")
-            .annotate(n=Count("pk"))
-            .values_list("township__name", "n")
-        )
-    )
+    inflow = _per_township(active.filter(direction=Direction.INFLOW))
+    outflow = _per_township(active.filter(direction=Direction.OUTFLOW))
     names = [u.name for u in townships_for(user=user)]
     return [
         {"township": n, "pending": pending[n], "overdue": overdue[n], "inflow": inflow[n], "outflow": outflow[n]}

@@ -21,6 +21,7 @@ from liangxin.accounts.models import User
 from liangxin.accounts.roles import Permission
 from liangxin.audit.models import AuditAction
 from liangxin.audit.services import diff, log_change, snapshot
+from liangxin.census.models import ImportMode
 from liangxin.census.tabular.problems import Problem
 from liangxin.core import crypto
 from liangxin.core.dates import today
@@ -46,7 +47,6 @@ from .models import (
     ExternalRelation,
     HelpKind,
     HelpRecord,
-    ImportMode,
     IntakeBatch,
     IntakeProblem,
     IntroductionLetter,
@@ -119,6 +119,20 @@ def _audit(by: User | None, obj: Model, before: dict[str, Any] | None, action: s
         obj=obj,
         changes=diff(before, snapshot(obj)),
     )
+
+
+def _saved(by: User, obj: Any, before: dict[str, Any]) -> None:
+    """A new version of a record whose state changed, saved and audited with its diff."""
+    obj.version += 1
+    obj.save()
+    _audit(by, obj, before)
+
+
+def _required_reason(reason: str, message: str) -> str:
+    reason = clean_text(reason)
+    if not reason:
+        raise ServiceError(message, field="reason")
+    return reason[:200]
 
 
 def _past(on: dt.date, what: str, field_name: str) -> None:
@@ -899,9 +913,7 @@ def update_ledger(*, by: User, mobile_member: MobileMember, data: LedgerData, ve
         current.temporary = data.temporary
         if current.direction == Direction.OUTFLOW:
             current.destination_code = divisions.county_of_address(current.place) or current.destination_code
-        current.version += 1
-        current.save()
-        _audit(by, current, before)
+        _saved(by, current, before)
     return current
 
 
@@ -909,9 +921,7 @@ def end_mobility(*, by: User, mobile_member: MobileMember, on: dt.date, reason: 
     """The member is no longer mobile (returned home, moved on, relation transferred)."""
     _require_mobile_member(by, mobile_member)
     _past(on, _("结束日期"), "ended_on")
-    reason = clean_text(reason)
-    if not reason:
-        raise ServiceError(_("请填写结束原因。"), field="reason")
+    reason = _required_reason(reason, _("请填写结束原因。"))
     with transaction.atomic():
         current = MobileMember.objects.select_for_update().get(pk=mobile_member.pk)
         if current.ended_on is not None:
@@ -920,10 +930,8 @@ def end_mobility(*, by: User, mobile_member: MobileMember, on: dt.date, reason: 
             raise ServiceError(_("结束日期不能早于登记日期。"), field="ended_on")
         before = snapshot(current)
         current.ended_on = on
-        current.end_reason = reason[:200]
-        current.version += 1
-        current.save()
-        _audit(by, current, before)
+        current.end_reason = reason
+        _saved(by, current, before)
     return current
 
 
@@ -1046,9 +1054,7 @@ def approve_certificate(
         before = snapshot(certificate)
         certificate.status, certificate.reviewed_on = target, on
         certificate.review_note = clean_text(note)[:200]
-        certificate.version += 1
-        certificate.save()
-        _audit(by, certificate, before)
+        _saved(by, certificate, before)
     return certificate
 
 
@@ -1057,16 +1063,12 @@ def reject_certificate(
 ) -> ActivityCertificate:
     """审核不通过, with the reason."""
     on = on or today()
-    reason = clean_text(reason)
-    if not reason:
-        raise ServiceError(_("请填写审核不通过的原因。"), field="reason")
+    reason = _required_reason(reason, _("请填写审核不通过的原因。"))
     with transaction.atomic():
         certificate, target = _certificate(by, certificate, "reject")
         before = snapshot(certificate)
-        certificate.status, certificate.reviewed_on, certificate.review_note = target, on, reason[:200]
-        certificate.version += 1
-        certificate.save()
-        _audit(by, certificate, before)
+        certificate.status, certificate.reviewed_on, certificate.review_note = target, on, reason
+        _saved(by, certificate, before)
     return certificate
 
 
@@ -1089,9 +1091,7 @@ def issue_certificate(*, by: User, certificate: ActivityCertificate, on: dt.date
         before = snapshot(certificate)
         _give_number(certificate, on)
         certificate.status = target
-        certificate.version += 1
-        certificate.save()
-        _audit(by, certificate, before)
+        _saved(by, certificate, before)
     return certificate
 
 
@@ -1148,9 +1148,7 @@ def reissue_certificate(
         old, target = _certificate(by, certificate, "reissue")
         before = snapshot(old)
         old.status, old.voided_on, old.void_reason = target, on, reason
-        old.version += 1
-        old.save()
-        _audit(by, old, before)
+        _saved(by, old, before)
         new = ActivityCertificate(
             mobile_member=old.mobile_member,
             issuer=old.issuer,
@@ -1173,16 +1171,12 @@ def revoke_certificate(
     """收回/注销 (returned home, relation transferred, no longer mobile)."""
     on = on or today()
     _past(on, _("收回日期"), "revoked_on")
-    reason = clean_text(reason)
-    if not reason:
-        raise ServiceError(_("请填写收回注销的原因。"), field="reason")
+    reason = _required_reason(reason, _("请填写收回注销的原因。"))
     with transaction.atomic():
         certificate, target = _certificate(by, certificate, "revoke")
         before = snapshot(certificate)
-        certificate.status, certificate.revoked_on, certificate.revoke_reason = target, on, reason[:200]
-        certificate.version += 1
-        certificate.save()
-        _audit(by, certificate, before)
+        certificate.status, certificate.revoked_on, certificate.revoke_reason = target, on, reason
+        _saved(by, certificate, before)
     return certificate
 
 
@@ -1259,9 +1253,7 @@ def receive_transfer(*, by: User, transfer: RelationTransfer, on: dt.date | None
             raise ServiceError(_("接收日期不能早于开出日期。"), field="received_on")
         before = snapshot(transfer)
         transfer.state, transfer.received_on = target, on
-        transfer.version += 1
-        transfer.save()
-        _audit(by, transfer, before)
+        _saved(by, transfer, before)
     return transfer
 
 
@@ -1290,9 +1282,7 @@ def complete_transfer(*, by: User, transfer: RelationTransfer, on: dt.date | Non
             registry_services.change_relation(by=by, member=member, party_organization=transfer.local, on=on)
         before = snapshot(transfer)
         transfer.state, transfer.completed_on = target, on
-        transfer.version += 1
-        transfer.save()
-        _audit(by, transfer, before)
+        _saved(by, transfer, before)
     return transfer
 
 
@@ -1302,16 +1292,12 @@ def return_transfer(
     """退回, with the reason: the relation stays where it was."""
     on = on or today()
     _past(on, _("退回日期"), "returned_on")
-    reason = clean_text(reason)
-    if not reason:
-        raise ServiceError(_("请填写退回原因。"), field="reason")
+    reason = _required_reason(reason, _("请填写退回原因。"))
     with transaction.atomic():
         transfer, target = _transfer(by, transfer, "return")
         before = snapshot(transfer)
-        transfer.state, transfer.returned_on, transfer.return_reason = target, on, reason[:200]
-        transfer.version += 1
-        transfer.save()
-        _audit(by, transfer, before)
+        transfer.state, transfer.returned_on, transfer.return_reason = target, on, reason
+        _saved(by, transfer, before)
     return transfer
 
 

@@ -10,9 +10,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from liangxin.accounts.models import User
+from liangxin.census.models import ImportMode
 from liangxin.core.errors import ServiceError
 from liangxin.geo.models import AdministrativeUnit, UnitLevel
-from liangxin.mobility.models import ImportMode
 from liangxin.mobility.services import ImportRefused, IntakeOutcome, import_file
 
 
