@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0011_name_keys_fold_traditional'),
+        ('registry', '0012_facts_ordered_by_column'),
         ('mobility', '0002_members_flagged_mobile'),
     ]
 
