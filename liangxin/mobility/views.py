@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.http.response import HttpResponseBase
@@ -56,6 +57,7 @@ from .models import (
     BatchStatus,
     Direction,
     IntakeBatch,
+    MatchKind,
     MigrantRecord,
     MobileMember,
     RecordStatus,
@@ -399,17 +401,19 @@ def transfer_create(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            external = services.external_party_organization(name=d["external_name"], place=d["external_place"])
-            transfer = services.open_transfer(
-                by=request.user,
-                member=mobile.member,
-                direction=d["direction"],
-                local=d["local"],
-                external=external,
-                on=d["issued_on"],
-                letter_number=d["letter_number"],
-                mobile_member=mobile,
-            )
+            # One transaction: a refused transfer leaves no external party organization behind.
+            with transaction.atomic():
+                external = services.external_party_organization(name=d["external_name"], place=d["external_place"])
+                transfer = services.open_transfer(
+                    by=request.user,
+                    member=mobile.member,
+                    direction=d["direction"],
+                    local=d["local"],
+                    external=external,
+                    on=d["issued_on"],
+                    letter_number=d["letter_number"],
+                    mobile_member=mobile,
+                )
         except ServiceError as exc:
             _form_error(form, exc)
         else:
@@ -504,7 +508,7 @@ def _batch_page(
             "batch": batch,
             "problems": batch.problems.all()[:500],
             "records": batch.records.select_related("township").order_by("row")[:500],
-            "planned": planned,
+            "planned": _planned_rows(planned) if planned else None,
             "can_edit": request.user.can(Permission.EDIT_ORGANIZATIONS),
             "previewed": batch.status == BatchStatus.PREVIEWED,
             "applied": batch.status == BatchStatus.APPLIED,
@@ -521,6 +525,27 @@ def batch_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         with batch.original.open("rb") as handle:
             planned = services.read_file(unit=batch.unit, data=handle.read(), file_name=batch.file_name).planned
     return _batch_page(request, batch, planned)
+
+
+def _planned_rows(planned: list[services.PlannedRecord]) -> list[dict[str, Any]]:
+    """The preview's rows as the clerk reads them: names and labels, not codes."""
+    results = {"new": _("新增"), "changed": _("变更"), "unchanged": _("无变化")}
+    townships = dict(
+        AdministrativeUnit.objects.filter(
+            code__in={p.row.township for p in planned}, valid_to__isnull=True
+        ).values_list("code", "name")
+    )
+    return [
+        {
+            "row": p.row.row,
+            "name": p.row.name,
+            "result": results.get(p.result, p.result),
+            "township": townships.get(p.row.township, p.row.township or "—"),
+            "match": MatchKind(p.match).label,
+            "candidates": p.candidates,
+        }
+        for p in planned
+    ]
 
 
 def batch_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
