@@ -158,7 +158,7 @@ _TYPES = {
     "status": "VARCHAR", "valid_from": "DATE", "valid_to": "DATE", "founded_on": "DATE", "dissolved_on": "DATE",
     "admitted_on": "DATE", "full_membership_on": "DATE", "rated_on": "DATE", "above_designated_size": "BOOLEAN",
     "owner_is_member": "BOOLEAN", "has_union": "BOOLEAN", "has_youth_league": "BOOLEAN",
-    "has_womens_federation": "BOOLEAN", "is_mobile": "BOOLEAN", "is_active": "BOOLEAN", "rated_five_goods": "BOOLEAN",
+    "has_womens_federation": "BOOLEAN", "is_active": "BOOLEAN", "rated_five_goods": "BOOLEAN",
 }  # fmt: skip
 
 _SHORT = {

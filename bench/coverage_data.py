@@ -425,14 +425,14 @@ def generate(sizes: Sizes, *, log: Callable[[str], None] = print) -> Counts:
                 yield (
                     mid, f"党员{mid}", "v1:" + digest[:60], digest, f"5390**********{mid % 10000:04d}",
                     "M" if mid % 3 else "F", birth, status, admitted, full_on, "", educations[mid % 7], "",
-                    mid % 50 == 0, now, now,
+                    now, now,
                 )  # fmt: skip
 
         _insert(
             Member,
             [
                 "id", "name", "id_number_encrypted", "id_number_hash", "id_number_masked", "sex", "birth_date",
-                "status", "admitted_on", "full_membership_on", "position", "education", "phone", "is_mobile",
+                "status", "admitted_on", "full_membership_on", "position", "education", "phone",
                 "created_at", "updated_at",
             ],
             members(),
@@ -699,7 +699,7 @@ EXPORT: dict[str, list[str]] = {
         "id", "kind", "formation_method", "township_id", "parent_id", "founded_on", "dissolved_on",
     ],
     "registry_partyorganizationcoverage": ["id", "party_organization_id", "organization_id", "valid_from", "valid_to"],
-    "registry_member": ["id", "status", "admitted_on", "full_membership_on", "is_mobile"],
+    "registry_member": ["id", "status", "admitted_on", "full_membership_on"],
     "registry_employment": ["id", "member_id", "organization_id", "valid_from", "valid_to"],
     "registry_partyrelation": ["id", "member_id", "party_organization_id", "valid_from", "valid_to"],
     "registry_instructorassignment": ["id", "organization_id", "valid_from", "valid_to"],
@@ -726,7 +726,7 @@ def export_csv(directory: Path, tables: dict[str, list[str]] | None = None) -> d
     directory.mkdir(parents=True, exist_ok=True)
     written: dict[str, int] = {}
     bool_columns = {"above_designated_size", "owner_is_member", "has_union", "has_youth_league",
-                    "has_womens_federation", "is_mobile", "is_active", "rated_five_goods"}  # fmt: skip
+                    "has_womens_federation", "is_active", "rated_five_goods"}  # fmt: skip
     present = set(connection.introspection.table_names())
     for table, columns in (tables or EXPORT).items():
         if table not in present:

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "liangxin.formation",
     "liangxin.coverage",
     "liangxin.funding",
+    "liangxin.mobility",
     # The demo county builds on every other app, and none of them imports it.
     "liangxin.demo",
 ]
@@ -186,6 +187,11 @@ LOGGING = {
 # Rows per page on list pages, and the most rows one export may hold.
 PAGE_SIZE = 50
 EXPORT_MAX_ROWS = int(os.environ.get("LIANGXIN_EXPORT_MAX_ROWS", "200000"))
+# Mobile members: days to verify a police registration, before a contact is too old, before a
+# relation transfer not yet completed is flagged (docs/mobile-members.md).
+MOBILITY_VERIFY_DAYS = int(os.environ.get("LIANGXIN_MOBILITY_VERIFY_DAYS", "30"))
+MOBILITY_CONTACT_DAYS = int(os.environ.get("LIANGXIN_MOBILITY_CONTACT_DAYS", "90"))
+MOBILITY_TRANSFER_DAYS = int(os.environ.get("LIANGXIN_MOBILITY_TRANSFER_DAYS", "30"))
 
 # The joint-branch planner's time budget per request (seconds): past it, the page shows the best
 # plan found so far, marked as not proven best (``formation/joint.py``).

@@ -17,6 +17,7 @@ urlpatterns = [
     path("formation/", include("liangxin.formation.urls")),  # the register of organizations without one
     path("coverage/", include("liangxin.coverage.urls")),  # coverage against targets
     path("funding/", include("liangxin.funding.urls")),  # budget allocation, dues, activity funds, rewards
+    path("mobility/", include("liangxin.mobility.urls")),  # mobile party members
 ]
 
 # Django's own 400 page reads the request body again for its CSRF check (a 500 when that body is

@@ -59,6 +59,10 @@ FUNDING_READERS = BUSINESS - DEPARTMENT
 BOOKKEEPERS = roles_with(Permission.KEEP_FUNDING_BOOKS)  # county admin, township clerk, secretary
 DISBURSERS = roles_with(Permission.DISBURSE_FUNDS)  # county admin
 DUES_BASE_KEEPERS = roles_with(Permission.VIEW_DUES_BASE)  # county admin, the member's secretary
+# Mobile members: the county, the townships and the secretaries (dual activity) read; departments
+# have no mobile members in their scope. The police files are the importers' and the leader's.
+MOBILITY_READERS = BUSINESS - DEPARTMENT
+INTAKE_READERS = CENSUS_READERS
 
 
 @dataclass(frozen=True)
@@ -204,6 +208,36 @@ PAGE_RULES: dict[str, Rule] = {
     "funding:dues_export": read(FUNDING_READERS),
     "funding:dues_base": use(DUES_BASE_KEEPERS),
     "funding:dues_base_reveal": use(DUES_BASE_KEEPERS),
+    # Mobile members (流动党员).
+    "mobility:index": read(MOBILITY_READERS),
+    "mobility:ledger": read(MOBILITY_READERS),
+    "mobility:ledger_export": read(MOBILITY_READERS),
+    "mobility:member_detail": read(MOBILITY_READERS),
+    "mobility:member_edit": use(EDITORS),
+    "mobility:member_end": use(EDITORS),
+    "mobility:contact_add": use(EDITORS),
+    "mobility:letter_issue": use(EDITORS),
+    "mobility:help_add": use(EDITORS),
+    "mobility:certificate_apply": use(EDITORS),
+    "mobility:transfer_create": use(EDITORS),
+    "mobility:outflow_create": use(EDITORS),
+    "mobility:intake": use(EDITORS),
+    "mobility:batch_list": read(INTAKE_READERS),
+    "mobility:batch_detail": read(INTAKE_READERS),
+    "mobility:batch_confirm": use(EDITORS),
+    "mobility:batch_revert": use(EDITORS),
+    "mobility:registration_list": read(INTAKE_READERS),
+    "mobility:registration_detail": Rule(read=INTAKE_READERS, write=EDITORS),
+    "mobility:certificate_register": read(MOBILITY_READERS),
+    "mobility:certificate_register_export": read(MOBILITY_READERS),
+    "mobility:certificate_check": read(MOBILITY_READERS),
+    "mobility:certificate_detail": Rule(read=MOBILITY_READERS, write=EDITORS),
+    "mobility:certificate_pdf_export": read(MOBILITY_READERS),
+    "mobility:transfer_list": read(MOBILITY_READERS),
+    "mobility:transfer_detail": Rule(read=MOBILITY_READERS, write=EDITORS),
+    "mobility:help_list": read(MOBILITY_READERS),
+    "mobility:flows": read(MOBILITY_READERS),
+    "mobility:flows_export": read(MOBILITY_READERS),
 }
 
 
@@ -243,6 +277,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("formation:joint_planner", _("联合组建")),
     MenuItem("census:index", _("摸底导入")),
     MenuItem("campaigns:index", _("集中摸底")),
+    MenuItem("mobility:index", _("流动党员")),
     MenuItem("funding:index", _("经费保障")),
     MenuItem("accounts:user_list", _("用户管理")),
     MenuItem("security:lockout_list", _("登录锁定")),

@@ -16,6 +16,7 @@ from liangxin.core.masking import birth_year, mask_phone
 
 MASKED_FIELDS: dict[str, dict[str, Callable[[str], str]]] = {
     "registry.member": {"phone": mask_phone, "birth_date": birth_year},
+    "mobility.mobilemember": {"phone": mask_phone},
 }
 
 

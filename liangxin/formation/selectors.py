@@ -21,6 +21,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from liangxin.accounts.models import User
 from liangxin.core.dates import today
 from liangxin.geo.models import AdministrativeUnit
+from liangxin.mobility.models import Direction, MobileMember
 from liangxin.policy import engine, partners
 from liangxin.policy.selectors import (
     NoPolicyInForce,
@@ -250,13 +251,15 @@ def plan_status_choices() -> list[tuple[str, str]]:
 
 def _on_no_roster(user: User, organization_ids: list[int] | None = None) -> QuerySet[Member]:
     """Members with no open party relation who work (open employment) in an organization in the
-    user's scope (among ``organization_ids`` when given)."""
+    user's scope (among ``organization_ids`` when given), and who are not on the mobile members'
+    ledger as coming in (their relation is held outside the county: ``mobility``)."""
     employments = Employment.objects.filter(organization_scope(user, prefix="organization__"), valid_to__isnull=True)
     if organization_ids is not None:
         employments = employments.filter(organization_id__in=organization_ids)
     return Member.objects.filter(
         Exists(employments.filter(member=OuterRef("pk"))),
         ~Exists(PartyRelation.objects.filter(member=OuterRef("pk"), valid_to__isnull=True)),
+        ~Exists(MobileMember.objects.filter(member=OuterRef("pk"), direction=Direction.INFLOW, ended_on__isnull=True)),
     )
 
 

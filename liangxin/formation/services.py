@@ -23,6 +23,7 @@ from liangxin.audit.services import diff, log_change, snapshot
 from liangxin.core.dates import today
 from liangxin.core.errors import ConflictError, ServiceError
 from liangxin.core.text import normalize_name
+from liangxin.mobility import services as mobility_services
 from liangxin.policy import partners
 from liangxin.policy.selectors import policy_in_force
 from liangxin.registry import services as registry_services
@@ -728,7 +729,8 @@ def record_member_action(
                 raise ServiceError(_("该党员已有组织关系,无需转入。"))
             registry_services.change_relation(by=by, member=member, party_organization=party_organization, on=on)
         elif kind == MemberActionKind.MOBILE:
-            registry_services.set_mobile(by=by, member=member, is_mobile=True)
+            # On the mobile members' ledger as coming in: the relation is held outside the county.
+            mobility_services.register_unrostered_as_mobile(by=by, member=member, on=on)
         action = MemberAction.objects.create(
             member=member,
             organization=employment.organization,

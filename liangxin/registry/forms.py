@@ -135,7 +135,6 @@ class MemberFilterForm(_ListFilterForm):
     township = forms.ModelChoiceField(
         label=_("乡镇"), queryset=AdministrativeUnit.objects.none(), required=False, empty_label=_("全部乡镇")
     )
-    is_mobile = forms.ChoiceField(label=_("流动党员"), choices=YES_NO_ANY, required=False)
     sort = forms.ChoiceField(choices=[(k, k) for k in MEMBER_SORTS], required=False, widget=forms.HiddenInput)
 
     def __init__(self, data: Any, *, townships: QuerySet[AdministrativeUnit]) -> None:
@@ -149,7 +148,6 @@ class MemberFilterForm(_ListFilterForm):
             q=data.get("q", ""),
             status=data.get("status", ""),
             township=data["township"].pk if data.get("township") else None,
-            is_mobile=_yes_no(data.get("is_mobile", "")),
             sort=data.get("sort") or "name",
         )
 

@@ -364,7 +364,6 @@ class Member(models.Model):
     position = models.CharField(_("职务"), max_length=50, blank=True)
     education = models.CharField(_("学历"), max_length=16, choices=Education.choices, blank=True)
     phone = models.CharField(_("联系电话"), max_length=32, blank=True)
-    is_mobile = models.BooleanField(_("流动党员"), default=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 

@@ -362,7 +362,6 @@ class MemberFilter:
     q: str = ""
     status: str = ""
     township: int | None = None
-    is_mobile: bool | None = None
     sort: str = "name"
 
 
@@ -403,8 +402,6 @@ def member_list(*, user: User, filters: MemberFilter) -> QuerySet[Member]:
             Q(Exists(relation.filter(party_organization__township_id=filters.township)))
             | Q(Exists(employment.filter(organization__township_id=filters.township)))
         )
-    if filters.is_mobile is not None:
-        qs = qs.filter(is_mobile=filters.is_mobile)
     return qs.order_by(*MEMBER_SORTS.get(filters.sort, MEMBER_SORTS["name"]))
 
 

@@ -497,7 +497,6 @@ class MemberData:
     position: str = ""
     education: str = ""
     phone: str = ""
-    is_mobile: bool = False
 
 
 def create_member(
@@ -536,7 +535,6 @@ def create_member(
             position=data.position,
             education=data.education,
             phone=data.phone,
-            is_mobile=data.is_mobile,
         )
         if party_organization is not None:
             PartyRelation.objects.create(member=member, party_organization=party_organization, valid_from=as_of)
@@ -602,19 +600,6 @@ def change_relation(
             },
         )
     return new
-
-
-def set_mobile(*, by: User, member: Member, is_mobile: bool) -> Member:
-    """Register (or unregister) a member as a mobile member (流动党员)."""
-    _require(by, Permission.EDIT_ORGANIZATIONS)
-    with transaction.atomic():
-        current = Member.objects.select_for_update().get(pk=member.pk)
-        if current.is_mobile == is_mobile:
-            return current
-        current.is_mobile = is_mobile
-        current.save(update_fields=["is_mobile", "updated_at"])
-        log_change(actor=by, action=AuditAction.UPDATE, obj=current, changes={"is_mobile": [not is_mobile, is_mobile]})
-    return current
 
 
 def reveal_id_number(*, by: User, member: Member, remote_addr: str | None = None) -> str:

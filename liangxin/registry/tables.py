@@ -343,12 +343,6 @@ MEMBER_TABLE: Table[Member] = Table(
         ),
         Column("employer", gettext_lazy("工作单位"), lambda m: _attr(m, "current_employer_name"), hide_sm=True),
         Column("position", gettext_lazy("职务"), lambda m: m.position, in_html=False),
-        Column(
-            "is_mobile",
-            gettext_lazy("流动党员"),
-            lambda m: m.is_mobile,
-            badge=lambda m: "warn" if m.is_mobile else None,
-        ),
     ]
 )
 

@@ -36,6 +36,7 @@ from liangxin.core.export import Cell, csv_response, xlsx_response
 from liangxin.core.masking import mask_phone
 from liangxin.core.shortcuts import get_in_scope_or_404
 from liangxin.formation import services as formation_services
+from liangxin.mobility import selectors as mobility_selectors
 
 from . import selectors, services, tables
 from .choices import OperatingStatus
@@ -693,6 +694,9 @@ def _member_page(request: AuthedRequest, member: Member, *, revealed: str | None
         "revealed": revealed,
         # In full only for those who call members (township clerks, secretaries).
         "phone": member.phone if user.can(Permission.VIEW_FULL_PHONE) else mask_phone(member.phone),
+        # The interface layer composes the app above the register: the member's open entry on the
+        # mobile members' ledger, when the user may see it.
+        "mobile_record": mobility_selectors.ledger_entry_for(user=user, member=member),
     }
     return render(request, "registry/member_detail.html", context)
 

@@ -21,4 +21,14 @@ def body_text(response: Any) -> str:
     if "spreadsheetml" in content_type:
         wb = load_workbook(io.BytesIO(data), read_only=True)
         return "\n".join(str(c) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for c in row)
+    if "application/pdf" in content_type:
+        return pdf_text(data)
     return data.decode("utf-8", errors="replace")
+
+
+def pdf_text(data: bytes) -> str:
+    """The text layer of a PDF, as ``pdftotext`` (poppler-utils) reads it."""
+    import subprocess
+
+    done = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True)  # noqa: S607
+    return done.stdout.decode("utf-8")

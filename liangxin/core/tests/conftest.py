@@ -117,3 +117,59 @@ def audit_record(org_in_b, carol):
     from liangxin.audit.services import log_change
 
     return log_change(actor=carol, action="update", obj=org_in_b, changes={"employees": [1, 2]})
+
+
+# --- Mobile members: township B's outgoing member 李四 (member_b), a certificate, a transfer, and
+# a police file of township B with one registration ---
+
+MIGRANTS_CSV_B = "姓名,公民身份号码,性别,户籍地址,现住址,来县日期,务工单位,联系电话\n"
+
+
+@pytest.fixture
+def mobile_member_b(carol, member_b):
+    import datetime as dt
+
+    from liangxin.mobility import services
+
+    return services.register_outflow(
+        by=carol,
+        member=member_b,
+        destination="广东省东莞市长安镇",
+        since=dt.date(2026, 3, 1),
+        employer_name="东莞某电子厂",
+    )
+
+
+@pytest.fixture
+def certificate_b(carol, mobile_member_b):
+    from liangxin.mobility import services
+
+    certificate = services.apply_certificate(by=carol, mobile_member=mobile_member_b)
+    certificate = services.approve_certificate(by=carol, certificate=certificate)
+    return services.issue_certificate(by=carol, certificate=certificate)
+
+
+@pytest.fixture
+def transfer_b(carol, member_b, branch_b):
+    from liangxin.mobility import services
+
+    external = services.external_party_organization(name="东莞市长安镇流动党员党支部", place="广东省东莞市长安镇")
+    return services.open_transfer(by=carol, member=member_b, direction="out", local=branch_b, external=external)
+
+
+@pytest.fixture
+def intake_batch_b(carol, township_b):
+    import datetime as dt
+
+    from liangxin.mobility import services
+    from liangxin.testing.factories import valid_id_number
+
+    number = valid_id_number(701, region="522301", birth=dt.date(1990, 5, 4))
+    row = f"赵流动,{number},男,贵州省兴义市桔山街道,罗平县板桥镇某村,2026-02-01,板桥星火煤业,13800001111\n"
+    data = MIGRANTS_CSV_B + row
+    return services.import_file(by=carol, unit=township_b, data=data.encode(), file_name="板桥镇流动人口.csv").batch
+
+
+@pytest.fixture
+def migrant_record_b(intake_batch_b):
+    return intake_batch_b.records.get()

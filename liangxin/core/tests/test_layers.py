@@ -11,7 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2]  # liangxin/
-ABOVE_THE_REGISTER = ("liangxin.formation", "liangxin.census", "liangxin.campaigns", "liangxin.funding")
+ABOVE_THE_REGISTER = (
+    "liangxin.formation",
+    "liangxin.census",
+    "liangxin.campaigns",
+    "liangxin.mobility",
+    "liangxin.funding",
+)
 INTERFACE = frozenset({"liangxin.registry.views", "liangxin.registry.urls"})
 
 

@@ -27,6 +27,7 @@ from liangxin.core.tests.test_form_fields import project_forms
 from liangxin.funding.models import RewardApplication
 from liangxin.security.uploads import UploadField
 from liangxin.testing import walk
+from liangxin.testing.factories import valid_id_number
 from liangxin.testing.hostile_files import long_cell_xlsx, one_huge_cell, ordinary_text, zip_with
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -58,6 +59,12 @@ UPLOADS: dict[str, Upload] = {
         "branch_b",
         lambda _p: {"kind": "activity_room", "title": "活动室", "description": "自建活动室", "amount": "3000"},
         ("活动室验收.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"),
+    ),
+    "mobility:intake": Upload(
+        "carol",
+        None,
+        lambda _obj: {"unit": "", "mode": "all_or_nothing"},
+        ("板桥镇流动人口.csv", f"姓名,公民身份号码,现住址\n赵流动,{valid_id_number(702)},板桥镇\n".encode()),
     ),
 }
 

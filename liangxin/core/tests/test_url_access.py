@@ -159,13 +159,24 @@ def test_a_secretary_gets_403_not_empty_pages_outside_his_work(client, sam):
 
 # The menus, role by role, as a user sees them: the deliberate outcome of the rules.
 # The county administrator and the township clerks, who edit the register, see every business menu.
-EDITOR_MENU = ["两新组织", "党组织", "党员", "未建党组织台账", "覆盖率", "联合组建", "摸底导入", "集中摸底", "经费保障"]
+EDITOR_MENU = [
+    "两新组织",
+    "党组织",
+    "党员",
+    "未建党组织台账",
+    "覆盖率",
+    "联合组建",
+    "摸底导入",
+    "集中摸底",
+    "流动党员",
+    "经费保障",
+]
 MENUS = {
     Role.COUNTY_ADMIN: EDITOR_MENU,
-    Role.LEADER: ["两新组织", "党组织", "党员", "未建党组织台账", "覆盖率", "联合组建", "集中摸底", "经费保障"],
+    Role.LEADER: [m for m in EDITOR_MENU if m != "摸底导入"],
     Role.TOWNSHIP_CLERK: EDITOR_MENU,
     Role.DEPARTMENT_CLERK: ["两新组织", "党组织", "党员", "未建党组织台账", "覆盖率", "联合组建", "集中摸底"],
-    Role.SECRETARY: ["两新组织", "党组织", "党员", "经费保障"],
+    Role.SECRETARY: ["两新组织", "党组织", "党员", "流动党员", "经费保障"],
     Role.SYS_ADMIN: ["用户管理"],
     Role.SEC_ADMIN: ["用户管理", "登录锁定"],
     Role.AUDIT_ADMIN: ["审计日志"],

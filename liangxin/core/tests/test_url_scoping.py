@@ -117,6 +117,22 @@ CASES: dict[str, Case] = {
     # The dues base: the county administrator (and the member's secretary); another secretary 404.
     "funding:dues_base": Case("member_b", "alice", "sam", _name),
     "funding:dues_base_reveal": Case("member_b", "alice", "sam", _name, method="post"),
+    # Mobile members: township B's outgoing 李四; bob (township A) and sam (a secretary in A) see none of it.
+    "mobility:member_detail": Case("mobile_member_b", "carol", "bob", lambda m: m.member.name),
+    "mobility:member_edit": Case("mobile_member_b", "carol", "bob", lambda m: m.member.name),
+    "mobility:member_end": Case("mobile_member_b", "carol", "bob", lambda m: m.member.name, method="post"),
+    "mobility:contact_add": Case("mobile_member_b", "carol", "bob", lambda m: m.member.name, method="post"),
+    "mobility:letter_issue": Case("mobile_member_b", "carol", "bob", lambda m: m.member.name, method="post"),
+    "mobility:help_add": Case("mobile_member_b", "carol", "bob", lambda m: m.member.name, method="post"),
+    "mobility:certificate_apply": Case("mobile_member_b", "carol", "bob", lambda m: m.member.name, method="post"),
+    "mobility:transfer_create": Case("mobile_member_b", "carol", "bob", lambda m: m.member.name, method="post"),
+    "mobility:certificate_detail": Case("certificate_b", "carol", "sam", lambda c: c.number),
+    "mobility:certificate_pdf_export": Case("certificate_b", "carol", "bob", lambda c: c.number),
+    "mobility:transfer_detail": Case("transfer_b", "carol", "bob", lambda t: t.letter_number),
+    "mobility:batch_detail": Case("intake_batch_b", "carol", "bob", lambda b: b.file_name),
+    "mobility:batch_confirm": Case("intake_batch_b", "carol", "bob", lambda b: b.file_name, method="post"),
+    "mobility:batch_revert": Case("intake_batch_b", "carol", "bob", lambda b: b.file_name, method="post"),
+    "mobility:registration_detail": Case("migrant_record_b", "carol", "bob", _name),
 }
 
 

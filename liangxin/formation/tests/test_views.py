@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from liangxin.formation.models import FormationPlan, MemberAction, Verification
+from liangxin.mobility.models import MobileMember
 from liangxin.registry.models import PartyOrganizationCoverage
 
 
@@ -93,12 +94,15 @@ def test_unrostered_list_and_member_action(client, bob, carol, three_members, br
     client.force_login(bob)
     body = _page(client.get(reverse("formation:unrostered_list")))
     assert body.count("未处理") == 3 and "罗平县三友建材有限公司" in body
-    member = three_members.employments.first().member
+    member, other = (e.member for e in three_members.employments.order_by("pk")[:2])
     url = reverse("formation:member_action", args=[member.pk])
     assert "请填写说明" in _page(client.post(url, {"kind": "other", "acted_on": "2026-06-01"}))
     assert client.post(url, {"kind": "mobile", "acted_on": "2026-06-01", "note": "外出务工"}).status_code == 302
-    body = _page(client.get(reverse("formation:unrostered_list")))
-    assert "登记为流动党员" in body and "外出务工" in body
+    # On the mobile members' ledger as coming in (relation held elsewhere): off this list.
+    assert MobileMember.objects.filter(member=member, direction="in", ended_on__isnull=True).exists()
+    assert _page(client.get(reverse("formation:unrostered_list"))).count("未处理") == 2
+    assert client.get(url).status_code == 404
+    url = reverse("formation:member_action", args=[other.pk])
     data = {"kind": "transferred_in", "acted_on": "2026-06-01", "party_organization": branch_a.pk}
     assert client.post(url, data).status_code == 302
     assert MemberAction.objects.count() == 2

@@ -54,15 +54,13 @@ def test_department_clerk_sees_members_working_in_his_departments_organizations(
 
 
 def test_member_filters(client, alice, member_a, member_b, branch_a, township_a, township_b):
-    MemberFactory.create(name="赵六", relation=branch_a, status="probationary", full_membership_on=None, is_mobile=True)
+    MemberFactory.create(name="赵六", relation=branch_a, status="probationary", full_membership_on=None)
     client.force_login(alice)
     assert _listed(client.get(LIST, {"q": "张"})) == ["张三"]
     assert _listed(client.get(LIST, {"status": "probationary"})) == ["赵六"]
     assert _listed(client.get(LIST, {"status": "full"})) == ["张三", "李四"]
     assert _listed(client.get(LIST, {"township": township_a.pk})) == ["张三", "赵六"]
     assert _listed(client.get(LIST, {"township": township_b.pk})) == ["李四"]
-    assert _listed(client.get(LIST, {"is_mobile": "yes"})) == ["赵六"]
-    assert _listed(client.get(LIST, {"is_mobile": "no"})) == ["张三", "李四"]
 
 
 def test_township_filter_also_matches_the_employer(client, alice, branch_b, org_in_a, township_a):
