@@ -195,10 +195,11 @@ def reward_b(carol, branch_b, org_in_b, settings, tmp_path):
 
     from liangxin.funding import services
     from liangxin.security.uploads import UploadField, UploadKind
+    from liangxin.testing.responses import tiny_pdf
 
     settings.MEDIA_ROOT = tmp_path / "media"
     evidence = UploadField(kind=UploadKind.EVIDENCE).clean(
-        SimpleUploadedFile("活动室照片.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+        SimpleUploadedFile("活动室照片.pdf", tiny_pdf("activity room photo"), "application/pdf")
     )
     return services.submit_reward(
         by=carol,

@@ -113,7 +113,7 @@ CASES: dict[str, Case] = {
     "funding:reward_create": Case("branch_b", "carol", "bob", _name),
     "funding:activity_fund_record": Case("org_in_b", "carol", "bob", _name),
     "funding:reward_detail": Case("reward_b", "carol", "bob", lambda r: r.title),
-    "funding:reward_evidence_export": Case("reward_b", "carol", "bob", lambda r: "%PDF"),
+    "funding:reward_evidence_export": Case("reward_b", "carol", "bob", lambda r: "activity room photo"),
     # The dues base: the county administrator (and the member's secretary); another secretary 404.
     "funding:dues_base": Case("member_b", "alice", "sam", _name),
     "funding:dues_base_reveal": Case("member_b", "alice", "sam", _name, method="post"),
