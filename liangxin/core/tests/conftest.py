@@ -106,3 +106,12 @@ def audit_record(org_in_b, carol):
     from liangxin.audit.services import log_change
 
     return log_change(actor=carol, action="update", obj=org_in_b, changes={"employees": [1, 2]})
+
+
+@pytest.fixture
+def township_b_objects(request, member_b):
+    """The object of every object pattern, from the scoping test's cases (township B's): what the
+    walks of every page (no server error, phones) open."""
+    from liangxin.core.tests.test_url_scoping import CASES
+
+    return {name: request.getfixturevalue(case.target) for name, case in CASES.items()}
