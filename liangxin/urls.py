@@ -1,11 +1,13 @@
 from django.urls import include, path
 
 from liangxin.accounts.views import home
+from liangxin.core.views import todo_page
 
 # Every URL name here needs a line in liangxin/accounts/access.py (who may use it); without one
 # it answers 403 to everyone, and accounts/tests/test_access.py fails.
 urlpatterns = [
     path("", home, name="home"),
+    path("todo/", todo_page, name="todo"),  # the clerks' home page
     path("accounts/", include("liangxin.accounts.urls")),
     path("registry/", include("liangxin.registry.urls")),
     path("audit/", include("liangxin.audit.urls")),

@@ -38,9 +38,9 @@ def test_audit_admin_lands_on_the_audit_log(client, auditor):
     assert response["Location"] == reverse("audit:record_list")
 
 
-def test_business_user_lands_on_the_register(client, bob):
+def test_a_township_clerk_lands_on_his_to_do_page(client, bob):
     response = client.post(LOGIN, {"username": "bob", "password": PASSWORD})
-    assert response["Location"] == reverse("registry:organization_list")
+    assert response["Location"] == reverse("todo")
 
 
 def test_login_honours_a_safe_next_only(client, secadm):
