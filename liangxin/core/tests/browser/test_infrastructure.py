@@ -55,8 +55,8 @@ def test_a_township_clerk_logs_in_through_the_form_and_sees_his_township(new_pag
     assert "登录" in page.title()
     page.get_by_label("用户名").fill("bob")
     page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="登录").click()
     assert "罗雄街道" in visible_text(page, "header")
     assert "/accounts/login/" not in page.url
 
