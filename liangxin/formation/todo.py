@@ -69,7 +69,7 @@ def todo_items(*, user: User, today: dt.date) -> list[TodoItem]:
             kind=_("组建方案逾期"),
             title=plan.organization.name,
             url=plan.get_absolute_url(),
-            detail=_("%(status)s,计划组建时间%(due)s")
+            detail=_("状态:%(status)s;计划组建时间%(due)s")
             % {"status": plan.get_status_display(), "due": due_text(due=plan.planned_date, today=today)},
             urgent=True,
             due=plan.planned_date,
