@@ -15,6 +15,8 @@ from liangxin.core.todo import TodoItem
 from . import workflow
 from .models import CampaignStatus
 from .selectors import submissions_for
+
+
 def todo_items(*, user: User, today: dt.date) -> list[TodoItem]:
     """The to-do page's campaign items: each open campaign's submission of the clerk's unit, its
     state and its reporting deadline (``core.todo``). Done work (approved) is left out; a

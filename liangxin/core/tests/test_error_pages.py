@@ -64,10 +64,12 @@ def test_the_pages_carry_the_favicon(client, carol):
     client.force_login(carol)
     text = client.get(reverse("todo")).content.decode()
     assert 'rel="icon" href="/static/favicon.svg"' in text
+    from pathlib import Path
+
     from django.contrib.staticfiles import finders
 
     icon = finders.find("favicon.svg")
-    assert icon and "<svg" in open(icon, encoding="utf-8").read()
+    assert icon and "<svg" in Path(icon).read_text(encoding="utf-8")
 
 
 def test_the_page_above_an_action_is_its_step_or_object():
@@ -92,9 +94,7 @@ MIDDLEWARE = "liangxin.core.middleware.PostOnlyGetMiddleware"
 
 
 @pytest.mark.django_db
-def test_a_get_on_any_post_only_url_leads_back_to_a_page_the_role_opens(
-    client, request, settings, township_b_objects
-):
+def test_a_get_on_any_post_only_url_leads_back_to_a_page_the_role_opens(client, request, settings, township_b_objects):
     """Every URL of the URL conf that answers a GET with 405 (as a role that may send to it)
     leads instead, through its redirects, to a page that answers 200 and says why."""
     targets = []

@@ -7,13 +7,12 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from liangxin.campaigns import services as campaign_services
 from liangxin.core import todo
 from liangxin.formation import services as formation_services
 from liangxin.formation.todo import needs_verification
 from liangxin.testing.factories import OrganizationFactory, ready_plan
 
-TODAY = dt.date(2026, 11, 20)
+TODAY = dt.date(2026, 11, 25)
 
 
 @pytest.fixture
@@ -23,25 +22,12 @@ def on_today(monkeypatch):
     return TODAY
 
 
-@pytest.fixture
-def open_campaign(alice, township_a, township_b, department_x, on_today):
-    created = campaign_services.create_campaign(
-        by=alice,
-        name="2026年集中摸底",
-        code="MD26",
-        as_of=dt.date(2026, 11, 1),
-        survey_deadline=dt.date(2026, 11, 25),
-        plan_deadline=dt.date(2026, 12, 5),
-    )
-    return campaign_services.open_campaign(by=alice, campaign=created)
-
-
 def test_due_text_and_urgency():
-    assert todo.due_text(due=dt.date(2026, 11, 18), today=TODAY) == "已逾期 2 天(2026-11-18)"
-    assert todo.due_text(due=TODAY, today=TODAY) == "今天截止(2026-11-20)"
-    assert todo.due_text(due=dt.date(2026, 12, 20), today=TODAY) == "还有 30 天(2026-12-20 截止)"
-    assert todo.is_urgent(due=dt.date(2026, 11, 27), today=TODAY)
-    assert not todo.is_urgent(due=dt.date(2026, 11, 28), today=TODAY)
+    assert todo.due_text(due=dt.date(2026, 11, 23), today=TODAY) == "已逾期 2 天(2026-11-23)"
+    assert todo.due_text(due=TODAY, today=TODAY) == "今天截止(2026-11-25)"
+    assert todo.due_text(due=dt.date(2026, 12, 25), today=TODAY) == "还有 30 天(2026-12-25 截止)"
+    assert todo.is_urgent(due=dt.date(2026, 12, 2), today=TODAY)
+    assert not todo.is_urgent(due=dt.date(2026, 12, 3), today=TODAY)
     assert not todo.is_urgent(due=None, today=TODAY)
 
 
@@ -54,7 +40,7 @@ def test_a_census_record_is_due_until_verified_on_or_after_its_date():
 
 @pytest.mark.django_db
 def test_the_clerk_sees_his_campaign_deadline_overdue_plans_and_verifications_due(
-    client, carol, bob, org_in_b, township_b, open_campaign, on_today
+    client, carol, bob, org_in_b, township_b, campaign, on_today
 ):
     late = OrganizationFactory(name="板桥迟到建材有限公司", township=township_b, facts={"full_members": 3})
     ready_plan(by=carol, organization=late, planned_date=dt.date(2026, 10, 1))
@@ -66,10 +52,10 @@ def test_the_clerk_sees_his_campaign_deadline_overdue_plans_and_verifications_du
     text = response.content.decode()
     # The campaign: its state and its deadline, five days ahead (urgent within a week).
     assert "2026年集中摸底 · 板桥镇" in text
-    assert "状态:未开始;摸底上报还有 5 天(2026-11-25 截止)" in text
+    assert "状态:未开始;摸底上报还有 5 天(2026-11-30 截止)" in text
     # The overdue plan, not the one on time.
     assert "板桥迟到建材有限公司" in text
-    assert "计划组建时间已逾期 50 天(2026-10-01)" in text
+    assert "计划组建时间已逾期 55 天(2026-10-01)" in text
     assert "板桥准时商贸有限公司" not in text.split("逐一核实")[0]
     # Nothing verified yet: every organization of the register is due.
     groups = {str(g.kind): g for g in response.context["groups"]}
@@ -87,12 +73,12 @@ def test_the_clerk_sees_his_campaign_deadline_overdue_plans_and_verifications_du
 
 @pytest.mark.django_db
 def test_a_verification_takes_the_organization_off_and_a_submitted_campaign_waits(
-    client, carol, org_in_b, open_campaign, on_today
+    client, carol, org_in_b, campaign, on_today
 ):
     formation_services.add_verification(
         by=carol, organization=org_in_b, verified_on=TODAY, verifier="王核实", method="visit", result="confirmed"
     )
-    submission = open_campaign.submissions.get(township=carol.township)
+    submission = campaign.submissions.get(township=carol.township)
     submission.state = "submitted"
     submission.submitted_on = TODAY
     submission.submitted_by = carol

@@ -161,7 +161,9 @@ def test_a_secretary_gets_403_not_empty_pages_outside_his_work(client, sam):
 MENUS = {
     Role.COUNTY_ADMIN: ["两新组织", "党组织", "党员", "未建党组织台账", "覆盖率", "联合组建", "摸底导入", "集中摸底"],
     Role.LEADER: ["两新组织", "党组织", "党员", "未建党组织台账", "覆盖率", "联合组建", "集中摸底"],
-    Role.TOWNSHIP_CLERK: ["待办", "两新组织", "党组织", "党员", "未建党组织台账", "覆盖率", "联合组建", "摸底导入", "集中摸底"],
+    Role.TOWNSHIP_CLERK: [
+        *("待办", "两新组织", "党组织", "党员", "未建党组织台账", "覆盖率", "联合组建", "摸底导入", "集中摸底")
+    ],
     Role.DEPARTMENT_CLERK: ["待办", "两新组织", "党组织", "党员", "未建党组织台账", "覆盖率", "联合组建", "集中摸底"],
     Role.SECRETARY: ["两新组织", "党组织", "党员"],
     Role.SYS_ADMIN: ["用户管理"],

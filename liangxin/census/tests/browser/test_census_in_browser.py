@@ -4,8 +4,6 @@ and revert after confirming the dialog."""
 
 from __future__ import annotations
 
-import io
-
 from openpyxl import load_workbook
 
 from liangxin.census import services, template
@@ -13,8 +11,8 @@ from liangxin.census.models import BatchStatus, ImportBatch
 from liangxin.census.tests.conftest import fixture_bytes
 from liangxin.core.dates import today
 from liangxin.registry.models import Organization
-from liangxin.testing.factories import OrganizationFactory
 from liangxin.testing.browser import visible_text
+from liangxin.testing.factories import OrganizationFactory
 
 
 def test_a_clerk_imports_a_changed_template_confirms_and_reverts(page_for, alice, bob, census_county, tmp_path):
