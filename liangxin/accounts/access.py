@@ -177,6 +177,7 @@ PAGE_RULES: dict[str, Rule] = {
     "campaigns:submission_transition": use(SUBMISSION_ACTORS),
     "campaigns:entry_edit": Rule(read=PLANNERS, write=TOWNSHIP),
     "campaigns:entry_confirm": use(DEPARTMENT),
+    "campaigns:entries_confirm": use(DEPARTMENT),  # several rows at once
 }
 
 

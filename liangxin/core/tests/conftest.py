@@ -85,6 +85,12 @@ def campaign_submission_b(campaign, carol, township_b):
 
 
 @pytest.fixture
+def campaign_submission_x(campaign_submission_b, department_x):
+    """Department X's submission of the campaign, with township B's row it supervises."""
+    return campaign_submission_b.campaign.submissions.get(department=department_x)
+
+
+@pytest.fixture
 def campaign_entry_b(campaign_submission_b):
     return campaign_submission_b.entries.get()
 
