@@ -48,6 +48,8 @@ PHONE = 390, 844
 TIMEOUT_MS = 30_000
 
 MARKER = "browser"
+# The test database as the migrations left it, by alias (taken by liangxin/conftest.py's django_db_setup).
+SNAPSHOTS: dict[str, str] = {}
 _PAGES = pytest.StashKey[list["Page"]]()
 
 
@@ -139,6 +141,14 @@ def chromium() -> Iterator[Browser]:
 def site(live_server: Any, django_db_serialized_rollback: None, settings: Any) -> str:
     """The live server's URL. Its database is the test's (in-memory SQLite shared with the server
     thread), with the rows the migrations seed restored before the test."""
+    from django.db import connection
+
+    # The seeded rows, restored here rather than by Django's serialized rollback, which keeps its
+    # snapshot on the connection object: once Playwright runs its event loop in this thread, Django
+    # hands the thread another connection object (to the same in-memory database) without it.
+    # Idempotent (a row already there is saved over); the snapshot is liangxin/conftest.py's.
+    if snapshot := SNAPSHOTS.get(connection.alias):
+        connection.creation.deserialize_db_from_string(snapshot)
     # A test logs in and out more often than a person: no lockout of the test's address.
     settings.AXES_ENABLED = False
     settings.EXPORT_RATE_LIMIT = 10_000

@@ -18,6 +18,7 @@ def test_a_submission_is_reported_and_approved_through_the_confirmations(page_fo
     dialog = clerk.locator("dialog.confirm")
     assert "确定上报罗雄街道填报的 2 个组织吗" in dialog.inner_text()
     dialog.get_by_role("button", name="取消").click()
+    dialog.wait_for(state="detached")
     assert fresh(sub_a).state == SubmissionState.IN_PROGRESS  # cancelled: nothing sent
     clerk.get_by_role("button", name="上报").click()
     with clerk.expect_navigation():

@@ -69,7 +69,7 @@ def test_a_clerk_imports_a_changed_template_confirms_and_reverts(page_for, alice
     dialog = page.locator("dialog.confirm")
     assert "变更的 1 个组织恢复为导入前的数据" in dialog.inner_text()
     dialog.get_by_role("button", name="取消").click()
-    assert not page.locator("dialog.confirm").count()
+    page.locator("dialog.confirm").wait_for(state="detached")
     batch.refresh_from_db()
     assert batch.status == BatchStatus.APPLIED
     page.get_by_role("button", name="撤销本批次").click()
