@@ -54,6 +54,28 @@ def _audit_anchor_per_test(_audit_anchor_dir: Any, settings: Any) -> None:
     settings.AUDIT_ANCHOR_PATH = _audit_anchor_dir / f"{uuid.uuid4().hex}.json"
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    """The test database as the migrations leave it, kept as the snapshot that a live-server test
+    (the browser tests) restores before it runs: Django's serialized rollback. Taken here for every
+    session (pytest-django takes one only when it sees such a test, not in every xdist worker), and
+    without the content types and permissions, which a transactional test's flush recreates and a
+    restore would then insert twice."""
+    from django.db import connections
+    from django.test.utils import override_settings
+
+    from liangxin.testing import browser
+
+    with (
+        django_db_blocker.unblock(),
+        override_settings(TEST_NON_SERIALIZED_APPS=["django.contrib.contenttypes", "django.contrib.auth"]),
+    ):
+        for connection in connections.all():
+            snapshot = connection.creation.serialize_db_to_string()
+            connection._test_serialized_contents = snapshot  # type: ignore[attr-defined]
+            browser.SNAPSHOTS[connection.alias] = snapshot
+
+
 @pytest.fixture
 def _django_db_helper(_django_db_helper: None, request: pytest.FixtureRequest) -> Generator[None, None, None]:
     """pytest-django's database set-up, wrapped: a transactional test's database is emptied after

@@ -232,6 +232,8 @@ _after(
 # The role × page rules (liangxin/accounts/access.py): 403 before the view (and before an export
 # is counted against the rate limit); no-store on every answer to a signed-in user.
 _after("liangxin.security.middleware.AccountGateMiddleware", "liangxin.accounts.middleware.PageAccessMiddleware")
+# A GET on a POST-only URL (a reloaded step) goes back to its page, not to a blank 405.
+_after("django.contrib.messages.middleware.MessageMiddleware", "liangxin.core.middleware.PostOnlyGetMiddleware")
 # Last, as django-axes requires: turns a lockout into the login page with the lockout message.
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")
 

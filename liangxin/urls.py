@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from liangxin.accounts.views import home
+from liangxin.core.views import todo_page
 from liangxin.health import healthz
 
 # Every URL name here needs a line in liangxin/accounts/access.py (who may use it); without one
@@ -8,6 +9,7 @@ from liangxin.health import healthz
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),  # monitoring, no login: liangxin/health.py
+    path("todo/", todo_page, name="todo"),  # the clerks' home page
     path("accounts/", include("liangxin.accounts.urls")),
     path("registry/", include("liangxin.registry.urls")),
     path("audit/", include("liangxin.audit.urls")),

@@ -97,6 +97,7 @@ def use(roles: Iterable[str]) -> Rule:
 
 PAGE_RULES: dict[str, Rule] = {
     "home": use(EVERY_ROLE),
+    "todo": read(TOWNSHIP | DEPARTMENT),  # the clerks' home page
     # Login, one's own password and two-factor login: every account, with or without a role.
     "accounts:login": PUBLIC,
     "healthz": PUBLIC,  # monitoring and load balancers; says nothing about the data (liangxin/health.py)
@@ -238,6 +239,7 @@ PAGE_RULES: dict[str, Rule] = {
     "mobility:help_list": read(MOBILITY_READERS),
     "mobility:flows": read(MOBILITY_READERS),
     "mobility:flows_export": read(MOBILITY_READERS),
+    "campaigns:entries_confirm": use(DEPARTMENT),  # several rows at once
 }
 
 
@@ -269,6 +271,7 @@ class MenuItem:
 
 
 MENU: tuple[MenuItem, ...] = (
+    MenuItem("todo", _("待办")),
     MenuItem("registry:organization_list", _("两新组织")),
     MenuItem("registry:party_organization_list", _("党组织")),
     MenuItem("registry:member_list", _("党员")),
@@ -289,8 +292,25 @@ def menu_for(role: str | None) -> list[MenuItem]:
     return [item for item in MENU if may_open(role, item.view_name)]
 
 
+# Where each role lands after login (and on the brand link): the page of its everyday work. A
+# secretary lands on his party organization (``accounts.views.landing_url`` names it); a role not
+# listed lands on the first page of its menu.
+LANDING: dict[str, str] = {
+    Role.COUNTY_ADMIN: "coverage:dashboard",
+    Role.LEADER: "coverage:dashboard",
+    Role.TOWNSHIP_CLERK: "todo",
+    Role.DEPARTMENT_CLERK: "todo",
+    Role.SECRETARY: "registry:party_organization_detail",
+    Role.SYS_ADMIN: "accounts:user_list",
+    Role.SEC_ADMIN: "accounts:user_list",
+    Role.AUDIT_ADMIN: "audit:record_list",
+}
+
+
 def landing_view(role: str | None) -> str | None:
-    """The first page of the role's menu, where it lands after login; None for an account
-    without a role (it sees the page that says so)."""
+    """The page a role lands on after login; None for an account without a role (it sees the
+    page that says so)."""
+    if role in LANDING and may_open(role, LANDING[role]):
+        return LANDING[role]
     items = menu_for(role)
     return items[0].view_name if items else None

@@ -50,17 +50,21 @@ def add_service_error(form: forms.Form, exc: ServiceError) -> None:
 
 
 def landing_url(user: User) -> str:
-    """Where a user lands after login: the first page of the role's menu (``access``), or, for an
-    account without a role, the page that says so."""
+    """Where a user lands after login: the page of the role's everyday work (``access.LANDING``;
+    a secretary's party organization), or, for an account without a role, the page that says so."""
     view_name = access.landing_view(access.role_of(user))
+    if view_name == "registry:party_organization_detail":
+        if user.party_organization_id is None:
+            return resolve_url("registry:party_organization_list")
+        return resolve_url(view_name, pk=user.party_organization_id)
     return resolve_url(view_name or "home")
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    view_name = access.landing_view(access.role_of(viewer_of(request)))
-    if view_name is not None:
-        return redirect(view_name)
+    user = viewer_of(request)
+    if access.landing_view(access.role_of(user)) is not None:
+        return redirect(landing_url(user))
     return render(request, "accounts/no_role.html")
 
 

@@ -13,7 +13,7 @@ from liangxin.accounts.models import User
 from liangxin.accounts.roles import Role, ScopeKind
 from liangxin.registry.models import Organization
 
-from .models import Campaign, CampaignStatus, Submission, SubmissionEntry
+from .models import Campaign, CampaignStatus, Submission, SubmissionEntry, SubmissionState
 
 
 def is_county_admin(user: User) -> bool:
@@ -83,6 +83,16 @@ def supervised_entries(*, submission: Submission) -> QuerySet[SubmissionEntry]:
         )
         .select_related("submission__township")
         .order_by("submission__township__code", "row", "pk")
+    )
+
+
+def unconfirmed_entries(*, submission: Submission) -> QuerySet[SubmissionEntry]:
+    """The rows a department may still confirm in one go: those it supervises without a verdict of
+    its own yet, in township submissions the county has not approved (approved rows are locked)."""
+    return (
+        supervised_entries(submission=submission)
+        .exclude(confirmations__submission=submission)
+        .exclude(submission__state=SubmissionState.APPROVED)
     )
 
 

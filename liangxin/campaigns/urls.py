@@ -27,4 +27,5 @@ urlpatterns = [
     path("submissions/<int:pk>/transition/", views.submission_transition, name="submission_transition"),
     path("entries/<int:pk>/edit/", views.entry_edit, name="entry_edit"),
     path("entries/<int:pk>/confirm/", views.entry_confirm, name="entry_confirm"),
+    path("submissions/<int:pk>/confirm-entries/", views.entries_confirm, name="entries_confirm"),
 ]

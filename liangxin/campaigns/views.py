@@ -209,6 +209,11 @@ def _submission_context(request: AuthedRequest, submission: Submission, **extra:
         "may_prefill": is_unit and is_open and submission.state in workflow.EDITABLE and not entries,
         # (row, complete, the department's verdict, may the user change it): a department's
         # word on a row of an approved township is locked like the row itself.
+        "unconfirmed": (
+            selectors.unconfirmed_entries(submission=submission).count()
+            if may_edit and submission.department_id is not None
+            else 0
+        ),
         "entries": [
             (e, board_module.is_complete(e.data), verdicts.get(e.pk), may_edit and not e.submission.is_locked)
             for e in entries
@@ -547,4 +552,28 @@ def entry_confirm(request: AuthedRequest, pk: int) -> HttpResponseBase:
             messages.success(request, _("已记录“%(name)s”的核实意见。") % {"name": entry.name})
     else:
         messages.error(request, _("请选择核实意见。"))
+    return redirect(own.get_absolute_url())
+
+
+def entries_confirm(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    """A department confirms the rows it ticked, or all its rows still without a verdict, at once
+    (确认无误); a row with a verdict is changed on its own line."""
+    own: Submission = get_in_scope_or_404(
+        selectors.submissions_for(user=request.user).filter(department__isnull=False), pk=pk
+    )
+    if refused := _refuse_method(request, "POST"):
+        return refused
+    rows = selectors.unconfirmed_entries(submission=own)
+    if request.POST.get("all") != "1":
+        rows = rows.filter(pk__in=[int(v) for v in request.POST.getlist("entry") if v.isdigit()])
+    chosen = list(rows)
+    if not chosen:
+        messages.error(request, _("请先勾选要确认的组织。"))
+        return redirect(own.get_absolute_url())
+    try:
+        count = services.confirm_entries(by=request.user, submission=own, entries=chosen)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已将 %(n)d 个组织的核实意见记为“确认无误”。") % {"n": count})
     return redirect(own.get_absolute_url())

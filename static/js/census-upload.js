@@ -3,7 +3,6 @@
  *   checks the size before a slow upload starts (the server checks again).
  * - form[data-census-upload]: disables the submit button while the request runs (slow PCs:
  *   no double submit) and shows its data-busy-text.
- * - form[data-confirm]: asks before submitting (revert).
  */
 (function () {
   "use strict";
@@ -77,16 +76,9 @@
     });
   }
 
-  function setUpConfirm(form) {
-    form.addEventListener("submit", function (event) {
-      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
-    });
-  }
-
   function init() {
     Array.prototype.forEach.call(document.querySelectorAll("[data-dropzone]"), setUpDropzone);
     Array.prototype.forEach.call(document.querySelectorAll("form[data-census-upload]"), setUpBusy);
-    Array.prototype.forEach.call(document.querySelectorAll("form[data-confirm]"), setUpConfirm);
   }
 
   if (document.readyState === "loading") {

@@ -38,9 +38,9 @@ def test_audit_admin_lands_on_the_audit_log(client, auditor):
     assert response["Location"] == reverse("audit:record_list")
 
 
-def test_business_user_lands_on_the_register(client, bob):
+def test_a_township_clerk_lands_on_his_to_do_page(client, bob):
     response = client.post(LOGIN, {"username": "bob", "password": PASSWORD})
-    assert response["Location"] == reverse("registry:organization_list")
+    assert response["Location"] == reverse("todo")
 
 
 def test_login_honours_a_safe_next_only(client, secadm):
@@ -89,7 +89,9 @@ def test_a_disabled_users_open_session_ends(client, sysadm, bob):
 
 def test_logout_is_post_only_and_audited(client, sysadm):
     client.force_login(sysadm)
-    assert client.get("/accounts/logout/").status_code == 405
+    # A GET leads back to a page (core.middleware.PostOnlyGetMiddleware), still logged in.
+    assert client.get("/accounts/logout/")["Location"] == "/"
+    assert "_auth_user_id" in client.session
     response = client.post("/accounts/logout/", REMOTE_ADDR="10.0.0.5")
     assert response.status_code == 302 and response["Location"] == LOGIN
     assert "_auth_user_id" not in client.session

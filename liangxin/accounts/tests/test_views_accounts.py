@@ -215,7 +215,10 @@ def test_detail_offers_the_security_admin_only_the_role_form(client, secadm, bob
 
 def test_sys_admin_disables_and_enables_a_clerk(client, sysadm, bob):
     client.force_login(sysadm)
-    assert client.get(f"{detail(bob)}disable/").status_code == 405
+    back = client.get(f"{detail(bob)}disable/", follow=True)  # a GET changes nothing
+    assert back.redirect_chain[-1][0] == detail(bob)
+    bob.refresh_from_db()
+    assert bob.is_active
     response = client.post(f"{detail(bob)}disable/")
     assert response.status_code == 302 and response["Location"] == detail(bob)
     assert messages_of(response) == ["账号 bob 已停用。"]

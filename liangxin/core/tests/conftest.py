@@ -96,6 +96,12 @@ def campaign_submission_b(campaign, carol, township_b):
 
 
 @pytest.fixture
+def campaign_submission_x(campaign_submission_b, department_x):
+    """Department X's submission of the campaign, with township B's row it supervises."""
+    return campaign_submission_b.campaign.submissions.get(department=department_x)
+
+
+@pytest.fixture
 def campaign_entry_b(campaign_submission_b):
     return campaign_submission_b.entries.get()
 
@@ -173,3 +179,12 @@ def intake_batch_b(carol, township_b):
 @pytest.fixture
 def migrant_record_b(intake_batch_b):
     return intake_batch_b.records.get()
+
+
+@pytest.fixture
+def township_b_objects(request, member_b):
+    """The object of every object pattern, from the scoping test's cases (township B's): what the
+    walks of every page (no server error, phones) open."""
+    from liangxin.core.tests.test_url_scoping import CASES
+
+    return {name: request.getfixturevalue(case.target) for name, case in CASES.items()}

@@ -25,7 +25,6 @@ from hypothesis import strategies as st
 from liangxin.accounts import access
 from liangxin.census import jobs
 from liangxin.core.tests.test_upload_gate import UPLOADS
-from liangxin.core.tests.test_url_scoping import CASES
 from liangxin.security.tests.test_hostile_input import FRAGMENTS
 from liangxin.testing import walk
 
@@ -97,12 +96,6 @@ def value_of(param: walk.Field) -> st.SearchStrategy[Any]:
 def request_data(target: walk.Target) -> st.SearchStrategy[dict[str, Any]]:
     fields = {name: value_of(param) for name, param in target.fields.items() if param.kind != walk.FILE}
     return st.fixed_dictionaries(fields).map(lambda d: {k: v for k, v in d.items() if v is not None})
-
-
-@pytest.fixture
-def township_b_objects(request, member_b) -> dict[str, Any]:
-    """The object of every object pattern, from the scoping test's cases (township B's)."""
-    return {name: request.getfixturevalue(case.target) for name, case in CASES.items()}
 
 
 def _send(client: Client, method: str, path: str, data: dict[str, Any]) -> int:

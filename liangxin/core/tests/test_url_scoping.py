@@ -99,6 +99,9 @@ CASES: dict[str, Case] = {
     ),
     "campaigns:entry_edit": Case("campaign_entry_b", "carol", "bob", _name),
     "campaigns:entry_confirm": Case("campaign_entry_b", "dave", "clerk_of_department_y", _name, method="post"),
+    "campaigns:entries_confirm": Case(
+        "campaign_submission_x", "dave", "clerk_of_department_y", lambda s: "县工商联", method="post"
+    ),
     "formation:organization_plan": Case("org_in_b", "carol", "bob", _name),
     "formation:plan_edit": Case("org_in_b", "carol", "bob", _name),
     "formation:plan_transition": Case("org_in_b", "carol", "bob", _name, method="post"),

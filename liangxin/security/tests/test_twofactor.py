@@ -41,7 +41,8 @@ def test_county_roles_and_administrators_must_enrol(client, request, name):
 def test_others_log_in_with_the_password_alone(client, request, name):
     user = request.getfixturevalue(name)
     response = password_step(client, user)
-    assert response.status_code == 302 and response["Location"] == "/registry/organizations/"
+    landing = "/todo/" if name != "sam" else user.party_organization.get_absolute_url()
+    assert response.status_code == 302 and response["Location"] == landing
     assert "_auth_user_id" in client.session
 
 
@@ -90,7 +91,7 @@ def test_an_enrolled_account_is_asked_for_its_code(client, alice):
     assert AuditRecord.objects.filter(action=AuditAction.LOGIN_FAILED, object_repr="alice").count() == 1
     device.throttle_reset()
     response = client.post(VERIFY, {"code": code_for(device)})
-    assert response.status_code == 302 and response["Location"] == "/registry/organizations/"
+    assert response.status_code == 302 and response["Location"] == "/coverage/"
     assert client.session["_auth_user_id"] == str(alice.pk)
 
 
