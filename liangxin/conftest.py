@@ -40,6 +40,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # per-test anchor below exists: they get an anchor of the session's own, never the
     # development database's file in var/, whose entry for the test database a previous run left.
     settings.AUDIT_ANCHOR_PATH = Path(tempfile.mkdtemp(prefix="liangxin-audit-anchor-")) / "anchor.json"
+    # Uploaded files of the whole run in one directory of its own, never var/media: a fixture that
+    # stores a file and one that pointed MEDIA_ROOT elsewhere afterwards would lose it.
+    settings.MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="liangxin-media-"))
 
 
 @pytest.fixture(scope="session")
@@ -209,7 +212,7 @@ def object_store(settings: Any, tmp_path: Path) -> Generator[Any, None, None]:
 
 
 @pytest.fixture
-def reward_b(carol, branch_b, org_in_b, settings, tmp_path):
+def reward_b(carol, branch_b, org_in_b):
     """A submitted reward application (以奖代补) of township B's branch, with a PDF as evidence."""
     from decimal import Decimal
 
@@ -219,7 +222,6 @@ def reward_b(carol, branch_b, org_in_b, settings, tmp_path):
     from liangxin.security.uploads import UploadField, UploadKind
     from liangxin.testing.responses import tiny_pdf
 
-    settings.MEDIA_ROOT = tmp_path / "media"
     evidence = UploadField(kind=UploadKind.EVIDENCE).clean(
         SimpleUploadedFile("活动室照片.pdf", tiny_pdf("activity room photo"), "application/pdf")
     )
