@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "liangxin.campaigns",
     "liangxin.formation",
     "liangxin.coverage",
+    "liangxin.api",
     # The demo county builds on every other app, and none of them imports it.
     "liangxin.demo",
 ]
@@ -180,6 +181,13 @@ LOGGING = {
 PAGE_SIZE = 50
 EXPORT_MAX_ROWS = int(os.environ.get("LIANGXIN_EXPORT_MAX_ROWS", "200000"))
 
+# The JSON API (``liangxin/api``): tokens last API_TOKEN_DAYS unless their owner picks another
+# term (at most API_TOKEN_MAX_DAYS); each token may send API_RATE_LIMIT requests a minute, counted
+# in the cache (``CACHES``: share one, e.g. Redis, between several web servers).
+API_TOKEN_DAYS = int(os.environ.get("LIANGXIN_API_TOKEN_DAYS", "90"))
+API_TOKEN_MAX_DAYS = 365
+API_RATE_LIMIT = int(os.environ.get("LIANGXIN_API_RATE_LIMIT", "60"))
+
 # The joint-branch planner's time budget per request (seconds): past it, the page shows the best
 # plan found so far, marked as not proven best (``formation/joint.py``).
 JOINT_PLANNER_SECONDS = float(os.environ.get("LIANGXIN_JOINT_PLANNER_SECONDS", "1.0"))
@@ -219,6 +227,9 @@ _after(
 # The role × page rules (liangxin/accounts/access.py): 403 before the view (and before an export
 # is counted against the rate limit); no-store on every answer to a signed-in user.
 _after("liangxin.security.middleware.AccountGateMiddleware", "liangxin.accounts.middleware.PageAccessMiddleware")
+# The JSON API's bearer tokens, on the data paths only: after the session middlewares (they see no
+# signed-in user there and write nothing), before the role × page rules it hands the token's user to.
+_after("liangxin.security.middleware.AccountGateMiddleware", "liangxin.api.middleware.ApiTokenMiddleware")
 # Last, as django-axes requires: turns a lockout into the login page with the lockout message.
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("security/", include("liangxin.security.urls")),  # issue 8: two-factor login, lockouts
     path("formation/", include("liangxin.formation.urls")),  # issue 7: the register of organizations without one
     path("coverage/", include("liangxin.coverage.urls")),  # issue 6: coverage against targets
+    path("", include("liangxin.api.urls")),  # the JSON API (/api/) and its tokens (/tokens/)
 ]
 
 # Django's own 400 page reads the request body again for its CSRF check (a 500 when that body is
