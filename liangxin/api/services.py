@@ -42,6 +42,7 @@ def create_token(*, by: User, name: str, days: int | None = None) -> tuple[ApiTo
             key_hash=secret.digest,
             prefix=secret.prefix,
             role_fingerprint=role_fingerprint(by),
+            created_at=now,
             expires_at=now + dt.timedelta(days=days),
         )
         log_change(

@@ -19,7 +19,7 @@ from django.db.models.functions import Cast
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Query, Router
+from ninja import Path, Query, Router
 
 from liangxin.accounts.models import User
 from liangxin.audit.models import AuditRecord
@@ -63,6 +63,9 @@ TOWNSHIP_PATTERN = r"^[0-9]{9}$"
 # What a search or filter text may hold: no control characters (a NUL is refused by PostgreSQL).
 TEXT_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"
+# An object's id in the path: any other text (a negative number, a word) is a 422 in JSON, not
+# the site's HTML 404 page.
+ID = Path(..., ge=1, le=LARGEST_ID, description="id")
 
 
 # --- Shared parameters and conversions ------------------------------------------------------
@@ -233,7 +236,7 @@ def organization_list(
 
 
 @router.get(
-    "/organizations/{int:pk}",
+    "/organizations/{pk}",
     response={200: schemas.OrganizationDetail, **ERRORS},
     url_name="organization_detail",
     summary="两新组织",
@@ -241,7 +244,7 @@ def organization_list(
 )
 def organization_detail(
     request: HttpRequest,
-    pk: int,
+    pk: int = ID,
     as_of: dt.date | None = Query(None, description="普查数据截至日期,默认今天"),
 ) -> dict[str, Any]:
     user = _user(request)
@@ -311,13 +314,13 @@ def party_organization_list(
 
 
 @router.get(
-    "/party-organizations/{int:pk}",
+    "/party-organizations/{pk}",
     response={200: schemas.PartyOrganizationDetail, **ERRORS},
     url_name="party_organization_detail",
     summary="党组织",
     description="一个党组织及其覆盖两新组织的历史(仅本账号范围内的组织)。",
 )
-def party_organization_detail(request: HttpRequest, pk: int) -> dict[str, Any]:
+def party_organization_detail(request: HttpRequest, pk: int = ID) -> dict[str, Any]:
     user = _user(request)
     qs = registry.party_organization_list(user=user, filters=registry.PartyOrganizationFilter())
     po = get_in_scope_or_404(qs, pk=pk)
@@ -386,14 +389,14 @@ def member_list(
 
 
 @router.get(
-    "/members/{int:pk}",
+    "/members/{pk}",
     response={200: schemas.MemberDetail, **ERRORS},
     url_name="member_detail",
     summary="党员",
     description="一个党员(遮盖的身份证号和电话、出生年份)及其组织关系和工作单位的历史"
     "([valid_from, valid_to),valid_to 为 null 表示至今)。完整身份证号不经接口提供。",
 )
-def member_detail(request: HttpRequest, pk: int) -> dict[str, Any]:
+def member_detail(request: HttpRequest, pk: int = ID) -> dict[str, Any]:
     user = _user(request)
     member = get_in_scope_or_404(registry.with_affiliations(registry.members_for(user=user)), pk=pk)
     [data] = _members([member])
@@ -490,12 +493,12 @@ def formation_plan_list(
 
 
 @router.get(
-    "/formation-plans/{int:pk}",
+    "/formation-plans/{pk}",
     response={200: schemas.FormationPlan, **ERRORS},
     url_name="formation_plan_detail",
     summary="组建方案",
 )
-def formation_plan_detail(request: HttpRequest, pk: int) -> dict[str, Any]:
+def formation_plan_detail(request: HttpRequest, pk: int = ID) -> dict[str, Any]:
     plan = get_in_scope_or_404(_plans_for(_user(request)), pk=pk)
     return _plans([plan])[0]
 
@@ -550,12 +553,12 @@ def campaign_list(
 
 
 @router.get(
-    "/campaigns/{int:pk}",
+    "/campaigns/{pk}",
     response={200: schemas.Campaign, **ERRORS},
     url_name="campaign_detail",
     summary="摸底任务",
 )
-def campaign_detail(request: HttpRequest, pk: int) -> dict[str, Any]:
+def campaign_detail(request: HttpRequest, pk: int = ID) -> dict[str, Any]:
     campaign = get_in_scope_or_404(_campaigns_for(_user(request)), pk=pk)
     return _campaigns([campaign])[0]
 
@@ -623,13 +626,13 @@ def submission_list(
 
 
 @router.get(
-    "/submissions/{int:pk}",
+    "/submissions/{pk}",
     response={200: schemas.SubmissionDetail, **ERRORS},
     url_name="submission_detail",
     summary="摸底填报",
     description="一份摸底填报及其暂存的摸底行(部门只见其主管组织的行)。",
 )
-def submission_detail(request: HttpRequest, pk: int) -> dict[str, Any]:
+def submission_detail(request: HttpRequest, pk: int = ID) -> dict[str, Any]:
     user = _user(request)
     submission = get_in_scope_or_404(campaign_selectors.submissions_for(user=user), pk=pk)
     [data] = _submissions([submission], user)

@@ -15,13 +15,15 @@ from liangxin.security.middleware import role_fingerprint
 
 def make_token(user: User, *, days: int = 90) -> tuple[ApiToken, str]:
     secret = tokens.new_secret()
+    now = timezone.now()
     token = ApiToken.objects.create(
         user=user,
         name="测试",
         key_hash=secret.digest,
         prefix=secret.prefix,
         role_fingerprint=role_fingerprint(user),
-        expires_at=timezone.now() + dt.timedelta(days=days),
+        created_at=now,
+        expires_at=now + dt.timedelta(days=days),
     )
     return token, secret.token
 
