@@ -10,9 +10,12 @@ app_name = "api"
 # share this app's. Every API path is exempt from the login middleware: none answers with the
 # login page. The document and reference page are public; the data paths answer 401 without a
 # valid token (``middleware.ApiTokenMiddleware``, which stands in for the login there).
+# django-ninja exempts its views from CSRF; here no view is exempt (a POST to the read-only API
+# is refused anyway, and a bearer token is not a credential a browser sends by itself).
 _api_patterns, _app, _namespace = api.urls
 for _pattern in _api_patterns:
     _pattern.callback = login_not_required(_pattern.callback)
+    _pattern.callback.csrf_exempt = False  # type: ignore[attr-defined]
 
 urlpatterns = [
     path("api/", include(_api_patterns)),
