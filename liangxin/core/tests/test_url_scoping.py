@@ -10,6 +10,7 @@ forgotten.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -182,6 +183,39 @@ def test_out_of_scope_user_gets_404_for_get_and_post(name, client, request):
     assert 404 in answers.values()
     # Nothing happened to the object: the refused requests wrote no audit record.
     assert AuditRecord.objects.exclude(action__in=["login", "login_failed", "logout"]).count() == before
+
+
+# The JSON API's lists name no object in their path; each is walked too: township B's object is
+# in the answer to a user whose scope holds it and absent from the answer to one whose scope does
+# not (their role may read the list: the scope, not the rule, keeps it out).
+LIST_CASES: dict[str, tuple[Case, dict[str, str]]] = {
+    "api:organization_list": (Case("org_in_b", "carol", "bob", _name), {}),
+    "api:party_organization_list": (Case("branch_b", "carol", "bob", _name), {}),
+    "api:member_list": (Case("member_b", "carol", "bob", _name), {}),
+    "api:formation_plan_list": (Case("formation_plan_b", "carol", "bob", lambda p: p.countermeasure), {}),
+    "api:campaign_list": (Case("campaign", "alice", "clerk_of_department_y", _name), {}),
+    "api:submission_list": (Case("campaign_submission_b", "carol", "bob", lambda s: s.township.name), {}),
+    "api:indicator_table": (Case("org_in_b", "carol", "bob", lambda o: o.township.code), {"by": "township"}),
+}
+
+
+def test_every_api_list_has_a_scope_case():
+    lists = {name for name, rule in access.PAGE_RULES.items() if rule.token and name not in object_patterns()}
+    assert lists == set(LIST_CASES)
+
+
+@pytest.mark.parametrize("name", sorted(LIST_CASES))
+def test_an_api_list_holds_only_the_users_scope(name, client, request):
+    case, params = LIST_CASES[name]
+    assert case.outside is not None
+    obj = request.getfixturevalue(case.target)
+    answers = {}
+    for who in (case.inside, case.outside):
+        response = client.get(reverse(name), params, **bearer(request.getfixturevalue(who)))
+        assert response.status_code == 200, (name, who, response.status_code)
+        answers[who] = json.dumps(response.json(), ensure_ascii=False)
+    assert case.shows(obj) in answers[case.inside]
+    assert case.shows(obj) not in answers[case.outside]
 
 
 def test_unknown_object_is_404_too(client, carol):
