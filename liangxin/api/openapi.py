@@ -138,7 +138,7 @@ def reference(document: dict[str, Any]) -> dict[str, Any]:
 
 
 class ReferencePage(DocsBase):
-    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:  # type: ignore[override]
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
         document = api.get_openapi_schema(path_params=kwargs)
         context = {
             "title": api.title,
@@ -151,7 +151,8 @@ class ReferencePage(DocsBase):
         return render(request, "api/reference.html", context)
 
 
-def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+def _api_error(request: HttpRequest, exc: ApiError | type[ApiError]) -> HttpResponse:
+    assert isinstance(exc, ApiError)  # ninja passes the raised instance
     return api.create_response(request, {"detail": exc.detail}, status=exc.status)
 
 

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
@@ -14,8 +16,9 @@ app_name = "api"
 # is refused anyway, and a bearer token is not a credential a browser sends by itself).
 _api_patterns, _app, _namespace = api.urls
 for _pattern in _api_patterns:
-    _pattern.callback = login_not_required(_pattern.callback)
-    _pattern.callback.csrf_exempt = False  # type: ignore[attr-defined]
+    _view: Any = _pattern.callback
+    _view.csrf_exempt = False
+    _pattern.callback = login_not_required(_view)
 
 urlpatterns = [
     path("api/", include(_api_patterns)),

@@ -66,6 +66,11 @@ CURSOR_PATTERN = r"^[A-Za-z0-9_-]*$"
 # An object's id in the path: any other text (a negative number, a word) is a 422 in JSON, not
 # the site's HTML 404 page.
 ID = Path(..., ge=1, le=LARGEST_ID, description="id")
+# The parameters every list takes alike.
+CURSOR = Query(None, max_length=64, pattern=CURSOR_PATTERN, description="上一页返回的 next_cursor")
+LIMIT = Query(50, ge=1, le=200, description="每页条数")
+TOWNSHIP = Query(None, pattern=TOWNSHIP_PATTERN, description="乡镇代码(9 位)")
+DEPARTMENT = Query(None, pattern=CODE_PATTERN, description="行业主管部门代码")
 
 
 # --- Shared parameters and conversions ------------------------------------------------------
@@ -205,16 +210,16 @@ def _organizations(rows: Sequence[Organization], on: dt.date) -> list[dict[str, 
 def organization_list(
     request: HttpRequest,
     q: str | None = Query(None, max_length=100, pattern=TEXT_PATTERN, description="名称、拼音首字母、全拼或信用代码"),
-    township: str | None = Query(None, pattern=TOWNSHIP_PATTERN, description="乡镇代码(9 位)"),
-    department: str | None = Query(None, pattern=CODE_PATTERN, description="行业主管部门代码"),
+    township: str | None = TOWNSHIP,
+    department: str | None = DEPARTMENT,
     category: Category | None = None,
     org_type: OrganizationType | None = None,
     operating_status: OperatingStatus | None = Query(None, description="今天的经营状况(与页面相同)"),
     has_party_organization: bool | None = Query(None, description="今天是否有党组织覆盖(与页面相同)"),
     as_of: dt.date | None = Query(None, description="普查数据截至日期,默认今天"),
     updated_since: dt.datetime | None = None,
-    cursor: str | None = Query(None, max_length=64, pattern=CURSOR_PATTERN),
-    limit: int = Query(50, ge=1, le=200),
+    cursor: str | None = CURSOR,
+    limit: int = LIMIT,
 ) -> dict[str, Any]:
     user = _user(request)
     on = _as_of(as_of)
@@ -295,12 +300,12 @@ def _party_organizations(rows: Sequence[PartyOrganization]) -> list[dict[str, An
 def party_organization_list(
     request: HttpRequest,
     q: str | None = Query(None, max_length=100, pattern=TEXT_PATTERN, description="名称"),
-    township: str | None = Query(None, pattern=TOWNSHIP_PATTERN, description="乡镇代码(9 位)"),
+    township: str | None = TOWNSHIP,
     kind: PartyOrganizationKind | None = None,
     dissolved: bool | None = Query(None, description="是否已撤销"),
     updated_since: dt.datetime | None = None,
-    cursor: str | None = Query(None, max_length=64, pattern=CURSOR_PATTERN),
-    limit: int = Query(50, ge=1, le=200),
+    cursor: str | None = CURSOR,
+    limit: int = LIMIT,
 ) -> dict[str, Any]:
     user = _user(request)
     since = _since(updated_since)
@@ -374,8 +379,8 @@ def member_list(
     township: str | None = Query(None, pattern=TOWNSHIP_PATTERN, description="组织关系或工作单位所在乡镇代码"),
     is_mobile: bool | None = None,
     updated_since: dt.datetime | None = None,
-    cursor: str | None = Query(None, max_length=64, pattern=CURSOR_PATTERN),
-    limit: int = Query(50, ge=1, le=200),
+    cursor: str | None = CURSOR,
+    limit: int = LIMIT,
 ) -> dict[str, Any]:
     user = _user(request)
     since = _since(updated_since)
@@ -471,11 +476,11 @@ def _plans(rows: Sequence[FormationPlan]) -> list[dict[str, Any]]:
 def formation_plan_list(
     request: HttpRequest,
     status: PlanStatus | None = None,
-    township: str | None = Query(None, pattern=TOWNSHIP_PATTERN, description="乡镇代码(9 位)"),
+    township: str | None = TOWNSHIP,
     organization: int | None = Query(None, ge=1, le=LARGEST_ID, description="组织 id"),
     updated_since: dt.datetime | None = None,
-    cursor: str | None = Query(None, max_length=64, pattern=CURSOR_PATTERN),
-    limit: int = Query(50, ge=1, le=200),
+    cursor: str | None = CURSOR,
+    limit: int = LIMIT,
 ) -> dict[str, Any]:
     user = _user(request)
     since = _since(updated_since)
@@ -539,8 +544,8 @@ def campaign_list(
     request: HttpRequest,
     status: CampaignStatus | None = None,
     updated_since: dt.datetime | None = None,
-    cursor: str | None = Query(None, max_length=64, pattern=CURSOR_PATTERN),
-    limit: int = Query(50, ge=1, le=200),
+    cursor: str | None = CURSOR,
+    limit: int = LIMIT,
 ) -> dict[str, Any]:
     user = _user(request)
     since = _since(updated_since)
@@ -601,11 +606,11 @@ def submission_list(
     request: HttpRequest,
     campaign: int | None = Query(None, ge=1, le=LARGEST_ID, description="摸底任务 id"),
     state: SubmissionState | None = None,
-    township: str | None = Query(None, pattern=TOWNSHIP_PATTERN, description="乡镇代码(9 位)"),
-    department: str | None = Query(None, pattern=CODE_PATTERN, description="行业主管部门代码"),
+    township: str | None = TOWNSHIP,
+    department: str | None = DEPARTMENT,
     updated_since: dt.datetime | None = None,
-    cursor: str | None = Query(None, max_length=64, pattern=CURSOR_PATTERN),
-    limit: int = Query(50, ge=1, le=200),
+    cursor: str | None = CURSOR,
+    limit: int = LIMIT,
 ) -> dict[str, Any]:
     user = _user(request)
     since = _since(updated_since)
