@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "liangxin.coverage",
     "liangxin.funding",
     "liangxin.mobility",
+    "liangxin.api",
     # The demo county builds on every other app, and none of them imports it.
     "liangxin.demo",
 ]
@@ -193,6 +194,13 @@ MOBILITY_VERIFY_DAYS = int(os.environ.get("LIANGXIN_MOBILITY_VERIFY_DAYS", "30")
 MOBILITY_CONTACT_DAYS = int(os.environ.get("LIANGXIN_MOBILITY_CONTACT_DAYS", "90"))
 MOBILITY_TRANSFER_DAYS = int(os.environ.get("LIANGXIN_MOBILITY_TRANSFER_DAYS", "30"))
 
+# The JSON API (``liangxin/api``): tokens last API_TOKEN_DAYS unless their owner picks another
+# term (at most API_TOKEN_MAX_DAYS); each token may send API_RATE_LIMIT requests a minute, counted
+# in the cache (``CACHES``: share one, e.g. Redis, between several web servers).
+API_TOKEN_DAYS = int(os.environ.get("LIANGXIN_API_TOKEN_DAYS", "90"))
+API_TOKEN_MAX_DAYS = 365
+API_RATE_LIMIT = int(os.environ.get("LIANGXIN_API_RATE_LIMIT", "60"))
+
 # The joint-branch planner's time budget per request (seconds): past it, the page shows the best
 # plan found so far, marked as not proven best (``formation/joint.py``).
 JOINT_PLANNER_SECONDS = float(os.environ.get("LIANGXIN_JOINT_PLANNER_SECONDS", "1.0"))
@@ -234,6 +242,9 @@ _after(
 _after("liangxin.security.middleware.AccountGateMiddleware", "liangxin.accounts.middleware.PageAccessMiddleware")
 # A GET on a POST-only URL (a reloaded step) goes back to its page, not to a blank 405.
 _after("django.contrib.messages.middleware.MessageMiddleware", "liangxin.core.middleware.PostOnlyGetMiddleware")
+# The JSON API's bearer tokens, on the data paths only: after the session middlewares (they see no
+# signed-in user there and write nothing), before the role × page rules it hands the token's user to.
+_after("liangxin.security.middleware.AccountGateMiddleware", "liangxin.api.middleware.ApiTokenMiddleware")
 # Last, as django-axes requires: turns a lockout into the login page with the lockout message.
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")
 

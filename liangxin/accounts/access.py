@@ -70,6 +70,9 @@ class Rule:
     read: frozenset[str] = frozenset()  # roles that may GET / HEAD / OPTIONS
     write: frozenset[str] = frozenset()  # roles that may POST / PUT / PATCH / DELETE
     public: bool = False  # no login needed (the login steps); anyone may use every method
+    # A data path of the JSON API: authenticated by a bearer token (``api.middleware``), never by
+    # the session, answered in JSON (401 without a valid token, 403 where the rule refuses).
+    token: bool = False
 
     def allows(self, role: str | None, method: str) -> bool:
         if self.public:
@@ -86,6 +89,11 @@ PUBLIC = Rule(public=True)
 def read(roles: Iterable[str]) -> Rule:
     """A page to look at: these roles may open it; nobody may send to it."""
     return Rule(read=frozenset(roles))
+
+
+def api(roles: Iterable[str]) -> Rule:
+    """A data path of the JSON API: these roles may read it with a token; nobody may send to it."""
+    return Rule(read=frozenset(roles), token=True)
 
 
 def use(roles: Iterable[str]) -> Rule:
@@ -240,6 +248,26 @@ PAGE_RULES: dict[str, Rule] = {
     "mobility:flows": read(MOBILITY_READERS),
     "mobility:flows_export": read(MOBILITY_READERS),
     "campaigns:entries_confirm": use(DEPARTMENT),  # several rows at once
+    # The JSON API: the same roles as the pages it reads; its document and reference page are
+    # public. Tokens are made and revoked by their owner, a business account.
+    "api:openapi-json": PUBLIC,
+    "api:openapi-view": PUBLIC,
+    "api:api-root": PUBLIC,
+    "api:token_list": use(BUSINESS),
+    "api:token_revoke": use(BUSINESS),
+    "api:organization_list": api(BUSINESS),
+    "api:organization_detail": api(BUSINESS),
+    "api:party_organization_list": api(BUSINESS),
+    "api:party_organization_detail": api(BUSINESS),
+    "api:member_list": api(BUSINESS),
+    "api:member_detail": api(BUSINESS),
+    "api:formation_plan_list": api(PLANNERS),
+    "api:formation_plan_detail": api(PLANNERS),
+    "api:campaign_list": api(PLANNERS),
+    "api:campaign_detail": api(PLANNERS),
+    "api:submission_list": api(PLANNERS),
+    "api:submission_detail": api(PLANNERS),
+    "api:indicator_table": api(PLANNERS),
 }
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
@@ -34,7 +34,7 @@ class PageAccessMiddleware:
 
     def process_view(
         self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
-    ) -> None:
+    ) -> HttpResponseBase | None:
         match = request.resolver_match
         view_name = match.view_name if match is not None else ""
         rule = access.rule_for(view_name)
@@ -43,4 +43,9 @@ class PageAccessMiddleware:
             logger.error("No access rule for URL %r: refused. Add one to liangxin/accounts/access.py.", view_name)
             raise PermissionDenied(_("该页面尚未设定访问规则。"))
         if not rule.allows(access.role_of(request.user), request.method or "GET"):
+            if rule.token:  # the JSON API answers in JSON
+                return JsonResponse(
+                    {"detail": _("您的角色无权读取此数据。")}, status=403, json_dumps_params={"ensure_ascii": False}
+                )
             raise PermissionDenied(_("您的角色无权使用此页面。"))
+        return None

@@ -133,13 +133,28 @@ def organization_facts_history(*, organization: Organization) -> QuerySet[Organi
     return organization.facts.select_related("recorded_by").order_by("-valid_from", "-pk")
 
 
+def valid_on(on: dt.date) -> Q:
+    """A dated row holding on ``on``: ``valid_from <= on < valid_to`` (``valid_to`` NULL: open)."""
+    return Q(valid_from__lte=on) & (Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+
+
 def facts_as_of(*, organization: Organization, on: dt.date) -> OrganizationFacts | None:
-    return (
-        organization.facts.filter(valid_from__lte=on)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
-        .order_by("-valid_from", "-pk")
-        .first()
-    )
+    return organization.facts.filter(valid_on(on)).order_by("-valid_from", "-pk").first()
+
+
+def facts_on(*, organization_ids: Iterable[int], on: dt.date) -> dict[int, OrganizationFacts]:
+    """The census figures holding on ``on`` of each of the organizations, in one query."""
+    found: dict[int, OrganizationFacts] = {}
+    rows = OrganizationFacts.objects.filter(valid_on(on), organization_id__in=list(organization_ids))
+    for facts in rows.order_by("organization_id", "-valid_from", "-pk"):
+        found.setdefault(facts.organization_id, facts)
+    return found
+
+
+def covered_on(*, organization_ids: Iterable[int], on: dt.date) -> set[int]:
+    """Those of the organizations a party organization covers on ``on``."""
+    coverages = PartyOrganizationCoverage.objects.filter(valid_on(on), organization_id__in=list(organization_ids))
+    return set(coverages.values_list("organization_id", flat=True))
 
 
 def coverages_of(*, organization: Organization) -> QuerySet[PartyOrganizationCoverage]:

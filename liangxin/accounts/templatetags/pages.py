@@ -13,3 +13,9 @@ register = template.Library()
 def menu(context: template.Context) -> list[access.MenuItem]:
     """The menu entries the signed-in user may open, in menu order."""
     return access.menu_for(access.role_of(context.get("user")))
+
+
+@register.simple_tag(takes_context=True)
+def may_open(context: template.Context, view_name: str) -> bool:
+    """Whether the signed-in user may open the page (for links outside the menu)."""
+    return access.may_open(access.role_of(context.get("user")), view_name)

@@ -125,6 +125,24 @@ def audit_record(org_in_b, carol):
     return log_change(actor=carol, action="update", obj=org_in_b, changes={"employees": [1, 2]})
 
 
+@pytest.fixture
+def formation_plan_b(org_in_b):
+    """A formation plan of township B's organization (not ready: no members)."""
+    from liangxin.formation.models import FormationPlan
+
+    return FormationPlan.objects.create(
+        organization=org_in_b, ready=False, reason="no_members", countermeasure="发展党员", responsible_person="王五"
+    )
+
+
+@pytest.fixture
+def api_token_of_carol(carol):
+    from liangxin.api import services
+
+    token, _secret = services.create_token(by=carol, name="市级平台同步")
+    return token
+
+
 # --- Mobile members: township B's outgoing member 李四 (member_b), a certificate, a transfer, and
 # a police file of township B with one registration ---
 

@@ -17,6 +17,7 @@ from liangxin.accounts.models import User
 from liangxin.accounts.roles import BUSINESS_ROLES, Role
 from liangxin.audit.models import AuditAction, AuditRecord
 from liangxin.census.models import BatchStatus
+from liangxin.testing.api import bearer
 from liangxin.testing.factories import UserFactory
 from liangxin.testing.urls import url_patterns
 
@@ -51,6 +52,14 @@ def nora(db):
     return UserFactory(username="nora", role=Role.UNASSIGNED)
 
 
+def _sign_in(client, user: User, name: str) -> dict[str, str]:
+    """The API's data paths take a token of the user, the pages his session."""
+    if access.PAGE_RULES[name].token:
+        return bearer(user)
+    client.force_login(user)
+    return {}
+
+
 def _url(name: str, request: pytest.FixtureRequest) -> str:
     route, _pattern = url_patterns()[name]
     if "<" not in route:
@@ -69,10 +78,12 @@ def test_every_url_has_a_rule():
 
 
 def test_only_the_login_steps_are_public():
-    """A view that needs no login has a public rule, and only such a view has one."""
+    """A view that needs no login has a public rule, and only such a view has one — or it is a
+    data path of the JSON API, which takes a token instead of the login (401 without one)."""
     for name, (_route, pattern) in url_patterns().items():
         login_not_required = getattr(pattern.callback, "login_required", True) is False
-        assert access.PAGE_RULES[name].public is login_not_required, name
+        rule = access.PAGE_RULES[name]
+        assert (rule.public or rule.token) is login_not_required, name
 
 
 def test_a_url_without_a_rule_is_refused_to_everyone(client, alice, monkeypatch):
@@ -99,8 +110,8 @@ def test_every_role_gets_403_exactly_where_the_rule_refuses_it(name, client, req
     for role, user in users.items():
         for method in ("GET", "POST"):
             before = AuditRecord.objects.exclude(action__in=[AuditAction.LOGIN, AuditAction.LOGOUT]).count()
-            client.force_login(user)
-            response = client.get(url) if method == "GET" else client.post(url, {})
+            headers = _sign_in(client, user, name)
+            response = client.get(url, **headers) if method == "GET" else client.post(url, {}, **headers)
             allowed = rule.allows(role, method)
             if (response.status_code == 403) == allowed:
                 wrong.append(f"{role} {method}: {response.status_code} (rule allows: {allowed})")
@@ -115,11 +126,12 @@ def test_the_three_administrators_get_403_on_every_business_page_and_export(clie
     assert len(business) > 40
     exports = ["registry:organization_list", "registry:party_organization_list", "registry:member_list"]
     for admin in (sysadm, secadm, auditor):
-        client.force_login(admin)
         for name in business:
             if access.PAGE_RULES[name].read >= access.EVERY_ROLE:
                 continue  # the landing page and one's own password: every account
-            assert client.get(_url(name, request)).status_code == 403, (admin.role, name)
+            headers = _sign_in(client, admin, name)
+            assert client.get(_url(name, request), **headers).status_code == 403, (admin.role, name)
+        client.force_login(admin)
         for name in exports:
             assert client.get(reverse(name), {"format": "csv"}).status_code == 403
     assert not AuditRecord.objects.filter(action=AuditAction.EXPORT).exists()

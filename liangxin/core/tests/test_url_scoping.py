@@ -10,6 +10,7 @@ forgotten.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,7 @@ from django.urls import reverse
 from liangxin.accounts import access
 from liangxin.audit.models import AuditRecord
 from liangxin.core import crypto
+from liangxin.testing.api import bearer
 from liangxin.testing.responses import body_text
 from liangxin.testing.urls import url_patterns
 
@@ -136,7 +138,26 @@ CASES: dict[str, Case] = {
     "mobility:batch_confirm": Case("intake_batch_b", "carol", "bob", lambda b: b.file_name, method="post"),
     "mobility:batch_revert": Case("intake_batch_b", "carol", "bob", lambda b: b.file_name, method="post"),
     "mobility:registration_detail": Case("migrant_record_b", "carol", "bob", _name),
+    # The JSON API, read with a token of the user (``_sign_in``): the pages' scope, 404 outside it.
+    "api:organization_detail": Case("org_in_b", "carol", "bob", _name),
+    "api:party_organization_detail": Case("branch_b", "carol", "bob", _name),
+    "api:member_detail": Case("member_b", "carol", "bob", _name),
+    "api:formation_plan_detail": Case("formation_plan_b", "carol", "bob", lambda p: p.organization.name),
+    "api:campaign_detail": Case("campaign", "alice", "clerk_of_department_y", _name),
+    "api:submission_detail": Case("campaign_submission_b", "carol", "bob", lambda s: s.township.code),
+    # One's own tokens only: another account's is a 404 to everyone.
+    "api:token_revoke": Case("api_token_of_carol", "carol", "bob", _name, method="post"),
 }
+
+
+def _sign_in(client: Any, user: Any, name: str) -> dict[str, str]:
+    """Sign ``user`` in for the URL ``name``: the API's data paths take a token, not the session;
+    the keyword arguments for the client's requests."""
+    rule = access.rule_for(name)
+    if rule is not None and rule.token:
+        return bearer(user)
+    client.force_login(user)
+    return {}
 
 
 @pytest.fixture(autouse=True)
@@ -156,9 +177,12 @@ def test_every_object_pattern_has_a_scope_case():
 def test_in_scope_user_sees_the_object(name, client, request):
     case = CASES[name]
     obj = request.getfixturevalue(case.target)
-    client.force_login(request.getfixturevalue(case.inside))
+    headers = _sign_in(client, request.getfixturevalue(case.inside), name)
     url = reverse(name, kwargs={"pk": obj.pk})
-    response = getattr(client, case.method)(url, HTTP_HX_REQUEST="true") if case.method == "post" else client.get(url)
+    if case.method == "post":
+        response = client.post(url, HTTP_HX_REQUEST="true", **headers)
+    else:
+        response = client.get(url, **headers)
     if response.status_code in (301, 302):
         response = client.get(response["Location"])
     assert response.status_code == 200, f"{name}: {response.status_code}"
@@ -175,16 +199,17 @@ def test_out_of_scope_user_gets_404_for_get_and_post(name, client, request):
     obj = request.getfixturevalue(case.target)
     before = AuditRecord.objects.exclude(action__in=["login", "login_failed", "logout"]).count()
     outsider = request.getfixturevalue(case.outside)
-    client.force_login(outsider)
+    headers = _sign_in(client, outsider, name)
     url = reverse(name, kwargs={"pk": obj.pk})
     nowhere = reverse(name, kwargs={"pk": 987654321})
     data = {"reason": "x", "dissolution_reason": "x", "role": "leader", "new_password1": "Aa1!aaaaaaaa"}
     answers = {}
     for method in ("get", "post"):
         send = getattr(client, method)
-        status = send(url, data).status_code if method == "post" else send(url).status_code
+        status = send(url, data, **headers).status_code if method == "post" else send(url, **headers).status_code
         if status in (403, 405):
-            assert (send(nowhere, data) if method == "post" else send(nowhere)).status_code == status
+            again = send(nowhere, data, **headers) if method == "post" else send(nowhere, **headers)
+            assert again.status_code == status
             if status == 403:
                 assert not access.may_open(outsider.role, name, method.upper())
         else:
@@ -193,6 +218,39 @@ def test_out_of_scope_user_gets_404_for_get_and_post(name, client, request):
     assert 404 in answers.values()
     # Nothing happened to the object: the refused requests wrote no audit record.
     assert AuditRecord.objects.exclude(action__in=["login", "login_failed", "logout"]).count() == before
+
+
+# The JSON API's lists name no object in their path; each is walked too: township B's object is
+# in the answer to a user whose scope holds it and absent from the answer to one whose scope does
+# not (their role may read the list: the scope, not the rule, keeps it out).
+LIST_CASES: dict[str, tuple[Case, dict[str, str]]] = {
+    "api:organization_list": (Case("org_in_b", "carol", "bob", _name), {}),
+    "api:party_organization_list": (Case("branch_b", "carol", "bob", _name), {}),
+    "api:member_list": (Case("member_b", "carol", "bob", _name), {}),
+    "api:formation_plan_list": (Case("formation_plan_b", "carol", "bob", lambda p: p.countermeasure), {}),
+    "api:campaign_list": (Case("campaign", "alice", "clerk_of_department_y", _name), {}),
+    "api:submission_list": (Case("campaign_submission_b", "carol", "bob", lambda s: s.township.name), {}),
+    "api:indicator_table": (Case("org_in_b", "carol", "bob", lambda o: o.township.code), {"by": "township"}),
+}
+
+
+def test_every_api_list_has_a_scope_case():
+    lists = {name for name, rule in access.PAGE_RULES.items() if rule.token and name not in object_patterns()}
+    assert lists == set(LIST_CASES)
+
+
+@pytest.mark.parametrize("name", sorted(LIST_CASES))
+def test_an_api_list_holds_only_the_users_scope(name, client, request):
+    case, params = LIST_CASES[name]
+    assert case.outside is not None
+    obj = request.getfixturevalue(case.target)
+    answers = {}
+    for who in (case.inside, case.outside):
+        response = client.get(reverse(name), params, **bearer(request.getfixturevalue(who)))
+        assert response.status_code == 200, (name, who, response.status_code)
+        answers[who] = json.dumps(response.json(), ensure_ascii=False)
+    assert case.shows(obj) in answers[case.inside]
+    assert case.shows(obj) not in answers[case.outside]
 
 
 def test_unknown_object_is_404_too(client, carol):

@@ -1,5 +1,6 @@
 """``python manage.py indicators [--as-of DATE] [--by GROUPING] [--json]``: the indicator table,
-county-wide, for scripts and scheduled reports."""
+county-wide, for scripts and scheduled reports. The JSON names each group by its code too
+(``coverage/payload.py``), as the API does."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from liangxin.core.dates import today
 from liangxin.coverage.choices import Grouping, IndicatorKind
+from liangxin.coverage.payload import county_code, indicator_rows
 from liangxin.coverage.selectors import county_indicator_table, indicators
 
 
@@ -40,25 +42,7 @@ class Command(BaseCommand):
         definitions = indicators()
         groups = county_indicator_table(as_of=as_of, by=by)
         if options["json"]:
-            payload = [
-                {
-                    "as_of": as_of.isoformat(),
-                    "by": by,
-                    "key": g.key,
-                    "label": g.label,
-                    "indicators": {
-                        code: {
-                            "numerator": v.numerator,
-                            "denominator": v.denominator,
-                            "value": None if v.value is None else str(v.value),
-                            "target": None if v.target is None else str(v.target),
-                            "gap": v.gap,
-                        }
-                        for code, v in g.values.items()
-                    },
-                }
-                for g in groups
-            ]
+            payload = indicator_rows(groups, as_of=as_of, by=by, total_code=county_code())
             self.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2))
             return
         self.stdout.write(f"覆盖指标表 · 截至 {as_of.isoformat()} · {Grouping(by).label}")
