@@ -6,7 +6,7 @@ import pytest
 
 from liangxin.audit.models import AuditRecord
 from liangxin.census import services
-from liangxin.census.models import BatchStatus, ImportChange
+from liangxin.census.models import BatchStatus, ImportBatch, ImportChange
 from liangxin.core.errors import ServiceError
 from liangxin.coverage import materialized
 from liangxin.coverage.models import OrganizationState, StaleOrganization
@@ -186,20 +186,22 @@ def test_township_clerk_imports_only_his_township(bob, census_county):
 
 
 def test_a_crash_in_the_write_phase_leaves_nothing(alice, census_county, monkeypatch):
-    original = services._assign_instructors
+    from liangxin.census.services import write
+
+    original = write._assign_instructors
 
     def explode(**kwargs):
         original(**kwargs)
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "_assign_instructors", explode)
+    monkeypatch.setattr(write, "_assign_instructors", explode)
     with pytest.raises(RuntimeError):
         _import(alice, census_county["county"])
     assert not Organization.objects.exists()
     assert not OrganizationFacts.objects.exists()
     assert not PartyOrganization.objects.exists()
     assert not InstructorAssignment.objects.exists()
-    batch = services.ImportBatch.objects.get()
+    batch = ImportBatch.objects.get()
     assert batch.status == BatchStatus.FAILED and "disk full" in batch.failure_reason
 
 

@@ -1,328 +1,54 @@
-"""The census import: read and validate every row, plan, then write in one transaction.
-
-Two phases, always: ``preview_import`` reads, validates and plans without writing the register
-(the batch, its original file and its problems are kept); ``confirm_import`` re-reads the kept
-file, re-plans, refuses if the plan's fingerprint differs from the preview's (somebody changed
-the register in between), and applies it in a single transaction. ``import_file`` does both at
-once for the command line. ``revert_batch`` restores the values before a batch.
-"""
+"""Write: apply a plan to the register in one transaction — the browser's confirm of a preview,
+and the command line's import."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from liangxin.accounts.models import User
-from liangxin.accounts.roles import Permission, ScopeKind
 from liangxin.audit.models import AuditAction
 from liangxin.audit.services import log_change, log_many
 from liangxin.core import bulk
 from liangxin.core.bulk import Constant
-from liangxin.core.collector import long_lived_objects_frozen
 from liangxin.core.dates import today
 from liangxin.core.errors import ConflictError, ServiceError
 from liangxin.core.text import normalize_name, pinyin_keys
 from liangxin.coverage.materialized import mark_imported_stale
 from liangxin.formation import services as formation_services
-from liangxin.geo.models import AdministrativeUnit, Department, UnitLevel
+from liangxin.geo.models import AdministrativeUnit, Department
 from liangxin.policy.names import read_party_organization_name
 from liangxin.registry.choices import FactSource, FormationMethod, OperatingStatus, PartyOrganizationKind
 from liangxin.registry.models import (
-    Employment,
     InstructorAssignment,
     Organization,
     OrganizationFacts,
     PartyOrganization,
     PartyOrganizationCoverage,
-    PartyRelation,
 )
 
-from . import selectors
-from .models import BatchStatus, ChangeKind, ImportBatch, ImportChange, ImportMode, ImportProblem
-from .planning import FACT_FIELDS, Plan, PlannedRow, Planner
-from .tabular import CensusReadResult, Problem, open_census
-
-Progress = Callable[[int, int], None]
-T = TypeVar("T")
-_WRITE_CHUNK = 2000
+from ..models import BatchStatus, ChangeKind, ImportBatch, ImportChange, ImportMode
+from ..planning import FACT_FIELDS, Plan, PlannedRow
+from .preview import log_kept_file, new_batch, outcome_of, preview_import, store_preview, stored_outcome
+from .scan import WRITE_CHUNK, ImportOutcome, Progress, Scan, check_unit, chunks, scan_file
 
 
 class StalePreview(ConflictError):
     """The register changed between preview and confirm; the batch now holds a new preview."""
 
 
-@dataclass
-class ImportOutcome:
-    """What a preview or an import found and did. ``plan`` holds the planned rows of the last
-    pass when they were kept (previews of files of a usual size), else only the counts."""
-
-    batch: ImportBatch
-    result: CensusReadResult  # sheet, header, mapping and skipped rows; ``rows`` is not kept
-    plan: Plan
-    problems: list[Problem]
-
-    @property
-    def error_count(self) -> int:
-        return sum(1 for p in self.problems if p.severity == "error")
-
-    def counts(self) -> dict[str, int]:
-        return {
-            "new": self.batch.new_count,
-            "changed": self.batch.changed_count,
-            "unchanged": self.batch.unchanged_count,
-            "rejected": self.batch.rejected_count,
-        }
-
-
-def _chunks(items: Sequence[T], size: int = _WRITE_CHUNK) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _check_unit(by: User | None, unit: AdministrativeUnit) -> None:
-    if unit.level not in (UnitLevel.COUNTY, UnitLevel.TOWNSHIP) or unit.valid_to is not None:
-        raise ServiceError(_("只能按县或乡镇(街道)导入。"))
-    if by is None:  # the command line, run by the operator of the server
-        return
-    if not by.can(Permission.EDIT_ORGANIZATIONS):
-        raise ServiceError(_("您的角色无权导入摸底数据。"))
-    if by.scope_kind is ScopeKind.COUNTY:
-        return
-    if by.scope_kind is ScopeKind.TOWNSHIP and by.township_id == unit.pk:
-        return
-    raise ServiceError(_("只能导入本单位的摸底数据。"))
-
-
-@dataclass
-class _Scan:
-    result: CensusReadResult
-    plan: Plan
-    problems: list[Problem]
-    counts: dict[str, int]
-    fingerprint: str
-    rows_total: int
-
-
-def _sort_problems(problems: list[Problem]) -> list[Problem]:
-    return sorted(problems, key=lambda p: (p.row or 0, p.severity != "error", p.code))
-
-
-def _scan(
-    *,
-    unit: AdministrativeUnit,
-    data: bytes,
-    file_name: str,
-    as_of: dt.date,
-    mapping_override: Mapping[str, str | None] | None,
-    keep_rows: bool,
-    on_plan: Callable[[Plan], None] | None = None,
-    new_organizations: Iterable[str] = (),
-) -> _Scan:
-    """One pass over the file, chunk by chunk: read and validate, match against the register,
-    plan. ``on_plan`` receives each chunk's plan (the write pass writes it); nothing else keeps
-    the rows unless ``keep_rows``, so memory stays flat on a million-row file."""
-    reference = selectors.reference_for(unit=unit)
-    stream = open_census(data, file_name, reference, mapping_override)
-    default_township = unit.code if unit.level == UnitLevel.TOWNSHIP else None
-    planner = Planner(as_of=as_of, default_township=default_township, new_organizations=new_organizations)
-    reader_problems = list(stream.file_problems)
-    planner_problems: list[Problem] = []
-    kept: list[PlannedRow] = []
-    rows_total = 0
-    first_chunk, keys = True, None
-    with long_lived_objects_frozen():
-        for chunk in stream.chunks():
-            rows_total += len(chunk.rows)
-            reader_problems.extend(chunk.problems)
-            if first_chunk:
-                keys = selectors.register_keys(unit=unit, rows=len(chunk.rows))
-                first_chunk = False
-            existing = selectors.existing_for(unit=unit, rows=chunk.rows, keys=keys)
-            plan = planner.plan(chunk.rows, existing)
-            planner_problems.extend(plan.problems)
-            if on_plan is not None:
-                on_plan(plan)
-            if keep_rows:
-                kept.extend(plan.rows)
-    reader_problems.extend(stream.final_problems())
-    result = CensusReadResult(
-        sheet_name=stream.sheet_name,
-        header_row=stream.header_row,
-        mapping=stream.mapping,
-        problems=_sort_problems(reader_problems),
-        skipped=list(stream.skipped),
-    )
-    plan = Plan(
-        rows=kept,
-        problems=planner_problems,
-        new_party_organizations=planner.new_party_organizations,
-        fingerprint_value=planner.fingerprint,
-    )
-    return _Scan(
-        result=result,
-        plan=plan,
-        problems=_sort_problems([*reader_problems, *planner_problems]),
-        counts=dict(planner.counts),
-        fingerprint=planner.fingerprint,
-        rows_total=rows_total,
-    )
-
-
-def _store_preview(batch: ImportBatch, scan: _Scan) -> None:
-    batch.sheet_name = scan.result.sheet_name or ""
-    batch.header_row = scan.result.header_row
-    batch.rows_total = scan.rows_total
-    batch.new_count = scan.counts["new"]
-    batch.changed_count = scan.counts["changed"]
-    batch.unchanged_count = scan.counts["unchanged"]
-    batch.rejected_count = scan.counts["rejected"]
-    batch.error_count = sum(1 for p in scan.problems if p.severity == "error")
-    batch.warning_count = sum(1 for p in scan.problems if p.severity == "warning")
-    batch.preview_fingerprint = scan.fingerprint
-    batch.save()
-    batch.problems.all().delete()
-    bulk.insert_rows(
-        ImportProblem,
-        ("batch_id", "file", "sheet", "row", "column", "field", "value", "severity", "code", "message"),
-        (
-            (
-                batch.pk,
-                p.file,
-                p.sheet or "",
-                p.row,
-                p.column or "",
-                p.field or "",
-                "" if p.value is None else str(p.value)[:1000],
-                p.severity,
-                p.code,
-                p.message,
-            )
-            for p in scan.problems
-        ),
-    )
-
-
-def _outcome(batch: ImportBatch, scan: _Scan) -> ImportOutcome:
-    return ImportOutcome(batch=batch, result=scan.result, plan=scan.plan, problems=scan.problems)
-
-
-def preview_import(
-    *,
-    by: User | None,
-    unit: AdministrativeUnit,
-    data: bytes,
-    file_name: str,
-    as_of: dt.date | None = None,
-    mapping_override: Mapping[str, str | None] | None = None,
-    mode: str = ImportMode.ALL_OR_NOTHING,
-    keep_rows: bool = True,
-    new_organizations: Iterable[str] = (),
-) -> ImportOutcome:
-    """Dry run: validate and plan; keep the file, the problems and the plan's fingerprint.
-    ``new_organizations``: USCCs of rows the clerk says are new organizations, never matched to
-    the register by name (kept on the batch, so that the confirm plans the same)."""
-    _check_unit(by, unit)
-    as_of = as_of or today()
-    new_organizations = sorted(set(new_organizations))
-    scan = _scan(
-        unit=unit, data=data, file_name=file_name, as_of=as_of, mapping_override=mapping_override, keep_rows=keep_rows,
-        new_organizations=new_organizations,
-    )  # fmt: skip
-    with transaction.atomic():
-        batch = _new_batch(
-            by=by, unit=unit, data=data, file_name=file_name, as_of=as_of, mode=mode, mapping=mapping_override,
-            new_organizations=new_organizations,
-        )  # fmt: skip
-        _store_preview(batch, scan)
-        _log_kept_file(by, batch, AuditAction.CENSUS_PREVIEW, len(data))
-    return _outcome(batch, scan)
-
-
-def check_file(
-    *,
-    unit: AdministrativeUnit,
-    data: bytes,
-    file_name: str,
-    as_of: dt.date | None = None,
-    mapping_override: Mapping[str, str | None] | None = None,
-    new_organizations: Iterable[str] = (),
-) -> list[Problem]:
-    """Every problem an import of the file would report — the reader's and those found against
-    the register — without writing anything (not even a batch)."""
-    scan = _scan(
-        unit=unit,
-        data=data,
-        file_name=file_name,
-        as_of=as_of or today(),
-        mapping_override=mapping_override,
-        keep_rows=False,
-        new_organizations=new_organizations,
-    )
-    return scan.problems
-
-
-@dataclass(frozen=True)
-class FilePlan:
-    """What ``plan_file`` found: the reading, the plan with its rows, and every problem."""
-
-    result: CensusReadResult
-    plan: Plan
-    problems: list[Problem]
-
-
-def plan_file(
-    *,
-    by: User | None,
-    unit: AdministrativeUnit,
-    data: bytes,
-    file_name: str,
-    as_of: dt.date | None = None,
-    new_organizations: Iterable[str] = (),
-) -> FilePlan:
-    """Validate and plan a file against the register, keeping the planned rows, without writing
-    anything: no batch, so nothing that the import pages could confirm. What a census campaign
-    stages (``campaigns.services.import_into_submission``): its data reaches the register only
-    through the campaign's approval."""
-    _check_unit(by, unit)
-    scan = _scan(
-        unit=unit, data=data, file_name=file_name, as_of=as_of or today(), mapping_override=None, keep_rows=True,
-        new_organizations=new_organizations,
-    )  # fmt: skip
-    return FilePlan(result=scan.result, plan=scan.plan, problems=scan.problems)
-
-
-def replan(*, batch: ImportBatch) -> ImportOutcome:
-    """Read the batch's kept file again and plan it against the register as it is now, keeping
-    the planned rows; writes nothing. The same pass ``confirm_import`` makes, so the same plan it
-    would apply — what a page shows after a stale confirm."""
-    with batch.original.open("rb") as fh:
-        data = fh.read()
-    scan = _scan(
-        unit=batch.unit,
-        data=data,
-        file_name=batch.file_name,
-        as_of=batch.as_of,
-        mapping_override=batch.mapping or None,
-        keep_rows=True,
-        new_organizations=batch.new_organizations,
-    )
-    return _outcome(batch, scan)
-
-
 def confirm_import(
     *, by: User | None, batch: ImportBatch, mode: str | None = None, progress: Progress | None = None
 ) -> ImportOutcome:
     """Apply exactly what the preview showed, or refuse (and re-preview) if the register moved."""
-    _check_unit(by, batch.unit)
+    check_unit(by, batch.unit)
     if batch.status != BatchStatus.PREVIEWED:
         raise ServiceError(_("该批次已处理(%(status)s),不能再次导入。") % {"status": batch.get_status_display()})
     if mode:
@@ -347,7 +73,7 @@ def import_file(
     """The command line: one pass over the file inside one transaction, validating, planning
     and writing chunk by chunk. If the file turns out to have errors (all-or-nothing) the
     transaction is rolled back, so nothing is ever half-written; the batch keeps the report."""
-    _check_unit(by, unit)
+    check_unit(by, unit)
     if dry_run:
         return preview_import(
             by=by, unit=unit, data=data, file_name=file_name, as_of=as_of, mode=mode, keep_rows=False,
@@ -355,90 +81,32 @@ def import_file(
         )  # fmt: skip
     as_of = as_of or today()
     new_organizations = sorted(set(new_organizations))
-    batch = _new_batch(
+    batch = new_batch(
         by=by, unit=unit, data=data, file_name=file_name, as_of=as_of, mode=mode, mapping=None,
         new_organizations=new_organizations,
     )  # fmt: skip
-    _log_kept_file(by, batch, AuditAction.CENSUS_UPLOAD, len(data))
+    log_kept_file(by, batch, AuditAction.CENSUS_UPLOAD, len(data))
     writer = _ChunkWriter(by=by, batch=batch, total=0, progress=progress)
-    scans: list[_Scan] = []
+    scans: list[Scan] = []
     try:
         with transaction.atomic():
-            scan = _scan(
+            scan = scan_file(
                 unit=unit, data=data, file_name=file_name, as_of=as_of, mapping_override=None, keep_rows=False,
                 on_plan=writer.write, new_organizations=new_organizations,
             )  # fmt: skip
             scans.append(scan)
-            _store_preview(batch, scan)
-            outcome = _outcome(batch, scan)
+            store_preview(batch, scan)
+            outcome = outcome_of(batch, scan)
             _refuse_on_errors(outcome)
             _finish(by=by, batch=batch, writer=writer)
     except ImportRefused:
         with transaction.atomic():  # the report survives the rollback of the data
-            _store_preview(batch, scans[0])
+            store_preview(batch, scans[0])
         raise
     except Exception as exc:
         ImportBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.FAILED, failure_reason=str(exc)[:2000])
         raise
     return outcome
-
-
-def _new_batch(
-    *,
-    by: User | None,
-    unit: AdministrativeUnit,
-    data: bytes,
-    file_name: str,
-    as_of: dt.date,
-    mode: str,
-    mapping: Mapping[str, str | None] | None,
-    new_organizations: Sequence[str] = (),
-) -> ImportBatch:
-    batch = ImportBatch(
-        unit=unit,
-        created_by=by,
-        file_name=file_name[:255],
-        file_sha256=hashlib.sha256(data).hexdigest(),
-        as_of=as_of,
-        mode=mode,
-        status=BatchStatus.PREVIEWED,
-        mapping=dict(mapping or {}),
-        new_organizations=list(new_organizations),
-    )
-    batch.original.save(file_name[-100:] or "census", ContentFile(data), save=False)
-    batch.save()
-    return batch
-
-
-def _log_kept_file(by: User | None, batch: ImportBatch, action: str, size: int) -> None:
-    """Audit a file the system keeps (the batch's original); a preview with what it found."""
-    found = (
-        {
-            "rows": batch.rows_total,
-            "new": batch.new_count,
-            "changed": batch.changed_count,
-            "unchanged": batch.unchanged_count,
-            "rejected": batch.rejected_count,
-            "errors": batch.error_count,
-            "warnings": batch.warning_count,
-        }
-        if action == AuditAction.CENSUS_PREVIEW
-        else {}
-    )
-    log_change(
-        actor=by,
-        action=action,
-        obj=batch,
-        changes={
-            "file": batch.file_name,
-            "bytes": size,
-            "sha256": batch.file_sha256,
-            "unit": batch.unit.code,
-            "as_of": batch.as_of.isoformat(),
-            "mapping": dict(batch.mapping or {}),
-            **found,
-        },
-    )
 
 
 def _finish(*, by: User | None, batch: ImportBatch, writer: _ChunkWriter) -> None:
@@ -508,7 +176,7 @@ def _apply(*, by: User | None, batch: ImportBatch, data: bytes, progress: Progre
     """The write pass: re-read and re-plan chunk by chunk inside one transaction, writing each
     chunk; at the end the plan's fingerprint must equal the preview's, else everything rolls
     back and the batch gets a fresh preview."""
-    stored = _stored_outcome(batch)
+    stored = stored_outcome(batch)
     _refuse_on_errors(stored)
     override = batch.mapping or None
     total = batch.new_count + batch.changed_count
@@ -518,7 +186,7 @@ def _apply(*, by: User | None, batch: ImportBatch, data: bytes, progress: Progre
             locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
             if locked.status != BatchStatus.PREVIEWED:
                 raise ServiceError(_("该批次已处理,不能再次导入。"))
-            scan = _scan(
+            scan = scan_file(
                 unit=batch.unit,
                 data=data,
                 file_name=batch.file_name,
@@ -534,7 +202,7 @@ def _apply(*, by: User | None, batch: ImportBatch, data: bytes, progress: Progre
     except _Stale as stale:
         # Rolled back; the batch now shows what an import would do today.
         with transaction.atomic():
-            _store_preview(batch, stale.scan)
+            store_preview(batch, stale.scan)
         raise StalePreview(
             _("预览之后登记册中的数据已有变化,导入结果会与预览不同。已重新生成预览,请核对后再确认。")
         ) from None
@@ -547,35 +215,8 @@ def _apply(*, by: User | None, batch: ImportBatch, data: bytes, progress: Progre
 
 
 class _Stale(Exception):
-    def __init__(self, scan: _Scan) -> None:
+    def __init__(self, scan: Scan) -> None:
         self.scan = scan
-
-
-def _stored_outcome(batch: ImportBatch) -> ImportOutcome:
-    """The preview as stored on the batch (problems from the database, counts from the batch)."""
-    problems = [
-        Problem(
-            file=p.file,
-            sheet=p.sheet or None,
-            row=p.row,
-            column=p.column or None,
-            field=p.field or None,
-            value=p.value or None,
-            severity="error" if p.severity == "error" else "warning",
-            code=p.code,
-            message=p.message,
-        )
-        for p in batch.problems.all()
-    ]
-    result = CensusReadResult(
-        sheet_name=batch.sheet_name or None,
-        header_row=batch.header_row,
-        mapping=(),
-        # Only file-level problems (no row) matter on a stored preview: they refuse the import.
-        problems=[p for p in problems if p.row is None],
-    )
-    plan = Plan(rows=[], problems=[], new_party_organizations={}, fingerprint_value=batch.preview_fingerprint)
-    return ImportOutcome(batch=batch, result=result, plan=plan, problems=problems)
 
 
 def changes_digest(batch: ImportBatch) -> str:
@@ -658,9 +299,9 @@ class _ChunkWriter:
     def write(self, plan: Plan) -> None:
         new_rows = [r for r in plan.rows if r.kind == "new"]
         changed_rows = [r for r in plan.rows if r.kind == "changed"]
-        for chunk in _chunks(new_rows):
+        for chunk in chunks(new_rows):
             self._write_new(chunk)
-        for chunk in _chunks(changed_rows):
+        for chunk in chunks(changed_rows):
             self._write_changed(chunk)
         self._link(plan)
         _assign_instructors(batch=self.batch, rows=[*new_rows, *changed_rows])
@@ -885,156 +526,5 @@ def _assign_instructors(*, batch: ImportBatch, rows: Sequence[PlannedRow]) -> No
             for r in rows
             if r.org_pk is not None and r.instructor
         ],
-        batch_size=_WRITE_CHUNK,
+        batch_size=WRITE_CHUNK,
     )
-
-
-# --- Revert -----------------------------------------------------------------------------------
-
-
-REVERT_WINDOW_DAYS = 7
-
-
-def may_revert(*, by: User, batch: ImportBatch) -> bool:
-    if batch.status != BatchStatus.APPLIED or not by.can(Permission.EDIT_ORGANIZATIONS):
-        return False
-    if by.scope_kind is ScopeKind.COUNTY:
-        return True
-    applied = batch.applied_at or batch.created_at
-    return (
-        by.scope_kind is ScopeKind.TOWNSHIP
-        and by.township_id == batch.unit_id
-        and timezone.now() - applied <= dt.timedelta(days=REVERT_WINDOW_DAYS)
-    )
-
-
-def revert_batch(*, by: User | None, batch: ImportBatch) -> ImportBatch:
-    """Restore the values before the batch, as long as nothing after it touched the same rows."""
-    if by is not None and not may_revert(by=by, batch=batch):
-        raise ServiceError(_("只有县级管理员,或本单位在导入后7天内,可以撤销已导入的批次。"))
-    with transaction.atomic():
-        batch = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        if batch.status != BatchStatus.APPLIED:
-            raise ServiceError(_("只能撤销已导入的批次。"))
-        changes = list(batch.changes.select_related("organization"))
-        _refuse_if_touched_later(batch, changes)
-        org_ids = [c.organization_id for c in changes]
-        PartyOrganizationCoverage.objects.filter(pk__in=batch.created_coverages).delete()
-        InstructorAssignment.objects.filter(import_batch=batch).delete()
-        for chunk in _chunks(org_ids):
-            InstructorAssignment.objects.filter(organization_id__in=chunk, valid_to=batch.as_of).update(valid_to=None)
-        new_ids = [c.organization_id for c in changes if c.kind == ChangeKind.NEW]
-        changed = [c for c in changes if c.kind == ChangeKind.CHANGED]
-        for change in changed:
-            org = change.organization
-            for key, value in (change.before or {}).items():
-                _restore_field(org, key, value)
-            org.version = change.version_after + 1
-            org.save()
-            # The organization is again as the previous batch that touched it left it, so that
-            # batch stays revertible: it now ends at this version.
-            previous = (
-                ImportChange.objects.filter(organization=org, batch__pk__lt=batch.pk, batch__status=BatchStatus.APPLIED)
-                .order_by("-batch__pk")
-                .first()
-            )
-            if previous is not None and previous.version_after == change.version_after - 1:
-                previous.version_after = org.version
-                previous.save(update_fields=["version_after"])
-        reopen = [c.facts_closed_id for c in changed if c.facts_closed_id]
-        OrganizationFacts.objects.filter(import_batch=batch).delete()
-        for chunk in _chunks(reopen):
-            OrganizationFacts.objects.filter(pk__in=chunk).update(valid_to=None)
-        # The organizations operate again (their figures are back): so do the plans the batch closed.
-        reopened = formation_services.reopen_plans(closed=batch.closed_plans, by=by)
-        for chunk in _chunks(new_ids):
-            Organization.objects.filter(pk__in=chunk).delete()
-        PartyOrganization.objects.filter(pk__in=batch.created_party_organizations).delete()
-        batch.status = BatchStatus.REVERTED
-        batch.reverted_at = timezone.now()
-        batch.reverted_by = by
-        batch.save()
-        log_change(
-            actor=by,
-            action=AuditAction.REVERT,
-            obj=batch,
-            changes={"deleted_new": len(new_ids), "restored": len(changed), "plans_reopened": reopened},
-        )
-    return batch
-
-
-def _refuse_if_touched_later(batch: ImportBatch, changes: list[ImportChange]) -> None:
-    org_ids = [c.organization_id for c in changes]
-    later: set[int] = set()
-    for chunk in _chunks(org_ids):
-        later.update(
-            ImportChange.objects.filter(
-                organization_id__in=chunk, batch__pk__gt=batch.pk, batch__status=BatchStatus.APPLIED
-            ).values_list("batch_id", flat=True)
-        )
-    if later:
-        raise ServiceError(
-            _("后来的导入批次(%(ids)s)修改了同一批组织,不能撤销本批次。请先撤销后来的批次。")
-            % {"ids": "、".join(f"#{i}" for i in sorted(later))}
-        )
-    edited = [c.organization.name for c in changes if c.organization.version != c.version_after][:5]
-    if edited:
-        raise ServiceError(_("导入后这些组织又被修改过:%(names)s 等,不能整批撤销。") % {"names": "、".join(edited)})
-    # Whatever wrote the figures after the batch (a service, a script), it closed the interval the
-    # batch opened: restoring the one before would leave two open intervals.
-    refigured = list(
-        OrganizationFacts.objects.filter(import_batch=batch, valid_to__isnull=False)
-        .order_by("organization__name")
-        .values_list("organization__name", flat=True)[:5]
-    )
-    if refigured:
-        raise ServiceError(
-            _("导入后这些组织又记录了新的普查数据:%(names)s 等,不能整批撤销。") % {"names": "、".join(refigured)}
-        )
-    new_ids = [c.organization_id for c in changes if c.kind == ChangeKind.NEW]
-    for chunk in _chunks(new_ids):
-        if (
-            Employment.objects.filter(organization_id__in=chunk).exists()
-            or PartyOrganizationCoverage.objects.filter(organization_id__in=chunk)
-            .exclude(pk__in=batch.created_coverages)
-            .exists()
-            or OrganizationFacts.objects.filter(organization_id__in=chunk).exclude(import_batch=batch).exists()
-        ):
-            raise ServiceError(_("本批次新增的组织后来已登记党员、党组织或新的普查数据,不能整批撤销。"))
-    if PartyRelation.objects.filter(party_organization_id__in=batch.created_party_organizations).exists():
-        raise ServiceError(_("本批次新建的党组织已有党员转入组织关系,不能整批撤销。"))
-
-
-def _restore_field(org: Organization, key: str, value: Any) -> None:
-    if key in FACT_FIELDS or key in ("party_organization", "instructor"):
-        return  # facts come back by reopening the closed interval; links are deleted above
-    if key in ("township", "village"):
-        setattr(
-            org, f"{key}_id", AdministrativeUnit.objects.get(code=value, valid_to__isnull=True).pk if value else None
-        )
-        return
-    if key == "department":
-        org.department_id = Department.objects.get(code=value).pk if value else None
-        return
-    if key == "name":
-        org.name = value
-        org.name_normalized = normalize_name(value)
-        org.name_initials, org.name_pinyin = pinyin_keys(value)
-        return
-    setattr(org, key, value)
-
-
-__all__ = [
-    "FilePlan",
-    "ImportOutcome",
-    "ImportRefused",
-    "StalePreview",
-    "check_file",
-    "confirm_import",
-    "import_file",
-    "may_revert",
-    "plan_file",
-    "preview_import",
-    "replan",
-    "revert_batch",
-]
