@@ -361,7 +361,13 @@ def _run_confirm(job: ImportJob) -> None:
         # Called inside the write transaction: the job row would not show it, the file does.
         _write_progress_file(job.pk, "writing", done, total_now)
 
-    outcome = services.confirm_import(by=job.created_by, batch=batch, mode=job.mode, progress=progress)
+    outcome = services.confirm_import(
+        by=job.created_by,
+        batch=batch,
+        mode=job.mode,
+        progress=progress,
+        lock_wait=services.BACKGROUND_LOCK_WAIT_SECONDS,
+    )
     counts = outcome.counts()
     _set(job, progress_done=total)
     _finish(

@@ -35,6 +35,7 @@ class ImportOutcome:
     result: CensusReadResult  # sheet, header, mapping and skipped rows; ``rows`` is not kept
     plan: Plan
     problems: list[Problem]
+    write_seconds: float | None = None  # how long the write held the lock (an import, not a preview)
 
     @property
     def error_count(self) -> int:
@@ -90,12 +91,13 @@ def scan_file(
     as_of: dt.date,
     mapping_override: Mapping[str, str | None] | None,
     keep_rows: bool,
-    on_plan: Callable[[Plan], None] | None = None,
+    on_plan: Callable[[Plan, selectors.ChunkRead], None] | None = None,
     new_organizations: Iterable[str] = (),
 ) -> Scan:
     """One pass over the file, chunk by chunk: read and validate, match against the register,
-    plan. ``on_plan`` receives each chunk's plan (the write pass writes it); nothing else keeps
-    the rows unless ``keep_rows``, so memory stays flat on a million-row file."""
+    plan. ``on_plan`` receives each chunk's plan and what it read of the register (the write
+    stages them); nothing else keeps the rows unless ``keep_rows``, so memory stays flat on a
+    million-row file. Reads of the register grow with the file, not with the register."""
     reference = selectors.reference_for(unit=unit)
     stream = open_census(data, file_name, reference, mapping_override)
     default_township = unit.code if unit.level == UnitLevel.TOWNSHIP else None
@@ -110,13 +112,13 @@ def scan_file(
             rows_total += len(chunk.rows)
             reader_problems.extend(chunk.problems)
             if first_chunk:
-                keys = selectors.register_keys(unit=unit, rows=len(chunk.rows))
+                keys = selectors.register_keys(rows=len(chunk.rows))
                 first_chunk = False
-            existing = selectors.existing_for(unit=unit, rows=chunk.rows, keys=keys)
-            plan = planner.plan(chunk.rows, existing)
+            read = selectors.read_for(unit=unit, rows=chunk.rows, keys=keys)
+            plan = planner.plan(chunk.rows, read.existing)
             planner_problems.extend(plan.problems)
             if on_plan is not None:
-                on_plan(plan)
+                on_plan(plan, read)
             if keep_rows:
                 kept.extend(plan.rows)
     reader_problems.extend(stream.final_problems())

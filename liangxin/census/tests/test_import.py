@@ -186,15 +186,15 @@ def test_township_clerk_imports_only_his_township(bob, census_county):
 
 
 def test_a_crash_in_the_write_phase_leaves_nothing(alice, census_county, monkeypatch):
-    from liangxin.census.services import write
+    from liangxin.census.services.staging import Stager
 
-    original = write._assign_instructors
+    original = Stager.write_instructors
 
-    def explode(**kwargs):
-        original(**kwargs)
+    def explode(self):
+        original(self)
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(write, "_assign_instructors", explode)
+    monkeypatch.setattr(Stager, "write_instructors", explode)
     with pytest.raises(RuntimeError):
         _import(alice, census_county["county"])
     assert not Organization.objects.exists()
