@@ -67,7 +67,9 @@ def writable_townships(unit: AdministrativeUnit) -> list[AdministrativeUnit]:
 
 def reference_for(*, unit: AdministrativeUnit, other_unit_usccs: dict[str, str] | None = None) -> Reference:
     """The reference data a file for ``unit`` is checked against (townships of the whole county,
-    so that a row naming a neighbouring township is reported as out of scope, not unknown)."""
+    so that a row naming a neighbouring township is reported as out of scope, not unknown). No
+    organization of the register: what a file is checked against there is read a chunk at a
+    time (:func:`read_for`, :func:`similar_names`)."""
     county = unit if unit.level == UnitLevel.COUNTY else unit.parent
     townships = list(
         AdministrativeUnit.objects.filter(parent=county, level=UnitLevel.TOWNSHIP, valid_to__isnull=True).only(
@@ -81,16 +83,10 @@ def reference_for(*, unit: AdministrativeUnit, other_unit_usccs: dict[str, str] 
         villages[parent_code].append(Place(code, name))
     departments = [Place(d.code, d.name) for d in Department.objects.filter(is_active=True)]
     writable = writable_townships(unit)
-    existing: dict[str, dict[str, str | None]] = defaultdict(dict)
-    for township_code, name_key, uscc in Organization.objects.filter(
-        township__in=writable, merged_into__isnull=True
-    ).values_list("township__code", "name_normalized", "uscc"):
-        existing[township_code][name_key] = uscc
     return Reference(
         townships=tuple(Place(t.code, t.name) for t in townships),
         villages={k: tuple(v) for k, v in villages.items()},
         departments=tuple(departments),
-        existing_organizations=existing,
         other_unit_usccs=other_unit_usccs or {},
         allowed_townships=frozenset(t.code for t in writable) if unit.level == UnitLevel.TOWNSHIP else None,
     )
@@ -363,3 +359,36 @@ def _party_organizations(townships: set[int], names: set[str]) -> dict[tuple[int
         ).values_list("pk", "township_id", "name_normalized"):
             found[(township_id, name)] = pk
     return found
+
+
+# Prefixes searched per statement (each an index range; three parameters each).
+_PREFIXES_PER_QUERY = 100
+
+
+def similar_names(*, searches: Mapping[int, set[str]]) -> dict[int, list[tuple[str, str, str | None]]]:
+    """township id → (name key, name, USCC) of its unmerged organizations whose name key begins
+    with one of the prefixes ``searches`` gives for it, in registration order: one index range
+    per prefix (``census.tabular.similar``), so what is read grows with the file, not with the
+    register."""
+    table = connection.ops.quote_name(Organization._meta.db_table)
+    found: dict[int, dict[int, tuple[str, str, str | None]]] = defaultdict(dict)
+    for township_id, prefixes in searches.items():
+        for chunk in _chunks(sorted(p for p in prefixes if p), _PREFIXES_PER_QUERY):
+            # The names from a prefix up to (not including) the prefix with its last character's
+            # successor: exactly the names that begin with it in the code point order of SQLite
+            # and of a C collation; a range of another collation is narrowed by the check below.
+            ranges = " UNION ALL ".join(
+                f"SELECT id, name_normalized, name, uscc FROM {table} "  # noqa: S608
+                "WHERE township_id = %s AND name_normalized >= %s AND name_normalized < %s "
+                "AND merged_into_id IS NULL"
+                for _ in chunk
+            )
+            params: list[Any] = []
+            for prefix in chunk:
+                params += [township_id, prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)]
+            with connection.cursor() as cursor:
+                cursor.execute(ranges, params)
+                for pk, key, name, uscc in cursor.fetchall():
+                    if any(key.startswith(p) for p in chunk):
+                        found[township_id][pk] = (key, name, uscc)
+    return {t: [names[pk] for pk in sorted(names)] for t, names in found.items()}

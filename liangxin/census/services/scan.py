@@ -14,12 +14,13 @@ from liangxin.accounts.models import User
 from liangxin.accounts.roles import Permission, ScopeKind
 from liangxin.core.collector import long_lived_objects_frozen
 from liangxin.core.errors import ServiceError
+from liangxin.core.text import normalize_name
 from liangxin.geo.models import AdministrativeUnit, UnitLevel
 
 from .. import selectors
 from ..models import ImportBatch
 from ..planning import Plan, PlannedRow, Planner
-from ..tabular import CensusReadResult, Problem, open_census
+from ..tabular import CensusReadResult, Problem, open_census, similar
 
 Progress = Callable[[int, int], None]
 T = TypeVar("T")
@@ -99,6 +100,7 @@ def scan_file(
     stages them); nothing else keeps the rows unless ``keep_rows``, so memory stays flat on a
     million-row file. Reads of the register grow with the file, not with the register."""
     reference = selectors.reference_for(unit=unit)
+    alike = _NearDuplicates(unit)
     stream = open_census(data, file_name, reference, mapping_override)
     default_township = unit.code if unit.level == UnitLevel.TOWNSHIP else None
     planner = Planner(as_of=as_of, default_township=default_township, new_organizations=new_organizations)
@@ -117,6 +119,7 @@ def scan_file(
             read = selectors.read_for(unit=unit, rows=chunk.rows, keys=keys)
             plan = planner.plan(chunk.rows, read.existing)
             planner_problems.extend(plan.problems)
+            planner_problems.extend(alike.problems(plan))
             if on_plan is not None:
                 on_plan(plan, read)
             if keep_rows:
@@ -143,3 +146,36 @@ def scan_file(
         fingerprint=planner.fingerprint,
         rows_total=rows_total,
     )
+
+
+class _NearDuplicates:
+    """The warning ``near_duplicate_name`` for the new organizations of each chunk
+    (``tabular.similar``): the register is searched for the names that begin like theirs."""
+
+    def __init__(self, unit: AdministrativeUnit) -> None:
+        county = unit if unit.level == UnitLevel.COUNTY else unit.parent
+        assert county is not None
+        self.townships = {t.code: t for t in selectors.writable_townships(unit)}
+        self.places = {code: similar.place_prefixes(county.name, t.name) for code, t in self.townships.items()}
+
+    def problems(self, plan: Plan) -> list[Problem]:
+        rows = [
+            (r, code, normalize_name(str(r.org_values["name"])))
+            for r in plan.rows
+            if r.kind == "new" and (code := r.org_values.get("township")) in self.townships and r.org_values.get("name")
+        ]
+        searches: dict[int, set[str]] = {}
+        for _row, code, key in rows:
+            searches.setdefault(self.townships[code].pk, set()).update(similar.search_prefixes(key, self.places[code]))
+        registered = selectors.similar_names(searches=searches)
+        groups = {
+            code: similar.by_start(registered.get(township.pk, ()), self.places[code])
+            for code, township in self.townships.items()
+            if township.pk in registered
+        }
+        found = []
+        for r, code, key in rows:
+            match = similar.near_duplicate(key, groups.get(code, {}), self.places[code])
+            if match is not None:
+                found.append(similar.near_duplicate_problem(r.row, self.townships[code].name, match))
+        return found
