@@ -171,6 +171,8 @@ PAGE_RULES: dict[str, Rule] = {
     "campaigns:submission_template_export": read(COUNTY | TOWNSHIP),
     "campaigns:submission_prefill": use(TOWNSHIP),
     "campaigns:submission_import": use(TOWNSHIP),
+    "campaigns:submission_import_confirm": use(TOWNSHIP),
+    "campaigns:submission_import_cancel": use(TOWNSHIP),
     "campaigns:submission_transition": use(SUBMISSION_ACTORS),
     "campaigns:entry_edit": Rule(read=PLANNERS, write=TOWNSHIP),
     "campaigns:entry_confirm": use(DEPARTMENT),

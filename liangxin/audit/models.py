@@ -38,6 +38,7 @@ class AuditAction(models.TextChoices):
     CAMPAIGN_EDIT_AGAIN = "campaigns.edit_again", _("退回后重新填报")
     CAMPAIGN_APPROVE = "campaigns.approve", _("审核通过")
     CAMPAIGN_REOPEN = "campaigns.reopen", _("重新打开")
+    CAMPAIGN_WITHDRAW = "campaigns.withdraw", _("撤回上报")
     # Login security (security app).
     UNLOCK = "security.unlock", _("解除登录锁定")
     TWO_FACTOR_ENROL = "security.2fa_enrol", _("启用两步验证")

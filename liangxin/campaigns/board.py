@@ -1,27 +1,30 @@
 """The county's progress board: one line per responsible unit and the DHIS2-style rates.
 
-Figures per township: state, staged rows, how many of them matched an organization already in
-the register, the organizations the register knows in the township, completeness (share of rows
-with every census field filled), and timeliness against the survey deadline. A fixed number of
-queries, whatever the number of units.
+Figures per township: state, staged rows, how many of them are organizations new to the register
+(for an approved submission: the ones its approval created), the organizations the register knows
+in the township and those of them the township did not report (``selectors.unreported_organizations``,
+the list its submission page shows), completeness (share of rows with every census field filled),
+and timeliness against the survey deadline. A fixed number of queries, whatever the number of
+units.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
 from liangxin.core.dates import today as business_today
 from liangxin.registry.models import Organization
 
-from . import workflow
+from . import selectors, workflow
 from .models import Campaign, DepartmentConfirmation, Submission, SubmissionEntry, SubmissionState
 
-# The census figures every row must carry (DOMAIN.md §1: type, scale, operating status,
+# The census figures every row must carry (docs/domain.md §1: type, scale, operating status,
 # employees, full and probationary members, secretary candidate, owner's attitude).
 REQUIRED_KEYS: Final = (
     "name",
@@ -37,8 +40,13 @@ REQUIRED_KEYS: Final = (
 )
 
 
-def is_complete(data: dict[str, str]) -> bool:
-    return all(data.get(key) for key in REQUIRED_KEYS)
+def missing_required(data: Mapping[str, str]) -> list[str]:
+    """The required columns a staged row leaves blank (template keys, in template order)."""
+    return [key for key in REQUIRED_KEYS if not data.get(key)]
+
+
+def is_complete(data: Mapping[str, str]) -> bool:
+    return not missing_required(data)
 
 
 @dataclass(frozen=True)
@@ -46,8 +54,11 @@ class UnitLine:
     submission: Submission
     state_label: str
     rows: int
-    matched: int  # rows of organizations already in the register
+    new: int  # rows of organizations new to the register (approved: the ones the approval created)
     known: int | None  # organizations the register knows in the township (None for departments)
+    # Of those, the ones no row of the township reports (closed, moved, or forgotten: what the
+    # county asks about); None for departments.
+    missing: int | None
     complete_pct: float | None
     timeliness: workflow.Timeliness
     days_left: int
@@ -63,14 +74,9 @@ class UnitLine:
         return max(0, -self.days_left)
 
     @property
-    def missing(self) -> int | None:
-        """Organizations of the register the township's rows do not cover (closed, moved, or
-        forgotten: what the county asks about)."""
-        return None if self.known is None else max(0, self.known - self.matched)
-
-    @property
-    def new(self) -> int:
-        return self.rows - self.matched
+    def matched(self) -> int:
+        """Rows of organizations already in the register."""
+        return self.rows - self.new
 
 
 @dataclass(frozen=True)
@@ -89,11 +95,24 @@ class Board:
         return [line for line in [*self.townships, *self.departments] if not line.reported]
 
 
+def _per_township(organizations: QuerySet[Organization]) -> dict[int, int]:
+    return dict(organizations.values("township_id").annotate(n=Count("pk")).values_list("township_id", "n"))
+
+
+def _new_rows(submission: Submission, unmatched: int) -> int:
+    """Rows new to the register: before the approval the rows that match no organization; once
+    approved (every row then matches one), the organizations its import created."""
+    batch = submission.register_batch
+    if submission.state == workflow.APPROVED and batch is not None:
+        return batch.new_count
+    return unmatched
+
+
 def build_board(*, campaign: Campaign, today: dt.date | None = None) -> Board:
     today = today or business_today()
-    submissions = list(campaign.submissions.select_related("township", "department"))
+    submissions = list(campaign.submissions.select_related("township", "department", "register_batch"))
     per_submission: dict[int, list[dict[str, str]]] = defaultdict(list)
-    matched: Counter[int] = Counter()
+    unmatched: Counter[int] = Counter()
     supervised: Counter[str] = Counter()
     for submission_id, data, org_id, department_code in SubmissionEntry.objects.filter(
         submission__campaign=campaign
@@ -101,16 +120,11 @@ def build_board(*, campaign: Campaign, today: dt.date | None = None) -> Board:
         per_submission[submission_id].append(data)
         if department_code:
             supervised[department_code] += 1
-        if org_id is not None:
-            matched[submission_id] += 1
-    known = dict(
-        Organization.objects.filter(
-            township_id__in=[s.township_id for s in submissions if s.township_id], merged_into__isnull=True
-        )
-        .values("township_id")
-        .annotate(n=Count("pk"))
-        .values_list("township_id", "n")
-    )
+        if org_id is None:
+            unmatched[submission_id] += 1
+    township_ids = [s.township_id for s in submissions if s.township_id]
+    known = _per_township(selectors.expected_organizations(township_ids=township_ids))
+    missing = _per_township(selectors.unreported_organizations(campaign=campaign))
     verdicts: dict[tuple[int, str], int] = {
         (submission_id, verdict): n
         for submission_id, verdict, n in DepartmentConfirmation.objects.filter(submission__campaign=campaign)
@@ -129,8 +143,9 @@ def build_board(*, campaign: Campaign, today: dt.date | None = None) -> Board:
             submission=s,
             state_label=str(SubmissionState(s.state).label),
             rows=len(rows) if s.department is None else supervised[s.department.code],
-            matched=matched[s.pk],
+            new=_new_rows(s, unmatched[s.pk]),
             known=known.get(s.township_id, 0) if s.township_id else None,
+            missing=missing.get(s.township_id, 0) if s.township_id else None,
             complete_pct=round(100 * sum(1 for r in rows if is_complete(r)) / len(rows), 1) if rows else None,
             timeliness=when,
             days_left=workflow.days_left(campaign.survey_deadline, today),

@@ -39,12 +39,24 @@ class UploadForm(forms.Form):
     version = IntegerField(widget=forms.HiddenInput)
 
 
+class ReplaceForm(forms.Form):
+    """The clerk's confirmation that the kept file (by its SHA-256) replaces the staged rows of
+    the submission at this version."""
+
+    sha256 = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)
+    version = IntegerField(widget=forms.HiddenInput)
+
+
 class TransitionForm(forms.Form):
     action = forms.ChoiceField(
-        choices=[(a, a) for a in (workflow.SUBMIT, workflow.RETURN, workflow.APPROVE, workflow.REOPEN)]
+        choices=[
+            (a, a) for a in (workflow.SUBMIT, workflow.WITHDRAW, workflow.RETURN, workflow.APPROVE, workflow.REOPEN)
+        ]
     )
     reason = forms.CharField(label=_("原因"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     version = IntegerField(widget=forms.HiddenInput)
+    # Approve: the fingerprint of the plan the review showed (``review.Review.fingerprint``).
+    fingerprint = forms.RegexField(regex=r"^[0-9a-f]{1,128}$", required=False, widget=forms.HiddenInput)
 
 
 class ConfirmForm(forms.Form):

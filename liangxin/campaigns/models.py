@@ -96,6 +96,13 @@ class Submission(models.Model):
         ordering = ["campaign", "township__code", "department__code", "pk"]
         constraints = [
             models.CheckConstraint(condition=Q(state__in=workflow.STATES), name="campaigns_submission_state"),
+            # Reported (submitted or approved) means reported by someone on a date: what the
+            # board's timeliness reads; a withdrawn submission gives both back.
+            models.CheckConstraint(
+                condition=~Q(state__in=sorted(workflow.DONE))
+                | Q(submitted_on__isnull=False, submitted_by__isnull=False),
+                name="campaigns_reported_has_date",
+            ),
             models.CheckConstraint(
                 condition=Q(township__isnull=False, department__isnull=True)
                 | Q(township__isnull=True, department__isnull=False),
@@ -191,3 +198,26 @@ class DepartmentConfirmation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry_id}: {self.verdict}"
+
+
+class PendingUpload(models.Model):
+    """A checked file for a submission that already has staged rows, kept until the clerk
+    confirms that its rows replace them (or uploads another file, or cancels): replacing every
+    staged row is never a side effect of an upload. At most one per submission."""
+
+    submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="pending_upload")
+    file_name = models.CharField(_("文件名"), max_length=255)
+    data = models.BinaryField(_("文件内容"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    # The submission's version the file was checked against: the confirmation is refused once
+    # the staged rows changed since, as the summary the clerk saw would no longer hold.
+    submission_version = models.PositiveIntegerField(_("填报版本"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("待确认的摸底表")
+        verbose_name_plural = _("待确认的摸底表")
+
+    def __str__(self) -> str:
+        return self.file_name

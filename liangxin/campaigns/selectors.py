@@ -4,10 +4,14 @@ of the organizations his department supervises, in every township's submission."
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from collections.abc import Collection
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from liangxin.accounts.models import User
 from liangxin.accounts.roles import Role, ScopeKind
+from liangxin.registry.models import Organization
 
 from .models import Campaign, CampaignStatus, Submission, SubmissionEntry
 
@@ -93,3 +97,22 @@ def other_unit_usccs(*, submission: Submission) -> dict[str, str]:
         .exclude(uscc="")
         .values_list("uscc", "submission__township__name")
     }
+
+
+def expected_organizations(*, township_ids: Collection[int] | QuerySet[Any]) -> QuerySet[Organization]:
+    """The organizations the register holds in these townships (merged duplicates left out):
+    what a township's census is expected to report."""
+    return Organization.objects.filter(township_id__in=township_ids, merged_into__isnull=True)
+
+
+def unreported_organizations(*, campaign: Campaign) -> QuerySet[Organization]:
+    """The expected organizations of the campaign's townships that no row of their township's
+    submission names: closed, moved, or forgotten — what the county asks the township about.
+    One rule for the board's count and the submission page's list."""
+    townships = campaign.submissions.filter(township__isnull=False).values_list("township_id", flat=True)
+    reported = SubmissionEntry.objects.filter(
+        submission__campaign=campaign,
+        submission__township_id=OuterRef("township_id"),
+        organization_id=OuterRef("pk"),
+    )
+    return expected_organizations(township_ids=townships).filter(~Exists(reported))

@@ -55,6 +55,7 @@ from .models import (
     Campaign,
     CampaignStatus,
     DepartmentConfirmation,
+    PendingUpload,
     Submission,
     SubmissionEntry,
     SubmissionState,
@@ -68,7 +69,9 @@ ACTION_LABELS = {
     workflow.EDIT_AGAIN: gettext_lazy("重新填报"),
     workflow.APPROVE: gettext_lazy("审核通过"),
     workflow.REOPEN: gettext_lazy("重新打开"),
+    workflow.WITHDRAW: gettext_lazy("撤回"),
     "edit": gettext_lazy("修改"),
+    "confirm": gettext_lazy("核实"),
 }
 # Columns a clerk may correct on a staged row in the page (the code and the township are what
 # the row is; changing them means another file).
@@ -85,6 +88,7 @@ EDITABLE_KEYS = (
     "contact_phone",
 )
 DUPLICATE_OTHER_UNIT = "duplicate_uscc_other_unit"
+NO_DATA_ROWS = "no_data_rows"
 # The audit action of each transition of a submission, and of staging a file into it.
 AUDIT_ACTIONS = {
     workflow.START: AuditAction.CAMPAIGN_START,
@@ -93,6 +97,7 @@ AUDIT_ACTIONS = {
     workflow.EDIT_AGAIN: AuditAction.CAMPAIGN_EDIT_AGAIN,
     workflow.APPROVE: AuditAction.CAMPAIGN_APPROVE,
     workflow.REOPEN: AuditAction.CAMPAIGN_REOPEN,
+    workflow.WITHDRAW: AuditAction.CAMPAIGN_WITHDRAW,
 }
 AUDIT_STAGE = AuditAction.CAMPAIGN_STAGE
 
@@ -321,6 +326,24 @@ def submit_submission(*, by: User, submission: Submission, expected_version: int
     return locked
 
 
+def withdraw_submission(*, by: User, submission: Submission, expected_version: int | None) -> Submission:
+    """已上报 → 填报中: the unit takes back what it sent, as long as the county has neither
+    returned nor approved it (both lock the submission row first, so one of them wins). It
+    counts as not reported again, so its submission date goes with it."""
+    with transaction.atomic():
+        locked, old = _transition(
+            by=by, submission=submission, action=workflow.WITHDRAW, expected_version=expected_version
+        )
+        withdrawn_on = locked.submitted_on
+        locked.submitted_on = None
+        locked.submitted_by = None
+        locked.save()
+        _audit(
+            by, locked, workflow.WITHDRAW, old, submitted_on=[withdrawn_on.isoformat() if withdrawn_on else None, None]
+        )
+    return locked
+
+
 def return_submission(*, by: User, submission: Submission, reason: str, expected_version: int | None) -> Submission:
     """已上报 → 已退回, with the county's reason."""
     with transaction.atomic():
@@ -335,15 +358,19 @@ def return_submission(*, by: User, submission: Submission, reason: str, expected
     return locked
 
 
-def approve_submission(*, by: User, submission: Submission, expected_version: int | None) -> Submission:
+def approve_submission(
+    *, by: User, submission: Submission, expected_version: int | None, expected_fingerprint: str | None = None
+) -> Submission:
     """已上报 → 已审核. A township's staged rows are written to the register as of the
-    campaign's date, in the same transaction: if the import is refused nothing changes."""
+    campaign's date, in the same transaction: if the import is refused nothing changes. With
+    ``expected_fingerprint`` (the plan the review page showed, ``review.review_of``) the
+    approval is refused when what it would write differs from what the county saw."""
     with transaction.atomic():
         locked, old = _transition(
             by=by, submission=submission, action=workflow.APPROVE, expected_version=expected_version
         )
         if locked.township is not None:
-            locked.register_batch = _write_register(by=by, submission=locked)
+            locked.register_batch = _write_register(by=by, submission=locked, expected_fingerprint=expected_fingerprint)
         locked.reviewed_by = by
         locked.reviewed_at = timezone.now()
         locked.save()
@@ -397,6 +424,7 @@ def _revert_register(*, by: User, submission: Submission) -> ImportBatch | None:
 
 TRANSITION_SERVICES = {
     workflow.SUBMIT: submit_submission,
+    workflow.WITHDRAW: withdraw_submission,
     workflow.APPROVE: approve_submission,
 }
 REASONED_SERVICES = {
@@ -415,39 +443,110 @@ def _csv(keys: Sequence[str], rows: Iterable[Mapping[str, str]]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def _template_csv(entries: Sequence[SubmissionEntry]) -> bytes:
+# The file row of the first staged row in ``register_file`` (the header is row 1).
+FIRST_ROW = 2
+
+
+def register_file(*, submission: Submission, entries: Sequence[SubmissionEntry]) -> tuple[bytes, str]:
+    """The staged rows (in this order) as the census file the approval imports, and its name:
+    entry ``i`` is file row ``FIRST_ROW + i``. The county's review plans the same file."""
+    assert submission.township is not None
     keys = [k for k in KEYS if any(entry.data.get(k) for entry in entries)]
-    return _csv(keys, (entry.data for entry in entries))
+    data = _csv(keys, (entry.data for entry in entries))
+    return data, f"{submission.campaign.code}-{submission.township.code}.csv"
 
 
-def _write_register(*, by: User, submission: Submission) -> ImportBatch:
+def _write_register(*, by: User, submission: Submission, expected_fingerprint: str | None) -> ImportBatch:
     assert submission.township is not None
     entries = list(submission.entries.order_by("row", "pk"))
+    data, file_name = register_file(submission=submission, entries=entries)
     try:
         outcome = census_services.import_file(
-            by=by,
-            unit=submission.township,
-            data=_template_csv(entries),
-            file_name=f"{submission.campaign.code}-{submission.township.code}.csv",
-            as_of=submission.campaign.as_of,
+            by=by, unit=submission.township, data=data, file_name=file_name, as_of=submission.campaign.as_of
         )
     except census_services.ImportRefused as exc:
         found = "; ".join(f"{p.row or ''} {p.message}" for p in exc.outcome.problems if p.severity == "error")
         raise ServiceError(
             _("写入登记册时发现错误,审核没有通过,数据未改变:%(problems)s") % {"problems": found[:1000]}
         ) from None
+    if expected_fingerprint is not None and outcome.plan.fingerprint != expected_fingerprint:
+        # Rolls the import back with the approval: the county approves what it was shown.
+        raise ConflictError(
+            _(
+                "审核页面打开之后,登记册或本填报已有变化,写入登记册的结果会与您看到的不同,审核没有通过。"
+                "请查看最新的变化后再审核。"
+            )
+        )
+    _link_entries(by=by, submission=submission, entries=entries, data=data, file_name=file_name)
     return outcome.batch
+
+
+def _link_entries(
+    *, by: User, submission: Submission, entries: Sequence[SubmissionEntry], data: bytes, file_name: str
+) -> None:
+    """After the approval's import every row is in the register: link each row to its
+    organization — the ones the import created too, which the staging could not know — so that
+    the organizations the submission reported are never counted as "in the register, not
+    reported". The same file planned again against the register as it now is: the census
+    matching decides, as it did for the import."""
+    assert submission.township is not None
+    planned = census_services.plan_file(
+        by=by, unit=submission.township, data=data, file_name=file_name, as_of=submission.campaign.as_of
+    )
+    organization_of_row = {r.row.excel_row: r.org_pk for r in planned.plan.rows}
+    for file_row, entry in enumerate(entries, start=FIRST_ROW):
+        entry.organization_id = organization_of_row.get(file_row)
+    SubmissionEntry.objects.bulk_update(entries, ["organization"], batch_size=2000)
 
 
 # --- Import and row edits ---------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Replacement:
+    """What making a file's rows the staged rows does to the rows staged now. A row keeps its
+    identity when its code was staged already (``kept``: the same cells, so the departments'
+    confirmations stay; ``changed``: other cells); a row without a code, or with a new one, is
+    ``added``; a staged row the file does not have is ``removed``."""
+
+    kept: list[tuple[SubmissionEntry, PlannedRow]]
+    changed: list[tuple[SubmissionEntry, PlannedRow]]
+    added: list[PlannedRow]
+    removed: list[SubmissionEntry]
+
+
+def _cells(planned: PlannedRow) -> dict[str, str]:
+    """The row's cells as staged: each template column's text as written, blanks left out."""
+    return {k: v for k, v in planned.row.raw.items() if v != ""}
+
+
+def _replacement(staged: Iterable[SubmissionEntry], planned: Sequence[PlannedRow]) -> Replacement:
+    by_code = {e.uscc: e for e in staged if e.uscc}
+    others = [e for e in staged if not e.uscc]
+    kept: list[tuple[SubmissionEntry, PlannedRow]] = []
+    changed: list[tuple[SubmissionEntry, PlannedRow]] = []
+    added: list[PlannedRow] = []
+    for r in planned:
+        entry = by_code.pop(r.row.values.get("uscc") or "", None)
+        if entry is None:
+            added.append(r)
+        elif entry.data == _cells(r):
+            kept.append((entry, r))
+        else:
+            changed.append((entry, r))
+    return Replacement(kept=kept, changed=changed, added=added, removed=[*by_code.values(), *others])
+
+
 @dataclass
 class Staging:
-    """What an upload came to: the rows staged, or nothing and the problems why."""
+    """What an upload came to: the rows staged; or nothing and the problems why; or, for a
+    submission that has staged rows, the file kept (``pending``) until the clerk confirms the
+    ``replacement`` it would make."""
 
     staged: int
     problems: list[Problem] = field(default_factory=list)
+    pending: PendingUpload | None = None
+    replacement: Replacement | None = None
 
     @property
     def errors(self) -> list[Problem]:
@@ -480,12 +579,54 @@ def _duplicate_problems(
     ]
 
 
-def import_into_submission(
-    *, by: User, submission: Submission, data: bytes, file_name: str, expected_version: int | None
-) -> Staging:
-    """Check a township's file and, when it has no errors, make its rows the submission's
-    staged rows (replacing earlier ones). Never writes the register, and keeps no census batch
-    (see the module's docstring)."""
+def _no_rows_problem(file_name: str) -> Problem:
+    return Problem(
+        file=file_name,
+        sheet=None,
+        row=None,
+        column=None,
+        field=None,
+        value=None,
+        severity="error",
+        code=NO_DATA_ROWS,
+        message=_("文件只有表头,没有数据行,没有导入任何数据;本单位已导入的数据保持不变。"),
+    )
+
+
+def _late_duplicates(submission: Submission, planned: Sequence[PlannedRow], file_name: str) -> list[Problem]:
+    others = selectors.other_unit_usccs(submission=submission)
+    return _duplicate_problems(
+        file_name,
+        (
+            (r.row.excel_row, r.row.sheet, r.row.values.get("uscc") or "")
+            for r in planned
+            if (r.row.values.get("uscc") or "") in others
+        ),
+        others,
+    )
+
+
+def _check_file(*, by: User, submission: Submission, data: bytes, file_name: str) -> tuple[list[PlannedRow], Staging]:
+    """Everything an upload is checked for, writing nothing: the census reader and matching for
+    the township on the campaign's date, the codes other townships staged, and at least one row.
+    The planned rows, and a ``Staging`` holding the problems (no rows staged)."""
+    assert submission.township is not None
+    outcome = census_services.plan_file(
+        by=by, unit=submission.township, data=data, file_name=file_name, as_of=submission.campaign.as_of
+    )
+    planned = [r for r in outcome.plan.rows if r.kind != "rejected"]
+    problems = sorted(
+        [*outcome.problems, *_late_duplicates(submission, planned, file_name)],
+        key=lambda p: (p.row or 0, p.severity != "error", p.code),
+    )
+    staging = Staging(staged=0, problems=problems)
+    if not planned and not staging.errors:  # a header alone must not empty the submission
+        staging.problems.insert(0, _no_rows_problem(file_name))
+    return planned, staging
+
+
+def _require_editable_by_township(by: User, submission: Submission, expected_version: int | None) -> None:
+    """The checks an upload makes before reading the file (and repeats under the lock)."""
     if submission.township is None:
         raise ServiceError(_("部门不导入摸底表,请在页面中核实本部门主管的组织。"))
     _require_unit(by, submission)
@@ -493,44 +634,135 @@ def import_into_submission(
     _check_version(submission, expected_version)
     if submission.state not in workflow.EDITABLE:
         raise _refusal(workflow.TransitionRefused("wrong_state", submission.state, "edit"))
-    outcome = census_services.plan_file(
-        by=by, unit=submission.township, data=data, file_name=file_name, as_of=submission.campaign.as_of
+
+
+def _lock_for_staging(submission: Submission, expected_version: int | None) -> Submission:
+    # One staging at a time per campaign, so two townships cannot stage one code at once.
+    Campaign.objects.select_for_update().filter(pk=submission.campaign_id).exists()
+    locked = _locked(submission)
+    _check_version(locked, expected_version)
+    return locked
+
+
+def _stage(
+    *, by: User, locked: Submission, planned: Sequence[PlannedRow], data: bytes, file_name: str, started: str | None
+) -> None:
+    """Make the file's rows the staged rows of the locked submission, and audit it."""
+    counts = _replace_entries(by=by, submission=locked, replacement=_replacement(locked.entries.all(), planned))
+    locked.version += 1
+    locked.save()
+    _audit_started(by, locked, started, file=file_name)
+    log_change(
+        actor=by,
+        action=AUDIT_STAGE,
+        obj=locked,
+        changes={"file": file_name, "sha256": hashlib.sha256(data).hexdigest(), "rows": len(planned), **counts},
     )
-    planned = [r for r in outcome.plan.rows if r.kind != "rejected"]
-    others = selectors.other_unit_usccs(submission=submission)
-    duplicates = _duplicate_problems(
-        file_name, ((r.row.excel_row, r.row.sheet, r.row.values.get("uscc") or "") for r in planned), others
-    )
-    problems = sorted([*outcome.problems, *duplicates], key=lambda p: (p.row or 0, p.severity != "error", p.code))
-    staging = Staging(staged=0, problems=problems)
-    if staging.errors or outcome.result.header_row is None:
+    PendingUpload.objects.filter(submission=locked).delete()  # a file waiting to replace these is moot
+
+
+def import_into_submission(
+    *, by: User, submission: Submission, data: bytes, file_name: str, expected_version: int | None
+) -> Staging:
+    """Check a township's file. A file with any problem that blocks it — an error, or no data
+    row — changes nothing. A clean file becomes the staged rows of a submission that has none;
+    for one that has rows it is kept as the submission's pending upload, and ``Staging`` says
+    what replacing the staged rows with it would do: the clerk confirms that
+    (:func:`confirm_pending_upload`) or not. Never writes the register, and keeps no census
+    batch (see the module's docstring)."""
+    _require_editable_by_township(by, submission, expected_version)
+    planned, staging = _check_file(by=by, submission=submission, data=data, file_name=file_name)
+    if staging.errors:
         return staging
     with transaction.atomic():
-        # One staging at a time per campaign, so two townships cannot stage one code at once.
-        Campaign.objects.select_for_update().filter(pk=submission.campaign_id).exists()
-        locked = _locked(submission)
-        _check_version(locked, expected_version)
+        locked = _lock_for_staging(submission, expected_version)
         started = _start_editing(by, locked)
         # Re-checked under the lock: another township may have staged the same codes meanwhile.
-        others = selectors.other_unit_usccs(submission=locked)
-        late = [r for r in planned if (r.row.values.get("uscc") or "") in others]
-        if late:
-            staging.problems = _duplicate_problems(
-                file_name, ((r.row.excel_row, r.row.sheet, r.row.values.get("uscc") or "") for r in late), others
-            )
+        if late := _late_duplicates(locked, planned, file_name):
+            staging.problems = late
             return staging
-        counts = _replace_entries(by=by, submission=locked, planned=planned)
-        locked.version += 1
-        locked.save()
-        _audit_started(by, locked, started, file=file_name)
-        log_change(
-            actor=by,
-            action=AUDIT_STAGE,
-            obj=locked,
-            changes={"file": file_name, "sha256": hashlib.sha256(data).hexdigest(), "rows": len(planned), **counts},
-        )
+        if locked.entries.exists():
+            staging.replacement = _replacement(locked.entries.all(), planned)
+            staging.pending = _keep_pending(by=by, submission=locked, data=data, file_name=file_name)
+            return staging
+        _stage(by=by, locked=locked, planned=planned, data=data, file_name=file_name, started=started)
     staging.staged = len(planned)
     return staging
+
+
+def _keep_pending(*, by: User, submission: Submission, data: bytes, file_name: str) -> PendingUpload:
+    """Keep the file until the clerk decides (replacing any file kept before). The submission
+    itself does not change: its rows and state stay as they are until the confirmation."""
+    PendingUpload.objects.filter(submission=submission).delete()
+    pending = PendingUpload.objects.create(
+        submission=submission,
+        file_name=file_name[:255],
+        data=data,
+        sha256=hashlib.sha256(data).hexdigest(),
+        submission_version=submission.version,
+        uploaded_by=by,
+    )
+    log_change(
+        actor=by,
+        action=AuditAction.CREATE,
+        obj=pending,
+        changes={"submission": submission.pk, "file": pending.file_name, "sha256": pending.sha256},
+    )
+    return pending
+
+
+def _pending_or_conflict(submission: Submission, sha256: str, *, lock: bool) -> PendingUpload:
+    """The kept file the page showed (by its SHA-256), or a conflict: another upload or a
+    cancel came in between."""
+    pendings = PendingUpload.objects.filter(submission=submission)
+    pending = (pendings.select_for_update() if lock else pendings).first()
+    if pending is None or pending.sha256 != sha256:
+        raise ConflictError(_("要确认的文件已被替换或取消,没有导入任何数据。请重新上传。"))
+    return pending
+
+
+def confirm_pending_upload(*, by: User, submission: Submission, sha256: str, expected_version: int | None) -> Staging:
+    """The clerk confirms that the kept file (identified by its SHA-256, the one the page
+    showed) replaces every staged row. Refused when the staged rows changed since the file was
+    checked (the summary shown no longer holds). The file is checked again against the register
+    as it is now; a problem leaves everything, the kept file included, as it was."""
+    _require_editable_by_township(by, submission, expected_version)
+    pending = _pending_or_conflict(submission, sha256, lock=False)
+    data = bytes(pending.data)
+    planned, staging = _check_file(by=by, submission=submission, data=data, file_name=pending.file_name)
+    if staging.errors:
+        return staging
+    with transaction.atomic():
+        locked = _lock_for_staging(submission, expected_version)
+        pending = _pending_or_conflict(locked, sha256, lock=True)
+        if pending.submission_version != locked.version:
+            raise ConflictError(
+                _("上传之后本单位的填报已有变化,确认时看到的替换结果已不准确,没有导入任何数据。请重新上传。")
+            )
+        started = _start_editing(by, locked)
+        if late := _late_duplicates(locked, planned, pending.file_name):
+            staging.problems = late
+            return staging
+        _stage(by=by, locked=locked, planned=planned, data=data, file_name=pending.file_name, started=started)
+    staging.staged = len(planned)
+    return staging
+
+
+def discard_pending_upload(*, by: User, submission: Submission) -> None:
+    """The clerk does not want the kept file: it goes, the staged rows stay."""
+    _require_unit(by, submission)
+    with transaction.atomic():
+        locked = _locked(submission)
+        pending = PendingUpload.objects.select_for_update().filter(submission=locked).first()
+        if pending is None:
+            return
+        log_change(
+            actor=by,
+            action=AuditAction.DELETE,
+            obj=pending,
+            changes={"submission": locked.pk, "file": pending.file_name, "sha256": pending.sha256},
+        )
+        pending.delete()
 
 
 def prefill_submission(*, by: User, submission: Submission, expected_version: int | None) -> Staging:
@@ -541,7 +773,10 @@ def prefill_submission(*, by: User, submission: Submission, expected_version: in
         raise ServiceError(_("部门不导入摸底表,请在页面中核实本部门主管的组织。"))
     if submission.entries.exists():
         raise ServiceError(_("本单位已有填报数据,不能再用登记册预填。"))
-    rows = template.template_rows(template.organizations_of_unit(submission.township))
+    organizations = template.organizations_of_unit(submission.township)
+    if not organizations.exists():
+        raise ServiceError(_("登记册中本单位还没有组织,请导入摸底表。"))
+    rows = template.template_rows(organizations)
     data = ("\ufeff" + "".join(template.csv_lines(rows))).encode("utf-8")
     return import_into_submission(
         by=by,
@@ -552,37 +787,37 @@ def prefill_submission(*, by: User, submission: Submission, expected_version: in
     )
 
 
-def _replace_entries(*, by: User, submission: Submission, planned: Sequence[PlannedRow]) -> dict[str, int]:
-    """Make the file's rows the staged rows. A row whose code was already staged keeps its
-    identity (and, if its data did not change, the departments' confirmations of it); a
-    changed row gets a new version, so an edit of the old one in another window conflicts."""
-    staged = {e.uscc: e for e in submission.entries.exclude(uscc="")}
+def _replace_entries(*, by: User, submission: Submission, replacement: Replacement) -> dict[str, int]:
+    """Make the file's rows the staged rows (``replacement``). A row whose code was already
+    staged keeps its identity (and, if its data did not change, the departments' confirmations
+    of it); a changed row gets a new version, so an edit of the old one in another window
+    conflicts."""
     now = timezone.now()
     kept: list[SubmissionEntry] = []
-    changed: list[int] = []
     created: list[SubmissionEntry] = []
-    for r in planned:
+    pairs = [
+        *replacement.kept,
+        *replacement.changed,
+        *((SubmissionEntry(submission=submission), r) for r in replacement.added),
+    ]
+    for entry, r in pairs:
         values = r.row.values
-        uscc = values.get("uscc") or ""
-        entry = staged.get(uscc) if uscc else None
-        if entry is None:
-            entry = SubmissionEntry(submission=submission)
+        if entry.pk is None:
             created.append(entry)
         else:
             kept.append(entry)
-        data = {k: v for k, v in r.row.raw.items() if v != ""}
-        if entry.pk is not None and entry.data != data:
-            entry.version += 1
-            changed.append(entry.pk)
         entry.row = r.row.excel_row
-        entry.uscc = uscc
+        entry.uscc = values.get("uscc") or ""
         entry.name = str(values.get("name") or "")
         entry.department_code = values.get("department_code") or ""
         entry.organization_id = r.org_pk if r.kind in ("changed", "unchanged") else None
-        entry.data = data
+        entry.data = _cells(r)
         entry.updated_by = by
         entry.updated_at = now
-    _total, deleted = submission.entries.exclude(pk__in=[e.pk for e in kept]).delete()
+    changed = [entry.pk for entry, _r in replacement.changed]
+    for entry, _r in replacement.changed:
+        entry.version += 1
+    _total, deleted = submission.entries.filter(pk__in=[e.pk for e in replacement.removed]).delete()
     removed = deleted.get(SubmissionEntry._meta.label, 0)
     DepartmentConfirmation.objects.filter(entry_id__in=changed).delete()  # they confirmed other data
     SubmissionEntry.objects.bulk_update(
@@ -674,6 +909,12 @@ def confirm_entry(
         started = _start_editing(by, locked)
         if not selectors.supervised_entries(submission=locked).filter(pk=entry.pk).exists():
             raise ServiceError(_("该组织不由本部门主管。"))
+        # The row belongs to the township's submission: once the county approved it, it is
+        # locked for everyone, the departments too (locked here, so an approval waits for us
+        # or we see it).
+        township_submission = _locked(entry.submission)
+        if township_submission.is_locked:
+            raise _refusal(workflow.TransitionRefused("wrong_state", township_submission.state, "confirm"))
         current = DepartmentConfirmation.objects.select_for_update().filter(entry=entry, submission=locked).first()
         if current is None:
             if expected_version:

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import quote
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -24,8 +25,9 @@ from liangxin.registry.models import Organization
 from liangxin.registry.services import log_export
 
 from . import board as board_module
+from . import review as review_module
 from . import selectors, services, workflow
-from .forms import CampaignForm, ConfirmForm, EntryForm, TransitionForm, UploadForm
+from .forms import CampaignForm, ConfirmForm, EntryForm, ReplaceForm, TransitionForm, UploadForm
 from .models import CampaignStatus, Submission, SubmissionEntry
 from .services import Staging
 
@@ -33,6 +35,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 MISSING_SHOWN = 100
+REVIEW_CHANGES_SHOWN = 100
 
 
 class AuthedRequest(HttpRequest):
@@ -186,23 +189,38 @@ def _submission_context(request: AuthedRequest, submission: Submission, **extra:
             for c in entry.confirmations.all():
                 if c.submission_id == submission.pk:
                     verdicts[entry.pk] = c
+    may_edit = is_unit and is_open and submission.state in workflow.EDITABLE
     missing: list[Organization] = []
     if submission.township_id is not None:
         missing = list(
-            Organization.objects.filter(township_id=submission.township_id, merged_into__isnull=True)
-            .exclude(pk__in=[e.organization_id for e in entries if e.organization_id])
-            .order_by("name_normalized")[:MISSING_SHOWN]
+            selectors.unreported_organizations(campaign=submission.campaign)
+            .filter(township_id=submission.township_id)
+            .order_by("name_normalized", "pk")[:MISSING_SHOWN]
         )
+    may_review = selectors.is_county_admin(user) and is_open and submission.state == workflow.SUBMITTED
+    review: review_module.Review | None = None
+    review_changes = None
+    if may_review and submission.township_id is not None:
+        review = review_module.review_of(user=user, submission=submission)
+        review_changes = Paginator(review.changes, REVIEW_CHANGES_SHOWN).get_page(request.GET.get("cpage"))
     return {
         "submission": submission,
         "campaign": submission.campaign,
         "missing": missing,
         "may_prefill": is_unit and is_open and submission.state in workflow.EDITABLE and not entries,
-        "entries": [(e, board_module.is_complete(e.data), verdicts.get(e.pk)) for e in entries],
-        "may_edit": is_unit and is_open and submission.state in workflow.EDITABLE,
+        # (row, complete, the department's verdict, may the user change it): a department's
+        # word on a row of an approved township is locked like the row itself.
+        "entries": [
+            (e, board_module.is_complete(e.data), verdicts.get(e.pk), may_edit and not e.submission.is_locked)
+            for e in entries
+        ],
+        "may_edit": may_edit,
         "may_submit": is_unit and is_open and submission.state == workflow.IN_PROGRESS,
-        "may_review": selectors.is_county_admin(user) and is_open and submission.state == workflow.SUBMITTED,
+        "may_withdraw": is_unit and is_open and submission.state == workflow.SUBMITTED,
+        "may_review": may_review,
         "may_reopen": selectors.is_county_admin(user) and is_open and submission.state == workflow.APPROVED,
+        "review": review,
+        "review_changes": review_changes,
         "upload_form": extra.pop("upload_form", None) or UploadForm(initial={"version": submission.version}),
         "timeliness": TIMELINESS_LABELS[
             workflow.timeliness(
@@ -265,13 +283,92 @@ def submission_import(request: AuthedRequest, pk: int) -> HttpResponseBase:
         except ServiceError as exc:
             messages.error(request, exc.message)
             return redirect(submission.get_absolute_url())
-        if not staging.errors and staging.staged:
-            messages.success(request, _("已导入 %(n)s 行到本单位的填报(尚未写入登记册)。") % {"n": staging.staged})
-            return redirect(submission.get_absolute_url())
-        messages.error(request, _("文件有错误,没有导入任何数据。请按问题列表改正后重新上传。"))
+        if staging.pending is not None:
+            return _replace_confirmation(request, submission, staging)
+        return _staging_answer(
+            request, submission, staging, done=_("已导入 %(n)s 行到本单位的填报(尚未写入登记册)。"), upload_form=form
+        )
     submission.refresh_from_db()
-    context = _submission_context(request, submission, upload_form=form, staging=staging)
-    return render(request, "campaigns/submission_detail.html", context)
+    return render(
+        request, "campaigns/submission_detail.html", _submission_context(request, submission, upload_form=form)
+    )
+
+
+def _staging_answer(
+    request: AuthedRequest,
+    submission: Submission,
+    staging: Staging,
+    *,
+    done: str,
+    upload_form: UploadForm | None = None,
+) -> HttpResponse:
+    """What staging rows came to: back to the submission with ``done`` (and the number of rows),
+    or its page with the problems, saying that nothing changed."""
+    if not staging.errors:
+        messages.success(request, done % {"n": staging.staged})
+        return redirect(submission.get_absolute_url())
+    messages.error(request, _("文件有错误,没有导入任何数据,本单位已导入的数据保持不变。请按问题列表改正后重新上传。"))
+    submission.refresh_from_db()
+    extra: dict[str, Any] = {"upload_form": upload_form} if upload_form is not None else {}
+    return render(
+        request, "campaigns/submission_detail.html", _submission_context(request, submission, staging=staging, **extra)
+    )
+
+
+def _replace_confirmation(request: AuthedRequest, submission: Submission, staging: Staging) -> HttpResponse:
+    """The server's question before a file replaces every staged row: what it keeps, changes,
+    adds and removes, and two buttons. Nothing has changed yet."""
+    assert staging.pending is not None and staging.replacement is not None
+    return render(
+        request,
+        "campaigns/replace_confirm.html",
+        {
+            "submission": submission,
+            "campaign": submission.campaign,
+            "pending": staging.pending,
+            "replacement": staging.replacement,
+            "staged": len(staging.replacement.kept)
+            + len(staging.replacement.changed)
+            + len(staging.replacement.removed),
+            "warnings": staging.problems,
+        },
+    )
+
+
+def submission_import_confirm(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    submission = get_in_scope_or_404(selectors.submissions_for(user=request.user), pk=pk)
+    if refused := _refuse_method(request, "POST"):
+        return refused
+    form = ReplaceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请求不完整,请刷新页面后重试。"))
+        return redirect(submission.get_absolute_url())
+    try:
+        staging = services.confirm_pending_upload(
+            by=request.user,
+            submission=submission,
+            sha256=form.cleaned_data["sha256"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect(submission.get_absolute_url())
+    return _staging_answer(
+        request, submission, staging, done=_("已用新文件替换本单位的填报,共 %(n)s 行(尚未写入登记册)。")
+    )
+
+
+def submission_import_cancel(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    submission = get_in_scope_or_404(selectors.submissions_for(user=request.user), pk=pk)
+    if refused := _refuse_method(request, "POST"):
+        return refused
+    try:
+        services.discard_pending_upload(by=request.user, submission=submission)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.info(request, _("已取消,本单位已导入的数据保持不变。"))
+    return redirect(submission.get_absolute_url())
 
 
 def submission_prefill(request: AuthedRequest, pk: int) -> HttpResponseBase:
@@ -288,17 +385,7 @@ def submission_prefill(request: AuthedRequest, pk: int) -> HttpResponseBase:
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect(submission.get_absolute_url())
-    if staging.staged:
-        messages.success(request, _("已用登记册预填 %(n)s 行,请逐行核对、修改后上报。") % {"n": staging.staged})
-        return redirect(submission.get_absolute_url())
-    if not staging.errors:
-        messages.error(request, _("登记册中本单位还没有组织,请导入摸底表。"))
-        return redirect(submission.get_absolute_url())
-    messages.error(request, _("登记册数据校验有错误,没有预填。"))
-    submission.refresh_from_db()
-    return render(
-        request, "campaigns/submission_detail.html", _submission_context(request, submission, staging=staging)
-    )
+    return _staging_answer(request, submission, staging, done=_("已用登记册预填 %(n)s 行,请逐行核对、修改后上报。"))
 
 
 def submission_transition(request: AuthedRequest, pk: int) -> HttpResponseBase:
@@ -310,8 +397,19 @@ def submission_transition(request: AuthedRequest, pk: int) -> HttpResponseBase:
         messages.error(request, _("请求不完整,请刷新页面后重试。"))
         return redirect(submission.get_absolute_url())
     action, version, reason = form.cleaned_data["action"], form.cleaned_data["version"], form.cleaned_data["reason"]
+    fingerprint = form.cleaned_data["fingerprint"]
+    if action == workflow.APPROVE and submission.township_id is not None and not fingerprint:
+        messages.error(request, _("请在审核页面核对将写入登记册的变化后再审核。"))
+        return redirect(submission.get_absolute_url())
     try:
-        if action in services.REASONED_SERVICES:
+        if action == workflow.APPROVE:
+            services.approve_submission(
+                by=request.user,
+                submission=submission,
+                expected_version=version,
+                expected_fingerprint=fingerprint or None,
+            )
+        elif action in services.REASONED_SERVICES:
             services.REASONED_SERVICES[action](
                 by=request.user, submission=submission, reason=reason, expected_version=version
             )

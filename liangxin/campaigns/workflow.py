@@ -2,8 +2,9 @@
 
 A submission moves only along :data:`TRANSITIONS`; each action belongs either to the unit that
 fills the submission or to the county that reviews it, and returning or reopening needs a
-reason. The services call :func:`next_state` and turn a :class:`TransitionRefused` into a
-Chinese message; the database additionally constrains the state to :data:`STATES`.
+reason. The unit may withdraw (撤回) what it sent until the county returns or approves it. The
+services call :func:`next_state` and turn a :class:`TransitionRefused` into a Chinese message;
+the database additionally constrains the state to :data:`STATES`.
 """
 
 from __future__ import annotations
@@ -26,18 +27,20 @@ RETURN: Final = "return"
 EDIT_AGAIN: Final = "edit_again"  # a returned submission is edited again
 APPROVE: Final = "approve"
 REOPEN: Final = "reopen"
-ACTIONS: Final = (START, SUBMIT, RETURN, EDIT_AGAIN, APPROVE, REOPEN)
+WITHDRAW: Final = "withdraw"  # 撤回: the unit takes back what it sent, before the county decides
+ACTIONS: Final = (START, SUBMIT, RETURN, EDIT_AGAIN, APPROVE, REOPEN, WITHDRAW)
 
 TRANSITIONS: Final[dict[tuple[str, str], str]] = {
     (NOT_STARTED, START): IN_PROGRESS,
     (IN_PROGRESS, SUBMIT): SUBMITTED,
     (SUBMITTED, RETURN): RETURNED,
+    (SUBMITTED, WITHDRAW): IN_PROGRESS,
     (RETURNED, EDIT_AGAIN): IN_PROGRESS,
     (SUBMITTED, APPROVE): APPROVED,
     (APPROVED, REOPEN): IN_PROGRESS,
 }
 COUNTY_ACTIONS: Final = frozenset({RETURN, APPROVE, REOPEN})
-UNIT_ACTIONS: Final = frozenset({START, SUBMIT, EDIT_AGAIN})
+UNIT_ACTIONS: Final = frozenset({START, SUBMIT, EDIT_AGAIN, WITHDRAW})
 REASON_REQUIRED: Final = frozenset({RETURN, REOPEN})
 # States in which the unit may change its data (an edit first moves it to IN_PROGRESS).
 EDITABLE: Final = frozenset({NOT_STARTED, IN_PROGRESS, RETURNED})

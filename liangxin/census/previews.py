@@ -10,7 +10,7 @@ applied, the batch's own ``ImportChange`` rows are what the page shows.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -21,7 +21,7 @@ from liangxin.geo.models import AdministrativeUnit, Department
 
 from . import services
 from .models import BatchLayout, ChangeKind, ImportBatch, ImportChange, ImportProblem, PreviewChange
-from .planning import Plan
+from .planning import Plan, PlannedRow
 from .tabular import BY_KEY, COLUMNS, PROBLEM_CODES, CensusReadResult, Problem
 from .tabular.vocab import VOCABULARIES
 
@@ -42,6 +42,33 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def preview_changes(rows: Iterable[PlannedRow], batch: ImportBatch | None = None) -> Iterator[PreviewChange]:
+    """One ``PreviewChange`` (unsaved) per planned organization that would be created or
+    changed, with old → new per field: what the preview page stores for a batch, and what a
+    campaign's review shows the county before it approves (no batch)."""
+    for planned in rows:
+        if planned.kind not in ("new", "changed"):
+            continue
+        name = planned.org_values.get("name") or planned.row.values.get("name") or ""
+        pairs = dict(planned.changes)
+        if planned.kind == "new":
+            # A new organization's values are the plan's target values, not "changes".
+            values = {**planned.org_values, **(planned.facts_values or {})}
+            if planned.instructor:
+                values["instructor"] = planned.instructor
+            if planned.party_organization_label:
+                values["party_organization"] = planned.party_organization_label
+            pairs = {k: (None, v) for k, v in values.items() if v not in (None, "")} | pairs
+        yield PreviewChange(
+            batch=batch,
+            row=planned.row.excel_row,
+            kind=ChangeKind.NEW if planned.kind == "new" else ChangeKind.CHANGED,
+            name=str(name)[:200],
+            organization_id=planned.org_pk,
+            changes={k: [_jsonable(old), _jsonable(new)] for k, (old, new) in pairs.items()},
+        )
+
+
 def store_preview_details(batch: ImportBatch, result: CensusReadResult, plan: Plan) -> None:
     """Keep the layout of the file and the plan's per-organization changes for the page."""
     with transaction.atomic():
@@ -54,29 +81,8 @@ def store_preview_details(batch: ImportBatch, result: CensusReadResult, plan: Pl
         )
         batch.preview_changes.all().delete()
         pending: list[PreviewChange] = []
-        for planned in plan.rows:
-            if planned.kind not in ("new", "changed"):
-                continue
-            name = planned.org_values.get("name") or planned.row.values.get("name") or ""
-            pairs = dict(planned.changes)
-            if planned.kind == "new":
-                # A new organization's values are the plan's target values, not "changes".
-                values = {**planned.org_values, **(planned.facts_values or {})}
-                if planned.instructor:
-                    values["instructor"] = planned.instructor
-                if planned.party_organization_label:
-                    values["party_organization"] = planned.party_organization_label
-                pairs = {k: (None, v) for k, v in values.items() if v not in (None, "")} | pairs
-            pending.append(
-                PreviewChange(
-                    batch=batch,
-                    row=planned.row.excel_row,
-                    kind=ChangeKind.NEW if planned.kind == "new" else ChangeKind.CHANGED,
-                    name=str(name)[:200],
-                    organization_id=planned.org_pk,
-                    changes={k: [_jsonable(old), _jsonable(new)] for k, (old, new) in pairs.items()},
-                )
-            )
+        for change in preview_changes(plan.rows, batch):
+            pending.append(change)
             if len(pending) >= _CHUNK:
                 PreviewChange.objects.bulk_create(pending)
                 pending = []

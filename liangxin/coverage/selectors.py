@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -148,6 +148,23 @@ def group_filter(by: str, key: str, prefix: str = "") -> Q:
             raise ValueError(key)
         return Q(**{f"{prefix}above_designated_size": key == ABOVE})
     raise ValueError(by)
+
+
+# Groupings that cut the register by where the user's scope lies; the others (category, type,
+# size) are values every scope is cut by.
+_SCOPED_GROUPINGS = frozenset({Grouping.TOWNSHIP, Grouping.DEPARTMENT})
+
+
+def group_in_scope(*, user: User, by: str, key: str) -> Q:
+    """The condition of the group ``key`` of ``by`` (``group_filter``), for a group the user's
+    scope holds: a township or department group must hold an organization of the scope, as the
+    user's own tables show it. Raises ValueError on any other key — another township's, a
+    department that is not his, one that does not exist — so that asking for it is the same 404
+    as for an object outside the scope, never an empty list or an empty export."""
+    condition = group_filter(by, key)
+    if by in _SCOPED_GROUPINGS and not Organization.objects.filter(organization_scope(user)).filter(condition).exists():
+        raise ValueError(key)
+    return condition
 
 
 # --- The table ---------------------------------------------------------------------------------
@@ -462,6 +479,7 @@ def drill_down(
     denominator, not in the numerator: the ones still to cover). Raises ValueError on a bad key."""
     if part not in Part.values:
         raise ValueError(part)
+    group_in_scope(user=user, by=by, key=key)
     compiled = compiler.compile_indicator(indicator)
     scope = scope_of(user)
     on = as_of
@@ -509,22 +527,19 @@ def group_label(*, by: str, key: str) -> str:
 def gap_rows(
     *, user: User, as_of: dt.date, by: str = Grouping.COUNTY, key: str = ""
 ) -> list[formation_selectors.RegisterRow]:
+    """The gap list (``iter_gap_rows``) as a list: what the page shows."""
+    return list(iter_gap_rows(user=user, as_of=as_of, by=by, key=key))
+
+
+def iter_gap_rows(
+    *, user: User, as_of: dt.date, by: str = Grouping.COUNTY, key: str = ""
+) -> Iterator[formation_selectors.RegisterRow]:
     """The organizations in scope not covered as of ``as_of``, with the formation recommendation and
     plan status: the formation register (``formation.selectors.register_rows``), limited to one
-    group. Raises ``NoPolicyInForce`` before the first policy version."""
-    rows = formation_selectors.register_rows(user=user, on=as_of)
-    if by != Grouping.COUNTY and key:
-        ids = set(
-            Organization.objects.filter(pk__in=[r.organization.pk for r in rows])
-            .filter(group_filter(by, key))
-            .values_list("pk", flat=True)
-        )
-        rows = [r for r in rows if r.organization.pk in ids]
-    departments = Department.objects.in_bulk({r.organization.department_id for r in rows} - {None})
-    for r in rows:  # one query for the departments, not one per row
-        if r.organization.department_id is not None:
-            r.organization.department = departments[r.organization.department_id]
-    return rows
+    group. Raises ``NoPolicyInForce`` before the first policy version, ValueError on a group the
+    user's scope does not hold (``group_in_scope``)."""
+    group = group_in_scope(user=user, by=by, key=key) if by != Grouping.COUNTY and key else None
+    return formation_selectors.iter_register_rows(user=user, on=as_of, group=group)
 
 
 # --- Forecast ----------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ user's scope. No URL names an object: groups and indicators are query parameters
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -26,11 +27,11 @@ from django_htmx.middleware import HtmxDetails
 
 from liangxin.accounts.models import User
 from liangxin.accounts.roles import Role
-from liangxin.core.export import xlsx_response
+from liangxin.formation import export as register_export
+from liangxin.formation.selectors import RegisterRow
 from liangxin.policy.selectors import NoPolicyInForce
-from liangxin.registry import services as registry_services
 
-from . import charts, export, selectors
+from . import charts, selectors
 from .choices import Grouping, IndicatorKind, Part, Subject
 from .forecast import period_ends
 from .forms import PERIOD_CHOICES, DashboardForm, DrillDownForm, GapForm, TableForm
@@ -253,7 +254,10 @@ def drill_down(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _gaps(request: AuthedRequest) -> tuple[GapForm, list[Any] | None, str]:
+GAP_TITLE = "空白点台账"
+
+
+def _gaps(request: AuthedRequest) -> tuple[GapForm, Iterator[RegisterRow] | None, str]:
     user = request.user
     _gate(user)
     form = GapForm(request.GET)
@@ -261,7 +265,7 @@ def _gaps(request: AuthedRequest) -> tuple[GapForm, list[Any] | None, str]:
     by = (form.cleaned_data.get("by") if form.is_valid() else "") or Grouping.COUNTY
     key = (form.cleaned_data.get("key") if form.is_valid() else "") or ""
     try:
-        rows = selectors.gap_rows(user=user, as_of=as_of, by=by, key=key)
+        rows = selectors.iter_gap_rows(user=user, as_of=as_of, by=by, key=key)
         label = selectors.group_label(by=by, key=key) if key else user.scope_label
     except ValueError:
         raise Http404 from None
@@ -273,8 +277,9 @@ def _gaps(request: AuthedRequest) -> tuple[GapForm, list[Any] | None, str]:
 
 @require_GET
 def gap_list(request: AuthedRequest) -> HttpResponse:
-    form, rows, label = _gaps(request)
-    page = Paginator(rows or [], settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    form, found, label = _gaps(request)
+    rows = list(found or [])
+    page = Paginator(rows, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     as_of = form.as_of_or_today()
     context = {
         "form": form,
@@ -283,11 +288,15 @@ def gap_list(request: AuthedRequest) -> HttpResponse:
         "page": page,
         "rows": page.object_list,
         "count": page.paginator.count,
-        "overdue_count": sum(1 for r in rows or [] if r.overdue),
+        "overdue_count": sum(1 for r in rows if r.overdue),
         "list_url": reverse("coverage:gap_list"),
         "export_url": reverse("coverage:gap_export"),
+        "export_label": _("Excel(台账及乡镇汇总)"),
+        "empty_label": _("没有空白点。"),
     }
-    return _render(request, template="coverage/gap_list.html", partial="coverage/_gap_results.html", context=context)
+    return _render(
+        request, template="coverage/gap_list.html", partial="formation/_register_results.html", context=context
+    )
 
 
 @require_GET
@@ -295,21 +304,17 @@ def gap_export(request: AuthedRequest) -> HttpResponseBase:
     form, rows, label = _gaps(request)
     if rows is None:
         return redirect("coverage:gap_list")
-    if len(rows) > settings.EXPORT_MAX_ROWS:
+    try:
+        return register_export.register_response(
+            by=request.user,
+            rows=rows,
+            unit=label,
+            on=form.as_of_or_today(),
+            title=GAP_TITLE,
+            object_type="coverage.gaps",
+            filters={k: v for k, v in request.GET.items() if k in ("as_of", "by", "key")},
+            remote_addr=request.META.get("REMOTE_ADDR") or None,
+        )
+    except register_export.TooManyRows:
         messages.error(request, _("记录超过单次导出上限,请缩小范围后分批导出。"))
         return redirect("coverage:gap_list")
-    as_of = form.as_of_or_today()
-    registry_services.log_export(
-        by=request.user,
-        object_type="coverage.gaps",
-        filters={k: v for k, v in request.GET.items() if k in ("as_of", "by", "key")},
-        rows=len(rows),
-        file_format="xlsx",
-        remote_addr=request.META.get("REMOTE_ADDR") or None,
-    )
-    return xlsx_response(
-        filename=f"{export.GAP_TITLE}_{label}_{as_of:%Y%m%d}.xlsx",
-        sheet_title=export.GAP_TITLE,
-        header=export.GAP_HEADER,
-        rows=(export.gap_row_cells(i, row) for i, row in enumerate(rows, start=1)),
-    )

@@ -364,13 +364,24 @@ class HistoryPlanner:
                 if township == returned:
                     returned_on = reported + dt.timedelta(days=2)
                     again = returned_on + dt.timedelta(days=rng.randint(2, 5))
-                approved = (again or reported) + dt.timedelta(days=rng.randint(1, 4))
+                # The county approves once the departments have checked the rows (an approved
+                # submission is locked for them too): after the week that follows the deadline.
+                approved = max(
+                    (again or reported) + dt.timedelta(days=rng.randint(1, 4)),
+                    survey_deadline + dt.timedelta(days=rng.randint(9, 12)),
+                )
                 reports.append(TownshipReport(township, reported, approved, returned_on, again))
             last = max(r.approved_on for r in reports if r.approved_on is not None)
-            commenting = rng.choice(self.department_codes)
+            # The one that comments supervises organizations of that year's census (some supervise none).
+            supervised = {
+                o.department for i, o in enumerate(self.plan.organizations) if i in self.history.figures.get(on, {})
+            }
+            commenting = rng.choice([d for d in self.department_codes if d in supervised] or self.department_codes)
             departments = []
             for department in self.department_codes:
                 confirmed = survey_deadline + dt.timedelta(days=rng.randint(2, 8))
+                if department == commenting:  # once every township's rows are in
+                    confirmed = survey_deadline + dt.timedelta(days=8)
                 approved = confirmed + dt.timedelta(days=rng.randint(1, 3))
                 departments.append(DepartmentReport(department, confirmed, approved, department == commenting))
             self.history.campaigns.append(

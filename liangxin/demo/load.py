@@ -301,6 +301,15 @@ class _Writer:
             expected_version=None,
         )
         self._check_staging(staging)
+        if staging.pending is not None:
+            # Reported again after a return: the clerk confirms the new file replaces the rows.
+            staging = campaigns.confirm_pending_upload(
+                by=clerk,
+                submission=self._submission(state, township),
+                sha256=staging.pending.sha256,
+                expected_version=None,
+            )
+            self._check_staging(staging)
         if submit:
             campaigns.submit_submission(by=clerk, submission=self._submission(state, township), expected_version=None)
 
@@ -317,7 +326,12 @@ class _Writer:
         confirm and does not report."""
         clerk = self.department_clerks[report.department]
         submission = self._department_submission(state, report.department)
-        entries = list(campaign_selectors.supervised_entries(submission=submission)[:3])
+        # Rows of a township's submission the county has approved are locked, for departments too.
+        entries = [
+            entry
+            for entry in campaign_selectors.supervised_entries(submission=submission)
+            if not entry.submission.is_locked
+        ][:3]
         if not entries:
             return
         for n, entry in enumerate(entries):

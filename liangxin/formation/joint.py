@@ -698,7 +698,11 @@ def _heuristic(cells: list[int], hood: Neighbourhood, deadline: Deadline, exact_
             continue
         full, rest = _pack_bucket(members, settings)
         for group in full:
-            plan.add(group)
+            # A full group of ones falls short of the minimum when the maximum is below it.
+            if plan.valid(group):
+                plan.add(group)
+            else:
+                left.extend(group)
         if plan.valid(rest):
             plan.add(rest)
         else:

@@ -4,8 +4,8 @@ through ``registry.scoping``.
 The register (台账) is every organization in the user's scope, with census facts on the date,
 that the formation-rules engine does not call ``covered`` or ``not_applicable``: that is, every
 organization without a party organization that has not been deregistered. The engine runs in
-Python on the whole scope (``policy.selectors.recommendations_for``, four queries), so filtering by
-recommendation happens after it; everything else is a fixed number of queries too.
+Python (``policy.selectors.recommendations_for``), batch of townships by batch, so filtering by
+recommendation happens after it; a batch costs a fixed number of queries whatever its rows.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from liangxin.accounts.models import User
 from liangxin.core.dates import today
@@ -25,8 +25,9 @@ from liangxin.policy import engine, partners
 from liangxin.policy.selectors import (
     NoPolicyInForce,
     engine_policy_in_force,
-    recommendations_for,
+    recommend_records,
     register_facts,
+    register_records,
 )
 from liangxin.registry.choices import PartyOrganizationKind
 from liangxin.registry.models import (
@@ -110,67 +111,134 @@ def verifications_of(*, organization: Organization) -> QuerySet[Verification]:
     return Verification.objects.filter(organization=organization)
 
 
-def register_rows(*, user: User, on: dt.date, filters: RegisterFilter | None = None) -> list[RegisterRow]:
-    """The register as of ``on``, filtered, in township then name order. Eight queries whatever the
-    number of rows (four for the engine, one for the organizations, one for the open plans, one for the facts)."""
+# Organizations per batch of townships a register read holds at once: memory follows the batch
+# (or the largest township), not the register, and the queries follow the batches, not the rows.
+REGISTER_BATCH = 5000
+
+
+def register_rows(
+    *, user: User, on: dt.date, filters: RegisterFilter | None = None, group: Q | None = None
+) -> list[RegisterRow]:
+    """The register as of ``on`` (``iter_register_rows``), as a list: what a page shows."""
+    return list(iter_register_rows(user=user, on=on, filters=filters, group=group))
+
+
+def iter_register_rows(
+    *, user: User, on: dt.date, filters: RegisterFilter | None = None, group: Q | None = None
+) -> Iterator[RegisterRow]:
+    """The register as of ``on``, filtered (``group``: a condition on the organizations, such as
+    a coverage group), in township then name order, as an iterator: read and recommended in
+    batches of whole townships (``REGISTER_BATCH`` organizations; partners are looked for in the
+    organization's own township, so a batch's recommendations are the whole scope's), each
+    organization read once, for the engine and for the row. Four queries a batch (five with a
+    ``group``), two before; raises ``NoPolicyInForce`` at once, before the first version."""
     filters = filters or RegisterFilter()
-    recommendations = recommendations_for(user=user, on=on)
-    ids = [pk for pk, rec in recommendations.items() if rec.code not in OFF_REGISTER]
-    if filters.recommendation:
-        ids = [pk for pk in ids if recommendations[pk].code == filters.recommendation]
-    if not ids:
-        return []
-    organizations = Organization.objects.filter(pk__in=ids).select_related("township")
+    policy = engine_policy_in_force(on=on)
+    organizations = Organization.objects.filter(organization_scope(user), merged_into__isnull=True)
     if filters.township:
         organizations = organizations.filter(township_id=filters.township)
-    organizations = organizations.prefetch_related(
-        Prefetch(
-            "formation_plans",
-            queryset=FormationPlan.objects.filter(status__in=OPEN_STATUSES),
-            to_attr="open_plans",
-        ),
-        Prefetch(
-            "facts",
-            queryset=OrganizationFacts.objects.filter(valid_from__lte=on)
-            .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
-            .order_by("valid_from"),
-            to_attr="facts_on",
-        ),
-    ).order_by("township__code", "name_normalized", "pk")
-    rows = []
-    for org in organizations:
-        open_plans: list[FormationPlan] = org.open_plans
-        plan = open_plans[0] if open_plans else None
-        overdue = plan is not None and transitions.is_overdue(
-            status=plan.status, planned_date=plan.planned_date, today=on
+    if group is not None:
+        organizations = organizations.filter(group)
+    batches = _township_batches(organizations)
+    return _register_batches(user, on, policy, filters, organizations if group is not None else None, batches)
+
+
+def _township_batches(organizations: QuerySet[Organization]) -> list[list[int]]:
+    """The townships of ``organizations`` in code order, cut into runs of about
+    ``REGISTER_BATCH`` organizations (a larger township is a batch of its own)."""
+    batches: list[list[int]] = []
+    size = REGISTER_BATCH
+    for township_id, n in (
+        organizations.values("township_id", "township__code")
+        .annotate(n=Count("pk"))
+        .order_by("township__code")
+        .values_list("township_id", "n")
+    ):
+        if size + n > REGISTER_BATCH:
+            batches.append([])
+            size = 0
+        batches[-1].append(township_id)
+        size += n
+    return batches
+
+
+def _register_batches(
+    user: User,
+    on: dt.date,
+    policy: engine.Policy,
+    filters: RegisterFilter,
+    grouped: QuerySet[Organization] | None,
+    batches: list[list[int]],
+) -> Iterator[RegisterRow]:
+    for townships in batches:
+        records = register_records(user=user, on=on, township_ids=townships)
+        recommendations = recommend_records(records, policy)
+        shown = set(grouped.filter(township_id__in=townships).values_list("pk", flat=True)) if grouped else None
+        on_register = [
+            r
+            for r in records
+            if recommendations[r.organization.pk].code not in OFF_REGISTER
+            and (not filters.recommendation or recommendations[r.organization.pk].code == filters.recommendation)
+            and (shown is None or r.organization.pk in shown)
+        ]
+        plans: dict[int, FormationPlan] = {}
+        for open_plan in FormationPlan.objects.filter(
+            organization_id__in=[r.organization.pk for r in on_register], status__in=OPEN_STATUSES
+        ):
+            plans.setdefault(open_plan.organization_id, open_plan)  # the first in the model's order: the latest
+        on_register.sort(
+            key=lambda r: (r.organization.township.code, r.organization.name_normalized, r.organization.pk)
         )
-        facts_on: list[OrganizationFacts] = org.facts_on
-        row = RegisterRow(
-            organization=org,
-            recommendation=recommendations[org.pk],
-            plan=plan,
-            overdue=overdue,
-            facts=facts_on[-1] if facts_on else None,
-        )
-        if filters.plan_status and row.plan_status != filters.plan_status:
-            continue
-        if filters.overdue and not overdue:
-            continue
-        rows.append(row)
-    return rows
+        for record in on_register:
+            org = record.organization
+            plan = plans.get(org.pk)
+            overdue = plan is not None and transitions.is_overdue(
+                status=plan.status, planned_date=plan.planned_date, today=on
+            )
+            row = RegisterRow(
+                organization=org,
+                recommendation=recommendations[org.pk],
+                plan=plan,
+                overdue=overdue,
+                facts=record.facts,
+            )
+            if filters.plan_status and row.plan_status != filters.plan_status:
+                continue
+            if filters.overdue and not overdue:
+                continue
+            yield row
+
+
+class SummaryCounter:
+    """Counts per township (in the rows' order) by recommendation and by plan status, taken as
+    the rows go by: an export writes the register and its summary in one pass."""
+
+    def __init__(self) -> None:
+        self._summaries: dict[int, TownshipSummary] = {}
+
+    def counted(self, rows: Iterable[RegisterRow]) -> Iterator[RegisterRow]:
+        for row in rows:
+            township = row.organization.township
+            summary = self._summaries.get(township.pk)
+            if summary is None:
+                summary = self._summaries[township.pk] = TownshipSummary(township=township.name)
+            summary.total += 1
+            summary.by_code[row.recommendation.code] += 1
+            summary.by_status[row.plan_status] += 1
+            summary.overdue += int(row.overdue)
+            yield row
+
+    @property
+    def summaries(self) -> list[TownshipSummary]:
+        return list(self._summaries.values())
 
 
 def township_summary(rows: Iterable[RegisterRow]) -> list[TownshipSummary]:
     """Counts per township (in the rows' order) by recommendation and by plan status."""
-    summaries: dict[int, TownshipSummary] = {}
-    for row in rows:
-        township = row.organization.township
-        summary = summaries.setdefault(township.pk, TownshipSummary(township=township.name))
-        summary.total += 1
-        summary.by_code[row.recommendation.code] += 1
-        summary.by_status[row.plan_status] += 1
-        summary.overdue += int(row.overdue)
-    return list(summaries.values())
+    counter = SummaryCounter()
+    for _row in counter.counted(rows):
+        pass
+    return counter.summaries
 
 
 def plan_status_choices() -> list[tuple[str, str]]:

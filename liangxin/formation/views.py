@@ -5,6 +5,7 @@ method is even looked at); a role that may not write gets 403 after that."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -24,13 +25,11 @@ from liangxin.accounts.models import User
 from liangxin.accounts.roles import Permission, ScopeKind
 from liangxin.core.dates import today
 from liangxin.core.errors import ServiceError
-from liangxin.core.export import _content_disposition
 from liangxin.core.shortcuts import get_in_scope_or_404
 from liangxin.geo.models import AdministrativeUnit
 from liangxin.policy import engine, partners
 from liangxin.policy.selectors import NoPolicyInForce, engine_policy_in_force, recommendations_for
 from liangxin.registry import selectors as registry_selectors
-from liangxin.registry import services as registry_services
 from liangxin.registry.choices import FormationMethod, PartyOrganizationKind
 from liangxin.registry.models import Member, Organization
 
@@ -73,12 +72,14 @@ def _render_list(request: AuthedRequest, *, template: str, partial: str, context
 # --- The register ----------------------------------------------------------------------------
 
 
-def _register(request: AuthedRequest) -> tuple[RegisterFilterForm, list[selectors.RegisterRow] | None]:
+def _register(
+    request: AuthedRequest,
+) -> tuple[RegisterFilterForm, Iterator[selectors.RegisterRow] | None]:
     user = request.user
     _require(user, Permission.VIEW_BUSINESS)
     form = RegisterFilterForm(request.GET, townships=registry_selectors.townships_for(user=user))
     try:
-        rows = selectors.register_rows(user=user, on=today(), filters=form.to_filter())
+        rows = selectors.iter_register_rows(user=user, on=today(), filters=form.to_filter())
     except NoPolicyInForce as exc:
         messages.error(request, exc.message)
         return form, None
@@ -87,16 +88,19 @@ def _register(request: AuthedRequest) -> tuple[RegisterFilterForm, list[selector
 
 @require_GET
 def register_list(request: AuthedRequest) -> HttpResponse:
-    form, rows = _register(request)
-    page = Paginator(rows or [], settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    form, found = _register(request)
+    rows = list(found or [])
+    page = Paginator(rows, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "page": page,
         "rows": page.object_list,
         "count": page.paginator.count,
-        "overdue_count": sum(1 for r in rows or [] if r.overdue),
+        "overdue_count": sum(1 for r in rows if r.overdue),
         "list_url": reverse("formation:register_list"),
         "export_url": reverse("formation:register_export"),
+        "export_label": _("Excel(台账及乡镇汇总)"),
+        "empty_label": _("没有符合条件的记录。"),
         "today": today(),
     }
     return _render_list(
@@ -109,24 +113,20 @@ def register_export(request: AuthedRequest) -> HttpResponseBase:
     form, rows = _register(request)
     if rows is None:
         return redirect("formation:register_list")
-    if len(rows) > settings.EXPORT_MAX_ROWS:
+    try:
+        return export.register_response(
+            by=request.user,
+            rows=rows,
+            unit=request.user.scope_label,
+            on=today(),
+            title=export.REGISTER_TITLE,
+            object_type="formation.register",
+            filters=form.audit_filters(),
+            remote_addr=request.META.get("REMOTE_ADDR") or None,
+        )
+    except export.TooManyRows:
         messages.error(request, _("记录超过单次导出上限,请缩小筛选范围后分批导出。"))
         return redirect("formation:register_list")
-    on = today()
-    registry_services.log_export(
-        by=request.user,
-        object_type="formation.register",
-        filters=form.audit_filters(),
-        rows=len(rows),
-        file_format="xlsx",
-        remote_addr=request.META.get("REMOTE_ADDR") or None,
-    )
-    response = HttpResponse(
-        export.register_workbook(rows=rows, unit=request.user.scope_label, on=on),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = _content_disposition(f"{export.REGISTER_TITLE}_{on:%Y%m%d}.xlsx")
-    return response
 
 
 # --- One organization's plan -----------------------------------------------------------------

@@ -17,6 +17,7 @@ from liangxin.audit import services as audit_services
 from liangxin.audit.models import AuditAction, AuditRecord
 from liangxin.testing.audit import unprotected
 from liangxin.testing.factories import PASSWORD, UserFactory, member_through_service, valid_id_number
+from liangxin.testing.responses import sent_bytes
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 LIST = "/audit/"
@@ -207,7 +208,7 @@ def test_xlsx_export_of_the_filtered_list_is_itself_audited(client, auditor, his
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "attachment" in response["Content-Disposition"]
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(sent_bytes(response))).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:5] == ("编号", "时间", "操作人账号", "操作", "操作代码")
     assert len(rows) == 2

@@ -96,10 +96,19 @@ def sub_x(campaign, department_x):
 
 @pytest.fixture
 def stage() -> Callable[..., services.Staging]:
-    def do(submission, user, data: bytes, name: str = "摸底表.csv") -> services.Staging:
+    def do(submission, user, data: bytes, name: str = "摸底表.csv", confirm: bool = True) -> services.Staging:
+        """Upload ``data``; when it would replace staged rows, confirm that too (``confirm``)."""
         submission.refresh_from_db()
-        return services.import_into_submission(
+        staging = services.import_into_submission(
             by=user, submission=submission, data=data, file_name=name, expected_version=submission.version
+        )
+        if staging.pending is None or not confirm:
+            return staging
+        return services.confirm_pending_upload(
+            by=user,
+            submission=submission,
+            sha256=staging.pending.sha256,
+            expected_version=staging.pending.submission_version,
         )
 
     return do

@@ -7,6 +7,7 @@ batch exists that the import pages could confirm."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -53,11 +54,11 @@ def _upload(client, submission, data):
 
 def _move(client, submission, action, reason=""):
     submission = fresh(submission)
-    return client.post(
-        reverse("campaigns:submission_transition", args=[submission.pk]),
-        {"action": action, "reason": reason, "version": submission.version},
-        follow=True,
-    )
+    data = {"action": action, "reason": reason, "version": submission.version}
+    if action == "approve":  # what the county approves is what its page showed
+        page = client.get(submission.get_absolute_url()).content.decode()
+        data["fingerprint"] = re.search(r'name="fingerprint" value="([0-9a-f]+)"', page).group(1)
+    return client.post(reverse("campaigns:submission_transition", args=[submission.pk]), data, follow=True)
 
 
 def _edit(client, entry, **values):

@@ -116,8 +116,10 @@ def test_transitions_are_refused_with_a_message(sub_b, carol, alice, stage):
 
 
 def test_approved_submission_is_locked_against_every_service(sub_b, sub_x, carol, dave, alice, stage):
+    stage(sub_b, carol, B_FILE)
+    entry = fresh(sub_b).entries.get(name="板桥丙建材有限公司")
+    services.confirm_entry(by=dave, submission=sub_x, entry=entry, verdict="confirmed")
     sub = _through(sub_b, carol, alice, stage, B_FILE, SubmissionState.APPROVED)
-    entry = sub.entries.first()
     version = sub.version
     with pytest.raises(ServiceError, match="已审核"):
         stage(sub, carol, B_FILE)
@@ -130,8 +132,10 @@ def test_approved_submission_is_locked_against_every_service(sub_b, sub_x, carol
     with pytest.raises(ServiceError, match="已审核"):
         services.return_submission(by=alice, submission=sub, reason="x", expected_version=version)
     assert fresh(sub).version == version and fresh(entry).data["employees"] == "20"
-    # the department's approved submission locks its confirmations too
-    services.confirm_entry(by=dave, submission=sub_x, entry=entry, verdict="confirmed")
+    # the township's approval locks the departments' word on its rows …
+    with pytest.raises(ServiceError, match="已审核"):
+        services.confirm_entry(by=dave, submission=fresh(sub_x), entry=entry, verdict="commented", comment="晚了")
+    # … and the department's approved submission its confirmations
     x = services.submit_submission(by=dave, submission=fresh(sub_x), expected_version=fresh(sub_x).version)
     x = services.approve_submission(by=alice, submission=x, expected_version=x.version)
     with pytest.raises(ServiceError, match="已审核"):
@@ -207,3 +211,40 @@ def test_approval_writes_the_staged_rows_to_the_register(sub_b, carol, alice, st
     assert {"板桥丙建材有限公司", "板桥丁养殖有限公司", "板桥戊运输有限公司"} <= names
     assert sub.register_batch is not None and sub.register_batch.as_of == AS_OF
     assert isinstance(fresh(sub), Submission)
+
+
+def test_a_township_withdraws_its_submission_until_the_county_decides(sub_b, carol, alice, stage, campaign):
+    from liangxin.campaigns.board import build_board
+
+    sub = _through(sub_b, carol, alice, stage, B_FILE, SubmissionState.SUBMITTED)
+    assert build_board(campaign=campaign).rates.reported == 1
+    sub = services.withdraw_submission(by=carol, submission=sub, expected_version=sub.version)
+    assert (sub.state, sub.submitted_on, sub.submitted_by) == (SubmissionState.IN_PROGRESS, None, None)
+    assert build_board(campaign=campaign).rates.reported == 0
+    record = AuditRecord.objects.filter(object_type="campaigns.submission").latest("pk")
+    assert record.action == "campaigns.withdraw" and record.changes["state"] == ["submitted", "in_progress"]
+    # Edited again and sent again; the county returns it: then it is the county's word.
+    services.update_entry(by=carol, entry=sub.entries.first(), values={"employees": "21"}, expected_version=1)
+    sub = services.submit_submission(by=carol, submission=fresh(sub), expected_version=fresh(sub).version)
+    sub = services.return_submission(by=alice, submission=sub, reason="补充", expected_version=sub.version)
+    with pytest.raises(ServiceError, match="已退回"):
+        services.withdraw_submission(by=carol, submission=sub, expected_version=sub.version)
+    with pytest.raises(ServiceError, match="本单位"):
+        services.withdraw_submission(by=alice, submission=sub, expected_version=sub.version)
+
+
+def test_an_approved_submission_cannot_be_withdrawn(sub_b, carol, alice, stage):
+    sub = _through(sub_b, carol, alice, stage, B_FILE, SubmissionState.APPROVED)
+    with pytest.raises(ServiceError, match="已审核"):
+        services.withdraw_submission(by=carol, submission=sub, expected_version=sub.version)
+    assert fresh(sub).state == SubmissionState.APPROVED
+
+
+def test_a_reported_submission_carries_its_date_in_the_database(sub_b, carol, alice, stage):
+    from django.db import IntegrityError, transaction
+
+    sub = _through(sub_b, carol, alice, stage, B_FILE, SubmissionState.SUBMITTED)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Submission.objects.filter(pk=sub.pk).update(submitted_on=None)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Submission.objects.filter(pk=sub.pk).update(state=SubmissionState.APPROVED, submitted_by=None)

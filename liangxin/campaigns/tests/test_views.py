@@ -119,11 +119,13 @@ def test_department_sees_and_confirms_what_it_supervises(sub_a, sub_b, sub_x, bo
 
 def test_approved_submission_is_locked_against_every_url(sub_b, sub_x, carol, alice, dave, stage, client):
     stage(sub_b, carol, B_FILE)
+    x = fresh(sub_x)
+    services.confirm_entry(
+        by=dave, submission=x, entry=sub_b.entries.get(name="板桥丙建材有限公司"), verdict="confirmed"
+    )
     services.submit_submission(by=carol, submission=fresh(sub_b), expected_version=fresh(sub_b).version)
     sub = services.approve_submission(by=alice, submission=fresh(sub_b), expected_version=fresh(sub_b).version)
     entry = sub.entries.get(name="板桥丁养殖有限公司")
-    x = fresh(sub_x)
-    services.confirm_entry(by=dave, submission=x, entry=sub.entries.get(name="板桥丙建材有限公司"), verdict="confirmed")
     x = services.submit_submission(by=dave, submission=fresh(x), expected_version=fresh(x).version)
     x = services.approve_submission(by=alice, submission=x, expected_version=x.version)
     snapshot = (sub.version, sub.state, sorted(sub.entries.values_list("pk", "version")))
@@ -312,3 +314,67 @@ def test_register_organizations_missing_from_the_submission_are_listed(
     assert "板桥老厂有限公司" in client.get(sub_b.get_absolute_url()).content.decode()
     [_a, b] = build_board(campaign=campaign).townships
     assert (b.known, b.matched, b.missing, b.new) == (1, 0, 1, 3)
+
+
+def test_organizations_the_approval_created_are_not_missing_from_it(
+    sub_b, carol, alice, township_b, stage, client, campaign
+):
+    OrganizationFactory(name="板桥老厂有限公司", township=township_b)
+    stage(sub_b, carol, B_FILE)
+    services.submit_submission(by=carol, submission=fresh(sub_b), expected_version=fresh(sub_b).version)
+    services.approve_submission(by=alice, submission=fresh(sub_b), expected_version=fresh(sub_b).version)
+
+    # Every staged row now names the organization it is in the register.
+    linked = dict(fresh(sub_b).entries.values_list("name", "organization__name"))
+    assert linked == {name: name for name in ("板桥丙建材有限公司", "板桥丁养殖有限公司", "板桥戊运输有限公司")}
+    [_a, b] = build_board(campaign=campaign).townships
+    assert (b.known, b.missing) == (4, 1)  # 在册未报: only the old factory nobody reported
+    assert (b.rows, b.new) == (3, 3)  # the three the approval created are still shown as new finds
+    client.force_login(carol)
+    page = client.get(sub_b.get_absolute_url()).content.decode()
+    missing = page.split("登记册中有、本次填报中没有的组织", 1)[1]
+    assert "板桥老厂有限公司" in missing
+    assert not any(name in missing for name in linked)
+
+
+def test_an_approved_submission_is_locked_for_the_departments_too(
+    sub_a, sub_b, sub_x, bob, carol, alice, dave, stage, client
+):
+    stage(sub_a, bob, A_FILE)
+    stage(sub_b, carol, B_FILE)
+    bing = sub_b.entries.get(name="板桥丙建材有限公司")
+    jia = sub_a.entries.get(name="罗雄甲科技有限公司")
+    services.confirm_entry(by=dave, submission=fresh(sub_x), entry=bing, verdict="confirmed")
+    services.submit_submission(by=carol, submission=fresh(sub_b), expected_version=fresh(sub_b).version)
+    services.approve_submission(by=alice, submission=fresh(sub_b), expected_version=fresh(sub_b).version)
+    before = list(DepartmentConfirmation.objects.values_list("pk", "verdict", "comment", "version"))
+
+    # Neither through the service …
+    with pytest.raises(services.ServiceError, match="已审核"):
+        services.confirm_entry(by=dave, submission=fresh(sub_x), entry=bing, verdict="commented", comment="改")
+    # … nor through the page, where the approved township's row has no form any more.
+    client.force_login(dave)
+    page = client.get(sub_x.get_absolute_url()).content.decode()
+    assert page.count('name="verdict"') == 1  # only 罗雄甲's row (罗雄街道 is not approved)
+    assert reverse("campaigns:entry_confirm", args=[jia.pk]) in page
+    assert reverse("campaigns:entry_confirm", args=[bing.pk]) not in page
+    response = client.post(
+        reverse("campaigns:entry_confirm", args=[bing.pk]), {"verdict": "commented", "comment": "改"}, follow=True
+    )
+    assert "已审核" in response.content.decode()
+    assert list(DepartmentConfirmation.objects.values_list("pk", "verdict", "comment", "version")) == before
+    # The township that is not approved yet still takes the department's word.
+    services.confirm_entry(by=dave, submission=fresh(sub_x), entry=jia, verdict="confirmed")
+    assert DepartmentConfirmation.objects.count() == 2
+
+
+def test_withdraw_through_the_page(sub_b, carol, alice, stage, client):
+    stage(sub_b, carol, B_FILE)
+    services.submit_submission(by=carol, submission=fresh(sub_b), expected_version=fresh(sub_b).version)
+    client.force_login(carol)
+    assert "撤回" in client.get(sub_b.get_absolute_url()).content.decode()
+    page = _move(client, sub_b, "withdraw").content.decode()
+    assert "填报中" in page and fresh(sub_b).state == SubmissionState.IN_PROGRESS
+    assert 'value="withdraw"' not in page
+    client.force_login(alice)
+    assert 'value="withdraw"' not in client.get(sub_b.get_absolute_url()).content.decode()

@@ -101,3 +101,14 @@ def test_rates_as_dhis2_reports_them():
     assert rates.reporting_rate == 50.0
     assert rates.timeliness_rate == 25.0
     assert wf.rates([]).reporting_rate == 0.0
+
+
+def test_the_unit_withdraws_what_it_sent_until_the_county_decides():
+    assert wf.next_state(wf.SUBMITTED, wf.WITHDRAW, by_county=False) == wf.IN_PROGRESS
+    for decided in (wf.RETURNED, wf.APPROVED):
+        with pytest.raises(wf.TransitionRefused) as info:
+            wf.next_state(decided, wf.WITHDRAW, by_county=False)
+        assert info.value.reason == "wrong_state"
+    with pytest.raises(wf.TransitionRefused) as info:
+        wf.next_state(wf.SUBMITTED, wf.WITHDRAW, by_county=True)
+    assert info.value.reason == "unit_only"

@@ -41,6 +41,7 @@ PROBLEM_CODES: Final[MappingProxyType[str, tuple[Severity, str]]] = MappingProxy
             "error",
             "另一个工作表也有摸底数据,一次只导入一个工作表。请合并到同一个工作表,或分开导入。",
         ),
+        "no_data_rows": ("error", "文件只有表头,没有数据行。请填写数据后重新上传。"),
         "unknown_column": ("warning", "不认识的列,其中的数据不会导入。如果它对应某个模板列,请改列名或在页面上指定。"),
         "sheet_ignored": ("warning", "该工作表没有导入(不是摸底数据)。"),
         # Cells

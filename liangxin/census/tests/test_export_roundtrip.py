@@ -31,6 +31,7 @@ from liangxin.geo.models import AdministrativeUnit, Department
 from liangxin.registry import services as registry_services
 from liangxin.registry.models import InstructorAssignment, Organization
 from liangxin.testing.factories import PartyOrganizationFactory, valid_uscc
+from liangxin.testing.responses import sent_bytes
 
 from .conftest import fixture_bytes
 
@@ -136,7 +137,7 @@ def _download(client, **params: str) -> tuple[bytes, str]:
     assert response.status_code == 200
     if params.get("format") == "csv":
         return b"".join(response.streaming_content), "两新组织.csv"
-    return response.content, "两新组织.xlsx"
+    return sent_bytes(response), "两新组织.xlsx"
 
 
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])

@@ -85,6 +85,12 @@ CASES: dict[str, Case] = {
     ),
     "campaigns:submission_prefill": Case("campaign_submission_b", "carol", "bob", lambda s: "板桥镇", method="post"),
     "campaigns:submission_import": Case("campaign_submission_b", "carol", "bob", lambda s: "板桥镇", method="post"),
+    "campaigns:submission_import_confirm": Case(
+        "campaign_submission_b", "carol", "bob", lambda s: "板桥镇", method="post"
+    ),
+    "campaigns:submission_import_cancel": Case(
+        "campaign_submission_b", "carol", "bob", lambda s: "板桥镇", method="post"
+    ),
     "campaigns:submission_transition": Case(
         "campaign_submission_b", "carol", "dave", lambda s: "板桥镇", method="post"
     ),

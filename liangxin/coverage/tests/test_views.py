@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from liangxin.audit.models import AuditRecord
 from liangxin.security.tests.test_pages_csp import problems_in
+from liangxin.testing.responses import sent_bytes
 
 from .conftest import ON
 
@@ -67,7 +68,7 @@ def test_township_clerk_gets_his_township_only(client, county_data, bob, townshi
             "as_of": ON.isoformat(),
         },
     )
-    assert "乙一矿业有限公司" not in listing.content.decode()
+    assert listing.status_code == 404  # another township's group: out of scope, like an object URL
 
 
 def test_table_page_shows_every_indicator_by_grouping(client, county_data, alice, department_x):
@@ -107,10 +108,19 @@ def test_gap_list_and_its_xlsx_export(client, county_data, alice):
     before = AuditRecord.objects.filter(action="export").count()
     response = client.get(reverse("coverage:gap_export"), {"as_of": ON.isoformat()})
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    ws = load_workbook(io.BytesIO(response.content)).active
-    rows = list(ws.iter_rows(values_only=True))
-    assert rows[0][:3] == ("序号", "乡镇(街道)", "组织名称")
-    assert {r[2] for r in rows[1:]} == {"乙一矿业有限公司", "甲二商贸有限公司"}
+    wb = load_workbook(io.BytesIO(sent_bytes(response)))
+    assert wb.sheetnames == ["空白点台账", "乡镇汇总"]  # the register's workbook under the gap list's title
+    rows = list(wb["空白点台账"].iter_rows(values_only=True))
+    assert rows[0][0] == "空白点台账" and rows[2][:3] == ("序号", "乡镇(街道)", "组织名称")
+    assert {r[2] for r in rows[3:]} == {"乙一矿业有限公司", "甲二商贸有限公司"}
+    header = rows[2]
+    b1 = dict(zip(header, next(r for r in rows[3:] if r[2] == "乙一矿业有限公司"), strict=True))
+    assert (b1["行业主管部门"], b1["规模以上"], b1["从业人员"], b1["建议组建方式"]) == (
+        "县工商联",
+        "是",
+        200,
+        "独立组建党支部",
+    )
     record = AuditRecord.objects.filter(action="export").latest("pk")
     assert AuditRecord.objects.filter(action="export").count() == before + 1
     assert record.object_type == "coverage.gaps" and record.changes["rows"] == 2
@@ -151,3 +161,44 @@ def test_trend_by_quarter(client, county_data, alice):
     trend = json.loads(unescape(re.findall(r'data-chart="([^"]*)"', html)[0]))
     assert trend["xAxis"]["data"][-3:] == ["2025-12", "2026-03", "2026-06"]
     assert "近8个季度" in html
+
+
+GROUP_PAGES = [
+    ("coverage:gap_list", {}),
+    ("coverage:gap_export", {}),
+    ("coverage:drill_down", {"indicator": "org_coverage", "part": "denominator"}),
+    ("coverage:drill_down", {"indicator": "party_orgs_five_goods", "part": "numerator"}),
+]
+
+
+def _groups_outside(who, township_a, township_b, department_x, other_department):
+    """(by, key) of groups no organization of the user's scope belongs to, and of one it does."""
+    return {
+        "bob": ([("township", township_b.pk), ("township", 987654321), ("department", department_x.pk)],
+                ("township", township_a.pk)),
+        "dave": ([("department", other_department.pk), ("department", "none"), ("township", township_a.pk)],
+                 ("department", department_x.pk)),
+        "alice": ([("township", 987654321), ("department", 987654321)], ("township", township_b.pk)),
+    }[who]  # fmt: skip
+
+
+@pytest.mark.parametrize("who", ["bob", "dave", "alice"])
+@pytest.mark.parametrize(("name", "params"), GROUP_PAGES)
+def test_a_group_outside_the_scope_is_404_on_every_group_page(
+    client, county_data, request, who, name, params, township_a, township_b, department_x
+):
+    """A township clerk asking for another township's gap list (or its export, or a drill-down)
+    got an empty page and an empty file; like every out-of-scope request it is 404, and so is a
+    group that does not exist. A group of the user's own scope still answers."""
+    from liangxin.testing.factories import DepartmentFactory
+
+    other_department = DepartmentFactory(code="JYJ", name="县教育局")
+    outside, inside = _groups_outside(who, township_a, township_b, department_x, other_department)
+    client.force_login(request.getfixturevalue(who))
+    exports = AuditRecord.objects.filter(action="export").count()
+    for by, key in outside:
+        response = client.get(reverse(name), {**params, "by": by, "key": key, "as_of": ON.isoformat()})
+        assert response.status_code == 404, (by, key)
+    assert AuditRecord.objects.filter(action="export").count() == exports  # no empty export was logged
+    by, key = inside
+    assert client.get(reverse(name), {**params, "by": by, "key": key, "as_of": ON.isoformat()}).status_code == 200

@@ -87,6 +87,15 @@ def test_two_plus_one_make_one_group_and_a_lone_one_stays_uncovered():
     assert plan.uncovered == ("z",) and plan.exact
 
 
+def test_a_maximum_below_the_minimum_forms_no_group_of_ones_in_the_fast_path():
+    """Four ones with groups of at most two never reach three full members: the fast path for
+    large clusters (``exact_limit`` below the cluster) must not pack them anyway."""
+    cands = [c(f"o{i}", 1) for i in range(4)]
+    plan = joint.plan_joint_groups(cands, min_full_members=3, max_group_size=2, exact_limit=3)
+    assert plan.groups == ()
+    assert_valid(plan, cands, max_size=2)
+
+
 def test_fewest_uncovered_beats_fewest_groups():
     # Six orgs of one full member: two groups of three cover all six (one group of five would
     # leave one out).

@@ -11,6 +11,7 @@ from liangxin.audit.models import AuditRecord
 from liangxin.formation import selectors, services
 from liangxin.formation.export import REGISTER_HEADER, REGISTER_TITLE, SUMMARY_TITLE
 from liangxin.testing.factories import OrganizationFactory
+from liangxin.testing.responses import sent_bytes
 
 from .conftest import ON
 
@@ -129,7 +130,7 @@ def test_export_sheets_and_figures(client, alice, bob, county_register, ready_pl
     response = client.get(reverse("formation:register_export"))
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
-    wb = load_workbook(io.BytesIO(response.content))
+    wb = load_workbook(io.BytesIO(sent_bytes(response)))
     assert wb.sheetnames == [REGISTER_TITLE, SUMMARY_TITLE]
     ws = wb[REGISTER_TITLE]
     assert ws["A1"].value == REGISTER_TITLE and "A1" in str(ws.merged_cells)
@@ -164,7 +165,7 @@ def test_export_sheets_and_figures(client, alice, bob, county_register, ready_pl
 
 def test_export_is_scoped(client, carol, county_register):
     client.force_login(carol)
-    wb = load_workbook(io.BytesIO(client.get(reverse("formation:register_export")).content))
+    wb = load_workbook(io.BytesIO(sent_bytes(client.get(reverse("formation:register_export")))))
     names = [row[2] for row in wb[REGISTER_TITLE].iter_rows(min_row=4, values_only=True)]
     assert names == ["板桥星火煤业有限公司"]
     assert wb[REGISTER_TITLE]["A2"].value == "填报单位:板桥镇"
@@ -173,15 +174,78 @@ def test_export_is_scoped(client, carol, county_register):
 def test_export_neutralizes_formulas(client, alice, township_a):
     OrganizationFactory(name="=HYPERLINK(1)", township=township_a, facts={"full_members": 1})
     client.force_login(alice)
-    wb = load_workbook(io.BytesIO(client.get(reverse("formation:register_export")).content))
+    wb = load_workbook(io.BytesIO(sent_bytes(client.get(reverse("formation:register_export")))))
     names = [row[2] for row in wb[REGISTER_TITLE].iter_rows(min_row=4, values_only=True)]
     assert names == ["'=HYPERLINK(1)"]
 
 
 def test_empty_export_still_has_both_sheets(client, dave, county_register):
     client.force_login(dave)
-    wb = load_workbook(io.BytesIO(client.get(reverse("formation:register_export")).content))
+    wb = load_workbook(io.BytesIO(sent_bytes(client.get(reverse("formation:register_export")))))
     assert list(wb[REGISTER_TITLE].iter_rows(min_row=4, values_only=True)) == []
     totals = list(wb[SUMMARY_TITLE].iter_rows(min_row=4, values_only=True))
     assert len(totals) == 1 and totals[0][0] == "合计" and set(totals[0][1:]) == {0}
     assert wb[REGISTER_TITLE]["A2"].value == "填报单位:县工商联"
+
+
+def _export_queries(client, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("formation:register_export"))
+        rows = sum(1 for r in load_workbook(io.BytesIO(sent_bytes(response)))[REGISTER_TITLE].iter_rows(min_row=4))
+    return len(queries.captured_queries), rows, response
+
+
+def test_the_export_streams_and_its_queries_do_not_grow_with_its_rows(
+    client, alice, county_register, township_a, township_b, django_assert_max_num_queries
+):
+    """The formation register export for 20 and for 80 more organizations (with plans, in the
+    same townships): the same number of queries, and a response sent from a file in chunks.
+    (Its time at 100,000 rows is measured by bench/export_bench.py, not here.)"""
+    client.force_login(alice)
+
+    def add(n, start):
+        for i in range(start, start + n):
+            org = OrganizationFactory(
+                name=f"新增{i}号公司", township=(township_a, township_b)[i % 2], facts={"full_members": i % 5}
+            )
+            if i % 3 == 0:
+                services.create_plan(
+                    by=alice,
+                    organization=org,
+                    data=services.PlanData(
+                        ready=False, responsible_person="王", reason="no_members", countermeasure="x"
+                    ),
+                )
+
+    add(20, 0)
+    client.get(reverse("formation:register_export"))  # warm: the first read refreshes derived state
+    small, small_rows, response = _export_queries(client, django_assert_max_num_queries)
+    assert response.streaming and not hasattr(response, "content")
+    add(80, 20)
+    large, large_rows, _response = _export_queries(client, django_assert_max_num_queries)
+    assert large_rows >= small_rows + 80
+    assert large == small, (small, large)
+
+
+def test_batches_of_townships_give_the_whole_scopes_register(
+    alice, county_register, monkeypatch, township_a, township_b
+):
+    """The export reads the register a batch of townships at a time; partners are looked for in the
+    organization's own township, so a batch's recommendations are the whole scope's."""
+    from liangxin.geo.models import AdministrativeUnit, UnitLevel
+
+    for i in range(3):
+        township = AdministrativeUnit.objects.create(
+            code=f"530324{900 + i}", name=f"第{i}镇", level=UnitLevel.TOWNSHIP, parent=township_a.parent,
+            path=f"{township_a.parent.path}/530324{900 + i}",
+        )  # fmt: skip
+        for j in range(4):
+            OrganizationFactory(name=f"第{i}镇{j}号公司", township=township, facts={"full_members": j % 3})
+    whole = [(r.organization.pk, r.recommendation) for r in selectors.register_rows(user=alice, on=ON)]
+    monkeypatch.setattr(selectors, "REGISTER_BATCH", 3)
+    batched = [(r.organization.pk, r.recommendation) for r in selectors.iter_register_rows(user=alice, on=ON)]
+    assert len(selectors._township_batches(selectors.organizations_for(user=alice))) >= 4
+    assert batched == whole and len(whole) > 12

@@ -14,6 +14,7 @@ from liangxin.audit.models import AuditAction, AuditRecord
 from liangxin.core import crypto
 from liangxin.registry.models import Member
 from liangxin.testing.factories import MemberFactory, OrganizationFactory, PartyOrganizationFactory
+from liangxin.testing.responses import sent_bytes
 
 LIST = reverse("registry:member_list")
 EXPORT = reverse("registry:member_export")
@@ -91,7 +92,7 @@ def test_secretary_list_query_count_is_bounded(client, sam, branch_a, org_in_a, 
 def test_xlsx_export_has_only_masked_numbers(client, alice, member_a, member_b):
     client.force_login(alice)
     response = client.get(EXPORT, {"q": "张"})
-    rows = list(load_workbook(io.BytesIO(response.content), read_only=True).active.iter_rows(values_only=True))
+    rows = list(load_workbook(io.BytesIO(sent_bytes(response)), read_only=True).active.iter_rows(values_only=True))
     assert rows[0][:2] == ("姓名", "公民身份号码")
     assert [row[:2] for row in rows[1:]] == [("张三", member_a.id_number_masked)]
     cells = " ".join(str(cell) for row in rows for cell in row)

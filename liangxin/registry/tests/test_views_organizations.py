@@ -23,6 +23,7 @@ from liangxin.testing.factories import (
     PartyOrganizationFactory,
     valid_uscc,
 )
+from liangxin.testing.responses import sent_bytes
 
 LIST = reverse("registry:organization_list")
 EXPORT = reverse("registry:organization_export")
@@ -237,7 +238,7 @@ def test_list_query_count_is_bounded(client, alice, township_a, village_a, depar
 
 
 def _sheet_rows(response) -> list[tuple]:
-    workbook = load_workbook(io.BytesIO(response.content), read_only=True)
+    workbook = load_workbook(io.BytesIO(sent_bytes(response)), read_only=True)
     return list(workbook.active.iter_rows(values_only=True))
 
 

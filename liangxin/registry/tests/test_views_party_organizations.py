@@ -12,6 +12,7 @@ from liangxin.audit.models import AuditAction, AuditRecord
 from liangxin.core import crypto
 from liangxin.registry.models import PartyOrganization, PartyOrganizationCoverage
 from liangxin.testing.factories import MemberFactory, OrganizationFactory, PartyOrganizationFactory
+from liangxin.testing.responses import sent_bytes
 
 LIST = reverse("registry:party_organization_list")
 EXPORT = reverse("registry:party_organization_export")
@@ -79,7 +80,7 @@ def test_list_query_count_is_bounded(client, alice, township_a, django_assert_ma
 def test_xlsx_and_csv_export(client, bob, branch_a, branch_b, member_a):
     client.force_login(bob)
     rows = list(
-        load_workbook(io.BytesIO(client.get(EXPORT).content), read_only=True).active.iter_rows(values_only=True)
+        load_workbook(io.BytesIO(sent_bytes(client.get(EXPORT))), read_only=True).active.iter_rows(values_only=True)
     )
     assert rows[0][0] == "党组织名称"
     assert [row[0] for row in rows[1:]] == [branch_a.name]
