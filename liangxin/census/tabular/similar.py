@@ -25,10 +25,9 @@ from rapidfuzz import fuzz, process
 
 from liangxin.core.text import normalize_name
 
-from .columns import BY_KEY
 from .parse import CensusRow
-from .problems import Problem, problem
-from .validate import _township_keys
+from .problems import Problem
+from .validate import _township_keys, row_problem
 
 NEAR_DUPLICATE_SCORE: Final = 90
 ALIKE_CHARACTERS: Final = 2
@@ -82,14 +81,10 @@ def near_duplicate(key: str, groups: dict[str, list[Registered]], places: Sequen
 def near_duplicate_problem(row: CensusRow, township_name: str, found: Registered) -> Problem:
     _key, other_name, other_uscc = found
     code_text = f"统一社会信用代码{other_uscc}" if other_uscc else "未登记统一社会信用代码"
-    return problem(
+    return row_problem(
+        row,
         "near_duplicate_name",
         f"{township_name}已登记了名称相近的“{other_name}”({code_text})。"
         "如果是同一组织,请改用登记的名称和代码;如果不是,可忽略此提示。",
-        file=row.file,
-        sheet=row.sheet,
-        row=row.excel_row,
-        column=row.column_headers.get("name"),
-        field=BY_KEY["name"].label,
-        value=row.raw_text("name"),
+        "name",
     )

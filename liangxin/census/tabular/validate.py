@@ -195,27 +195,30 @@ class Reference:
         return self._names.get(code, code)
 
 
+def row_problem(row: CensusRow, code: str, message: str, key: str | None, value: str | None = None) -> Problem:
+    """The problem ``code`` of ``row``, on the cell of field ``key`` (None: the whole row)."""
+    severity = _SEVERITY[code]
+    if key is None:
+        return Problem(row.file, row.sheet, row.excel_row, None, None, value, severity, code, message)
+    return Problem(
+        row.file,
+        row.sheet,
+        row.excel_row,
+        row.column_headers.get(key),
+        _LABELS[key],
+        row.raw_text(key) if value is None else value,
+        severity,
+        code,
+        message,
+    )
+
+
 def _add(
     out: list[Problem], row: CensusRow, code: str, message: str, key: str | None, value: str | None = None
 ) -> None:
-    severity = _SEVERITY[code]
-    if key is None:
-        out.append(Problem(row.file, row.sheet, row.excel_row, None, None, value, severity, code, message))
-    else:
-        out.append(
-            Problem(
-                row.file,
-                row.sheet,
-                row.excel_row,
-                row.column_headers.get(key),
-                _LABELS[key],
-                row.raw_text(key) if value is None else value,
-                severity,
-                code,
-                message,
-            )
-        )
-    if severity == "error":
+    found = row_problem(row, code, message, key, value)
+    out.append(found)
+    if found.severity == "error":
         row.has_errors = True
 
 
