@@ -96,16 +96,13 @@ load_phrases_dict(
 _PINYIN = Pinyin()
 
 
-def _letters_and_digits(text: str) -> list[str]:
-    """What a part without pinyin contributes: each Latin letter or digit, lower case."""
-    return [ch.lower() for ch in text if ch.isascii() and ch.isalnum()]
-
-
 @lru_cache(maxsize=200_000)
 def _word_syllables(word: str) -> tuple[str, ...]:
-    """One word of pypinyin's segmentation. Names share words (罗平县, 有限公司, trades), hence the
-    cache: pypinyin converts a word it has seen in a dictionary look-up, not a fresh conversion."""
-    return tuple(lazy_pinyin(word, style=Style.NORMAL, errors=_letters_and_digits))
+    """One word of pypinyin's segmentation: its syllables, or for a word without Chinese (the
+    segmentation keeps those apart) each Latin letter or digit, lower case. Names share words
+    (罗平县, 有限公司, trades), hence the cache."""
+    found = lazy_pinyin(word, style=Style.NORMAL, errors="ignore")
+    return tuple(found) if found else tuple(ch.lower() for ch in word if ch.isascii() and ch.isalnum())
 
 
 def syllables(value: str) -> list[str]:
