@@ -4,15 +4,15 @@ A registered organization is a near duplicate of a new row when it is in the sam
 name key (``core.text.normalize_name``) differs from the row's, the two are at least 90 % alike
 (rapidfuzz ``fuzz.ratio``), and they begin alike: once the county's or the township's name is taken
 off the front of either (``罗平县``, ``罗平``, ``罗雄街道``, ``罗雄``, ``罗平县罗雄`` …), their first two
-characters are the same. So ``罗平县鑫源建材有限公司`` and ``鑫源建材有限责任公司`` are alike, and a
-slip in the middle or at the end of a name is found; a slip in the first two characters after the
-place name is not.
+characters are the same. So ``罗平县鑫源建材有限公司`` and ``罗平县鑫源建材有限责任公司`` are alike (a slip
+in the middle or at the end of a name is found); a slip in the first two characters after the place
+name is not.
 
 Why the second condition: it lets the register be searched through its index on name keys, one
 range of names per way the row's name can begin (``search_prefixes``), so a check reads the names
 that begin like the file's rows, whatever the size of the register
-(``census.selectors.similar_names``). Comparing every new row with every name of its township
-took 31.8 s for 5,000 rows against 205,000 organizations. Pure: no Django.
+(``census.selectors.similar_names``; the measured reason is in ARCHITECTURE.md, "Import"). Pure:
+no Django.
 """
 
 from __future__ import annotations
