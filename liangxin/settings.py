@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "liangxin.census",
     "liangxin.policy",
     "liangxin.campaigns",
+    "liangxin.reconcile",
     "liangxin.formation",
     "liangxin.coverage",
     # The demo county builds on every other app, and none of them imports it.

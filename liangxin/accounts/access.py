@@ -173,6 +173,7 @@ PAGE_RULES: dict[str, Rule] = {
     "campaigns:submission_import": use(TOWNSHIP),
     "campaigns:submission_import_confirm": use(TOWNSHIP),
     "campaigns:submission_import_cancel": use(TOWNSHIP),
+    "campaigns:submission_new_organizations": use(TOWNSHIP),
     "campaigns:submission_transition": use(SUBMISSION_ACTORS),
     "campaigns:entry_edit": Rule(read=PLANNERS, write=TOWNSHIP),
     "campaigns:entry_confirm": use(DEPARTMENT),

@@ -39,6 +39,7 @@ class AuditAction(models.TextChoices):
     CAMPAIGN_APPROVE = "campaigns.approve", _("审核通过")
     CAMPAIGN_REOPEN = "campaigns.reopen", _("重新打开")
     CAMPAIGN_WITHDRAW = "campaigns.withdraw", _("撤回上报")
+    CAMPAIGN_DECLARE_NEW = "campaigns.declare_new", _("确认同名不同代码的行为新组织")
     # Login security (security app).
     UNLOCK = "security.unlock", _("解除登录锁定")
     TWO_FACTOR_ENROL = "security.2fa_enrol", _("启用两步验证")

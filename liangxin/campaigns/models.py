@@ -83,6 +83,9 @@ class Submission(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     last_reason = models.TextField(_("退回/重新打开原因"), blank=True)
+    # USCCs of rows the township says are other organizations than the registered one of the same
+    # name (census ``name_uscc_conflict``): planned and written as new organizations.
+    new_organizations = models.JSONField(_("作为新组织登记的代码"), default=list, blank=True)
     # The import the approval made (None again once a reopen has reverted it). Staging keeps no
     # census batch: a kept preview could be confirmed on the census pages, past the review.
     register_batch = models.ForeignKey(

@@ -100,6 +100,7 @@ AUDIT_ACTIONS = {
     workflow.WITHDRAW: AuditAction.CAMPAIGN_WITHDRAW,
 }
 AUDIT_STAGE = AuditAction.CAMPAIGN_STAGE
+AUDIT_DECLARE_NEW = AuditAction.CAMPAIGN_DECLARE_NEW
 
 
 # --- Checks ----------------------------------------------------------------------------------
@@ -462,7 +463,12 @@ def _write_register(*, by: User, submission: Submission, expected_fingerprint: s
     data, file_name = register_file(submission=submission, entries=entries)
     try:
         outcome = census_services.import_file(
-            by=by, unit=submission.township, data=data, file_name=file_name, as_of=submission.campaign.as_of
+            by=by,
+            unit=submission.township,
+            data=data,
+            file_name=file_name,
+            as_of=submission.campaign.as_of,
+            new_organizations=submission.new_organizations,
         )
     except census_services.ImportRefused as exc:
         found = "; ".join(f"{p.row or ''} {p.message}" for p in exc.outcome.problems if p.severity == "error")
@@ -491,7 +497,12 @@ def _link_entries(
     matching decides, as it did for the import."""
     assert submission.township is not None
     planned = census_services.plan_file(
-        by=by, unit=submission.township, data=data, file_name=file_name, as_of=submission.campaign.as_of
+        by=by,
+        unit=submission.township,
+        data=data,
+        file_name=file_name,
+        as_of=submission.campaign.as_of,
+        new_organizations=submission.new_organizations,
     )
     organization_of_row = {r.row.excel_row: r.org_pk for r in planned.plan.rows}
     for file_row, entry in enumerate(entries, start=FIRST_ROW):
@@ -612,7 +623,12 @@ def _check_file(*, by: User, submission: Submission, data: bytes, file_name: str
     The planned rows, and a ``Staging`` holding the problems (no rows staged)."""
     assert submission.township is not None
     outcome = census_services.plan_file(
-        by=by, unit=submission.township, data=data, file_name=file_name, as_of=submission.campaign.as_of
+        by=by,
+        unit=submission.township,
+        data=data,
+        file_name=file_name,
+        as_of=submission.campaign.as_of,
+        new_organizations=submission.new_organizations,
     )
     planned = [r for r in outcome.plan.rows if r.kind != "rejected"]
     problems = sorted(
@@ -688,6 +704,31 @@ def import_into_submission(
         _stage(by=by, locked=locked, planned=planned, data=data, file_name=file_name, started=started)
     staging.staged = len(planned)
     return staging
+
+
+def declare_new_organizations(
+    *, by: User, submission: Submission, codes: Sequence[str], expected_version: int | None
+) -> Submission:
+    """The township says the rows with these USCCs are other organizations than the registered
+    ones of the same name: its uploads plan them, and the approval writes them, as new
+    organizations. Takes effect on the next upload; the staged rows do not change."""
+    _require_editable_by_township(by, submission, expected_version)
+    with transaction.atomic():
+        locked = _locked(submission)
+        _check_version(locked, expected_version)
+        old = list(locked.new_organizations)
+        locked.new_organizations = sorted(set(codes))
+        if locked.new_organizations == old:
+            return locked
+        locked.version += 1
+        locked.save()
+        log_change(
+            actor=by,
+            action=AUDIT_DECLARE_NEW,
+            obj=locked,
+            changes={"new_organizations": {"old": old, "new": locked.new_organizations}},
+        )
+    return locked
 
 
 def _keep_pending(*, by: User, submission: Submission, data: bytes, file_name: str) -> PendingUpload:

@@ -19,6 +19,11 @@ urlpatterns = [
     path("submissions/<int:pk>/import/", views.submission_import, name="submission_import"),
     path("submissions/<int:pk>/import/confirm/", views.submission_import_confirm, name="submission_import_confirm"),
     path("submissions/<int:pk>/import/cancel/", views.submission_import_cancel, name="submission_import_cancel"),
+    path(
+        "submissions/<int:pk>/new-organizations/",
+        views.submission_new_organizations,
+        name="submission_new_organizations",
+    ),
     path("submissions/<int:pk>/transition/", views.submission_transition, name="submission_transition"),
     path("entries/<int:pk>/edit/", views.entry_edit, name="entry_edit"),
     path("entries/<int:pk>/confirm/", views.entry_confirm, name="entry_confirm"),

@@ -18,9 +18,11 @@ from django.views.decorators.http import require_http_methods
 
 from liangxin.accounts.models import User
 from liangxin.census import template
+from liangxin.census.forms import NewOrganizationsForm
 from liangxin.core.errors import ConflictError, ServiceError
 from liangxin.core.export import csv_response
 from liangxin.core.shortcuts import get_in_scope_or_404
+from liangxin.registry.identifiers import IdentifierError, validate_uscc
 from liangxin.registry.models import Organization
 from liangxin.registry.services import log_export
 
@@ -222,6 +224,7 @@ def _submission_context(request: AuthedRequest, submission: Submission, **extra:
         "review": review,
         "review_changes": review_changes,
         "upload_form": extra.pop("upload_form", None) or UploadForm(initial={"version": submission.version}),
+        "new_organizations_form": _new_organizations_form(submission, extra.get("staging")) if may_edit else None,
         "timeliness": TIMELINESS_LABELS[
             workflow.timeliness(
                 state=submission.state,
@@ -333,6 +336,65 @@ def _replace_confirmation(request: AuthedRequest, submission: Submission, stagin
             "warnings": staging.problems,
         },
     )
+
+
+NAME_USCC_CONFLICT = "name_uscc_conflict"
+
+
+def _new_organizations_form(
+    submission: Submission, staging: Staging | None, data: Any = None
+) -> NewOrganizationsForm | None:
+    """The rows of the refused upload whose name matches a registered organization with another
+    USCC, and the codes declared new before: the township ticks the rows that are other
+    organizations. None when there is nothing to choose."""
+    conflicts = [
+        (p.value, p.message)
+        for p in (staging.problems if staging is not None else ())
+        if p.code == NAME_USCC_CONFLICT and p.value
+    ]
+    if not conflicts and not submission.new_organizations:
+        return None
+    return NewOrganizationsForm(data, conflicts=conflicts, declared=submission.new_organizations)
+
+
+def _valid_codes(values: list[str]) -> list[tuple[str, str]]:
+    codes = []
+    for value in values:
+        try:
+            codes.append((validate_uscc(value), ""))
+        except IdentifierError:
+            continue
+    return codes
+
+
+def submission_new_organizations(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    """The township says which codes are other organizations than the registered ones of the same
+    name; its next upload is checked with that choice. The problems of the refused upload are not
+    kept, so any valid USCC may be ticked: declaring a code only stops a name match for its row."""
+    submission = get_in_scope_or_404(selectors.submissions_for(user=request.user), pk=pk)
+    if refused := _refuse_method(request, "POST"):
+        return refused
+    form = NewOrganizationsForm(
+        request.POST,
+        conflicts=_valid_codes(request.POST.getlist("new_organizations")),
+        declared=submission.new_organizations,
+    )
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = None
+    if version is None or not form.is_valid():
+        messages.error(request, _("请求不完整,请刷新页面后重试。"))
+        return redirect(submission.get_absolute_url())
+    try:
+        services.declare_new_organizations(
+            by=request.user, submission=submission, codes=form.codes(), expected_version=version
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已记录您的选择:勾选代码所在的行将作为新组织登记。请重新上传摸底表。"))
+    return redirect(submission.get_absolute_url())
 
 
 def submission_import_confirm(request: AuthedRequest, pk: int) -> HttpResponseBase:

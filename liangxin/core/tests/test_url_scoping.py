@@ -88,6 +88,9 @@ CASES: dict[str, Case] = {
     "campaigns:submission_import_confirm": Case(
         "campaign_submission_b", "carol", "bob", lambda s: "板桥镇", method="post"
     ),
+    "campaigns:submission_new_organizations": Case(
+        "campaign_submission_b", "carol", "bob", lambda s: "板桥镇", method="post"
+    ),
     "campaigns:submission_import_cancel": Case(
         "campaign_submission_b", "carol", "bob", lambda s: "板桥镇", method="post"
     ),
