@@ -86,6 +86,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: a write that waited too long for the database's lock (an import is writing)
+    # is answered with the 503 page "正在导入,请稍后再试", never with a 500 (``core.busy``).
+    "liangxin.core.busy.BusyMiddleware",
     # First, so every audit record of the request carries its client address and request id.
     "liangxin.audit.context.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -120,6 +123,11 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "liangxin.wsgi.application"
 
+# How long a write waits for a lock another transaction holds (a census import writing) before the
+# request is answered "正在导入,请稍后再试" (``core.busy``): SQLite's busy timeout, PostgreSQL's
+# lock_timeout. The import worker's own write waits longer.
+DB_LOCK_WAIT_SECONDS = float(os.environ.get("LIANGXIN_DB_LOCK_WAIT_SECONDS", "5"))
+
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{VAR_DIR / 'liangxin.sqlite3'}",
@@ -133,7 +141,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # costs more than it saves — the benchmark's 0.1-scale indicator table took 0.735 s with it
     # and 0.269 s without. Nothing else here runs long enough to gain from it.
     DATABASES["default"]["OPTIONS"]["options"] = " ".join(
-        filter(None, [DATABASES["default"]["OPTIONS"].get("options", ""), "-c jit=off"])
+        filter(
+            None,
+            [
+                DATABASES["default"]["OPTIONS"].get("options", ""),
+                "-c jit=off",
+                f"-c lock_timeout={int(DB_LOCK_WAIT_SECONDS * 1000)}",
+            ],
+        )
     )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})
@@ -146,7 +161,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
                 "PRAGMA temp_store=MEMORY;"
             ),
             "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
+            "timeout": DB_LOCK_WAIT_SECONDS,
         }
     )
 

@@ -460,7 +460,13 @@ def _run_confirm(job: ImportJob, sink: _DatabaseProgress | _FileProgress) -> Non
         # Called inside the write transaction, whose own writes nobody sees before it commits.
         _report_progress(sink, "writing", done, total_now)
 
-    outcome = services.confirm_import(by=job.created_by, batch=batch, mode=job.mode, progress=progress)
+    outcome = services.confirm_import(
+        by=job.created_by,
+        batch=batch,
+        mode=job.mode,
+        progress=progress,
+        lock_wait=services.BACKGROUND_LOCK_WAIT_SECONDS,
+    )
     counts = outcome.counts()
     _set(job, progress_done=total)
     _finish(

@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 
 from liangxin.accounts.models import User
 from liangxin.accounts.roles import Permission, ScopeKind
+from liangxin.core.text import normalize_name
 from liangxin.geo.models import AdministrativeUnit, Department, UnitLevel
 from liangxin.registry.models import (
     InstructorAssignment,
@@ -66,7 +67,9 @@ def writable_townships(unit: AdministrativeUnit) -> list[AdministrativeUnit]:
 
 def reference_for(*, unit: AdministrativeUnit, other_unit_usccs: dict[str, str] | None = None) -> Reference:
     """The reference data a file for ``unit`` is checked against (townships of the whole county,
-    so that a row naming a neighbouring township is reported as out of scope, not unknown)."""
+    so that a row naming a neighbouring township is reported as out of scope, not unknown). No
+    organization of the register: what a file is checked against there is read a chunk at a
+    time (:func:`read_for`, :func:`similar_names`)."""
     county = unit if unit.level == UnitLevel.COUNTY else unit.parent
     townships = list(
         AdministrativeUnit.objects.filter(parent=county, level=UnitLevel.TOWNSHIP, valid_to__isnull=True).only(
@@ -80,16 +83,10 @@ def reference_for(*, unit: AdministrativeUnit, other_unit_usccs: dict[str, str] 
         villages[parent_code].append(Place(code, name))
     departments = [Place(d.code, d.name) for d in Department.objects.filter(is_active=True)]
     writable = writable_townships(unit)
-    existing: dict[str, dict[str, str | None]] = defaultdict(dict)
-    for township_code, name_key, uscc in Organization.objects.filter(
-        township__in=writable, merged_into__isnull=True
-    ).values_list("township__code", "name_normalized", "uscc"):
-        existing[township_code][name_key] = uscc
     return Reference(
         townships=tuple(Place(t.code, t.name) for t in townships),
         villages={k: tuple(v) for k, v in villages.items()},
         departments=tuple(departments),
-        existing_organizations=existing,
         other_unit_usccs=other_unit_usccs or {},
         allowed_townships=frozenset(t.code for t in writable) if unit.level == UnitLevel.TOWNSHIP else None,
     )
@@ -121,9 +118,9 @@ def _org_rows(condition: Q) -> Iterable[Mapping[str, Any]]:
     )
 
 
-def _matching_pks(column: str, keys: Sequence[str], *, township_id: int | None = None) -> list[int]:
-    """Ids of unmerged organizations whose ``column`` (``uscc`` or ``name_normalized``) is one of
-    ``keys``, in ``township_id`` if given.
+def _matching(column: str, keys: Sequence[str], *, township_id: int | None = None) -> list[tuple[int, str]]:
+    """(id, key) of the unmerged organizations whose ``column`` (``uscc`` or ``name_normalized``)
+    is one of ``keys``, in ``township_id`` if given.
 
     Plain SQL on purpose: this runs for every row of a file, and the ORM's per-value preparation
     of a 900-value ``IN`` list costs several times the index lookups themselves."""
@@ -133,7 +130,7 @@ def _matching_pks(column: str, keys: Sequence[str], *, township_id: int | None =
         raise ValueError(column)
     table = connection.ops.quote_name(Organization._meta.db_table)
     sql = (
-        f"SELECT id FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(keys))}) "  # noqa: S608
+        f"SELECT id, {column} FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(keys))}) "  # noqa: S608
         "AND merged_into_id IS NULL"
     )
     params: list[str | int] = list(keys)
@@ -142,7 +139,7 @@ def _matching_pks(column: str, keys: Sequence[str], *, township_id: int | None =
         params.append(township_id)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+        return [(row[0], row[1]) for row in cursor.fetchall()]
 
 
 @dataclass(frozen=True)
@@ -151,19 +148,21 @@ class RegisterKeys:
 
     uscc: dict[str, int]  # unmerged organizations by code (codes are unique)
     names: dict[tuple[int, str], tuple[int, ...]]  # (township id, normalised name) → unmerged organizations
-    party_organizations: dict[tuple[str, str], int]  # (township code, normalised name) → party organization
 
 
 # Probing the indexes costs about ten times as much per key as reading a key in one scan.
 _PRELOAD_FACTOR = 10
 
 
-def register_keys(*, unit: AdministrativeUnit, rows: int) -> RegisterKeys | None:
+def register_keys(*, rows: int) -> RegisterKeys | None:
     """For a file whose first chunk has ``rows`` rows: the register's keys in memory when reading
     them all is cheaper than probing the indexes for every row (a register not much larger than
-    the file, the first census of a county above all), else None. Organizations the import itself
-    creates are not in it; the planner rejects a second row for them before it looks here."""
-    if Organization.objects.filter(merged_into__isnull=True).count() > _PRELOAD_FACTOR * rows:
+    the file, the first census of a county above all), else None. Reads at most
+    ``_PRELOAD_FACTOR × rows`` organizations, whatever the register's size. Organizations the
+    import itself creates are not in it; the planner rejects a second row for them before it
+    looks here."""
+    limit = _PRELOAD_FACTOR * rows
+    if limit < 0 or Organization.objects.filter(merged_into__isnull=True).order_by()[: limit + 1].count() > limit:
         return None
     table = connection.ops.quote_name(Organization._meta.db_table)
     uscc: dict[str, int] = {}
@@ -179,51 +178,73 @@ def register_keys(*, unit: AdministrativeUnit, rows: int) -> RegisterKeys | None
     return RegisterKeys(
         uscc=uscc,
         names={key: tuple(pks) for key, pks in names.items()},  # tuples of ints: no work for the collector
-        party_organizations=_party_organizations(unit),
     )
 
 
-def _party_organizations(unit: AdministrativeUnit) -> dict[tuple[str, str], int]:
-    return {
-        (code, name): pk
-        for pk, code, name in PartyOrganization.objects.filter(
-            township__in=writable_townships(unit), dissolved_on__isnull=True
-        ).values_list("pk", "township__code", "name_normalized")
-    }
+# What an organization's state was when it was read, as the write checks it again: its version
+# (every service that writes its fields or figures moves it), its open census interval, the
+# number and the last of its open coverage intervals, and its open instructor assignment.
+SeenState = tuple[int, int, int, int, int, int]
 
 
-def existing_for(*, unit: AdministrativeUnit, rows: Sequence[CensusRow], keys: RegisterKeys | None = None) -> Existing:
+@dataclass(frozen=True)
+class ChunkRead:
+    """The register as planning one chunk read it (:func:`read_for`): the planner's input, and
+    every read with what it found, so that the write can check under its lock that each still
+    finds the same (``census.services.staging``)."""
+
+    existing: Existing
+    usccs: dict[str, int | None]  # a code → the unmerged organization that has it
+    names: dict[tuple[int, str], int | None]  # (township id, name key) → the organization it matches
+    party_organizations: dict[tuple[int, str], int | None]  # (township id, name key) → active one
+    seen: list[SeenState]  # (organization, *state) of every organization read
+
+
+def read_for(*, unit: AdministrativeUnit, rows: Sequence[CensusRow], keys: RegisterKeys | None = None) -> ChunkRead:
     """The register state the rows can touch: organizations matching a row's USCC (anywhere in
     the county, to report one that belongs elsewhere) or its name in a writable township, with
-    their open facts, covering party organizations and instructor; and the party organizations
-    of the writable townships by name."""
+    their open facts, covering party organizations and instructor; and the active party
+    organizations the rows name. Reads grow with the rows, never with the register: every
+    organization and party organization is found by an index probe on a key a row holds."""
     writable = writable_townships(unit)
     writable_codes = {t.code for t in writable}
+    township_ids = {t.code: t.pk for t in writable}
     usccs = sorted({r.values["uscc"] for r in rows if r.values.get("uscc")})
     names: dict[str, set[str]] = defaultdict(set)
-    from liangxin.core.text import normalize_name
-
+    party_names: set[str] = set()
     for r in rows:
-        township = r.values.get("township_code")
-        if township in writable_codes and r.values.get("name"):
-            names[township].add(normalize_name(str(r.values["name"])))
+        values = r.values
+        township = values.get("township_code")
+        if township in writable_codes and values.get("name"):
+            names[township].add(normalize_name(str(values["name"])))
+        if values.get("has_party_organization") and values.get("party_organization_name"):
+            party_names.add(normalize_name(str(values["party_organization_name"])))
 
     # Most rows of a large file are new: find the matching keys with index-only lookups first,
-    # then load whole records for the (usually few) matches.
-    township_ids = {t.code: t.pk for t in writable}
-    matched: set[int] = set()
+    # then load whole records for the (usually few) matches. A name several organizations share
+    # matches the last registered of them, as the planner's ``by_name`` keeps it.
+    by_uscc: dict[str, int | None] = dict.fromkeys(usccs)
+    by_name: dict[tuple[int, str], int | None] = {}
+    matched: set[int] = set()  # every organization of a matched name, not only the last
+    for township_code, wanted in names.items():
+        by_name.update(((township_ids[township_code], name), None) for name in wanted)
     if keys is not None:
-        matched.update(pk for code in usccs if (pk := keys.uscc.get(code)) is not None)
-        for township_code, wanted in names.items():
-            township_id = township_ids[township_code]
-            for name in wanted:
-                matched.update(keys.names.get((township_id, name), ()))
+        by_uscc.update((code, keys.uscc.get(code)) for code in usccs)
+        for key in by_name:
+            found_pks = keys.names.get(key, ())
+            matched.update(found_pks)
+            by_name[key] = max(found_pks, default=None)
     else:
         for chunk in _chunks(usccs):
-            matched.update(_matching_pks("uscc", chunk))
+            by_uscc.update((code, pk) for pk, code in _matching("uscc", chunk))
         for township_code, wanted in names.items():
+            township_id = township_ids[township_code]
             for chunk in _chunks(sorted(wanted)):
-                matched.update(_matching_pks("name_normalized", chunk, township_id=township_ids[township_code]))
+                for pk, name in _matching("name_normalized", chunk, township_id=township_id):
+                    matched.add(pk)
+                    previous = by_name[(township_id, name)]
+                    by_name[(township_id, name)] = pk if previous is None else max(previous, pk)
+    matched.update(pk for pk in by_uscc.values() if pk is not None)
     found: dict[int, Mapping[str, Any]] = {}
     for chunk in _chunks(sorted(matched)):
         for rec in _org_rows(Q(pk__in=chunk)):
@@ -232,26 +253,31 @@ def existing_for(*, unit: AdministrativeUnit, rows: Sequence[CensusRow], keys: R
     pks = sorted(found)
     facts: dict[int, dict[str, Any]] = {}
     covered: dict[int, set[str]] = defaultdict(set)
-    instructors: dict[int, str] = {}
+    coverage_ids: dict[int, list[int]] = defaultdict(list)
+    instructors: dict[int, tuple[int, str]] = {}
     for chunk in _chunks(pks):
         for rec in OrganizationFacts.objects.filter(organization_id__in=chunk, valid_to__isnull=True).values(
             "pk", "organization_id", "valid_from", *FACT_FIELDS
         ):
             facts[rec["organization_id"]] = rec
-        for org_id, po_name in PartyOrganizationCoverage.objects.filter(
+        for pk, org_id, po_name in PartyOrganizationCoverage.objects.filter(
             organization_id__in=chunk, valid_to__isnull=True
-        ).values_list("organization_id", "party_organization__name_normalized"):
+        ).values_list("pk", "organization_id", "party_organization__name_normalized"):
             covered[org_id].add(po_name)
-        for org_id, name in InstructorAssignment.objects.filter(
+            coverage_ids[org_id].append(pk)
+        for pk, org_id, name in InstructorAssignment.objects.filter(
             organization_id__in=chunk, valid_to__isnull=True
-        ).values_list("organization_id", "instructor_name"):
-            instructors[org_id] = name
+        ).values_list("pk", "organization_id", "instructor_name"):
+            instructors[org_id] = (pk, name)
 
-    by_pk: dict[int, ExistingOrg] = {}
-    by_uscc: dict[str, int] = {}
-    by_name: dict[tuple[str, str], int] = {}
-    for pk, rec in found.items():
+    existing_by_pk: dict[int, ExistingOrg] = {}
+    existing_by_uscc: dict[str, int] = {}
+    existing_by_name: dict[tuple[str, str], int] = {}
+    seen: list[SeenState] = []
+    for pk in pks:
+        rec = found[pk]
         fact = facts.get(pk)
+        instructor = instructors.get(pk)
         org = ExistingOrg(
             pk=pk,
             version=rec["version"],
@@ -276,18 +302,93 @@ def existing_for(*, unit: AdministrativeUnit, rows: Sequence[CensusRow], keys: R
             facts_pk=fact["pk"] if fact else None,
             facts_valid_from=fact["valid_from"] if fact else None,
             party_organizations=frozenset(covered.get(pk, ())),
-            instructor=instructors.get(pk),
+            instructor=instructor[1] if instructor else None,
         )
-        by_pk[pk] = org
+        existing_by_pk[pk] = org
         if rec["uscc"]:
-            by_uscc[rec["uscc"]] = pk
-        by_name[(org.township, org.name_normalized)] = pk
+            existing_by_uscc[rec["uscc"]] = pk
+        existing_by_name[(org.township, org.name_normalized)] = pk  # ascending ids: the last one stays
+        ids = coverage_ids.get(pk, [])
+        seen.append(
+            (
+                pk,
+                rec["version"],
+                fact["pk"] if fact else 0,
+                len(ids),
+                max(ids, default=0),
+                instructor[0] if instructor else 0,
+            )
+        )
 
-    party_orgs = keys.party_organizations if keys is not None else _party_organizations(unit)
-    return Existing(
-        by_pk=by_pk,
-        by_uscc=by_uscc,
-        by_name=by_name,
-        party_organizations=party_orgs,
-        writable_townships=frozenset(writable_codes) if unit.level == UnitLevel.TOWNSHIP else None,
+    # The party organizations a row may link to: by the names the rows give, in the townships the
+    # rows and their organizations are in.
+    party_townships = set(township_ids.values()) if unit.level == UnitLevel.TOWNSHIP else set()
+    party_townships.update(
+        township_ids[r.values["township_code"]] for r in rows if r.values.get("township_code") in township_ids
     )
+    party_townships.update(township_ids[o.township] for o in existing_by_pk.values() if o.township in township_ids)
+    party_organizations = _party_organizations(party_townships, party_names)
+    code_of = {pk: code for code, pk in township_ids.items()}
+    return ChunkRead(
+        existing=Existing(
+            by_pk=existing_by_pk,
+            by_uscc=existing_by_uscc,
+            by_name=existing_by_name,
+            party_organizations={
+                (code_of[township_id], name): pk
+                for (township_id, name), pk in party_organizations.items()
+                if pk is not None
+            },
+            writable_townships=frozenset(writable_codes) if unit.level == UnitLevel.TOWNSHIP else None,
+        ),
+        usccs=by_uscc,
+        names=by_name,
+        party_organizations=party_organizations,
+        seen=seen,
+    )
+
+
+def _party_organizations(townships: set[int], names: set[str]) -> dict[tuple[int, str], int | None]:
+    """(township id, name key) → the active party organization of that name there, or None, for
+    every township and name asked (a township has at most one active party organization of a
+    name: a database constraint)."""
+    found: dict[tuple[int, str], int | None] = {(t, n): None for t in townships for n in names}
+    for chunk in _chunks(sorted(names)):
+        for pk, township_id, name in PartyOrganization.objects.filter(
+            township_id__in=townships, name_normalized__in=chunk, dissolved_on__isnull=True
+        ).values_list("pk", "township_id", "name_normalized"):
+            found[(township_id, name)] = pk
+    return found
+
+
+# Prefixes searched per statement (each an index range; three parameters each).
+_PREFIXES_PER_QUERY = 100
+
+
+def similar_names(*, searches: Mapping[int, set[str]]) -> dict[int, list[tuple[str, str, str | None]]]:
+    """township id → (name key, name, USCC) of its unmerged organizations whose name key begins
+    with one of the prefixes ``searches`` gives for it, in registration order: one index range
+    per prefix (``census.tabular.similar``), so what is read grows with the file, not with the
+    register."""
+    table = connection.ops.quote_name(Organization._meta.db_table)
+    found: dict[int, dict[int, tuple[str, str, str | None]]] = defaultdict(dict)
+    for township_id, prefixes in searches.items():
+        for chunk in _chunks(sorted(p for p in prefixes if p), _PREFIXES_PER_QUERY):
+            # The names from a prefix up to (not including) the prefix with its last character's
+            # successor: exactly the names that begin with it in the code point order of SQLite
+            # and of a C collation; a range of another collation is narrowed by the check below.
+            ranges = " UNION ALL ".join(
+                f"SELECT id, name_normalized, name, uscc FROM {table} "  # noqa: S608
+                "WHERE township_id = %s AND name_normalized >= %s AND name_normalized < %s "
+                "AND merged_into_id IS NULL"
+                for _ in chunk
+            )
+            params: list[Any] = []
+            for prefix in chunk:
+                params += [township_id, prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)]
+            with connection.cursor() as cursor:
+                cursor.execute(ranges, params)
+                for pk, key, name, uscc in cursor.fetchall():
+                    if any(key.startswith(p) for p in chunk):
+                        found[township_id][pk] = (key, name, uscc)
+    return {t: [names[pk] for pk in sorted(names)] for t, names in found.items()}

@@ -1,21 +1,22 @@
-"""Fast inserts for large imports: reserved primary keys and ``executemany``.
+"""Fast inserts for large imports: reserved primary keys, ``executemany``, and staging tables.
 
 Django's ``bulk_create`` compiles one multi-row INSERT per ~50 rows on SQLite (999 bound
 parameters) and converts every value through the field machinery; on a million-row census that
 is most of the time. Here the column list and each column's adapter are worked out once per
 model, primary keys are reserved up front (so related rows can point at them without a
-RETURNING round trip), and rows go to the driver's ``executemany``. Portable: SQLite and
-PostgreSQL. Call only inside a transaction.
+RETURNING round trip, and before the write transaction begins), and rows go to the driver's
+``executemany``. Portable: SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 
 Adapter = Callable[[Any], Any]
 
@@ -73,7 +74,10 @@ def _plan(model: type[models.Model], names: tuple[str, ...]) -> tuple[str, tuple
 
 
 def reserve_ids(model: type[models.Model], count: int) -> list[int]:
-    """``count`` unused primary keys for ``model``, safe inside the current transaction."""
+    """``count`` primary keys for ``model`` that nobody else will use, also outside a transaction:
+    on PostgreSQL from the sequence (never rolled back), on SQLite by moving the table's
+    AUTOINCREMENT counter past them in a transaction of its own, as short as a write can be (the
+    keys of an import that fails are skipped, as a sequence skips them)."""
     if count <= 0:
         return []
     table = model._meta.db_table
@@ -85,44 +89,25 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
                 [table, pk_column, count],
             )
             return [row[0] for row in cursor.fetchall()]
-        # SQLite: the transaction holds the write lock (IMMEDIATE), so nobody else inserts; with
-        # AUTOINCREMENT the highest id ever used is kept in sqlite_sequence, never reuse below it.
-        quote = connection.ops.quote_name
+    # SQLite: AUTOINCREMENT gives the next row max(largest key, sqlite_sequence.seq) + 1.
+    quote = connection.ops.quote_name
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"SELECT COALESCE(MAX({quote(pk_column)}), 0) FROM {quote(table)}")  # noqa: S608
         highest = int(cursor.fetchone()[0])
         cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
         row = cursor.fetchone()
         if row is not None:
             highest = max(highest, int(row[0]))
-        return list(range(highest + 1, highest + 1 + count))
+            cursor.execute("UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [highest + count, table])
+        else:
+            cursor.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, highest + count])
+    return list(range(highest + 1, highest + 1 + count))
 
 
 def insert_rows(model: type[models.Model], names: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """INSERT ``rows`` (tuples in the order of ``names``, attnames such as ``organization_id``)."""
     sql, adapters = _plan(model, tuple(names))
     _executemany(sql, adapters, rows)
-
-
-def insert_objects(objects: Sequence[models.Model]) -> None:
-    """``bulk_create`` for instances of one model whose primary keys are already set (from
-    :func:`reserve_ids`): every concrete field inserted with ``executemany``, the instances then
-    marked as saved. Half the time of ``bulk_create`` for the party organizations of a census
-    import: that compiles a statement per few dozen rows on SQLite and reads the keys back."""
-    if not objects:
-        return
-    model = type(objects[0])
-    fields = model._meta.concrete_fields
-    if any(obj.pk is None for obj in objects):
-        raise ValueError("insert_objects needs the primary keys set (reserve_ids)")
-    stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
-    for obj in objects:
-        for field in stamped:
-            field.pre_save(obj, add=True)
-    names = tuple(f.attname for f in fields)
-    insert_rows(model, names, ([getattr(obj, name) for name in names] for obj in objects))
-    for obj in objects:
-        obj._state.adding = False
-        obj._state.db = connection.alias
 
 
 def _executemany(sql: str, adapters: Sequence[Adapter], rows: Iterable[Sequence[Any]]) -> None:
@@ -151,21 +136,42 @@ def _executemany(sql: str, adapters: Sequence[Adapter], rows: Iterable[Sequence[
         cursor.executemany(sql, prepared)
 
 
-class StagingTable:
-    """A temporary table that rows are loaded into with one ``executemany``, then copied from into
-    several tables with ``INSERT … SELECT``.
+@contextmanager
+def staging_writes() -> Iterator[None]:
+    """A transaction for writes to temporary tables only, which takes no lock another writer
+    waits for: on SQLite a deferred ``BEGIN`` (Django's transactions begin IMMEDIATE, which takes
+    the database's write lock at once), on PostgreSQL an ordinary transaction. Inside a caller's
+    transaction it is that transaction."""
+    if connection.in_atomic_block or connection.vendor != "sqlite":
+        with transaction.atomic():
+            yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        with connection.cursor() as cursor:
+            cursor.execute("ROLLBACK")
+        raise
+    with connection.cursor() as cursor:
+        cursor.execute("COMMIT")
 
-    Why: every row ``executemany`` inserts pays the driver's per-row work (bind each value, let go
-    of the interpreter lock around the step and take it back, reset), once per target table. A
-    census row becomes an organization, its census interval and its change row: staged once, the
-    three inserts then run inside the database, with the values every row shares (the batch, the
-    date, "now") given once as parameters. On SQLite the three inserts take half the time
-    (58 → 32 µs a row at 50,000 rows).
+
+class StagingTable:
+    """A temporary table that rows are loaded into with ``executemany``, then copied from into the
+    register's tables with ``INSERT … SELECT`` (or used in an ``UPDATE``).
+
+    Why: the rows of an import are staged while the register is only read (load them inside
+    :func:`staging_writes`), so the write transaction copies them inside the database, holding the
+    write lock for the copy alone; and every row ``executemany`` inserts pays the driver's per-row
+    work once, not once per target table.
 
     ``columns`` are (name, field): the field says how a value is adapted and, on PostgreSQL, the
-    column's type. On SQLite the columns have no type, so a value reaches its target table exactly
-    as a direct insert would give it. A context manager, used inside a transaction: the table is
-    dropped on the way out (after an error the rollback drops it)."""
+    column's type. On SQLite only integer columns have a type, so a value reaches its target table
+    exactly as a direct insert would give it. A context manager: the table lives for the
+    connection (across transactions) and is dropped on the way out; after an error inside a
+    transaction, the rollback drops it."""
 
     def __init__(self, name: str, columns: Sequence[tuple[str, models.Field[Any, Any]]]) -> None:
         self.name = name
@@ -181,26 +187,47 @@ class StagingTable:
         if connection.vendor == "postgresql":
             spec = ", ".join(f"{quote(column)} {field.rel_db_type(connection)}" for column, field in self.columns)
         else:
-            spec = ", ".join(quote(column) for column, _field in self.columns)
+            # Keys are INTEGER, so that a join on them can use an index (SQLite compares a column
+            # without a type to an INTEGER one with numeric affinity, which no index on it serves).
+            spec = ", ".join(
+                f"{quote(column)}{' INTEGER' if _integer(field) else ''}" for column, field in self.columns
+            )
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {quote(self.name)}")
             cursor.execute(f"CREATE TEMPORARY TABLE {quote(self.name)} ({spec})")
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
-        if exc_type is None:  # after an error, PostgreSQL refuses any statement until the rollback
+        # After an error inside a transaction, PostgreSQL refuses any statement until the
+        # rollback, which drops the table (it was created in that transaction).
+        if exc_type is None or not connection.in_atomic_block:
             with connection.cursor() as cursor:
-                cursor.execute(f"DROP TABLE {connection.ops.quote_name(self.name)}")
+                cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(self.name)}")
 
     def load(self, rows: Iterable[Sequence[Any]]) -> None:
         """Stage ``rows`` (tuples in the order of ``columns``)."""
         _executemany(self._insert, self._adapters, rows)
 
+    def index(self, *columns: str) -> None:
+        """An index on staged ``columns``: for a join or a correlated subquery of the write."""
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE INDEX {quote(self.name + '_' + '_'.join(columns))} ON {quote(self.name)} "
+                f"({', '.join(quote(c) for c in columns)})"
+            )
+
     def copy_into(
-        self, model: type[models.Model], columns: Sequence[tuple[str, str | Constant]], *, order_by: str
-    ) -> None:
-        """``INSERT INTO model (…) SELECT … FROM`` the staged rows, in ``order_by`` order: each
-        target attname gets a staged column (by name) or a :class:`Constant`."""
+        self,
+        model: type[models.Model],
+        columns: Sequence[tuple[str, str | Constant]],
+        *,
+        order_by: str,
+        where: str = "",
+    ) -> int:
+        """``INSERT INTO model (…) SELECT … FROM`` the staged rows (those satisfying ``where``, an
+        SQL condition on staged columns), in ``order_by`` order: each target attname gets a staged
+        column (by name) or a :class:`Constant`. The number of rows inserted."""
         quote = connection.ops.quote_name
         targets: list[str] = []
         values: list[str] = []
@@ -215,10 +242,53 @@ class StagingTable:
                 values.append(quote(source))
         sql = (
             f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(targets)}) "  # noqa: S608 (names only)
-            f"SELECT {', '.join(values)} FROM {quote(self.name)} ORDER BY {quote(order_by)}"
+            f"SELECT {', '.join(values)} FROM {quote(self.name)}"
+            + (f" WHERE {where}" if where else "")
+            + f" ORDER BY {quote(order_by)}"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
+            return int(cursor.rowcount)
+
+    def update(
+        self, model: type[models.Model], columns: Sequence[tuple[str, str | Constant]], *, key: str, where: str
+    ) -> int:
+        """``UPDATE model SET (…) = (SELECT …)`` from the staged row whose ``key`` column holds the
+        row's primary key, for the staged rows satisfying ``where``: one statement, whatever the
+        number of rows (index ``key`` first). The number of rows updated."""
+        quote = connection.ops.quote_name
+        table = quote(model._meta.db_table)
+        pk = quote(str(model._meta.pk.column))
+        targets: list[str] = []
+        values: list[str] = []
+        params: list[Any] = []
+        for attname, source in columns:
+            field = _field(model, attname)
+            targets.append(quote(field.column))
+            if isinstance(source, Constant):
+                values.append(_typed_placeholder(field))
+                params.append(_adapter(field)(source.value))
+            else:
+                values.append(f"s.{quote(source)}")
+        staged = quote(self.name)
+        sql = (
+            f"UPDATE {table} SET ({', '.join(targets)}) = "  # noqa: S608 (names only)
+            f"(SELECT {', '.join(values)} FROM {staged} s WHERE s.{quote(key)} = {table}.{pk} AND {where}) "
+            f"WHERE {pk} IN (SELECT {quote(key)} FROM {staged} WHERE {where})"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return int(cursor.rowcount)
+
+
+def _integer(field: models.Field[Any, Any]) -> bool:
+    return field.is_relation or field.get_internal_type() in _INTEGER_TYPES
+
+
+_INTEGER_TYPES = frozenset(
+    {"AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField", "SmallIntegerField",
+     "PositiveIntegerField", "PositiveBigIntegerField", "PositiveSmallIntegerField"}
+)  # fmt: skip
 
 
 class Constant:

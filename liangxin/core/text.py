@@ -12,10 +12,10 @@ Two different things, never mixed up:
   lists, migrant records). It is the one folding function; do not fold names anywhere else.
 
 The pinyin keys are computed for every organization an import writes, so they must be cheap:
-pypinyin's own ``lazy_pinyin`` costs ~200 µs a name, which alone would take minutes on a
-province-size import. We use pypinyin's dictionaries directly with a greedy longest-phrase
-match (phrases resolve polyphones: 行业 → hang ye, 银行 → yin hang) and per-character caching,
-about 10 µs a name with the same readings for ordinary organization names.
+pypinyin's ``lazy_pinyin`` on a whole name costs ~200 µs, which alone would take minutes on a
+province-size import. We let pypinyin segment the name (its segmentation is what chooses a
+polyphone's reading) and convert each word through a cache, since names are made of few distinct
+words: the same readings as ``lazy_pinyin`` on the whole name, at the cost of the segmentation.
 """
 
 from __future__ import annotations
@@ -24,13 +24,13 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
+from pypinyin import Style, lazy_pinyin, load_phrases_dict
+from pypinyin.core import Pinyin
 
 from .chinese import to_simplified
 
 _SPACES = re.compile(r"\s+")
 _SPACE_NEXT_TO_CJK = re.compile(r" (?=[^\x00-\x7f])|(?<=[^\x00-\x7f]) ")
-_MAX_PHRASE = 5  # longer dictionary phrases are idioms, not parts of organization names
 
 # Our exports (``liangxin.core.export.neutralize``) put an apostrophe before a text that a spreadsheet
 # would run as a formula ("=HYPERLINK(…)" → "'=HYPERLINK(…)"). In a file Excel saved, such an
@@ -83,89 +83,33 @@ def normalize_name(value: str) -> str:
     return to_simplified(_SPACES.sub("", unicodedata.normalize("NFKC", value)))
 
 
-# Phrases common in organization names that pypinyin's dictionary lacks.
-_EXTRA_PHRASES: dict[str, list[list[str]]] = {
-    "支行": [["zhī"], ["háng"]],
-    "分行": [["fēn"], ["háng"]],
-    "总行": [["zǒng"], ["háng"]],
-    "车行": [["chē"], ["háng"]],
-    "商行": [["shāng"], ["háng"]],
-}
-
-
-@lru_cache(maxsize=4096)
-def _toneless(syllable: str) -> str:
-    out: list[str] = []
-    for ch in unicodedata.normalize("NFKD", syllable):
-        if ch == "\u0308":  # the diaeresis of ü: pinyin input methods type it as v
-            out[-1] = "v"
-        elif not unicodedata.combining(ch):
-            out.append(ch)
-    return "".join(out).lower()
-
-
-@lru_cache(maxsize=65536)
-def _char_syllable(ch: str) -> str:
-    readings = PINYIN_DICT.get(ord(ch))
-    if not readings:
-        return ch.lower() if ch.isascii() and ch.isalnum() else ""
-    return _toneless(readings.split(",")[0])
-
-
-@lru_cache(maxsize=65536)
-def _phrase_syllables(text: str) -> tuple[str, ...] | None:
-    readings = _EXTRA_PHRASES.get(text) or PHRASES_DICT.get(text)
-    if readings is None:
-        return None
-    return tuple(_toneless(r[0]) for r in readings)
-
-
-def _longest_phrase_by_first_char() -> dict[str, int]:
-    longest: dict[str, int] = {}
-    for phrase in (*PHRASES_DICT, *_EXTRA_PHRASES):
-        if 1 < len(phrase) <= _MAX_PHRASE and longest.get(phrase[0], 0) < len(phrase):
-            longest[phrase[0]] = len(phrase)
-    return longest
-
-
-_LONGEST_FROM = _longest_phrase_by_first_char()
-
-
-_HAN_RUN = re.compile(r"([\u3400-\u9fff]+)")
-
-
-def syllables(value: str) -> list[str]:
-    """Toneless pinyin syllables of a name; Latin letters and digits kept as themselves."""
-    out: list[str] = []
-    for part in _HAN_RUN.split(normalize_name(value)):
-        if not part:
-            continue
-        if "\u3400" <= part[0] <= "\u9fff":
-            out.extend(_run_syllables(part))
-        else:
-            out.extend(filter(None, map(_char_syllable, part)))
-    return out
+# Phrases common in organization names that pypinyin's dictionary lacks (行 of a bank branch is háng).
+load_phrases_dict(
+    {
+        "支行": [["zhī"], ["háng"]],
+        "分行": [["fēn"], ["háng"]],
+        "总行": [["zǒng"], ["háng"]],
+        "车行": [["chē"], ["háng"]],
+        "商行": [["shāng"], ["háng"]],
+    }
+)
+_PINYIN = Pinyin()
 
 
 @lru_cache(maxsize=200_000)
-def _run_syllables(text: str) -> tuple[str, ...]:
-    """One run of Chinese characters. Names share runs (罗平县, 有限责任公司), hence the cache;
-    phrases never span a digit or a Latin letter, so a run is planned on its own."""
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        for length in range(min(_LONGEST_FROM.get(text[i], 0), n - i), 1, -1):
-            phrase = _phrase_syllables(text[i : i + length])
-            if phrase is not None:
-                out.extend(phrase)
-                i += length
-                break
-        else:
-            syllable = _char_syllable(text[i])
-            if syllable:
-                out.append(syllable)
-            i += 1
-    return tuple(out)
+def _word_syllables(word: str) -> tuple[str, ...]:
+    """One word of pypinyin's segmentation: its syllables, or for a word without Chinese (the
+    segmentation keeps those apart) each Latin letter or digit, lower case. Names share words
+    (罗平县, 有限公司, trades), hence the cache."""
+    found = lazy_pinyin(word, style=Style.NORMAL, errors="ignore")
+    return tuple(found) if found else tuple(ch.lower() for ch in word if ch.isascii() and ch.isalnum())
+
+
+def syllables(value: str) -> list[str]:
+    """Toneless pinyin syllables of a name (ü written v, as pinyin input methods type it), as
+    pypinyin reads it: its segmentation chooses the reading of a polyphone (行业 → hang ye,
+    银行 → yin hang); Latin letters and digits kept as themselves."""
+    return [s for word in _PINYIN.seg(normalize_name(value)) for s in _word_syllables(word)]
 
 
 def pinyin_keys(value: str) -> tuple[str, str]:

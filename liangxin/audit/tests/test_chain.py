@@ -21,7 +21,6 @@ from liangxin.accounts import services as account_services
 from liangxin.audit import anchor, chain
 from liangxin.audit.models import AuditAction, AuditRecord
 from liangxin.audit.services import log_change, log_many
-from liangxin.core import bulk
 from liangxin.testing.audit import unprotected
 from liangxin.testing.factories import PASSWORD
 
@@ -358,7 +357,7 @@ def legacy_records(n, *, first_id=1):
         record.hash = chain.legacy_hash(record)
         records.append(record)
         prev = record.hash
-    bulk.insert_objects(records)
+    AuditRecord.objects.bulk_create(records)
     return records
 
 

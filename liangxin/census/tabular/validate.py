@@ -1,7 +1,8 @@
 """Row-level checks of parsed census rows against each other and against the county's reference data.
 
 :class:`Reference` is what the Django layer reads from the database once per import (townships,
-villages, departments, the register's organizations, USCCs other units already submitted); this
+villages, departments, USCCs other units already submitted — never the register, which the
+planner and ``similar`` are given a chunk at a time); this
 module builds its lookup indexes and never touches a database. :func:`validate_rows` checks every
 row and returns every problem; it also writes the resolved ``township_code``, ``village_code`` and
 ``department_code`` into each row's ``values``.
@@ -24,7 +25,6 @@ from .header import Header
 from .parse import CensusRow
 from .problems import PROBLEM_CODES, Problem
 
-NEAR_DUPLICATE_SCORE: Final = 90
 LARGE_ORGANIZATION: Final = 50
 _TOWNSHIP_SUFFIX = re.compile(r"(人民政府|党委|党工委|办事处)$")
 _TOWNSHIP_KIND = re.compile(r"(街道办事处|街道办|街道|镇|乡)$")
@@ -146,7 +146,6 @@ class Reference:
     townships: every township (and street office) of the county.
     villages: township code → its villages and communities (often incomplete: a miss is a warning).
     departments: the industry supervisory departments.
-    existing_organizations: township code → {normalize_name(name): USCC or None} of the register.
     other_unit_usccs: USCC → name of the unit that already submitted it in the same campaign.
     allowed_townships / allowed_departments: the importing unit's scope, None for the whole county.
     """
@@ -154,15 +153,12 @@ class Reference:
     townships: tuple[Place, ...] = ()
     villages: Mapping[str, tuple[Place, ...]] = field(default_factory=dict)
     departments: tuple[Place, ...] = ()
-    existing_organizations: Mapping[str, Mapping[str, str | None]] = field(default_factory=dict)
     other_unit_usccs: Mapping[str, str] = field(default_factory=dict)
     allowed_townships: frozenset[str] | None = None
     allowed_departments: frozenset[str] | None = None
     _place_index: dict[PlaceKind, dict[str, str]] = field(init=False, repr=False, compare=False)
     _village_index: dict[str, dict[str, str]] = field(init=False, repr=False, compare=False)
     _names: dict[str, str] = field(init=False, repr=False, compare=False)
-    _known_usccs: frozenset[str] = field(init=False, repr=False, compare=False)
-    _name_index: dict[str, _NameIndex] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         def put(name: str, value: Any) -> None:
@@ -173,11 +169,6 @@ class Reference:
         names = {p.code: p.name for p in self.townships}
         names.update({p.code: p.name for p in self.departments})
         put("_names", names)
-        put(
-            "_known_usccs",
-            frozenset(u for orgs in self.existing_organizations.values() for u in orgs.values() if u),
-        )
-        put("_name_index", {t: _NameIndex(list(orgs)) for t, orgs in self.existing_organizations.items()})
 
     def places(self, kind: PlaceKind) -> tuple[Place, ...]:
         return self.townships if kind is TOWNSHIP else self.departments
@@ -203,97 +194,31 @@ class Reference:
     def name_of(self, code: str) -> str:
         return self._names.get(code, code)
 
-    def near_duplicate(self, township_code: str, name: str, uscc: str | None) -> tuple[str, str | None] | None:
-        """An organization of the register in the same township whose name is at least 90% alike
-        but not the same, for a row an import would not match by USCC; or None."""
-        orgs = self.existing_organizations.get(township_code)
-        if not orgs or (uscc is not None and uscc in self._known_usccs):
-            return None
-        key = normalize_name(name)
-        if key in orgs:
-            # The same name: the import matches it, or refuses it when the codes differ
-            # (census.planning, ``name_uscc_conflict``) — not a mere warning.
-            return None
-        candidates = self._name_index[township_code].candidates(key)
-        if not candidates:
-            return None
-        best = process.extractOne(key, candidates, scorer=fuzz.ratio, score_cutoff=NEAR_DUPLICATE_SCORE)
-        if best is None:
-            return None
-        return best[0], orgs[best[0]]
 
-
-def _bigrams(text: str) -> set[str]:
-    return {text[i : i + 2] for i in range(len(text) - 1)}
-
-
-class _NameIndex:
-    """The register's names in one township, indexed to find those at least 90% alike quickly.
-
-    ``fuzz.ratio`` ≥ 90 means an Indel distance d ≤ 0.1·(len(a) + len(b)), and each insertion or
-    deletion removes at most two of a name's distinct bigrams; so a name within distance d of the
-    query shares at least one of any 2d + 1 of the query's bigrams. The query probes its rarest
-    2d + 1 bigrams and compares only the names they list, instead of every name in the township.
-    A bigram no name has is the rarest of all and lists nothing: when 2d + 1 of the query's
-    bigrams are such, no name can be alike and nothing is compared. Candidates come in register
-    order, so among equally alike names the first registered one is reported.
-    """
-
-    def __init__(self, names: list[str]) -> None:
-        self.names = names
-        self.lengths = [len(name) for name in names]
-        self.postings: dict[str, list[int]] = {}
-        for position, name in enumerate(names):
-            for bigram in _bigrams(name):
-                self.postings.setdefault(bigram, []).append(position)
-        self.sizes = {bigram: len(positions) for bigram, positions in self.postings.items()}
-        self.by_length: dict[int, list[int]] = {}
-        for position, length in enumerate(self.lengths):
-            self.by_length.setdefault(length, []).append(position)
-
-    def candidates(self, key: str) -> list[str]:
-        size = len(key)
-        longest = size * 11 // 9  # longer names cannot reach 90
-        shortest = -(-size * 9 // 11)
-        max_distance = (size + longest) // 10
-        query = _bigrams(key)
-        probes = 2 * max_distance + 1
-        names = self.names
-        if probes >= len(query):
-            by_length = self.by_length
-            found = sorted(p for length in range(shortest, longest + 1) for p in by_length.get(length, ()))
-            return [names[p] for p in found]
-        present = query & self.sizes.keys()
-        missing = len(query) - len(present)
-        if missing >= probes:
-            return []
-        rarest = sorted(present, key=self.sizes.__getitem__)[: probes - missing]
-        positions = set().union(*map(self.postings.__getitem__, rarest))
-        lengths = self.lengths
-        return [names[p] for p in sorted(positions) if shortest <= lengths[p] <= longest]
+def row_problem(row: CensusRow, code: str, message: str, key: str | None, value: str | None = None) -> Problem:
+    """The problem ``code`` of ``row``, on the cell of field ``key`` (None: the whole row)."""
+    severity = _SEVERITY[code]
+    if key is None:
+        return Problem(row.file, row.sheet, row.excel_row, None, None, value, severity, code, message)
+    return Problem(
+        row.file,
+        row.sheet,
+        row.excel_row,
+        row.column_headers.get(key),
+        _LABELS[key],
+        row.raw_text(key) if value is None else value,
+        severity,
+        code,
+        message,
+    )
 
 
 def _add(
     out: list[Problem], row: CensusRow, code: str, message: str, key: str | None, value: str | None = None
 ) -> None:
-    severity = _SEVERITY[code]
-    if key is None:
-        out.append(Problem(row.file, row.sheet, row.excel_row, None, None, value, severity, code, message))
-    else:
-        out.append(
-            Problem(
-                row.file,
-                row.sheet,
-                row.excel_row,
-                row.column_headers.get(key),
-                _LABELS[key],
-                row.raw_text(key) if value is None else value,
-                severity,
-                code,
-                message,
-            )
-        )
-    if severity == "error":
+    found = row_problem(row, code, message, key, value)
+    out.append(found)
+    if found.severity == "error":
         row.has_errors = True
 
 
@@ -332,8 +257,7 @@ def validate_rows(rows: list[CensusRow], reference: Reference) -> list[Problem]:
 class Validator:
     """Checks rows in file order, a chunk at a time, remembering across chunks what the checks
     need from earlier rows (the first row of each USCC). Township, village and department names
-    are resolved once per distinct spelling; the near-duplicate search runs only in townships whose
-    register has organizations."""
+    are resolved once per distinct spelling."""
 
     def __init__(self, reference: Reference) -> None:
         self.reference = reference
@@ -341,7 +265,6 @@ class Validator:
         self._townships: dict[str, _Resolved] = {}
         self._villages: dict[tuple[str, str], _Resolved] = {}
         self._departments: dict[str, _Resolved] = {}
-        self._registers = frozenset(code for code, orgs in reference.existing_organizations.items() if orgs)
         self._other_units = reference.other_unit_usccs or None
         self._has: Mapping[str, str] | None = None
         self._layout: tuple[bool, bool, bool, bool, bool, bool, list[str]] = (False,) * 6 + ([],)
@@ -573,23 +496,6 @@ class Validator:
                     "large_org_no_member",
                     f"从业人员{employees}人,但党员数为0。请核实是否确无党员(包括组织关系不在本单位的党员)。",
                     member_keys[0],
-                )
-
-        # The register: only a township with organizations in it can hold a near-duplicate.
-        if name and township_code in self._registers:
-            assert township_code is not None
-            reference = self.reference
-            similar = reference.near_duplicate(township_code, name, uscc)
-            if similar is not None:
-                other_name, other_uscc = similar
-                code_text = f"统一社会信用代码{other_uscc}" if other_uscc else "未登记统一社会信用代码"
-                _add(
-                    out,
-                    row,
-                    "near_duplicate_name",
-                    f"{reference.name_of(township_code)}已登记了名称相近的“{other_name}”({code_text})。"
-                    "如果是同一组织,请改用登记的名称和代码;如果不是,可忽略此提示。",
-                    "name",
                 )
 
 

@@ -72,7 +72,7 @@ def test_the_marks_of_many_problems_are_where_a_clerk_expects_them():
     )
     fill, text = marks[("摸底表", "A2")]
     assert fill == ERROR_COLOR and text.startswith("错误(uscc_format):统一社会信用代码应为18位")
-    assert marks[("摸底表", "B18")][0] == WARNING_COLOR  # near_duplicate_name on 组织名称
+    assert marks[("摸底表", "C14")][0] == WARNING_COLOR  # uscc_category_mismatch on 组织类别
     # Three problems on row 8, each on its own cell; two on one cell are one comment, errors first.
     assert {cell for (_sheet, cell) in marks if cell.endswith("8") and len(cell) == 2} == {"A8", "C8", "E8"}
     payroll = [p for p in read_fixture("many_problems.xlsx").problems if p.row == 19 and p.field == "工资总额(万元)"]

@@ -6,7 +6,7 @@ import pytest
 
 from liangxin.audit.models import AuditRecord
 from liangxin.census import services
-from liangxin.census.models import BatchStatus, ImportChange
+from liangxin.census.models import BatchStatus, ImportBatch, ImportChange
 from liangxin.core.errors import ServiceError
 from liangxin.coverage import materialized
 from liangxin.coverage.models import OrganizationState, StaleOrganization
@@ -175,20 +175,22 @@ def test_township_clerk_imports_only_his_township(bob, census_county):
 
 
 def test_a_crash_in_the_write_phase_leaves_nothing(alice, census_county, monkeypatch):
-    original = services._assign_instructors
+    from liangxin.census.services.staging import Stager
 
-    def explode(**kwargs):
-        original(**kwargs)
+    original = Stager.write_instructors
+
+    def explode(self):
+        original(self)
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "_assign_instructors", explode)
+    monkeypatch.setattr(Stager, "write_instructors", explode)
     with pytest.raises(RuntimeError):
         _import(alice, census_county["county"])
     assert not Organization.objects.exists()
     assert not OrganizationFacts.objects.exists()
     assert not PartyOrganization.objects.exists()
     assert not InstructorAssignment.objects.exists()
-    batch = services.ImportBatch.objects.get()
+    batch = ImportBatch.objects.get()
     assert batch.status == BatchStatus.FAILED and "disk full" in batch.failure_reason
 
 

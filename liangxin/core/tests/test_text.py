@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pypinyin import Style, lazy_pinyin
 
 from liangxin.core.text import clean_name, clean_text, normalize_name, pinyin_keys
@@ -22,6 +24,24 @@ def test_pinyin_matches_pypinyin_on_ordinary_names():
     for name in ["罗平县九龙砖沙协会", "板桥镇星火煤业有限公司", "罗雄街道万兴隆商贸有限公司", "罗平县民办育才学校"]:
         expected = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER))
         assert pinyin_keys(name)[0] == expected
+
+
+# Polyphones and the words that decide their reading (a hand-made longest-phrase match read 心长发
+# as xin chang fa where pypinyin reads xin zhang fa).
+_POLYPHONES = (
+    "行长重乐还会都调单朝藏曾传差种省处银业商贸庆沙音计查媒旅植心理人民建设发展服务中公司有限专合作社大学教育江县 "
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(_POLYPHONES, min_size=1, max_size=10))
+def test_pinyin_keys_read_a_name_as_pypinyin_reads_it(name):
+    syllables = lazy_pinyin(normalize_name(name), style=Style.NORMAL)
+    assert pinyin_keys(name) == ("".join(p[0] for p in syllables), "".join(syllables))
+
+
+def test_pinyin_keys_of_a_name_pypinyin_segments_otherwise_than_longest_phrase_first():
+    assert pinyin_keys("心长发") == ("xzf", "xinzhangfa")
 
 
 def test_normalize_name_folds_width_and_spaces():

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from liangxin.accounts.models import User
 from liangxin.census.models import ImportMode
-from liangxin.census.services import ImportOutcome, ImportRefused, import_file
+from liangxin.census.services import BACKGROUND_LOCK_WAIT_SECONDS, ImportOutcome, ImportRefused, import_file
 from liangxin.core.errors import ServiceError
 from liangxin.geo.models import AdministrativeUnit
 from liangxin.geo.selectors import county_or_township
@@ -64,6 +64,7 @@ class Command(BaseCommand):
                 dry_run=options["dry_run"],
                 progress=bar.update,
                 new_organizations=[code.strip().upper() for code in options["new_organization"]],
+                lock_wait=BACKGROUND_LOCK_WAIT_SECONDS,
             )
             refused = None
         except ImportRefused as exc:

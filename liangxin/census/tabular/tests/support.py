@@ -53,10 +53,6 @@ REFERENCE = Reference(
         Place("MZJ", "县民政局"),
         Place("JYTY", "县教育体育局"),
     ),
-    existing_organizations={
-        BANQIAO: {"罗平县鑫源建材有限公司": V9, "板桥镇兴隆商贸有限公司": None},
-        LUOXIONG: {"罗平县蜂业有限公司": U1},
-    },
     other_unit_usccs={U4: "马街镇"},
 )
 

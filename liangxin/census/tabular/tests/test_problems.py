@@ -59,7 +59,8 @@ def test_every_code_the_issue_names_is_registered_with_its_severity():
 
 def test_every_code_used_in_the_source_is_registered():
     raised = re.compile(
-        r'(?:problem|ValueProblem|check\.add|_add\(\s*out,\s*row,|issue = \(|PlaceKind)\(?\s*"([a-z_]+)"'
+        r"(?:problem|ValueProblem|check\.add|_add\(\s*out,\s*row,|row_problem\(\s*row,\s*|issue = \(|PlaceKind)"
+        r'\(?\s*"([a-z_]+)"'
     )
     used = set()
     for path in PACKAGE.glob("*.py"):

@@ -1,15 +1,12 @@
 import dataclasses
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-from rapidfuzz import fuzz, process
 
 from liangxin.census.tabular import Place, Reference, read_census
 from liangxin.census.tabular.columns import LABELS
-from liangxin.census.tabular.validate import DEPARTMENT, NEAR_DUPLICATE_SCORE, TOWNSHIP, Validator, _NameIndex
+from liangxin.census.tabular.validate import DEPARTMENT, TOWNSHIP, Validator
 
-from .support import BANQIAO, LUBUGE, LUOXIONG, REFERENCE, U1, U3, U4, V9, problem_list
+from .support import BANQIAO, LUBUGE, LUOXIONG, REFERENCE, U1, U3, U4, problem_list
 
 
 def csv_file(*rows: list[str], header: list[str] | None = None) -> bytes:
@@ -95,19 +92,6 @@ def test_a_short_name_two_places_share_does_not_resolve():
     assert reference.resolve(TOWNSHIP, "新华") is None
 
 
-def test_near_duplicates_skip_rows_an_import_would_match():
-    assert REFERENCE.near_duplicate(BANQIAO, "罗平县鑫源建材有限责任公司", U3) is not None
-    assert REFERENCE.near_duplicate(BANQIAO, "罗平县鑫源建材有限责任公司", V9) is None  # same code: an update
-    assert REFERENCE.near_duplicate(BANQIAO, "罗平县鑫源建材有限公司", None) is None  # matched by name
-    # The same name with another code is not a near duplicate: the import refuses it
-    # (census.planning, name_uscc_conflict), never a warning to ignore.
-    assert REFERENCE.near_duplicate(BANQIAO, "罗平县鑫源建材有限公司", U3) is None
-    assert REFERENCE.near_duplicate(BANQIAO, "板桥镇兴隆商贸有限公司", U3) is None  # register row has no code
-    assert REFERENCE.near_duplicate(BANQIAO, "板桥镇兴隆商贸有限责任公司", U3) == ("板桥镇兴隆商贸有限公司", None)
-    assert REFERENCE.near_duplicate(BANQIAO, "罗平县蜂业有限公司", U3) is None  # another township's
-    assert REFERENCE.near_duplicate(BANQIAO, "完全不同的名字", U3) is None
-
-
 def test_scope_of_the_importing_unit():
     reference = dataclasses.replace(
         REFERENCE, allowed_townships=frozenset({BANQIAO}), allowed_departments=frozenset({"MZJ"})
@@ -182,19 +166,3 @@ def test_template_written_with_english_keys_reads_too():
     assert result.problems == []
     assert result.rows[0].values["category"] == "economic"
     assert len(LABELS) == 27
-
-
-_NAME_CHARS = "罗平县鑫源建材有限公司兴隆商贸"
-
-
-@given(
-    st.lists(st.text(_NAME_CHARS, min_size=1, max_size=16), min_size=1, max_size=40, unique=True),
-    st.text(_NAME_CHARS, min_size=1, max_size=16),
-)
-def test_the_name_index_finds_every_name_a_full_scan_finds(names, query):
-    full = process.extractOne(query, names, scorer=fuzz.ratio, score_cutoff=NEAR_DUPLICATE_SCORE)
-    candidates = _NameIndex(names).candidates(query)
-    indexed = process.extractOne(query, candidates, scorer=fuzz.ratio, score_cutoff=NEAR_DUPLICATE_SCORE)
-    assert (full is None) == (indexed is None)
-    if full is not None:
-        assert indexed is not None and indexed[1] == full[1]

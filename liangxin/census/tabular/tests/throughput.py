@@ -131,12 +131,7 @@ def generate(rows: int) -> tuple[Path, Path]:
 
 
 def reference() -> Reference:
-    rng = random.Random(2)
-    existing = {
-        t.code: {"".join(rng.choice(HANZI) for _ in range(rng.randint(6, 14))) + "有限公司": None for _ in range(1000)}
-        for t in TOWNSHIPS
-    }
-    return Reference(townships=tuple(TOWNSHIPS), departments=DEPARTMENTS, existing_organizations=existing)
+    return Reference(townships=tuple(TOWNSHIPS), departments=DEPARTMENTS)
 
 
 def _peak_mib() -> float:
