@@ -40,6 +40,7 @@ from liangxin.registry.models import (
     PartyRelation,
 )
 from liangxin.registry.scoping import organization_scope, party_organization_scope
+from liangxin.registry.selectors import search_condition
 
 from . import joint, transitions
 from .choices import (
@@ -304,29 +305,87 @@ def _valid_on(on: dt.date, prefix: str = "") -> Q:
     )
 
 
-def partner_choices(*, user: User, organization: Organization, include: Iterable[int] = ()) -> QuerySet[Organization]:
-    """Organizations a 联合建 plan of ``organization`` may name as partners: joint candidates today
-    (``engine.joint_candidate_problem``: operating, uncovered, 1 to minimum − 1 full members) in the
-    user's scope and the same township, and the partners the plan already names (``include``)."""
+@dataclass(frozen=True)
+class PartnerOption:
+    """An organization a 联合建 plan may name as a partner, as the plan form shows it: its census
+    figures today and why it fits the plan's organization (``joint.group_reasons`` of the pair)."""
+
+    organization_id: int
+    facts: engine.OrgFacts
+    reasons: tuple[str, ...] = ()  # labels
+    dissimilarity: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.facts.name
+
+
+def partner_options(*, user: User, organization: Organization, include: Iterable[int] = ()) -> list[PartnerOption]:
+    """The organizations a 联合建 plan of ``organization`` may name as partners, least dissimilar
+    first: joint candidates today (``engine.joint_candidate_problem``: operating, uncovered, 1 to
+    minimum − 1 full members) in the user's scope and the same township that ``partners.compatible``
+    lets build with ``organization`` (similar business, neighbouring area: the rule the engine and the
+    joint planner use); and the partners the plan already names (``include``) wherever they stand.
+    Without census figures of ``organization`` every candidate of the township is offered."""
+    include = set(include)
     on = today()
     try:
         policy = engine_policy_in_force(on=on)
     except NoPolicyInForce:
-        ids: list[int] = []
-    else:
-        ids = [
-            int(facts.id)
-            for facts in register_facts(user=user, on=on, township=organization.township)
-            if engine.joint_candidate_problem(facts, policy) is None
-        ]
-    return (
-        Organization.objects.filter(
-            organization_scope(user), township_id=organization.township_id, merged_into__isnull=True
+        return []
+    facts = register_facts(user=user, on=on, township=organization.township)
+    settings = engine.partner_settings(policy)
+    lead = next((f for f in facts if int(f.id) == organization.pk), None)
+    me = engine.as_candidate(lead) if lead is not None else None
+    options = []
+    for f in facts:
+        pk = int(f.id)
+        if pk == organization.pk:
+            continue
+        candidate = engine.as_candidate(f)
+        fits = engine.joint_candidate_problem(f, policy) is None and (
+            me is None or partners.compatible(me, candidate, settings)
         )
-        .exclude(pk=organization.pk)
-        .filter(pk__in=[*ids, *include])
-        .order_by("name_normalized", "pk")
+        if not fits and pk not in include:
+            continue
+        pair = [me, candidate] if me is not None else [candidate]
+        options.append(
+            PartnerOption(
+                organization_id=pk,
+                facts=f,
+                reasons=tuple(str(JOINT_REASON_LABELS[r]) for r in joint.group_reasons(pair, settings)) if fits else (),
+                dissimilarity=partners.pair_dissimilarity(me, candidate, settings) if me is not None else 0,
+            )
+        )
+    options.sort(key=lambda o: (o.dissimilarity, o.facts.name, o.organization_id))
+    return options
+
+
+def partner_choices(*, user: User, organization: Organization, include: Iterable[int] = ()) -> QuerySet[Organization]:
+    """The organizations of :func:`partner_options`, as the queryset the plan form validates against."""
+    ids = [o.organization_id for o in partner_options(user=user, organization=organization, include=include)]
+    return Organization.objects.filter(organization_scope(user), pk__in=ids, merged_into__isnull=True).order_by(
+        "name_normalized", "pk"
     )
+
+
+def search_partner_options(
+    options: list[PartnerOption], *, q: str, chosen: Iterable[int] = (), limit: int = 20
+) -> tuple[list[PartnerOption], list[PartnerOption], int]:
+    """What the plan form lists: the chosen partners, then up to ``limit`` other options matching
+    ``q`` (name, pinyin, credit code: the register's search) — the least dissimilar ones when
+    ``q`` is empty — and how many others match beyond the limit."""
+    chosen = set(chosen)
+    picked = [o for o in options if o.organization_id in chosen]
+    others = [o for o in options if o.organization_id not in chosen]
+    if q.strip():
+        found = set(
+            Organization.objects.filter(pk__in=[o.organization_id for o in others])
+            .filter(search_condition(q))
+            .values_list("pk", flat=True)
+        )
+        others = [o for o in others if o.organization_id in found]
+    return picked, others[:limit], max(0, len(others) - limit)
 
 
 @dataclass(frozen=True)

@@ -222,18 +222,47 @@ def organization_plan(request: AuthedRequest, pk: int) -> HttpResponse:
     return _plan_page(request, organization)
 
 
+PARTNER_TARGET = "partner-options"  # the element the partner search (htmx) replaces
+
+
+def _partner_context(options: list[selectors.PartnerOption], *, q: str, chosen: list[int]) -> dict[str, Any]:
+    picked, found, more = selectors.search_partner_options(options, q=q, chosen=chosen)
+    return {"partner_q": q, "picked": picked, "found": found, "more": more, "option_count": len(options)}
+
+
+def _ids(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.isdigit()]
+
+
 def plan_edit(request: AuthedRequest, pk: int) -> HttpResponse:
-    """Create the organization's plan, or edit its open one."""
+    """Create the organization's plan, or edit its open one. Partners of a 联合建 plan are picked
+    with a search among the compatible organizations (``selectors.partner_options``): with htmx
+    the search answers the list alone; without JavaScript the search button posts the form and the
+    page comes back with everything typed kept and nothing saved."""
     organization = _scoped_organization(request, pk)
     if refused := _refuse_method(request, "GET", "POST"):
         return refused
     _require(request.user, Permission.EDIT_ORGANIZATIONS)
     plan = selectors.open_plan(organization=organization)
     # Partners chosen earlier stay on the list even if covered since (forming then says so).
-    chosen = list(plan.partners.values_list("pk", flat=True)) if plan is not None else []
-    partner_choices = selectors.partner_choices(user=request.user, organization=organization, include=chosen)
-    if request.method == "POST":
+    before = list(plan.partners.values_list("pk", flat=True)) if plan is not None else []
+    options = selectors.partner_options(user=request.user, organization=organization, include=before)
+    partner_choices = selectors.organizations_for(user=request.user).filter(pk__in=[o.organization_id for o in options])
+    data = request.POST if request.method == "POST" else request.GET
+    q = (data.get("partner_q") or "").strip()[:100]
+    if request.method == "GET" and request.htmx and request.htmx.target == PARTNER_TARGET:
+        context = _partner_context(options, q=q, chosen=_ids(request.GET.getlist("partners")))
+        return render(request, "formation/_partner_options.html", context)
+    if request.method == "POST" and "partner_search" in request.POST:
+        # The search without JavaScript: show what was typed again, unsaved and without errors.
+        form = PlanForm(
+            initial={name: request.POST.get(name, "") for name in PlanForm.base_fields if name != "partners"},
+            partner_choices=partner_choices,
+        )
+        chosen = _ids(request.POST.getlist("partners"))
+    elif request.method == "POST":
         form = _plan_form(plan, request.POST, partner_choices=partner_choices)
+        chosen = _ids(request.POST.getlist("partners"))
         if form.is_valid():
             try:
                 if plan is None:
@@ -253,7 +282,9 @@ def plan_edit(request: AuthedRequest, pk: int) -> HttpResponse:
             with contextlib.suppress(NoPolicyInForce):
                 recommendation = recommendations_for(user=request.user, on=today()).get(organization.pk)
         form = _plan_form(plan, recommendation=recommendation, partner_choices=partner_choices)
-    return render(request, "formation/plan_form.html", {"organization": organization, "plan": plan, "form": form})
+        chosen = [int(p) for p in form.initial.get("partners") or []]
+    context = {"organization": organization, "plan": plan, "form": form, "partner_target": PARTNER_TARGET}
+    return render(request, "formation/plan_form.html", context | _partner_context(options, q=q, chosen=chosen))
 
 
 def plan_transition(request: AuthedRequest, pk: int) -> HttpResponse:
