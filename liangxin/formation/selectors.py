@@ -629,6 +629,51 @@ def review_choices(
     return [pk for _d, pk in fitting[:limit]], memberless
 
 
+@dataclass(frozen=True)
+class ReviewOption:
+    """One organization the review page offers: its facts on the date, whether it is ticked, and
+    why it fits the ticked joint candidates (labels of ``joint.group_reasons`` of them and it)."""
+
+    organization_id: int
+    facts: engine.OrgFacts
+    checked: bool
+    in_group: bool
+    reasons: tuple[str, ...] = ()
+
+
+def review_options(
+    *,
+    rows: list[CandidateRow],
+    selected: Iterable[int],
+    nearby: Iterable[int],
+    checked: Iterable[int],
+    settings: partners.Settings,
+) -> list[ReviewOption]:
+    """The review page's candidate list in the order a clerk reads it: the group's organizations
+    (``selected``, as given), then the compatible candidates (``nearby``, least dissimilar first:
+    :func:`review_choices`), each with its members and why it fits the group's candidates."""
+    by_pk = {r.organization_id: r for r in rows}
+    selected = [pk for pk in dict.fromkeys(selected) if pk in by_pk]
+    ticked = set(checked)
+    group = [by_pk[pk].candidate for pk in selected if by_pk[pk].problem is None]
+    options = []
+    for pk in [*selected, *(pk for pk in nearby if pk not in set(selected) and pk in by_pk)]:
+        row = by_pk[pk]
+        in_group = pk in selected
+        others = [c for c in group if c.id != row.candidate.id]
+        reasons = joint.group_reasons([*others, row.candidate], settings) if others and row.problem is None else ()
+        options.append(
+            ReviewOption(
+                organization_id=pk,
+                facts=row.facts,
+                checked=pk in ticked,
+                in_group=in_group,
+                reasons=tuple(str(JOINT_REASON_LABELS[r]) for r in reasons),
+            )
+        )
+    return options
+
+
 def members_to_move(*, user: User, organizations: Iterable[Organization]) -> list[Member]:
     """The members whose party relation moves when a party organization covering ``organizations``
     is formed: those working there now (open employment) who are on no roster (no open relation),

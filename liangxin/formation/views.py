@@ -530,6 +530,16 @@ def joint_review(request: AuthedRequest) -> HttpResponse:
             "gone": gone,
             "reasons": [JOINT_REASON_LABELS[r] for r in joint.group_reasons(members_, settings_)],
         }
+    # The group's organizations first, then the compatible candidates, each with its members and
+    # why it fits; the organizations without full members apart, in the township's name order.
+    options = selectors.review_options(rows=rows, selected=wanted, nearby=nearby, checked=wanted, settings=settings_)
+    memberless_options = selectors.review_options(
+        rows=rows,
+        selected=[pk for pk in wanted_added if pk in by_pk],
+        nearby=memberless,
+        checked=wanted_added,
+        settings=settings_,
+    )
     context = {
         "form": form,
         "township": township,
@@ -537,5 +547,8 @@ def joint_review(request: AuthedRequest) -> HttpResponse:
         "check": check,
         "confirm": confirm,
         "policy": policy,
+        "options": options,
+        "memberless_options": memberless_options,
+        "added_open": bool(wanted_added) or bool(form.is_bound and form.errors.get("added_reason")),
     }
     return render(request, "formation/joint_review.html", context)
