@@ -149,7 +149,7 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"  # routes each role to its first page (accounts.access)
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# AUTH_PASSWORD_VALIDATORS: see the "Security (issue 8)" block at the end.
+# AUTH_PASSWORD_VALIDATORS: see the "Security" block at the end.
 
 # zh-Hans for everyone. Every UI string goes through gettext, but until English / zh-Hant catalogs
 # exist, negotiating the browser's language would only mix Django's own English strings into
@@ -167,7 +167,7 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "media/"
 
-# Cookies, sessions, headers: see the "Security (issue 8)" block at the end.
+# Cookies, sessions, headers: see the "Security" block at the end.
 
 LOGGING = {
     "version": 1,
@@ -185,7 +185,7 @@ EXPORT_MAX_ROWS = int(os.environ.get("LIANGXIN_EXPORT_MAX_ROWS", "200000"))
 JOINT_PLANNER_SECONDS = float(os.environ.get("LIANGXIN_JOINT_PLANNER_SECONDS", "1.0"))
 
 
-# --- Security (issue 8) ---------------------------------------------------------------------------
+# --- Security ----------------------------------------------------------------------------------
 # Login lockout (django-axes), password policy, two-factor login (django-otp), session timeout,
 # Content-Security-Policy, export rate limit, upload limits, audit anchor, backups. The code is in
 # ``liangxin/security``; README.md "Security" explains each variable.
@@ -329,4 +329,4 @@ AUDIT_KEY = os.environ.get("LIANGXIN_AUDIT_KEY", "")
 # LIANGXIN_FIELD_KEY. Keep the key away from the backups.
 BACKUP_KEY = os.environ.get("LIANGXIN_BACKUP_KEY", "")
 BACKUP_DIR = Path(os.environ.get("LIANGXIN_BACKUP_DIR", VAR_DIR / "backups"))
-# --- end of Security (issue 8) --------------------------------------------------------------------
+# --- end of Security ---------------------------------------------------------------------------

@@ -9,11 +9,11 @@ urlpatterns = [
     path("accounts/", include("liangxin.accounts.urls")),
     path("registry/", include("liangxin.registry.urls")),
     path("audit/", include("liangxin.audit.urls")),
-    path("census/", include("liangxin.census.urls")),  # issue 5: census import in the browser
-    path("campaigns/", include("liangxin.campaigns.urls")),  # issue 7: census campaigns
-    path("security/", include("liangxin.security.urls")),  # issue 8: two-factor login, lockouts
-    path("formation/", include("liangxin.formation.urls")),  # issue 7: the register of organizations without one
-    path("coverage/", include("liangxin.coverage.urls")),  # issue 6: coverage against targets
+    path("census/", include("liangxin.census.urls")),  # census import in the browser
+    path("campaigns/", include("liangxin.campaigns.urls")),  # census campaigns
+    path("security/", include("liangxin.security.urls")),  # two-factor login, lockouts
+    path("formation/", include("liangxin.formation.urls")),  # the register of organizations without one
+    path("coverage/", include("liangxin.coverage.urls")),  # coverage against targets
 ]
 
 # Django's own 400 page reads the request body again for its CSRF check (a 500 when that body is

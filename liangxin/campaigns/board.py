@@ -24,7 +24,7 @@ from liangxin.registry.models import Organization
 from . import selectors, workflow
 from .models import Campaign, DepartmentConfirmation, Submission, SubmissionEntry, SubmissionState
 
-# The census figures every row must carry (DOMAIN.md §1: type, scale, operating status,
+# The census figures every row must carry (docs/domain.md §1: type, scale, operating status,
 # employees, full and probationary members, secretary candidate, owner's attitude).
 REQUIRED_KEYS: Final = (
     "name",

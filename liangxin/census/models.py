@@ -173,7 +173,7 @@ class ImportChange(models.Model):
         return f"{self.batch_id}:{self.organization_id} {self.kind}"
 
 
-# --- Web import (issue 5): remembered column mappings, background jobs, preview details ---------
+# --- Web import: remembered column mappings, background jobs, preview details ---------
 
 
 class ColumnMapping(models.Model):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Indicator(models.TextChoices):
-    """The yearly targets of the speech (DOMAIN.md §3), each a share between 0 and 1."""
+    """The yearly targets of the speech (docs/domain.md §3), each a share between 0 and 1."""
 
     ORGS_50_WITH_MEMBERS = "orgs_50_with_members", _("从业人员50人以上的两新组织有党员")
     ORGS_100_WITH_PARTY_ORG = "orgs_100_with_party_org", _("从业人员100人以上的两新组织有党组织")

@@ -1,4 +1,4 @@
-"""Formation rules and targets as versioned data (DOMAIN.md §2 "rules change over time", §3).
+"""Formation rules and targets as versioned data (docs/domain.md §2 "rules change over time", §3).
 
 A :class:`PolicyVersion` is in force from its ``effective_from`` until the next version's; the
 version in force on a date is the one with the latest ``effective_from`` not after it

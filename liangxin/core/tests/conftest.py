@@ -44,7 +44,7 @@ def unrostered_member_b(org_in_b):
     return MemberFactory(name="王五", employer=org_in_b)
 
 
-# --- Census campaigns (issue 7): township B's submission with one staged row of department X ---
+# --- Census campaigns: township B's submission with one staged row of department X ---
 
 CAMPAIGN_CSV_B = (
     "统一社会信用代码,组织名称,组织类别,组织类型,所属乡镇,行业主管部门,从业人员数\n"

@@ -1,4 +1,4 @@
-"""The indicators of issue 6 / DOMAIN.md §3, as data. Written out here (not read from code) so a
+"""The indicators of docs/domain.md §3, as data. Written out here (not read from code) so a
 later change of the code never rewrites what was seeded; later indicators are new rows."""
 
 from django.db import migrations
