@@ -393,6 +393,8 @@ def organization_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     _require(user, Permission.EDIT_ORGANIZATIONS)
     choices = _organization_form_choices(user, organization)
     conflict: list[tables.ConflictRow] = []
+    conflicted: Organization | None = None  # the record as the other person saved it
+    conflict_message = ""
     if request.method == "POST":
         form = OrganizationEditForm(request.POST, **choices)
         if form.is_valid():
@@ -402,15 +404,17 @@ def organization_edit(request: AuthedRequest, pk: int) -> HttpResponse:
                     by=user, organization=organization, data=data, expected_version=form.cleaned_data["version"]
                 )
             except ConflictError as exc:
-                current = _scoped_organization(request, pk)
-                conflict = tables.conflict_rows(yours=data, theirs=current)
+                conflicted = _scoped_organization(request, pk)
+                conflict = tables.conflict_rows(yours=data, theirs=conflicted)
                 # The clerk's input stays in the form, now based on the current version: saving
-                # again, after reading the other person's values, is a deliberate overwrite.
+                # again, after reading the other person's values, is a deliberate overwrite. The
+                # page says so once, above the form (``exc.message`` and the table of differences),
+                # and not again as a form error.
+                conflict_message = exc.message
                 resubmit = request.POST.copy()
-                resubmit["version"] = str(current.version)
+                resubmit["version"] = str(conflicted.version)
                 form = OrganizationEditForm(resubmit, **choices)
                 form.is_valid()
-                form.add_error(None, exc.message)
             except ServiceError as exc:
                 _add_service_error(form, exc)
             else:
@@ -421,7 +425,13 @@ def organization_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "registry/organization_form.html",
-        {"form": form, "organization": organization, "conflict": conflict},
+        {
+            "form": form,
+            "organization": organization,
+            "conflict": conflict,
+            "conflicted": conflicted,
+            "conflict_message": conflict_message,
+        },
     )
 
 

@@ -494,7 +494,11 @@ def test_edit_conflict_shows_the_message_and_the_other_persons_values(client, al
     response = client.post(_url("organization_edit", org_in_a), stale)
     assert response.status_code == 200
     html = _html(response)
-    assert "已被他人修改" in html
+    # One message, without version numbers, above the other person's changes; no second,
+    # contradictory one ("refresh") among the form's errors.
+    assert html.count("已被他人修改") == 1 and "您的修改没有保存" in html
+    assert "版本" not in html and "刷新" not in html
+    assert not response.context["form"].non_field_errors()
     assert "别人先保存的地址" in html and "我填的地址" in html
     assert [(row.label, row.theirs, row.yours) for row in response.context["conflict"]] == [
         ("地址", "别人先保存的地址", "我填的地址")
