@@ -20,6 +20,7 @@ from . import mappings
 from .models import BatchStatus, ChangeKind, ImportMode
 from .tabular import BY_KEY, COLUMNS
 from .tabular.columns import is_serial_header
+from .tabular.problems import title_of
 
 
 def _date_input() -> forms.DateInput:
@@ -196,7 +197,7 @@ class ProblemFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         code = self.fields["code"]
         assert isinstance(code, forms.ChoiceField)
-        code.choices = [("", _("全部")), *((c, f"{c} ({n})") for c, n in codes)]
+        code.choices = [("", _("全部")), *((c, f"{title_of(c)}({n})") for c, n in codes)]
 
     def filters(self) -> dict[str, str]:
         if not self.is_valid():

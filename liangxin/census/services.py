@@ -110,6 +110,7 @@ class _Scan:
     counts: dict[str, int]
     fingerprint: str
     rows_total: int
+    names: dict[int, str]  # Excel row → the organization's name as written, for rows with a problem
 
 
 def _sort_problems(problems: list[Problem]) -> list[Problem]:
@@ -137,6 +138,7 @@ def _scan(
     reader_problems = list(stream.file_problems)
     planner_problems: list[Problem] = []
     kept: list[PlannedRow] = []
+    names: dict[int, str] = {}
     rows_total = 0
     first_chunk, keys = True, None
     with long_lived_objects_frozen():
@@ -149,6 +151,8 @@ def _scan(
             existing = selectors.existing_for(unit=unit, rows=chunk.rows, keys=keys)
             plan = planner.plan(chunk.rows, existing)
             planner_problems.extend(plan.problems)
+            problem_rows = {p.row for p in chunk.problems} | {p.row for p in plan.problems}
+            names.update((r.excel_row, r.raw_text("name")[:200]) for r in chunk.rows if r.excel_row in problem_rows)
             if on_plan is not None:
                 on_plan(plan)
             if keep_rows:
@@ -174,6 +178,7 @@ def _scan(
         counts=dict(planner.counts),
         fingerprint=planner.fingerprint,
         rows_total=rows_total,
+        names=names,
     )
 
 
@@ -192,7 +197,7 @@ def _store_preview(batch: ImportBatch, scan: _Scan) -> None:
     batch.problems.all().delete()
     bulk.insert_rows(
         ImportProblem,
-        ("batch_id", "file", "sheet", "row", "column", "field", "value", "severity", "code", "message"),
+        ("batch_id", "file", "sheet", "row", "column", "field", "value", "severity", "code", "message", "name"),
         (
             (
                 batch.pk,
@@ -205,6 +210,7 @@ def _store_preview(batch: ImportBatch, scan: _Scan) -> None:
                 p.severity,
                 p.code,
                 p.message,
+                scan.names.get(p.row, "") if p.row is not None else "",
             )
             for p in scan.problems
         ),

@@ -49,6 +49,7 @@ from .forms import (
     UploadForm,
 )
 from .models import BatchLayout, BatchStatus, ImportBatch, ImportChange, ImportJob, JobKind, JobStatus, PreviewChange
+from .tabular.problems import title_of
 
 log = logging.getLogger(__name__)
 NAME_USCC_CONFLICT = "name_uscc_conflict"
@@ -278,7 +279,12 @@ def _problem_context(request: AuthedRequest, batch: ImportBatch) -> dict[str, An
     return {
         "problem_form": form,
         "problem_rows": [
-            {"p": p, "suggestion": previews.suggestion_of(p), "about": previews.code_description(p.code)}
+            {
+                "p": p,
+                "title": title_of(p.code),
+                "suggestion": previews.suggestion_of(p),
+                "about": previews.code_description(p.code),
+            }
             for p in page.object_list
         ],
         "problem_count": page.paginator.count,

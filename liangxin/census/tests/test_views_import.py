@@ -165,7 +165,7 @@ def test_problem_table_filters_and_downloads(client, alice, census_county):
 
     choice = client.get(batch.get_absolute_url(), {"code": "invalid_choice"})
     suggestions = {r["p"].value: r["suggestion"] for r in choice.context["problem_rows"]}
-    assert suggestions["个休工商户"] == "个体工商户"
+    assert suggestions["个休工商户"] == "改为“个体工商户”。"
 
     annotated = client.get(reverse("census:batch_annotated_export", args=[batch.pk]))
     assert annotated.status_code == 200
@@ -464,3 +464,27 @@ def test_the_import_pages_keep_to_the_content_security_policy(client, alice, cen
     for name, response in pages.items():
         assert response.status_code == 200, name
         assert not problems_in(response.content.decode()), name
+
+
+def test_problems_lead_with_their_chinese_title_name_the_organization_and_suggest_a_fix(client, alice, census_county):
+    client.force_login(alice)
+    _upload(client, census_county["county"], "many_problems.xlsx")
+    batch = _latest_batch()
+    page = client.get(batch.get_absolute_url(), {"code": "uscc_checksum"})
+    [row] = page.context["problem_rows"]
+    assert row["title"] == "信用代码校验不通过"
+    assert row["p"].name  # the organization's name as written on that row
+    html = _text(page)
+    table = html[html.index('<table class="problems">') :]
+    assert row["p"].name in table and "信用代码校验不通过" in table
+    assert "对照营业执照逐位核对" in table  # the 建议 column, not "—"
+    # The title comes before the code, which stays, small.
+    assert table.index("信用代码校验不通过") < table.index('<small class="muted code">uscc_checksum</small>')
+    # The filter offers the kinds by their Chinese titles.
+    code_filter = html[html.index('name="code"') : html.index("</select>", html.index('name="code"'))]
+    assert "信用代码校验不通过(" in code_filter and ">uscc_checksum" not in code_filter
+    # Every row-level problem names its organization (but the one of a row without a name).
+    everything = client.get(batch.get_absolute_url(), {"ppage": 1}).context["problem_rows"]
+    assert [r["p"].row for r in everything if r["p"].row and r["p"].row > 1 and not r["p"].name] == [7]
+    assert next(r for r in everything if r["p"].row == 9)["p"].name == "大河镇庚超市有限公司"
+    assert all(r["suggestion"] for r in everything)
