@@ -144,12 +144,15 @@ def _scan(
     with long_lived_objects_frozen():
         for chunk in stream.chunks():
             rows_total += len(chunk.rows)
-            reader_problems.extend(chunk.problems)
             if first_chunk:
                 keys = selectors.register_keys(unit=unit, rows=len(chunk.rows))
                 first_chunk = False
             existing = selectors.existing_for(unit=unit, rows=chunk.rows, keys=keys)
             plan = planner.plan(chunk.rows, existing)
+            # A row the register already holds as it is (a pre-filled template sent back) does not
+            # repeat the reader's warnings about it: they are about what the register already knows.
+            unchanged = {p.row.excel_row for p in plan.rows if p.kind == "unchanged"}
+            reader_problems.extend(p for p in chunk.problems if p.is_error or p.row not in unchanged)
             planner_problems.extend(plan.problems)
             problem_rows = {p.row for p in chunk.problems} | {p.row for p in plan.problems}
             names.update((r.excel_row, r.raw_text("name")[:200]) for r in chunk.rows if r.excel_row in problem_rows)
