@@ -373,7 +373,11 @@ def _batch_page(
         or batch.problems.filter(code="required_column_missing").exists(),
         "remembered": mappings.remembered_keys(batch.unit) if layout is not None else set(),
         "readable": batch.header_row is not None,
-        "confirm_form": ConfirmForm(initial={"mode": batch.mode}) if previewed and can_import else None,
+        "confirm_form": (
+            ConfirmForm.for_preview(rows=batch.rows_total, rejected=batch.rejected_count)
+            if previewed and can_import
+            else None
+        ),
         "new_organizations_form": _new_organizations_form(batch)
         if previewed and can_import and active_job is None
         else None,

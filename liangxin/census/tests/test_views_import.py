@@ -4,6 +4,7 @@ problems and their filters, column mapping remembered, stale preview, scoping.""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -484,3 +485,27 @@ def test_problems_lead_with_their_chinese_title_name_the_organization_and_sugges
     assert [r["p"].row for r in everything if r["p"].row and r["p"].row > 1 and not r["p"].name] == [7]
     assert next(r for r in everything if r["p"].row == 9)["p"].name == "大河镇庚超市有限公司"
     assert all(r["suggestion"] for r in everything)
+
+
+def test_the_confirm_step_explains_both_modes_and_defaults_to_the_valid_rows_after_rejected_ones(
+    client, alice, census_county
+):
+    client.force_login(alice)
+    _upload(client, census_county["county"], "many_problems.xlsx")
+    batch = _latest_batch()
+    assert batch.rejected_count > 0
+    html = _text(client.get(batch.get_absolute_url()))
+    confirm = html[html.index('id="confirm"') :]
+    checked = re.search(r'<input[^>]*name="mode"[^>]*checked[^>]*>', confirm)
+    assert checked is not None and 'value="accept_valid"' in checked[0]
+    valid = batch.rows_total - batch.rejected_count
+    assert f"{valid} 行写入登记册,有错误的 {batch.rejected_count} 行不导入" in confirm
+    assert "选这一项将不导入任何数据" in confirm
+
+    _upload(client, census_county["county"])  # the canonical file: no error
+    clean = _latest_batch()
+    html = _text(client.get(clean.get_absolute_url()))
+    confirm = html[html.index('id="confirm"') :]
+    checked = re.search(r'<input[^>]*name="mode"[^>]*checked[^>]*>', confirm)
+    assert checked is not None and 'value="all_or_nothing"' in checked[0]
+    assert f"{clean.rows_total} 行全部写入登记册" in confirm
