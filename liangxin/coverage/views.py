@@ -28,8 +28,10 @@ from django_htmx.middleware import HtmxDetails
 from liangxin.accounts.models import User
 from liangxin.accounts.roles import Role
 from liangxin.formation import export as register_export
+from liangxin.formation.forms import RegisterFilterForm
 from liangxin.formation.selectors import RegisterRow
 from liangxin.policy.selectors import NoPolicyInForce
+from liangxin.registry import selectors as registry_selectors
 
 from . import charts, selectors
 from .choices import Grouping, IndicatorKind, Part, Subject
@@ -257,6 +259,12 @@ def drill_down(request: AuthedRequest) -> HttpResponse:
 GAP_TITLE = "空白点台账"
 
 
+def _gap_filters(request: AuthedRequest) -> RegisterFilterForm:
+    """The register's search and filters (name, pinyin, code; township, recommendation, plan
+    status, overdue), on the gap list too."""
+    return RegisterFilterForm(request.GET, townships=registry_selectors.townships_for(user=request.user))
+
+
 def _gaps(request: AuthedRequest) -> tuple[GapForm, Iterator[RegisterRow] | None, str]:
     user = request.user
     _gate(user)
@@ -264,8 +272,9 @@ def _gaps(request: AuthedRequest) -> tuple[GapForm, Iterator[RegisterRow] | None
     as_of = form.as_of_or_today()
     by = (form.cleaned_data.get("by") if form.is_valid() else "") or Grouping.COUNTY
     key = (form.cleaned_data.get("key") if form.is_valid() else "") or ""
+    filters = _gap_filters(request).to_filter()
     try:
-        rows = selectors.iter_gap_rows(user=user, as_of=as_of, by=by, key=key)
+        rows = selectors.iter_gap_rows(user=user, as_of=as_of, by=by, key=key, filters=filters)
         label = selectors.group_label(by=by, key=key) if key else user.scope_label
     except ValueError:
         raise Http404 from None
@@ -289,6 +298,7 @@ def gap_list(request: AuthedRequest) -> HttpResponse:
         "rows": page.object_list,
         "count": page.paginator.count,
         "overdue_count": sum(1 for r in rows if r.overdue),
+        "filter_form": _gap_filters(request),
         "list_url": reverse("coverage:gap_list"),
         "export_url": reverse("coverage:gap_export"),
         "export_label": _("Excel(台账及乡镇汇总)"),
@@ -312,7 +322,10 @@ def gap_export(request: AuthedRequest) -> HttpResponseBase:
             on=form.as_of_or_today(),
             title=GAP_TITLE,
             object_type="coverage.gaps",
-            filters={k: v for k, v in request.GET.items() if k in ("as_of", "by", "key")},
+            filters={
+                **{k: v for k, v in request.GET.items() if k in ("as_of", "by", "key")},
+                **_gap_filters(request).audit_filters(),
+            },
             remote_addr=request.META.get("REMOTE_ADDR") or None,
         )
     except register_export.TooManyRows:

@@ -25,6 +25,12 @@ READY_CHOICES = [("yes", _("具备组建条件")), ("no", _("暂不具备组建�
 
 
 class RegisterFilterForm(forms.Form):
+    q = TextField(
+        label=_("搜索"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("名称、拼音首字母或信用代码")}),
+    )
     township = forms.ModelChoiceField(
         label=_("乡镇"), queryset=AdministrativeUnit.objects.none(), required=False, empty_label=_("全部乡镇")
     )
@@ -45,6 +51,7 @@ class RegisterFilterForm(forms.Form):
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
         return RegisterFilter(
+            q=data.get("q") or "",
             township=data["township"].pk if data.get("township") else None,
             recommendation=data.get("recommendation", ""),
             plan_status=data.get("plan_status", ""),

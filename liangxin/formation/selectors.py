@@ -61,6 +61,7 @@ REGISTER_CODES = tuple(code for code in engine.PRIMARY_CODES if code not in OFF_
 
 @dataclass(frozen=True)
 class RegisterFilter:
+    q: str = ""  # the register's search: name, pinyin (initials), credit code
     township: int | None = None
     recommendation: str = ""
     plan_status: str = ""  # "", NO_PLAN, or an open status
@@ -138,6 +139,11 @@ def iter_register_rows(
     organizations = Organization.objects.filter(organization_scope(user), merged_into__isnull=True)
     if filters.township:
         organizations = organizations.filter(township_id=filters.township)
+    if filters.q.strip():
+        # The search narrows the rows shown, like a group: recommendations still weigh every
+        # organization of the township (partners), so the batches read whole townships.
+        searched = search_condition(filters.q)
+        group = searched if group is None else group & searched
     if group is not None:
         organizations = organizations.filter(group)
     batches = _township_batches(organizations)

@@ -202,3 +202,22 @@ def test_a_group_outside_the_scope_is_404_on_every_group_page(
     assert AuditRecord.objects.filter(action="export").count() == exports  # no empty export was logged
     by, key = inside
     assert client.get(reverse(name), {**params, "by": by, "key": key, "as_of": ON.isoformat()}).status_code == 200
+
+
+def test_gap_list_has_the_registers_search_and_filters(client, county_data, alice, township_b):
+    url = reverse("coverage:gap_list")
+    both = _get(client, alice, url, as_of=ON.isoformat()).content.decode()
+    assert 'name="q"' in both and 'name="township"' in both and 'name="plan_status"' in both
+    by_name = _get(client, alice, url, as_of=ON.isoformat(), q="乙一").content.decode()
+    assert "乙一矿业有限公司" in by_name and "甲二商贸有限公司" not in by_name
+    by_initials = _get(client, alice, url, as_of=ON.isoformat(), q="jesm").content.decode()  # 甲二商贸
+    assert "甲二商贸有限公司" in by_initials and "乙一矿业有限公司" not in by_initials
+    by_township = _get(client, alice, url, as_of=ON.isoformat(), township=township_b.pk).content.decode()
+    assert "乙一矿业有限公司" in by_township and "甲二商贸有限公司" not in by_township
+    with_plan = _get(client, alice, url, as_of=ON.isoformat(), plan_status="planned").content.decode()
+    assert "乙一矿业有限公司" not in with_plan and "甲二商贸有限公司" not in with_plan
+    response = client.get(reverse("coverage:gap_export"), {"as_of": ON.isoformat(), "q": "乙一"})
+    rows = list(load_workbook(io.BytesIO(sent_bytes(response)))["空白点台账"].iter_rows(values_only=True))
+    assert {r[2] for r in rows[3:]} == {"乙一矿业有限公司"}
+    record = AuditRecord.objects.filter(action="export").latest("pk")
+    assert record.changes["rows"] == 1 and record.changes["filters"]["q"] == "乙一"
