@@ -191,12 +191,18 @@ def _submission_context(request: AuthedRequest, submission: Submission, **extra:
                     verdicts[entry.pk] = c
     may_edit = is_unit and is_open and submission.state in workflow.EDITABLE
     missing: list[Organization] = []
+    missing_total = 0
+    # The list is cut at MISSING_SHOWN unless asked for all (?missing=all); the page says so.
+    missing_all = request.GET.get("missing") == "all"
     if submission.township_id is not None:
-        missing = list(
+        unreported = (
             selectors.unreported_organizations(campaign=submission.campaign)
             .filter(township_id=submission.township_id)
-            .order_by("name_normalized", "pk")[:MISSING_SHOWN]
+            .order_by("name_normalized", "pk")
         )
+        missing = list(unreported if missing_all else unreported[: MISSING_SHOWN + 1])
+        missing_total = len(missing) if len(missing) <= MISSING_SHOWN else unreported.count()
+        missing = missing if missing_all else missing[:MISSING_SHOWN]
     may_review = selectors.is_county_admin(user) and is_open and submission.state == workflow.SUBMITTED
     review: review_module.Review | None = None
     review_changes = None
@@ -207,6 +213,7 @@ def _submission_context(request: AuthedRequest, submission: Submission, **extra:
         "submission": submission,
         "campaign": submission.campaign,
         "missing": missing,
+        "missing_total": missing_total,
         "may_prefill": is_unit and is_open and submission.state in workflow.EDITABLE and not entries,
         # (row, complete, the department's verdict, may the user change it): a department's
         # word on a row of an approved township is locked like the row itself.

@@ -443,3 +443,22 @@ def test_a_row_edit_conflict_says_so_once_and_shows_both_values(sub_b, carol, er
     assert body.count("没有保存") == 1 and "版" not in body.replace("版权", "")
     assert [row for row in response.context["conflict"]] == [("从业人员数", "25", "30")]
     assert 'value="25"' in _input(body, "employees")
+
+
+def test_a_cut_list_of_unreported_organizations_says_so_and_can_show_all(
+    sub_b, carol, township_b, stage, client, monkeypatch
+):
+    from liangxin.campaigns import views
+
+    monkeypatch.setattr(views, "MISSING_SHOWN", 2)
+    for n in range(3):
+        OrganizationFactory(name=f"板桥老厂{n}有限公司", township=township_b)
+    stage(sub_b, carol, B_FILE)
+    client.force_login(carol)
+    page = client.get(sub_b.get_absolute_url())
+    html = page.content.decode()
+    assert len(page.context["missing"]) == 2 and page.context["missing_total"] == 3
+    assert "只显示了前 2 个,共 3 个。" in html and 'href="?missing=all#missing"' in html
+    everything = client.get(sub_b.get_absolute_url(), {"missing": "all"})
+    assert [o.name for o in everything.context["missing"]] == [f"板桥老厂{n}有限公司" for n in range(3)]
+    assert "只显示了前" not in everything.content.decode()
