@@ -531,6 +531,19 @@ def gap_rows(
     return list(iter_gap_rows(user=user, as_of=as_of, by=by, key=key))
 
 
+def data_since(*, user: User) -> dt.date | None:
+    """The first date from which the register holds census figures of an organization in the
+    user's scope (None when it holds none): the dashboard says so, since a date before it has
+    nothing to count."""
+    first = (
+        OrganizationFacts.objects.filter(organization__in=Organization.objects.filter(organization_scope(user)))
+        .order_by("valid_from")
+        .values_list("valid_from", flat=True)
+        .first()
+    )
+    return first
+
+
 def iter_gap_rows(
     *,
     user: User,

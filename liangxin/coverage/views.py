@@ -74,8 +74,14 @@ class Figure:
     denominator_url: str
 
     @property
+    def no_data(self) -> bool:
+        """A share of nothing (0/0: a date before the register's data, an empty group): neither
+        met nor behind."""
+        return self.value.is_share and self.value.denominator == 0
+
+    @property
     def met(self) -> bool:
-        return self.value.gap == 0 and self.value.target is not None
+        return self.value.gap == 0 and self.value.target is not None and not self.no_data
 
 
 def figure(indicator: Indicator, value: IndicatorValue, *, by: str, key: str, as_of: Any) -> Figure:
@@ -173,6 +179,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         "other_shares": other_shares,
         "counts": counts,
         "blank": blank,
+        "data_since": selectors.data_since(user=user),
         "blank_count": (blank.value.denominator - blank.value.numerator) if blank else None,
         "gap_url": gap_url(by=Grouping.COUNTY, key="", as_of=as_of),
         "rankings": rankings,

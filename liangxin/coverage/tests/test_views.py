@@ -221,3 +221,18 @@ def test_gap_list_has_the_registers_search_and_filters(client, county_data, alic
     assert {r[2] for r in rows[3:]} == {"乙一矿业有限公司"}
     record = AuditRecord.objects.filter(action="export").latest("pk")
     assert record.changes["rows"] == 1 and record.changes["filters"]["q"] == "乙一"
+
+
+def test_a_card_with_no_data_says_so_and_the_dashboard_says_from_when_the_register_holds_data(
+    client, county_data, alice
+):
+    before = _get(client, alice, DASHBOARD, as_of="2019-06-01")
+    html = before.content.decode()
+    cards = html[html.index('class="cov-cards"') : html.index("</section>", html.index('class="cov-cards"'))]
+    assert "无数据" in cards and "已达标" not in cards
+    assert all(f.no_data and not f.met for f in before.context["headline"])
+    assert "登记册的数据从 2020年1月1日 起" in html and "所选日期早于登记册的数据" in html
+    now = _get(client, alice, DASHBOARD, as_of=ON.isoformat()).content.decode()
+    cards = now[now.index('class="cov-cards"') : now.index("</section>", now.index('class="cov-cards"'))]
+    assert "无数据" not in cards and "66.7%" in cards
+    assert "登记册的数据从 2020年1月1日 起" in now and "所选日期早于登记册的数据" not in now
