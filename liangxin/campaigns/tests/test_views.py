@@ -462,3 +462,18 @@ def test_a_cut_list_of_unreported_organizations_says_so_and_can_show_all(
     everything = client.get(sub_b.get_absolute_url(), {"missing": "all"})
     assert [o.name for o in everything.context["missing"]] == [f"板桥老厂{n}有限公司" for n in range(3)]
     assert "只显示了前" not in everything.content.decode()
+
+
+def test_an_approval_is_in_the_history_of_each_organization_it_created(campaign, sub_b, carol, alice, stage, client):
+    from liangxin.registry.models import Organization
+
+    stage(sub_b, carol, B_FILE)
+    services.submit_submission(by=carol, submission=fresh(sub_b), expected_version=fresh(sub_b).version)
+    sub = services.approve_submission(by=alice, submission=fresh(sub_b), expected_version=fresh(sub_b).version)
+    bing = Organization.objects.get(name="板桥丙建材有限公司")
+    client.force_login(carol)
+    history = client.get(reverse("registry:organization_detail", args=[bing.pk])).context["history"]
+    [approval] = [e for e in history if e.link]
+    assert approval.action == f"摸底审核通过({campaign.name},导入批次 #{sub.register_batch_id})"
+    assert approval.actor == sub.register_batch.created_by.get_username()
+    assert [(line.label, line.old, line.new) for line in approval.lines] == [("结果", None, "新登记")]

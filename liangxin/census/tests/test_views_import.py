@@ -509,3 +509,28 @@ def test_the_confirm_step_explains_both_modes_and_defaults_to_the_valid_rows_aft
     checked = re.search(r'<input[^>]*name="mode"[^>]*checked[^>]*>', confirm)
     assert checked is not None and 'value="all_or_nothing"' in checked[0]
     assert f"{clean.rows_total} 行全部写入登记册" in confirm
+
+
+def test_the_organizations_history_lists_the_imports_that_changed_it(client, alice, census_county):
+    county = census_county["county"]
+    first = _service_import(alice, county)
+    bee = Organization.objects.get(uscc=BEE)
+    OrganizationFacts.objects.filter(organization=bee).update(employees=100)
+    client.force_login(alice)
+    _upload(client, county)
+    batch = _latest_batch()
+    client.post(reverse("census:batch_confirm", args=[batch.pk]), {"mode": "all_or_nothing"})
+    page = client.get(reverse("registry:organization_detail", args=[bee.pk]))
+    history = [e for e in page.context["history"] if e.link]
+    assert [e.link for e in history] == [batch.get_absolute_url(), first.batch.get_absolute_url()]  # newest first
+    assert history[0].action == f"摸底表导入(批次 #{batch.pk},canonical.xlsx)"
+    assert [(line.label, line.old, line.new) for line in history[0].lines] == [("从业人员数", "100", "120")]
+    html = _text(page)
+    assert f'<a href="{batch.get_absolute_url()}">摸底表导入(批次 #{batch.pk}' in html
+    # The figures history shows the union / youth league / women's federation columns.
+    figures = html[html.index("普查数据历史") : html.index("变更记录")]
+    assert "<th>工会</th><th>共青团</th><th>妇联</th>" in figures
+
+    client.post(reverse("census:batch_revert", args=[batch.pk]))
+    page = client.get(reverse("registry:organization_detail", args=[bee.pk]))
+    assert [e for e in page.context["history"] if e.link][0].action.endswith(",已撤销")
