@@ -533,4 +533,4 @@ def test_the_organizations_history_lists_the_imports_that_changed_it(client, ali
 
     client.post(reverse("census:batch_revert", args=[batch.pk]))
     page = client.get(reverse("registry:organization_detail", args=[bee.pk]))
-    assert [e for e in page.context["history"] if e.link][0].action.endswith(",已撤销")
+    assert next(e for e in page.context["history"] if e.link).action.endswith(",已撤销")
