@@ -198,13 +198,27 @@ def _plan_page(
     except NoPolicyInForce:
         recommendation = None
     actions = [(a, transitions.ACTION_LABELS[a]) for a in transitions.allowed_actions(plan.status)] if plan else []
+    plans = selectors.plans_of(organization=organization)
+    # Without an open plan: the party organization that covers it now (formed by its plan or
+    # another way) and the finished plan, rather than an invitation to make one.
+    covering = [
+        c.party_organization
+        for c in registry_selectors.coverages_of(organization=organization)
+        if c.valid_to is None or c.valid_to > on
+    ]
+    finished = next((p for p in plans if p.status == transitions.FORMED), None) if plan is None else None
     context = {
         "organization": organization,
         "recommendation": recommendation,
         "plan": plan,
         "overdue": plan is not None
         and transitions.is_overdue(status=plan.status, planned_date=plan.planned_date, today=on),
-        "plans": selectors.plans_of(organization=organization),
+        "plans": plans,
+        "covering": covering,
+        "visible_party_orgs": registry_selectors.party_organization_ids_in_scope(
+            user=user, ids={po.pk for po in covering}
+        ),
+        "finished_plan": finished,
         "partners": list(plan.partners.order_by("name_normalized")) if plan is not None else [],
         "verifications": selectors.verifications_of(organization=organization),
         "actions": actions,

@@ -57,6 +57,13 @@ def test_transitions_through_the_page(client, bob, three_members, ready_plan):
     assert plan.status == "formed" and plan.party_organization.name == "三友建材党支部"
     assert PartyOrganizationCoverage.objects.filter(organization=three_members, valid_to__isnull=True).exists()
     assert "该组织还没有进行中的组建方案" in _page(client.post(url, {"action": "suspend", "reason": "x"}, follow=True))
+    # The organization's page now shows its party organization and the finished plan, and no
+    # longer invites to make a plan.
+    page = _page(client.get(reverse("formation:organization_plan", args=[three_members.pk])))
+    section = page[page.index("<h2>组建方案</h2>") : page.index("逐一核实")]
+    assert "尚未制定组建方案" not in section and "制定组建方案</a>" not in section
+    assert f'<a href="{plan.party_organization.get_absolute_url()}">三友建材党支部</a>' in section
+    assert "2026-06-01 成立" in section and "已组建" in section
 
 
 def test_verification_through_the_page(client, bob, three_members):
