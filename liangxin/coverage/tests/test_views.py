@@ -236,3 +236,31 @@ def test_a_card_with_no_data_says_so_and_the_dashboard_says_from_when_the_regist
     cards = now[now.index('class="cov-cards"') : now.index("</section>", now.index('class="cov-cards"'))]
     assert "无数据" not in cards and "66.7%" in cards
     assert "登记册的数据从 2020年1月1日 起" in now and "所选日期早于登记册的数据" not in now
+
+
+def test_drill_down_sorts_by_its_columns_and_exports_what_it_shows_audited(client, county_data, alice, bob, township_b):
+    url = reverse("coverage:drill_down")
+    params = {"indicator": "org_coverage", "part": "denominator", "as_of": ON.isoformat()}
+    by_name = _get(client, alice, url, **params).context["page"].object_list
+    default = [o.name for o in by_name]
+    by_employees = [o.name for o in client.get(url, {**params, "sort": "-employees"}).context["page"].object_list]
+    assert sorted(default) == sorted(by_employees) and by_employees != default
+    staff = [o.employees_on for o in client.get(url, {**params, "sort": "-employees"}).context["page"].object_list]
+    assert staff == sorted(staff, reverse=True) and staff[0] == 200  # 乙一矿业
+    html = client.get(url, {**params, "sort": "employees"}).content.decode()
+    assert "sort=-employees" in html  # the header reverses the current sort
+    assert client.get(url, {**params, "sort": "bogus"}).status_code == 404
+
+    before = AuditRecord.objects.filter(action="export").count()
+    export = client.get(reverse("coverage:drill_down_export"), {**params, "sort": "-employees"})
+    assert export["Content-Type"].startswith("text/csv")
+    lines = sent_bytes(export).decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("乡镇(街道),组织名称,统一社会信用代码")
+    assert [line.split(",")[1] for line in lines[1:]] == by_employees
+    record = AuditRecord.objects.filter(action="export").latest("pk")
+    assert AuditRecord.objects.filter(action="export").count() == before + 1
+    assert record.object_type == "coverage.drill_down" and record.changes["rows"] == len(by_employees)
+    # The export keeps to the scope like the page: another township's group is a 404.
+    client.force_login(bob)
+    outside = {**params, "by": "township", "key": str(township_b.pk)}
+    assert client.get(reverse("coverage:drill_down_export"), outside).status_code == 404
