@@ -114,7 +114,7 @@ class TransitionForm(forms.Form):
     action = forms.ChoiceField(
         label=_("操作"), choices=[(a, transitions.ACTION_LABELS[a]) for a in transitions.USER_ACTIONS]
     )
-    reason = forms.CharField(label=_("暂缓原因"), max_length=500, required=False)
+    reason = forms.CharField(label=_("原因"), max_length=500, required=False)
     name = NameField(label=_("党组织名称"), max_length=200, required=False)
     founded_on = PastDateField(
         label=_("成立日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -274,6 +274,21 @@ def suspend_plan(*, by: User, plan: FormationPlan, reason: str) -> FormationPlan
     return current
 
 
+def withdraw_plan(*, by: User, plan: FormationPlan, reason: str) -> FormationPlan:
+    """An open plan → 已撤销 by a person who may edit the organization, with a reason: the plan is
+    no longer pursued (a wrong plan, the organization moved away). A new plan can be made after."""
+    _require_editor(by, plan.organization)
+    reason = reason.strip()
+    with transaction.atomic():
+        current, before = _transition(by=by, plan=plan, action=transitions.WITHDRAW)
+        if not reason:
+            raise ServiceError(_("撤销方案须填写原因。"), field="reason")
+        current.withdrawal_reason = reason
+        current.closed_on = today()
+        _save_and_log(by, current, before, transitions.WITHDRAW)
+    return current
+
+
 def resume_plan(*, by: User, plan: FormationPlan) -> FormationPlan:
     """暂缓 → 计划. The suspension reason stays in the audit trail."""
     _require_editor(by, plan.organization)

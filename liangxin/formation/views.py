@@ -323,6 +323,8 @@ def plan_transition(request: AuthedRequest, pk: int) -> HttpResponse:
                 services.suspend_plan(by=user, plan=plan, reason=data["reason"])
             elif action == transitions.RESUME:
                 services.resume_plan(by=user, plan=plan)
+            elif action == transitions.WITHDRAW:
+                services.withdraw_plan(by=user, plan=plan, reason=data["reason"])
             else:
                 services.form_party_organization(by=user, plan=plan, name=data["name"], founded_on=data["founded_on"])
         except ServiceError as exc:

@@ -6,6 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from liangxin.audit.models import AuditRecord
 from liangxin.formation.models import FormationPlan, MemberAction, Verification
 from liangxin.registry.models import PartyOrganizationCoverage
 
@@ -184,3 +185,22 @@ def test_unrostered_list_query_count_is_bounded(client, bob, three_members, djan
         MemberFactory(employer=three_members)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert "党员" in _page(client.get(url))
+
+
+def test_a_plan_is_withdrawn_with_a_reason_where_the_role_may(client, bob, lily, three_members, ready_plan):
+    url = reverse("formation:plan_transition", args=[three_members.pk])
+    client.force_login(lily)  # the leader reads, never edits
+    assert client.post(url, {"action": "withdraw", "reason": "x"}).status_code == 403
+    client.force_login(bob)
+    page = _page(client.get(reverse("formation:organization_plan", args=[three_members.pk])))
+    assert '<option value="withdraw">撤销方案</option>' in page
+    refused = _page(client.post(url, {"action": "withdraw", "reason": " "}, follow=True))
+    assert "撤销方案须填写原因" in refused
+    assert FormationPlan.objects.get().status == "planned"
+    body = _page(client.post(url, {"action": "withdraw", "reason": "企业已迁往外县"}, follow=True))
+    plan = FormationPlan.objects.get()
+    assert (plan.status, plan.withdrawal_reason) == ("cancelled", "企业已迁往外县") and plan.closed_on is not None
+    assert "已撤销方案" in body and "企业已迁往外县" in body
+    assert "制定组建方案</a>" in body  # a new plan can be made
+    record = AuditRecord.objects.filter(object_type="formation.formationplan").latest("pk")
+    assert record.changes["transition"] == [None, "withdraw"] and record.actor == bob
