@@ -329,7 +329,14 @@ def drill_down_export(request: AuthedRequest) -> HttpResponseBase:
     log_export(
         by=request.user,
         object_type="coverage.drill_down",
-        filters={k: v for k, v in request.GET.items() if k in ("indicator", "by", "key", "part", "as_of", "sort")},
+        filters={
+            "indicator": drill.indicator.code,
+            "by": drill.by,
+            "key": drill.key,
+            "part": drill.part,
+            "as_of": drill.as_of.isoformat(),
+            "sort": drill.sort,
+        },
         rows=drill.subjects.count(),
         file_format="csv",
         remote_addr=request.META.get("REMOTE_ADDR") or None,
@@ -404,8 +411,14 @@ def gap_export(request: AuthedRequest) -> HttpResponseBase:
             on=form.as_of_or_today(),
             title=GAP_TITLE,
             object_type="coverage.gaps",
+            # What was read, as the forms cleaned it (never the raw query: a NUL there cannot be stored).
             filters={
-                **{k: v for k, v in request.GET.items() if k in ("as_of", "by", "key")},
+                "as_of": form.as_of_or_today().isoformat(),
+                **(
+                    {k: form.cleaned_data[k] for k in ("by", "key") if form.cleaned_data.get(k)}
+                    if form.is_valid()
+                    else {}
+                ),
                 **_gap_filters(request).audit_filters(),
             },
             remote_addr=request.META.get("REMOTE_ADDR") or None,

@@ -264,3 +264,12 @@ def test_drill_down_sorts_by_its_columns_and_exports_what_it_shows_audited(clien
     client.force_login(bob)
     outside = {**params, "by": "township", "key": str(township_b.pk)}
     assert client.get(reverse("coverage:drill_down_export"), outside).status_code == 404
+
+
+def test_exports_audit_the_cleaned_filters_not_the_raw_query(client, county_data, alice):
+    client.force_login(alice)
+    response = client.get(reverse("coverage:gap_export"), {"as_of": "\x00", "by": "", "key": "", "q": "乙一"})
+    assert response.status_code == 200
+    record = AuditRecord.objects.filter(action="export").latest("pk")
+    assert "\x00" not in json.dumps(record.changes) and record.changes["filters"]["as_of"] != ""
+    assert record.changes["filters"]["q"] == "乙一"
