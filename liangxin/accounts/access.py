@@ -165,6 +165,7 @@ PAGE_RULES: dict[str, Rule] = {
     "coverage:dashboard": read(PLANNERS),
     "coverage:table": read(PLANNERS),
     "coverage:drill_down": read(PLANNERS),
+    "coverage:drill_down_export": read(PLANNERS),
     "coverage:gap_list": read(PLANNERS),
     "coverage:gap_export": read(PLANNERS),
     # Census import.

@@ -190,12 +190,18 @@ def _submission_context(request: AuthedRequest, submission: Submission, **extra:
                     verdicts[entry.pk] = c
     may_edit = is_unit and is_open and submission.state in workflow.EDITABLE
     missing: list[Organization] = []
+    missing_total = 0
+    # The list is cut at MISSING_SHOWN unless asked for all (?missing=all); the page says so.
+    missing_all = request.GET.get("missing") == "all"
     if submission.township_id is not None:
-        missing = list(
+        unreported = (
             selectors.unreported_organizations(campaign=submission.campaign)
             .filter(township_id=submission.township_id)
-            .order_by("name_normalized", "pk")[:MISSING_SHOWN]
+            .order_by("name_normalized", "pk")
         )
+        missing = list(unreported if missing_all else unreported[: MISSING_SHOWN + 1])
+        missing_total = len(missing) if len(missing) <= MISSING_SHOWN else unreported.count()
+        missing = missing if missing_all else missing[:MISSING_SHOWN]
     may_review = selectors.is_county_admin(user) and is_open and submission.state == workflow.SUBMITTED
     review: review_module.Review | None = None
     review_changes = None
@@ -206,6 +212,7 @@ def _submission_context(request: AuthedRequest, submission: Submission, **extra:
         "submission": submission,
         "campaign": submission.campaign,
         "missing": missing,
+        "missing_total": missing_total,
         "may_prefill": is_unit and is_open and submission.state in workflow.EDITABLE and not entries,
         # (row, complete, the department's verdict, may the user change it): a department's
         # word on a row of an approved township is locked like the row itself.
@@ -488,29 +495,38 @@ def submission_transition(request: AuthedRequest, pk: int) -> HttpResponseBase:
 
 
 def entry_edit(request: AuthedRequest, pk: int) -> HttpResponseBase:
+    """Correct a staged row. The census figures the campaign needs and the row leaves blank
+    (``board.missing_required``) are marked. When someone else saved the row meanwhile, the page
+    says so once, shows the form with their values and, beside them, what this clerk typed."""
     entry = get_in_scope_or_404(selectors.entries_for(user=request.user), pk=pk)
     if refused := _refuse_method(request, "GET", "POST"):
         return refused
 
     def current_form() -> EntryForm:
-        return EntryForm(
-            initial={"version": entry.version, **{k: entry.data.get(k, "") for k in services.EDITABLE_KEYS}}
-        )
+        return EntryForm(initial={"version": entry.version, **EntryForm.initial_from(entry.data)})
 
     form = current_form()
     status = 200
+    conflict: list[tuple[str, str, str]] = []  # (label, their value, your value)
+    conflict_message = ""
     if request.method == "POST":
         form = EntryForm(request.POST)
         if form.is_valid():
-            values = {k: form.cleaned_data[k] for k in services.EDITABLE_KEYS}
+            values = form.values()
             try:
                 services.update_entry(
                     by=request.user, entry=entry, values=values, expected_version=form.cleaned_data["version"]
                 )
             except ConflictError as exc:
                 entry.refresh_from_db()
-                messages.error(request, exc.message)
+                conflict_message = exc.message
                 form = current_form()  # the other person's values, with the version to edit them
+                theirs = form.initial
+                conflict = [
+                    (str(form.fields[k].label), theirs.get(k) or "—", values[k] or "—")
+                    for k in services.EDITABLE_KEYS
+                    if (theirs.get(k) or "") != values[k]
+                ]
                 status = 409
             except ServiceError as exc:
                 form.add_error(None, exc.message)
@@ -518,10 +534,19 @@ def entry_edit(request: AuthedRequest, pk: int) -> HttpResponseBase:
                 messages.success(request, _("已保存。"))
                 return redirect(entry.submission.get_absolute_url())
     context = _submission_context(request, entry.submission)
+    missing = set(board_module.missing_required(entry.data))
     return render(
         request,
         "campaigns/entry_edit.html",
-        {"entry": entry, "form": form, "may_edit": context["may_edit"]},
+        {
+            "entry": entry,
+            "form": form,
+            "may_edit": context["may_edit"],
+            "missing": missing,
+            "missing_labels": [str(form.fields[k].label) for k in services.EDITABLE_KEYS if k in missing],
+            "conflict": conflict,
+            "conflict_message": conflict_message,
+        },
         status=status,
     )
 

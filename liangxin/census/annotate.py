@@ -39,6 +39,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from .tabular import Header, Problem, ReadError, Sheet, locate_header, read_workbook
 from .tabular.cells import Cell
 from .tabular.columns import BY_LABEL, column_letter
+from .tabular.problems import title_of
 
 PROBLEM_SHEET: Final = "问题清单"
 REJECTED_SHEET: Final = "退回行"
@@ -64,9 +65,12 @@ def _worst(problems: Sequence[Problem]) -> str:
 
 
 def comment_text(problems: Sequence[Problem]) -> str:
-    """The comment on a cell: one line per problem, errors first, in the order reported."""
+    """The comment on a cell: one line per problem, errors first, in the order reported; each
+    led by its severity and Chinese title, the code last (for whoever asks about it)."""
     ordered = sorted(problems, key=lambda p: not p.is_error)
-    return _clean("\n".join(f"{SEVERITY_LABELS[p.severity]}({p.code}):{p.message}" for p in ordered))
+    return _clean(
+        "\n".join(f"{SEVERITY_LABELS[p.severity]}·{title_of(p.code)}:{p.message}〔{p.code}〕" for p in ordered)
+    )
 
 
 def _comment(problems: Sequence[Problem]) -> Comment:

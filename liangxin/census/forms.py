@@ -20,6 +20,7 @@ from . import mappings
 from .models import BatchStatus, ChangeKind, ImportMode
 from .tabular import BY_KEY, COLUMNS
 from .tabular.columns import is_serial_header
+from .tabular.problems import title_of
 
 
 def _date_input() -> forms.DateInput:
@@ -183,6 +184,24 @@ class ConfirmForm(forms.Form):
         widget=forms.RadioSelect,
     )
 
+    @classmethod
+    def for_preview(cls, *, rows: int, rejected: int) -> ConfirmForm:
+        """The form under a preview: each mode says what it would do with this file before the
+        click, and the one chosen is what a clerk expects from what the preview shows — the valid
+        rows when it shows rejected ones (all or nothing would import nothing), else all."""
+        form = cls(initial={"mode": ImportMode.ACCEPT_VALID if rejected else ImportMode.ALL_OR_NOTHING})
+        mode = form.fields["mode"]
+        assert isinstance(mode, forms.ChoiceField)
+        if rejected:
+            all_or_nothing = _("全部导入或全部不导入:文件有错误,选这一项将不导入任何数据,请改正后重新上传。")
+        else:
+            all_or_nothing = _("全部导入或全部不导入:%(rows)d 行全部写入登记册,出错则一行也不写。") % {"rows": rows}
+        accept_valid = _(
+            "只导入有效行:%(valid)d 行写入登记册,有错误的 %(rejected)d 行不导入,列为退回清单(可下载,改正后再导入)。"
+        ) % {"valid": max(rows - rejected, 0), "rejected": rejected}
+        mode.choices = [(ImportMode.ALL_OR_NOTHING, all_or_nothing), (ImportMode.ACCEPT_VALID, accept_valid)]
+        return form
+
 
 class ProblemFilterForm(forms.Form):
     severity = forms.ChoiceField(
@@ -196,7 +215,7 @@ class ProblemFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         code = self.fields["code"]
         assert isinstance(code, forms.ChoiceField)
-        code.choices = [("", _("全部")), *((c, f"{c} ({n})") for c, n in codes)]
+        code.choices = [("", _("全部")), *((c, f"{title_of(c)}({n})") for c, n in codes)]
 
     def filters(self) -> dict[str, str]:
         if not self.is_valid():

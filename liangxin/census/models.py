@@ -115,6 +115,9 @@ class ImportProblem(models.Model):
     severity = models.CharField(max_length=8)
     code = models.CharField(max_length=48, db_index=True)
     message = models.TextField()
+    # The organization's name as written on the problem's row ("" for a problem of the file, the
+    # sheet or the header): the problem list names each row's organization.
+    name = models.CharField(_("组织名称"), max_length=200, blank=True, default="")
 
     class Meta:
         verbose_name = _("导入问题")

@@ -23,6 +23,7 @@ from . import services
 from .models import BatchLayout, ChangeKind, ImportBatch, ImportChange, ImportProblem, PreviewChange
 from .planning import Plan, PlannedRow
 from .tabular import BY_KEY, COLUMNS, PROBLEM_CODES, CensusReadResult, Problem
+from .tabular.problems import advice_of
 from .tabular.vocab import VOCABULARIES
 
 _CHUNK: Final = 2000
@@ -204,9 +205,12 @@ _SUGGESTION = re.compile(r"(?:是否应为|模板中的)“([^”]+)”")
 
 
 def suggestion_of(problem: ImportProblem) -> str:
-    """The value the message proposes ("是否应为“县工商联”?"), if it proposes one."""
+    """What the clerk can do: change the cell to the value the message proposes ("是否应为“县工商联”?"),
+    or else the problem kind's advice (``tabular.problems.PROBLEM_GUIDE``)."""
     found = _SUGGESTION.search(problem.message)
-    return found.group(1) if found else ""
+    if found:
+        return _("改为“%(value)s”。") % {"value": found.group(1)}
+    return advice_of(problem.code)
 
 
 def code_description(code: str) -> str:

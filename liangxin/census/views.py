@@ -50,6 +50,7 @@ from .forms import (
     UploadForm,
 )
 from .models import BatchLayout, BatchStatus, ImportBatch, ImportChange, ImportJob, JobKind, JobStatus, PreviewChange
+from .tabular.problems import title_of
 
 log = logging.getLogger(__name__)
 NAME_USCC_CONFLICT = "name_uscc_conflict"
@@ -279,7 +280,12 @@ def _problem_context(request: AuthedRequest, batch: ImportBatch) -> dict[str, An
     return {
         "problem_form": form,
         "problem_rows": [
-            {"p": p, "suggestion": previews.suggestion_of(p), "about": previews.code_description(p.code)}
+            {
+                "p": p,
+                "title": title_of(p.code),
+                "suggestion": previews.suggestion_of(p),
+                "about": previews.code_description(p.code),
+            }
             for p in page.object_list
         ],
         "problem_count": page.paginator.count,
@@ -368,7 +374,11 @@ def _batch_page(
         or batch.problems.filter(code="required_column_missing").exists(),
         "remembered": mappings.remembered_keys(batch.unit) if layout is not None else set(),
         "readable": batch.header_row is not None,
-        "confirm_form": ConfirmForm(initial={"mode": batch.mode}) if previewed and can_import else None,
+        "confirm_form": (
+            ConfirmForm.for_preview(rows=batch.rows_total, rejected=batch.rejected_count)
+            if previewed and can_import
+            else None
+        ),
         "new_organizations_form": _new_organizations_form(batch)
         if previewed and can_import and active_job is None
         else None,

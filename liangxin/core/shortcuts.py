@@ -27,10 +27,6 @@ def refuse_method(request: HttpRequest, *allowed: str) -> HttpResponseNotAllowed
     return HttpResponseNotAllowed(allowed)
 
 
-def client_address(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
-
-
 def add_service_error(form: Form, exc: ServiceError) -> None:
     """Show a refused change on the field it names, or above the form if it names none."""
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)

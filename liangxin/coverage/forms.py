@@ -41,11 +41,42 @@ class TableForm(AsOfForm):
         return (self.cleaned_data.get("by") if self.is_valid() else "") or Grouping.TOWNSHIP
 
 
+# The drill-down list's sort keys → its columns (organizations; party organizations sort by the
+# first three). A leading "-" sorts the other way.
+DRILL_SORTS = {
+    "township": ("township__code", "name_normalized", "pk"),
+    "name": ("name_normalized", "pk"),
+    "founded_on": ("founded_on", "pk"),
+    "employees": ("employees_on", "pk"),
+    "full_members": ("full_members_on", "pk"),
+}
+PARTY_DRILL_SORTS = {
+    "township": ("township__code", "name", "pk"),
+    "name": ("name", "pk"),
+    "founded_on": ("founded_on", "pk"),
+}
+
+
 class DrillDownForm(AsOfForm):
     indicator = forms.SlugField(max_length=40)
     by = forms.ChoiceField(choices=Grouping.choices, required=False)
     key = forms.CharField(max_length=40, required=False)
     part = forms.ChoiceField(choices=Part.choices, required=False)
+    sort = forms.ChoiceField(
+        required=False, choices=[("", "")] + [(f"{d}{k}", k) for k in DRILL_SORTS for d in ("", "-")]
+    )
+
+    def ordering(self, *, party: bool) -> tuple[str, ...] | None:
+        """The order_by of the chosen sort, None for the list's own order (or a key that does
+        not apply to the subject)."""
+        sort = self.cleaned_data.get("sort") or ""
+        key = sort.lstrip("-")
+        columns = (PARTY_DRILL_SORTS if party else DRILL_SORTS).get(key)
+        if not columns:
+            return None
+        if sort.startswith("-"):
+            return tuple(f"-{c}" for c in columns)
+        return columns
 
 
 class GapForm(AsOfForm):

@@ -488,15 +488,33 @@ def gap_rows(
     return list(iter_gap_rows(user=user, as_of=as_of, by=by, key=key))
 
 
+def data_since(*, user: User) -> dt.date | None:
+    """The first date from which the register holds census figures of an organization in the
+    user's scope (None when it holds none): the dashboard says so, since a date before it has
+    nothing to count."""
+    first = (
+        OrganizationFacts.objects.filter(organization__in=Organization.objects.filter(organization_scope(user)))
+        .order_by("valid_from")
+        .values_list("valid_from", flat=True)
+        .first()
+    )
+    return first
+
+
 def iter_gap_rows(
-    *, user: User, as_of: dt.date, by: str = Grouping.COUNTY, key: str = ""
+    *,
+    user: User,
+    as_of: dt.date,
+    by: str = Grouping.COUNTY,
+    key: str = "",
+    filters: formation_selectors.RegisterFilter | None = None,
 ) -> Iterator[formation_selectors.RegisterRow]:
     """The organizations in scope not covered as of ``as_of``, with the formation recommendation and
     plan status: the formation register (``formation.selectors.register_rows``), limited to one
     group. Raises ``NoPolicyInForce`` before the first policy version, ValueError on a group the
-    user's scope does not hold (``group_in_scope``)."""
+    user's scope does not hold (``group_in_scope``). ``filters``: the register's search and filters."""
     group = group_in_scope(user=user, by=by, key=key) if by != Grouping.COUNTY and key else None
-    return formation_selectors.iter_register_rows(user=user, on=as_of, group=group)
+    return formation_selectors.iter_register_rows(user=user, on=as_of, filters=filters, group=group)
 
 
 # --- Forecast ----------------------------------------------------------------------------------

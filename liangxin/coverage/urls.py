@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("table/", views.table, name="table"),
     path("organizations/", views.drill_down, name="drill_down"),
+    path("organizations/export/", views.drill_down_export, name="drill_down_export"),
     path("gaps/", views.gap_list, name="gap_list"),
     path("gaps/export/", views.gap_export, name="gap_export"),
 ]

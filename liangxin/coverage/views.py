@@ -28,14 +28,18 @@ from django_htmx.middleware import HtmxDetails
 from liangxin.accounts.models import User
 from liangxin.accounts.roles import Role
 from liangxin.core.clients import client_address
+from liangxin.core.export import csv_response
 from liangxin.formation import export as register_export
+from liangxin.formation.forms import RegisterFilterForm
 from liangxin.formation.selectors import RegisterRow
 from liangxin.policy.selectors import NoPolicyInForce
+from liangxin.registry import selectors as registry_selectors
+from liangxin.registry.services import log_export
 
 from . import charts, selectors
 from .choices import Grouping, IndicatorKind, Part, Subject
 from .forecast import period_ends
-from .forms import PERIOD_CHOICES, DashboardForm, DrillDownForm, GapForm, TableForm
+from .forms import DRILL_SORTS, PARTY_DRILL_SORTS, PERIOD_CHOICES, DashboardForm, DrillDownForm, GapForm, TableForm
 from .models import Indicator
 from .values import IndicatorGroup, IndicatorValue
 
@@ -74,8 +78,14 @@ class Figure:
     denominator_url: str
 
     @property
+    def no_data(self) -> bool:
+        """A share of nothing (0/0: a date before the register's data, an empty group): neither
+        met nor behind."""
+        return self.value.is_share and self.value.denominator == 0
+
+    @property
     def met(self) -> bool:
-        return self.value.gap == 0 and self.value.target is not None
+        return self.value.gap == 0 and self.value.target is not None and not self.no_data
 
 
 def figure(indicator: Indicator, value: IndicatorValue, *, by: str, key: str, as_of: Any, base: str = "") -> Figure:
@@ -176,6 +186,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         "other_shares": other_shares,
         "counts": counts,
         "blank": blank,
+        "data_since": selectors.data_since(user=user),
         "blank_count": (blank.value.denominator - blank.value.numerator) if blank else None,
         "gap_url": gap_url(by=Grouping.COUNTY, key="", as_of=as_of),
         "rankings": rankings,
@@ -218,9 +229,23 @@ def table(request: AuthedRequest) -> HttpResponse:
     return _render(request, template="coverage/table.html", partial="coverage/_table.html", context=context)
 
 
-@require_GET
-def drill_down(request: AuthedRequest) -> HttpResponse:
-    """The organizations (or party organizations) behind one figure."""
+@dataclass(frozen=True)
+class _Drill:
+    indicator: Indicator
+    as_of: Any
+    by: str
+    key: str
+    part: str
+    label: str
+    subjects: Any  # QuerySet of organizations or of party organizations, sorted as asked
+    sort: str
+
+    @property
+    def party(self) -> bool:
+        return self.indicator.subject == Subject.PARTY_ORGANIZATION
+
+
+def _drill(request: AuthedRequest) -> _Drill:
     user = request.user
     _gate(user)
     form = DrillDownForm(request.GET)
@@ -239,13 +264,33 @@ def drill_down(request: AuthedRequest) -> HttpResponse:
         label = selectors.group_label(by=by, key=key)
     except ValueError:
         raise Http404 from None
+    ordering = form.ordering(party=indicator.subject == Subject.PARTY_ORGANIZATION)
+    if ordering is not None:
+        subjects = subjects.order_by(*ordering)
+    label = label if by != Grouping.COUNTY else user.scope_label
+    return _Drill(indicator, as_of, by, key, part, label, subjects, data.get("sort") or "")
+
+
+@require_GET
+def drill_down(request: AuthedRequest) -> HttpResponse:
+    """The organizations (or party organizations) behind one figure, sortable by its columns."""
+    drill = _drill(request)
+    indicator, as_of, by, key, part = drill.indicator, drill.as_of, drill.by, drill.key, drill.part
+    subjects, label = drill.subjects, drill.label
     page = Paginator(subjects, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    base = drill_url(code=indicator.code, by=by, key=key, part=part, as_of=as_of)
     context = {
         "indicator": indicator,
         "party": indicator.subject == Subject.PARTY_ORGANIZATION,
         "as_of": as_of,
-        "group_label": label if by != Grouping.COUNTY else user.scope_label,
+        "group_label": label,
         "part_label": Part(part).label,
+        "sort": drill.sort,
+        "sort_links": {
+            k: base + "&" + urlencode({"sort": k if drill.sort != k else f"-{k}"})
+            for k in (PARTY_DRILL_SORTS if drill.party else DRILL_SORTS)
+        },
+        "export_url": reverse("coverage:drill_down_export") + "?" + request.GET.urlencode(),
         "parts": [
             (p.value, p.label, drill_url(code=indicator.code, by=by, key=key, part=p.value, as_of=as_of)) for p in Part
         ],
@@ -259,7 +304,59 @@ def drill_down(request: AuthedRequest) -> HttpResponse:
     )
 
 
+@require_GET
+def drill_down_export(request: AuthedRequest) -> HttpResponseBase:
+    """The drill-down list as CSV, in the order shown; audited like every export."""
+    drill = _drill(request)
+    if drill.party:
+        header = [_("乡镇(街道)"), _("党组织名称"), _("党组织类别"), _("成立日期")]
+        rows: Iterator[list[Any]] = (
+            [po.township.name, po.name, po.get_kind_display(), po.founded_on] for po in drill.subjects.iterator()
+        )
+    else:
+        header = [
+            _("乡镇(街道)"), _("组织名称"), _("统一社会信用代码"), _("组织类型"), _("行业主管部门"),
+            _("从业人员"), _("正式党员"), _("预备党员"),
+        ]  # fmt: skip
+        rows = (
+            [
+                o.township.name,
+                o.name,
+                o.uscc or "",
+                o.get_org_type_display(),
+                o.department.name if o.department else "",
+                o.employees_on,
+                o.full_members_on,
+                o.probationary_members_on,
+            ]
+            for o in drill.subjects.iterator()
+        )
+    log_export(
+        by=request.user,
+        object_type="coverage.drill_down",
+        filters={
+            "indicator": drill.indicator.code,
+            "by": drill.by,
+            "key": drill.key,
+            "part": drill.part,
+            "as_of": drill.as_of.isoformat(),
+            "sort": drill.sort,
+        },
+        rows=drill.subjects.count(),
+        file_format="csv",
+        remote_addr=client_address(request),
+    )
+    filename = f"{drill.indicator.label}_{Part(drill.part).label}_{drill.as_of:%Y%m%d}.csv"
+    return csv_response(filename=filename, header=header, rows=rows)
+
+
 GAP_TITLE = "空白点台账"
+
+
+def _gap_filters(request: AuthedRequest) -> RegisterFilterForm:
+    """The register's search and filters (name, pinyin, code; township, recommendation, plan
+    status, overdue), on the gap list too."""
+    return RegisterFilterForm(request.GET, townships=registry_selectors.townships_for(user=request.user))
 
 
 def _gaps(request: AuthedRequest) -> tuple[GapForm, Iterator[RegisterRow] | None, str]:
@@ -269,8 +366,9 @@ def _gaps(request: AuthedRequest) -> tuple[GapForm, Iterator[RegisterRow] | None
     as_of = form.as_of_or_today()
     by = (form.cleaned_data.get("by") if form.is_valid() else "") or Grouping.COUNTY
     key = (form.cleaned_data.get("key") if form.is_valid() else "") or ""
+    filters = _gap_filters(request).to_filter()
     try:
-        rows = selectors.iter_gap_rows(user=user, as_of=as_of, by=by, key=key)
+        rows = selectors.iter_gap_rows(user=user, as_of=as_of, by=by, key=key, filters=filters)
         label = selectors.group_label(by=by, key=key) if key else user.scope_label
     except ValueError:
         raise Http404 from None
@@ -294,6 +392,7 @@ def gap_list(request: AuthedRequest) -> HttpResponse:
         "rows": page.object_list,
         "count": page.paginator.count,
         "overdue_count": sum(1 for r in rows if r.overdue),
+        "filter_form": _gap_filters(request),
         "list_url": reverse("coverage:gap_list"),
         "export_url": reverse("coverage:gap_export"),
         "export_label": _("Excel(台账及乡镇汇总)"),
@@ -317,7 +416,16 @@ def gap_export(request: AuthedRequest) -> HttpResponseBase:
             on=form.as_of_or_today(),
             title=GAP_TITLE,
             object_type="coverage.gaps",
-            filters={k: v for k, v in request.GET.items() if k in ("as_of", "by", "key")},
+            # What was read, as the forms cleaned it (never the raw query: a NUL there cannot be stored).
+            filters={
+                "as_of": form.as_of_or_today().isoformat(),
+                **(
+                    {k: form.cleaned_data[k] for k in ("by", "key") if form.cleaned_data.get(k)}
+                    if form.is_valid()
+                    else {}
+                ),
+                **_gap_filters(request).audit_filters(),
+            },
             remote_addr=client_address(request),
         )
     except register_export.TooManyRows:

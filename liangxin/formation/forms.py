@@ -25,6 +25,12 @@ READY_CHOICES = [("yes", _("具备组建条件")), ("no", _("暂不具备组建�
 
 
 class RegisterFilterForm(forms.Form):
+    q = TextField(
+        label=_("搜索"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("名称、拼音首字母或信用代码")}),
+    )
     township = forms.ModelChoiceField(
         label=_("乡镇"), queryset=AdministrativeUnit.objects.none(), required=False, empty_label=_("全部乡镇")
     )
@@ -45,6 +51,7 @@ class RegisterFilterForm(forms.Form):
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
         return RegisterFilter(
+            q=data.get("q") or "",
             township=data["township"].pk if data.get("township") else None,
             recommendation=data.get("recommendation", ""),
             plan_status=data.get("plan_status", ""),
@@ -107,7 +114,7 @@ class TransitionForm(forms.Form):
     action = forms.ChoiceField(
         label=_("操作"), choices=[(a, transitions.ACTION_LABELS[a]) for a in transitions.USER_ACTIONS]
     )
-    reason = forms.CharField(label=_("暂缓原因"), max_length=500, required=False)
+    reason = forms.CharField(label=_("原因"), max_length=500, required=False)
     name = NameField(label=_("党组织名称"), max_length=200, required=False)
     founded_on = PastDateField(
         label=_("成立日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

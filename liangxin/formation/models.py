@@ -49,6 +49,7 @@ class FormationPlan(models.Model):
     countermeasure = models.TextField(_("对策措施"), blank=True)
     responsible_person = models.CharField(_("责任人"), max_length=50)
     suspension_reason = models.CharField(_("暂缓原因"), max_length=500, blank=True)
+    withdrawal_reason = models.CharField(_("撤销原因"), max_length=500, blank=True)
     # 联合建: the other organizations the joint party organization will cover (the plan's own
     # organization is the lead). Forming the plan covers all of them.
     partners = models.ManyToManyField(

@@ -41,6 +41,7 @@ from liangxin.registry.models import (
     PartyRelation,
 )
 from liangxin.registry.scoping import organization_scope, party_organization_scope
+from liangxin.registry.selectors import search_condition
 
 from . import joint, transitions
 from .choices import (
@@ -61,6 +62,7 @@ REGISTER_CODES = tuple(code for code in engine.PRIMARY_CODES if code not in OFF_
 
 @dataclass(frozen=True)
 class RegisterFilter:
+    q: str = ""  # the register's search: name, pinyin (initials), credit code
     township: int | None = None
     recommendation: str = ""
     plan_status: str = ""  # "", NO_PLAN, or an open status
@@ -138,6 +140,11 @@ def iter_register_rows(
     organizations = Organization.objects.filter(organization_scope(user), merged_into__isnull=True)
     if filters.township:
         organizations = organizations.filter(township_id=filters.township)
+    if filters.q.strip():
+        # The search narrows the rows shown, like a group: recommendations still weigh every
+        # organization of the township (partners), so the batches read whole townships.
+        searched = search_condition(filters.q)
+        group = searched if group is None else group & searched
     if group is not None:
         organizations = organizations.filter(group)
     batches = _township_batches(organizations)
@@ -307,29 +314,87 @@ def _valid_on(on: dt.date, prefix: str = "") -> Q:
     )
 
 
-def partner_choices(*, user: User, organization: Organization, include: Iterable[int] = ()) -> QuerySet[Organization]:
-    """Organizations a 联合建 plan of ``organization`` may name as partners: joint candidates today
-    (``engine.joint_candidate_problem``: operating, uncovered, 1 to minimum − 1 full members) in the
-    user's scope and the same township, and the partners the plan already names (``include``)."""
+@dataclass(frozen=True)
+class PartnerOption:
+    """An organization a 联合建 plan may name as a partner, as the plan form shows it: its census
+    figures today and why it fits the plan's organization (``joint.group_reasons`` of the pair)."""
+
+    organization_id: int
+    facts: engine.OrgFacts
+    reasons: tuple[str, ...] = ()  # labels
+    dissimilarity: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.facts.name
+
+
+def partner_options(*, user: User, organization: Organization, include: Iterable[int] = ()) -> list[PartnerOption]:
+    """The organizations a 联合建 plan of ``organization`` may name as partners, least dissimilar
+    first: joint candidates today (``engine.joint_candidate_problem``: operating, uncovered, 1 to
+    minimum − 1 full members) in the user's scope and the same township that ``partners.compatible``
+    lets build with ``organization`` (similar business, neighbouring area: the rule the engine and the
+    joint planner use); and the partners the plan already names (``include``) wherever they stand.
+    Without census figures of ``organization`` every candidate of the township is offered."""
+    include = set(include)
     on = today()
     try:
         policy = engine_policy_in_force(on=on)
     except NoPolicyInForce:
-        ids: list[int] = []
-    else:
-        ids = [
-            int(facts.id)
-            for facts in register_facts(user=user, on=on, township=organization.township)
-            if engine.joint_candidate_problem(facts, policy) is None
-        ]
-    return (
-        Organization.objects.filter(
-            organization_scope(user), township_id=organization.township_id, merged_into__isnull=True
+        return []
+    facts = register_facts(user=user, on=on, township=organization.township)
+    settings = engine.partner_settings(policy)
+    lead = next((f for f in facts if int(f.id) == organization.pk), None)
+    me = engine.as_candidate(lead) if lead is not None else None
+    options = []
+    for f in facts:
+        pk = int(f.id)
+        if pk == organization.pk:
+            continue
+        candidate = engine.as_candidate(f)
+        fits = engine.joint_candidate_problem(f, policy) is None and (
+            me is None or partners.compatible(me, candidate, settings)
         )
-        .exclude(pk=organization.pk)
-        .filter(pk__in=[*ids, *include])
-        .order_by("name_normalized", "pk")
+        if not fits and pk not in include:
+            continue
+        pair = [me, candidate] if me is not None else [candidate]
+        options.append(
+            PartnerOption(
+                organization_id=pk,
+                facts=f,
+                reasons=tuple(str(JOINT_REASON_LABELS[r]) for r in joint.group_reasons(pair, settings)) if fits else (),
+                dissimilarity=partners.pair_dissimilarity(me, candidate, settings) if me is not None else 0,
+            )
+        )
+    options.sort(key=lambda o: (o.dissimilarity, o.facts.name, o.organization_id))
+    return options
+
+
+def partner_choices(*, user: User, organization: Organization, include: Iterable[int] = ()) -> QuerySet[Organization]:
+    """The organizations of :func:`partner_options`, as the queryset the plan form validates against."""
+    ids = [o.organization_id for o in partner_options(user=user, organization=organization, include=include)]
+    return Organization.objects.filter(organization_scope(user), pk__in=ids, merged_into__isnull=True).order_by(
+        "name_normalized", "pk"
     )
+
+
+def search_partner_options(
+    options: list[PartnerOption], *, q: str, chosen: Iterable[int] = (), limit: int = 20
+) -> tuple[list[PartnerOption], list[PartnerOption], int]:
+    """What the plan form lists: the chosen partners, then up to ``limit`` other options matching
+    ``q`` (name, pinyin, credit code: the register's search) — the least dissimilar ones when
+    ``q`` is empty — and how many others match beyond the limit."""
+    chosen = set(chosen)
+    picked = [o for o in options if o.organization_id in chosen]
+    others = [o for o in options if o.organization_id not in chosen]
+    if q.strip():
+        found = set(
+            Organization.objects.filter(pk__in=[o.organization_id for o in others])
+            .filter(search_condition(q))
+            .values_list("pk", flat=True)
+        )
+        others = [o for o in others if o.organization_id in found]
+    return picked, others[:limit], max(0, len(others) - limit)
 
 
 @dataclass(frozen=True)
@@ -571,6 +636,51 @@ def review_choices(
         if r.problem == partners.NOT_CANDIDATE_NO_FULL_MEMBERS and (not villages or r.facts.village_code in villages)
     ]
     return [pk for _d, pk in fitting[:limit]], memberless
+
+
+@dataclass(frozen=True)
+class ReviewOption:
+    """One organization the review page offers: its facts on the date, whether it is ticked, and
+    why it fits the ticked joint candidates (labels of ``joint.group_reasons`` of them and it)."""
+
+    organization_id: int
+    facts: engine.OrgFacts
+    checked: bool
+    in_group: bool
+    reasons: tuple[str, ...] = ()
+
+
+def review_options(
+    *,
+    rows: list[CandidateRow],
+    selected: Iterable[int],
+    nearby: Iterable[int],
+    checked: Iterable[int],
+    settings: partners.Settings,
+) -> list[ReviewOption]:
+    """The review page's candidate list in the order a clerk reads it: the group's organizations
+    (``selected``, as given), then the compatible candidates (``nearby``, least dissimilar first:
+    :func:`review_choices`), each with its members and why it fits the group's candidates."""
+    by_pk = {r.organization_id: r for r in rows}
+    selected = [pk for pk in dict.fromkeys(selected) if pk in by_pk]
+    ticked = set(checked)
+    group = [by_pk[pk].candidate for pk in selected if by_pk[pk].problem is None]
+    options = []
+    for pk in [*selected, *(pk for pk in nearby if pk not in set(selected) and pk in by_pk)]:
+        row = by_pk[pk]
+        in_group = pk in selected
+        others = [c for c in group if c.id != row.candidate.id]
+        reasons = joint.group_reasons([*others, row.candidate], settings) if others and row.problem is None else ()
+        options.append(
+            ReviewOption(
+                organization_id=pk,
+                facts=row.facts,
+                checked=pk in ticked,
+                in_group=in_group,
+                reasons=tuple(str(JOINT_REASON_LABELS[r]) for r in reasons),
+            )
+        )
+    return options
 
 
 def members_to_move(*, user: User, organizations: Iterable[Organization]) -> list[Member]:

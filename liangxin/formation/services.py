@@ -262,17 +262,46 @@ def start_preparing(*, by: User, plan: FormationPlan) -> FormationPlan:
     return current
 
 
-def suspend_plan(*, by: User, plan: FormationPlan, reason: str) -> FormationPlan:
-    """计划/筹建中 → 暂缓, with a reason."""
+def _transition_with_reason(
+    *, by: User, plan: FormationPlan, action: str, reason: str, missing: str, fields: dict[str, object]
+) -> FormationPlan:
+    """A transition a person makes only with a reason (``missing``: the message without one);
+    ``fields`` are set on the plan, each ``None`` value replaced by the reason."""
     _require_editor(by, plan.organization)
     reason = reason.strip()
     with transaction.atomic():
-        current, before = _transition(by=by, plan=plan, action=transitions.SUSPEND)
+        current, before = _transition(by=by, plan=plan, action=action)
         if not reason:
-            raise ServiceError(_("暂缓组建须填写原因。"), field="reason")
-        current.suspension_reason = reason
-        _save_and_log(by, current, before, transitions.SUSPEND)
+            raise ServiceError(missing, field="reason")
+        for name, value in fields.items():
+            setattr(current, name, reason if value is None else value)
+        _save_and_log(by, current, before, action)
     return current
+
+
+def suspend_plan(*, by: User, plan: FormationPlan, reason: str) -> FormationPlan:
+    """计划/筹建中 → 暂缓, with a reason."""
+    return _transition_with_reason(
+        by=by,
+        plan=plan,
+        action=transitions.SUSPEND,
+        reason=reason,
+        missing=_("暂缓组建须填写原因。"),
+        fields={"suspension_reason": None},
+    )
+
+
+def withdraw_plan(*, by: User, plan: FormationPlan, reason: str) -> FormationPlan:
+    """An open plan → 已撤销 by a person who may edit the organization, with a reason: the plan is
+    no longer pursued (a wrong plan, the organization moved away). A new plan can be made after."""
+    return _transition_with_reason(
+        by=by,
+        plan=plan,
+        action=transitions.WITHDRAW,
+        reason=reason,
+        missing=_("撤销方案须填写原因。"),
+        fields={"withdrawal_reason": None, "closed_on": today()},
+    )
 
 
 def resume_plan(*, by: User, plan: FormationPlan) -> FormationPlan:

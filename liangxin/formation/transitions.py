@@ -40,6 +40,7 @@ RESUME: Final = "resume"  # 暂缓 → 计划
 CANCEL: Final = "cancel"  # open → 已撤销 (organization deregistered)
 JOIN: Final = "join"  # open → 已组建 (covered by a joint party organization formed for another plan or the planner)
 REOPEN: Final = "reopen"  # 已撤销 → the open status before (the revert of the import that deregistered it)
+WITHDRAW: Final = "withdraw"  # open → 已撤销 by a person, with a reason (the plan is no longer pursued)
 
 ACTION_LABELS: Final[Mapping[str, str]] = {
     START: "开始筹建",
@@ -49,6 +50,7 @@ ACTION_LABELS: Final[Mapping[str, str]] = {
     CANCEL: "撤销方案(组织已注销)",
     JOIN: "纳入联合组建的党组织",
     REOPEN: "恢复方案(撤销导入)",
+    WITHDRAW: "撤销方案",
 }
 
 # (from status, action) → to status. Anything not here is refused.
@@ -61,6 +63,9 @@ TRANSITIONS: Final[Mapping[tuple[str, str], str]] = {
     (PLANNED, CANCEL): CANCELLED,
     (PREPARING, CANCEL): CANCELLED,
     (SUSPENDED, CANCEL): CANCELLED,
+    (PLANNED, WITHDRAW): CANCELLED,
+    (PREPARING, WITHDRAW): CANCELLED,
+    (SUSPENDED, WITHDRAW): CANCELLED,
     (PLANNED, JOIN): FORMED,
     (PREPARING, JOIN): FORMED,
     (SUSPENDED, JOIN): FORMED,
@@ -68,7 +73,7 @@ TRANSITIONS: Final[Mapping[tuple[str, str], str]] = {
 
 # Actions a person may take on the page (cancel is the system's, on deregistration; join is the
 # system's when a joint party organization covers the plan's organization).
-USER_ACTIONS: Final = (START, FORM, SUSPEND, RESUME)
+USER_ACTIONS: Final = (START, FORM, SUSPEND, RESUME, WITHDRAW)
 
 
 class TransitionRefused(Exception):

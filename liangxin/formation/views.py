@@ -199,13 +199,27 @@ def _plan_page(
     except NoPolicyInForce:
         recommendation = None
     actions = [(a, transitions.ACTION_LABELS[a]) for a in transitions.allowed_actions(plan.status)] if plan else []
+    plans = selectors.plans_of(organization=organization)
+    # Without an open plan: the party organization that covers it now (formed by its plan or
+    # another way) and the finished plan, rather than an invitation to make one.
+    covering = [
+        c.party_organization
+        for c in registry_selectors.coverages_of(organization=organization)
+        if c.valid_to is None or c.valid_to > on
+    ]
+    finished = next((p for p in plans if p.status == transitions.FORMED), None) if plan is None else None
     context = {
         "organization": organization,
         "recommendation": recommendation,
         "plan": plan,
         "overdue": plan is not None
         and transitions.is_overdue(status=plan.status, planned_date=plan.planned_date, today=on),
-        "plans": selectors.plans_of(organization=organization),
+        "plans": plans,
+        "covering": covering,
+        "visible_party_orgs": registry_selectors.party_organization_ids_in_scope(
+            user=user, ids={po.pk for po in covering}
+        ),
+        "finished_plan": finished,
         "partners": list(plan.partners.order_by("name_normalized")) if plan is not None else [],
         "verifications": selectors.verifications_of(organization=organization),
         "actions": actions,
@@ -223,18 +237,47 @@ def organization_plan(request: AuthedRequest, pk: int) -> HttpResponse:
     return _plan_page(request, organization)
 
 
+PARTNER_TARGET = "partner-options"  # the element the partner search (htmx) replaces
+
+
+def _partner_context(options: list[selectors.PartnerOption], *, q: str, chosen: list[int]) -> dict[str, Any]:
+    picked, found, more = selectors.search_partner_options(options, q=q, chosen=chosen)
+    return {"partner_q": q, "picked": picked, "found": found, "more": more, "option_count": len(options)}
+
+
+def _ids(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.isdigit()]
+
+
 def plan_edit(request: AuthedRequest, pk: int) -> HttpResponse:
-    """Create the organization's plan, or edit its open one."""
+    """Create the organization's plan, or edit its open one. Partners of a 联合建 plan are picked
+    with a search among the compatible organizations (``selectors.partner_options``): with htmx
+    the search answers the list alone; without JavaScript the search button posts the form and the
+    page comes back with everything typed kept and nothing saved."""
     organization = _scoped_organization(request, pk)
     if refused := _refuse_method(request, "GET", "POST"):
         return refused
     _require(request.user, Permission.EDIT_ORGANIZATIONS)
     plan = selectors.open_plan(organization=organization)
     # Partners chosen earlier stay on the list even if covered since (forming then says so).
-    chosen = list(plan.partners.values_list("pk", flat=True)) if plan is not None else []
-    partner_choices = selectors.partner_choices(user=request.user, organization=organization, include=chosen)
-    if request.method == "POST":
+    before = list(plan.partners.values_list("pk", flat=True)) if plan is not None else []
+    options = selectors.partner_options(user=request.user, organization=organization, include=before)
+    partner_choices = selectors.organizations_for(user=request.user).filter(pk__in=[o.organization_id for o in options])
+    data = request.POST if request.method == "POST" else request.GET
+    q = (data.get("partner_q") or "").strip()[:100]
+    if request.method == "GET" and request.htmx and request.htmx.target == PARTNER_TARGET:
+        context = _partner_context(options, q=q, chosen=_ids(request.GET.getlist("partners")))
+        return render(request, "formation/_partner_options.html", context)
+    if request.method == "POST" and "partner_search" in request.POST:
+        # The search without JavaScript: show what was typed again, unsaved and without errors.
+        form = PlanForm(
+            initial={name: request.POST.get(name, "") for name in PlanForm.base_fields if name != "partners"},
+            partner_choices=partner_choices,
+        )
+        chosen = _ids(request.POST.getlist("partners"))
+    elif request.method == "POST":
         form = _plan_form(plan, request.POST, partner_choices=partner_choices)
+        chosen = _ids(request.POST.getlist("partners"))
         if form.is_valid():
             try:
                 if plan is None:
@@ -254,7 +297,9 @@ def plan_edit(request: AuthedRequest, pk: int) -> HttpResponse:
             with contextlib.suppress(NoPolicyInForce):
                 recommendation = recommendations_for(user=request.user, on=today()).get(organization.pk)
         form = _plan_form(plan, recommendation=recommendation, partner_choices=partner_choices)
-    return render(request, "formation/plan_form.html", {"organization": organization, "plan": plan, "form": form})
+        chosen = [int(p) for p in form.initial.get("partners") or []]
+    context = {"organization": organization, "plan": plan, "form": form, "partner_target": PARTNER_TARGET}
+    return render(request, "formation/plan_form.html", context | _partner_context(options, q=q, chosen=chosen))
 
 
 def plan_transition(request: AuthedRequest, pk: int) -> HttpResponse:
@@ -279,6 +324,8 @@ def plan_transition(request: AuthedRequest, pk: int) -> HttpResponse:
                 services.suspend_plan(by=user, plan=plan, reason=data["reason"])
             elif action == transitions.RESUME:
                 services.resume_plan(by=user, plan=plan)
+            elif action == transitions.WITHDRAW:
+                services.withdraw_plan(by=user, plan=plan, reason=data["reason"])
             else:
                 services.form_party_organization(by=user, plan=plan, name=data["name"], founded_on=data["founded_on"])
         except ServiceError as exc:
@@ -500,6 +547,16 @@ def joint_review(request: AuthedRequest) -> HttpResponse:
             "gone": gone,
             "reasons": [JOINT_REASON_LABELS[r] for r in joint.group_reasons(members_, settings_)],
         }
+    # The group's organizations first, then the compatible candidates, each with its members and
+    # why it fits; the organizations without full members apart, in the township's name order.
+    options = selectors.review_options(rows=rows, selected=wanted, nearby=nearby, checked=wanted, settings=settings_)
+    memberless_options = selectors.review_options(
+        rows=rows,
+        selected=[pk for pk in wanted_added if pk in by_pk],
+        nearby=memberless,
+        checked=wanted_added,
+        settings=settings_,
+    )
     context = {
         "form": form,
         "township": township,
@@ -507,5 +564,8 @@ def joint_review(request: AuthedRequest) -> HttpResponse:
         "check": check,
         "confirm": confirm,
         "policy": policy,
+        "options": options,
+        "memberless_options": memberless_options,
+        "added_open": bool(wanted_added) or bool(form.is_bound and form.errors.get("added_reason")),
     }
     return render(request, "formation/joint_review.html", context)

@@ -18,10 +18,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from liangxin.accounts.models import User
 from liangxin.accounts.roles import Permission, ScopeKind
+from liangxin.core.clients import client_address
 from liangxin.core.dates import today
 from liangxin.core.errors import ServiceError
 from liangxin.core.export import workbook_response
-from liangxin.core.shortcuts import add_service_error, client_address, get_in_scope_or_404, refuse_method
+from liangxin.core.shortcuts import add_service_error, get_in_scope_or_404, refuse_method
 from liangxin.geo.models import AdministrativeUnit
 from liangxin.policy import funding_rules
 from liangxin.policy.selectors import funding_timeline

@@ -9,9 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
+from liangxin.core import industry
 from liangxin.core.dates import today
 from liangxin.core.forms import IntegerField, NameField, PastDateField, TextField
 from liangxin.geo.models import AdministrativeUnit, Department
@@ -185,6 +189,45 @@ class VillageChoiceField(forms.ModelChoiceField):
         return f"{obj.parent.name} / {obj.name}" if obj.parent_id else obj.name  # type: ignore[union-attr]
 
 
+class IndustryCodeInput(forms.TextInput):
+    """A text box with the standard's sections and divisions as suggestions (a ``datalist``: the
+    browser filters it by code or name as the clerk types, without a script)."""
+
+    LIST_ID = "gbt4754-entries"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs={"list": self.LIST_ID, "autocomplete": "off", **(attrs or {})})
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        box = super().render(name, value, attrs, renderer)
+        options = format_html_join("", '<option value="{}">{}</option>', ((e.code, e.name) for e in industry.entries()))
+        return format_html('{}<datalist id="{}">{}</datalist>', box, self.LIST_ID, options)
+
+
+class IndustryCodeField(forms.CharField):
+    """行业代码: a section or division of GB/T 4754-2017 picked from the list, or a finer code typed
+    (``C1311``); stored as ``core.industry.parse`` reads it (``1311`` → ``C1311``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "help_text", _("输入代码或行业名称的一部分(如“C13”或“食品”)后从列表中选择;也可填更细的代码,如 C1311。")
+        )
+        super().__init__(max_length=5, widget=IndustryCodeInput, **kwargs)
+
+    def clean(self, value: Any) -> str:
+        text = super().clean(value)
+        if not text:
+            return ""
+        try:
+            return industry.parse(text)
+        except ValueError:
+            raise ValidationError(
+                _("“%(code)s”不是《国民经济行业分类》(GB/T 4754-2017)的代码。请从列表中选择,如制造业的 C13。"),
+                code="invalid_industry_code",
+                params={"code": text},
+            ) from None
+
+
 class OrganizationForm(forms.Form):
     name = NameField(label=_("组织名称"), max_length=200)
     uscc = forms.CharField(
@@ -195,7 +238,7 @@ class OrganizationForm(forms.Form):
     )
     category = forms.ChoiceField(label=_("组织类别"), choices=Category.choices)
     org_type = forms.ChoiceField(label=_("组织类型"), choices=OrganizationType.choices)
-    industry_code = forms.CharField(label=_("行业代码"), max_length=5, required=False)
+    industry_code = IndustryCodeField(label=_("行业代码"), required=False)
     township = forms.ModelChoiceField(label=_("所属乡镇"), queryset=AdministrativeUnit.objects.none())
     village = VillageChoiceField(label=_("所属村(社区)"), queryset=AdministrativeUnit.objects.none(), required=False)
     department = forms.ModelChoiceField(label=_("行业主管部门"), queryset=Department.objects.none(), required=False)

@@ -175,10 +175,7 @@ def update_organization(
         with transaction.atomic():
             current = Organization.objects.select_for_update().get(pk=organization.pk)
             if current.version != expected_version:
-                raise ConflictError(
-                    _("该组织已被他人修改(当前版本 %(current)s,您编辑的是版本 %(yours)s),请刷新后重新编辑。")
-                    % {"current": current.version, "yours": expected_version}
-                )
+                raise ConflictError(_("您编辑期间,该组织已被他人修改,您的修改没有保存。"))
             before = snapshot(current)
             for name, value in values.items():
                 setattr(current, name, value)

@@ -403,9 +403,29 @@ class HistoryEntry:
     actor: str
     action: str
     lines: list[ChangeLine]
+    link: str = ""  # where the change came from (an import batch), when it has a page
 
 
-def referenced_ids(records: Iterable[AuditRecord]) -> tuple[set[int], set[int]]:
+@dataclass(frozen=True)
+class ChangeRecord:
+    """A change that is not an audit record of the organization itself — an import (a census
+    file, or a campaign's approval, which imports through a census batch) — in the shape
+    :func:`change_history` reads: ``changes`` as {field: [before, after]}."""
+
+    at: dt.datetime
+    actor_username: str
+    action: str  # shown as written
+    changes: dict[str, Any]
+    link: str = ""
+
+
+def before_after(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """The fields an import changed, as {field: [before, after]} (before None for a new one)."""
+    before = before or {}
+    return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+
+
+def referenced_ids(records: Iterable[AuditRecord | ChangeRecord]) -> tuple[set[int], set[int]]:
     """Administrative-unit and department ids named in the diffs, to look their names up once."""
     units: set[int] = set()
     departments: set[int] = set()
@@ -420,7 +440,10 @@ def referenced_ids(records: Iterable[AuditRecord]) -> tuple[set[int], set[int]]:
 
 
 def change_history(
-    records: Iterable[AuditRecord], *, unit_names: Mapping[int, str], department_names: Mapping[int, str]
+    records: Iterable[AuditRecord | ChangeRecord],
+    *,
+    unit_names: Mapping[int, str],
+    department_names: Mapping[int, str],
 ) -> list[HistoryEntry]:
     labels = _field_labels()
 
@@ -458,6 +481,7 @@ def change_history(
                 actor=record.actor_username or _("系统"),
                 action=_label(AuditAction, record.action) or record.action,
                 lines=lines,
+                link=getattr(record, "link", ""),
             )
         )
     return entries

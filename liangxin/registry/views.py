@@ -28,6 +28,7 @@ from django_htmx.middleware import HtmxDetails
 
 from liangxin.accounts.models import User
 from liangxin.accounts.roles import Permission
+from liangxin.audit.models import AuditRecord
 from liangxin.census import template as census_template
 from liangxin.core.clients import client_address
 from liangxin.core.dates import today
@@ -292,6 +293,50 @@ def organization_export(request: AuthedRequest) -> HttpResponseBase:
     return _list_export(request, _ORGANIZATIONS)
 
 
+def _import_records(organization: Organization, limit: int = 200) -> list[tables.ChangeRecord]:
+    """The imports that changed the organization (census files and campaign approvals, which
+    import through a census batch), for its 变更记录 beside the audit trail of its own edits:
+    each names its batch, links to it, and says when it was reverted."""
+    from liangxin.campaigns.models import Submission
+    from liangxin.census.models import BatchStatus, ChangeKind, ImportChange
+
+    changes = list(
+        ImportChange.objects.filter(organization=organization, batch__applied_at__isnull=False)
+        .select_related("batch", "batch__created_by")
+        .order_by("-batch__applied_at", "-pk")[:limit]
+    )
+    campaigns = dict(
+        Submission.objects.filter(register_batch_id__in=[c.batch_id for c in changes]).values_list(
+            "register_batch_id", "campaign__name"
+        )
+    )
+    records = []
+    for change in changes:
+        batch = change.batch
+        campaign = campaigns.get(batch.pk)
+        if campaign:
+            action = _("摸底审核通过(%(campaign)s,导入批次 #%(n)d)") % {"campaign": campaign, "n": batch.pk}
+        else:
+            action = _("摸底表导入(批次 #%(n)d,%(file)s)") % {"n": batch.pk, "file": batch.file_name}
+        if batch.status == BatchStatus.REVERTED:
+            action += _(",已撤销")
+        records.append(
+            tables.ChangeRecord(
+                at=batch.applied_at or batch.created_at,
+                actor_username=batch.created_by.get_username() if batch.created_by else "",
+                action=action,
+                # A new organization's batch row keeps no values (they are the record itself).
+                changes=(
+                    {str(_("结果")): str(_("新登记"))}
+                    if change.kind == ChangeKind.NEW
+                    else tables.before_after(change.before, change.after)
+                ),
+                link=batch.get_absolute_url(),
+            )
+        )
+    return records
+
+
 def organization_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     user = request.user
     try:
@@ -313,7 +358,11 @@ def organization_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         user=user, ids={c.party_organization_id for c in coverages}
     )
     members = selectors.with_affiliations(selectors.members_employed_by(organization=organization, user=user))
-    records = list(selectors.organization_audit_trail(organization=organization)[:200])
+    records: list[AuditRecord | tables.ChangeRecord] = [
+        *selectors.organization_audit_trail(organization=organization)[:200],
+        *_import_records(organization),
+    ]
+    records.sort(key=lambda r: r.at, reverse=True)
     unit_ids, department_ids = tables.referenced_ids(records)
     context = {
         "organization": organization,
@@ -391,6 +440,8 @@ def organization_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     _require(user, Permission.EDIT_ORGANIZATIONS)
     choices = _organization_form_choices(user, organization)
     conflict: list[tables.ConflictRow] = []
+    conflicted: Organization | None = None  # the record as the other person saved it
+    conflict_message = ""
     if request.method == "POST":
         form = OrganizationEditForm(request.POST, **choices)
         if form.is_valid():
@@ -400,15 +451,17 @@ def organization_edit(request: AuthedRequest, pk: int) -> HttpResponse:
                     by=user, organization=organization, data=data, expected_version=form.cleaned_data["version"]
                 )
             except ConflictError as exc:
-                current = _scoped_organization(request, pk)
-                conflict = tables.conflict_rows(yours=data, theirs=current)
+                conflicted = _scoped_organization(request, pk)
+                conflict = tables.conflict_rows(yours=data, theirs=conflicted)
                 # The clerk's input stays in the form, now based on the current version: saving
-                # again, after reading the other person's values, is a deliberate overwrite.
+                # again, after reading the other person's values, is a deliberate overwrite. The
+                # page says so once, above the form (``exc.message`` and the table of differences),
+                # and not again as a form error.
+                conflict_message = exc.message
                 resubmit = request.POST.copy()
-                resubmit["version"] = str(current.version)
+                resubmit["version"] = str(conflicted.version)
                 form = OrganizationEditForm(resubmit, **choices)
                 form.is_valid()
-                form.add_error(None, exc.message)
             except ServiceError as exc:
                 _add_service_error(form, exc)
             else:
@@ -419,7 +472,13 @@ def organization_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "registry/organization_form.html",
-        {"form": form, "organization": organization, "conflict": conflict},
+        {
+            "form": form,
+            "organization": organization,
+            "conflict": conflict,
+            "conflicted": conflicted,
+            "conflict_message": conflict_message,
+        },
     )
 
 

@@ -378,3 +378,102 @@ def test_withdraw_through_the_page(sub_b, carol, alice, stage, client):
     assert 'value="withdraw"' not in page
     client.force_login(alice)
     assert 'value="withdraw"' not in client.get(sub_b.get_absolute_url()).content.decode()
+
+
+def _input(html: str, name: str) -> str:
+    import re
+
+    found = re.search(rf'<(input|select)[^>]*name="{name}"[^>]*>(.*?</select>)?', html, re.S)
+    assert found is not None, name
+    return found[0]
+
+
+def test_entry_edit_uses_the_registers_choices_and_number_inputs_and_marks_what_is_missing(sub_b, carol, stage, client):
+    stage(sub_b, carol, B_FILE)
+    entry = sub_b.entries.get(name="板桥丁养殖有限公司")  # the file left the owner's attitude blank
+    services.update_entry(
+        by=carol, entry=entry, values={**entry.data, "operating_status": "正常"}, expected_version=entry.version
+    )
+    client.force_login(carol)
+    url = reverse("campaigns:entry_edit", args=[entry.pk])
+    html = client.get(url).content.decode()
+    status = _input(html, "operating_status")
+    assert status.startswith("<select")
+    import re
+
+    assert re.findall(r'<option value="([^"]*)"', status) == ["", "正常经营", "停产", "歇业", "注销"]
+    assert '<option value="正常经营" selected>' in status  # "正常" as the reader reads it
+    assert _input(html, "org_type").startswith("<select") and '<option value="私营企业" selected>' in html
+    secretary = _input(html, "secretary_candidate_available")
+    assert secretary.startswith("<select") and '<option value="是" selected>' in secretary
+    for name in ("employees", "full_members", "probationary_members"):
+        assert 'type="number"' in _input(html, name) and 'min="0"' in _input(html, name)
+    assert _input(html, "owner_attitude").startswith("<select")
+    assert "尚缺:业主对组建党组织态度" in html and html.count("待填写") == 1
+    # Saving the form as shown keeps every figure, and a count that is not a number is refused.
+    bad = client.post(url, {**_form_values(html), "employees": "二十"})
+    assert bad.status_code == 200 and "employees" in bad.context["form"].errors
+    assert client.post(url, {**_form_values(html), "owner_attitude": "支持"}).status_code == 302
+    data = fresh(entry).data
+    assert (data["operating_status"], data["employees"], data["owner_attitude"]) == ("正常经营", "20", "支持")
+    assert "待填写" not in client.get(url).content.decode()
+
+
+def _form_values(html: str) -> dict[str, str]:
+    import re
+
+    values = dict(re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', html))
+    values |= dict(re.findall(r'<select name="(\w+)"[^>]*>.*?<option value="([^"]*)" selected>', html, re.S))
+    values.pop("csrfmiddlewaretoken", None)
+    return values
+
+
+def test_a_row_edit_conflict_says_so_once_and_shows_both_values(sub_b, carol, erin, stage, client):
+    stage(sub_b, carol, B_FILE)
+    entry = sub_b.entries.get(name="板桥丙建材有限公司")
+    url = reverse("campaigns:entry_edit", args=[entry.pk])
+    client.force_login(carol)
+    opened = _form_values(client.get(url).content.decode())
+    client.force_login(erin)
+    assert client.post(url, {**opened, "employees": "25"}).status_code == 302
+    client.force_login(carol)
+    response = client.post(url, {**opened, "employees": "30"})
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert body.count("没有保存") == 1 and "版" not in body.replace("版权", "")
+    assert [row for row in response.context["conflict"]] == [("从业人员数", "25", "30")]
+    assert 'value="25"' in _input(body, "employees")
+
+
+def test_a_cut_list_of_unreported_organizations_says_so_and_can_show_all(
+    sub_b, carol, township_b, stage, client, monkeypatch
+):
+    from liangxin.campaigns import views
+
+    monkeypatch.setattr(views, "MISSING_SHOWN", 2)
+    for n in range(3):
+        OrganizationFactory(name=f"板桥老厂{n}有限公司", township=township_b)
+    stage(sub_b, carol, B_FILE)
+    client.force_login(carol)
+    page = client.get(sub_b.get_absolute_url())
+    html = page.content.decode()
+    assert len(page.context["missing"]) == 2 and page.context["missing_total"] == 3
+    assert "只显示了前 2 个,共 3 个。" in html and 'href="?missing=all#missing"' in html
+    everything = client.get(sub_b.get_absolute_url(), {"missing": "all"})
+    assert [o.name for o in everything.context["missing"]] == [f"板桥老厂{n}有限公司" for n in range(3)]
+    assert "只显示了前" not in everything.content.decode()
+
+
+def test_an_approval_is_in_the_history_of_each_organization_it_created(campaign, sub_b, carol, alice, stage, client):
+    from liangxin.registry.models import Organization
+
+    stage(sub_b, carol, B_FILE)
+    services.submit_submission(by=carol, submission=fresh(sub_b), expected_version=fresh(sub_b).version)
+    sub = services.approve_submission(by=alice, submission=fresh(sub_b), expected_version=fresh(sub_b).version)
+    bing = Organization.objects.get(name="板桥丙建材有限公司")
+    client.force_login(carol)
+    history = client.get(reverse("registry:organization_detail", args=[bing.pk])).context["history"]
+    [approval] = [e for e in history if e.link]
+    assert approval.action == f"摸底审核通过({campaign.name},导入批次 #{sub.register_batch_id})"
+    assert approval.actor == sub.register_batch.created_by.get_username()
+    assert [(line.label, line.old, line.new) for line in approval.lines] == [("结果", None, "新登记")]

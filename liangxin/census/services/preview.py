@@ -39,7 +39,7 @@ def store_preview(batch: ImportBatch, scan: Scan) -> None:
     batch.problems.all().delete()
     bulk.insert_rows(
         ImportProblem,
-        ("batch_id", "file", "sheet", "row", "column", "field", "value", "severity", "code", "message"),
+        ("batch_id", "file", "sheet", "row", "column", "field", "value", "severity", "code", "message", "name"),
         (
             (
                 batch.pk,
@@ -52,6 +52,7 @@ def store_preview(batch: ImportBatch, scan: Scan) -> None:
                 p.severity,
                 p.code,
                 p.message,
+                scan.names.get(p.row, "") if p.row is not None else "",
             )
             for p in scan.problems
         ),

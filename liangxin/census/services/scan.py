@@ -78,6 +78,7 @@ class Scan:
     counts: dict[str, int]
     fingerprint: str
     rows_total: int
+    names: dict[int, str]  # Excel row → the organization's name as written, for rows with a problem
 
 
 def sort_problems(problems: list[Problem]) -> list[Problem]:
@@ -107,19 +108,25 @@ def scan_file(
     reader_problems = list(stream.file_problems)
     planner_problems: list[Problem] = []
     kept: list[PlannedRow] = []
+    names: dict[int, str] = {}
     rows_total = 0
     first_chunk, keys = True, None
     with long_lived_objects_frozen():
         for chunk in stream.chunks():
             rows_total += len(chunk.rows)
-            reader_problems.extend(chunk.problems)
             if first_chunk:
                 keys = selectors.register_keys(rows=len(chunk.rows))
                 first_chunk = False
             read = selectors.read_for(unit=unit, rows=chunk.rows, keys=keys)
             plan = planner.plan(chunk.rows, read.existing)
-            planner_problems.extend(plan.problems)
-            planner_problems.extend(alike.problems(plan))
+            # A row the register already holds as it is (a pre-filled template sent back) does not
+            # repeat the reader's warnings about it: they are about what the register already knows.
+            unchanged = {p.row.excel_row for p in plan.rows if p.kind == "unchanged"}
+            reader_problems.extend(p for p in chunk.problems if p.is_error or p.row not in unchanged)
+            chunk_planner_problems = [*plan.problems, *alike.problems(plan)]
+            planner_problems.extend(chunk_planner_problems)
+            problem_rows = {p.row for p in chunk.problems} | {p.row for p in chunk_planner_problems}
+            names.update((r.excel_row, r.raw_text("name")[:200]) for r in chunk.rows if r.excel_row in problem_rows)
             if on_plan is not None:
                 on_plan(plan, read)
             if keep_rows:
@@ -145,6 +152,7 @@ def scan_file(
         counts=dict(planner.counts),
         fingerprint=planner.fingerprint,
         rows_total=rows_total,
+        names=names,
     )
 
 

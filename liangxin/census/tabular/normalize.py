@@ -19,7 +19,7 @@ from typing import Any, Final
 
 from rapidfuzz import fuzz, process
 
-from liangxin.core import chinese
+from liangxin.core import chinese, industry
 from liangxin.core.text import clean_name, clean_text
 from liangxin.registry.identifiers import validate_uscc
 
@@ -55,7 +55,6 @@ _USCC_SHAPE = re.compile(r"[0-9]{8}[0-9A-HJ-NPQRTUWXY]{10}")
 _USCC_ALPHABET: Final = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_VALUE: Final = {ch: i for i, ch in enumerate(_USCC_ALPHABET)}
 _USCC_WEIGHTS: Final = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_INDUSTRY = re.compile(r"([A-T])?(\d{2,4})?")
 _CODE_JUNK = str.maketrans("", "", " -\t\u3000\n\r._/")
 
 
@@ -433,14 +432,10 @@ def to_industry_code(cell: Cell) -> str | None:
     by_name = _industry_section_names().get(choice_key(cell_text(cell)))
     if by_name is not None:
         return by_name
-    found = _INDUSTRY.fullmatch(text)
-    if found is not None and (found[1] or found[2]):
-        letter, digits = found[1], found[2]
-        if digits is None:
-            return letter
-        section = vocab.industry_section_for_division(int(digits[:2]))
-        if section is not None and letter in (None, section):
-            return section + digits
+    try:
+        return industry.parse(text)
+    except ValueError:
+        pass
     raise ValueProblem(
         "invalid_industry_code",
         f"行业代码“{_shown(cell)}”不符合《国民经济行业分类》。请填门类字母加代码,如制造业填 C13,"

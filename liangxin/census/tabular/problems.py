@@ -104,6 +104,69 @@ PROBLEM_CODES: Final[MappingProxyType[str, tuple[Severity, str]]] = MappingProxy
 )
 
 
+# code → (a short Chinese title, what the clerk can do about it). The title is what the pages, the
+# filters and the annotated workbook lead with (the code stays beside it, small); the advice is the
+# 建议 of a problem whose message does not already propose a value.
+PROBLEM_GUIDE: Final[MappingProxyType[str, tuple[str, str]]] = MappingProxyType(
+    {
+        "unreadable_file": ("文件无法读取", "用 Excel 或 WPS 打开后另存为 .xlsx(或 .csv),再上传。"),
+        "no_header": ("找不到表头", "下载摸底模板,把数据粘贴到模板中再上传。"),
+        "required_column_missing": ("缺少必填列", "在表头中加上组织名称、组织类别、所属乡镇列。"),
+        "duplicate_column": ("两列重复", "删除重复的一列,或把它改成对应的模板列名。"),
+        "unit_mismatch": ("列的单位不对", "按模板的单位换算数字,并把列名改成模板的列名。"),
+        "extra_data_sheet": ("多个工作表有数据", "把数据合并到一个工作表,或分成几个文件导入。"),
+        "no_data_rows": ("没有数据行", "在表头下面填写各组织的数据后再上传。"),
+        "unknown_column": ("不认识的列", "列名改成模板中的列名;不需要的列可以不管。"),
+        "sheet_ignored": ("工作表未导入", "如果该表也有摸底数据,请移到摸底数据所在的工作表。"),
+        "required_missing": ("必填项为空", "补填这一格;不知道的请向该组织核实。"),
+        "uscc_format": ("信用代码格式不对", "对照营业执照或登记证书,重新录入18位代码。"),
+        "uscc_checksum": ("信用代码校验不通过", "对照营业执照逐位核对,常见的是 0 和 O、1 和 I 录混。"),
+        "invalid_choice": ("不是可选值", "从该列的可选值中选一个填写。"),
+        "invalid_number": ("不是有效数字", "填写核实后的整数;确实没有填 0。"),
+        "negative_number": ("数字为负", "填写 0 或正数。"),
+        "invalid_date": ("日期无法识别", "写成 2026-11-26 这样的日期。"),
+        "invalid_industry_code": ("行业代码不对", "填门类字母加两位大类代码,如制造业填 C13;不清楚可以空着。"),
+        "text_too_long": ("内容过长", "删减到该列允许的长度以内,多余内容写在备注里。"),
+        "approximate_number": ("约数已按整数导入", "向该组织核实准确数字后,在登记册中修改。"),
+        "rounded_number": ("已四舍五入", "核对该数字;无误可不处理。"),
+        "duplicate_uscc": ("代码在本文件重复", "同一组织只保留一行;不同组织请核对各自的代码。"),
+        "duplicate_uscc_other_unit": ("代码已由其他单位报送", "与报送该代码的单位核实组织归属,由归属单位报送。"),
+        "unknown_township": ("乡镇不在名单中", "改为本县乡镇名单中的名称。"),
+        "unknown_department": ("部门不在名单中", "改为部门名单中的名称。"),
+        "out_of_scope": ("不在本单位范围内", "删除这一行,由负责该乡镇或部门的单位导入。"),
+        "party_org_name_missing": ("缺少党组织名称", "填写党组织全称,或把“是否已建党组织”改为“否”。"),
+        "unknown_village": ("村(社区)不在名单中", "核对村(社区)名称;名单缺漏的请联系县级管理员补充。"),
+        "uscc_missing_individual": (
+            "个体户未填信用代码",
+            "有营业执照的补填执照上的18位代码;确实没有执照的可以不处理。",
+        ),
+        "uscc_category_mismatch": ("信用代码与类别不符", "核对组织类别:9 开头的填新经济组织,5 开头的填新社会组织。"),
+        "category_type_mismatch": ("类型与类别不符", "按组织类别改选组织类型(如私营企业属新经济组织)。"),
+        "members_exceed_employees": ("党员多于从业人员", "核对从业人员数和党员数,以实际在岗人数为准。"),
+        "large_org_no_member": ("大型组织无党员", "向该组织核实是否确无党员;有的请补填人数。"),
+        "total_mismatch": ("合计行不一致", "删除合计行,或改正合计数字。"),
+        "near_duplicate_name": ("疑似重复组织", "核对是否同一组织;是的请用登记册中的名称和代码。"),
+        "uscc_other_township": ("代码属于其他乡镇", "核实组织归属;确需迁入请联系县级管理员。"),
+        "duplicate_row": ("同一组织出现两行", "把这两行合并为一行。"),
+        "name_uscc_conflict": ("同名但代码不同", "同一组织请核对代码;另一个组织请在预览页勾选“作为新组织登记”。"),
+        "facts_before_current": ("数据日期早于登记册", "核对数据日期;登记册已有更新的数据时无需再导入。"),
+        "org_type_missing": ("新组织未填类型", "补填组织类型。"),
+        "coverage_not_in_file": ("登记册中已有党组织覆盖", "核实党组织是否仍在;如已撤销,请在党组织页面办理。"),
+    }
+)
+
+
+def title_of(code: str) -> str:
+    """The short Chinese title of a problem code; the code itself for one without (never fails)."""
+    entry = PROBLEM_GUIDE.get(code)
+    return entry[0] if entry else code
+
+
+def advice_of(code: str) -> str:
+    entry = PROBLEM_GUIDE.get(code)
+    return entry[1] if entry else ""
+
+
 class UnknownProblemCode(KeyError):
     pass
 

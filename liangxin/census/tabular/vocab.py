@@ -11,6 +11,8 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Final
 
+from liangxin.core import industry
+
 # code → Chinese label, in display order (the same order as the Django TextChoices).
 CATEGORY: Final = MappingProxyType(
     {
@@ -91,36 +93,6 @@ FALSE_WORDS: Final = frozenset(
 )
 
 # GB/T 4754-2017: 门类 (section letter) → (first 大类, last 大类) and the section's name, so that a
-# code written without its letter ("1311") or a section written as a name ("制造业") can be read.
-INDUSTRY_SECTIONS: Final = MappingProxyType(
-    {
-        "A": (1, 5, "农、林、牧、渔业"),
-        "B": (6, 12, "采矿业"),
-        "C": (13, 43, "制造业"),
-        "D": (44, 46, "电力、热力、燃气及水生产和供应业"),
-        "E": (47, 50, "建筑业"),
-        "F": (51, 52, "批发和零售业"),
-        "G": (53, 60, "交通运输、仓储和邮政业"),
-        "H": (61, 62, "住宿和餐饮业"),
-        "I": (63, 65, "信息传输、软件和信息技术服务业"),
-        "J": (66, 69, "金融业"),
-        "K": (70, 70, "房地产业"),
-        "L": (71, 72, "租赁和商务服务业"),
-        "M": (73, 75, "科学研究和技术服务业"),
-        "N": (76, 79, "水利、环境和公共设施管理业"),
-        "O": (80, 82, "居民服务、修理和其他服务业"),
-        "P": (83, 83, "教育"),
-        "Q": (84, 85, "卫生和社会工作"),
-        "R": (86, 90, "文化、体育和娱乐业"),
-        "S": (91, 96, "公共管理、社会保障和社会组织"),
-        "T": (97, 97, "国际组织"),
-    }
-)
-
-
-def industry_section_for_division(division: int) -> str | None:
-    """The 门类 letter of a two-digit 大类 number, or None when no section has it."""
-    for letter, (first, last, _name) in INDUSTRY_SECTIONS.items():
-        if first <= division <= last:
-            return letter
-    return None
+# code written without its letter ("1311") or a section written as a name ("制造业") can be read. The
+# standard's sections and divisions are data in liangxin/core/data (``core.industry``).
+INDUSTRY_SECTIONS: Final = industry.sections()

@@ -71,7 +71,7 @@ def test_the_marks_of_many_problems_are_where_a_clerk_expects_them():
         annotate((FIXTURES / "many_problems.xlsx").read_bytes(), "m.xlsx", read_fixture("many_problems.xlsx").problems)
     )
     fill, text = marks[("摸底表", "A2")]
-    assert fill == ERROR_COLOR and text.startswith("错误(uscc_format):统一社会信用代码应为18位")
+    assert fill == ERROR_COLOR and text.startswith("错误·信用代码格式不对:统一社会信用代码应为18位")
     assert marks[("摸底表", "C14")][0] == WARNING_COLOR  # uscc_category_mismatch on 组织类别
     # Three problems on row 8, each on its own cell; two on one cell are one comment, errors first.
     assert {cell for (_sheet, cell) in marks if cell.endswith("8") and len(cell) == 2} == {"A8", "C8", "E8"}
@@ -82,7 +82,9 @@ def test_the_marks_of_many_problems_are_where_a_clerk_expects_them():
 def test_comments_put_errors_first_one_line_each():
     warning = Problem("f", "s", 2, "A", None, "x", "warning", "rounded_number", "警告的话")
     error = Problem("f", "s", 2, "A", None, "x", "error", "invalid_number", "错误的话")
-    assert comment_text([warning, error]) == "错误(invalid_number):错误的话\n警告(rounded_number):警告的话"
+    assert comment_text([warning, error]) == (
+        "错误·不是有效数字:错误的话〔invalid_number〕\n警告·已四舍五入:警告的话〔rounded_number〕"
+    )
 
 
 def test_an_annotated_workbook_keeps_the_clerks_cells_and_reads_back_with_the_same_problems():
@@ -210,7 +212,7 @@ def test_a_clerks_own_comment_on_a_problem_cell_is_kept_below_ours():
     wb.save(buffer)
     result = read_census(buffer.getvalue(), "x.xlsx", REFERENCE)
     text = _marks(annotate(buffer.getvalue(), "x.xlsx", result.problems))[("Sheet", "D2")][1]
-    assert text.startswith("错误(unknown_township)") and text.endswith("——\n乡镇待核实")
+    assert text.startswith("错误·乡镇不在名单中:") and text.endswith("——\n乡镇待核实")
 
 
 # --- The rejected rows ---------------------------------------------------------------------------
@@ -237,7 +239,7 @@ def test_the_rejected_rows_list_holds_the_rows_with_errors_under_the_files_heade
     ]
     # Each problem is also on its cell, at the row it has in this file.
     marks = _marks(rejected_rows(data, "many_problems.xlsx", result.problems))
-    assert marks[(REJECTED_SHEET, "A2")][1].startswith("错误(uscc_format)")
+    assert marks[(REJECTED_SHEET, "A2")][1].startswith("错误·信用代码格式不对:")
     assert marks[(REJECTED_SHEET, f"S{new_row[19]}")][0] == WARNING_COLOR  # rounded_number, on a rejected row
     assert len(marks) == len({(p.row, p.column) for p in expected})
     # Corrected, the list is a census file again (its problem list is left out quietly).
@@ -265,5 +267,8 @@ def test_the_command_writes_the_annotated_file_and_the_rejected_rows(census_coun
     call_command("annotate_problems", str(source), str(out), "--rejected", str(rejected), stdout=stdout)
     assert "错误" in stdout.getvalue()
     marks = _marks(out.read_bytes())
-    assert marks[("摸底表", "A2")][1].startswith("错误(uscc_format)")
+    assert (
+        marks[("摸底表", "A2")][1].startswith("错误·信用代码格式不对:")
+        and "〔uscc_format〕" in marks[("摸底表", "A2")][1]
+    )
     assert load_workbook(rejected).sheetnames == [REJECTED_SHEET, PROBLEM_SHEET]

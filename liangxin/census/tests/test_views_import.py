@@ -4,6 +4,7 @@ problems and their filters, column mapping remembered, stale preview, scoping.""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -92,13 +93,9 @@ def test_upload_preview_confirm_revert(client, alice, census_county):
     )
     assert [(f.label, f.old, f.new) for f in change.fields] == [("从业人员数", "100", "120")]
     assert "<del>100</del> → <ins>120</ins>" in html
-    # The one warning of the file.
-    [problem] = page.context["problem_rows"]
-    assert (problem["p"].row, problem["p"].column, problem["p"].code) == (
-        4,
-        "统一社会信用代码",
-        "uscc_missing_individual",
-    )
+    # Row 4, an individual business without a credit code, is what the register holds: its
+    # warning (uscc_missing_individual) is not repeated, the preview counts it as unchanged.
+    assert page.context["problem_count"] == 0 and batch.warning_count == 0
     assert not OrganizationFacts.objects.filter(organization=bee, employees=120).exists()  # a dry run
 
     response = client.post(reverse("census:batch_confirm", args=[batch.pk]), {"mode": "all_or_nothing"}, follow=True)
@@ -165,7 +162,7 @@ def test_problem_table_filters_and_downloads(client, alice, census_county):
 
     choice = client.get(batch.get_absolute_url(), {"code": "invalid_choice"})
     suggestions = {r["p"].value: r["suggestion"] for r in choice.context["problem_rows"]}
-    assert suggestions["个休工商户"] == "个体工商户"
+    assert suggestions["个休工商户"] == "改为“个体工商户”。"
 
     annotated = client.get(reverse("census:batch_annotated_export", args=[batch.pk]))
     assert annotated.status_code == 200
@@ -464,3 +461,76 @@ def test_the_import_pages_keep_to_the_content_security_policy(client, alice, cen
     for name, response in pages.items():
         assert response.status_code == 200, name
         assert not problems_in(response.content.decode()), name
+
+
+def test_problems_lead_with_their_chinese_title_name_the_organization_and_suggest_a_fix(client, alice, census_county):
+    client.force_login(alice)
+    _upload(client, census_county["county"], "many_problems.xlsx")
+    batch = _latest_batch()
+    page = client.get(batch.get_absolute_url(), {"code": "uscc_checksum"})
+    [row] = page.context["problem_rows"]
+    assert row["title"] == "信用代码校验不通过"
+    assert row["p"].name  # the organization's name as written on that row
+    html = _text(page)
+    table = html[html.index('<table class="problems">') :]
+    assert row["p"].name in table and "信用代码校验不通过" in table
+    assert "对照营业执照逐位核对" in table  # the 建议 column, not "—"
+    # The title comes before the code, which stays, small.
+    assert table.index("信用代码校验不通过") < table.index('<small class="muted code">uscc_checksum</small>')
+    # The filter offers the kinds by their Chinese titles.
+    code_filter = html[html.index('name="code"') : html.index("</select>", html.index('name="code"'))]
+    assert "信用代码校验不通过(" in code_filter and ">uscc_checksum" not in code_filter
+    # Every row-level problem names its organization (but the one of a row without a name).
+    everything = client.get(batch.get_absolute_url(), {"ppage": 1}).context["problem_rows"]
+    assert [r["p"].row for r in everything if r["p"].row and r["p"].row > 1 and not r["p"].name] == [7]
+    assert next(r for r in everything if r["p"].row == 9)["p"].name == "大河镇庚超市有限公司"
+    assert all(r["suggestion"] for r in everything)
+
+
+def test_the_confirm_step_explains_both_modes_and_defaults_to_the_valid_rows_after_rejected_ones(
+    client, alice, census_county
+):
+    client.force_login(alice)
+    _upload(client, census_county["county"], "many_problems.xlsx")
+    batch = _latest_batch()
+    assert batch.rejected_count > 0
+    html = _text(client.get(batch.get_absolute_url()))
+    confirm = html[html.index('id="confirm"') :]
+    checked = re.search(r'<input[^>]*name="mode"[^>]*checked[^>]*>', confirm)
+    assert checked is not None and 'value="accept_valid"' in checked[0]
+    valid = batch.rows_total - batch.rejected_count
+    assert f"{valid} 行写入登记册,有错误的 {batch.rejected_count} 行不导入" in confirm
+    assert "选这一项将不导入任何数据" in confirm
+
+    _upload(client, census_county["county"])  # the canonical file: no error
+    clean = _latest_batch()
+    html = _text(client.get(clean.get_absolute_url()))
+    confirm = html[html.index('id="confirm"') :]
+    checked = re.search(r'<input[^>]*name="mode"[^>]*checked[^>]*>', confirm)
+    assert checked is not None and 'value="all_or_nothing"' in checked[0]
+    assert f"{clean.rows_total} 行全部写入登记册" in confirm
+
+
+def test_the_organizations_history_lists_the_imports_that_changed_it(client, alice, census_county):
+    county = census_county["county"]
+    first = _service_import(alice, county)
+    bee = Organization.objects.get(uscc=BEE)
+    OrganizationFacts.objects.filter(organization=bee).update(employees=100)
+    client.force_login(alice)
+    _upload(client, county)
+    batch = _latest_batch()
+    client.post(reverse("census:batch_confirm", args=[batch.pk]), {"mode": "all_or_nothing"})
+    page = client.get(reverse("registry:organization_detail", args=[bee.pk]))
+    history = [e for e in page.context["history"] if e.link]
+    assert [e.link for e in history] == [batch.get_absolute_url(), first.batch.get_absolute_url()]  # newest first
+    assert history[0].action == f"摸底表导入(批次 #{batch.pk},canonical.xlsx)"
+    assert [(line.label, line.old, line.new) for line in history[0].lines] == [("从业人员数", "100", "120")]
+    html = _text(page)
+    assert f'<a href="{batch.get_absolute_url()}">摸底表导入(批次 #{batch.pk}' in html
+    # The figures history shows the union / youth league / women's federation columns.
+    figures = html[html.index("普查数据历史") : html.index("变更记录")]
+    assert "<th>工会</th><th>共青团</th><th>妇联</th>" in figures
+
+    client.post(reverse("census:batch_revert", args=[batch.pk]))
+    page = client.get(reverse("registry:organization_detail", args=[bee.pk]))
+    assert next(e for e in page.context["history"] if e.link).action.endswith(",已撤销")

@@ -202,3 +202,74 @@ def test_a_group_outside_the_scope_is_404_on_every_group_page(
     assert AuditRecord.objects.filter(action="export").count() == exports  # no empty export was logged
     by, key = inside
     assert client.get(reverse(name), {**params, "by": by, "key": key, "as_of": ON.isoformat()}).status_code == 200
+
+
+def test_gap_list_has_the_registers_search_and_filters(client, county_data, alice, township_b):
+    url = reverse("coverage:gap_list")
+    both = _get(client, alice, url, as_of=ON.isoformat()).content.decode()
+    assert 'name="q"' in both and 'name="township"' in both and 'name="plan_status"' in both
+    by_name = _get(client, alice, url, as_of=ON.isoformat(), q="乙一").content.decode()
+    assert "乙一矿业有限公司" in by_name and "甲二商贸有限公司" not in by_name
+    by_initials = _get(client, alice, url, as_of=ON.isoformat(), q="jesm").content.decode()  # 甲二商贸
+    assert "甲二商贸有限公司" in by_initials and "乙一矿业有限公司" not in by_initials
+    by_township = _get(client, alice, url, as_of=ON.isoformat(), township=township_b.pk).content.decode()
+    assert "乙一矿业有限公司" in by_township and "甲二商贸有限公司" not in by_township
+    with_plan = _get(client, alice, url, as_of=ON.isoformat(), plan_status="planned").content.decode()
+    assert "乙一矿业有限公司" not in with_plan and "甲二商贸有限公司" not in with_plan
+    response = client.get(reverse("coverage:gap_export"), {"as_of": ON.isoformat(), "q": "乙一"})
+    rows = list(load_workbook(io.BytesIO(sent_bytes(response)))["空白点台账"].iter_rows(values_only=True))
+    assert {r[2] for r in rows[3:]} == {"乙一矿业有限公司"}
+    record = AuditRecord.objects.filter(action="export").latest("pk")
+    assert record.changes["rows"] == 1 and record.changes["filters"]["q"] == "乙一"
+
+
+def test_a_card_with_no_data_says_so_and_the_dashboard_says_from_when_the_register_holds_data(
+    client, county_data, alice
+):
+    before = _get(client, alice, DASHBOARD, as_of="2019-06-01")
+    html = before.content.decode()
+    cards = html[html.index('class="cov-cards"') : html.index("</section>", html.index('class="cov-cards"'))]
+    assert "无数据" in cards and "已达标" not in cards
+    assert all(f.no_data and not f.met for f in before.context["headline"])
+    assert "登记册的数据从 2020年1月1日 起" in html and "所选日期早于登记册的数据" in html
+    now = _get(client, alice, DASHBOARD, as_of=ON.isoformat()).content.decode()
+    cards = now[now.index('class="cov-cards"') : now.index("</section>", now.index('class="cov-cards"'))]
+    assert "无数据" not in cards and "66.7%" in cards
+    assert "登记册的数据从 2020年1月1日 起" in now and "所选日期早于登记册的数据" not in now
+
+
+def test_drill_down_sorts_by_its_columns_and_exports_what_it_shows_audited(client, county_data, alice, bob, township_b):
+    url = reverse("coverage:drill_down")
+    params = {"indicator": "org_coverage", "part": "denominator", "as_of": ON.isoformat()}
+    by_name = _get(client, alice, url, **params).context["page"].object_list
+    default = [o.name for o in by_name]
+    by_employees = [o.name for o in client.get(url, {**params, "sort": "-employees"}).context["page"].object_list]
+    assert sorted(default) == sorted(by_employees) and by_employees != default
+    staff = [o.employees_on for o in client.get(url, {**params, "sort": "-employees"}).context["page"].object_list]
+    assert staff == sorted(staff, reverse=True) and staff[0] == 200  # 乙一矿业
+    html = client.get(url, {**params, "sort": "employees"}).content.decode()
+    assert "sort=-employees" in html  # the header reverses the current sort
+    assert client.get(url, {**params, "sort": "bogus"}).status_code == 404
+
+    before = AuditRecord.objects.filter(action="export").count()
+    export = client.get(reverse("coverage:drill_down_export"), {**params, "sort": "-employees"})
+    assert export["Content-Type"].startswith("text/csv")
+    lines = sent_bytes(export).decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("乡镇(街道),组织名称,统一社会信用代码")
+    assert [line.split(",")[1] for line in lines[1:]] == by_employees
+    record = AuditRecord.objects.filter(action="export").latest("pk")
+    assert AuditRecord.objects.filter(action="export").count() == before + 1
+    assert record.object_type == "coverage.drill_down" and record.changes["rows"] == len(by_employees)
+    # The export keeps to the scope like the page: another township's group is a 404.
+    client.force_login(bob)
+    outside = {**params, "by": "township", "key": str(township_b.pk)}
+    assert client.get(reverse("coverage:drill_down_export"), outside).status_code == 404
+
+
+def test_exports_audit_the_cleaned_filters_not_the_raw_query(client, county_data, alice):
+    client.force_login(alice)
+    response = client.get(reverse("coverage:gap_export"), {"as_of": "\x00", "by": "", "key": "", "q": "乙一"})
+    assert response.status_code == 200
+    record = AuditRecord.objects.filter(action="export").latest("pk")
+    assert "\x00" not in json.dumps(record.changes) and record.changes["filters"]["as_of"] != ""
+    assert record.changes["filters"]["q"] == "乙一"

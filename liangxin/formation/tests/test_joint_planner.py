@@ -4,6 +4,7 @@ attach suggestions, accepting (with the optimistic re-check), the pages and thei
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.test import override_settings
@@ -350,3 +351,30 @@ def test_a_township_with_many_groups_shows_them_a_page_at_a_time(client, bob, sm
     assert "page=2" in first
     second = client.get(url, {"township": township_a.pk, "page": 2}).content.decode()
     assert "九龙茶厂" in second and "腊庄商店一" not in second
+
+
+def test_review_lists_the_group_first_then_the_compatible_candidates_with_members_and_why(
+    client, bob, small, township_a, village_a2
+):
+    """Not the township's organizations by name: the group's own, then those that fit it (least
+    dissimilar first), each with its full and probationary members and why it fits; the
+    organizations without full members apart, folded away."""
+    no_members = OrganizationFactory(name="腊庄小卖部", township=township_a, village=village_a2, industry_code="F52")
+    client.force_login(bob)
+    shops = [small["shop2"].pk, small["shop1"].pk]
+    body = client.get(
+        reverse("formation:joint_review"), {"township": township_a.pk, "organizations": shops}
+    ).content.decode()
+    listed = re.findall(r'name="organizations" value="(\d+)"[^>]*?( checked)?>', body)
+    # shop2 and shop1 as given (ticked), then shop3 (same section F): the tea companies (C) and
+    # the estate agent (K) are no similar business.
+    assert [pk for pk, _c in listed] == [str(small["shop2"].pk), str(small["shop1"].pk), str(small["shop3"].pk)]
+    assert [bool(c) for _pk, c in listed] == [True, True, False]
+    assert body.index("本组组织") < body.index("腊庄商店二") < body.index("可加入的候选组织") < body.index("腊庄商店三")
+    shop3 = body[body.index("腊庄商店三") :]
+    shop3 = shop3[: shop3.index("</label>")]
+    assert "正式党员 1 名、预备党员 0 名" in shop3 and "同一行业门类" in shop3 and "同一村(社区)" in shop3
+    # The organization without full members is offered apart, folded away until one is ticked.
+    added = body[body.index('id="review-added"') :]
+    assert added.startswith('id="review-added">') and f'name="added" value="{no_members.pk}"' in added
+    assert f'name="organizations" value="{no_members.pk}"' not in body

@@ -249,3 +249,17 @@ def test_batches_of_townships_give_the_whole_scopes_register(
     batched = [(r.organization.pk, r.recommendation) for r in selectors.iter_register_rows(user=alice, on=ON)]
     assert len(selectors._township_batches(selectors.organizations_for(user=alice))) >= 4
     assert batched == whole and len(whole) > 12
+
+
+def test_register_list_searches_by_name_pinyin_initials_and_code(client, alice, county_register, three_members):
+    client.force_login(alice)
+    url = reverse("formation:register_list")
+    assert 'name="q"' in client.get(url).content.decode()
+    for q in ("三友", "lpxsy", "sanyou"):
+        rows = client.get(url, {"q": q}).context["rows"]
+        assert [r.organization.name for r in rows] == ["罗平县三友建材有限公司"], q
+        assert rows[0].recommendation.code == "form_branch"  # recommended as without the search
+    if three_members.uscc:
+        rows = client.get(url, {"q": three_members.uscc}).context["rows"]
+        assert [r.organization.pk for r in rows] == [three_members.pk]
+    assert list(client.get(url, {"q": "不存在的名字"}).context["rows"]) == []

@@ -53,7 +53,7 @@ def test_wrong_transitions_are_refused(status, action):
 def test_refusal_messages_are_chinese_and_helpful():
     with pytest.raises(t.TransitionRefused) as exc:
         t.next_status(t.PLANNED, t.FORM)
-    assert exc.value.message == "方案当前状态为“计划”,不能完成组建。当前可进行的操作:开始筹建、暂缓组建。"
+    assert exc.value.message == "方案当前状态为“计划”,不能完成组建。当前可进行的操作:开始筹建、暂缓组建、撤销方案。"
     with pytest.raises(t.TransitionRefused) as exc:
         t.next_status(t.FORMED, t.RESUME)
     assert exc.value.message == "方案当前状态为“已组建”,不能恢复计划。该方案已结束,不能再变更。"
@@ -65,7 +65,7 @@ def test_every_status_is_reachable_and_terminal_states_are_final():
     reachable = {t.PLANNED} | set(t.TRANSITIONS.values())
     assert reachable == set(t.STATUS_LABELS)
     assert t.allowed_actions(t.FORMED) == [] and t.allowed_actions(t.CANCELLED) == []
-    assert t.allowed_actions(t.PLANNED) == [t.START, t.SUSPEND]
+    assert t.allowed_actions(t.PLANNED) == [t.START, t.SUSPEND, t.WITHDRAW]
 
 
 def test_overdue():

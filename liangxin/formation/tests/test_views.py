@@ -6,6 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from liangxin.audit.models import AuditRecord
 from liangxin.formation.models import FormationPlan, MemberAction, Verification
 from liangxin.mobility.models import MobileMember
 from liangxin.registry.models import PartyOrganizationCoverage
@@ -58,6 +59,13 @@ def test_transitions_through_the_page(client, bob, three_members, ready_plan):
     assert plan.status == "formed" and plan.party_organization.name == "三友建材党支部"
     assert PartyOrganizationCoverage.objects.filter(organization=three_members, valid_to__isnull=True).exists()
     assert "该组织还没有进行中的组建方案" in _page(client.post(url, {"action": "suspend", "reason": "x"}, follow=True))
+    # The organization's page now shows its party organization and the finished plan, and no
+    # longer invites to make a plan.
+    page = _page(client.get(reverse("formation:organization_plan", args=[three_members.pk])))
+    section = page[page.index("<h2>组建方案</h2>") : page.index("逐一核实")]
+    assert "尚未制定组建方案" not in section and "制定组建方案</a>" not in section
+    assert f'<a href="{plan.party_organization.get_absolute_url()}">三友建材党支部</a>' in section
+    assert "2026-06-01 成立" in section and "已组建" in section
 
 
 def test_verification_through_the_page(client, bob, three_members):
@@ -181,3 +189,22 @@ def test_unrostered_list_query_count_is_bounded(client, bob, three_members, djan
         MemberFactory(employer=three_members)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert "党员" in _page(client.get(url))
+
+
+def test_a_plan_is_withdrawn_with_a_reason_where_the_role_may(client, bob, lily, three_members, ready_plan):
+    url = reverse("formation:plan_transition", args=[three_members.pk])
+    client.force_login(lily)  # the leader reads, never edits
+    assert client.post(url, {"action": "withdraw", "reason": "x"}).status_code == 403
+    client.force_login(bob)
+    page = _page(client.get(reverse("formation:organization_plan", args=[three_members.pk])))
+    assert '<option value="withdraw">撤销方案</option>' in page
+    refused = _page(client.post(url, {"action": "withdraw", "reason": " "}, follow=True))
+    assert "撤销方案须填写原因" in refused
+    assert FormationPlan.objects.get().status == "planned"
+    body = _page(client.post(url, {"action": "withdraw", "reason": "企业已迁往外县"}, follow=True))
+    plan = FormationPlan.objects.get()
+    assert (plan.status, plan.withdrawal_reason) == ("cancelled", "企业已迁往外县") and plan.closed_on is not None
+    assert "已撤销方案" in body and "企业已迁往外县" in body
+    assert "制定组建方案</a>" in body  # a new plan can be made
+    record = AuditRecord.objects.filter(object_type="formation.formationplan").latest("pk")
+    assert record.changes["transition"] == [None, "withdraw"] and record.actor == bob

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -494,7 +495,11 @@ def test_edit_conflict_shows_the_message_and_the_other_persons_values(client, al
     response = client.post(_url("organization_edit", org_in_a), stale)
     assert response.status_code == 200
     html = _html(response)
-    assert "已被他人修改" in html
+    # One message, without version numbers, above the other person's changes; no second,
+    # contradictory one ("refresh") among the form's errors.
+    assert html.count("已被他人修改") == 1 and "您的修改没有保存" in html
+    assert "版本" not in html and "刷新" not in html
+    assert not response.context["form"].non_field_errors()
     assert "别人先保存的地址" in html and "我填的地址" in html
     assert [(row.label, row.theirs, row.yours) for row in response.context["conflict"]] == [
         ("地址", "别人先保存的地址", "我填的地址")
@@ -640,3 +645,31 @@ def test_edit_keeps_a_since_deactivated_department(client, bob, org_in_a, depart
     # A new organization cannot be given the deactivated department.
     form = client.get(reverse("registry:organization_create")).context["form"]
     assert department_x not in form.fields["department"].queryset
+
+
+def test_industry_code_is_picked_from_the_standard_and_a_finer_code_is_accepted(client, bob, org_in_a):
+    client.force_login(bob)
+    url = _url("organization_edit", org_in_a)
+    html = _html(client.get(url))
+    box = re.search(r'<input[^>]*name="industry_code"[^>]*>', html)
+    assert box is not None and 'list="gbt4754-entries"' in box[0]
+    datalist = html[html.index('<datalist id="gbt4754-entries">') : html.index("</datalist>")]
+    assert datalist.count("<option") == 117  # 20 sections and 97 divisions
+    assert (
+        '<option value="C13">农副食品加工业</option>' in datalist
+        and '<option value="F">批发和零售业</option>' in datalist
+    )
+    assert client.post(url, _form_data(org_in_a, industry_code="1311")).status_code == 302
+    org_in_a.refresh_from_db()
+    assert org_in_a.industry_code == "C1311"
+    refused = client.post(url, _form_data(org_in_a, industry_code="F13"))
+    assert refused.status_code == 200 and "GB/T 4754" in refused.context["form"].errors["industry_code"][0]
+    org_in_a.refresh_from_db()
+    assert org_in_a.industry_code == "C1311"
+
+
+def test_a_township_clerk_finds_his_township_chosen_on_a_new_organization(client, bob, township_a):
+    client.force_login(bob)
+    html = _html(client.get(reverse("registry:organization_create")))
+    township = re.search(r'<select name="township".*?</select>', html, re.S)
+    assert township is not None and f'<option value="{township_a.pk}" selected>' in township[0]

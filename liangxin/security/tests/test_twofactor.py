@@ -4,6 +4,7 @@ enrolment with a QR code, recovery codes shown once, demo secrets, and role chan
 from __future__ import annotations
 
 import base64
+import re
 import time
 
 import pytest
@@ -224,3 +225,19 @@ def test_the_security_administrator_cannot_take_his_own_requirement_off_through_
 
     assert not may_create_accounts(Role.SEC_ADMIN)
     assert not may_assign_role(Role.SEC_ADMIN, is_self=True)
+
+
+def test_the_code_box_brings_up_the_numeric_keypad_and_a_recovery_code_has_its_own_box(client, alice):
+    give_totp(alice)
+    codes = twofactor._new_recovery_codes(alice)
+    password_step(client, alice)
+    page = client.get(VERIFY).content.decode()
+    code_box = re.search(r'<input[^>]*name="code"[^>]*>', page)
+    assert code_box is not None
+    assert 'inputmode="numeric"' in code_box[0] and 'autocomplete="one-time-code"' in code_box[0]
+    recovery_box = re.search(r'<input[^>]*name="recovery"[^>]*>', page)
+    assert recovery_box is not None and "inputmode" not in recovery_box[0]
+    assert "请输入验证器上的 6 位数字" in client.post(VERIFY, {"code": "", "recovery": ""}).content.decode()
+    response = client.post(VERIFY, {"code": "", "recovery": codes[1]})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(alice.pk)
