@@ -47,8 +47,9 @@ COMMENT_AUTHOR: Final = "两新党建管理系统"
 ERROR_COLOR: Final = "FFC7CE"  # Excel's own "bad" red
 WARNING_COLOR: Final = "FFEB9C"  # Excel's own "neutral" yellow
 SEVERITY_LABELS: Final = {"error": "错误", "warning": "警告"}
-PROBLEM_LIST_HEADER: Final = ("文件", "工作表", "行", "列", "代码", "严重程度", "说明")
-REJECTED_LIST_HEADER: Final = ("退回表中的行", "原文件中的行", "列", "代码", "严重程度", "说明")
+# The problem lists lead with the problem in Chinese; the code stays, last, for whoever asks about it.
+PROBLEM_LIST_HEADER: Final = ("文件", "工作表", "行", "列", "问题", "严重程度", "说明", "代码")
+REJECTED_LIST_HEADER: Final = ("退回表中的行", "原文件中的行", "列", "问题", "严重程度", "说明", "代码")
 
 _NO_FILL: Final = PatternFill(fill_type=None)
 _BOLD: Final = Font(bold=True)
@@ -215,7 +216,8 @@ def _problem_list(
     wb: Workbook, problems: Sequence[Problem], header: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> None:
     ws = wb.create_sheet(PROBLEM_SHEET)
-    widths = {"A": 18, "B": 16, "C": 10, "D": 18, "E": 24, "F": 10, "G": 90}
+    severity_at = header.index("严重程度")
+    widths = {"A": 18, "B": 16, "C": 10, "D": 18, "E": 24, "F": 10, "G": 90, "H": 24}
     if isinstance(ws, Worksheet):
         for letter, width in widths.items():
             ws.column_dimensions[letter].width = width
@@ -228,7 +230,7 @@ def _problem_list(
             for cell in ws[ws.max_row]:
                 if _is_formula_like(cell.value):
                     cell.data_type = "s"
-            ws.cell(row=ws.max_row, column=6).fill = fill_for(p.severity)
+            ws.cell(row=ws.max_row, column=severity_at + 1).fill = fill_for(p.severity)
         return
     for letter, width in widths.items():
         ws.column_dimensions[letter].width = width
@@ -236,9 +238,9 @@ def _problem_list(
     ws.append([_bold_cell(ws, title) for title in header])
     for p, values in zip(problems, rows, strict=True):
         cells: list[Any] = [_write_cell(ws, _value(v)) if isinstance(v, str) else v for v in values]
-        severity = WriteOnlyCell(ws, value=cells[5])
+        severity = WriteOnlyCell(ws, value=cells[severity_at])
         severity.fill = fill_for(p.severity)
-        cells[5] = severity
+        cells[severity_at] = severity
         ws.append(cells)
 
 
@@ -249,7 +251,7 @@ def _bold_cell(ws: WriteOnlyWorksheet, value: Any) -> WriteOnlyCell:
 
 
 def _listed(p: Problem) -> tuple[Any, ...]:
-    return (p.file, p.sheet, p.row, p.column, p.code, SEVERITY_LABELS[p.severity], p.message)
+    return (p.file, p.sheet, p.row, p.column, title_of(p.code), SEVERITY_LABELS[p.severity], p.message, p.code)
 
 
 def _save(wb: Workbook) -> bytes:
@@ -413,7 +415,9 @@ def rejected_rows(
         for p in problems:
             if p.sheet == sheet.name and p.row in new_row:
                 listed.append(p)
-                listed_rows.append((new_row[p.row], p.row, p.column, p.code, SEVERITY_LABELS[p.severity], p.message))
+                listed_rows.append(
+                    (new_row[p.row], p.row, p.column, title_of(p.code), SEVERITY_LABELS[p.severity], p.message, p.code)
+                )
     _problem_list(wb, listed, REJECTED_LIST_HEADER, listed_rows)
     return _save(wb)
 

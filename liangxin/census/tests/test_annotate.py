@@ -25,6 +25,7 @@ from liangxin.census.annotate import (
 )
 from liangxin.census.tabular import Problem, read_census, read_workbook
 from liangxin.census.tabular.api import CensusReadResult
+from liangxin.census.tabular.problems import title_of
 from liangxin.census.tabular.tests.support import FIXTURES, REFERENCE, U1, read_fixture
 
 from .conftest import fixture_bytes
@@ -139,7 +140,7 @@ def test_problems_without_a_cell_are_listed_on_their_own_sheet():
     assert rows == [
         PROBLEM_LIST_HEADER,
         *[
-            (p.file, p.sheet, p.row, p.column, p.code, "错误" if p.is_error else "警告", p.message)
+            (p.file, p.sheet, p.row, p.column, title_of(p.code), "错误" if p.is_error else "警告", p.message, p.code)
             for p in result.problems
         ],
     ]
@@ -162,7 +163,7 @@ def test_row_level_and_header_problems_find_their_place():
     annotated = annotate(data, "x.csv", [*result.problems, row_level])
     assert _marks(annotated) == {}
     listed = list(load_workbook(io.BytesIO(annotated))[PROBLEM_SHEET].iter_rows(min_row=2, values_only=True))
-    assert [(row[2], row[4]) for row in listed] == [
+    assert [(row[2], row[7]) for row in listed] == [
         (1, "required_column_missing"),
         (2, "required_missing"),
         (2, "duplicate_row"),
@@ -173,7 +174,8 @@ def test_an_unreadable_file_gives_only_the_list():
     result = read_census(b"%PDF-1.4", "x.pdf", REFERENCE)
     wb = load_workbook(io.BytesIO(annotate(b"%PDF-1.4", "x.pdf", result.problems)))
     assert wb.sheetnames == [PROBLEM_SHEET]
-    assert [row[4] for row in wb[PROBLEM_SHEET].iter_rows(min_row=2, values_only=True)] == ["unreadable_file"]
+    listed = list(wb[PROBLEM_SHEET].iter_rows(min_row=2, values_only=True))
+    assert [(row[4], row[7]) for row in listed] == [("文件无法读取", "unreadable_file")]
 
 
 def test_annotating_a_corrected_annotated_file_drops_the_old_marks():
@@ -235,8 +237,10 @@ def test_the_rejected_rows_list_holds_the_rows_with_errors_under_the_files_heade
     expected = [p for p in result.problems if p.row in rejected]
     new_row = {old: new for new, old in enumerate(rejected, start=2)}
     assert listed[1:] == [
-        (new_row[p.row], p.row, p.column, p.code, "错误" if p.is_error else "警告", p.message) for p in expected
+        (new_row[p.row], p.row, p.column, title_of(p.code), "错误" if p.is_error else "警告", p.message, p.code)
+        for p in expected
     ]
+    assert wb[PROBLEM_SHEET]["E2"].fill.fgColor.rgb[-6:] in (ERROR_COLOR, WARNING_COLOR)  # 严重程度
     # Each problem is also on its cell, at the row it has in this file.
     marks = _marks(rejected_rows(data, "many_problems.xlsx", result.problems))
     assert marks[(REJECTED_SHEET, "A2")][1].startswith("错误·信用代码格式不对:")
