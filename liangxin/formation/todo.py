@@ -19,7 +19,7 @@ from .models import FormationPlan, Verification
 from .selectors import RegisterRow, iter_register_rows, organizations_for
 
 # Organizations named on the to-do page under one item; the register lists them all.
-TODO_NAMES_SHOWN = 5
+NAMES_SHOWN_PER_ITEM = 5
 
 
 def needs_verification(*, census_from: dt.date, last_verified: dt.date | None) -> bool:
@@ -79,8 +79,8 @@ def todo_items(*, user: User, today: dt.date) -> list[TodoItem]:
     ]
     due = verifications_due(user=user, on=today)
     if due:
-        names = "、".join(row.organization.name for row in due[:TODO_NAMES_SHOWN])
-        more = _(" 等") if len(due) > TODO_NAMES_SHOWN else ""
+        names = "、".join(row.organization.name for row in due[:NAMES_SHOWN_PER_ITEM])
+        more = _(" 等") if len(due) > NAMES_SHOWN_PER_ITEM else ""
         items.append(
             TodoItem(
                 kind=_("逐一核实"),

@@ -254,6 +254,7 @@ def _similar(
 ) -> None:
     """Similar names within a block; whatever stays unmatched is missing (or already closed)."""
     free = [rec for rec in register if rec.pk not in taken and not rec.deregistered]
+    part_of = {rec.pk: distinctive_part(key_of[rec.pk]) for rec in free}  # once, not once per entry
     by_township: dict[str, list[RegisterRecord]] = defaultdict(list)
     by_start: dict[str, list[RegisterRecord]] = defaultdict(list)
     for rec in free:
@@ -265,7 +266,7 @@ def _similar(
         block = [r for r in block if r.pk not in taken and not (entry.uscc and r.uscc)]
         best = process.extractOne(
             distinctive_part(key),
-            [distinctive_part(key_of[r.pk]) for r in block],
+            [part_of[r.pk] for r in block],
             scorer=fuzz.ratio,
             score_cutoff=CANDIDATE,
         )
