@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 from liangxin.accounts.models import User
 from liangxin.census import template
 from liangxin.census.forms import NewOrganizationsForm
+from liangxin.census.previews import problem_items
 from liangxin.core.clients import client_address
 from liangxin.core.errors import ConflictError, ServiceError
 from liangxin.core.export import csv_response
@@ -231,6 +232,8 @@ def _submission_context(request: AuthedRequest, submission: Submission, **extra:
         "may_review": may_review,
         "may_reopen": selectors.is_county_admin(user) and is_open and submission.state == workflow.APPROVED,
         "review": review,
+        "review_problems": problem_items(review.problems) if review is not None else [],
+        "staging_problems": problem_items(staging.problems) if (staging := extra.get("staging")) is not None else [],
         "review_changes": review_changes,
         "upload_form": extra.pop("upload_form", None) or UploadForm(initial={"version": submission.version}),
         "new_organizations_form": _new_organizations_form(submission, extra.get("staging")) if may_edit else None,
@@ -342,7 +345,7 @@ def _replace_confirmation(request: AuthedRequest, submission: Submission, stagin
             "staged": len(staging.replacement.kept)
             + len(staging.replacement.changed)
             + len(staging.replacement.removed),
-            "warnings": staging.problems,
+            "warnings": problem_items(staging.problems),
         },
     )
 

@@ -23,7 +23,7 @@ from . import services
 from .models import BatchLayout, ChangeKind, ImportBatch, ImportChange, ImportProblem, PreviewChange
 from .planning import Plan, PlannedRow
 from .tabular import BY_KEY, COLUMNS, PROBLEM_CODES, CensusReadResult, Problem
-from .tabular.problems import advice_of
+from .tabular.problems import advice_of, title_of
 from .tabular.vocab import VOCABULARIES
 
 _CHUNK: Final = 2000
@@ -204,13 +204,22 @@ def change_rows(
 _SUGGESTION = re.compile(r"(?:是否应为|模板中的)“([^”]+)”")
 
 
-def suggestion_of(problem: ImportProblem) -> str:
+def suggestion_of(problem: ImportProblem | Problem) -> str:
     """What the clerk can do: change the cell to the value the message proposes ("是否应为“县工商联”?"),
     or else the problem kind's advice (``tabular.problems.PROBLEM_GUIDE``)."""
     found = _SUGGESTION.search(problem.message)
     if found:
         return _("改为“%(value)s”。") % {"value": found.group(1)}
     return advice_of(problem.code)
+
+
+def problem_items(problems: Iterable[ImportProblem | Problem]) -> list[dict[str, Any]]:
+    """Problems as the pages list them: each with its Chinese title, what the code means and the
+    suggestion (templates/census/_problem_cells.html draws one)."""
+    return [
+        {"p": p, "title": title_of(p.code), "suggestion": suggestion_of(p), "about": code_description(p.code)}
+        for p in problems
+    ]
 
 
 def code_description(code: str) -> str:

@@ -50,7 +50,6 @@ from .forms import (
     UploadForm,
 )
 from .models import BatchLayout, BatchStatus, ImportBatch, ImportChange, ImportJob, JobKind, JobStatus, PreviewChange
-from .tabular.problems import title_of
 
 log = logging.getLogger(__name__)
 NAME_USCC_CONFLICT = "name_uscc_conflict"
@@ -279,15 +278,7 @@ def _problem_context(request: AuthedRequest, batch: ImportBatch) -> dict[str, An
     page = Paginator(problems.order_by("row", "pk"), settings.PAGE_SIZE).get_page(request.GET.get("ppage"))
     return {
         "problem_form": form,
-        "problem_rows": [
-            {
-                "p": p,
-                "title": title_of(p.code),
-                "suggestion": previews.suggestion_of(p),
-                "about": previews.code_description(p.code),
-            }
-            for p in page.object_list
-        ],
+        "problem_rows": previews.problem_items(page.object_list),
         "problem_count": page.paginator.count,
         "problem_pager": _pager(request, page, "ppage"),
     }
