@@ -37,6 +37,8 @@ CACHE = ROOT / "var" / "bench"
 REQUESTS = int(os.environ.get("BENCH_PAGE_REQUESTS", "20"))
 TARGET_P95_MS = 100.0
 EXCLUDED = {"formation:joint_planner", "formation:joint_review"}  # the planner has its own target
+# Only these URL names (comma-separated), e.g. BENCH_PAGES=formation:register_list: to follow one page.
+ONLY = {name for name in os.environ.get("BENCH_PAGES", "").split(",") if name}
 
 
 def _postgres_url() -> str | None:
@@ -102,6 +104,8 @@ def _objects(admin: Any) -> dict[str, int | None]:
     from liangxin.campaigns.models import Campaign, Submission, SubmissionEntry
     from liangxin.census.models import ImportBatch, ImportJob
     from liangxin.formation import selectors as formation_selectors
+    from liangxin.funding.models import RewardApplication
+    from liangxin.mobility.models import ActivityCertificate, IntakeBatch, MigrantRecord, MobileMember, RelationTransfer
     from liangxin.registry.models import Member, Organization, PartyOrganization
 
     def first(queryset: Any) -> int | None:
@@ -122,6 +126,12 @@ def _objects(admin: Any) -> dict[str, int | None]:
         "campaign": first(Campaign.objects.order_by("-pk")),
         "submission": first(Submission.objects.order_by("-pk")),
         "entry": first(SubmissionEntry.objects.order_by("-pk")),
+        "mobile_member": first(MobileMember.objects.annotate(n=Count("contacts")).order_by("-n", "pk")),
+        "certificate": first(ActivityCertificate.objects.order_by("-pk")),
+        "intake_batch": first(IntakeBatch.objects.order_by("-pk")),
+        "migrant_record": first(MigrantRecord.objects.order_by("-pk")),
+        "transfer": first(RelationTransfer.objects.order_by("-pk")),
+        "reward": first(RewardApplication.objects.order_by("-pk")),
     }
 
 
@@ -139,11 +149,22 @@ _KINDS = {
     "campaigns:submission_": "submission",
     "campaigns:entry_": "entry",
     "campaigns:": "campaign",
+    "mobility:batch_": "intake_batch",
+    "mobility:certificate_detail": "certificate",
+    "mobility:registration_": "migrant_record",
+    "mobility:transfer_detail": "transfer",
+    "mobility:": "mobile_member",
+    "funding:activity_fund": "organization",
+    "funding:dues_base": "member",
+    "funding:reward_detail": "reward",
+    "funding:": "party_organization",
 }
 
 
-def _kind(name: str) -> str:
-    return next(kind for prefix, kind in _KINDS.items() if name.startswith(prefix))
+def _kind(name: str) -> str | None:
+    """The kind of object the page's <pk> names (the first prefix that matches), None when the
+    bench does not know it yet (the page is then listed as left out)."""
+    return next((kind for prefix, kind in _KINDS.items() if name.startswith(prefix)), None)
 
 
 # Roles in the order a page is measured as when its preferred roles may not open it.
@@ -199,13 +220,20 @@ def pages(users: dict[str, Any], objects: dict[str, int | None], on: str) -> tup
     from liangxin.testing.urls import url_patterns
 
     for name, (route, _pattern) in sorted(url_patterns().items()):
-        if name.endswith("_export") or name in EXCLUDED:
+        if name.endswith("_export") or name in EXCLUDED or (ONLY and name not in ONLY):
+            continue
+        if name.startswith("api:"):
+            left_out.append(f"{name}: the JSON API, not a page")
             continue
         kwargs: dict[str, int] = {}
         if "<" in route:
-            pk = objects.get(_kind(name))
+            kind = _kind(name)
+            if kind is None:
+                left_out.append(f"{name}: its object kind is not in bench/pages_bench.py _KINDS")
+                continue
+            pk = objects.get(kind)
             if pk is None:
-                left_out.append(f"{name}: no {_kind(name)} in the demo")
+                left_out.append(f"{name}: no {kind} in the demo")
                 continue
             kwargs = {"pk": pk}
         for role in _user_for(name):
@@ -279,6 +307,9 @@ def run() -> int:
         f"demo loaded by load_demo in {time.perf_counter() - started:.1f} s: "
         f"{Organization.objects.count():,} organizations"
     )
+    from liangxin.core.collector import freeze_startup_objects
+
+    freeze_startup_objects()  # as a web worker does once started (deploy/gunicorn.conf.py)
     users = _users()
     # Accounts in use have changed their passwords (else every page leads to 修改密码).
     User.objects.filter(pk__in=[u.pk for u in users.values()]).update(

@@ -508,13 +508,15 @@ def iter_gap_rows(
     by: str = Grouping.COUNTY,
     key: str = "",
     filters: formation_selectors.RegisterFilter | None = None,
+    block: int = formation_selectors.REGISTER_BATCH,
 ) -> Iterator[formation_selectors.RegisterRow]:
     """The organizations in scope not covered as of ``as_of``, with the formation recommendation and
     plan status: the formation register (``formation.selectors.register_rows``), limited to one
     group. Raises ``NoPolicyInForce`` before the first policy version, ValueError on a group the
-    user's scope does not hold (``group_in_scope``). ``filters``: the register's search and filters."""
+    user's scope does not hold (``group_in_scope``). ``filters``: the register's search and filters;
+    ``block``: rows whose instances are read together (``iter_register_rows``)."""
     group = group_in_scope(user=user, by=by, key=key) if by != Grouping.COUNTY and key else None
-    return formation_selectors.iter_register_rows(user=user, on=as_of, filters=filters, group=group)
+    return formation_selectors.iter_register_rows(user=user, on=as_of, filters=filters, group=group, block=block)
 
 
 # --- Forecast ----------------------------------------------------------------------------------

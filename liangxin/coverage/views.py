@@ -31,7 +31,7 @@ from liangxin.core.clients import client_address
 from liangxin.core.export import csv_response
 from liangxin.formation import export as register_export
 from liangxin.formation.forms import RegisterFilterForm
-from liangxin.formation.selectors import RegisterRow
+from liangxin.formation.selectors import REGISTER_BATCH, RegisterRow
 from liangxin.policy.selectors import NoPolicyInForce
 from liangxin.registry import selectors as registry_selectors
 from liangxin.registry.services import log_export
@@ -359,7 +359,7 @@ def _gap_filters(request: AuthedRequest) -> RegisterFilterForm:
     return RegisterFilterForm(request.GET, townships=registry_selectors.townships_for(user=request.user))
 
 
-def _gaps(request: AuthedRequest) -> tuple[GapForm, Iterator[RegisterRow] | None, str]:
+def _gaps(request: AuthedRequest, *, block: int = REGISTER_BATCH) -> tuple[GapForm, Iterator[RegisterRow] | None, str]:
     user = request.user
     _gate(user)
     form = GapForm(request.GET)
@@ -368,7 +368,7 @@ def _gaps(request: AuthedRequest) -> tuple[GapForm, Iterator[RegisterRow] | None
     key = (form.cleaned_data.get("key") if form.is_valid() else "") or ""
     filters = _gap_filters(request).to_filter()
     try:
-        rows = selectors.iter_gap_rows(user=user, as_of=as_of, by=by, key=key, filters=filters)
+        rows = selectors.iter_gap_rows(user=user, as_of=as_of, by=by, key=key, filters=filters, block=block)
         label = selectors.group_label(by=by, key=key) if key else user.scope_label
     except ValueError:
         raise Http404 from None
@@ -380,7 +380,7 @@ def _gaps(request: AuthedRequest) -> tuple[GapForm, Iterator[RegisterRow] | None
 
 @require_GET
 def gap_list(request: AuthedRequest) -> HttpResponse:
-    form, found, label = _gaps(request)
+    form, found, label = _gaps(request, block=settings.PAGE_SIZE)  # a page reads only its rows' instances
     rows = list(found or [])
     page = Paginator(rows, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     as_of = form.as_of_or_today()

@@ -36,7 +36,7 @@ def verifications_due(*, user: User, on: dt.date) -> list[RegisterRow]:
     except NoPolicyInForce:
         return []
     last = dict(
-        Verification.objects.filter(organization_id__in=[row.organization.pk for row in rows])
+        Verification.objects.filter(organization_id__in=[row.organization_id for row in rows])
         .values("organization_id")
         .annotate(last=Max("verified_on"))
         .values_list("organization_id", "last")
@@ -45,7 +45,7 @@ def verifications_due(*, user: User, on: dt.date) -> list[RegisterRow]:
         row
         for row in rows
         if row.facts is not None
-        and needs_verification(census_from=row.facts.valid_from, last_verified=last.get(row.organization.pk))
+        and needs_verification(census_from=row.facts.valid_from, last_verified=last.get(row.organization_id))
     ]
 
 

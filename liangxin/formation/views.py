@@ -29,7 +29,7 @@ from liangxin.core.errors import ServiceError
 from liangxin.core.shortcuts import get_in_scope_or_404
 from liangxin.geo.models import AdministrativeUnit
 from liangxin.policy import engine, partners
-from liangxin.policy.selectors import NoPolicyInForce, engine_policy_in_force, recommendations_for
+from liangxin.policy.selectors import NoPolicyInForce, engine_policy_in_force, recommendation_of
 from liangxin.registry import selectors as registry_selectors
 from liangxin.registry.choices import FormationMethod, PartyOrganizationKind
 from liangxin.registry.models import Member, Organization
@@ -74,13 +74,13 @@ def _render_list(request: AuthedRequest, *, template: str, partial: str, context
 
 
 def _register(
-    request: AuthedRequest,
+    request: AuthedRequest, *, block: int = selectors.REGISTER_BATCH
 ) -> tuple[RegisterFilterForm, Iterator[selectors.RegisterRow] | None]:
     user = request.user
     _require(user, Permission.VIEW_BUSINESS)
     form = RegisterFilterForm(request.GET, townships=registry_selectors.townships_for(user=user))
     try:
-        rows = selectors.iter_register_rows(user=user, on=today(), filters=form.to_filter())
+        rows = selectors.iter_register_rows(user=user, on=today(), filters=form.to_filter(), block=block)
     except NoPolicyInForce as exc:
         messages.error(request, exc.message)
         return form, None
@@ -89,7 +89,7 @@ def _register(
 
 @require_GET
 def register_list(request: AuthedRequest) -> HttpResponse:
-    form, found = _register(request)
+    form, found = _register(request, block=settings.PAGE_SIZE)  # a page reads only its rows' instances
     rows = list(found or [])
     page = Paginator(rows, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
@@ -195,7 +195,7 @@ def _plan_page(
     on = today()
     plan = selectors.open_plan(organization=organization)
     try:
-        recommendation = recommendations_for(user=user, on=on).get(organization.pk)
+        recommendation = recommendation_of(user=user, organization=organization, on=on)
     except NoPolicyInForce:
         recommendation = None
     actions = [(a, transitions.ACTION_LABELS[a]) for a in transitions.allowed_actions(plan.status)] if plan else []
@@ -295,7 +295,7 @@ def plan_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         recommendation = None
         if plan is None:
             with contextlib.suppress(NoPolicyInForce):
-                recommendation = recommendations_for(user=request.user, on=today()).get(organization.pk)
+                recommendation = recommendation_of(user=request.user, organization=organization, on=today())
         form = _plan_form(plan, recommendation=recommendation, partner_choices=partner_choices)
         chosen = [int(p) for p in form.initial.get("partners") or []]
     context = {"organization": organization, "plan": plan, "form": form, "partner_target": PARTNER_TARGET}

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ class Relation:
     valid_to: dt.date | None
 
 
+@functools.cache  # a county's dues sheets ask it for the same twelve months ~50,000 times
 def month_end(month: dt.date) -> dt.date:
     return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 

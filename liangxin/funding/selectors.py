@@ -359,20 +359,21 @@ def dues_sheets(
         paid[(member_id, month)] = amount
         paid_to[party_org_id] += amount
     timeline = funding_timeline()
+    ended = {month: dues.month_end(month) < today for month in months}
     sheets = {pk: DuesSheet(pk, year, [], paid_to.get(pk, ZERO)) for pk in ids}
     for member_id in sorted(relations, key=lambda pk: (members[pk]["name"], pk)):
         by_org: dict[int, list[MonthDues]] = defaultdict(list)
+        member_bases = bases.get(member_id, [])
         for month in months:
             holder = dues.owed_to(relations[member_id], month, today=today)
             if holder not in sheets:
                 continue
-            base = _base_on(bases.get(member_id, []), month)
             by_org[holder].append(
                 MonthDues(
                     month=month,
-                    due=due_for(timeline, base, month),
+                    due=due_for(timeline, _base_on(member_bases, month), month),
                     paid=paid.get((member_id, month), ZERO),
-                    ended=dues.month_end(month) < today,
+                    ended=ended[month],
                 )
             )
         info = members[member_id]

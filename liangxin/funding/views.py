@@ -8,7 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -264,10 +266,11 @@ def _activity(
 def activity_funds(request: AuthedRequest) -> HttpResponse:
     form, year, _township, rows = _activity(request)
     rules = funding_timeline().on(selectors.default_as_of(year))
+    page = Paginator(rows, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "funding/activity_funds.html",
-        _context(request, form=form, year=year, rows=rows, rules=rules, labels=funding_rules.RANGE_LABELS),
+        _context(request, form=form, year=year, page=page, rows=page.object_list, rules=rules),
     )
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
@@ -180,56 +179,10 @@ def register_facts(
     return result
 
 
-@dataclass(frozen=True)
-class RegisterRecord:
-    """One organization as the engine reads it (``engine_facts``, from :func:`register_facts`), with
-    the organization (township, village and department joined) and its census facts on the date,
-    for the pages and exports that show more than the engine reads."""
-
-    organization: Organization
-    facts: OrganizationFacts
-    engine_facts: engine.OrgFacts
-
-
-# The pinyin keys, former names (JSON), address and the like are not shown by the register: at
-# 100,000 organizations reading them was a fifth of a register export's time.
-_UNREAD_COLUMNS = (
-    "name_initials",
-    "name_pinyin",
-    "former_names",
-    "address",
-    "latitude",
-    "longitude",
-    "contact_person",
-    "contact_phone",
-    "created_at",
-    "updated_at",
-)
-
-
-def register_records(*, user: User, on: dt.date, township_ids: Collection[int] | None = None) -> list[RegisterRecord]:
-    """:func:`register_facts` of ``user``'s scope (in ``township_ids`` when given), each with its
-    organization and census facts as model instances, in the same order. Five queries whatever
-    the number of organizations."""
-    engine_facts = register_facts(user=user, on=on, township_ids=township_ids)
-    organizations = _scoped(user=user, township_ids=township_ids)
-    by_pk = {
-        org.pk: org for org in organizations.select_related("township", "village", "department").defer(*_UNREAD_COLUMNS)
-    }
-    facts = {
-        row.organization_id: row
-        for row in OrganizationFacts.objects.filter(organization__in=organizations.values("pk"), valid_from__lte=on)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
-        .order_by("organization_id", "valid_from")  # the later row wins, as in register_facts
-    }
-    return [RegisterRecord(organization=by_pk[int(e.id)], facts=facts[int(e.id)], engine_facts=e) for e in engine_facts]
-
-
-def recommend_records(records: Sequence[RegisterRecord], policy: engine.Policy) -> dict[int, engine.Recommendation]:
-    """Organization id → the recommendation of each of ``records``, each with the others as
-    neighbours."""
-    results = engine.recommend_all([r.engine_facts for r in records], policy)
-    return {r.organization.pk: rec for r, rec in zip(records, results, strict=True)}
+def recommend_facts(facts: Sequence[engine.OrgFacts], policy: engine.Policy) -> dict[int, engine.Recommendation]:
+    """Organization id → the recommendation of each of ``facts`` (``register_facts``), each with
+    the others as neighbours."""
+    return {int(f.id): r for f, r in zip(facts, engine.recommend_all(facts, policy), strict=True)}
 
 
 def recommendations_for(
@@ -242,5 +195,11 @@ def recommendations_for(
     recommendations of some townships (``township_ids``) are those of the whole scope.
     Raises :class:`NoPolicyInForce` before the first version."""
     policy = engine_policy_in_force(on=on)
-    facts = register_facts(user=user, on=on, township_ids=township_ids)
-    return {int(f.id): r for f, r in zip(facts, engine.recommend_all(facts, policy), strict=True)}
+    return recommend_facts(register_facts(user=user, on=on, township_ids=township_ids), policy)
+
+
+def recommendation_of(*, user: User, organization: Organization, on: dt.date) -> engine.Recommendation | None:
+    """The recommendation of one organization on ``on`` (None without census facts then), computed
+    with its township only — the engine's partners are in the organization's own township, so it
+    is the one the whole register shows. Raises :class:`NoPolicyInForce` before the first version."""
+    return recommendations_for(user=user, on=on, township_ids=[organization.township_id]).get(organization.pk)

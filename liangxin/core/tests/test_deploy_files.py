@@ -175,6 +175,8 @@ def test_gunicorn_workers_follow_the_cpu_count_and_the_log_carries_the_request_i
     assert config["accesslog"] == "/var/log/liangxin/access.log"
     assert "request_id=%({x-request-id}o)s" in config["access_log_format"]
     assert config["access_log_format"].startswith("%({x-forwarded-for}i)s")
+    # Each worker freezes its startup objects once loaded (liangxin/core/collector.py).
+    assert config["post_worker_init"] == "<post_worker_init()>"  # ours, not gunicorn's empty default
     tuned = _gunicorn_config(
         LIANGXIN_WEB_WORKERS="3", LIANGXIN_TRUSTED_PROXIES="10.0.0.0/24,10.0.1.5", LIANGXIN_BIND="10.0.0.11:8000"
     )

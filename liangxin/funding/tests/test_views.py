@@ -204,3 +204,17 @@ def test_activity_funds_list_flags_those_outside_the_range(client, clock, carol,
     page = _text(client.get(reverse("funding:activity_funds"), {"year": 2025, "status": "above"}))
     assert org_in_b.name in page and "高于上限" in page and "3.00%" in page
     assert org_in_b.name not in _text(client.get(reverse("funding:activity_funds"), {"year": 2025, "status": "within"}))
+
+
+def test_activity_funds_are_listed_a_page_at_a_time(client, settings, alice, township_a):
+    """A county has a thousand organizations: the page lists PAGE_SIZE of them and a pager."""
+    from liangxin.testing.factories import OrganizationFactory
+
+    settings.PAGE_SIZE = 2
+    names = sorted(OrganizationFactory(township=township_a, name=f"分页测试{n}有限公司").name for n in range(3))
+    client.force_login(alice)
+    first = _text(client.get(reverse("funding:activity_funds"), {"year": 2026, "township": township_a.pk}))
+    assert "共 3 个组织" in first and "第 1 / 2 页" in first
+    second = _text(client.get(reverse("funding:activity_funds"), {"year": 2026, "township": township_a.pk, "page": 2}))
+    shown = [[n for n in names if n in page] for page in (first, second)]
+    assert len(shown[0]) == 2 and len(shown[1]) == 1 and set(shown[0] + shown[1]) == set(names)

@@ -63,3 +63,10 @@ def test_a_dissolved_coverage_no_longer_counts(alice, township_a):
     party = PartyOrganizationFactory(name="散了的公司党支部", township=township_a, covers=[org])
     party.coverages.update(valid_to=dt.date(2025, 1, 1))
     assert selectors.recommendations_for(user=alice, on=ON)[org.pk].code == "form_branch"
+
+
+def test_one_organizations_recommendation_is_the_one_the_whole_register_gives(alice, small_county, org_in_a, org_in_b):
+    """The plan pages recommend one organization from its township alone: the same answer."""
+    everything = selectors.recommendations_for(user=alice, on=ON)
+    for organization in (org_in_a, org_in_b):
+        assert selectors.recommendation_of(user=alice, organization=organization, on=ON) == everything[organization.pk]
