@@ -506,6 +506,17 @@ def create_member(
 ) -> Member:
     if by is not None:
         _require(by, Permission.EDIT_ORGANIZATIONS)
+    return _create_member(by=by, data=data, party_organization=party_organization, employer=employer, as_of=as_of)
+
+
+def _create_member(
+    *,
+    by: User | None,
+    data: MemberData,
+    party_organization: PartyOrganization | None,
+    employer: Organization | None,
+    as_of: dt.date | None,
+) -> Member:
     try:
         citizen = validate_citizen_id(data.id_number)
     except IdentifierError as exc:
@@ -547,6 +558,42 @@ def create_member(
                 "employer": [None, employer.pk if employer else None],
             },
         )
+    return member
+
+
+def admit_probationary_member(
+    *,
+    by: User,
+    data: MemberData,
+    party_organization: PartyOrganization,
+    employer: Organization | None,
+) -> Member:
+    """A person developed by ``party_organization`` becomes a probationary member (预备党员) on
+    ``data.admitted_on``: the member record, its relation with the party organization and its
+    employment from that day (docs/member-development.md)."""
+    _require(by, Permission.DEVELOP_MEMBERS)
+    if data.status != MemberStatus.PROBATIONARY:
+        raise ServiceError(_("接收的新党员应为预备党员。"), field="status")
+    return _create_member(
+        by=by, data=data, party_organization=party_organization, employer=employer, as_of=data.admitted_on
+    )
+
+
+def convert_to_full_member(*, by: User, member: Member, on: dt.date) -> Member:
+    """A probationary member becomes a full member (转正) on ``on``; whether his probation is over
+    is the development rules' decision, taken before this is called."""
+    _require(by, Permission.DEVELOP_MEMBERS)
+    with transaction.atomic():
+        member = Member.objects.select_for_update().get(pk=member.pk)
+        if member.status != MemberStatus.PROBATIONARY:
+            raise ServiceError(_("只有预备党员可以转为正式党员。"))
+        if on <= member.admitted_on:
+            raise ServiceError(_("转正日期应晚于入党日期。"), field="on")
+        before = snapshot(member)
+        member.status = MemberStatus.FULL
+        member.full_membership_on = on
+        member.save(update_fields=["status", "full_membership_on", "updated_at"])
+        log_change(actor=by, action=AuditAction.UPDATE, obj=member, changes=diff(before, snapshot(member)))
     return member
 
 
