@@ -198,6 +198,8 @@ def step_problems(record: Record, step: Step, on: dt.date, *, rules: Rules, mont
     rule = STEP_RULES[step]
     reached = record.stages.get(rule.stage)
     label = STEP_LABELS[step]
+    if step is Step.EXTENSION and step in record.steps:
+        return ["预备期只能延长一次。"]
     if step in record.steps:
         return [f"“{label}”已经记录({record.steps[step].isoformat()})。"]
     current = record.stage
@@ -216,6 +218,8 @@ def step_problems(record: Record, step: Step, on: dt.date, *, rules: Rules, mont
         elif on < done:
             problems.append(f"日期早于“{STEP_LABELS[earlier]}”({done.isoformat()})。")
     if step is Step.EXTENSION:
+        if rules.max_extensions < 1:
+            problems.append("现行规则不允许延长预备期。")
         if Stage.FULL in record.stages:
             problems.append("已经转正,不能延长预备期。")
         if not 1 <= months <= rules.max_extension_months:

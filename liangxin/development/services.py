@@ -162,8 +162,13 @@ def open_member_file(
     return file
 
 
-def _locked(file: DevelopmentFile) -> DevelopmentFile:
-    return DevelopmentFile.objects.select_for_update().select_related("member").get(pk=file.pk)
+def _locked(by: User, file: DevelopmentFile) -> DevelopmentFile:
+    """The file, locked, if it is in the user's scope (a secretary works on his own only)."""
+    found = DevelopmentFile.objects.restrict(by).select_for_update().select_related("member").filter(pk=file.pk)
+    locked = found.first()
+    if locked is None:
+        raise ServiceError(_("该发展档案不在您的管辖范围内。"))
+    return locked
 
 
 def record_step(
@@ -173,7 +178,7 @@ def record_step(
     _require(by)
     _not_in_future(on, "done_on")
     with transaction.atomic():
-        file = _locked(file)
+        file = _locked(by, file)
         record = file.record()
         _refuse(
             pipeline.step_problems(record, step, on, rules=rules_in_force(on=file.applied_on), months=months), "done_on"
@@ -197,7 +202,7 @@ def enter_stage(*, by: User, file: DevelopmentFile, stage: pipeline.Stage, on: d
     _require(by)
     _not_in_future(on, "on")
     with transaction.atomic():
-        file = _locked(file)
+        file = _locked(by, file)
         record = file.record()
         rules = rules_in_force(on=file.applied_on)
         _refuse(pipeline.entry_problems(record, stage, on, birth=file.birth_date, rules=rules), "on")
