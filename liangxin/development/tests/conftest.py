@@ -33,8 +33,9 @@ def apply(carol, branch_b, org_in_b):
     return make
 
 
-def walk_to(by, file, stage: Stage):
-    """Every step and stage up to ``stage`` on the dates of a by-the-rules development."""
+def walk_to(by, file, stage: Stage, shift: dt.timedelta = dt.timedelta(0)):
+    """Every step and stage up to ``stage`` on the dates of a by-the-rules development (moved by
+    ``shift``: the file's application date is then 2023-01-10 + ``shift``)."""
     plan = [
         (Step.TALK, D(2023, 1, 20)),
         (Step.RECOMMENDATION, D(2023, 2, 20)),
@@ -48,7 +49,8 @@ def walk_to(by, file, stage: Stage):
         (Stage.PROBATIONARY, D(2024, 7, 1)),
         (Stage.FULL, D(2025, 7, 1)),
     ]
-    for what, on in plan:
+    for what, day in plan:
+        on = day + shift
         if isinstance(what, Step):
             services.record_step(by=by, file=file, step=what, on=on, note=f"{what.value}记录")
         else:
