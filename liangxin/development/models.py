@@ -71,7 +71,8 @@ class DevelopmentRules(VersionedPolicy):
     activist_min_months = models.PositiveSmallIntegerField(_("积极分子最短培养期(月)"))
     probation_months = models.PositiveSmallIntegerField(_("预备期(月)"))
     max_extensions = models.PositiveSmallIntegerField(_("预备期最多延长次数"))
-    max_extension_months = models.PositiveSmallIntegerField(_("每次最多延长(月)"))
+    min_extension_months = models.PositiveSmallIntegerField(_("延长预备期最少(月)"))
+    max_extension_months = models.PositiveSmallIntegerField(_("延长预备期最多(月)"))
     conversion_window_days = models.PositiveSmallIntegerField(_("即将转正提示(天)"))
     young_max_age = models.PositiveSmallIntegerField(_("青年职工年龄上限(周岁)"))
     few_members_below = models.PositiveSmallIntegerField(_("党员较少:少于(名)"))
@@ -84,6 +85,10 @@ class DevelopmentRules(VersionedPolicy):
             models.CheckConstraint(condition=Q(min_age_years__gte=16), name="development_rules_age"),
             models.CheckConstraint(condition=Q(probation_months__gte=1), name="development_rules_probation"),
             models.CheckConstraint(condition=Q(max_extensions__lte=1), name="development_rules_one_extension"),
+            models.CheckConstraint(
+                condition=Q(min_extension_months__gte=1) & Q(min_extension_months__lte=F("max_extension_months")),
+                name="development_rules_extension_range",
+            ),
         ]
 
     def as_rules(self) -> pipeline.Rules:
@@ -93,6 +98,7 @@ class DevelopmentRules(VersionedPolicy):
             activist_min_months=self.activist_min_months,
             probation_months=self.probation_months,
             max_extensions=self.max_extensions,
+            min_extension_months=self.min_extension_months,
             max_extension_months=self.max_extension_months,
             conversion_window_days=self.conversion_window_days,
             young_max_age=self.young_max_age,

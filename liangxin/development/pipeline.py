@@ -97,6 +97,7 @@ class Rules:
     activist_min_months: int = 12
     probation_months: int = 12
     max_extensions: int = 1
+    min_extension_months: int = 6
     max_extension_months: int = 12
     conversion_window_days: int = 60
     young_max_age: int = 35
@@ -222,8 +223,8 @@ def step_problems(record: Record, step: Step, on: dt.date, *, rules: Rules, mont
             problems.append("现行规则不允许延长预备期。")
         if Stage.FULL in record.stages:
             problems.append("已经转正,不能延长预备期。")
-        if not 1 <= months <= rules.max_extension_months:
-            problems.append(f"预备期只能延长1至{rules.max_extension_months}个月。")
+        if not rules.min_extension_months <= months <= rules.max_extension_months:
+            problems.append(f"预备期延长{rules.min_extension_months}至{rules.max_extension_months}个月。")
         ends = probation_ends(record, rules)
         if ends is not None and on > ends:
             problems.append(f"预备期已于{ends.isoformat()}届满,应在届满前决定延长。")

@@ -117,8 +117,8 @@ def test_probation_lasts_a_year_and_an_extension_adds_to_it():
 
 def test_the_probation_is_extended_once_by_up_to_a_year_before_it_ends():
     r = record(PROBATION, CANDIDATE_STEPS)
-    assert step_problems(r, Step.EXTENSION, D(2025, 6, 1), rules=RULES, months=13) == ["预备期只能延长1至12个月。"]
-    assert step_problems(r, Step.EXTENSION, D(2025, 6, 1), rules=RULES, months=0) == ["预备期只能延长1至12个月。"]
+    assert step_problems(r, Step.EXTENSION, D(2025, 6, 1), rules=RULES, months=13) == ["预备期延长6至12个月。"]
+    assert step_problems(r, Step.EXTENSION, D(2025, 6, 1), rules=RULES, months=5) == ["预备期延长6至12个月。"]
     assert step_problems(r, Step.EXTENSION, D(2025, 7, 2), rules=RULES, months=6) == [
         "预备期已于2025-07-01届满,应在届满前决定延长。"
     ]
