@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -87,12 +88,7 @@ class _Demo:
             role = self.rng.choice(WORK_ROLES)
             birth = dt.date(applied.year - self.rng.randint(19, 45), self.rng.randint(1, 12), self.rng.randint(1, 28))
             name, sex = self._person()
-            self.at(
-                last,
-                lambda k=k, org=org, applied=applied, steps=steps, role=role, birth=birth, name=name, sex=sex: (  # type: ignore[misc]
-                    self._develop(k, org, applied, steps, role, birth, name, sex)
-                ),
-            )
+            self.at(last, functools.partial(self._develop, k, org, applied, steps, role, birth, name, sex))
 
     def _steps(self, applied: dt.date, target: Stage, *, talk: bool) -> list[tuple[Step | Stage, dt.date]]:
         rng = self.rng
@@ -210,9 +206,7 @@ class _Demo:
             last = max(on for _what, on in steps)
             day = max(last, ENTERED_FROM + dt.timedelta(days=3 * j))
             role = self.rng.choice(WORK_ROLES)
-            self.at(
-                day, lambda n=n, applied=applied, steps=steps, role=role: self._member_file(n, applied, steps, role)
-            )  # type: ignore[misc]
+            self.at(day, functools.partial(self._member_file, n, applied, steps, role))
 
     def _history(
         self, admitted: dt.date, full_on: dt.date | None, *, extend: bool
@@ -268,7 +262,8 @@ class _Demo:
         managers = [f for f in with_org if f.member_id is not None][:1]
         for file in employees + managers:
             clerk = self.w.clerks[file.party_organization.township.code]
-            organization = Organization.objects.get(pk=file.organization_id)
+            organization = file.organization
+            assert organization is not None
             recommended = file.applied_on + dt.timedelta(days=rng.randint(3, 20))
             if recommended > LAST_DAY:
                 continue

@@ -84,7 +84,8 @@ def open_application(*, by: User, data: ApplicationData) -> DevelopmentFile:
         citizen = validate_citizen_id(data.id_number)
     except IdentifierError as exc:
         raise ServiceError(exc.message, field="id_number") from exc
-    id_hash = crypto.keyed_hash(citizen.number)
+    identity = registry.identity_fields(citizen)
+    id_hash = identity["id_number_hash"]
     if Member.objects.filter(id_number_hash=id_hash).exists():
         raise ServiceError(_("公民身份号码 %(masked)s 已是党员。") % {"masked": citizen.masked}, field="id_number")
     if DevelopmentFile.objects.filter(id_number_hash=id_hash).exists():
@@ -100,11 +101,7 @@ def open_application(*, by: User, data: ApplicationData) -> DevelopmentFile:
     with transaction.atomic():
         file = DevelopmentFile.objects.create(
             name=" ".join(data.name.split()),
-            id_number_encrypted=crypto.encrypt(citizen.number),
-            id_number_hash=id_hash,
-            id_number_masked=citizen.masked,
-            sex=citizen.sex,
-            birth_date=citizen.birth_date,
+            **identity,
             party_organization=data.party_organization,
             organization=data.organization,
             work_role=data.work_role,

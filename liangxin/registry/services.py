@@ -21,7 +21,7 @@ from liangxin.core.text import clean_name, clean_text, normalize_name, pinyin_ke
 from liangxin.geo.models import AdministrativeUnit, Department, UnitLevel
 
 from .choices import FactSource, MemberStatus, OperatingStatus, OrganizationType
-from .identifiers import IdentifierError, validate_citizen_id, validate_uscc
+from .identifiers import CitizenId, IdentifierError, validate_citizen_id, validate_uscc
 from .models import (
     Employment,
     Member,
@@ -496,6 +496,19 @@ class MemberData:
     phone: str = ""
 
 
+def identity_fields(citizen: CitizenId) -> dict[str, object]:
+    """How a person's ID number is kept, wherever a person is: never in clear — the AES-GCM
+    ciphertext, the keyed hash for exact lookup, the masked form every page shows — and the sex
+    and birth date it carries (docs/personal-data.md)."""
+    return {
+        "id_number_encrypted": crypto.encrypt(citizen.number),
+        "id_number_hash": crypto.keyed_hash(citizen.number),
+        "id_number_masked": citizen.masked,
+        "sex": citizen.sex,
+        "birth_date": citizen.birth_date,
+    }
+
+
 def create_member(
     *,
     by: User | None,
@@ -526,17 +539,13 @@ def _create_member(
     if data.status == MemberStatus.PROBATIONARY and data.full_membership_on is not None:
         raise ServiceError(_("预备党员不应有转正日期。"), field="full_membership_on")
     as_of = as_of or today()
-    id_hash = crypto.keyed_hash(citizen.number)
-    if Member.objects.filter(id_number_hash=id_hash).exists():
+    identity = identity_fields(citizen)
+    if Member.objects.filter(id_number_hash=identity["id_number_hash"]).exists():
         raise ServiceError(_("公民身份号码 %(masked)s 已登记。") % {"masked": citizen.masked}, field="id_number")
     with transaction.atomic():
         member = Member.objects.create(
             name=" ".join(data.name.split()),
-            id_number_encrypted=crypto.encrypt(citizen.number),
-            id_number_hash=id_hash,
-            id_number_masked=citizen.masked,
-            sex=citizen.sex,
-            birth_date=citizen.birth_date,
+            **identity,
             status=data.status,
             admitted_on=data.admitted_on,
             full_membership_on=data.full_membership_on,

@@ -9,7 +9,7 @@ import datetime as dt
 from django.urls import reverse
 
 from liangxin.accounts.models import User
-from liangxin.development import selectors
+from liangxin.development import selectors as development_selectors
 from liangxin.development.models import DevelopmentFile, Recommendation
 from liangxin.development.pipeline import STAGES, Stage
 from liangxin.registry.choices import MemberStatus
@@ -20,7 +20,7 @@ DEMO_DECEMBER = dt.date(2026, 12, 5)
 
 def test_development_has_people_at_every_stage_and_leaves_the_members_alone(loaded, db):
     admin = User.objects.get(username="county_admin")
-    lists = selectors.development_lists(user=admin, on=DEMO_DECEMBER)
+    lists = development_selectors.development_lists(user=admin, on=DEMO_DECEMBER)
     assert all(lists.by_stage[stage] > 0 for stage in STAGES), lists.by_stage
     # New applicants, activists and candidates are not members; the files of members link to
     # members already in the register and agree with their dates.

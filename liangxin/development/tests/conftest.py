@@ -36,7 +36,7 @@ def apply(carol, branch_b, org_in_b):
 def walk_to(by, file, stage: Stage, shift: dt.timedelta = dt.timedelta(0)):
     """Every step and stage up to ``stage`` on the dates of a by-the-rules development (moved by
     ``shift``: the file's application date is then 2023-01-10 + ``shift``)."""
-    plan = [
+    plan: list[tuple[Step | Stage, dt.date]] = [
         (Step.TALK, D(2023, 1, 20)),
         (Step.RECOMMENDATION, D(2023, 2, 20)),
         (Stage.ACTIVIST, D(2023, 3, 1)),
