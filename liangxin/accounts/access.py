@@ -254,7 +254,7 @@ PAGE_RULES: dict[str, Rule] = {
     "campaigns:entries_confirm": use(DEPARTMENT),  # several rows at once
     # Member development (发展党员) and the three recommendations.
     "development:index": read(BUSINESS),
-    "development:export": read(BUSINESS),
+    "development:lists_export": read(BUSINESS),
     "development:file_create": use(DEVELOPERS),
     "development:file_detail": read(BUSINESS),
     "development:file_step": use(DEVELOPERS),

@@ -7,7 +7,7 @@ app_name = "development"
 # Every URL naming an object takes it as ``pk`` and fetches it through a scoped selector.
 urlpatterns = [
     path("", views.index, name="index"),
-    path("export/", views.export_lists, name="export"),
+    path("export/", views.lists_export, name="lists_export"),
     path("new/", views.file_create, name="file_create"),
     path("<int:pk>/", views.file_detail, name="file_detail"),
     path("<int:pk>/step/", views.file_step, name="file_step"),

@@ -83,7 +83,7 @@ def index(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def export_lists(request: AuthedRequest) -> HttpResponseBase:
+def lists_export(request: AuthedRequest) -> HttpResponseBase:
     form = _filters(request)
     lists = _lists(request, form)
     filters: dict[str, object] = {

@@ -114,7 +114,7 @@ def test_the_page_shows_the_lists_on_the_frozen_day(client, carol, township_b_fi
 def test_the_export_holds_the_lists_and_is_audited(client, carol, township_b_files, monkeypatch):
     monkeypatch.setattr("liangxin.development.views.today", lambda: TODAY)
     client.force_login(carol)
-    response = client.get(reverse("development:export"))
+    response = client.get(reverse("development:lists_export"))
     assert response.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     assert book.sheetnames == ["各阶段人员", "即将转正", "逾期事项", "优先发展统计"]
