@@ -161,7 +161,10 @@ def open_member_file(
 
 def _locked(by: User, file: DevelopmentFile) -> DevelopmentFile:
     """The file, locked, if it is in the user's scope (a secretary works on his own only)."""
-    found = DevelopmentFile.objects.restrict(by).select_for_update().select_related("member").filter(pk=file.pk)
+    # Only the file's row is locked: PostgreSQL refuses FOR UPDATE on the nullable side of the
+    # outer join to the member.
+    found = DevelopmentFile.objects.restrict(by).select_for_update(of=("self",)).select_related("member")
+    found = found.filter(pk=file.pk)
     locked = found.first()
     if locked is None:
         raise ServiceError(_("该发展档案不在您的管辖范围内。"))
