@@ -63,6 +63,9 @@ DUES_BASE_KEEPERS = roles_with(Permission.VIEW_DUES_BASE)  # county admin, the m
 # have no mobile members in their scope. The police files are the importers' and the leader's.
 MOBILITY_READERS = BUSINESS - DEPARTMENT
 INTAKE_READERS = CENSUS_READERS
+# Member development: every business role reads it in its scope; the county, the townships and
+# the secretaries record it (docs/member-development.md).
+DEVELOPERS = roles_with(Permission.DEVELOP_MEMBERS)
 
 
 @dataclass(frozen=True)
@@ -249,6 +252,17 @@ PAGE_RULES: dict[str, Rule] = {
     "mobility:flows": read(MOBILITY_READERS),
     "mobility:flows_export": read(MOBILITY_READERS),
     "campaigns:entries_confirm": use(DEPARTMENT),  # several rows at once
+    # Member development (发展党员) and the three recommendations.
+    "development:index": read(BUSINESS),
+    "development:lists_export": read(BUSINESS),
+    "development:file_create": use(DEVELOPERS),
+    "development:file_detail": read(BUSINESS),
+    "development:file_step": use(DEVELOPERS),
+    "development:file_stage": use(DEVELOPERS),
+    "development:file_reveal_id_number": use(ID_REVEALERS),
+    "development:recommendation_list": read(BUSINESS),
+    "development:recommendation_create": use(DEVELOPERS),
+    "development:recommendation_detail": Rule(read=BUSINESS, write=DEVELOPERS),
     # The JSON API: the same roles as the pages it reads; its document and reference page are
     # public. Tokens are made and revoked by their owner, a business account.
     "api:openapi-json": PUBLIC,
@@ -310,6 +324,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("census:index", _("摸底导入")),
     MenuItem("campaigns:index", _("集中摸底")),
     MenuItem("mobility:index", _("流动党员")),
+    MenuItem("development:index", _("发展党员")),
     MenuItem("funding:index", _("经费保障")),
     MenuItem("accounts:user_list", _("用户管理")),
     MenuItem("security:lockout_list", _("登录锁定")),

@@ -70,6 +70,9 @@ class Permission(enum.Enum):
     # allocation, returning dues, deciding rewards) are DISBURSE_FUNDS.
     KEEP_FUNDING_BOOKS = "keep_funding_books"
     DISBURSE_FUNDS = "disburse_funds"
+    # Member development (发展党员): record applications, steps, stages and the three
+    # recommendations; admitting and converting members through the register's services.
+    DEVELOP_MEMBERS = "develop_members"
     MANAGE_ACCOUNTS = "manage_accounts"  # create, disable, enable, reset password
     ASSIGN_ROLES = "assign_roles"  # change role and scope of another account
     VIEW_AUDIT = "view_audit"
@@ -85,10 +88,12 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.VIEW_DUES_BASE,
             Permission.KEEP_FUNDING_BOOKS,
             Permission.DISBURSE_FUNDS,
+            Permission.DEVELOP_MEMBERS,
         }
     ),
     Role.TOWNSHIP_CLERK: frozenset(
         {
+            Permission.DEVELOP_MEMBERS,
             Permission.VIEW_BUSINESS,
             Permission.EDIT_ORGANIZATIONS,
             Permission.MERGE_ORGANIZATIONS,
@@ -105,6 +110,7 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.VIEW_FULL_PHONE,
             Permission.VIEW_DUES_BASE,
             Permission.KEEP_FUNDING_BOOKS,
+            Permission.DEVELOP_MEMBERS,
         }
     ),
     Role.LEADER: frozenset({Permission.VIEW_BUSINESS}),

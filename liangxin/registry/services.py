@@ -21,7 +21,7 @@ from liangxin.core.text import clean_name, clean_text, normalize_name, pinyin_ke
 from liangxin.geo.models import AdministrativeUnit, Department, UnitLevel
 
 from .choices import FactSource, MemberStatus, OperatingStatus, OrganizationType
-from .identifiers import IdentifierError, validate_citizen_id, validate_uscc
+from .identifiers import CitizenId, IdentifierError, validate_citizen_id, validate_uscc
 from .models import (
     Employment,
     Member,
@@ -496,6 +496,19 @@ class MemberData:
     phone: str = ""
 
 
+def identity_fields(citizen: CitizenId) -> dict[str, object]:
+    """How a person's ID number is kept, wherever a person is: never in clear — the AES-GCM
+    ciphertext, the keyed hash for exact lookup, the masked form every page shows — and the sex
+    and birth date it carries (docs/personal-data.md)."""
+    return {
+        "id_number_encrypted": crypto.encrypt(citizen.number),
+        "id_number_hash": crypto.keyed_hash(citizen.number),
+        "id_number_masked": citizen.masked,
+        "sex": citizen.sex,
+        "birth_date": citizen.birth_date,
+    }
+
+
 def create_member(
     *,
     by: User | None,
@@ -506,6 +519,17 @@ def create_member(
 ) -> Member:
     if by is not None:
         _require(by, Permission.EDIT_ORGANIZATIONS)
+    return _create_member(by=by, data=data, party_organization=party_organization, employer=employer, as_of=as_of)
+
+
+def _create_member(
+    *,
+    by: User | None,
+    data: MemberData,
+    party_organization: PartyOrganization | None,
+    employer: Organization | None,
+    as_of: dt.date | None,
+) -> Member:
     try:
         citizen = validate_citizen_id(data.id_number)
     except IdentifierError as exc:
@@ -515,17 +539,13 @@ def create_member(
     if data.status == MemberStatus.PROBATIONARY and data.full_membership_on is not None:
         raise ServiceError(_("预备党员不应有转正日期。"), field="full_membership_on")
     as_of = as_of or today()
-    id_hash = crypto.keyed_hash(citizen.number)
-    if Member.objects.filter(id_number_hash=id_hash).exists():
+    identity = identity_fields(citizen)
+    if Member.objects.filter(id_number_hash=identity["id_number_hash"]).exists():
         raise ServiceError(_("公民身份号码 %(masked)s 已登记。") % {"masked": citizen.masked}, field="id_number")
     with transaction.atomic():
         member = Member.objects.create(
             name=" ".join(data.name.split()),
-            id_number_encrypted=crypto.encrypt(citizen.number),
-            id_number_hash=id_hash,
-            id_number_masked=citizen.masked,
-            sex=citizen.sex,
-            birth_date=citizen.birth_date,
+            **identity,
             status=data.status,
             admitted_on=data.admitted_on,
             full_membership_on=data.full_membership_on,
@@ -547,6 +567,42 @@ def create_member(
                 "employer": [None, employer.pk if employer else None],
             },
         )
+    return member
+
+
+def admit_probationary_member(
+    *,
+    by: User,
+    data: MemberData,
+    party_organization: PartyOrganization,
+    employer: Organization | None,
+) -> Member:
+    """A person developed by ``party_organization`` becomes a probationary member (预备党员) on
+    ``data.admitted_on``: the member record, its relation with the party organization and its
+    employment from that day (docs/member-development.md)."""
+    _require(by, Permission.DEVELOP_MEMBERS)
+    if data.status != MemberStatus.PROBATIONARY:
+        raise ServiceError(_("接收的新党员应为预备党员。"), field="status")
+    return _create_member(
+        by=by, data=data, party_organization=party_organization, employer=employer, as_of=data.admitted_on
+    )
+
+
+def convert_to_full_member(*, by: User, member: Member, on: dt.date) -> Member:
+    """A probationary member becomes a full member (转正) on ``on``; whether his probation is over
+    is the development rules' decision, taken before this is called."""
+    _require(by, Permission.DEVELOP_MEMBERS)
+    with transaction.atomic():
+        member = Member.objects.select_for_update().get(pk=member.pk)
+        if member.status != MemberStatus.PROBATIONARY:
+            raise ServiceError(_("只有预备党员可以转为正式党员。"))
+        if on <= member.admitted_on:
+            raise ServiceError(_("转正日期应晚于入党日期。"), field="on")
+        before = snapshot(member)
+        member.status = MemberStatus.FULL
+        member.full_membership_on = on
+        member.save(update_fields=["status", "full_membership_on", "updated_at"])
+        log_change(actor=by, action=AuditAction.UPDATE, obj=member, changes=diff(before, snapshot(member)))
     return member
 
 

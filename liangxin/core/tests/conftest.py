@@ -206,3 +206,44 @@ def township_b_objects(request, member_b):
     from liangxin.core.tests.test_url_scoping import CASES
 
     return {name: request.getfixturevalue(case.target) for name, case in CASES.items()}
+
+
+# --- Member development: township B's applicant 王申请 and a recommendation of member_b ---
+
+
+@pytest.fixture
+def development_file_b(carol, branch_b, org_in_b):
+    import datetime as dt
+
+    from liangxin.development import services
+    from liangxin.testing.factories import valid_id_number
+
+    return services.open_application(
+        by=carol,
+        data=services.ApplicationData(
+            name="王申请",
+            id_number=valid_id_number(702, birth=dt.date(1998, 3, 9)),
+            party_organization=branch_b,
+            organization=org_in_b,
+            applied_on=dt.date(2026, 3, 2),
+        ),
+    )
+
+
+@pytest.fixture
+def recommendation_b(carol, branch_b, org_in_b, member_b):
+    import datetime as dt
+
+    from liangxin.development import services
+
+    return services.recommend(
+        by=carol,
+        data=services.RecommendationData(
+            kind="member_to_management",
+            party_organization=branch_b,
+            recommender="板桥镇党委 王书记",
+            organization=org_in_b,
+            recommended_on=dt.date(2026, 4, 1),
+            member=member_b,
+        ),
+    )

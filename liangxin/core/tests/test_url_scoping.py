@@ -138,6 +138,14 @@ CASES: dict[str, Case] = {
     "mobility:batch_confirm": Case("intake_batch_b", "carol", "bob", lambda b: b.file_name, method="post"),
     "mobility:batch_revert": Case("intake_batch_b", "carol", "bob", lambda b: b.file_name, method="post"),
     "mobility:registration_detail": Case("migrant_record_b", "carol", "bob", _name),
+    # Member development: the party organization's scope (a secretary his own, a township its own).
+    "development:file_detail": Case("development_file_b", "carol", "bob", _name),
+    "development:file_step": Case("development_file_b", "carol", "bob", _name, method="post"),
+    "development:file_stage": Case("development_file_b", "carol", "bob", _name, method="post"),
+    "development:file_reveal_id_number": Case(
+        "development_file_b", "alice", "sam", lambda f: crypto.decrypt(f.id_number_encrypted), method="post"
+    ),
+    "development:recommendation_detail": Case("recommendation_b", "carol", "bob", lambda r: r.member.name),
     # The JSON API, read with a token of the user (``_sign_in``): the pages' scope, 404 outside it.
     "api:organization_detail": Case("org_in_b", "carol", "bob", _name),
     "api:party_organization_detail": Case("branch_b", "carol", "bob", _name),

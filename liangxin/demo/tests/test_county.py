@@ -34,6 +34,7 @@ from liangxin.coverage.models import FiveGoodsRating, Indicator
 from liangxin.coverage.selectors import county_indicator_table, indicator_series
 from liangxin.demo import accounts, county, history, load
 from liangxin.demo.tests.test_plan import plan_of
+from liangxin.development.models import DevelopmentRules
 from liangxin.formation.choices import PlanStatus, VerificationResult
 from liangxin.formation.models import FormationPlan, Verification
 from liangxin.geo.models import AdministrativeUnit, Department, UnitLevel
@@ -72,6 +73,7 @@ def _reseed_after_a_flush():
         ("policy", "0002_seed_2009_policy", PolicyVersion),
         ("policy", "0004_seed_2009_funding_policy", FundingPolicyVersion),
         ("coverage", "0002_seed_indicators", Indicator),
+        ("development", "0002_seed_2009_rules", DevelopmentRules),
     ]:
         if not model.objects.exists():
             import_module(f"liangxin.{label}.migrations.{migration}").seed(apps, None)
@@ -618,4 +620,5 @@ def test_activity_funds_rewards_and_ledgers(loaded, db):
 
 
 # The mobile members of the demo, checked on the demo this module loaded (docs/mobile-members.md).
+from .development_checks import *  # noqa: E402, F403
 from .mobility_checks import *  # noqa: E402, F403
