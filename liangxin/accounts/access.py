@@ -63,6 +63,7 @@ DUES_BASE_KEEPERS = roles_with(Permission.VIEW_DUES_BASE)  # county admin, the m
 # have no mobile members in their scope. The police files are the importers' and the leader's.
 MOBILITY_READERS = BUSINESS - DEPARTMENT
 INTAKE_READERS = CENSUS_READERS
+TALENT_READERS = PLANNERS  # county, township and department: not a secretary
 
 
 @dataclass(frozen=True)
@@ -248,6 +249,18 @@ PAGE_RULES: dict[str, Rule] = {
     "mobility:help_list": read(MOBILITY_READERS),
     "mobility:flows": read(MOBILITY_READERS),
     "mobility:flows_export": read(MOBILITY_READERS),
+    # The talent pool: the county, townships and departments read (a department the people
+    # assigned to what it supervises); the county and townships keep it.
+    "talent:pool": read(TALENT_READERS),
+    "talent:pool_export": read(TALENT_READERS),
+    "talent:entry_create": use(EDITORS),
+    "talent:entry_detail": read(TALENT_READERS),
+    "talent:entry_edit": use(EDITORS),
+    "talent:entry_reveal_id_number": use(ID_REVEALERS & TALENT_READERS),
+    "talent:instructor_assign": use(EDITORS),
+    "talent:post_assign": use(EDITORS),
+    "talent:instructor_end": use(EDITORS),
+    "talent:post_end": use(EDITORS),
     "campaigns:entries_confirm": use(DEPARTMENT),  # several rows at once
     # The JSON API: the same roles as the pages it reads; its document and reference page are
     # public. Tokens are made and revoked by their owner, a business account.
@@ -310,6 +323,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("census:index", _("摸底导入")),
     MenuItem("campaigns:index", _("集中摸底")),
     MenuItem("mobility:index", _("流动党员")),
+    MenuItem("talent:pool", _("人才库")),
     MenuItem("funding:index", _("经费保障")),
     MenuItem("accounts:user_list", _("用户管理")),
     MenuItem("security:lockout_list", _("登录锁定")),
