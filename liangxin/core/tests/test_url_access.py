@@ -181,13 +181,14 @@ EDITOR_MENU = [
     "摸底导入",
     "集中摸底",
     "流动党员",
+    "人才库",
     "经费保障",
 ]
 MENUS = {
     Role.COUNTY_ADMIN: EDITOR_MENU,
     Role.LEADER: [m for m in EDITOR_MENU if m != "摸底导入"],
     Role.TOWNSHIP_CLERK: ["待办", *EDITOR_MENU],
-    Role.DEPARTMENT_CLERK: ["待办", "两新组织", "党组织", "党员", "未建党组织台账", "覆盖率", "联合组建", "集中摸底"],
+    Role.DEPARTMENT_CLERK: ["待办", "两新组织", "党组织", "党员", "未建党组织台账", "覆盖率", "联合组建", "集中摸底", "人才库"],
     Role.SECRETARY: ["两新组织", "党组织", "党员", "流动党员", "经费保障"],
     Role.SYS_ADMIN: ["用户管理"],
     Role.SEC_ADMIN: ["用户管理", "登录锁定"],
