@@ -31,7 +31,10 @@ def test_old_instructor_rows_become_pool_links(township_a, township_b):
         )
         old.objects.create(organization_id=a1.pk, instructor_name="王指导", valid_from=dt.date(2025, 1, 1))
         old.objects.create(
-            organization_id=a2.pk, instructor_name="李 指导", valid_from=dt.date(2025, 1, 1), valid_to=dt.date(2026, 1, 1)
+            organization_id=a2.pk,
+            instructor_name="李 指导",
+            valid_from=dt.date(2025, 1, 1),
+            valid_to=dt.date(2026, 1, 1),
         )
         old.objects.create(organization_id=a2.pk, instructor_name="李指导", valid_from=dt.date(2026, 1, 1))
         old.objects.create(organization_id=b1.pk, instructor_name="王指导", valid_from=dt.date(2025, 1, 1))
@@ -39,7 +42,8 @@ def test_old_instructor_rows_become_pool_links(township_a, township_b):
         executor = MigrationExecutor(connection)
         executor.migrate(latest)
         call_command("migrate", verbosity=0)
-    people = {(a.organization_id, a.valid_from): a.person for a in InstructorAssignment.objects.select_related("person")}
+    rows = InstructorAssignment.objects.select_related("person")
+    people = {(a.organization_id, a.valid_from): a.person for a in rows}
     assert people[(a1.pk, dt.date(2025, 1, 1))].pk == entry.pk  # already in the pool: used
     li = people[(a2.pk, dt.date(2025, 1, 1))]
     assert people[(a2.pk, dt.date(2026, 1, 1))] == li  # one person per folded name and township
