@@ -39,7 +39,11 @@ def test_a_name_matches_the_entry_of_its_township_and_creates_the_rest(alice, ce
     made = by_org["板桥镇乙餐馆"]
     assert made != elsewhere and by_org["板桥镇丙餐馆"] == made
     assert (made.name, made.township, made.origin, made.to_complete, made.import_batch) == (
-        "李明", banqiao, "census", True, outcome.batch
+        "李明",
+        banqiao,
+        "census",
+        True,
+        outcome.batch,
     )
     assert "板桥镇丁餐馆" not in by_org
     assert PoolEntry.objects.count() == 3
