@@ -17,6 +17,7 @@ ABOVE_THE_REGISTER = (
     "liangxin.campaigns",
     "liangxin.mobility",
     "liangxin.funding",
+    "liangxin.talent",
 )
 INTERFACE = frozenset({"liangxin.registry.views", "liangxin.registry.urls"})
 
