@@ -457,14 +457,14 @@ def generate(sizes: Sizes, *, log: Callable[[str], None] = print) -> Counts:
         # --- Instructors ---------------------------------------------------------------------
         # Each from the talent pool: one entry per name and township, as the census import makes them.
         instructor_rows: list[tuple[Any, ...]] = []
-        pool: dict[tuple[int, str], int] = {}
+        pool_entries: dict[tuple[int, str], int] = {}
         for i in range(1, n_org + 1):
             if i in covered_by or org_merged[i] or rng.random() >= 0.08:
                 continue
             start = _day(rng, org_first_day[i] or DATA_START, DATA_END)
             end = _day(rng, start, DATA_END) if rng.random() < 0.25 else None
             name = f"指导员{(len(instructor_rows) + 1) % 997}"
-            person = pool.setdefault((org_township[i], name), len(pool) + 1)
+            person = pool_entries.setdefault((org_township[i], name), len(pool_entries) + 1)
             instructor_rows.append((len(instructor_rows) + 1, i, name, person, start, end))
         _insert(
             PoolEntry,
@@ -484,7 +484,7 @@ def generate(sizes: Sizes, *, log: Callable[[str], None] = print) -> Counts:
             ],
             (
                 (pk, name, name, township, "", "", "", "part_time", "census", True, now, now)
-                for (township, name), pk in pool.items()
+                for (township, name), pk in pool_entries.items()
             ),
             counts,
         )
