@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from liangxin.accounts.models import User
@@ -151,7 +152,12 @@ def _check_term(*, valid_from: dt.date, subsidy: Decimal | None, method: str) ->
         raise ServiceError(_("请选择选派方式。"), field="method")
 
 
-def _after_last_end(last_end: dt.date | None, valid_from: dt.date) -> None:
+def _after_last_end(
+    predecessors: QuerySet[InstructorAssignment] | QuerySet[PostAssignment], valid_from: dt.date
+) -> None:
+    """A successor starts on or after the day the last predecessor ended (an open one is refused before)."""
+    ends = [end for end in predecessors.values_list("valid_to", flat=True) if end is not None]
+    last_end = max(ends, default=None)
     if last_end is not None and valid_from < last_end:
         raise ServiceError(
             _("起始日期不能早于上一任的截止日期(%(date)s)。") % {"date": last_end.isoformat()}, field="valid_from"
@@ -184,13 +190,7 @@ def assign_instructor(
                 _("该组织已有在任指导员 %(name)s,请先结束其任职。") % {"name": current.instructor_name},
                 field="organization",
             )
-        last = (
-            InstructorAssignment.objects.filter(organization=organization)
-            .order_by("-valid_to")
-            .values_list("valid_to", flat=True)
-            .first()
-        )
-        _after_last_end(last, valid_from)
+        _after_last_end(InstructorAssignment.objects.filter(organization=organization), valid_from)
         assignment = InstructorAssignment(
             organization=organization,
             person=person,
@@ -244,13 +244,9 @@ def assign_post(
                     _("该党组织已有在任书记 %(name)s,请先结束其任职。") % {"name": current.person.name},
                     field="party_organization",
                 )
-            last = (
-                PostAssignment.objects.filter(party_organization=party_organization, post=Post.SECRETARY)
-                .order_by("-valid_to")
-                .values_list("valid_to", flat=True)
-                .first()
+            _after_last_end(
+                PostAssignment.objects.filter(party_organization=party_organization, post=Post.SECRETARY), valid_from
             )
-            _after_last_end(last, valid_from)
         assignment = PostAssignment(
             party_organization=party_organization,
             person=person,

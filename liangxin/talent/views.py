@@ -152,7 +152,7 @@ def entry_reveal_id_number(request: AuthedRequest, pk: int) -> HttpResponse:
 def _form_page(request: AuthedRequest, form: Any, *, title: str, subject: str, back: str, submit: str) -> HttpResponse:
     return render(
         request,
-        "talent/form.html",
+        "mobility/form.html",  # the shared form page: title, fields, submit, back
         {"form": form, "title": title, "subject": subject, "back": back, "submit": submit},
     )
 
