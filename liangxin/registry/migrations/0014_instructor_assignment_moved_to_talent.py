@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
     dependencies = [
         ("registry", "0013_remove_member_is_mobile"),
-        ("talent", "0002_instructors_from_the_register"),
+        ("talent", "0003_instructor_person_required"),
     ]
 
     operations = [

@@ -75,7 +75,12 @@ class Migration(migrations.Migration):
                 migrations.CreateModel(
                     name="InstructorAssignment",
                     fields=[
-                        ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
                         ("instructor_name", models.CharField(max_length=50, verbose_name="指导员姓名")),
                         ("valid_from", models.DateField(verbose_name="起始日期")),
                         ("valid_to", models.DateField(blank=True, null=True, verbose_name="截止日期")),
@@ -104,7 +109,9 @@ class Migration(migrations.Migration):
                         "verbose_name_plural": "党建指导员",
                         "db_table": "registry_instructorassignment",
                         "indexes": [
-                            models.Index(fields=["organization", "valid_from", "valid_to"], name="registry_instructor_asof")
+                            models.Index(
+                                fields=["organization", "valid_from", "valid_to"], name="registry_instructor_asof"
+                            )
                         ],
                         "constraints": [
                             models.UniqueConstraint(
@@ -114,7 +121,9 @@ class Migration(migrations.Migration):
                             ),
                             models.CheckConstraint(
                                 condition=models.Q(
-                                    ("valid_to__isnull", True), ("valid_to__gte", models.F("valid_from")), _connector="OR"
+                                    ("valid_to__isnull", True),
+                                    ("valid_to__gte", models.F("valid_from")),
+                                    _connector="OR",
                                 ),
                                 name="registry_instructor_valid_range",
                             ),
@@ -153,21 +162,4 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(link_to_pool, migrations.RunPython.noop, elidable=False),
-        migrations.AlterField(
-            model_name="instructorassignment",
-            name="person",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="instructor_assignments",
-                to="talent.poolentry",
-                verbose_name="指导员",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="instructorassignment",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("subsidy__isnull", True), ("subsidy__gt", 0), _connector="OR"),
-                name="talent_instructor_subsidy",
-            ),
-        ),
     ]
