@@ -28,7 +28,7 @@ from typing import Any
 
 from bench.codes import uscc
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: instructors are talent-pool entries
 SEED = 20091130
 
 DATA_START = dt.date(2009, 1, 1)
@@ -115,7 +115,6 @@ def generate(sizes: Sizes, *, log: Callable[[str], None] = print) -> Counts:
     from liangxin.geo.models import FAR_PAST, AdministrativeUnit, Department
     from liangxin.registry.models import (
         Employment,
-        InstructorAssignment,
         Member,
         Organization,
         OrganizationFacts,
@@ -123,6 +122,7 @@ def generate(sizes: Sizes, *, log: Callable[[str], None] = print) -> Counts:
         PartyOrganizationCoverage,
         PartyRelation,
     )
+    from liangxin.talent.models import InstructorAssignment, PoolEntry
 
     rng = random.Random(SEED)
     now = timezone.now()
@@ -455,22 +455,46 @@ def generate(sizes: Sizes, *, log: Callable[[str], None] = print) -> Counts:
         relation_rows.clear()
 
         # --- Instructors ---------------------------------------------------------------------
-        def instructors() -> Iterator[tuple[Any, ...]]:
-            iid = 0
-            for i in range(1, n_org + 1):
-                if i in covered_by or org_merged[i] or rng.random() >= 0.08:
-                    continue
-                start = _day(rng, org_first_day[i] or DATA_START, DATA_END)
-                end = _day(rng, start, DATA_END) if rng.random() < 0.25 else None
-                iid += 1
-                yield (iid, i, f"指导员{iid % 997}", start, end)
-
+        # Each from the talent pool: one entry per name and township, as the census import makes them.
+        instructor_rows: list[tuple[Any, ...]] = []
+        pool_entries: dict[tuple[int, str], int] = {}
+        for i in range(1, n_org + 1):
+            if i in covered_by or org_merged[i] or rng.random() >= 0.08:
+                continue
+            start = _day(rng, org_first_day[i] or DATA_START, DATA_END)
+            end = _day(rng, start, DATA_END) if rng.random() < 0.25 else None
+            name = f"指导员{(len(instructor_rows) + 1) % 997}"
+            person = pool_entries.setdefault((org_township[i], name), len(pool_entries) + 1)
+            instructor_rows.append((len(instructor_rows) + 1, i, name, person, start, end))
         _insert(
-            InstructorAssignment,
-            ["id", "organization_id", "instructor_name", "valid_from", "valid_to"],
-            instructors(),
+            PoolEntry,
+            [
+                "id",
+                "name",
+                "name_key",
+                "township_id",
+                "id_number_encrypted",
+                "id_number_masked",
+                "skills",
+                "availability",
+                "origin",
+                "to_complete",
+                "created_at",
+                "updated_at",
+            ],
+            (
+                (pk, name, name, township, "", "", "", "part_time", "census", True, now, now)
+                for (township, name), pk in pool_entries.items()
+            ),
             counts,
         )
+        _insert(
+            InstructorAssignment,
+            ["id", "organization_id", "instructor_name", "person_id", "valid_from", "valid_to", "method", "end_reason"],
+            ((*row, "", "") for row in instructor_rows),
+            counts,
+        )
+        instructor_rows.clear()
 
         # --- Five-goods ratings (coverage app): most party organizations rated most years ----------
         rating_model = five_goods_model()
@@ -510,7 +534,7 @@ def generate(sizes: Sizes, *, log: Callable[[str], None] = print) -> Counts:
         # PostgreSQL: explicit ids leave the sequences behind; move them past the rows.
         models = [*models_extra,
             AdministrativeUnit, Department, Organization, OrganizationFacts, PartyOrganization,
-            PartyOrganizationCoverage, Member, Employment, PartyRelation, InstructorAssignment,
+            PartyOrganizationCoverage, Member, Employment, PartyRelation, PoolEntry, InstructorAssignment,
         ]  # fmt: skip
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), models):

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "liangxin.funding",
     "liangxin.mobility",
     "liangxin.development",
+    "liangxin.talent",
     "liangxin.api",
     # The demo county builds on every other app, and none of them imports it.
     "liangxin.demo",

@@ -21,6 +21,7 @@ urlpatterns = [
     path("funding/", include("liangxin.funding.urls")),  # budget allocation, dues, activity funds, rewards
     path("mobility/", include("liangxin.mobility.urls")),  # mobile party members
     path("development/", include("liangxin.development.urls")),  # member development (发展党员)
+    path("talent/", include("liangxin.talent.urls")),  # the party workers' talent pool
     path("", include("liangxin.api.urls")),  # the JSON API (/api/) and its tokens (/tokens/)
 ]
 

@@ -66,6 +66,7 @@ INTAKE_READERS = CENSUS_READERS
 # Member development: every business role reads it in its scope; the county, the townships and
 # the secretaries record it (docs/member-development.md).
 DEVELOPERS = roles_with(Permission.DEVELOP_MEMBERS)
+TALENT_READERS = PLANNERS  # county, township and department: not a secretary
 
 
 @dataclass(frozen=True)
@@ -251,6 +252,18 @@ PAGE_RULES: dict[str, Rule] = {
     "mobility:help_list": read(MOBILITY_READERS),
     "mobility:flows": read(MOBILITY_READERS),
     "mobility:flows_export": read(MOBILITY_READERS),
+    # The talent pool: the county, townships and departments read (a department the people
+    # assigned to what it supervises); the county and townships keep it.
+    "talent:pool": read(TALENT_READERS),
+    "talent:pool_export": read(TALENT_READERS),
+    "talent:entry_create": use(EDITORS),
+    "talent:entry_detail": read(TALENT_READERS),
+    "talent:entry_edit": use(EDITORS),
+    "talent:entry_reveal_id_number": use(ID_REVEALERS & TALENT_READERS),
+    "talent:instructor_assign": use(EDITORS),
+    "talent:post_assign": use(EDITORS),
+    "talent:instructor_end": use(EDITORS),
+    "talent:post_end": use(EDITORS),
     "campaigns:entries_confirm": use(DEPARTMENT),  # several rows at once
     # Member development (发展党员) and the three recommendations.
     "development:index": read(BUSINESS),
@@ -325,6 +338,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("campaigns:index", _("集中摸底")),
     MenuItem("mobility:index", _("流动党员")),
     MenuItem("development:index", _("发展党员")),
+    MenuItem("talent:pool", _("人才库")),
     MenuItem("funding:index", _("经费保障")),
     MenuItem("accounts:user_list", _("用户管理")),
     MenuItem("security:lockout_list", _("登录锁定")),

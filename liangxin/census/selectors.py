@@ -15,12 +15,12 @@ from liangxin.accounts.roles import Permission, ScopeKind
 from liangxin.core.text import normalize_name
 from liangxin.geo.models import AdministrativeUnit, Department, UnitLevel
 from liangxin.registry.models import (
-    InstructorAssignment,
     Organization,
     OrganizationFacts,
     PartyOrganization,
     PartyOrganizationCoverage,
 )
+from liangxin.talent.models import InstructorAssignment
 
 from .models import ImportBatch
 from .planning import FACT_FIELDS, Existing, ExistingOrg

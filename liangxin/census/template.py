@@ -37,11 +37,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from liangxin.core.export import Cell, neutralize, xlsx_bytes
 from liangxin.geo.models import AdministrativeUnit, UnitLevel
 from liangxin.registry.models import (
-    InstructorAssignment,
     Organization,
     OrganizationFacts,
     PartyOrganizationCoverage,
 )
+from liangxin.talent.models import InstructorAssignment
 
 from .planning import FACT_FIELDS
 from .tabular import vocab

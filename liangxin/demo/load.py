@@ -54,6 +54,7 @@ from liangxin.registry.models import Member, Organization, OrganizationFacts, Pa
 from . import accounts, mobility
 from . import development as demo_development
 from . import funding as demo_funding
+from . import talent as demo_talent
 from .clock import Clock, historical_clock
 from .county import BASELINE, DEFAULT_SEED, DEMO_DATA_DIR
 from .draw import plan_demo
@@ -170,6 +171,7 @@ class _Writer:
         demo_funding.schedule(at=self.at, admin=self.admin, clerks=self.clerks, seed=self.plan.seed)
         mobility.schedule(self)  # mobile members: docs/mobile-members.md
         demo_development.schedule(self)  # member development: docs/member-development.md
+        demo_talent.schedule(self)  # the talent pool and instructors: docs/talent-pool.md
         for day, order, _seq, action in sorted(self.events, key=lambda e: e[:3]):
             self.clock.set(day, 9 + order)
             action()

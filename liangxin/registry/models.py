@@ -448,34 +448,3 @@ class Employment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id}→{self.organization_id}@{self.valid_from}"
-
-
-class InstructorAssignment(models.Model):
-    """A party-building instructor (党建工作指导员) assigned to an organization, over time.
-
-    Written from the census column 党建指导员 for now; the talent pool will link a person later.
-    """
-
-    organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="instructor_assignments", verbose_name=_("组织")
-    )
-    instructor_name = models.CharField(_("指导员姓名"), max_length=50)
-    valid_from = models.DateField(_("起始日期"))
-    valid_to = models.DateField(_("截止日期"), null=True, blank=True)
-    import_batch = models.ForeignKey(
-        "census.ImportBatch", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-
-    class Meta:
-        verbose_name = _("党建指导员")
-        verbose_name_plural = _("党建指导员")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["organization"], condition=Q(valid_to__isnull=True), name="registry_instructor_one_open"
-            ),
-            _valid_range("registry_instructor"),
-        ]
-        indexes = [models.Index(fields=["organization", "valid_from", "valid_to"], name="registry_instructor_asof")]
-
-    def __str__(self) -> str:
-        return f"{self.instructor_name}→{self.organization_id}"

@@ -34,6 +34,7 @@ from liangxin.registry.models import (
     PartyOrganizationCoverage,
     PartyRelation,
 )
+from liangxin.talent.models import InstructorAssignment, PoolEntry
 
 PASSWORD = "Liangxin#2026"  # noqa: S105 (the documented demo password)
 _serial = itertools.count(1)
@@ -213,6 +214,32 @@ class MemberFactory(factory.django.DjangoModelFactory[Member]):
     def employer(self, create: bool, extracted: Organization | None, **kwargs: object) -> None:
         if create and extracted is not None:
             Employment.objects.create(member=self, organization=extracted, valid_from=dt.date(2020, 7, 1))
+
+
+class PoolEntryFactory(factory.django.DjangoModelFactory[PoolEntry]):
+    class Meta:
+        model = PoolEntry
+
+    name = factory.Sequence(lambda n: f"人才{n}")
+    name_key = factory.LazyAttribute(lambda o: normalize_name(o.name))
+    township = factory.SubFactory(TownshipFactory)
+
+
+class InstructorAssignmentFactory(factory.django.DjangoModelFactory[InstructorAssignment]):
+    """An instructor row as the census writes it: the pool entry of that name in the organization's township."""
+
+    class Meta:
+        model = InstructorAssignment
+
+    organization = factory.SubFactory(OrganizationFactory)
+    instructor_name = "指导员"
+    person = factory.LazyAttribute(
+        lambda o: (
+            PoolEntry.objects.filter(township=o.organization.township, name=o.instructor_name).first()
+            or PoolEntryFactory(name=o.instructor_name, township=o.organization.township)
+        )
+    )
+    valid_from = dt.date(2026, 1, 1)
 
 
 class UserFactory(factory.django.DjangoModelFactory[User]):

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,13 +21,13 @@ from liangxin.formation import services as formation_services
 from liangxin.geo.models import AdministrativeUnit, Department
 from liangxin.registry.models import (
     Employment,
-    InstructorAssignment,
     Organization,
     OrganizationFacts,
     PartyOrganization,
     PartyOrganizationCoverage,
     PartyRelation,
 )
+from liangxin.talent.models import InstructorAssignment, PoolEntry, PostAssignment
 
 from ..models import BatchStatus, ChangeKind, ImportBatch, ImportChange
 from ..planning import FACT_FIELDS
@@ -61,8 +62,15 @@ def revert_batch(*, by: User | None, batch: ImportBatch) -> ImportBatch:
         org_ids = [c.organization_id for c in changes]
         PartyOrganizationCoverage.objects.filter(pk__in=batch.created_coverages).delete()
         InstructorAssignment.objects.filter(import_batch=batch).delete()
+        # The pool entries the batch's names made go with it, unless somebody completed or assigned them since.
+        PoolEntry.objects.filter(import_batch=batch, to_complete=True).exclude(
+            Exists(InstructorAssignment.objects.filter(person=OuterRef("pk")))
+        ).exclude(Exists(PostAssignment.objects.filter(person=OuterRef("pk")))).delete()
         for chunk in chunks(org_ids):
-            InstructorAssignment.objects.filter(organization_id__in=chunk, valid_to=batch.as_of).update(valid_to=None)
+            # The assignments the batch ended (an end with a reason was a clerk's, not the census's).
+            InstructorAssignment.objects.filter(organization_id__in=chunk, valid_to=batch.as_of, end_reason="").update(
+                valid_to=None
+            )
         new_ids = [c.organization_id for c in changes if c.kind == ChangeKind.NEW]
         changed = [c for c in changes if c.kind == ChangeKind.CHANGED]
         for change in changed:

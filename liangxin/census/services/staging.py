@@ -37,12 +37,13 @@ from liangxin.geo.models import AdministrativeUnit, Department
 from liangxin.policy.names import read_party_organization_name
 from liangxin.registry.choices import FactSource, FormationMethod, PartyOrganizationKind
 from liangxin.registry.models import (
-    InstructorAssignment,
     Organization,
     OrganizationFacts,
     PartyOrganization,
     PartyOrganizationCoverage,
 )
+from liangxin.talent.models import Availability, InstructorAssignment, Origin, PoolEntry
+from liangxin.talent.selectors import pool_matches
 
 from ..models import ChangeKind, ImportBatch, ImportChange
 from ..planning import FACT_FIELDS, ORG_FIELDS, Plan, PlannedRow
@@ -82,6 +83,7 @@ def _row_columns() -> tuple[tuple[str, models.Field[Any, Any]], ...]:
         *((name, org[name]) for name in ORG_COLUMNS),
         *((name, facts[name]) for name in FACT_FIELDS),
         ("instructor", InstructorAssignment._meta.get_field("instructor_name")),
+        ("instructor_person_id", _big()),  # the pool entry the instructor's name matched, or a new one
         ("party_organization_id", _big()),
         ("coverage_id", _big()),
     )
@@ -101,6 +103,7 @@ _SEEN_COLUMNS: Final = (
 )
 _USCC_COLUMNS: Final = (("uscc", _text()), ("found", _big()))
 _NAME_COLUMNS: Final = (("township_id", _big()), ("name", _text()), ("found", _big()))
+_PERSON_COLUMNS: Final = (("id", _big()), ("name", _text()), ("name_key", _text()), ("township_id", _big()))
 
 
 @cache
@@ -171,6 +174,9 @@ class Stager:
         self.rows_staged = 0
         self.party_organizations: dict[tuple[str, str], int] = {}  # (township code, key) → id, created here
         self.coverages: list[int] = []
+        # (township id, folded name) → the pool entry an instructor's name stands for, read or created here.
+        self.people: dict[tuple[int, str], int] = {}
+        self.created_people: list[tuple[int, str]] = []
         # The digest of the change rows as they will be stored, in their order: what
         # ``changes_digest`` computes from the table, without reading them back.
         self.digest = hashlib.sha256()
@@ -185,6 +191,8 @@ class Stager:
             self.names = self._stack.enter_context(bulk.StagingTable("census_stage_names", _NAME_COLUMNS))
             self.party_names = self._stack.enter_context(bulk.StagingTable("census_stage_party_names", _NAME_COLUMNS))
             self.party = self._stack.enter_context(bulk.StagingTable("census_stage_party", _party_columns()))
+            self.person_names = self._stack.enter_context(bulk.StagingTable("census_stage_person_names", _NAME_COLUMNS))
+            self.new_people = self._stack.enter_context(bulk.StagingTable("census_stage_people", _PERSON_COLUMNS))
         # Read before the file is: a commit by anybody else after this may have moved a read.
         self._data_version = _data_version()
         return self
@@ -203,6 +211,7 @@ class Stager:
         linked = [r for r in rows if r.party_organization]
         coverage_ids = iter(bulk.reserve_ids(PartyOrganizationCoverage, len(linked)))
         party_rows = self._new_party_organizations(linked)
+        person_reads, people_rows = self._pool_entries(rows)
         staged = []
         digest = self.digest.update
         for r in rows:
@@ -234,12 +243,14 @@ class Stager:
                     self.seq, r.kind, r.org_pk, facts_id, closes, version_after, registry_changed, r.row.excel_row,
                     before, after,
                     *(org[c] for c in ORG_COLUMNS), *(facts.get(k) for k in FACT_FIELDS), r.instructor,
-                    party_organization, coverage,
+                    self._person(r), party_organization, coverage,
                 )
             )  # fmt: skip
         with bulk.staging_writes():
             self.rows.load(staged)
             self.party.load(party_rows)
+            self.person_names.load(person_reads)
+            self.new_people.load(people_rows)
             self.seen.load(read.seen)
             self.usccs.load(read.usccs.items())
             self.names.load((t, n, pk) for (t, n), pk in read.names.items())
@@ -267,6 +278,32 @@ class Stager:
             self.party_organizations[(township, name_key)] = pk
         return rows
 
+    def _person(self, r: PlannedRow) -> int | None:
+        if not r.instructor:
+            return None
+        return self.people[(self.units[r.org_values["township"]], normalize_name(r.instructor))]
+
+    def _pool_entries(self, rows: list[PlannedRow]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        """The pool entries the chunk's instructors are: by name in the organization's township
+        (``talent.selectors.pool_matches``), or new ones with reserved ids. Returns the names read
+        (for :meth:`moved`) and the entries to create."""
+        wanted: dict[tuple[int, str], str] = {}
+        for r in rows:
+            if r.instructor:
+                key = (self.units[r.org_values["township"]], normalize_name(r.instructor))
+                if key not in self.people:
+                    wanted.setdefault(key, r.instructor)
+        found = pool_matches(wanted)
+        self.people.update(found)
+        reads = [(township, key, found.get((township, key))) for township, key in wanted]
+        missing = sorted(key for key in wanted if key not in found)
+        created = []
+        for key, pk in zip(missing, bulk.reserve_ids(PoolEntry, len(missing)), strict=True):
+            created.append((pk, wanted[key], key[1], key[0]))
+            self.people[key] = pk
+        self.created_people.extend((pk, name) for pk, name, _key, _township in created)
+        return reads, created
+
     def ready(self) -> None:
         """The staging is complete: index what the write joins on (still outside the lock)."""
         with bulk.staging_writes():
@@ -281,7 +318,7 @@ class Stager:
         q = connection.ops.quote_name
         org, facts = q(Organization._meta.db_table), q(OrganizationFacts._meta.db_table)
         coverage, instructor = q(PartyOrganizationCoverage._meta.db_table), q(InstructorAssignment._meta.db_table)
-        party = q(PartyOrganization._meta.db_table)
+        party, pool = q(PartyOrganization._meta.db_table), q(PoolEntry._meta.db_table)
         checks = (
             # An organization read: deleted, merged, another version (every service that writes
             # its fields or figures moves it), another census interval, coverage or instructor.
@@ -306,6 +343,9 @@ class Stager:
             f"SELECT 1 FROM {q(self.party_names.name)} p WHERE COALESCE((SELECT MAX(po.id) FROM {party} po "  # noqa: S608
             "WHERE po.township_id = p.township_id AND po.name_normalized = p.name AND po.dissolved_on IS NULL), 0) "
             "<> COALESCE(p.found, 0)",
+            # An instructor's name in a township: it would match another pool entry (or one, or none).
+            f"SELECT 1 FROM {q(self.person_names.name)} p WHERE COALESCE((SELECT MIN(e.id) FROM {pool} e "  # noqa: S608
+            "WHERE e.township_id = p.township_id AND e.name_key = p.name), 0) <> COALESCE(p.found, 0)",
         )
         with connection.cursor() as cursor:
             for sql in checks:
@@ -387,6 +427,14 @@ class Stager:
             where="coverage_id IS NOT NULL",
         )  # fmt: skip
         self.write_instructors()
+        log_many(
+            actor=self.by,
+            action=AuditAction.CREATE,
+            entries=(
+                (PoolEntry(pk=pk, name=name), {"name": [None, name], "origin": [None, Origin.CENSUS.value]})
+                for pk, name in self.created_people
+            ),
+        )
         for created in self._created_party_organizations():
             log_many(
                 actor=self.by,
@@ -400,13 +448,29 @@ class Stager:
         batch.created_coverages = self.coverages
 
     def write_instructors(self) -> None:
-        """The file's instructors: the organization's open assignment ends, the file's begins."""
+        """The file's instructors: the pool entries new names make, then the organization's open
+        assignment ends and the file's begins."""
+        now, batch = self.now, self.batch
+        self.new_people.copy_into(
+            PoolEntry,
+            [
+                ("id", "id"), ("name", "name"), ("name_key", "name_key"), ("township_id", "township_id"),
+                ("member_id", Constant(None)), ("id_number_encrypted", Constant("")),
+                ("id_number_hash", Constant(None)), ("id_number_masked", Constant("")),
+                ("birth_year", Constant(None)), ("skills", Constant("")),
+                ("availability", Constant(Availability.PART_TIME.value)), ("origin", Constant(Origin.CENSUS.value)),
+                ("to_complete", Constant(True)), ("import_batch_id", Constant(batch.pk)),
+                ("created_at", Constant(now)), ("updated_at", Constant(now)),
+            ],
+            order_by="id",
+        )  # fmt: skip
         self._end_open(InstructorAssignment, "organization_id", "org_id", "instructor IS NOT NULL")
         self.rows.copy_into(
             InstructorAssignment,
             [
                 ("organization_id", "org_id"), ("instructor_name", "instructor"),
-                ("valid_from", Constant(self.batch.as_of)), ("valid_to", Constant(None)),
+                ("person_id", "instructor_person_id"), ("method", Constant("")), ("subsidy", Constant(None)),
+                ("end_reason", Constant("")), ("valid_from", Constant(self.batch.as_of)), ("valid_to", Constant(None)),
                 ("import_batch_id", Constant(self.batch.pk)),
             ],
             order_by="seq",

@@ -29,8 +29,8 @@ from liangxin.core.chinese import traditional_characters
 from liangxin.core.dates import today
 from liangxin.geo.models import AdministrativeUnit, Department
 from liangxin.registry import services as registry_services
-from liangxin.registry.models import InstructorAssignment, Organization
-from liangxin.testing.factories import PartyOrganizationFactory, valid_uscc
+from liangxin.registry.models import Organization
+from liangxin.testing.factories import InstructorAssignmentFactory, PartyOrganizationFactory, valid_uscc
 from liangxin.testing.responses import sent_bytes
 
 from .conftest import fixture_bytes
@@ -317,9 +317,7 @@ def _create(alice, census_county, specs: list[dict[str, Any]]) -> None:
         if spec["party_organization"]:
             party_organizations.setdefault((spec["township"], spec["party_organization"]), []).append(organization)
         if spec["instructor"]:
-            InstructorAssignment.objects.create(
-                organization=organization, instructor_name=spec["instructor"], valid_from=AS_OF
-            )
+            InstructorAssignmentFactory(organization=organization, instructor_name=spec["instructor"], valid_from=AS_OF)
     for (township, label), covered in party_organizations.items():
         township_unit = census_county[township]
         kind = "联合党支部" if len(covered) > 1 else "党支部"

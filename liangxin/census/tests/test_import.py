@@ -11,7 +11,8 @@ from liangxin.core.errors import ServiceError
 from liangxin.coverage import materialized
 from liangxin.coverage.models import OrganizationState, StaleOrganization
 from liangxin.registry import services as registry_services
-from liangxin.registry.models import InstructorAssignment, Organization, OrganizationFacts, PartyOrganization
+from liangxin.registry.models import Organization, OrganizationFacts, PartyOrganization
+from liangxin.talent.models import InstructorAssignment
 
 from .conftest import fixture_bytes
 

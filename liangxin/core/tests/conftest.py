@@ -247,3 +247,43 @@ def recommendation_b(carol, branch_b, org_in_b, member_b):
             member=member_b,
         ),
     )
+
+
+# --- The talent pool: township B's person 王指导 and his assignments ---
+
+
+@pytest.fixture
+def pool_entry_b(carol, township_b):
+    """A township-B person of the talent pool who is not a member, with an ID number."""
+    from liangxin.talent import services
+    from liangxin.testing.factories import valid_id_number
+
+    data = services.EntryData(name="王指导", township=township_b, id_number=valid_id_number(901), skills="党务")
+    return services.add_entry(by=carol, data=data)
+
+
+@pytest.fixture
+def instructor_assignment_b(carol, pool_entry_b, org_in_b):
+    import datetime as dt
+
+    from liangxin.talent import services
+
+    return services.assign_instructor(
+        by=carol, person=pool_entry_b, organization=org_in_b, valid_from=dt.date(2026, 3, 1), method="appointment"
+    )
+
+
+@pytest.fixture
+def post_assignment_b(carol, pool_entry_b, branch_b):
+    import datetime as dt
+
+    from liangxin.talent import services
+
+    return services.assign_post(
+        by=carol,
+        person=pool_entry_b,
+        party_organization=branch_b,
+        post="secretary",
+        valid_from=dt.date(2026, 3, 1),
+        method="two_way",
+    )

@@ -18,6 +18,7 @@ ABOVE_THE_REGISTER = (
     "liangxin.mobility",
     "liangxin.funding",
     "liangxin.development",
+    "liangxin.talent",
 )
 INTERFACE = frozenset({"liangxin.registry.views", "liangxin.registry.urls"})
 

@@ -146,6 +146,16 @@ CASES: dict[str, Case] = {
         "development_file_b", "alice", "sam", lambda f: crypto.decrypt(f.id_number_encrypted), method="post"
     ),
     "development:recommendation_detail": Case("recommendation_b", "carol", "bob", lambda r: r.member.name),
+    # The talent pool: a township's people; the reveal is the county administrator's, who sees all.
+    "talent:entry_detail": Case("pool_entry_b", "carol", "bob", _name),
+    "talent:entry_edit": Case("pool_entry_b", "carol", "bob", _name),
+    "talent:entry_reveal_id_number": Case(
+        "pool_entry_b", "alice", None, lambda e: crypto.decrypt(e.id_number_encrypted), method="post"
+    ),
+    "talent:instructor_assign": Case("pool_entry_b", "carol", "bob", _name),
+    "talent:post_assign": Case("pool_entry_b", "carol", "bob", _name),
+    "talent:instructor_end": Case("instructor_assignment_b", "carol", "bob", lambda a: a.organization.name),
+    "talent:post_end": Case("post_assignment_b", "carol", "bob", lambda a: a.party_organization.name),
     # The JSON API, read with a token of the user (``_sign_in``): the pages' scope, 404 outside it.
     "api:organization_detail": Case("org_in_b", "carol", "bob", _name),
     "api:party_organization_detail": Case("branch_b", "carol", "bob", _name),

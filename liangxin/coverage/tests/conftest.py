@@ -16,8 +16,8 @@ import pytest
 
 from liangxin.coverage import services
 from liangxin.registry.choices import OperatingStatus, PartyOrganizationKind
-from liangxin.registry.models import InstructorAssignment, OrganizationFacts
-from liangxin.testing.factories import OrganizationFactory, PartyOrganizationFactory
+from liangxin.registry.models import OrganizationFacts
+from liangxin.testing.factories import InstructorAssignmentFactory, OrganizationFactory, PartyOrganizationFactory
 
 ON = dt.date(2026, 6, 1)
 PAST = dt.date(2025, 6, 1)
@@ -68,7 +68,7 @@ def county_data(township_a, township_b, department_x):
         covers=[a3, a4],
     )
     po_b = PartyOrganizationFactory(name="乙二修理部党支部", township=township_b, founded_on=SINCE, covers=[b2])
-    InstructorAssignment.objects.create(organization=a2, instructor_name="王指导", valid_from=dt.date(2026, 1, 1))
+    InstructorAssignmentFactory(organization=a2, instructor_name="王指导", valid_from=dt.date(2026, 1, 1))
     services.record_five_goods(
         by=None,
         party_organization=po_a1,

@@ -16,12 +16,17 @@ from liangxin.coverage.models import OrganizationState, StaleOrganization
 from liangxin.registry import services as registry_services
 from liangxin.registry.choices import OperatingStatus
 from liangxin.registry.models import (
-    InstructorAssignment,
     Organization,
     OrganizationFacts,
     PartyOrganizationCoverage,
 )
-from liangxin.testing.factories import DepartmentFactory, OrganizationFactory, PartyOrganizationFactory
+from liangxin.talent.models import InstructorAssignment
+from liangxin.testing.factories import (
+    DepartmentFactory,
+    InstructorAssignmentFactory,
+    OrganizationFactory,
+    PartyOrganizationFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +40,7 @@ def _stale() -> set[int]:
 @pytest.fixture
 def org(township_a):
     organization = OrganizationFactory(township=township_a, facts={"valid_from": START, "employees": 20})
-    InstructorAssignment.objects.create(organization=organization, instructor_name="王指导", valid_from=START)
+    InstructorAssignmentFactory(organization=organization, instructor_name="王指导", valid_from=START)
     PartyOrganizationFactory(township=township_a, founded_on=START, covers=[organization])
     materialized.refresh_stale()
     assert not _stale()
@@ -76,7 +81,7 @@ WRITES = {
         valid_to=dt.date(2026, 1, 1)
     ),
     "coverage deleted": lambda o: _coverage(o).delete(),
-    "instructor insert": lambda o: InstructorAssignment.objects.create(
+    "instructor insert": lambda o: InstructorAssignmentFactory(
         organization=o, instructor_name="李", valid_from=START, valid_to=dt.date(2025, 2, 1)
     ),
     "instructor ended": lambda o: InstructorAssignment.objects.filter(organization=o).update(
@@ -192,7 +197,7 @@ def _random_register(rng: random.Random, townships, departments) -> list[Organiz
         day = rng.randint(0, 20)
         while day < 38 and rng.random() < 0.6:
             end = day + rng.randint(1, 8)
-            InstructorAssignment.objects.create(
+            InstructorAssignmentFactory(
                 organization=org,
                 instructor_name="指导员",
                 valid_from=DAYS[day],

@@ -19,11 +19,17 @@ from liangxin.formation.transitions import ACTIVE_STATUSES
 from liangxin.registry.choices import MemberStatus, OperatingStatus
 from liangxin.registry.models import (
     Employment,
-    InstructorAssignment,
     OrganizationFacts,
     PartyOrganizationCoverage,
 )
-from liangxin.testing.factories import MemberFactory, OrganizationFactory, PartyOrganizationFactory, ready_plan
+from liangxin.talent.models import InstructorAssignment
+from liangxin.testing.factories import (
+    InstructorAssignmentFactory,
+    MemberFactory,
+    OrganizationFactory,
+    PartyOrganizationFactory,
+    ready_plan,
+)
 
 from .conftest import ON
 
@@ -69,10 +75,10 @@ def history(county_data, township_a, township_b, department_x):
     po.dissolved_on = dt.date(2026, 3, 31)
     po.dissolution_reason = "项目结束"
     po.save()
-    InstructorAssignment.objects.create(
+    InstructorAssignmentFactory(
         organization=b1, instructor_name="李指导", valid_from=dt.date(2025, 7, 31), valid_to=dt.date(2025, 11, 30)
     )
-    InstructorAssignment.objects.create(organization=c1, instructor_name="赵指导", valid_from=dt.date(2026, 5, 31))
+    InstructorAssignmentFactory(organization=c1, instructor_name="赵指导", valid_from=dt.date(2026, 5, 31))
     InstructorAssignment.objects.filter(organization=a2).update(valid_from=dt.date(2025, 12, 31))
     return county_data
 

@@ -19,15 +19,17 @@ from liangxin.census.models import ImportBatch
 from liangxin.coverage import checks, materialized, triggers
 from liangxin.coverage.models import OrganizationState, StaleOrganization
 from liangxin.registry.models import (
-    InstructorAssignment,
     Organization,
     OrganizationFacts,
     PartyOrganizationCoverage,
 )
+from liangxin.talent.models import InstructorAssignment
 from liangxin.testing.factories import (
     DepartmentFactory,
+    InstructorAssignmentFactory,
     OrganizationFactory,
     PartyOrganizationFactory,
+    PoolEntryFactory,
     TownshipFactory,
     UserFactory,
 )
@@ -124,7 +126,7 @@ def test_no_write_of_any_column_changes_the_state_unmarked(township_a, departmen
         township=township_a, department=department_x, facts={"valid_from": START, "employees": 20}
     )
     PartyOrganizationFactory(township=township_a, founded_on=START, covers=[org])
-    InstructorAssignment.objects.create(organization=org, instructor_name="王指导", valid_from=START)
+    InstructorAssignmentFactory(organization=org, instructor_name="王指导", valid_from=START)
     other = OrganizationFactory(township=township_a)
     OrganizationFacts.objects.filter(organization=other).delete()
     world = {
@@ -135,6 +137,7 @@ def test_no_write_of_any_column_changes_the_state_unmarked(township_a, departmen
         "registry.PartyOrganization": PartyOrganizationFactory(township=township_a, founded_on=START),
         "accounts.User": UserFactory(),
         "census.ImportBatch": ImportBatch.objects.create(unit=township_a, file_name="x.csv", as_of=START),
+        "talent.PoolEntry": PoolEntryFactory(township=township_a),
     }
     tested = {}
     for model, row in _cases(world):

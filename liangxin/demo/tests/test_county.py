@@ -622,3 +622,6 @@ def test_activity_funds_rewards_and_ledgers(loaded, db):
 # The mobile members of the demo, checked on the demo this module loaded (docs/mobile-members.md).
 from .development_checks import *  # noqa: E402, F403
 from .mobility_checks import *  # noqa: E402, F403
+
+# The talent pool of the demo (docs/talent-pool.md).
+from .talent_checks import *  # noqa: E402, F403
