@@ -224,4 +224,4 @@ def reconcile_batch_b(carol, township_b, org_in_b):
 
 @pytest.fixture
 def reconcile_row_b(reconcile_batch_b):
-    return reconcile_batch_b.rows.get()
+    return reconcile_batch_b.rows.get(kind="deregistered")

@@ -9,12 +9,12 @@ from liangxin.core.dates import today
 from liangxin.core.errors import ServiceError
 from liangxin.coverage import selectors as coverage_selectors
 from liangxin.formation import transitions
+from liangxin.reconcile import services
+from liangxin.reconcile.models import BatchStatus, Decision, ReconcileRow, RowKind
 from liangxin.registry import services as registry_services
 from liangxin.registry.choices import FactSource, OperatingStatus
 from liangxin.registry.models import Organization, OrganizationFacts
 from liangxin.registry.tables import organization_data_of
-from liangxin.reconcile import services
-from liangxin.reconcile.models import BatchStatus, Decision, ReconcileRow, RowKind
 
 
 def _row(batch, kind, name=None):
