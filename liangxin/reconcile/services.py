@@ -229,7 +229,9 @@ def _locked_pending(by: User, row: ReconcileRow) -> ReconcileRow:
         if row.township_id is None:
             raise ServiceError(_("名单地址没能确定乡镇的结果由县里确定。"))
         raise ServiceError(_("这条结果由所属乡镇确认。"))
-    current = ReconcileRow.objects.select_for_update().select_related("batch", "organization").get(pk=row.pk)
+    current = (
+        ReconcileRow.objects.select_for_update(of=("self",)).select_related("batch", "organization").get(pk=row.pk)
+    )
     if current.batch.status != BatchStatus.READY:
         raise ServiceError(_("本批次已撤销或没有完成比对,不能再处理。"))
     if current.decision != Decision.PENDING:
