@@ -15,6 +15,7 @@ urlpatterns = [
     path("audit/", include("liangxin.audit.urls")),
     path("census/", include("liangxin.census.urls")),  # census import in the browser
     path("campaigns/", include("liangxin.campaigns.urls")),  # census campaigns
+    path("reconcile/", include("liangxin.reconcile.urls")),  # the register against registration lists
     path("security/", include("liangxin.security.urls")),  # two-factor login, lockouts
     path("formation/", include("liangxin.formation.urls")),  # the register of organizations without one
     path("coverage/", include("liangxin.coverage.urls")),  # coverage against targets

@@ -185,6 +185,14 @@ PAGE_RULES: dict[str, Rule] = {
     "census:batch_annotated_export": read(CENSUS_READERS),
     "census:batch_rejected_export": read(CENSUS_READERS),
     "census:job_detail": read(CENSUS_READERS),
+    # Reconciling the register with registration lists: who imports uploads and decides (a clerk
+    # his township's rows, the county the rows no township was found for); the leader reads.
+    "reconcile:index": Rule(read=CENSUS_READERS, write=EDITORS),
+    "reconcile:batch_detail": read(CENSUS_READERS),
+    "reconcile:batch_original_export": read(CENSUS_READERS),
+    "reconcile:batch_accept": use(EDITORS),
+    "reconcile:batch_revert": use(EDITORS),
+    "reconcile:row_decide": use(EDITORS),
     # Census campaigns.
     "campaigns:index": read(PLANNERS),
     "campaigns:campaign_create": use(COUNTY_ADMIN),
@@ -336,6 +344,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("formation:joint_planner", _("联合组建")),
     MenuItem("census:index", _("摸底导入")),
     MenuItem("campaigns:index", _("集中摸底")),
+    MenuItem("reconcile:index", _("登记比对")),
     MenuItem("mobility:index", _("流动党员")),
     MenuItem("development:index", _("发展党员")),
     MenuItem("talent:pool", _("人才库")),

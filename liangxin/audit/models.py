@@ -51,6 +51,11 @@ class AuditAction(models.TextChoices):
     CENSUS_UPLOAD = "census.upload", _("摸底导入:上传文件")
     CENSUS_PREVIEW = "census.preview", _("摸底导入:校验预览")
     CENSUS_MAPPING = "census.mapping", _("摸底导入:修改列对应")
+    # Reconciling the register with registration lists (reconcile.services).
+    RECONCILE_UPLOAD = "reconcile.upload", _("登记比对:上传名单")
+    RECONCILE_ACCEPT = "reconcile.accept", _("登记比对:采纳")
+    RECONCILE_REJECT = "reconcile.reject", _("登记比对:驳回")
+    RECONCILE_REVERT = "reconcile.revert", _("登记比对:撤销批次")
     # Funding (funding.services): a full view of a member's dues base, and the county's money moves.
     VIEW_DUES_BASE = "funding.view_dues_base", _("查看党费计算基数")
     FUNDING_ALLOCATE = "funding.allocate", _("拨付党建工作经费")

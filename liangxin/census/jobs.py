@@ -218,6 +218,21 @@ def enqueue_confirm(*, by: User, batch: ImportBatch, mode: str) -> ImportJob:
     )
 
 
+def enqueue_compare(*, by: User, unit: AdministrativeUnit, file_name: str, entries: int) -> ImportJob:
+    """A job comparing a registration list with the register (``reconcile.services.start_batch``
+    creates it beside its batch, in its transaction, and has checked the user may)."""
+    return ImportJob.objects.create(
+        kind=JobKind.COMPARE,
+        unit=unit,
+        created_by=by,
+        file_name=file_name[:255],
+        rows_estimate=entries,
+        progress_total=entries,
+        phase="queued",
+        **_request(),
+    )
+
+
 # --- Progress ----------------------------------------------------------------------------------
 
 
@@ -407,6 +422,8 @@ def _run_job(job: ImportJob) -> None:
     try:
         if job.kind == JobKind.PREVIEW:
             _run_preview(job)
+        elif job.kind == JobKind.COMPARE:
+            _run_compare(job, sink)
         else:
             _run_confirm(job, sink)
     except services.ImportRefused as exc:
@@ -476,6 +493,22 @@ def _run_confirm(job: ImportJob, sink: _DatabaseProgress | _FileProgress) -> Non
     )
 
 
+def _run_compare(job: ImportJob, sink: _DatabaseProgress | _FileProgress) -> None:
+    """A registration list compared with the register: the reconcile app's run, in this worker.
+    Imported here, not at the top: reconcile builds on the census (its reader, this worker), the
+    census knows nothing else of it."""
+    from liangxin.reconcile import services as reconcile_services
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if phase == "storing":  # inside the run's one transaction, which nobody sees yet
+            _report_progress(sink, phase, done, total)
+        else:
+            _set(job, phase=phase, progress_done=done, progress_total=total)
+
+    message = reconcile_services.run_batch(job=job, progress=progress)
+    _finish(job, outcome="compared", message=message)
+
+
 def _finish(job: ImportJob, *, outcome: str, message: str, **extra: Any) -> None:
     _set(job, status=JobStatus.DONE, outcome=outcome, message=message, finished_at=timezone.now(), phase="", **extra)
 
@@ -542,6 +575,7 @@ __all__ = [
     "Heartbeat",
     "beat",
     "claim_next",
+    "enqueue_compare",
     "enqueue_confirm",
     "enqueue_preview",
     "estimate_rows",

@@ -211,6 +211,8 @@ class ColumnMapping(models.Model):
 class JobKind(models.TextChoices):
     PREVIEW = "preview", _("校验预览")
     CONFIRM = "confirm", _("确认导入")
+    # A registration list compared with the register (``reconcile.services.run_batch``).
+    COMPARE = "compare", _("登记比对")
 
 
 class JobStatus(models.TextChoices):

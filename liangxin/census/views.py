@@ -231,7 +231,9 @@ def index(request: AuthedRequest) -> HttpResponse:
         "form": form,
         "template_form": TemplateForm(initial={"unit": form["unit"].value()}, units=units),
         "recent": batches[:5],
-        "active_jobs": jobs.jobs_for(user=user).filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])[:10],
+        "active_jobs": jobs.jobs_for(user=user)
+        .filter(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+        .exclude(kind=JobKind.COMPARE)[:10],  # a comparison shows on its own page (reconcile)
         "max_upload_mb": getattr(settings, "MAX_UPLOAD_MB", 20),
         "sync_max_rows": jobs.sync_max_rows(),
     }

@@ -1,12 +1,20 @@
-"""What a reconciliation reads: the register of a unit as plain records, its places, and the list.
+"""What a reconciliation reads: the register of a unit as plain records, its places, and the list;
+and the batches and rows a user may see.
 
-A run writes nothing: every result is a proposal a person decides on (docs/reconciliation.md)."""
+A run writes nothing to the register: every result is a proposal a person decides on
+(docs/reconciliation.md)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from liangxin.accounts.models import User
+from liangxin.accounts.roles import Permission, Role, ScopeKind
+from liangxin.census.models import JobStatus
 from liangxin.census.tabular.problems import Problem
+from liangxin.core.shortcuts import get_in_scope_or_404
 from liangxin.geo.models import AdministrativeUnit, UnitLevel
 from liangxin.registry.choices import OperatingStatus
 from liangxin.registry.models import Organization, OrganizationFacts
@@ -14,6 +22,7 @@ from liangxin.registry.models import Organization, OrganizationFacts
 from .engine import Reconciliation, RegisterRecord, Township, reconcile
 from .keys import prefixes_of
 from .listfile import Source, read_list
+from .models import BatchStatus, ReconcileBatch, ReconcileRow
 
 
 def _current(unit: AdministrativeUnit) -> tuple[AdministrativeUnit, ...]:
@@ -57,12 +66,16 @@ def townships(unit: AdministrativeUnit) -> list[Township]:
     ]
 
 
-def name_prefixes(unit: AdministrativeUnit) -> tuple[str, ...]:
-    """The county's name (and its short form) that registered names often start with."""
+def county_of(unit: AdministrativeUnit) -> AdministrativeUnit:
     county = unit
     while county.parent_id is not None and county.level != UnitLevel.COUNTY:
         county = county.parent  # type: ignore[assignment]
-    return prefixes_of([county.name])
+    return county
+
+
+def name_prefixes(unit: AdministrativeUnit) -> tuple[str, ...]:
+    """The county's name (and its short form) that registered names often start with."""
+    return prefixes_of([county_of(unit).name])
 
 
 # A list of which fewer than this share of entries matches the register or names one of the unit's
@@ -119,3 +132,48 @@ def run_reconciliation(*, unit: AdministrativeUnit, data: bytes, file_name: str,
         )
         return Outcome(result=Reconciliation(), problems=problems, entries=len(listing.entries))
     return Outcome(result=result, problems=problems, entries=len(listing.entries))
+
+
+# --- Batches and their rows, through the user's scope --------------------------------------------
+
+
+def batches_for(*, user: User) -> QuerySet[ReconcileBatch]:
+    """The county sees every batch; a township's clerk the batches of his township and those with
+    rows in it (a county run), nobody else any."""
+    qs = ReconcileBatch.objects.select_related("unit", "created_by", "reverted_by", "job")
+    if user.scope_kind is ScopeKind.COUNTY and (user.can(Permission.EDIT_ORGANIZATIONS) or user.role == Role.LEADER):
+        return qs
+    if user.scope_kind is ScopeKind.TOWNSHIP and user.can(Permission.EDIT_ORGANIZATIONS):
+        township = user.township_id or 0
+        own_rows = ReconcileRow.objects.filter(batch=OuterRef("pk"), township_id=township)
+        return qs.filter(Q(unit_id=township) | Exists(own_rows))
+    return qs.none()
+
+
+def rows_for(*, user: User, batch: ReconcileBatch) -> QuerySet[ReconcileRow]:
+    """The rows of a batch the user sees: the county all, a township's clerk his township's."""
+    qs = batch.rows.select_related("township", "organization", "decided_by")
+    if user.scope_kind is ScopeKind.COUNTY:
+        return qs
+    if user.scope_kind is ScopeKind.TOWNSHIP:
+        return qs.filter(township_id=user.township_id or 0)
+    return qs.none()
+
+
+def row_in_scope(*, user: User, pk: int) -> ReconcileRow:
+    """A row the user sees, or 404 (another township's row answers like a missing one)."""
+    batches = batches_for(user=user)
+    qs = ReconcileRow.objects.select_related("batch", "batch__unit", "township", "organization").filter(
+        batch__in=batches.values("pk")
+    )
+    if user.scope_kind is not ScopeKind.COUNTY:
+        qs = qs.filter(township_id=user.township_id or 0)
+    return get_in_scope_or_404(qs, pk=pk)
+
+
+def state_of(batch: ReconcileBatch) -> str:
+    """The batch's status, as far as anyone can see now: a pending batch whose job failed (its
+    worker died, say) has failed."""
+    if batch.status == BatchStatus.PENDING and batch.job is not None and batch.job.status == JobStatus.FAILED:
+        return BatchStatus.FAILED
+    return batch.status

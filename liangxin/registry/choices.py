@@ -57,6 +57,8 @@ class FactSource(models.TextChoices):
     IMPORT = "import", _("表格导入")
     MERGE = "merge", _("合并")
     DEMO = "demo", _("演示数据")
+    # Created from a registration list (reconcile), not yet surveyed: no figures yet.
+    REGISTRATION = "registration", _("登记名单(未摸排)")
 
 
 class PartyOrganizationKind(models.TextChoices):

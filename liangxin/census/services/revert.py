@@ -76,7 +76,7 @@ def revert_batch(*, by: User | None, batch: ImportBatch) -> ImportBatch:
         for change in changed:
             org = change.organization
             for key, value in (change.before or {}).items():
-                _restore_field(org, key, value)
+                restore_field(org, key, value)
             org.version = change.version_after + 1
             org.save()
             # The organization is again as the previous batch that touched it left it, so that
@@ -153,7 +153,8 @@ def _refuse_if_touched_later(batch: ImportBatch, changes: list[ImportChange]) ->
         raise ServiceError(_("本批次新建的党组织已有党员转入组织关系,不能整批撤销。"))
 
 
-def _restore_field(org: Organization, key: str, value: Any) -> None:
+def restore_field(org: Organization, key: str, value: Any) -> None:
+    """Put back one field of an organization as a batch's "before" holds it (a reconciliation's too)."""
     if key in FACT_FIELDS or key in ("party_organization", "instructor"):
         return  # facts come back by reopening the closed interval; links are deleted above
     if key in ("township", "village"):

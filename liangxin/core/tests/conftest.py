@@ -287,3 +287,22 @@ def post_assignment_b(carol, pool_entry_b, branch_b):
         valid_from=dt.date(2026, 3, 1),
         method="two_way",
     )
+
+
+@pytest.fixture
+def reconcile_batch_b(carol, township_b, org_in_b):
+    """Township B's comparison with a market-regulation list, compared: org_in_b is deregistered in it."""
+    from liangxin.census import jobs
+    from liangxin.reconcile import services
+
+    data = f"名称,统一社会信用代码,登记状态\n{org_in_b.name},{org_in_b.uscc},注销\n".encode()
+    batch = services.start_batch(by=carol, unit=township_b, source="market", data=data, file_name="板桥镇登记名单.csv")
+    while jobs.run_next("scoping-test") is not None:
+        pass
+    batch.refresh_from_db()
+    return batch
+
+
+@pytest.fixture
+def reconcile_row_b(reconcile_batch_b):
+    return reconcile_batch_b.rows.get(kind="deregistered")

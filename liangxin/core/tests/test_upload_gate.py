@@ -25,6 +25,7 @@ from liangxin.census.models import ImportBatch, ImportJob
 from liangxin.core.dates import today
 from liangxin.core.tests.test_form_fields import project_forms
 from liangxin.funding.models import RewardApplication
+from liangxin.reconcile.models import ReconcileBatch
 from liangxin.security.uploads import UploadField
 from liangxin.testing import walk
 from liangxin.testing.factories import valid_id_number
@@ -59,6 +60,12 @@ UPLOADS: dict[str, Upload] = {
         "branch_b",
         lambda _p: {"kind": "activity_room", "title": "活动室", "description": "自建活动室", "amount": "3000"},
         ("活动室验收.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"),
+    ),
+    "reconcile:index": Upload(
+        "carol",
+        None,
+        lambda _obj: {"unit": "", "source": "market"},
+        ("板桥镇登记名单.csv", "名称,统一社会信用代码,登记状态\n板桥镇小李餐馆,,存续\n".encode()),
     ),
     "mobility:intake": Upload(
         "carol",
@@ -128,6 +135,7 @@ def _written() -> tuple[int, ...]:
         RewardApplication.objects.count(),
         ImportBatch.objects.count(),
         ImportJob.objects.count(),
+        ReconcileBatch.objects.count(),
         SubmissionEntry.objects.count(),
         PendingUpload.objects.count(),
         AuditRecord.objects.exclude(action__in=["login", "login_failed", "logout"]).count(),

@@ -76,6 +76,11 @@ CASES: dict[str, Case] = {
     "census:batch_annotated_export": Case("import_batch_b", "carol", "bob", lambda b: "板桥镇老张修车铺"),
     "census:batch_rejected_export": Case("import_batch_b", "carol", "bob", lambda b: "板桥镇老张修车铺"),
     "census:job_detail": Case("import_job_b", "carol", "bob", lambda j: j.file_name),
+    "reconcile:batch_detail": Case("reconcile_batch_b", "carol", "bob", lambda b: b.file_name),
+    "reconcile:batch_accept": Case("reconcile_batch_b", "carol", "bob", lambda b: b.file_name, method="post"),
+    "reconcile:batch_revert": Case("reconcile_batch_b", "carol", "bob", lambda b: b.file_name, method="post"),
+    "reconcile:batch_original_export": Case("reconcile_batch_b", "carol", "bob", lambda b: "板桥星火煤业有限公司"),
+    "reconcile:row_decide": Case("reconcile_row_b", "carol", "bob", lambda r: r.name, method="post"),
     # The county's campaign pages: its administrator and leader see every campaign.
     "campaigns:board": Case("campaign", "alice", None, _name),
     "campaigns:campaign_open": Case("campaign", "alice", None, _name, method="post"),
