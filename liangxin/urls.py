@@ -20,6 +20,7 @@ urlpatterns = [
     path("coverage/", include("liangxin.coverage.urls")),  # coverage against targets
     path("funding/", include("liangxin.funding.urls")),  # budget allocation, dues, activity funds, rewards
     path("mobility/", include("liangxin.mobility.urls")),  # mobile party members
+    path("standards/", include("liangxin.standards.urls")),  # five ones checklist, five-goods assessment
     path("", include("liangxin.api.urls")),  # the JSON API (/api/) and its tokens (/tokens/)
 ]
 

@@ -70,6 +70,10 @@ class Permission(enum.Enum):
     # allocation, returning dues, deciding rewards) are DISBURSE_FUNDS.
     KEEP_FUNDING_BOOKS = "keep_funding_books"
     DISBURSE_FUNDS = "disburse_funds"
+    # The five-ones checklist (docs/standardization.md): the party organization's secretary, the
+    # township and the county add evidence; only someone other than the secretary checks it.
+    ADD_STANDARDIZATION_EVIDENCE = "add_standardization_evidence"
+    CHECK_STANDARDIZATION = "check_standardization"
     MANAGE_ACCOUNTS = "manage_accounts"  # create, disable, enable, reset password
     ASSIGN_ROLES = "assign_roles"  # change role and scope of another account
     VIEW_AUDIT = "view_audit"
@@ -85,6 +89,8 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.VIEW_DUES_BASE,
             Permission.KEEP_FUNDING_BOOKS,
             Permission.DISBURSE_FUNDS,
+            Permission.ADD_STANDARDIZATION_EVIDENCE,
+            Permission.CHECK_STANDARDIZATION,
         }
     ),
     Role.TOWNSHIP_CLERK: frozenset(
@@ -94,6 +100,8 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.MERGE_ORGANIZATIONS,
             Permission.VIEW_FULL_PHONE,
             Permission.KEEP_FUNDING_BOOKS,
+            Permission.ADD_STANDARDIZATION_EVIDENCE,
+            Permission.CHECK_STANDARDIZATION,
         }
     ),
     Role.DEPARTMENT_CLERK: frozenset({Permission.VIEW_BUSINESS}),
@@ -105,6 +113,7 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.VIEW_FULL_PHONE,
             Permission.VIEW_DUES_BASE,
             Permission.KEEP_FUNDING_BOOKS,
+            Permission.ADD_STANDARDIZATION_EVIDENCE,
         }
     ),
     Role.LEADER: frozenset({Permission.VIEW_BUSINESS}),
