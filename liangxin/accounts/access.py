@@ -63,6 +63,12 @@ DUES_BASE_KEEPERS = roles_with(Permission.VIEW_DUES_BASE)  # county admin, the m
 # have no mobile members in their scope. The police files are the importers' and the leader's.
 MOBILITY_READERS = BUSINESS - DEPARTMENT
 INTAKE_READERS = CENSUS_READERS
+# Standardization and the five-goods assessment: every business role reads what its scope holds
+# (departments the party organizations of the organizations they supervise); the secretary adds
+# evidence, a township clerk or the county checks it; the supervising unit assesses.
+STANDARDS_READERS = BUSINESS
+EVIDENCE_ADDERS = roles_with(Permission.ADD_STANDARDIZATION_EVIDENCE)  # county, township, secretary
+CHECKERS = roles_with(Permission.CHECK_STANDARDIZATION)  # county admin, township clerk
 
 
 @dataclass(frozen=True)
@@ -218,6 +224,14 @@ PAGE_RULES: dict[str, Rule] = {
     "funding:dues_export": read(FUNDING_READERS),
     "funding:dues_base": use(DUES_BASE_KEEPERS),
     "funding:dues_base_reveal": use(DUES_BASE_KEEPERS),
+    "standards:index": read(STANDARDS_READERS),
+    "standards:checklist": read(STANDARDS_READERS),
+    "standards:evidence_add": use(EVIDENCE_ADDERS),
+    "standards:item_check": use(CHECKERS),
+    "standards:evidence_export": read(STANDARDS_READERS),
+    "standards:assessments": read(STANDARDS_READERS),
+    "standards:assessment_export": read(STANDARDS_READERS),
+    "standards:assessment_edit": Rule(read=STANDARDS_READERS, write=EDITORS),
     # Mobile members (流动党员).
     "mobility:index": read(MOBILITY_READERS),
     "mobility:ledger": read(MOBILITY_READERS),
@@ -311,6 +325,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("campaigns:index", _("集中摸底")),
     MenuItem("mobility:index", _("流动党员")),
     MenuItem("funding:index", _("经费保障")),
+    MenuItem("standards:index", _("规范化建设")),
     MenuItem("accounts:user_list", _("用户管理")),
     MenuItem("security:lockout_list", _("登录锁定")),
     MenuItem("audit:record_list", _("审计日志")),

@@ -34,6 +34,11 @@ def policy_on(on: dt.date) -> StandardizationPolicy:
     return policy
 
 
+def current_policy() -> StandardizationPolicy | None:
+    """The standard in force today, for the pages (None before any)."""
+    return StandardizationPolicy.objects.filter(valid_from__lte=today()).order_by("-valid_from").first()
+
+
 def party_organizations_for(*, user: User) -> QuerySet[PartyOrganization]:
     return PartyOrganization.objects.restrict(user).select_related("township")
 

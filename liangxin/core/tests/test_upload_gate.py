@@ -26,6 +26,7 @@ from liangxin.core.dates import today
 from liangxin.core.tests.test_form_fields import project_forms
 from liangxin.funding.models import RewardApplication
 from liangxin.security.uploads import UploadField
+from liangxin.standards.models import Evidence
 from liangxin.testing import walk
 from liangxin.testing.factories import valid_id_number
 from liangxin.testing.hostile_files import long_cell_xlsx, one_huge_cell, ordinary_text, zip_with
@@ -59,6 +60,13 @@ UPLOADS: dict[str, Upload] = {
         "branch_b",
         lambda _p: {"kind": "activity_room", "title": "活动室", "description": "自建活动室", "amount": "3000"},
         ("活动室验收.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"),
+    ),
+    # Evidence of a five-ones item (standards): PDF, JPEG or PNG.
+    "standards:evidence_add": Upload(
+        "carol",
+        "branch_b",
+        lambda _p: {"item": "party_flag", "description": "党旗"},
+        ("党旗.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"),
     ),
     "mobility:intake": Upload(
         "carol",
@@ -126,6 +134,7 @@ HOSTILE: list[tuple[str, str, Callable[[], bytes], str, str]] = [
 def _written() -> tuple[int, ...]:
     return (
         RewardApplication.objects.count(),
+        Evidence.objects.count(),
         ImportBatch.objects.count(),
         ImportJob.objects.count(),
         SubmissionEntry.objects.count(),

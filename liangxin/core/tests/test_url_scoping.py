@@ -138,6 +138,12 @@ CASES: dict[str, Case] = {
     "mobility:batch_confirm": Case("intake_batch_b", "carol", "bob", lambda b: b.file_name, method="post"),
     "mobility:batch_revert": Case("intake_batch_b", "carol", "bob", lambda b: b.file_name, method="post"),
     "mobility:registration_detail": Case("migrant_record_b", "carol", "bob", _name),
+    # Standardization: township B's branch; bob (township A) sees none of it.
+    "standards:checklist": Case("branch_b", "carol", "bob", _name),
+    "standards:evidence_add": Case("branch_b", "carol", "bob", _name, method="post"),
+    "standards:item_check": Case("branch_b", "carol", "bob", _name, method="post"),
+    "standards:evidence_export": Case("standards_evidence_b", "carol", "bob", lambda e: "bulletin board photo"),
+    "standards:assessment_edit": Case("branch_b", "carol", "bob", _name),
     # The JSON API, read with a token of the user (``_sign_in``): the pages' scope, 404 outside it.
     "api:organization_detail": Case("org_in_b", "carol", "bob", _name),
     "api:party_organization_detail": Case("branch_b", "carol", "bob", _name),
