@@ -12,15 +12,19 @@ The five-goods assessment is the one home of "rated five-goods": the coverage in
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from . import rules
 from .choices import AssessmentResult, FiveOnesItem
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
 
 
 class StandardizationPolicy(models.Model):
@@ -135,7 +139,7 @@ class Evidence(models.Model):
         return reverse("standards:evidence_export", args=[self.pk])
 
 
-def _score(label: str | Promise) -> models.PositiveSmallIntegerField:
+def _score(label: StrOrPromise) -> models.PositiveSmallIntegerField:
     return models.PositiveSmallIntegerField(label, null=True, blank=True)
 
 

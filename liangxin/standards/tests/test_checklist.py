@@ -75,7 +75,7 @@ def test_new_evidence_asks_for_a_new_check(bob, sam, branch_a):
 
 def test_the_activity_room_is_held_to_the_standard_in_force(bob, branch_a, standard):
     services.add_evidence(by=bob, party_organization=branch_a, item="activity_room", file=photo())
-    with pytest.raises(ServiceError, match="未达到 30.0 平方米"):
+    with pytest.raises(ServiceError, match=r"未达到 30\.0 平方米"):
         _check(bob, branch_a, "activity_room", area=Decimal("25"))
     with pytest.raises(ServiceError, match="面积"):
         _check(bob, branch_a, "activity_room")
