@@ -4,7 +4,6 @@ audited. The rules: ``docs/standardization.md`` (pure parts in ``rules``)."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -20,6 +19,7 @@ from liangxin.core.dates import today
 from liangxin.core.errors import ServiceError
 from liangxin.registry.models import PartyOrganization
 from liangxin.registry.scoping import party_organization_scope
+from liangxin.security import evidence as evidence_files
 
 from . import rules
 from .models import ChecklistItem, Evidence, FiveGoodsAssessment
@@ -73,23 +73,18 @@ def add_evidence(
     _in_scope(by, party_organization)
     _existing(party_organization)
     item = _item_code(item)
-    kind = getattr(file, "checked_kind", None)
-    if kind is None:
-        raise ServiceError(_("证明材料未通过文件检查。"), field="file")
-    content = file.read()
-    file.seek(0)
+    checked = evidence_files.checked(file)
     with transaction.atomic():
         checklist_item = _locked_item(party_organization, item)
         evidence = Evidence(
             item=checklist_item,
-            file_name=(file.name or "")[:255],
-            file_kind=kind,
-            sha256=hashlib.sha256(content).hexdigest(),
+            file_name=checked.name,
+            file_kind=checked.kind,
+            sha256=checked.sha256,
             description=description,
             uploaded_by=by,
         )
-        evidence.file.save(f"evidence.{kind}", file, save=False)
-        try:
+        with evidence_files.stored(evidence.file, file, checked):
             evidence.save()
             log_change(
                 actor=by,
@@ -114,9 +109,6 @@ def add_evidence(
                     obj=checklist_item,
                     changes=diff(before, snapshot(checklist_item)) | {"reason": [None, "new_evidence"]},
                 )
-        except Exception:
-            evidence.file.delete(save=False)  # nothing stays behind a refused write
-            raise
     return evidence
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,7 +26,7 @@ from liangxin.core.export import Cell, xlsx_response
 from liangxin.core.shortcuts import add_service_error, get_in_scope_or_404, refuse_method
 from liangxin.registry import services as registry_services
 from liangxin.registry.models import PartyOrganization
-from liangxin.security.uploads import EVIDENCE_CONTENT_TYPES
+from liangxin.security import evidence as evidence_files
 
 from . import rules, selectors, services
 from .choices import AssessmentResult, Dimension, FiveOnesItem
@@ -172,19 +172,13 @@ def evidence_export(request: AuthedRequest, pk: int) -> HttpResponseBase:
     evidence = get_in_scope_or_404(selectors.evidence_for(user=request.user), pk=pk)
     if refused := refuse_method(request, "GET"):
         return refused
-    registry_services.log_export(
-        by=request.user,
+    return evidence_files.download(
+        request,
+        field_file=evidence.file,
+        name=evidence.file_name,
+        kind=evidence.file_kind,
         object_type="standards.evidence",
         filters={"evidence": evidence.pk, "item": evidence.item.item, "file": evidence.file_name},
-        rows=1,
-        file_format=evidence.file_kind,
-        remote_addr=client_address(request),
-    )
-    return FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=evidence.file_name or f"evidence.{evidence.file_kind}",
-        content_type=EVIDENCE_CONTENT_TYPES.get(evidence.file_kind, "application/octet-stream"),
     )
 
 
