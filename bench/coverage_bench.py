@@ -156,7 +156,8 @@ _TYPES = {
     "code": "VARCHAR", "name": "VARCHAR", "category": "VARCHAR", "org_type": "VARCHAR",
     "industry_code": "VARCHAR", "operating_status": "VARCHAR", "kind": "VARCHAR", "formation_method": "VARCHAR",
     "status": "VARCHAR", "valid_from": "DATE", "valid_to": "DATE", "founded_on": "DATE", "dissolved_on": "DATE",
-    "admitted_on": "DATE", "full_membership_on": "DATE", "rated_on": "DATE", "above_designated_size": "BOOLEAN",
+    "admitted_on": "DATE", "full_membership_on": "DATE", "assessed_on": "DATE", "result": "VARCHAR",
+    "above_designated_size": "BOOLEAN",
     "owner_is_member": "BOOLEAN", "has_union": "BOOLEAN", "has_youth_league": "BOOLEAN",
     "has_womens_federation": "BOOLEAN", "is_active": "BOOLEAN", "rated_five_goods": "BOOLEAN",
 }  # fmt: skip
@@ -172,7 +173,7 @@ _SHORT = {
     "registry_employment": "employment",
     "registry_partyrelation": "relation",
     "registry_instructorassignment": "instructor",
-    "coverage_fivegoodsrating": "rating",
+    "standards_fivegoodsassessment": "rating",
 }
 
 
@@ -216,8 +217,8 @@ WHERE f.valid_from <= $d AND (f.valid_to IS NULL OR f.valid_to > $d)
 PO_STATE = """
 SELECT p.township_id AS g, p.id, p.kind, p.formation_method, r.rated AS rated_five_goods
 FROM po p
-LEFT JOIN (SELECT party_organization_id, arg_max(rated_five_goods, year) AS rated FROM rating
-           WHERE year BETWEEN year($d) - 1 AND year($d) AND rated_on <= $d
+LEFT JOIN (SELECT party_organization_id, arg_max(result = 'five_goods', year) AS rated FROM rating
+           WHERE year BETWEEN year($d) - 1 AND year($d) AND assessed_on <= $d
            GROUP BY party_organization_id) r ON r.party_organization_id = p.id
 WHERE p.founded_on <= $d AND (p.dissolved_on IS NULL OR p.dissolved_on > $d)
 """

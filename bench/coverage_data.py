@@ -496,7 +496,7 @@ def generate(sizes: Sizes, *, log: Callable[[str], None] = print) -> Counts:
         )
         instructor_rows.clear()
 
-        # --- Five-goods ratings (coverage app): most party organizations rated most years ----------
+        # --- Five-goods assessments (standards app): most party organizations, most years --------
         rating_model = five_goods_model()
         if rating_model is not None:
 
@@ -510,7 +510,8 @@ def generate(sizes: Sizes, *, log: Callable[[str], None] = print) -> Counts:
                         rid += 1
                         # Rated late in the year or early the next: "rated on or before D" matters.
                         rated_on = dt.date(year, 11, 1) + dt.timedelta(days=rng.randint(0, 150))
-                        yield (rid, pid, year, rng.random() < 0.7, "县两新党工委", rated_on, "", now)
+                        result = "five_goods" if rng.random() < 0.7 else "not_met"
+                        yield (rid, pid, year, result, "县两新党工委", rated_on, "", now, 1)
 
             _insert(
                 rating_model,
@@ -518,11 +519,12 @@ def generate(sizes: Sizes, *, log: Callable[[str], None] = print) -> Counts:
                     "id",
                     "party_organization_id",
                     "year",
-                    "rated_five_goods",
-                    "rated_by",
-                    "rated_on",
+                    "result",
+                    "assessing_unit",
+                    "assessed_on",
                     "note",
                     "recorded_at",
+                    "version",
                 ],
                 ratings(),
                 counts,
@@ -547,12 +549,12 @@ def generate(sizes: Sizes, *, log: Callable[[str], None] = print) -> Counts:
 
 
 def five_goods_model() -> Any:
-    """The coverage app's ``FiveGoodsRating`` model when the app is installed, else None."""
+    """The standards app's ``FiveGoodsAssessment`` model when the app is installed, else None."""
     from django.apps import apps
 
-    if not apps.is_installed("liangxin.coverage"):
+    if not apps.is_installed("liangxin.standards"):
         return None
-    return apps.get_model("coverage", "FiveGoodsRating")
+    return apps.get_model("standards", "FiveGoodsAssessment")
 
 
 # --- Edits through the services ------------------------------------------------------------------
@@ -727,7 +729,7 @@ EXPORT: dict[str, list[str]] = {
     "registry_employment": ["id", "member_id", "organization_id", "valid_from", "valid_to"],
     "registry_partyrelation": ["id", "member_id", "party_organization_id", "valid_from", "valid_to"],
     "registry_instructorassignment": ["id", "organization_id", "valid_from", "valid_to"],
-    "coverage_fivegoodsrating": ["id", "party_organization_id", "year", "rated_five_goods", "rated_on"],
+    "standards_fivegoodsassessment": ["id", "party_organization_id", "year", "result", "assessed_on"],
 }  # fmt: skip
 NULL = r"\N"
 

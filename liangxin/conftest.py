@@ -238,3 +238,18 @@ def reward_b(carol, branch_b, org_in_b):
         ),
         evidence=evidence,
     )
+
+
+@pytest.fixture
+def standards_evidence_b(carol, branch_b):
+    """A photo of township B's branch's member bulletin board (五个一), a PDF, uploaded by its clerk."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from liangxin.security.uploads import UploadField, UploadKind
+    from liangxin.standards import services
+    from liangxin.testing.responses import tiny_pdf
+
+    file = UploadField(kind=UploadKind.EVIDENCE).clean(
+        SimpleUploadedFile("公示栏.pdf", tiny_pdf("bulletin board photo"), "application/pdf")
+    )
+    return services.add_evidence(by=carol, party_organization=branch_b, item="bulletin_board", file=file)

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "liangxin.mobility",
     "liangxin.development",
     "liangxin.talent",
+    "liangxin.standards",
     "liangxin.api",
     # The demo county builds on every other app, and none of them imports it.
     "liangxin.demo",

@@ -23,6 +23,7 @@ urlpatterns = [
     path("mobility/", include("liangxin.mobility.urls")),  # mobile party members
     path("development/", include("liangxin.development.urls")),  # member development (发展党员)
     path("talent/", include("liangxin.talent.urls")),  # the party workers' talent pool
+    path("standards/", include("liangxin.standards.urls")),  # five ones checklist, five-goods assessment
     path("", include("liangxin.api.urls")),  # the JSON API (/api/) and its tokens (/tokens/)
 ]
 

@@ -67,6 +67,12 @@ INTAKE_READERS = CENSUS_READERS
 # the secretaries record it (docs/member-development.md).
 DEVELOPERS = roles_with(Permission.DEVELOP_MEMBERS)
 TALENT_READERS = PLANNERS  # county, township and department: not a secretary
+# Standardization and the five-goods assessment: every business role reads what its scope holds
+# (departments the party organizations of the organizations they supervise); the secretary adds
+# evidence, a township clerk or the county checks it; the supervising unit assesses.
+STANDARDS_READERS = BUSINESS
+EVIDENCE_ADDERS = roles_with(Permission.ADD_STANDARDIZATION_EVIDENCE)  # county, township, secretary
+CHECKERS = roles_with(Permission.CHECK_STANDARDIZATION)  # county admin, township clerk
 
 
 @dataclass(frozen=True)
@@ -230,6 +236,14 @@ PAGE_RULES: dict[str, Rule] = {
     "funding:dues_export": read(FUNDING_READERS),
     "funding:dues_base": use(DUES_BASE_KEEPERS),
     "funding:dues_base_reveal": use(DUES_BASE_KEEPERS),
+    "standards:index": read(STANDARDS_READERS),
+    "standards:checklist": read(STANDARDS_READERS),
+    "standards:evidence_add": use(EVIDENCE_ADDERS),
+    "standards:item_check": use(CHECKERS),
+    "standards:evidence_export": read(STANDARDS_READERS),
+    "standards:assessments": read(STANDARDS_READERS),
+    "standards:assessment_export": read(STANDARDS_READERS),
+    "standards:assessment_edit": Rule(read=STANDARDS_READERS, write=EDITORS),
     # Mobile members (流动党员).
     "mobility:index": read(MOBILITY_READERS),
     "mobility:ledger": read(MOBILITY_READERS),
@@ -349,6 +363,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("development:index", _("发展党员")),
     MenuItem("talent:pool", _("人才库")),
     MenuItem("funding:index", _("经费保障")),
+    MenuItem("standards:index", _("规范化建设")),
     MenuItem("accounts:user_list", _("用户管理")),
     MenuItem("security:lockout_list", _("登录锁定")),
     MenuItem("audit:record_list", _("审计日志")),

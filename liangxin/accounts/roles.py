@@ -73,6 +73,10 @@ class Permission(enum.Enum):
     # Member development (发展党员): record applications, steps, stages and the three
     # recommendations; admitting and converting members through the register's services.
     DEVELOP_MEMBERS = "develop_members"
+    # The five-ones checklist (docs/standardization.md): the party organization's secretary, the
+    # township and the county add evidence; only someone other than the secretary checks it.
+    ADD_STANDARDIZATION_EVIDENCE = "add_standardization_evidence"
+    CHECK_STANDARDIZATION = "check_standardization"
     MANAGE_ACCOUNTS = "manage_accounts"  # create, disable, enable, reset password
     ASSIGN_ROLES = "assign_roles"  # change role and scope of another account
     VIEW_AUDIT = "view_audit"
@@ -89,6 +93,8 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.KEEP_FUNDING_BOOKS,
             Permission.DISBURSE_FUNDS,
             Permission.DEVELOP_MEMBERS,
+            Permission.ADD_STANDARDIZATION_EVIDENCE,
+            Permission.CHECK_STANDARDIZATION,
         }
     ),
     Role.TOWNSHIP_CLERK: frozenset(
@@ -99,6 +105,8 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.MERGE_ORGANIZATIONS,
             Permission.VIEW_FULL_PHONE,
             Permission.KEEP_FUNDING_BOOKS,
+            Permission.ADD_STANDARDIZATION_EVIDENCE,
+            Permission.CHECK_STANDARDIZATION,
         }
     ),
     Role.DEPARTMENT_CLERK: frozenset({Permission.VIEW_BUSINESS}),
@@ -111,6 +119,7 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.VIEW_DUES_BASE,
             Permission.KEEP_FUNDING_BOOKS,
             Permission.DEVELOP_MEMBERS,
+            Permission.ADD_STANDARDIZATION_EVIDENCE,
         }
     ),
     Role.LEADER: frozenset({Permission.VIEW_BUSINESS}),

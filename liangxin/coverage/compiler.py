@@ -33,14 +33,15 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BooleanField, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import BooleanField, F, IntegerField, Q, QuerySet, Value
 from django.db.models.expressions import Expression, RawSQL
 
 from liangxin.registry.models import PartyOrganization, PartyOrganizationCoverage
+from liangxin.standards.selectors import five_goods_subquery
 
 from . import dsl, materialized
 from .choices import Grouping, Subject
-from .models import FiveGoodsRating, Indicator, OrganizationState
+from .models import Indicator, OrganizationState
 from .state import fields_for
 from .values import COUNT, SHARE, SUM
 
@@ -265,16 +266,6 @@ def organization_history(*, dates: Sequence[dt.date], scope: Q, by: str = Groupi
     )
 
 
-def _five_goods(on: dt.date, ref: str) -> Subquery:
-    return Subquery(
-        FiveGoodsRating.objects.filter(
-            party_organization_id=OuterRef(ref), year__gte=on.year - 1, year__lte=on.year, rated_on__lte=on
-        )
-        .order_by("-year")
-        .values("rated_five_goods")[:1]
-    )
-
-
 def _existing_on(on: dt.date, prefix: str = "") -> Q:
     return Q(**{f"{prefix}founded_on__lte": on}) & (
         Q(**{f"{prefix}dissolved_on__isnull": True}) | Q(**{f"{prefix}dissolved_on__gt": on})
@@ -297,7 +288,7 @@ def party_organization_state(
                 s_g=F("township_id") if by == Grouping.TOWNSHIP else F("pk"),
                 s_kind=F("kind"),
                 s_formation_method=F("formation_method"),
-                s_rated_five_goods=_five_goods(on, "pk"),
+                s_rated_five_goods=five_goods_subquery(on, "pk"),
             )
         )
     column = ORGANIZATION_GROUP_COLUMN[by]
@@ -315,7 +306,7 @@ def party_organization_state(
             s_g=F(f"organization__{column}"),
             s_kind=F("party_organization__kind"),
             s_formation_method=F("party_organization__formation_method"),
-            s_rated_five_goods=_five_goods(on, "party_organization_id"),
+            s_rated_five_goods=five_goods_subquery(on, "party_organization_id"),
         )
     )
 

@@ -9,7 +9,6 @@ checks the filters).
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -67,46 +66,6 @@ class Indicator(models.Model):
     @property
     def label(self) -> str:
         return self.short_name or self.name
-
-
-class FiveGoodsRating(models.Model):
-    """Whether a party organization was rated 五个好 in a year (领导班子好、队伍素质好、制度建设好、
-    工作业绩好、群众反映好), by whom and when."""
-
-    party_organization = models.ForeignKey(
-        "registry.PartyOrganization",
-        on_delete=models.PROTECT,
-        related_name="five_goods_ratings",
-        verbose_name=_("党组织"),
-    )
-    year = models.PositiveSmallIntegerField(_("年度"))
-    rated_five_goods = models.BooleanField(_("达到“五个好”"))
-    rated_by = models.CharField(_("评定单位"), max_length=100)
-    rated_on = models.DateField(_("评定日期"))
-    note = models.CharField(_("说明"), max_length=300, blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    recorded_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("“五个好”评定")
-        verbose_name_plural = _("“五个好”评定")
-        ordering = ["-year", "party_organization"]
-        constraints = [
-            models.UniqueConstraint(fields=["party_organization", "year"], name="coverage_five_goods_one_per_year"),
-            models.CheckConstraint(condition=Q(year__gte=2000) & Q(year__lte=2100), name="coverage_five_goods_year"),
-            models.CheckConstraint(condition=~Q(rated_by=""), name="coverage_five_goods_rated_by_required"),
-        ]
-        # Covering: the rating as of a date is read from the index alone.
-        indexes = [
-            models.Index(
-                fields=["party_organization", "year", "rated_on", "rated_five_goods"], name="coverage_five_goods_asof"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.party_organization_id}@{self.year}:{self.rated_five_goods}"
 
 
 # The state columns the indicators read besides the township, the department and the dates: the

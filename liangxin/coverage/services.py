@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -15,12 +14,10 @@ from liangxin.accounts.roles import Permission
 from liangxin.audit.models import AuditAction
 from liangxin.audit.services import diff, log_change, snapshot
 from liangxin.core.errors import ServiceError
-from liangxin.registry.models import PartyOrganization
-from liangxin.registry.scoping import party_organization_scope
 
 from . import dsl
 from .choices import IndicatorKind, Subject
-from .models import FiveGoodsRating, Indicator
+from .models import Indicator
 from .state import SUMMABLE, fields_for
 
 
@@ -43,45 +40,6 @@ def _save_audited(by: User | None, obj: Model, before: dict[str, Any] | None, *,
         obj=obj,
         changes=diff(before, snapshot(obj)),
     )
-
-
-def record_five_goods(
-    *,
-    by: User | None,
-    party_organization: PartyOrganization,
-    year: int,
-    rated_five_goods: bool,
-    rated_by: str,
-    rated_on: dt.date,
-    note: str = "",
-) -> FiveGoodsRating:
-    """Record (or correct) a party organization's five-goods rating of ``year``. ``by`` is None
-    only for the demo loader and data migrations."""
-    _require(by, Permission.EDIT_ORGANIZATIONS)
-    if (
-        by is not None
-        and not PartyOrganization.objects.filter(party_organization_scope(by), pk=party_organization.pk).exists()
-    ):
-        raise ServiceError(_("该党组织不在您的管辖范围内。"))
-    if not rated_by.strip():
-        raise ServiceError(_("请填写评定单位。"), field="rated_by")
-    if rated_on.year < year:
-        raise ServiceError(_("评定日期不能早于评定年度。"), field="rated_on")
-    if party_organization.founded_on > rated_on:
-        raise ServiceError(_("评定日期早于党组织成立日期。"), field="rated_on")
-    with transaction.atomic():
-        current = (
-            FiveGoodsRating.objects.select_for_update().filter(party_organization=party_organization, year=year).first()
-        )
-        before = snapshot(current) if current is not None else None
-        rating = current or FiveGoodsRating(party_organization=party_organization, year=year)
-        rating.rated_five_goods = rated_five_goods
-        rating.rated_by = rated_by.strip()
-        rating.rated_on = rated_on
-        rating.note = note
-        rating.recorded_by = by
-        _save_audited(by, rating, before, refused=_("该党组织本年度已有评定记录,请刷新后修改。"))
-    return rating
 
 
 def check_definition(

@@ -29,8 +29,9 @@ not dissolved by D):
 ======================== ====== ================================================================
 kind                     str    registry ``PartyOrganizationKind`` codes
 formation_method         str    registry ``FormationMethod`` codes
-rated_five_goods         bool   its latest five-goods rating (of D's year or the year before,
-                                rated on or before D) says 五好; unknown without one
+rated_five_goods         bool   its latest five-goods assessment (of D's year or the year before,
+                                made on or before D) gave 五个好; unknown without one
+                                (``standards.selectors.five_goods_subquery``)
 ======================== ====== ================================================================
 """
 

@@ -281,7 +281,7 @@ class DemoFunding:
                         organization=organization,
                         five_ones_item=item,
                     ),
-                    evidence=_evidence(f"{title}.png", _png(self.rng)),
+                    evidence=evidence_upload(f"{title}.png", png(self.rng)),
                 )
                 state[n] = reward.pk
 
@@ -332,7 +332,7 @@ _DESCRIPTIONS = {
 }
 
 
-def _png(rng: random.Random) -> bytes:
+def png(rng: random.Random) -> bytes:
     """A small real PNG (a 4×3 colour block): evidence must be what its name says."""
     width, height = 4, 3
     colour = bytes(rng.randrange(256) for _ in range(3))
@@ -345,7 +345,7 @@ def _png(rng: random.Random) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
 
 
-def _evidence(name: str, data: bytes) -> SimpleUploadedFile:
+def evidence_upload(name: str, data: bytes) -> SimpleUploadedFile:
     """Through the one upload gate, as a browser's file would pass."""
     checked = UploadField(kind=UploadKind.EVIDENCE).clean(SimpleUploadedFile(name, data, "image/png"))
     assert isinstance(checked, SimpleUploadedFile)

@@ -39,7 +39,6 @@ from liangxin.census.template import NO, YES, csv_lines
 from liangxin.core.errors import ServiceError
 from liangxin.core.export import Cell
 from liangxin.core.text import normalize_name, pinyin_full, pinyin_initials
-from liangxin.coverage.services import record_five_goods
 from liangxin.formation import services as formation
 from liangxin.formation.models import FormationPlan
 from liangxin.geo.loaders import TOWNSHIP, load_departments, load_divisions
@@ -51,7 +50,7 @@ from liangxin.registry.choices import Category, FactSource, OperatingStatus, Org
 from liangxin.registry.identifiers import validate_uscc
 from liangxin.registry.models import Member, Organization, OrganizationFacts, PartyOrganization
 
-from . import accounts, mobility
+from . import accounts, mobility, standards
 from . import development as demo_development
 from . import funding as demo_funding
 from . import talent as demo_talent
@@ -59,12 +58,10 @@ from .clock import Clock, historical_clock
 from .county import BASELINE, DEFAULT_SEED, DEMO_DATA_DIR
 from .draw import plan_demo
 from .history import (
-    RATED_BY,
     DepartmentReport,
     History,
     PlannedCampaign,
     PlannedFormationPlan,
-    PlannedRating,
     PlannedVerification,
 )
 from .plan import DemoPlan, PlannedMember, PlannedOrganization
@@ -166,8 +163,7 @@ class _Writer:
             self._formation_plan(plan)
         for v in self.history.verifications:
             self.at(v.on, _VERIFY, lambda v=v: self._verify(v))  # type: ignore[misc]
-        for rating in self.history.ratings:
-            self.at(dt.date(rating.year, 12, 20), _RATE, lambda r=rating: self._rate(r))  # type: ignore[misc]
+        standards.schedule(self)  # five-goods assessments and the five-ones checklists: docs/standardization.md
         demo_funding.schedule(at=self.at, admin=self.admin, clerks=self.clerks, seed=self.plan.seed)
         mobility.schedule(self)  # mobile members: docs/mobile-members.md
         demo_development.schedule(self)  # member development: docs/member-development.md
@@ -541,16 +537,6 @@ class _Writer:
             method=v.method,
             result=v.result,
             note=v.note,
-        )
-
-    def _rate(self, rating: PlannedRating) -> None:
-        record_five_goods(
-            by=None,
-            party_organization=self.party_orgs[rating.party_organization],
-            year=rating.year,
-            rated_five_goods=rating.five_goods,
-            rated_by=RATED_BY,
-            rated_on=dt.date(rating.year, 12, 20),
         )
 
     # -- today --

@@ -5,7 +5,11 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from liangxin.standards.choices import FiveOnesItem  # the checklist's items, named by a reward
+
 from . import ledger
+
+__all__ = ["ActivityFundStatus", "FiveOnesItem", "LedgerKind", "RewardKind", "RewardStatus"]
 
 
 class LedgerKind(models.TextChoices):
@@ -28,17 +32,6 @@ class RewardKind(models.TextChoices):
     SERVICE_CENTER = "service_center", _("党员服务中心")
     STANDARDIZATION = "standardization", _("规范化建设(“五个一”)")
     OTHER = "other", _("其他")
-
-
-class FiveOnesItem(models.TextChoices):
-    """The five ones of a standardized party organization: a reward for one of them names it, so
-    the checklist item (organization life) can be linked when it exists."""
-
-    ACTIVITY_ROOM = "activity_room", _("一个30平方米左右的活动室")
-    BULLETIN_BOARD = "bulletin_board", _("一块党员公示栏")
-    SIGN_BOARD = "sign_board", _("一块党组织标牌")
-    PARTY_FLAG = "party_flag", _("一面党旗")
-    WORKING_RULES = "working_rules", _("一套工作制度")
 
 
 class ActivityFundStatus(models.TextChoices):

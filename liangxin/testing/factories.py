@@ -34,6 +34,7 @@ from liangxin.registry.models import (
     PartyOrganizationCoverage,
     PartyRelation,
 )
+from liangxin.standards.models import FiveGoodsAssessment
 from liangxin.talent.models import InstructorAssignment, PoolEntry
 
 PASSWORD = "Liangxin#2026"  # noqa: S105 (the documented demo password)
@@ -250,3 +251,22 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
     username = factory.Sequence(lambda n: f"user{n}")
     role = Role.COUNTY_ADMIN
     password = factory.django.Password(PASSWORD)
+
+
+class FiveGoodsAssessmentFactory(factory.django.DjangoModelFactory[FiveGoodsAssessment]):
+    """A five-goods assessment with all five scores; ``result`` decides the indicator
+    (scores below the good mark with ``not_met``)."""
+
+    class Meta:
+        model = FiveGoodsAssessment
+
+    party_organization = factory.SubFactory(PartyOrganizationFactory)
+    year = 2025
+    result = "five_goods"
+    assessing_unit = "县委组织部"
+    assessed_on = factory.LazyAttribute(lambda o: dt.date(o.year, 12, 20))
+    leadership_score = factory.LazyAttribute(lambda o: 90 if o.result == "five_goods" else 55)
+    team_score = 85
+    rules_score = 80
+    performance_score = 88
+    public_score = 86

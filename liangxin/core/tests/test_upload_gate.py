@@ -27,6 +27,7 @@ from liangxin.core.tests.test_form_fields import project_forms
 from liangxin.funding.models import RewardApplication
 from liangxin.reconcile.models import ReconcileBatch
 from liangxin.security.uploads import UploadField
+from liangxin.standards.models import Evidence
 from liangxin.testing import walk
 from liangxin.testing.factories import valid_id_number
 from liangxin.testing.hostile_files import long_cell_xlsx, one_huge_cell, ordinary_text, zip_with
@@ -66,6 +67,13 @@ UPLOADS: dict[str, Upload] = {
         None,
         lambda _obj: {"unit": "", "source": "market"},
         ("板桥镇登记名单.csv", "名称,统一社会信用代码,登记状态\n板桥镇小李餐馆,,存续\n".encode()),
+    ),
+    # Evidence of a five-ones item (standards): PDF, JPEG or PNG.
+    "standards:evidence_add": Upload(
+        "carol",
+        "branch_b",
+        lambda _p: {"item": "party_flag", "description": "党旗"},
+        ("党旗.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"),
     ),
     "mobility:intake": Upload(
         "carol",
@@ -133,6 +141,7 @@ HOSTILE: list[tuple[str, str, Callable[[], bytes], str, str]] = [
 def _written() -> tuple[int, ...]:
     return (
         RewardApplication.objects.count(),
+        Evidence.objects.count(),
         ImportBatch.objects.count(),
         ImportJob.objects.count(),
         ReconcileBatch.objects.count(),

@@ -185,6 +185,7 @@ EDITOR_MENU = [
     "发展党员",
     "人才库",
     "经费保障",
+    "规范化建设",
 ]
 MENUS = {
     Role.COUNTY_ADMIN: EDITOR_MENU,
@@ -201,8 +202,9 @@ MENUS = {
         "集中摸底",
         "发展党员",
         "人才库",
+        "规范化建设",
     ],
-    Role.SECRETARY: ["两新组织", "党组织", "党员", "流动党员", "发展党员", "经费保障"],
+    Role.SECRETARY: ["两新组织", "党组织", "党员", "流动党员", "发展党员", "经费保障", "规范化建设"],
     Role.SYS_ADMIN: ["用户管理"],
     Role.SEC_ADMIN: ["用户管理", "登录锁定"],
     Role.AUDIT_ADMIN: ["审计日志"],

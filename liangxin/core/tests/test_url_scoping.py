@@ -161,6 +161,12 @@ CASES: dict[str, Case] = {
     "talent:post_assign": Case("pool_entry_b", "carol", "bob", _name),
     "talent:instructor_end": Case("instructor_assignment_b", "carol", "bob", lambda a: a.organization.name),
     "talent:post_end": Case("post_assignment_b", "carol", "bob", lambda a: a.party_organization.name),
+    # Standardization: township B's branch; bob (township A) sees none of it.
+    "standards:checklist": Case("branch_b", "carol", "bob", _name),
+    "standards:evidence_add": Case("branch_b", "carol", "bob", _name, method="post"),
+    "standards:item_check": Case("branch_b", "carol", "bob", _name, method="post"),
+    "standards:evidence_export": Case("standards_evidence_b", "carol", "bob", lambda e: "bulletin board photo"),
+    "standards:assessment_edit": Case("branch_b", "carol", "bob", _name),
     # The JSON API, read with a token of the user (``_sign_in``): the pages' scope, 404 outside it.
     "api:organization_detail": Case("org_in_b", "carol", "bob", _name),
     "api:party_organization_detail": Case("branch_b", "carol", "bob", _name),

@@ -14,10 +14,14 @@ import datetime as dt
 
 import pytest
 
-from liangxin.coverage import services
 from liangxin.registry.choices import OperatingStatus, PartyOrganizationKind
 from liangxin.registry.models import OrganizationFacts
-from liangxin.testing.factories import InstructorAssignmentFactory, OrganizationFactory, PartyOrganizationFactory
+from liangxin.testing.factories import (
+    FiveGoodsAssessmentFactory,
+    InstructorAssignmentFactory,
+    OrganizationFactory,
+    PartyOrganizationFactory,
+)
 
 ON = dt.date(2026, 6, 1)
 PAST = dt.date(2025, 6, 1)
@@ -69,22 +73,8 @@ def county_data(township_a, township_b, department_x):
     )
     po_b = PartyOrganizationFactory(name="乙二修理部党支部", township=township_b, founded_on=SINCE, covers=[b2])
     InstructorAssignmentFactory(organization=a2, instructor_name="王指导", valid_from=dt.date(2026, 1, 1))
-    services.record_five_goods(
-        by=None,
-        party_organization=po_a1,
-        year=2025,
-        rated_five_goods=True,
-        rated_by="县委组织部",
-        rated_on=dt.date(2025, 12, 20),
-    )
-    services.record_five_goods(
-        by=None,
-        party_organization=po_b,
-        year=2025,
-        rated_five_goods=False,
-        rated_by="县委组织部",
-        rated_on=dt.date(2025, 12, 20),
-    )
+    FiveGoodsAssessmentFactory(party_organization=po_a1, year=2025, result="five_goods")
+    FiveGoodsAssessmentFactory(party_organization=po_b, year=2025, result="not_met")
     return {
         "a1": a1,
         "a2": a2,

@@ -10,7 +10,6 @@ import pytest
 from liangxin.audit.models import AuditRecord
 from liangxin.core.errors import ServiceError
 from liangxin.coverage import selectors, services
-from liangxin.coverage.models import FiveGoodsRating
 from liangxin.coverage.values import gap
 from liangxin.registry.models import Employment
 from liangxin.testing.factories import MemberFactory, OrganizationFactory, ready_plan
@@ -159,22 +158,6 @@ def test_drill_down_is_scoped(county_data, bob):
     orgs = selectors.drill_down(user=bob, as_of=ON, indicator=indicator, by="county", key="county", part="complement")
     assert [o.name for o in orgs] == ["甲二商贸有限公司"]
     assert orgs[0].employees_on == 60
-
-
-def test_five_goods_rating_is_audited_and_one_per_year(county_data, alice, bob):
-    po = county_data["po_joint"]
-    services.record_five_goods(
-        by=alice, party_organization=po, year=2026, rated_five_goods=True, rated_by="县委组织部", rated_on=ON
-    )
-    services.record_five_goods(
-        by=alice, party_organization=po, year=2026, rated_five_goods=False, rated_by="县委组织部", rated_on=ON
-    )
-    assert FiveGoodsRating.objects.filter(party_organization=po, year=2026).get().rated_five_goods is False
-    assert AuditRecord.objects.filter(object_type="coverage.fivegoodsrating").count() >= 2
-    with pytest.raises(ServiceError, match="管辖范围"):
-        services.record_five_goods(
-            by=bob, party_organization=county_data["po_b"], year=2026, rated_five_goods=True, rated_by="x", rated_on=ON
-        )
 
 
 def test_gap_list_reuses_the_formation_register(county_data, alice, township_b):

@@ -30,7 +30,7 @@ from liangxin.campaigns.models import (
 from liangxin.census.models import ImportChange
 from liangxin.core import crypto
 from liangxin.core.errors import ServiceError
-from liangxin.coverage.models import FiveGoodsRating, Indicator
+from liangxin.coverage.models import Indicator
 from liangxin.coverage.selectors import county_indicator_table, indicator_series
 from liangxin.demo import accounts, county, history, load
 from liangxin.demo.tests.test_plan import plan_of
@@ -50,6 +50,8 @@ from liangxin.registry.models import (
     PartyOrganizationCoverage,
     PartyRelation,
 )
+from liangxin.standards.models import ChecklistItem, FiveGoodsAssessment, StandardizationPolicy
+from liangxin.standards.selectors import completion
 
 ECONOMIC, SOCIAL = Category.ECONOMIC, Category.SOCIAL
 
@@ -74,6 +76,7 @@ def _reseed_after_a_flush():
         ("policy", "0004_seed_2009_funding_policy", FundingPolicyVersion),
         ("coverage", "0002_seed_indicators", Indicator),
         ("development", "0002_seed_2009_rules", DevelopmentRules),
+        ("standards", "0002_policy_and_five_goods_ratings", StandardizationPolicy),
     ]:
         if not model.objects.exists():
             import_module(f"liangxin.{label}.migrations.{migration}").seed(apps, None)
@@ -518,13 +521,29 @@ def test_formation_plans_and_verifications_in_every_state(loaded, db):
     assert {v.year for v in Verification.objects.values_list("verified_on", flat=True)} == set(county.CAMPAIGN_YEARS)
 
 
-def test_five_goods_ratings_every_year_with_a_rising_share(loaded, db):
+def test_five_goods_assessments_every_year_with_a_rising_share(loaded, db):
     shares = []
     for year in range(county.BASELINE.year, county.AS_OF.year):
-        ratings = FiveGoodsRating.objects.filter(year=year)
-        assert ratings.exists(), year
-        shares.append(ratings.filter(rated_five_goods=True).count() / ratings.count())
+        assessments = FiveGoodsAssessment.objects.filter(year=year)
+        assert assessments.exists(), year
+        shares.append(assessments.filter(result="five_goods").count() / assessments.count())
+        # Scored on all five dimensions, by the party organization's township.
+        assert not assessments.filter(leadership_score__isnull=True).exists()
+        assert set(assessments.values_list("assessed_by__township", flat=True)) == set(
+            assessments.values_list("party_organization__township", flat=True)
+        )
     assert shares[-1] > shares[0]
+
+
+def test_checklists_in_every_state(loaded, db):
+    """Some party organizations have all five items done, some a few, some items wait for a check
+    or failed it, and some organizations have nothing yet."""
+    rows = completion(user=User.objects.get(username="county_admin")).organizations
+    done = [len(r.done) for r in rows]
+    assert 5 in done and 0 in done and any(0 < d < 5 for d in done)
+    assert any(r.to_check for r in rows)
+    assert ChecklistItem.objects.filter(check_passed=False).exists()
+    assert not ChecklistItem.objects.filter(check_passed=True, checker_role="secretary").exists()
 
 
 def test_the_months_since_the_latest_census_move_too(loaded, db):
