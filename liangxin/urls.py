@@ -20,6 +20,7 @@ urlpatterns = [
     path("coverage/", include("liangxin.coverage.urls")),  # coverage against targets
     path("funding/", include("liangxin.funding.urls")),  # budget allocation, dues, activity funds, rewards
     path("mobility/", include("liangxin.mobility.urls")),  # mobile party members
+    path("orglife/", include("liangxin.orglife.urls")),  # organization life: activities, compliance
     path("", include("liangxin.api.urls")),  # the JSON API (/api/) and its tokens (/tokens/)
 ]
 

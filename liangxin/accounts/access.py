@@ -63,6 +63,9 @@ DUES_BASE_KEEPERS = roles_with(Permission.VIEW_DUES_BASE)  # county admin, the m
 # have no mobile members in their scope. The police files are the importers' and the leader's.
 MOBILITY_READERS = BUSINESS - DEPARTMENT
 INTAKE_READERS = CENSUS_READERS
+# Organization life: every business role reads in its scope (departments those covering the
+# organizations they supervise); the secretary and the township clerk record.
+LIFE_RECORDERS = roles_with(Permission.RECORD_ORGANIZATION_LIFE)
 
 
 @dataclass(frozen=True)
@@ -219,6 +222,14 @@ PAGE_RULES: dict[str, Rule] = {
     "funding:dues_base": use(DUES_BASE_KEEPERS),
     "funding:dues_base_reveal": use(DUES_BASE_KEEPERS),
     # Mobile members (流动党员).
+    "orglife:index": read(BUSINESS),
+    "orglife:dissolved": read(BUSINESS),
+    "orglife:calendar": read(BUSINESS),
+    "orglife:activity_create": use(LIFE_RECORDERS),
+    "orglife:activity_detail": read(BUSINESS),
+    "orglife:activity_file_add": use(LIFE_RECORDERS),
+    "orglife:activity_delete": use(LIFE_RECORDERS),
+    "orglife:file_export": read(BUSINESS),
     "mobility:index": read(MOBILITY_READERS),
     "mobility:ledger": read(MOBILITY_READERS),
     "mobility:ledger_export": read(MOBILITY_READERS),
@@ -311,6 +322,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("campaigns:index", _("集中摸底")),
     MenuItem("mobility:index", _("流动党员")),
     MenuItem("funding:index", _("经费保障")),
+    MenuItem("orglife:index", _("组织生活")),
     MenuItem("accounts:user_list", _("用户管理")),
     MenuItem("security:lockout_list", _("登录锁定")),
     MenuItem("audit:record_list", _("审计日志")),

@@ -70,6 +70,9 @@ class Permission(enum.Enum):
     # allocation, returning dues, deciding rewards) are DISBURSE_FUNDS.
     KEEP_FUNDING_BOOKS = "keep_funding_books"
     DISBURSE_FUNDS = "disburse_funds"
+    # Organization life: a party organization's activities, recorded by its secretary or for it
+    # by its township's clerk (orglife).
+    RECORD_ORGANIZATION_LIFE = "record_organization_life"
     MANAGE_ACCOUNTS = "manage_accounts"  # create, disable, enable, reset password
     ASSIGN_ROLES = "assign_roles"  # change role and scope of another account
     VIEW_AUDIT = "view_audit"
@@ -94,6 +97,7 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.MERGE_ORGANIZATIONS,
             Permission.VIEW_FULL_PHONE,
             Permission.KEEP_FUNDING_BOOKS,
+            Permission.RECORD_ORGANIZATION_LIFE,
         }
     ),
     Role.DEPARTMENT_CLERK: frozenset({Permission.VIEW_BUSINESS}),
@@ -105,6 +109,7 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.VIEW_FULL_PHONE,
             Permission.VIEW_DUES_BASE,
             Permission.KEEP_FUNDING_BOOKS,
+            Permission.RECORD_ORGANIZATION_LIFE,
         }
     ),
     Role.LEADER: frozenset({Permission.VIEW_BUSINESS}),

@@ -18,6 +18,7 @@ from django.db.migrations.loader import MigrationLoader
 from liangxin.census.models import ImportBatch
 from liangxin.coverage import checks, materialized, triggers
 from liangxin.coverage.models import OrganizationState, StaleOrganization
+from liangxin.orglife.models import ActivityOrganization
 from liangxin.registry.models import (
     InstructorAssignment,
     Organization,
@@ -25,6 +26,7 @@ from liangxin.registry.models import (
     PartyOrganizationCoverage,
 )
 from liangxin.testing.factories import (
+    ActivityFactory,
     DepartmentFactory,
     OrganizationFactory,
     PartyOrganizationFactory,
@@ -112,6 +114,7 @@ def _cases(world: dict[str, Any]) -> list[tuple[type[models.Model], Any]]:
         (OrganizationFacts, OrganizationFacts.objects.get(organization=org)),
         (PartyOrganizationCoverage, PartyOrganizationCoverage.objects.get(organization=org)),
         (InstructorAssignment, InstructorAssignment.objects.get(organization=org)),
+        (ActivityOrganization, ActivityOrganization.objects.get(organization=org)),
     ]
 
 
@@ -125,6 +128,7 @@ def test_no_write_of_any_column_changes_the_state_unmarked(township_a, departmen
     )
     PartyOrganizationFactory(township=township_a, founded_on=START, covers=[org])
     InstructorAssignment.objects.create(organization=org, instructor_name="王指导", valid_from=START)
+    ActivityFactory(held_on=START, organizations=[(org, "held_in")])
     other = OrganizationFactory(township=township_a)
     OrganizationFacts.objects.filter(organization=other).delete()
     world = {
@@ -135,6 +139,7 @@ def test_no_write_of_any_column_changes_the_state_unmarked(township_a, departmen
         "registry.PartyOrganization": PartyOrganizationFactory(township=township_a, founded_on=START),
         "accounts.User": UserFactory(),
         "census.ImportBatch": ImportBatch.objects.create(unit=township_a, file_name="x.csv", as_of=START),
+        "orglife.Activity": ActivityFactory(held_on=START),
     }
     tested = {}
     for model, row in _cases(world):
