@@ -152,23 +152,29 @@ def _scoped_activity(request: AuthedRequest, pk: int) -> Activity:
     return get_in_scope_or_404(selectors.activities_for(user=request.user), pk=pk)
 
 
-def activity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    activity = _scoped_activity(request, pk)
-    if refused := refuse_method(request, "GET"):
-        return refused
+def _detail(request: AuthedRequest, activity: Activity, file_form: FileForm | None = None) -> HttpResponse:
+    can_record = _can_record(request.user)
     context = {
         "activity": activity,
         "attendance": activity.attendance.select_related("member").order_by("-present", "member__name"),
         "guests": activity.guests.order_by("pk"),
         "organizations": activity.organizations.select_related("organization").order_by("involvement", "pk"),
         "files": activity.files.order_by("pk"),
-        "file_form": FileForm() if _can_record(request.user) else None,
-        "can_record": _can_record(request.user),
+        "file_form": (file_form or FileForm()) if can_record else None,
+        "can_record": can_record,
     }
     return render(request, "orglife/activity_detail.html", context)
 
 
+def activity_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    activity = _scoped_activity(request, pk)
+    if refused := refuse_method(request, "GET"):
+        return refused
+    return _detail(request, activity)
+
+
 def activity_file_add(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A photo or file through the upload gate; a refused one is shown on the activity's page."""
     activity = _scoped_activity(request, pk)
     if refused := refuse_method(request, "POST"):
         return refused
@@ -177,14 +183,11 @@ def activity_file_add(request: AuthedRequest, pk: int) -> HttpResponse:
         try:
             services.add_file(by=request.user, activity=activity, upload=form.cleaned_data["file"])
         except ServiceError as exc:
-            messages.error(request, exc.message)
+            add_service_error(form, exc)
         else:
             messages.success(request, _("文件已上传。"))
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-    return redirect(activity)
+            return redirect(activity)
+    return _detail(request, activity, form)
 
 
 def activity_delete(request: AuthedRequest, pk: int) -> HttpResponse:

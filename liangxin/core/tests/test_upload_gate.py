@@ -25,6 +25,7 @@ from liangxin.census.models import ImportBatch, ImportJob
 from liangxin.core.dates import today
 from liangxin.core.tests.test_form_fields import project_forms
 from liangxin.funding.models import RewardApplication
+from liangxin.orglife.models import ActivityFile
 from liangxin.security.uploads import UploadField
 from liangxin.testing import walk
 from liangxin.testing.factories import valid_id_number
@@ -59,6 +60,10 @@ UPLOADS: dict[str, Upload] = {
         "branch_b",
         lambda _p: {"kind": "activity_room", "title": "活动室", "description": "自建活动室", "amount": "3000"},
         ("活动室验收.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"),
+    ),
+    # Photos and files of an activity (组织生活): evidence, as above.
+    "orglife:activity_file_add": Upload(
+        "carol", "activity_b", lambda _a: {}, ("主题党日照片.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n")
     ),
     "mobility:intake": Upload(
         "carol",
@@ -126,6 +131,7 @@ HOSTILE: list[tuple[str, str, Callable[[], bytes], str, str]] = [
 def _written() -> tuple[int, ...]:
     return (
         RewardApplication.objects.count(),
+        ActivityFile.objects.count(),
         ImportBatch.objects.count(),
         ImportJob.objects.count(),
         SubmissionEntry.objects.count(),
