@@ -13,6 +13,7 @@ from django.db.models import Q
 from liangxin.census.models import ImportBatch
 from liangxin.coverage import compiler, materialized, selectors
 from liangxin.coverage.models import OrganizationState, StaleOrganization
+from liangxin.orglife.models import ActivityOrganization
 from liangxin.registry import services as registry_services
 from liangxin.registry.choices import OperatingStatus
 from liangxin.registry.models import (
@@ -21,7 +22,6 @@ from liangxin.registry.models import (
     OrganizationFacts,
     PartyOrganizationCoverage,
 )
-from liangxin.orglife.models import ActivityOrganization
 from liangxin.testing.factories import (
     ActivityFactory,
     DepartmentFactory,
