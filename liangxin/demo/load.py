@@ -51,7 +51,7 @@ from liangxin.registry.choices import Category, FactSource, OperatingStatus, Org
 from liangxin.registry.identifiers import validate_uscc
 from liangxin.registry.models import Member, Organization, OrganizationFacts, PartyOrganization
 
-from . import accounts, mobility
+from . import accounts, mobility, orglife
 from . import funding as demo_funding
 from .clock import Clock, historical_clock
 from .county import BASELINE, DEFAULT_SEED, DEMO_DATA_DIR
@@ -168,6 +168,7 @@ class _Writer:
             self.at(dt.date(rating.year, 12, 20), _RATE, lambda r=rating: self._rate(r))  # type: ignore[misc]
         demo_funding.schedule(at=self.at, admin=self.admin, clerks=self.clerks, seed=self.plan.seed)
         mobility.schedule(self)  # mobile members: docs/mobile-members.md
+        orglife.schedule(self)  # a year of organization life: docs/organization-life.md
         for day, order, _seq, action in sorted(self.events, key=lambda e: e[:3]):
             self.clock.set(day, 9 + order)
             action()

@@ -74,7 +74,7 @@ class ActivityForm(forms.Form):
             self.fields["took_part"].queryset = organizations  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         minutes = (data.get("hours") or 0) * 60 + (data.get("minutes") or 0)
         if "hours" in data and not 1 <= minutes <= 24 * 60:
             self.add_error("hours", _("时长须在1分钟到24小时之间。"))

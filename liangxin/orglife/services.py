@@ -19,7 +19,7 @@ from liangxin.audit.models import AuditAction
 from liangxin.audit.services import log_change, log_many
 from liangxin.core.dates import today
 from liangxin.core.errors import ServiceError
-from liangxin.registry.models import Member, Organization, PartyOrganization
+from liangxin.registry.models import Member, Organization, PartyOrganization, PartyRelation
 
 from . import compliance, selectors
 from .choices import GuestKind, Involvement
@@ -51,14 +51,30 @@ class ActivityData:
     took_part: Sequence[Organization] = field(default_factory=tuple)
 
 
-def _require(by: User, party_organization: PartyOrganization) -> None:
+def _require(by: User, *parties: PartyOrganization) -> None:
     if not by.can(Permission.RECORD_ORGANIZATION_LIFE):
         raise ServiceError(_("您的角色不能记录组织生活。"))
-    if not selectors.party_organizations_for(user=by).filter(pk=party_organization.pk).exists():
+    ids = {p.pk for p in parties}
+    if selectors.party_organizations_for(user=by).filter(pk__in=ids).count() != len(ids):
         raise ServiceError(_("该党组织不在您的管辖范围内。"))
 
 
-def _check(data: ActivityData, *, by: User, on: dt.date) -> None:
+Rosters = dict[int, list[tuple[int, dt.date, dt.date | None]]]
+
+
+def _rosters(items: Sequence[ActivityData]) -> Rosters:
+    """Every relation ever held by the party organizations of ``items``: one query for a batch."""
+    found: Rosters = {}
+    ids = {d.party_organization.pk for d in items if d.present or d.absent}
+    rows = PartyRelation.objects.filter(party_organization_id__in=ids).values_list(
+        "party_organization_id", "member_id", "valid_from", "valid_to"
+    )
+    for party_id, member_id, start, end in rows:
+        found.setdefault(party_id, []).append((member_id, start, end))
+    return found
+
+
+def _check(data: ActivityData, *, by: User, on: dt.date, rosters: Rosters) -> None:
     """Every problem of one activity, refused before anything is written."""
     party = data.party_organization
     if data.held_on > on:
@@ -74,7 +90,8 @@ def _check(data: ActivityData, *, by: User, on: dt.date) -> None:
         raise ServiceError(_("同一名党员不能既出席又缺席,也不能重复填写。"), field="present")
     if any(not reason.strip() for _m, reason in data.absent):
         raise ServiceError(_("缺席的党员须填写缺席原因。"), field="absences")
-    roster = {m.pk for m in selectors.roster(party_organization=party, on=data.held_on)}
+    day = data.held_on
+    roster = {m for m, start, end in rosters.get(party.pk, []) if start <= day and (end is None or end > day)}
     if not set(members) <= roster:
         raise ServiceError(_("出席、缺席的党员须是活动当天本党组织的党员。"), field="present")
     if any(kind not in GuestKind.values or not name.strip() for name, kind in data.guests):
@@ -89,9 +106,10 @@ def record_activities(*, by: User, items: Sequence[ActivityData]) -> list[Activi
     """Record activities (one from the page, many from a load): everything checked first, then
     written in one transaction with one audit record each."""
     on = today()
+    _require(by, *(data.party_organization for data in items))
+    rosters = _rosters(items)
     for data in items:
-        _require(by, data.party_organization)
-        _check(data, by=by, on=on)
+        _check(data, by=by, on=on, rosters=rosters)
     window = {v.effective_from: v.work_coverage_months for v in LifePolicyVersion.objects.all()}
 
     def months_on(day: dt.date) -> int:
@@ -184,7 +202,12 @@ def delete_activity(*, by: User, activity: Activity) -> None:
             },
         )
         activity.delete()
-        transaction.on_commit(lambda: [f.file.delete(save=False) for f in files])
+        transaction.on_commit(lambda: _delete_files(files))
+
+
+def _delete_files(files: list[ActivityFile]) -> None:
+    for row in files:
+        row.file.delete(save=False)
 
 
 def add_file(*, by: User, activity: Activity, upload: UploadedFile) -> ActivityFile:

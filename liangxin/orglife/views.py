@@ -114,12 +114,12 @@ def activity_create(request: AuthedRequest, pk: int) -> HttpResponse:
     if refused := refuse_method(request, "GET", "POST"):
         return refused
     members = Member.objects.filter(pk__in=[m.pk for m in selectors.roster(party_organization=party, on=today())])
-    kwargs = {
-        "types": selectors.activity_types(),
-        "members": members.order_by("name", "pk"),
-        "organizations": selectors.organizations_for(user=request.user),
-    }
-    form = ActivityForm(request.POST or None, **kwargs)
+    form = ActivityForm(
+        request.POST or None,
+        types=selectors.activity_types(),
+        members=members.order_by("name", "pk"),
+        organizations=selectors.organizations_for(user=request.user),
+    )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
