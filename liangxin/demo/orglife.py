@@ -116,7 +116,7 @@ class _Demo:
         rng = self.rng
         if habit == "silent" and (year, month) >= (2026, SILENT_FROM):
             return []
-        skip = {"keeps": 0.04, "behind": 0.35, "silent": 0.2}[habit]
+        skip = {"keeps": 0.0, "behind": 0.35, "silent": 0.2}[habit]
         found: list[tuple[str, int, int, str]] = []
 
         def add(code: str, minutes: int, topic: str, chance: float = 1.0) -> None:
@@ -127,7 +127,7 @@ class _Demo:
         if month in (3, 6, 9, 12):
             add("members_meeting", 90, f"{year}年第{(month - 1) // 3 + 1}季度党员大会")
             add("party_lecture", 90, "书记讲党课")
-            add("policy_study", rng.choice([60, 90]), "学习政策法规", chance=0.9 if habit == "keeps" else 0.6)
+            add("policy_study", rng.choice([60, 90]), "学习政策法规", chance=1.0 if habit == "keeps" else 0.6)
         if members >= 7:
             add("committee_meeting", 60, f"{month}月支委会")
         if members >= 10:
