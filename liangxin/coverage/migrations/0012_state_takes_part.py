@@ -2,6 +2,18 @@
 
 from django.db import migrations, models
 
+OLD_NAME = "工作覆盖率(有党组织覆盖或选派党建指导员的两新组织占比)"
+NEW_NAME = "工作覆盖率(有党组织覆盖、选派党建指导员或一年内开展、参加党组织活动的两新组织占比)"
+
+
+def rename(apps, schema_editor):
+    """The work-coverage indicator now counts organizations reached by recorded activity too."""
+    apps.get_model("coverage", "Indicator").objects.filter(code="work_coverage", name=OLD_NAME).update(name=NEW_NAME)
+
+
+def unrename(apps, schema_editor):
+    apps.get_model("coverage", "Indicator").objects.filter(code="work_coverage", name=NEW_NAME).update(name=OLD_NAME)
+
 
 class Migration(migrations.Migration):
 
@@ -28,4 +40,5 @@ class Migration(migrations.Migration):
             model_name='organizationstate',
             index=models.Index(fields=['township', 'department', 'valid_from', 'valid_to', 'covered', 'has_instructor', 'takes_part', 'employees', 'full_members', 'probationary_members', 'has_union', 'has_youth_league', 'has_womens_federation', 'operating_status', 'category', 'org_type', 'above_designated_size', 'organization'], name='coverage_state_township'),
         ),
+        migrations.RunPython(rename, unrename),
     ]
