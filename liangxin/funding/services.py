@@ -14,7 +14,6 @@ the amounts; ``core.forms.MoneyField`` the typing).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -32,6 +31,7 @@ from liangxin.core.dates import today
 from liangxin.core.errors import ServiceError
 from liangxin.policy import funding_rules
 from liangxin.policy.selectors import funding_rules_in_force
+from liangxin.registry import evidence as stored_evidence
 from liangxin.registry.models import Member, Organization, PartyOrganization, PartyOrganizationCoverage, PartyRelation
 
 from . import dues, selectors
@@ -497,11 +497,7 @@ def submit_reward(
         ).exists()
     ):
         raise ServiceError(_("所在组织须是本党组织覆盖的两新组织。"), field="organization")
-    kind = getattr(evidence, "checked_kind", None)
-    if kind is None:
-        raise ServiceError(_("证明材料未通过文件检查。"), field="file")
-    content = evidence.read()
-    evidence.seek(0)
+    kind, digest = stored_evidence.checked(evidence)
     with transaction.atomic():
         reward = RewardApplication(
             party_organization=party_organization,
@@ -513,11 +509,11 @@ def submit_reward(
             amount_requested=data.amount,
             evidence_name=(evidence.name or "")[:255],
             evidence_kind=kind,
-            evidence_sha256=hashlib.sha256(content).hexdigest(),
+            evidence_sha256=digest,
             submitted_by=by,
         )
-        reward.evidence.save(f"evidence.{kind}", evidence, save=False)
-        try:
+
+        def save() -> None:
             reward.save()
             log_change(
                 actor=by,
@@ -532,9 +528,8 @@ def submit_reward(
                     "sha256": [None, reward.evidence_sha256],
                 },
             )
-        except Exception:
-            reward.evidence.delete(save=False)  # nothing stays behind a refused write
-            raise
+
+        stored_evidence.store(field=reward.evidence, upload=evidence, kind=kind, save=save)
     return reward
 
 

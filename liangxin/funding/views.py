@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,9 +26,9 @@ from liangxin.core.shortcuts import add_service_error, get_in_scope_or_404, refu
 from liangxin.geo.models import AdministrativeUnit
 from liangxin.policy import funding_rules
 from liangxin.policy.selectors import funding_timeline
+from liangxin.registry import evidence as stored_evidence
 from liangxin.registry import services as registry_services
 from liangxin.registry.models import Member, Organization, PartyOrganization
-from liangxin.security.uploads import EVIDENCE_CONTENT_TYPES
 
 from . import export, ledger, selectors, services
 from .choices import LedgerKind, RewardStatus
@@ -411,19 +411,14 @@ def reward_evidence_export(request: AuthedRequest, pk: int) -> HttpResponseBase:
     reward = _scoped_reward(request, pk)
     if refused := refuse_method(request, "GET"):
         return refused
-    registry_services.log_export(
+    return stored_evidence.download(
+        request,
         by=request.user,
+        field=reward.evidence,
+        name=reward.evidence_name,
+        kind=reward.evidence_kind,
         object_type="funding.rewardapplication",
         filters={"reward": reward.pk, "file": reward.evidence_name},
-        rows=1,
-        file_format=reward.evidence_kind,
-        remote_addr=client_address(request),
-    )
-    return FileResponse(
-        reward.evidence.open("rb"),
-        as_attachment=True,
-        filename=reward.evidence_name or f"evidence.{reward.evidence_kind}",
-        content_type=EVIDENCE_CONTENT_TYPES.get(reward.evidence_kind, "application/octet-stream"),
     )
 
 

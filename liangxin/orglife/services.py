@@ -5,7 +5,6 @@ the party organization in the user's scope)."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -19,6 +18,7 @@ from liangxin.audit.models import AuditAction
 from liangxin.audit.services import log_change, log_many
 from liangxin.core.dates import today
 from liangxin.core.errors import ServiceError
+from liangxin.registry import evidence as stored_evidence
 from liangxin.registry.models import Member, Organization, PartyOrganization, PartyRelation
 
 from . import compliance, selectors
@@ -214,21 +214,11 @@ def add_file(*, by: User, activity: Activity, upload: UploadedFile) -> ActivityF
     """A photo or file that has passed the upload gate (``security.uploads.UploadField`` of kind
     evidence: ``upload.checked_kind``)."""
     _require(by, activity.party_organization)
-    kind = getattr(upload, "checked_kind", None)
-    if kind is None:
-        raise ServiceError(_("文件未通过检查。"), field="file")
-    content = upload.read()
-    upload.seek(0)
+    kind, digest = stored_evidence.checked(upload)
     with transaction.atomic():
-        row = ActivityFile(
-            activity=activity,
-            name=(upload.name or "")[:255],
-            kind=kind,
-            sha256=hashlib.sha256(content).hexdigest(),
-            uploaded_by=by,
-        )
-        row.file.save(f"activity.{kind}", upload, save=False)
-        try:
+        row = ActivityFile(activity=activity, name=(upload.name or "")[:255], kind=kind, sha256=digest, uploaded_by=by)
+
+        def save() -> None:
             row.save()
             log_change(
                 actor=by,
@@ -236,7 +226,6 @@ def add_file(*, by: User, activity: Activity, upload: UploadedFile) -> ActivityF
                 obj=row,
                 changes={"activity": [None, activity.pk], "file": [None, row.name], "sha256": [None, row.sha256]},
             )
-        except Exception:
-            row.file.delete(save=False)  # nothing stays behind a refused write
-            raise
+
+        stored_evidence.store(field=row.file, upload=upload, kind=kind, save=save)
     return row

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,13 +16,11 @@ from django.utils.translation import gettext as _
 
 from liangxin.accounts.models import User
 from liangxin.accounts.roles import Permission, ScopeKind
-from liangxin.core.clients import client_address
 from liangxin.core.dates import today
 from liangxin.core.errors import ServiceError
 from liangxin.core.shortcuts import add_service_error, get_in_scope_or_404, refuse_method
-from liangxin.registry import services as registry_services
+from liangxin.registry import evidence as stored_evidence
 from liangxin.registry.models import Member, PartyOrganization
-from liangxin.security.uploads import EVIDENCE_CONTENT_TYPES
 
 from . import compliance, selectors, services
 from .forms import ActivityForm, AsOfForm, FileForm, YearForm
@@ -209,19 +207,14 @@ def file_export(request: AuthedRequest, pk: int) -> HttpResponseBase:
     row = get_in_scope_or_404(selectors.files_for(user=request.user), pk=pk)
     if refused := refuse_method(request, "GET"):
         return refused
-    registry_services.log_export(
+    return stored_evidence.download(
+        request,
         by=request.user,
+        field=row.file,
+        name=row.name,
+        kind=row.kind,
         object_type="orglife.activityfile",
         filters={"activity": row.activity_id, "file": row.name},
-        rows=1,
-        file_format=row.kind,
-        remote_addr=client_address(request),
-    )
-    return FileResponse(
-        row.file.open("rb"),
-        as_attachment=True,
-        filename=row.name or f"activity.{row.kind}",
-        content_type=EVIDENCE_CONTENT_TYPES.get(row.kind, "application/octet-stream"),
     )
 
 
