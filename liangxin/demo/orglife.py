@@ -123,7 +123,8 @@ class _Demo:
             if rng.random() < chance * (1 - skip):
                 found.append((code, rng.randint(3, 27), minutes, topic))
 
-        add("theme_day", rng.choice([150, 180, 240]), f"{month}月主题党日")
+        # Those keeping the rules spend half a day on the theme day alone.
+        add("theme_day", rng.choice([240, 270] if habit == "keeps" else [150, 180, 240]), f"{month}月主题党日")
         if month in (3, 6, 9, 12):
             add("members_meeting", 90, f"{year}年第{(month - 1) // 3 + 1}季度党员大会")
             add("party_lecture", 90, "书记讲党课")
