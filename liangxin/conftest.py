@@ -265,7 +265,7 @@ def activity_b(carol, branch_b, member_b, org_in_b):
 
 
 @pytest.fixture
-def activity_file_b(carol, activity_b, settings, tmp_path):
+def activity_file_b(carol, activity_b):
     """A photo (a PDF here) of township B's activity, through the upload gate."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -273,7 +273,6 @@ def activity_file_b(carol, activity_b, settings, tmp_path):
     from liangxin.security.uploads import UploadField, UploadKind
     from liangxin.testing.responses import tiny_pdf
 
-    settings.MEDIA_ROOT = tmp_path / "media"
     upload = UploadField(kind=UploadKind.EVIDENCE).clean(
         SimpleUploadedFile("主题党日.pdf", tiny_pdf("theme day photo"), "application/pdf")
     )

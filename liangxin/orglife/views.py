@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from liangxin.accounts.models import User
-from liangxin.accounts.roles import Permission, ScopeKind
+from liangxin.accounts.roles import Permission
 from liangxin.core.dates import today
 from liangxin.core.errors import ServiceError
 from liangxin.core.shortcuts import add_service_error, get_in_scope_or_404, refuse_method
@@ -48,8 +48,6 @@ def index(request: AuthedRequest) -> HttpResponse:
     missed a rule or are at risk first, each with a link to its calendar."""
     if refused := refuse_method(request, "GET"):
         return refused
-    if request.user.scope_kind is ScopeKind.PARTY_ORGANIZATION and request.user.party_organization_id:
-        return redirect("orglife:calendar", pk=request.user.party_organization_id)
     form, as_of = _as_of(request)
     township = form.cleaned_data.get("township") if form.is_bound and form.is_valid() else None
     try:

@@ -61,7 +61,8 @@ def _instructor(org):
 
 
 def _took_part(org):
-    activity = ActivityFactory(held_on=START, organizations=[(org, "took_part")])
+    party = PartyOrganizationFactory(township=org.township, founded_on=START)
+    activity = ActivityFactory(party_organization=party, held_on=START, organizations=[(org, "took_part")])
     materialized.refresh_stale()
     return activity
 
@@ -95,7 +96,11 @@ WRITES = {
         valid_to=dt.date(2026, 1, 1)
     ),
     "instructor deleted": lambda o: _instructor(o).delete(),
-    "activity held in it": lambda o: ActivityFactory(held_on=START, organizations=[(o, "held_in")]),
+    "activity held in it": lambda o: ActivityFactory(
+        party_organization=PartyOrganizationFactory(township=o.township, founded_on=START),
+        held_on=START,
+        organizations=[(o, "held_in")],
+    ),
     "activity it took part in, deleted": lambda o: _took_part(o).delete(),
     "organization size": lambda o: Organization.objects.filter(pk=o.pk).update(above_designated_size=True),
     "organization department": lambda o: Organization.objects.filter(pk=o.pk).update(department=DepartmentFactory()),

@@ -128,7 +128,8 @@ def test_no_write_of_any_column_changes_the_state_unmarked(township_a, departmen
     )
     PartyOrganizationFactory(township=township_a, founded_on=START, covers=[org])
     InstructorAssignment.objects.create(organization=org, instructor_name="王指导", valid_from=START)
-    ActivityFactory(held_on=START, organizations=[(org, "held_in")])
+    party = PartyOrganizationFactory(township=township_a, founded_on=START)
+    ActivityFactory(party_organization=party, held_on=START, organizations=[(org, "held_in")])
     other = OrganizationFactory(township=township_a)
     OrganizationFacts.objects.filter(organization=other).delete()
     world = {
@@ -139,7 +140,7 @@ def test_no_write_of_any_column_changes_the_state_unmarked(township_a, departmen
         "registry.PartyOrganization": PartyOrganizationFactory(township=township_a, founded_on=START),
         "accounts.User": UserFactory(),
         "census.ImportBatch": ImportBatch.objects.create(unit=township_a, file_name="x.csv", as_of=START),
-        "orglife.Activity": ActivityFactory(held_on=START),
+        "orglife.Activity": ActivityFactory(party_organization=party, held_on=START),
     }
     tested = {}
     for model, row in _cases(world):
