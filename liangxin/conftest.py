@@ -7,6 +7,7 @@ sysadm / secadm / auditor — the three administrators
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 import uuid
 from collections.abc import Generator
@@ -253,3 +254,40 @@ def standards_evidence_b(carol, branch_b):
         SimpleUploadedFile("公示栏.pdf", tiny_pdf("bulletin board photo"), "application/pdf")
     )
     return services.add_evidence(by=carol, party_organization=branch_b, item="bulletin_board", file=file)
+
+
+def activity_b(carol, branch_b, member_b, org_in_b):
+    """A theme day (主题党日) of township B's branch, held in its company, 李四 present."""
+    from liangxin.core.dates import today
+    from liangxin.orglife import services
+    from liangxin.testing.factories import activity_type
+
+    return services.record_activity(
+        by=carol,
+        data=services.ActivityData(
+            party_organization=branch_b,
+            activity_type=activity_type("theme_day"),
+            held_on=today() - dt.timedelta(days=20),
+            duration_minutes=150,
+            place="星火煤业党员活动室",
+            topic="板桥星火煤业主题党日",
+            content="重温入党誓词,学习安全生产法规。",
+            present=[member_b],
+            held_in=org_in_b,
+        ),
+    )
+
+
+@pytest.fixture
+def activity_file_b(carol, activity_b):
+    """A photo (a PDF here) of township B's activity, through the upload gate."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from liangxin.orglife import services
+    from liangxin.security.uploads import UploadField, UploadKind
+    from liangxin.testing.responses import tiny_pdf
+
+    upload = UploadField(kind=UploadKind.EVIDENCE).clean(
+        SimpleUploadedFile("主题党日.pdf", tiny_pdf("theme day photo"), "application/pdf")
+    )
+    return services.add_file(by=carol, activity=activity_b, upload=upload)

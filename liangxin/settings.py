@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "liangxin.development",
     "liangxin.talent",
     "liangxin.standards",
+    "liangxin.orglife",
     "liangxin.api",
     # The demo county builds on every other app, and none of them imports it.
     "liangxin.demo",

@@ -24,6 +24,7 @@ urlpatterns = [
     path("development/", include("liangxin.development.urls")),  # member development (发展党员)
     path("talent/", include("liangxin.talent.urls")),  # the party workers' talent pool
     path("standards/", include("liangxin.standards.urls")),  # five ones checklist, five-goods assessment
+    path("orglife/", include("liangxin.orglife.urls")),  # organization life: activities, compliance
     path("", include("liangxin.api.urls")),  # the JSON API (/api/) and its tokens (/tokens/)
 ]
 

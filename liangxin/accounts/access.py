@@ -73,6 +73,9 @@ TALENT_READERS = PLANNERS  # county, township and department: not a secretary
 STANDARDS_READERS = BUSINESS
 EVIDENCE_ADDERS = roles_with(Permission.ADD_STANDARDIZATION_EVIDENCE)  # county, township, secretary
 CHECKERS = roles_with(Permission.CHECK_STANDARDIZATION)  # county admin, township clerk
+# Organization life: every business role reads in its scope (departments those covering the
+# organizations they supervise); the secretary and the township clerk record.
+LIFE_RECORDERS = roles_with(Permission.RECORD_ORGANIZATION_LIFE)
 
 
 @dataclass(frozen=True)
@@ -245,6 +248,14 @@ PAGE_RULES: dict[str, Rule] = {
     "standards:assessment_export": read(STANDARDS_READERS),
     "standards:assessment_edit": Rule(read=STANDARDS_READERS, write=EDITORS),
     # Mobile members (流动党员).
+    "orglife:index": read(BUSINESS),
+    "orglife:dissolved": read(BUSINESS),
+    "orglife:calendar": read(BUSINESS),
+    "orglife:activity_create": use(LIFE_RECORDERS),
+    "orglife:activity_detail": read(BUSINESS),
+    "orglife:activity_file_add": use(LIFE_RECORDERS),
+    "orglife:activity_delete": use(LIFE_RECORDERS),
+    "orglife:file_export": read(BUSINESS),
     "mobility:index": read(MOBILITY_READERS),
     "mobility:ledger": read(MOBILITY_READERS),
     "mobility:ledger_export": read(MOBILITY_READERS),
@@ -364,6 +375,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("talent:pool", _("人才库")),
     MenuItem("funding:index", _("经费保障")),
     MenuItem("standards:index", _("规范化建设")),
+    MenuItem("orglife:index", _("组织生活")),
     MenuItem("accounts:user_list", _("用户管理")),
     MenuItem("security:lockout_list", _("登录锁定")),
     MenuItem("audit:record_list", _("审计日志")),

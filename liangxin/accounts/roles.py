@@ -77,6 +77,9 @@ class Permission(enum.Enum):
     # township and the county add evidence; only someone other than the secretary checks it.
     ADD_STANDARDIZATION_EVIDENCE = "add_standardization_evidence"
     CHECK_STANDARDIZATION = "check_standardization"
+    # Organization life: a party organization's activities, recorded by its secretary or for it
+    # by its township's clerk (orglife).
+    RECORD_ORGANIZATION_LIFE = "record_organization_life"
     MANAGE_ACCOUNTS = "manage_accounts"  # create, disable, enable, reset password
     ASSIGN_ROLES = "assign_roles"  # change role and scope of another account
     VIEW_AUDIT = "view_audit"
@@ -107,6 +110,7 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.KEEP_FUNDING_BOOKS,
             Permission.ADD_STANDARDIZATION_EVIDENCE,
             Permission.CHECK_STANDARDIZATION,
+            Permission.RECORD_ORGANIZATION_LIFE,
         }
     ),
     Role.DEPARTMENT_CLERK: frozenset({Permission.VIEW_BUSINESS}),
@@ -120,6 +124,7 @@ PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.KEEP_FUNDING_BOOKS,
             Permission.DEVELOP_MEMBERS,
             Permission.ADD_STANDARDIZATION_EVIDENCE,
+            Permission.RECORD_ORGANIZATION_LIFE,
         }
     ),
     Role.LEADER: frozenset({Permission.VIEW_BUSINESS}),

@@ -33,8 +33,8 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BooleanField, F, IntegerField, Q, QuerySet, Value
-from django.db.models.expressions import Expression, RawSQL
+from django.db.models import F, IntegerField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from liangxin.registry.models import PartyOrganization, PartyOrganizationCoverage
 from liangxin.standards.selectors import five_goods_subquery
@@ -82,15 +82,6 @@ def _valid_on(on: dt.date, prefix: str = "") -> Q:
     return Q(**{f"{prefix}valid_from__lte": on}) & (
         Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gt": on})
     )
-
-
-def activity_participation(on: dt.date) -> Expression | None:
-    """Extension point of work coverage (工作覆盖): members of the organization (``Employment``
-    valid on ``on``) took part in recorded activities of a party organization. The orglife app
-    will return an ``Exists(...)`` over its activity attendance records here (correlated on
-    ``OuterRef("organization_id")``); until then nobody "takes part" and work coverage is coverage
-    or an instructor. Never a checkbox: only recorded attendance counts."""
-    return None
 
 
 @dataclass(frozen=True)
@@ -194,6 +185,7 @@ def _state_rows(*, scope: Q, group: Q | None, by: Groupings, window: Q) -> Query
             s_org_type=F("org_type"),
             s_covered=F("covered"),
             s_has_instructor=F("has_instructor"),
+            s_takes_part=F("takes_part"),
         )
     )
 
@@ -205,10 +197,7 @@ def organization_state(
     not deregistered) within ``scope`` and ``group`` (conditions on ``OrganizationState``: its
     ``township_id``, ``department_id``, ``category``… are the organization's), as ``values()``
     with the ``s_*`` columns and the group key ``s_g`` (two groupings: ``s_g``, ``s_g2``)."""
-    participation = activity_participation(on)
-    return _state_rows(scope=scope, group=group, by=by, window=_valid_on(on)).annotate(
-        s_takes_part=participation if participation is not None else Value(False, output_field=BooleanField())
-    )
+    return _state_rows(scope=scope, group=group, by=by, window=_valid_on(on))
 
 
 # Dates of one history (the trend of a dashboard has 12 or 13).
@@ -216,9 +205,8 @@ MAX_HISTORY_DATES = 30
 
 
 def history_supported(dates: Sequence[dt.date]) -> bool:
-    """Whether ``organization_history`` can stand for the states on ``dates``: not once the
-    orgLife app records activity participation (its ``EXISTS`` is per date)."""
-    return 0 < len(dates) <= MAX_HISTORY_DATES and all(activity_participation(on) is None for on in dates)
+    """Whether ``organization_history`` can stand for the states on ``dates``."""
+    return 0 < len(dates) <= MAX_HISTORY_DATES
 
 
 def _date_index(column: str, dates: Sequence[dt.date], *, null_after: bool) -> tuple[str, list[Any]]:
@@ -262,7 +250,6 @@ def organization_history(*, dates: Sequence[dt.date], scope: Q, by: str = Groupi
     return _state_rows(scope=scope, group=None, by=by, window=window).annotate(
         s_first=RawSQL(first_sql, first_params, output_field=IntegerField()),  # noqa: S611 (compiler SQL, values are parameters)
         s_last=RawSQL(f"{held_sql} - 1", held_params, output_field=IntegerField()),  # noqa: S611 (compiler SQL, values are parameters)
-        s_takes_part=Value(False, output_field=BooleanField()),
     )
 
 

@@ -1,10 +1,11 @@
 """Keeping ``OrganizationState`` (the state the indicators read) up to date.
 
-The table is derived from the register: each organization's census intervals, coverage links and
-instructor assignments, their dates merged into one timeline. Database triggers (``triggers.py``,
-generated from ``SOURCES``) record in ``StaleOrganization`` every organization whose source rows
-were written, whatever wrote them; ``ensure_fresh`` — called by the compiler before it reads the
-table — recomputes those organizations' rows. So the table is never read out of date, and no write
+The table is derived from the register: each organization's census intervals, coverage links,
+instructor assignments and activity participation (orglife), their dates merged into one
+timeline. Database triggers (``triggers.py``, generated from ``SOURCES``) record in
+``StaleOrganization`` every organization whose source rows were written, whatever wrote them;
+``ensure_fresh`` — called by the compiler before it reads the table — recomputes those
+organizations' rows. So the table is never read out of date, and no write
 path has to know about it.
 
 The recomputation is set-based SQL (window functions and ``DELETE … RETURNING``: SQLite ≥ 3.35,
@@ -58,18 +59,23 @@ SOURCES = (
     Source("registry_organizationfacts", "organization_id", (*_INTERVAL, *FACT_COLUMNS)),
     Source("registry_partyorganizationcoverage", "organization_id", _INTERVAL),
     Source("registry_instructorassignment", "organization_id", _INTERVAL),
+    # Work coverage from activity: each row is the interval over which one activity held in the
+    # organization (or that it took part in) lies in the window up to the day (orglife).
+    Source("orglife_activityorganization", "organization_id", _INTERVAL),
     # An organization enters the state through its census intervals (their insert marks it) and
     # leaves it with them; only a copied column or a merge concerns the organization row itself.
     Source("registry_organization", "id", (*ORGANIZATION_COLUMNS, "merged_into_id"), on_insert=False, on_delete=False),
 )  # fmt: skip
 
-_COLUMNS = ", ".join(("organization_id", *ORGANIZATION_COLUMNS, *_INTERVAL, *FACT_COLUMNS, "covered", "has_instructor"))
+_FLAGS = ("covered", "has_instructor", "takes_part")
+_COLUMNS = ", ".join(("organization_id", *ORGANIZATION_COLUMNS, *_INTERVAL, *FACT_COLUMNS, *_FLAGS))
 
 
 def _build_sql(where: str) -> str:
     """INSERT of the state rows of the organizations matching ``where`` (a condition on
     ``organization_id``; ``1 = 1`` for all). The boundaries of an organization's timeline are the
-    start and end dates of its census intervals, coverage links and instructor assignments; each
+    start and end dates of its census intervals, coverage links, instructor assignments and activity
+    participation intervals; each
     pair of consecutive boundaries is a segment, kept when a census interval holds it (not
     deregistered) and the organization is not merged; its flags are those of its first day (they
     cannot change inside it)."""
@@ -92,7 +98,9 @@ def _build_sql(where: str) -> str:
         "EXISTS (SELECT 1 FROM registry_partyorganizationcoverage c "
         f"WHERE c.organization_id = seg.o AND {holds('c')}), "
         "EXISTS (SELECT 1 FROM registry_instructorassignment i "
-        f"WHERE i.organization_id = seg.o AND {holds('i')}) "
+        f"WHERE i.organization_id = seg.o AND {holds('i')}), "
+        "EXISTS (SELECT 1 FROM orglife_activityorganization a "
+        f"WHERE a.organization_id = seg.o AND {holds('a')}) "
         "FROM seg "
         f"JOIN registry_organizationfacts f ON f.organization_id = seg.o AND {holds('f')} "
         "JOIN registry_organization org ON org.id = seg.o "

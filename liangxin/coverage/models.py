@@ -73,6 +73,7 @@ class Indicator(models.Model):
 _READ_BY_INDICATORS = [
     "covered",
     "has_instructor",
+    "takes_part",
     "employees",
     "full_members",
     "probationary_members",
@@ -91,8 +92,9 @@ class OrganizationState(models.Model):
     """What the indicators read: an organization's state over an interval of time, derived from
     the register and never edited — ``materialized.py`` writes it, nothing else.
 
-    The census intervals (``OrganizationFacts``), coverage links and instructor assignments of an
-    organization each change on their own dates; here their dates are merged into one timeline, so
+    The census intervals (``OrganizationFacts``), coverage links, instructor assignments and
+    activity participation (``orglife.ActivityOrganization``) of an organization each change on
+    their own dates; here their dates are merged into one timeline, so
     each row holds one interval ``[valid_from, valid_to)`` over which every state column of
     ``state.py`` is constant, with the organization's grouping columns copied in. The indicators
     then scan one narrow table (a township's rows by index) instead of joining four. Only the
@@ -125,6 +127,9 @@ class OrganizationState(models.Model):
     has_womens_federation = models.BooleanField(null=True)
     covered = models.BooleanField()
     has_instructor = models.BooleanField()
+    # An activity of a party organization was held in it or it took part in one, within the
+    # work-coverage window up to the day (orglife.ActivityOrganization's intervals).
+    takes_part = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("组织状态区间")

@@ -10,9 +10,9 @@ probationary_members     int    预备党员数 (facts)
 members                  int    full + probationary
 covered                  bool   a party organization covers it on D (own, joint, building branch)
 has_instructor           bool   a party-building instructor is assigned on D
-takes_part               bool   its members took part in a party organization's recorded
-                                activities (orglife; false until that app provides the records,
-                                see ``compiler.activity_participation``)
+takes_part               bool   a party organization's recorded activity was held in it or it took
+                                part in one, within the work-coverage window up to D (orglife
+                                ``ActivityOrganization`` intervals; docs/organization-life.md)
 work_covered             bool   covered or has_instructor or takes_part (工作覆盖)
 has_union                bool   有无工会 (facts; unknown when left blank)
 has_youth_league         bool   有无共青团组织 (facts)

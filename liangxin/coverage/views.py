@@ -5,6 +5,7 @@ user's scope. No URL names an object: groups and indicators are query parameters
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from liangxin.core.export import csv_response
 from liangxin.formation import export as register_export
 from liangxin.formation.forms import RegisterFilterForm
 from liangxin.formation.selectors import REGISTER_BATCH, RegisterRow
+from liangxin.orglife import selectors as orglife
 from liangxin.policy.selectors import NoPolicyInForce
 from liangxin.registry import selectors as registry_selectors
 from liangxin.registry.services import log_export
@@ -178,6 +180,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     trend = _chart_json(charts.trend([(p.on, p.values) for p in series], trend_names))
     blank = county_figures.get("org_coverage")
     forecast = selectors.coverage_forecast(user=user, today=as_of, min_full=min_full, tally=tables.forecast_tally)
+    life_at_risk, life_months = _life_at_risk(user, as_of)
     context = {
         "form": form,
         "as_of": as_of,
@@ -196,8 +199,18 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         "trend_title": dict(PERIOD_CHOICES)[period],
         "forecast": forecast,
         "table_url": reverse("coverage:table"),
+        "life_at_risk": life_at_risk,
+        "life_at_risk_months": life_months,
     }
     return render(request, "coverage/dashboard.html", context)
+
+
+def _life_at_risk(user: User, as_of: dt.date) -> tuple[list[Any] | None, int]:
+    """The party organizations at risk (organization life: no activity for the policy's months)."""
+    try:
+        return orglife.at_risk_for(user=user, as_of=as_of), orglife.policy_in_force(on=as_of).at_risk_months
+    except orglife.NoLifePolicy:
+        return None, 0
 
 
 def _render(request: AuthedRequest, *, template: str, partial: str, context: dict[str, Any]) -> HttpResponse:

@@ -50,7 +50,7 @@ from liangxin.registry.choices import Category, FactSource, OperatingStatus, Org
 from liangxin.registry.identifiers import validate_uscc
 from liangxin.registry.models import Member, Organization, OrganizationFacts, PartyOrganization
 
-from . import accounts, mobility, standards
+from . import accounts, mobility, orglife, standards
 from . import development as demo_development
 from . import funding as demo_funding
 from . import talent as demo_talent
@@ -168,6 +168,7 @@ class _Writer:
         mobility.schedule(self)  # mobile members: docs/mobile-members.md
         demo_development.schedule(self)  # member development: docs/member-development.md
         demo_talent.schedule(self)  # the talent pool and instructors: docs/talent-pool.md
+        orglife.schedule(self)  # a year of organization life: docs/organization-life.md
         for day, order, _seq, action in sorted(self.events, key=lambda e: e[:3]):
             self.clock.set(day, 9 + order)
             action()

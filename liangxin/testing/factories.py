@@ -15,6 +15,8 @@ from liangxin.core.text import normalize_name, pinyin_full, pinyin_initials
 from liangxin.formation import services as formation_services
 from liangxin.formation.models import FormationPlan
 from liangxin.geo.models import AdministrativeUnit, Department, UnitLevel
+from liangxin.orglife import compliance
+from liangxin.orglife.models import Activity, ActivityOrganization, ActivityType
 from liangxin.registry.choices import (
     Category,
     FactSource,
@@ -270,3 +272,35 @@ class FiveGoodsAssessmentFactory(factory.django.DjangoModelFactory[FiveGoodsAsse
     rules_score = 80
     performance_score = 88
     public_score = 86
+
+
+def activity_type(code: str) -> ActivityType:
+    """One of the activity types the migration seeds (党员大会 ``members_meeting``, 党课 …)."""
+    return ActivityType.objects.get(code=code)
+
+
+class ActivityFactory(factory.django.DjangoModelFactory[Activity]):
+    """An activity (组织生活) written directly; ``organizations=[(org, "held_in"|"took_part")]``
+    adds the organizations it reached with the work-coverage interval of 12 months. Pages and
+    services are tested through ``orglife.services``."""
+
+    class Meta:
+        model = Activity
+        skip_postgeneration_save = True
+
+    party_organization = factory.SubFactory(PartyOrganizationFactory)
+    activity_type = factory.LazyFunction(lambda: activity_type("theme_day"))
+    held_on = dt.date(2025, 3, 10)
+    duration_minutes = 120
+    place = "党员活动室"
+    topic = factory.Sequence(lambda n: f"主题党日活动{n}")
+    content = "学习讨论"
+    recorded_by = factory.SubFactory("liangxin.testing.factories.UserFactory")
+
+    @factory.post_generation
+    def organizations(self, create: bool, extracted: list[tuple[Organization, str]] | None, **kwargs: object) -> None:
+        for org, how in extracted or []:
+            start, end = compliance.participation_interval(self.held_on, 12)
+            ActivityOrganization.objects.create(
+                activity=self, organization=org, involvement=how, valid_from=start, valid_to=end
+            )

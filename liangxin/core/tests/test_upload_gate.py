@@ -25,6 +25,7 @@ from liangxin.census.models import ImportBatch, ImportJob
 from liangxin.core.dates import today
 from liangxin.core.tests.test_form_fields import project_forms
 from liangxin.funding.models import RewardApplication
+from liangxin.orglife.models import ActivityFile
 from liangxin.reconcile.models import ReconcileBatch
 from liangxin.security.uploads import UploadField
 from liangxin.standards.models import Evidence
@@ -74,6 +75,10 @@ UPLOADS: dict[str, Upload] = {
         "branch_b",
         lambda _p: {"item": "party_flag", "description": "党旗"},
         ("党旗.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"),
+    ),
+    # Photos and files of an activity (组织生活): evidence, as above.
+    "orglife:activity_file_add": Upload(
+        "carol", "activity_b", lambda _a: {}, ("主题党日照片.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n")
     ),
     "mobility:intake": Upload(
         "carol",
@@ -142,6 +147,7 @@ def _written() -> tuple[int, ...]:
     return (
         RewardApplication.objects.count(),
         Evidence.objects.count(),
+        ActivityFile.objects.count(),
         ImportBatch.objects.count(),
         ImportJob.objects.count(),
         ReconcileBatch.objects.count(),

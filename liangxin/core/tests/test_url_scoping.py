@@ -127,6 +127,13 @@ CASES: dict[str, Case] = {
     # The dues base: the county administrator (and the member's secretary); another secretary 404.
     "funding:dues_base": Case("member_b", "alice", "sam", _name),
     "funding:dues_base_reveal": Case("member_b", "alice", "sam", _name, method="post"),
+    # Organization life: township B's branch, its activity and the activity's photo.
+    "orglife:calendar": Case("branch_b", "carol", "bob", _name),
+    "orglife:activity_create": Case("branch_b", "carol", "bob", _name),
+    "orglife:activity_detail": Case("activity_b", "carol", "bob", lambda a: a.topic),
+    "orglife:activity_file_add": Case("activity_b", "carol", "bob", lambda a: a.topic, method="post"),
+    "orglife:activity_delete": Case("activity_b", "carol", "bob", lambda a: a.party_organization.name, method="post"),
+    "orglife:file_export": Case("activity_file_b", "carol", "bob", lambda f: "theme day photo"),
     # Mobile members: township B's outgoing 李四; bob (township A) and sam (a secretary in A) see none of it.
     "mobility:member_detail": Case("mobile_member_b", "carol", "bob", lambda m: m.member.name),
     "mobility:member_edit": Case("mobile_member_b", "carol", "bob", lambda m: m.member.name),

@@ -13,6 +13,7 @@ from django.db.models import Q
 from liangxin.census.models import ImportBatch
 from liangxin.coverage import compiler, materialized, selectors
 from liangxin.coverage.models import OrganizationState, StaleOrganization
+from liangxin.orglife.models import ActivityOrganization
 from liangxin.registry import services as registry_services
 from liangxin.registry.choices import OperatingStatus
 from liangxin.registry.models import (
@@ -22,6 +23,7 @@ from liangxin.registry.models import (
 )
 from liangxin.talent.models import InstructorAssignment
 from liangxin.testing.factories import (
+    ActivityFactory,
     DepartmentFactory,
     InstructorAssignmentFactory,
     OrganizationFactory,
@@ -59,6 +61,13 @@ def _instructor(org):
     return InstructorAssignment.objects.get(organization=org)
 
 
+def _took_part(org):
+    party = PartyOrganizationFactory(township=org.township, founded_on=START)
+    activity = ActivityFactory(party_organization=party, held_on=START, organizations=[(org, "took_part")])
+    materialized.refresh_stale()
+    return activity
+
+
 WRITES = {
     "facts insert": lambda o: OrganizationFacts.objects.create(
         organization=o, valid_from=dt.date(2024, 1, 1), valid_to=START, employees=3, source="edit"
@@ -88,6 +97,12 @@ WRITES = {
         valid_to=dt.date(2026, 1, 1)
     ),
     "instructor deleted": lambda o: _instructor(o).delete(),
+    "activity held in it": lambda o: ActivityFactory(
+        party_organization=PartyOrganizationFactory(township=o.township, founded_on=START),
+        held_on=START,
+        organizations=[(o, "held_in")],
+    ),
+    "activity it took part in, deleted": lambda o: _took_part(o).delete(),
     "organization size": lambda o: Organization.objects.filter(pk=o.pk).update(above_designated_size=True),
     "organization department": lambda o: Organization.objects.filter(pk=o.pk).update(department=DepartmentFactory()),
     "organization category": lambda o: Organization.objects.filter(pk=o.pk).update(category="social"),
@@ -204,9 +219,23 @@ def _random_register(rng: random.Random, townships, departments) -> list[Organiz
                 valid_to=START + dt.timedelta(days=end),
             )
             day = end + rng.randint(0, 3)
+        # Activities held in it or that it took part in, some a year before ``DAYS`` so that their
+        # 12-month window ends among them.
+        for _ in range(rng.randint(0, 3)):
+            held_on = START + dt.timedelta(days=rng.randint(-375, 38))
+            ActivityFactory(
+                party_organization=parties[0],
+                held_on=held_on,
+                organizations=[(org, rng.choice(["held_in", "took_part"]))],
+            )
         orgs.append(org)
     Organization.objects.filter(pk=orgs[-1].pk).update(merged_into=orgs[0])
     return orgs
+
+
+def _in_window(held_on: dt.date, day: dt.date) -> bool:
+    """An activity on ``held_on`` lies in the 12 months up to ``day`` (no 29 February here)."""
+    return held_on <= day < held_on.replace(year=held_on.year + 1)
 
 
 def _holds(row, day) -> bool:
@@ -223,6 +252,10 @@ def _expected(day: dt.date) -> dict[int, tuple]:
         (f,) = facts
         covered = any(_holds(c, day) for c in PartyOrganizationCoverage.objects.filter(organization=org))
         instructor = any(_holds(i, day) for i in InstructorAssignment.objects.filter(organization=org))
+        takes_part = any(
+            _in_window(a.activity.held_on, day)
+            for a in ActivityOrganization.objects.filter(organization=org).select_related("activity")
+        )
         result[org.pk] = (
             org.township_id,
             org.department_id,
@@ -237,6 +270,7 @@ def _expected(day: dt.date) -> dict[int, tuple]:
             f.has_womens_federation,
             covered,
             instructor,
+            takes_part,
         )
     return result
 
@@ -262,6 +296,7 @@ def _found(day: dt.date) -> dict[int, tuple]:
             None if r["s_has_womens_federation"] is None else bool(r["s_has_womens_federation"]),
             bool(r["s_covered"]),
             bool(r["s_has_instructor"]),
+            bool(r["s_takes_part"]),
         )
     return found
 
@@ -281,6 +316,7 @@ def test_the_state_on_every_day_is_the_registers(seed, township_a, township_b, d
     for org in rng.sample(orgs, 3):
         OrganizationFacts.objects.filter(organization=org, valid_to__isnull=True).update(employees=999)
         PartyOrganizationCoverage.objects.filter(organization=org).delete()
+        ActivityOrganization.objects.filter(organization=org).delete()
     for day in DAYS[::3]:
         assert _found(day) == _expected(day), day
 
@@ -323,7 +359,7 @@ def test_the_command_refreshes_the_stale_or_everything(org):
 _EXPECTED_FIELDS = (
     "township_id", "department_id", "category", "above_designated_size", "operating_status", "employees",
     "full_members", "probationary_members", "has_union", "has_youth_league", "has_womens_federation", "covered",
-    "has_instructor",
+    "has_instructor", "takes_part",
 )  # fmt: skip
 
 
@@ -341,8 +377,7 @@ def _python_figures(day: dt.date, by: str, township_id: int | None) -> dict:
         if township_id is not None and row["township_id"] != township_id:
             continue
         row["members"] = row["full_members"] + row["probationary_members"]
-        row["takes_part"] = False
-        row["work_covered"] = row["covered"] or row["has_instructor"]
+        row["work_covered"] = row["covered"] or row["has_instructor"] or row["takes_part"]
         row["org_type"] = "limited_company"
         key = {"county": 0, "township": row["township_id"], "department": row["department_id"]}[by]
         group = figures.setdefault(key, {})

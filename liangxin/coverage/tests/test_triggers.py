@@ -18,6 +18,7 @@ from django.db.migrations.loader import MigrationLoader
 from liangxin.census.models import ImportBatch
 from liangxin.coverage import checks, materialized, triggers
 from liangxin.coverage.models import OrganizationState, StaleOrganization
+from liangxin.orglife.models import ActivityOrganization
 from liangxin.registry.models import (
     Organization,
     OrganizationFacts,
@@ -25,6 +26,7 @@ from liangxin.registry.models import (
 )
 from liangxin.talent.models import InstructorAssignment
 from liangxin.testing.factories import (
+    ActivityFactory,
     DepartmentFactory,
     InstructorAssignmentFactory,
     OrganizationFactory,
@@ -114,6 +116,7 @@ def _cases(world: dict[str, Any]) -> list[tuple[type[models.Model], Any]]:
         (OrganizationFacts, OrganizationFacts.objects.get(organization=org)),
         (PartyOrganizationCoverage, PartyOrganizationCoverage.objects.get(organization=org)),
         (InstructorAssignment, InstructorAssignment.objects.get(organization=org)),
+        (ActivityOrganization, ActivityOrganization.objects.get(organization=org)),
     ]
 
 
@@ -127,6 +130,8 @@ def test_no_write_of_any_column_changes_the_state_unmarked(township_a, departmen
     )
     PartyOrganizationFactory(township=township_a, founded_on=START, covers=[org])
     InstructorAssignmentFactory(organization=org, instructor_name="王指导", valid_from=START)
+    party = PartyOrganizationFactory(township=township_a, founded_on=START)
+    ActivityFactory(party_organization=party, held_on=START, organizations=[(org, "held_in")])
     other = OrganizationFactory(township=township_a)
     OrganizationFacts.objects.filter(organization=other).delete()
     world = {
@@ -138,6 +143,7 @@ def test_no_write_of_any_column_changes_the_state_unmarked(township_a, departmen
         "accounts.User": UserFactory(),
         "census.ImportBatch": ImportBatch.objects.create(unit=township_a, file_name="x.csv", as_of=START),
         "talent.PoolEntry": PoolEntryFactory(township=township_a),
+        "orglife.Activity": ActivityFactory(party_organization=party, held_on=START),
     }
     tested = {}
     for model, row in _cases(world):

@@ -38,6 +38,7 @@ from liangxin.development.models import DevelopmentRules
 from liangxin.formation.choices import PlanStatus, VerificationResult
 from liangxin.formation.models import FormationPlan, Verification
 from liangxin.geo.models import AdministrativeUnit, Department, UnitLevel
+from liangxin.orglife.models import LifePolicyVersion
 from liangxin.policy.models import FundingPolicyVersion, PolicyVersion
 from liangxin.registry.choices import Category, MemberStatus, OperatingStatus, OrganizationType, PartyOrganizationKind
 from liangxin.registry.identifiers import validate_citizen_id, validate_uscc
@@ -77,6 +78,7 @@ def _reseed_after_a_flush():
         ("coverage", "0002_seed_indicators", Indicator),
         ("development", "0002_seed_2009_rules", DevelopmentRules),
         ("standards", "0002_policy_and_five_goods_ratings", StandardizationPolicy),
+        ("orglife", "0002_seed_activity_types_and_rules", LifePolicyVersion),
     ]:
         if not model.objects.exists():
             import_module(f"liangxin.{label}.migrations.{migration}").seed(apps, None)
@@ -644,3 +646,29 @@ from .mobility_checks import *  # noqa: E402, F403
 
 # The talent pool of the demo (docs/talent-pool.md).
 from .talent_checks import *  # noqa: E402, F403
+
+
+def test_a_year_of_organization_life_kept_by_some_missed_by_others_and_silent_at_risk(loaded, db):
+    from liangxin.coverage import materialized
+    from liangxin.coverage.models import OrganizationState
+    from liangxin.orglife import selectors as orglife
+
+    day = dt.date(2026, 12, 1)
+    parties = list(orglife.existing_on(PartyOrganization.objects.all(), day))
+    standings = orglife.standings(party_organizations=parties, as_of=day)
+    kept = [s for s in standings if not s.missed]
+    behind = [s for s in standings if s.missed]
+    at_risk = [s for s in standings if s.at_risk]
+    assert len(kept) >= 10 and len(behind) >= 10 and 1 <= len(at_risk) <= 10
+    assert all(s.last_activity is None or s.last_activity <= dt.date(2026, 9, 1) for s in at_risk)
+    # Work coverage from activity alone: organizations neither covered nor with an instructor
+    # that an activity reached in the twelve months up to the day.
+    materialized.ensure_fresh()
+    only_activity = OrganizationState.objects.filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=day),
+        valid_from__lte=day,
+        takes_part=True,
+        covered=False,
+        has_instructor=False,
+    ).count()
+    assert only_activity >= 3
