@@ -256,6 +256,7 @@ def standards_evidence_b(carol, branch_b):
     return services.add_evidence(by=carol, party_organization=branch_b, item="bulletin_board", file=file)
 
 
+@pytest.fixture
 def activity_b(carol, branch_b, member_b, org_in_b):
     """A theme day (主题党日) of township B's branch, held in its company, 李四 present."""
     from liangxin.core.dates import today
