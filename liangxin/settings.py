@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "liangxin.coverage",
     "liangxin.funding",
     "liangxin.mobility",
+    "liangxin.training",
+    "liangxin.liaison",
     "liangxin.api",
     # The demo county builds on every other app, and none of them imports it.
     "liangxin.demo",

@@ -20,6 +20,8 @@ urlpatterns = [
     path("coverage/", include("liangxin.coverage.urls")),  # coverage against targets
     path("funding/", include("liangxin.funding.urls")),  # budget allocation, dues, activity funds, rewards
     path("mobility/", include("liangxin.mobility.urls")),  # mobile party members
+    path("training/", include("liangxin.training.urls")),  # training records and the yearly gap list
+    path("liaison/", include("liangxin.liaison.urls")),  # liaison and demonstration points, joint meeting
     path("", include("liangxin.api.urls")),  # the JSON API (/api/) and its tokens (/tokens/)
 ]
 

@@ -63,6 +63,12 @@ DUES_BASE_KEEPERS = roles_with(Permission.VIEW_DUES_BASE)  # county admin, the m
 # have no mobile members in their scope. The police files are the importers' and the leader's.
 MOBILITY_READERS = BUSINESS - DEPARTMENT
 INTAKE_READERS = CENSUS_READERS
+# Training records: the units that hold trainings keep them (the county, a township, a supervising
+# department); every business role reads them and the yearly gap list within its scope.
+TRAINING_KEEPERS = COUNTY_ADMIN | TOWNSHIP | DEPARTMENT
+# Liaison points: the county's leaders' and the township party committees' own; demonstration
+# points and the joint meeting's member units are the county's.
+LIAISON_KEEPERS = COUNTY_ADMIN | TOWNSHIP
 
 
 @dataclass(frozen=True)
@@ -248,6 +254,15 @@ PAGE_RULES: dict[str, Rule] = {
     "mobility:help_list": read(MOBILITY_READERS),
     "mobility:flows": read(MOBILITY_READERS),
     "mobility:flows_export": read(MOBILITY_READERS),
+    # Training: every business role reads within its scope; the holding units record.
+    "training:index": read(BUSINESS),
+    "training:create": use(TRAINING_KEEPERS),
+    "training:detail": Rule(read=BUSINESS, write=TRAINING_KEEPERS),
+    "training:attendee_remove": use(TRAINING_KEEPERS),
+    "training:gaps": read(BUSINESS),
+    "training:gap_export": read(BUSINESS),
+    "training:gap_township": read(BUSINESS),
+    "training:rules": Rule(read=BUSINESS, write=COUNTY_ADMIN),
     "campaigns:entries_confirm": use(DEPARTMENT),  # several rows at once
     # The JSON API: the same roles as the pages it reads; its document and reference page are
     # public. Tokens are made and revoked by their owner, a business account.
@@ -311,6 +326,8 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("campaigns:index", _("集中摸底")),
     MenuItem("mobility:index", _("流动党员")),
     MenuItem("funding:index", _("经费保障")),
+    MenuItem("training:index", _("培训")),
+    MenuItem("liaison:index", _("联系点")),
     MenuItem("accounts:user_list", _("用户管理")),
     MenuItem("security:lockout_list", _("登录锁定")),
     MenuItem("audit:record_list", _("审计日志")),

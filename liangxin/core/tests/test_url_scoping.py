@@ -138,6 +138,10 @@ CASES: dict[str, Case] = {
     "mobility:batch_confirm": Case("intake_batch_b", "carol", "bob", lambda b: b.file_name, method="post"),
     "mobility:batch_revert": Case("intake_batch_b", "carol", "bob", lambda b: b.file_name, method="post"),
     "mobility:registration_detail": Case("migrant_record_b", "carol", "bob", _name),
+    # Training: township B's training and its attendee 李四; bob (township A) sees neither.
+    "training:detail": Case("training_b", "carol", "bob", lambda t: "李四"),
+    "training:attendee_remove": Case("attendance_b", "carol", "bob", lambda a: "板桥镇党务知识培训", method="post"),
+    "training:gap_township": Case("township_b", "carol", "bob", lambda t: "板桥星火煤业有限公司"),
     # The JSON API, read with a token of the user (``_sign_in``): the pages' scope, 404 outside it.
     "api:organization_detail": Case("org_in_b", "carol", "bob", _name),
     "api:party_organization_detail": Case("branch_b", "carol", "bob", _name),
