@@ -263,6 +263,15 @@ PAGE_RULES: dict[str, Rule] = {
     "training:gap_export": read(BUSINESS),
     "training:gap_township": read(BUSINESS),
     "training:rules": Rule(read=BUSINESS, write=COUNTY_ADMIN),
+    # Liaison points (the county's and the townships'), demonstration points, the joint meeting.
+    "liaison:index": read(BUSINESS),
+    "liaison:point_create": use(LIAISON_KEEPERS),
+    "liaison:point_export": read(BUSINESS),
+    "liaison:point_detail": Rule(read=BUSINESS, write=LIAISON_KEEPERS),
+    "liaison:demonstrations": Rule(read=BUSINESS, write=COUNTY_ADMIN),
+    "liaison:demonstration_export": read(BUSINESS),
+    "liaison:joint_meeting": Rule(read=BUSINESS, write=COUNTY_ADMIN),
+    "liaison:joint_meeting_export": read(BUSINESS),
     "campaigns:entries_confirm": use(DEPARTMENT),  # several rows at once
     # The JSON API: the same roles as the pages it reads; its document and reference page are
     # public. Tokens are made and revoked by their owner, a business account.

@@ -18,12 +18,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from liangxin.accounts import access
 from liangxin.accounts.models import User
-from liangxin.core.clients import client_address
-from liangxin.core.dates import today
+from liangxin.core.audited_export import audited_workbook
 from liangxin.core.errors import ServiceError
-from liangxin.core.export import Cell, XlsxBook, workbook_response, write_table
+from liangxin.core.export import Cell, XlsxBook, write_table
 from liangxin.core.shortcuts import add_service_error, get_in_scope_or_404, refuse_method
-from liangxin.registry import services as registry_services
 from liangxin.registry.models import Member, Organization, PartyOrganization
 from liangxin.registry.selectors import townships_for
 
@@ -181,19 +179,18 @@ def gap_export(request: AuthedRequest) -> HttpResponseBase:
     form = _year_form(request)
     year, township, audience = form.chosen_year(), form.chosen_township(), form.chosen_audience()
     report = selectors.training_gaps(user=request.user, year=year, township=township, audience=audience)
-    registry_services.log_export(
-        by=request.user,
-        object_type="training.gap_list",
-        filters={"year": year, "township": township.pk if township else None, "audience": audience},
-        rows=len(report.missing),
-        file_format="xlsx",
-        remote_addr=client_address(request),
-    )
 
     def write(book: XlsxBook) -> None:
         write_table(book, sheet_title=f"{year}年缺训名单", header=GAP_HEADER, rows=gap_rows(report))
 
-    return workbook_response(filename=f"培训缺训名单_{year}_{today():%Y%m%d}.xlsx", write=write)
+    return audited_workbook(
+        request,
+        object_type="training.gap_list",
+        filters={"year": year, "township": township.pk if township else None, "audience": audience},
+        rows=len(report.missing),
+        filename=f"培训缺训名单_{year}",
+        write=write,
+    )
 
 
 # --- The rules ------------------------------------------------------------------------------------

@@ -235,6 +235,30 @@ def attendance_b(training_b):
 
 
 @pytest.fixture
+def liaison_point_b(carol, org_in_b):
+    """Township B's party committee's liaison point at its company, with one visit."""
+    import datetime as dt
+
+    from liangxin.liaison import services
+
+    point = services.create_point(
+        by=carol,
+        data=services.PointData(
+            leader_name="杨镇长",
+            leader_position="板桥镇党委书记",
+            organization=org_in_b,
+            started_on=dt.date(2026, 2, 1),
+        ),
+    )
+    services.record_visit(
+        by=carol,
+        point=point,
+        data=services.VisitData(visited_on=dt.date(2026, 3, 5), visitors="杨镇长、组织委员", activity="指导换届"),
+    )
+    return point
+
+
+@pytest.fixture
 def township_b_objects(request, member_b):
     """The object of every object pattern, from the scoping test's cases (township B's): what the
     walks of every page (no server error, phones) open."""
