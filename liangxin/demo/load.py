@@ -53,6 +53,7 @@ from liangxin.registry.models import Member, Organization, OrganizationFacts, Pa
 
 from . import accounts, mobility
 from . import funding as demo_funding
+from . import training as demo_training
 from .clock import Clock, historical_clock
 from .county import BASELINE, DEFAULT_SEED, DEMO_DATA_DIR
 from .draw import plan_demo
@@ -168,6 +169,7 @@ class _Writer:
             self.at(dt.date(rating.year, 12, 20), _RATE, lambda r=rating: self._rate(r))  # type: ignore[misc]
         demo_funding.schedule(at=self.at, admin=self.admin, clerks=self.clerks, seed=self.plan.seed)
         mobility.schedule(self)  # mobile members: docs/mobile-members.md
+        demo_training.schedule(self)  # training, liaison and demonstration points: docs/training.md
         for day, order, _seq, action in sorted(self.events, key=lambda e: e[:3]):
             self.clock.set(day, 9 + order)
             action()

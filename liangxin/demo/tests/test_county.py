@@ -49,6 +49,7 @@ from liangxin.registry.models import (
     PartyOrganizationCoverage,
     PartyRelation,
 )
+from liangxin.training.models import TrainingRuleVersion
 
 ECONOMIC, SOCIAL = Category.ECONOMIC, Category.SOCIAL
 
@@ -72,6 +73,7 @@ def _reseed_after_a_flush():
         ("policy", "0002_seed_2009_policy", PolicyVersion),
         ("policy", "0004_seed_2009_funding_policy", FundingPolicyVersion),
         ("coverage", "0002_seed_indicators", Indicator),
+        ("training", "0002_seed_2009_training_rules", TrainingRuleVersion),
     ]:
         if not model.objects.exists():
             import_module(f"liangxin.{label}.migrations.{migration}").seed(apps, None)
@@ -619,3 +621,6 @@ def test_activity_funds_rewards_and_ledgers(loaded, db):
 
 # The mobile members of the demo, checked on the demo this module loaded (docs/mobile-members.md).
 from .mobility_checks import *  # noqa: E402, F403
+
+# The training records and liaison of the demo (docs/training.md, docs/liaison.md).
+from .training_checks import *  # noqa: E402, F403
