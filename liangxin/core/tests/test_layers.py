@@ -17,6 +17,8 @@ ABOVE_THE_REGISTER = (
     "liangxin.campaigns",
     "liangxin.mobility",
     "liangxin.funding",
+    "liangxin.training",
+    "liangxin.liaison",
 )
 INTERFACE = frozenset({"liangxin.registry.views", "liangxin.registry.urls"})
 

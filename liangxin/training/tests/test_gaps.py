@@ -255,3 +255,21 @@ def test_a_training_of_another_township_is_404_and_its_attendees_hidden(county_d
     assert "2025年书记集中培训" in page and "王书记" not in page
     client.force_login(bob)
     assert "王书记" in client.get(spring.get_absolute_url()).content.decode()
+
+
+def test_the_keeper_adds_an_attendee_on_the_page_and_the_rule_form_is_the_county_administrators(
+    county_data, client, bob, alice
+):
+    new_year = county_data["new_year"]
+    client.force_login(bob)
+    assert "添加参训人员" in client.get(new_year.get_absolute_url()).content.decode()
+    assert "添加参训人员" not in client.get(county_data["spring"].get_absolute_url()).content.decode()
+    response = client.post(new_year.get_absolute_url(), {"kind": "owner", "organization": county_data["west_shop"].pk})
+    assert response.status_code == 302
+    assert new_year.attendances.filter(organization=county_data["west_shop"], name="业主").exists()
+    refused = client.post(new_year.get_absolute_url(), {"kind": "owner", "organization": county_data["b_org"].pk})
+    assert refused.status_code == 200 and "有效的选项" in refused.content.decode()  # not among his organizations
+    assert not new_year.attendances.filter(organization=county_data["b_org"]).exists()
+    assert "<h2>新增版本</h2>" not in client.get(reverse("training:rules")).content.decode()
+    client.force_login(alice)
+    assert "<h2>新增版本</h2>" in client.get(reverse("training:rules")).content.decode()
