@@ -106,14 +106,38 @@ def _member_township(member: Member) -> int | None:
     return employment.organization.township_id if employment is not None else None
 
 
-def _attendance(by: User, training: Training, data: AttendeeData) -> Attendance:
+@dataclass(frozen=True)
+class _InScope:
+    """Which of the attendees' party organizations (with their secretaries), members and
+    organizations lie in the user's scope: three queries for a list of any length."""
+
+    secretaries: dict[int, Member | None]
+    members: set[int]
+    organizations: set[int]
+
+    @classmethod
+    def of(cls, by: User, attendees: Sequence[AttendeeData]) -> _InScope:
+        def ids(attribute: str) -> list[int]:
+            return [getattr(d, attribute).pk for d in attendees if getattr(d, attribute) is not None]
+
+        party_orgs = PartyOrganization.objects.restrict(by).filter(pk__in=ids("party_organization"))
+        return cls(
+            secretaries={po.pk: po.secretary for po in party_orgs.select_related("secretary")},
+            members=set(Member.objects.restrict(by).filter(pk__in=ids("member")).values_list("pk", flat=True)),
+            organizations=set(
+                Organization.objects.restrict(by).filter(pk__in=ids("organization")).values_list("pk", flat=True)
+            ),
+        )
+
+
+def _attendance(by: User, training: Training, data: AttendeeData, in_scope: _InScope) -> Attendance:
     """The row for one attendee, checked against the user's scope; not saved."""
     name = data.name.strip()
     if data.kind == AttendeeKind.SECRETARY:
         party_org = data.party_organization
-        if party_org is None or not PartyOrganization.objects.restrict(by).filter(pk=party_org.pk).exists():
+        if party_org is None or party_org.pk not in in_scope.secretaries:
             raise ServiceError(_("请选择您管理范围内的党组织。"), field="party_organization")
-        secretary = party_org.secretary
+        secretary = in_scope.secretaries[party_org.pk]
         name = secretary.name if secretary is not None else name
         if not name:
             raise ServiceError(_("该党组织未登记书记,请填写参训书记的姓名。"), field="name")
@@ -128,7 +152,7 @@ def _attendance(by: User, training: Training, data: AttendeeData) -> Attendance:
         )
     if data.kind == AttendeeKind.MEMBER:
         member = data.member
-        if member is None or not Member.objects.restrict(by).filter(pk=member.pk).exists():
+        if member is None or member.pk not in in_scope.members:
             raise ServiceError(_("请选择您管理范围内的党员。"), field="member")
         township_id = _member_township(member) or by.township_id
         if township_id is None:
@@ -138,7 +162,7 @@ def _attendance(by: User, training: Training, data: AttendeeData) -> Attendance:
         )
     if data.kind == AttendeeKind.OWNER:
         organization = data.organization
-        if organization is None or not Organization.objects.restrict(by).filter(pk=organization.pk).exists():
+        if organization is None or organization.pk not in in_scope.organizations:
             raise ServiceError(_("请选择您管理范围内的两新组织。"), field="organization")
         return Attendance(
             training=training,
@@ -172,7 +196,8 @@ def add_attendees(*, by: User, training: Training, attendees: Sequence[AttendeeD
     """Add every attendee or none: each is checked (scope, the register link, not already in the
     training) before anything is written."""
     _require_kept(by, training)
-    rows = [_attendance(by, training, data) for data in attendees]
+    in_scope = _InScope.of(by, attendees)
+    rows = [_attendance(by, training, data, in_scope) for data in attendees]
     existing = Attendance.objects.filter(training=training)
     taken_keys: set[tuple[str, int | None]] = {
         ("po", po)
