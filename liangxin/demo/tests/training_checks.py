@@ -23,12 +23,13 @@ def test_the_gap_list_has_attended_and_missing_secretaries_and_owners(loaded, db
             assert 0 < missing[audience] < asked[audience] / 2, (year, audience, missing, asked)
 
 
-def test_liaison_points_visits_demonstrations_and_joint_units(loaded, db, client):
+def test_liaison_points_visits_demonstrations_and_joint_units(loaded, db, client, settings):
     assert LiaisonPoint.objects.filter(township__isnull=True).count() >= 5
     assert LiaisonPoint.objects.filter(township__isnull=False).exists()
     assert Visit.objects.count() >= LiaisonPoint.objects.count()
     assert set(DemonstrationPoint.objects.values_list("year", flat=True)) == {2024, 2025, 2026}
     assert JointMeetingUnit.objects.filter(is_lead=True).count() == 1
+    settings.DEMO_MODE = True  # demo accounts keep their password only in demo mode
     client.force_login(User.objects.get(username="county_admin"))
-    page = client.get(reverse("liaison:index")).content.decode()
-    assert "县委副书记" in page
+    assert "县委副书记" in client.get(reverse("liaison:index")).content.decode()
+    assert "/training/gaps/townships/" in client.get(reverse("training:gaps"), {"year": 2025}).content.decode()
