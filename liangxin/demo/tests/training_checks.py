@@ -10,16 +10,17 @@ from django.urls import reverse
 
 from liangxin.accounts.models import User
 from liangxin.liaison.models import DemonstrationPoint, JointMeetingUnit, LiaisonPoint, Visit
-from liangxin.training import rules, selectors
+from liangxin.training import rules as training_rules
+from liangxin.training import selectors as training_selectors
 
 
 def test_the_gap_list_has_attended_and_missing_secretaries_and_owners(loaded, db):
     county_admin = User.objects.get(username="county_admin")
     for year in (2025, 2026):
-        report = selectors.training_gaps(user=county_admin, year=year)
+        report = training_selectors.training_gaps(user=county_admin, year=year)
         asked = Counter(s.required.audience for s in report.statuses)
         missing = Counter(s.required.audience for s in report.missing)
-        for audience in (rules.SECRETARY, rules.OWNER):
+        for audience in (training_rules.SECRETARY, training_rules.OWNER):
             assert 0 < missing[audience] < asked[audience] / 2, (year, audience, missing, asked)
 
 
