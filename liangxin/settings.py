@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "liangxin.talent",
     "liangxin.standards",
     "liangxin.orglife",
+    "liangxin.training",
+    "liangxin.liaison",
     "liangxin.api",
     # The demo county builds on every other app, and none of them imports it.
     "liangxin.demo",

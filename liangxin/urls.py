@@ -25,6 +25,8 @@ urlpatterns = [
     path("talent/", include("liangxin.talent.urls")),  # the party workers' talent pool
     path("standards/", include("liangxin.standards.urls")),  # five ones checklist, five-goods assessment
     path("orglife/", include("liangxin.orglife.urls")),  # organization life: activities, compliance
+    path("training/", include("liangxin.training.urls")),  # training records and the yearly gap list
+    path("liaison/", include("liangxin.liaison.urls")),  # liaison and demonstration points, joint meeting
     path("", include("liangxin.api.urls")),  # the JSON API (/api/) and its tokens (/tokens/)
 ]
 

@@ -76,6 +76,12 @@ CHECKERS = roles_with(Permission.CHECK_STANDARDIZATION)  # county admin, townshi
 # Organization life: every business role reads in its scope (departments those covering the
 # organizations they supervise); the secretary and the township clerk record.
 LIFE_RECORDERS = roles_with(Permission.RECORD_ORGANIZATION_LIFE)
+# Training records: the units that hold trainings keep them (the county, a township, a supervising
+# department); every business role reads them and the yearly gap list within its scope.
+TRAINING_KEEPERS = COUNTY_ADMIN | TOWNSHIP | DEPARTMENT
+# Liaison points: the county's leaders' and the township party committees' own; demonstration
+# points and the joint meeting's member units are the county's.
+LIAISON_KEEPERS = COUNTY_ADMIN | TOWNSHIP
 
 
 @dataclass(frozen=True)
@@ -297,6 +303,24 @@ PAGE_RULES: dict[str, Rule] = {
     "talent:post_assign": use(EDITORS),
     "talent:instructor_end": use(EDITORS),
     "talent:post_end": use(EDITORS),
+    # Training: every business role reads within its scope; the holding units record.
+    "training:index": read(BUSINESS),
+    "training:create": use(TRAINING_KEEPERS),
+    "training:detail": Rule(read=BUSINESS, write=TRAINING_KEEPERS),
+    "training:attendee_remove": use(TRAINING_KEEPERS),
+    "training:gaps": read(BUSINESS),
+    "training:gap_export": read(BUSINESS),
+    "training:gap_township": read(BUSINESS),
+    "training:rules": Rule(read=BUSINESS, write=COUNTY_ADMIN),
+    # Liaison points (the county's and the townships'), demonstration points, the joint meeting.
+    "liaison:index": read(BUSINESS),
+    "liaison:point_create": use(LIAISON_KEEPERS),
+    "liaison:point_export": read(BUSINESS),
+    "liaison:point_detail": Rule(read=BUSINESS, write=LIAISON_KEEPERS),
+    "liaison:demonstrations": Rule(read=BUSINESS, write=COUNTY_ADMIN),
+    "liaison:demonstration_export": read(BUSINESS),
+    "liaison:joint_meeting": Rule(read=BUSINESS, write=COUNTY_ADMIN),
+    "liaison:joint_meeting_export": read(BUSINESS),
     "campaigns:entries_confirm": use(DEPARTMENT),  # several rows at once
     # Member development (发展党员) and the three recommendations.
     "development:index": read(BUSINESS),
@@ -376,6 +400,8 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("funding:index", _("经费保障")),
     MenuItem("standards:index", _("规范化建设")),
     MenuItem("orglife:index", _("组织生活")),
+    MenuItem("training:index", _("培训")),
+    MenuItem("liaison:index", _("联系点")),
     MenuItem("accounts:user_list", _("用户管理")),
     MenuItem("security:lockout_list", _("登录锁定")),
     MenuItem("audit:record_list", _("审计日志")),

@@ -54,6 +54,7 @@ from . import accounts, mobility, orglife, standards
 from . import development as demo_development
 from . import funding as demo_funding
 from . import talent as demo_talent
+from . import training as demo_training
 from .clock import Clock, historical_clock
 from .county import BASELINE, DEFAULT_SEED, DEMO_DATA_DIR
 from .draw import plan_demo
@@ -169,6 +170,7 @@ class _Writer:
         demo_development.schedule(self)  # member development: docs/member-development.md
         demo_talent.schedule(self)  # the talent pool and instructors: docs/talent-pool.md
         orglife.schedule(self)  # a year of organization life: docs/organization-life.md
+        demo_training.schedule(self)  # training, liaison and demonstration points: docs/training.md
         for day, order, _seq, action in sorted(self.events, key=lambda e: e[:3]):
             self.clock.set(day, 9 + order)
             action()

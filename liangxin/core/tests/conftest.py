@@ -200,6 +200,65 @@ def migrant_record_b(intake_batch_b):
 
 
 @pytest.fixture
+def training_b(carol, member_b, org_in_b):
+    """A training township B held, attended by its member 李四 and the owner of its company."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from liangxin.training import services
+    from liangxin.training.models import AttendeeKind
+
+    training = services.create_training(
+        by=carol,
+        data=services.TrainingData(
+            title="板桥镇党务知识培训",
+            starts_on=dt.date(2026, 4, 8),
+            ends_on=dt.date(2026, 4, 8),
+            hours=Decimal("4"),
+            organizer="板桥镇党委",
+        ),
+    )
+    services.add_attendees(
+        by=carol,
+        training=training,
+        attendees=[
+            services.AttendeeData(kind=AttendeeKind.MEMBER, member=member_b),
+            services.AttendeeData(kind=AttendeeKind.OWNER, organization=org_in_b, name="周老板"),
+        ],
+    )
+    return training
+
+
+@pytest.fixture
+def attendance_b(training_b):
+    return training_b.attendances.get(kind="member")
+
+
+@pytest.fixture
+def liaison_point_b(carol, org_in_b):
+    """Township B's party committee's liaison point at its company, with one visit."""
+    import datetime as dt
+
+    from liangxin.liaison import services
+
+    point = services.create_point(
+        by=carol,
+        data=services.PointData(
+            leader_name="杨镇长",
+            leader_position="板桥镇党委书记",
+            organization=org_in_b,
+            started_on=dt.date(2026, 2, 1),
+        ),
+    )
+    services.record_visit(
+        by=carol,
+        point=point,
+        data=services.VisitData(visited_on=dt.date(2026, 3, 5), visitors="杨镇长、组织委员", activity="指导换届"),
+    )
+    return point
+
+
+@pytest.fixture
 def township_b_objects(request, member_b):
     """The object of every object pattern, from the scoping test's cases (township B's): what the
     walks of every page (no server error, phones) open."""

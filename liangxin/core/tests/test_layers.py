@@ -19,6 +19,8 @@ ABOVE_THE_REGISTER = (
     "liangxin.funding",
     "liangxin.development",
     "liangxin.talent",
+    "liangxin.training",
+    "liangxin.liaison",
 )
 INTERFACE = frozenset({"liangxin.registry.views", "liangxin.registry.urls"})
 

@@ -174,6 +174,11 @@ CASES: dict[str, Case] = {
     "standards:item_check": Case("branch_b", "carol", "bob", _name, method="post"),
     "standards:evidence_export": Case("standards_evidence_b", "carol", "bob", lambda e: "bulletin board photo"),
     "standards:assessment_edit": Case("branch_b", "carol", "bob", _name),
+    # Training: township B's training and its attendee 李四; bob (township A) sees neither.
+    "training:detail": Case("training_b", "carol", "bob", lambda t: "李四"),
+    "training:attendee_remove": Case("attendance_b", "carol", "bob", lambda a: "板桥镇党务知识培训", method="post"),
+    "training:gap_township": Case("township_b", "carol", "bob", lambda t: "板桥星火煤业有限公司"),
+    "liaison:point_detail": Case("liaison_point_b", "carol", "bob", lambda p: "指导换届"),
     # The JSON API, read with a token of the user (``_sign_in``): the pages' scope, 404 outside it.
     "api:organization_detail": Case("org_in_b", "carol", "bob", _name),
     "api:party_organization_detail": Case("branch_b", "carol", "bob", _name),

@@ -53,6 +53,7 @@ from liangxin.registry.models import (
 )
 from liangxin.standards.models import ChecklistItem, FiveGoodsAssessment, StandardizationPolicy
 from liangxin.standards.selectors import completion
+from liangxin.training.models import TrainingRuleVersion
 
 ECONOMIC, SOCIAL = Category.ECONOMIC, Category.SOCIAL
 
@@ -79,6 +80,7 @@ def _reseed_after_a_flush():
         ("development", "0002_seed_2009_rules", DevelopmentRules),
         ("standards", "0002_policy_and_five_goods_ratings", StandardizationPolicy),
         ("orglife", "0002_seed_activity_types_and_rules", LifePolicyVersion),
+        ("training", "0002_seed_2009_training_rules", TrainingRuleVersion),
     ]:
         if not model.objects.exists():
             import_module(f"liangxin.{label}.migrations.{migration}").seed(apps, None)
@@ -672,3 +674,7 @@ def test_a_year_of_organization_life_kept_by_some_missed_by_others_and_silent_at
         has_instructor=False,
     ).count()
     assert only_activity >= 3
+
+
+# The training records and liaison of the demo (docs/training.md, docs/liaison.md).
+from .training_checks import *  # noqa: E402, F403
