@@ -103,10 +103,17 @@ def _objects(admin: Any) -> dict[str, int | None]:
     from liangxin.audit.models import AuditRecord
     from liangxin.campaigns.models import Campaign, Submission, SubmissionEntry
     from liangxin.census.models import ImportBatch, ImportJob
+    from liangxin.development.models import DevelopmentFile, Recommendation
     from liangxin.formation import selectors as formation_selectors
     from liangxin.funding.models import RewardApplication
+    from liangxin.geo.models import AdministrativeUnit, UnitLevel
+    from liangxin.liaison.models import LiaisonPoint
     from liangxin.mobility.models import ActivityCertificate, IntakeBatch, MigrantRecord, MobileMember, RelationTransfer
+    from liangxin.orglife.models import Activity
     from liangxin.registry.models import Member, Organization, PartyOrganization
+    from liangxin.standards.models import FiveGoodsAssessment
+    from liangxin.talent.models import InstructorAssignment, PoolEntry, PostAssignment
+    from liangxin.training.models import Training
 
     def first(queryset: Any) -> int | None:
         return queryset.values_list("pk", flat=True).first()
@@ -132,6 +139,20 @@ def _objects(admin: Any) -> dict[str, int | None]:
         "migrant_record": first(MigrantRecord.objects.order_by("-pk")),
         "transfer": first(RelationTransfer.objects.order_by("-pk")),
         "reward": first(RewardApplication.objects.order_by("-pk")),
+        "activity": first(Activity.objects.annotate(n=Count("attendance")).order_by("-n", "pk")),
+        "assessment": first(FiveGoodsAssessment.objects.order_by("-pk")),
+        "development_file": first(DevelopmentFile.objects.annotate(n=Count("steps")).order_by("-n", "pk")),
+        "recommendation": first(Recommendation.objects.order_by("-pk")),
+        "pool_entry": first(PoolEntry.objects.order_by("pk")),
+        "instructor_assignment": first(InstructorAssignment.objects.filter(valid_to__isnull=True).order_by("pk")),
+        "post_assignment": first(PostAssignment.objects.filter(valid_to__isnull=True).order_by("pk")),
+        "training": first(Training.objects.annotate(n=Count("attendances")).order_by("-n", "pk")),
+        "township": first(
+            AdministrativeUnit.objects.filter(level=UnitLevel.TOWNSHIP)
+            .annotate(n=Count("organizations"))
+            .order_by("-n", "pk")
+        ),
+        "liaison_point": first(LiaisonPoint.objects.order_by("pk")),
     }
 
 
@@ -158,6 +179,18 @@ _KINDS = {
     "funding:dues_base": "member",
     "funding:reward_detail": "reward",
     "funding:": "party_organization",
+    "orglife:activity_": "activity",
+    "orglife:": "party_organization",
+    "standards:assessment_": "assessment",
+    "standards:": "party_organization",
+    "development:recommendation_": "recommendation",
+    "development:": "development_file",
+    "talent:instructor_end": "instructor_assignment",
+    "talent:post_end": "post_assignment",
+    "talent:": "pool_entry",
+    "training:gap_township": "township",
+    "training:": "training",
+    "liaison:": "liaison_point",
 }
 
 

@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from liangxin.core.forms import IntegerField, NameField, PastDateField, TextField
+from liangxin.core.forms import IntegerField, ModelChoiceField, NameField, PastDateField, TextField
 from liangxin.geo.models import AdministrativeUnit
 from liangxin.registry.models import Member, Organization, PartyOrganization
 
@@ -17,10 +17,10 @@ from .models import DevelopmentFile, RecommendationKind, RecommendationResult, S
 
 
 class ListFilterForm(forms.Form):
-    township = forms.ModelChoiceField(
+    township = ModelChoiceField(
         label=_("乡镇(街道)"), queryset=AdministrativeUnit.objects.none(), required=False, empty_label=_("全部")
     )
-    party_organization = forms.ModelChoiceField(
+    party_organization = ModelChoiceField(
         label=_("党组织"), queryset=PartyOrganization.objects.none(), required=False, empty_label=_("全部")
     )
     stage = forms.ChoiceField(label=_("阶段"), choices=[("", _("全部")), *StageKind.choices], required=False)
@@ -43,8 +43,8 @@ class ListFilterForm(forms.Form):
 class ApplicationForm(forms.Form):
     name = NameField(label=_("姓名"), max_length=50)
     id_number = TextField(label=_("公民身份号码"), max_length=18)
-    party_organization = forms.ModelChoiceField(label=_("培养党组织"), queryset=PartyOrganization.objects.none())
-    organization = forms.ModelChoiceField(
+    party_organization = ModelChoiceField(label=_("培养党组织"), queryset=PartyOrganization.objects.none())
+    organization = ModelChoiceField(
         label=_("工作单位"), queryset=Organization.objects.none(), required=False, empty_label=_("(无)")
     )
     work_role = forms.ChoiceField(label=_("岗位类别"), choices=WorkRole.choices)
@@ -78,15 +78,13 @@ class StageForm(forms.Form):
 
 class RecommendationForm(forms.Form):
     kind = forms.ChoiceField(label=_("推荐类别"), choices=RecommendationKind.choices)
-    party_organization = forms.ModelChoiceField(label=_("推荐党组织"), queryset=PartyOrganization.objects.none())
+    party_organization = ModelChoiceField(label=_("推荐党组织"), queryset=PartyOrganization.objects.none())
     recommender = NameField(label=_("推荐人"), max_length=100)
-    member = forms.ModelChoiceField(
+    member = ModelChoiceField(
         label=_("被推荐党员(推荐就业、进入管理层)"), queryset=Member.objects.none(), required=False
     )
-    file = forms.ModelChoiceField(
-        label=_("被推荐员工(推荐入党)"), queryset=DevelopmentFile.objects.none(), required=False
-    )
-    organization = forms.ModelChoiceField(label=_("推荐到的两新组织"), queryset=Organization.objects.none())
+    file = ModelChoiceField(label=_("被推荐员工(推荐入党)"), queryset=DevelopmentFile.objects.none(), required=False)
+    organization = ModelChoiceField(label=_("推荐到的两新组织"), queryset=Organization.objects.none())
     recommended_on = PastDateField(label=_("推荐日期"))
     note = TextField(label=_("说明"), max_length=500, required=False)
 

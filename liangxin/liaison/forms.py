@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from liangxin.core.dates import today
-from liangxin.core.forms import IntegerField, NameField, PastDateField, TextField
+from liangxin.core.forms import IntegerField, ModelChoiceField, NameField, PastDateField, TextField
 from liangxin.geo.models import AdministrativeUnit, Department
 from liangxin.registry.models import Organization
 
@@ -17,7 +17,7 @@ from liangxin.registry.models import Organization
 class FilterForm(forms.Form):
     """A township (all when left out) and, where offered, a year."""
 
-    township = forms.ModelChoiceField(
+    township = ModelChoiceField(
         label=_("乡镇(街道)"), queryset=AdministrativeUnit.objects.none(), required=False, empty_label=_("全部")
     )
     year = IntegerField(label=_("年度"), min_value=2000, max_value=2100, required=False)
@@ -38,7 +38,7 @@ class FilterForm(forms.Form):
 class PointForm(forms.Form):
     leader_name = NameField(label=_("联系领导"), max_length=50)
     leader_position = TextField(label=_("领导职务"), max_length=100)
-    organization = forms.ModelChoiceField(label=_("联系的两新组织"), queryset=Organization.objects.none())
+    organization = ModelChoiceField(label=_("联系的两新组织"), queryset=Organization.objects.none())
     started_on = PastDateField(label=_("建立日期"))
     notes = TextField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -55,7 +55,7 @@ class VisitForm(forms.Form):
 
 class DemonstrationForm(forms.Form):
     year = IntegerField(label=_("年度"), min_value=2000, max_value=2100, initial=lambda: today().year)
-    organization = forms.ModelChoiceField(label=_("两新组织"), queryset=Organization.objects.none())
+    organization = ModelChoiceField(label=_("两新组织"), queryset=Organization.objects.none())
     reason = TextField(label=_("命名理由"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
     named_by = NameField(label=_("命名单位"), max_length=100, initial=_("县委两新组织党工委"))
 
@@ -65,7 +65,7 @@ class DemonstrationForm(forms.Form):
 
 
 class JointUnitForm(forms.Form):
-    department = forms.ModelChoiceField(label=_("成员单位"), queryset=Department.objects.none())
+    department = ModelChoiceField(label=_("成员单位"), queryset=Department.objects.none())
     duties = TextField(label=_("职责"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
     is_lead = forms.BooleanField(label=_("牵头单位"), required=False)
     contact_person = NameField(label=_("联络员"), max_length=50, required=False)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Max, Q, QuerySet
@@ -98,10 +98,11 @@ def _member_counts(ids: Iterable[int], on: dt.date) -> dict[int, int]:
 # --- Compliance ------------------------------------------------------------------------------------
 
 # Rows the compliance calendar shows beside the rules, from other apps (the yearly training of
-# owners, secretaries and party workers, once it is recorded): dotted paths of functions
-# ``rows(*, party_organization, year, as_of) -> Iterable[compliance.Result]``. One line here per
-# source, its function in its own app; this module imports none of them.
-CALENDAR_SOURCES: tuple[str, ...] = ()
+# secretaries and full-time party workers): dotted paths of functions
+# ``rows(*, party_organizations, year, as_of) -> Mapping[int, Iterable[compliance.Result]]`` (party
+# organization id → its rows; a fixed number of queries for all of them). One line here per source,
+# its function in its own app; this module imports none of them.
+CALENDAR_SOURCES: tuple[str, ...] = ("liangxin.training.selectors.calendar_rows",)
 
 
 @dataclass
@@ -142,7 +143,9 @@ def standings(
         .values_list("party_organization_id", "last")
     )
     counts = _member_counts(ids, as_of)
-    extra: list[Callable[..., Iterable[compliance.Result]]] = [import_string(path) for path in sources]
+    extra: list[Mapping[int, Iterable[compliance.Result]]] = [
+        import_string(path)(party_organizations=party_organizations, year=year, as_of=as_of) for path in sources
+    ]
     found = []
     for party in party_organizations:
         results = compliance.year_results(
@@ -154,8 +157,8 @@ def standings(
             dissolved_on=party.dissolved_on,
             members=counts.get(party.pk, 0),
         )
-        for source in extra:
-            results.extend(source(party_organization=party, year=year, as_of=as_of))
+        for rows in extra:
+            results.extend(rows.get(party.pk, ()))
         existing = party.founded_on <= as_of and (party.dissolved_on is None or party.dissolved_on > as_of)
         at_risk = existing and compliance.is_at_risk(
             last_activity=last.get(party.pk), founded_on=party.founded_on, as_of=as_of, months=risk_months

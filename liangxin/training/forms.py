@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from liangxin.core.dates import today
-from liangxin.core.forms import DateField, IntegerField, NameField, PastDateField, TextField
+from liangxin.core.forms import DateField, IntegerField, ModelChoiceField, NameField, PastDateField, TextField
 from liangxin.geo.models import AdministrativeUnit
 from liangxin.registry.models import Member, Organization, PartyOrganization
 
@@ -28,7 +28,7 @@ class YearForm(forms.Form):
     """The year (this year when left out) and, where offered, a township and an audience."""
 
     year = year_field(required=False)
-    township = forms.ModelChoiceField(
+    township = ModelChoiceField(
         label=_("乡镇(街道)"), queryset=AdministrativeUnit.objects.none(), required=False, empty_label=_("全部")
     )
     audience = forms.ChoiceField(
@@ -73,17 +73,15 @@ class TrainingForm(forms.Form):
 
 class AttendeeForm(forms.Form):
     kind = forms.ChoiceField(label=_("参训身份"), choices=AttendeeKind.choices)
-    party_organization = forms.ModelChoiceField(
+    party_organization = ModelChoiceField(
         label=_("党组织(书记参训)"), queryset=PartyOrganization.objects.none(), required=False
     )
-    member = forms.ModelChoiceField(label=_("党员"), queryset=Member.objects.none(), required=False)
-    organization = forms.ModelChoiceField(
-        label=_("两新组织(业主参训)"), queryset=Organization.objects.none(), required=False
-    )
+    member = ModelChoiceField(label=_("党员"), queryset=Member.objects.none(), required=False)
+    organization = ModelChoiceField(label=_("两新组织(业主参训)"), queryset=Organization.objects.none(), required=False)
     person_name = NameField(
         label=_("姓名"), max_length=50, required=False, help_text=_("其他人员必填;业主可填,未登记书记的党组织必填")
     )
-    township = forms.ModelChoiceField(
+    township = ModelChoiceField(
         label=_("所属乡镇(其他人员)"), queryset=AdministrativeUnit.objects.none(), required=False
     )
 

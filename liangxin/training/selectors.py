@@ -10,14 +10,17 @@ The rule of the year and the arithmetic are ``rules.py``'s.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from liangxin.accounts.models import User
 from liangxin.geo.models import AdministrativeUnit
+from liangxin.orglife import compliance
 from liangxin.registry.choices import OperatingStatus
 from liangxin.registry.models import Organization, OrganizationFacts, PartyOrganization, PartyRelation
 from liangxin.registry.selectors import townships_for, valid_on
@@ -229,3 +232,26 @@ def yearly_training_status(*, party_organization: PartyOrganization, year: int) 
     """One party organization's year (the compliance calendar's question): is its secretary, and
     each of its full-time party workers, trained as often as the year's rule asks?"""
     return yearly_training_statuses(party_organizations=[party_organization], year=year)[party_organization.pk]
+
+
+# The row organization life's compliance calendar shows for the year's training (its
+# ``CALENDAR_SOURCES``): the secretary's and the full-time party workers' training under the rule of
+# the year, met when no one is missing, due until the year ends, missed after.
+CALENDAR_RULE_CODE = "yearly_training"
+
+
+def calendar_rows(
+    *, party_organizations: Sequence[PartyOrganization], year: int, as_of: dt.date
+) -> dict[int, list[compliance.Result]]:
+    """Each party organization's training row for ``year`` (none where the rules ask nothing of
+    it), in the queries of :func:`yearly_training_statuses`."""
+    period = compliance.period_of(dt.date(year, 1, 1), compliance.YEAR)
+    rule = compliance.Rule(CALENDAR_RULE_CODE, _("书记、专职党务工作者年度培训"), compliance.YEAR)
+    found: dict[int, list[compliance.Result]] = {}
+    for pk, training in yearly_training_statuses(party_organizations=party_organizations, year=year).items():
+        if not training.statuses:
+            continue
+        attended = sum(min(s.times_attended, s.times_required) for s in training.statuses)
+        status = compliance.MET if training.complete else compliance.MISSED if period.end <= as_of else compliance.DUE
+        found[pk] = [compliance.Result(rule, period, status, attended)]
+    return found

@@ -158,3 +158,23 @@ def test_a_month_is_typed_as_people_write_it_and_cleaned_to_its_first_day():
     for text in ("2026-13", "2026-00", "三月", "2026", "x" * 50):
         assert errors(field, text) == ["请按“2026-03”的格式填写年月。"], text
     assert errors(field, "1899-12") == [f"年月须在 1900-01 至 {core_forms.latest_date():%Y-%m} 之间。"]
+
+
+def test_the_fast_select_renders_what_djangos_select_renders():
+    """FastSelect writes the options itself (speed); the markup must stay Django's: values, labels
+    escaped, the selected option, groups, the select's own attributes."""
+    from django import forms as django_forms
+    from django.test.html import parse_html
+
+    from liangxin.core.forms import FastSelect
+
+    choices = [("", "---------"), ("1", "甲 & 乙 <公司>"), ("乡镇", [("2", "丙"), ("3", '丁"店"')])]
+    for value in ("2", "", None, "1"):
+        ours = FastSelect(choices=choices, attrs={"class": "wide"}).render(
+            "org", value, attrs={"id": "id_org", "required": True}
+        )
+        django = django_forms.Select(choices=choices, attrs={"class": "wide"}).render(
+            "org", value, attrs={"id": "id_org", "required": True}
+        )
+        assert parse_html(ours) == parse_html(django)
+    assert "&lt;公司&gt;" in ours and "selected" in ours

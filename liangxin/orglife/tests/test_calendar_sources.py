@@ -15,10 +15,10 @@ pytestmark = pytest.mark.django_db
 TRAINING = compliance.Rule("yearly_training", "书记年度培训", compliance.YEAR)
 
 
-def training_rows(*, party_organization, year, as_of):
-    """A stand-in for the training app's function: the year's training not attended."""
+def training_rows(*, party_organizations, year, as_of):
+    """A stand-in for another app's function: the year's training not attended."""
     period = compliance.period_of(dt.date(year, 1, 1), compliance.YEAR)
-    return [compliance.judge(TRAINING, period, [], as_of=as_of)]
+    return {p.pk: [compliance.judge(TRAINING, period, [], as_of=as_of)] for p in party_organizations}
 
 
 def test_a_calendar_source_adds_its_rows(branch_a):
@@ -30,5 +30,5 @@ def test_a_calendar_source_adds_its_rows(branch_a):
     assert (row.period.label, row.status) == ("2025", "missed") and row in standing.missed
     calendar = selectors.calendar(standing, year=2025)
     assert [r.name for r in calendar if r.code == "yearly_training"] == ["书记年度培训"]
-    (plain,) = selectors.standings(party_organizations=[branch_a], as_of=dt.date(2026, 1, 10), year=2025)
+    (plain,) = selectors.standings(party_organizations=[branch_a], as_of=dt.date(2026, 1, 10), year=2025, sources=())
     assert not [r for r in plain.results if r.rule.code == "yearly_training"]

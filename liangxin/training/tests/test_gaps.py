@@ -273,3 +273,20 @@ def test_the_keeper_adds_an_attendee_on_the_page_and_the_rule_form_is_the_county
     assert "<h2>新增版本</h2>" not in client.get(reverse("training:rules")).content.decode()
     client.force_login(alice)
     assert "<h2>新增版本</h2>" in client.get(reverse("training:rules")).content.decode()
+
+
+def test_the_compliance_calendar_shows_the_years_training(county_data):
+    """Organization life's calendar (its ``CALENDAR_SOURCES``) gets one row a year: met when the
+    secretary and the full-time workers are trained, missed once the year is over, due before."""
+    import datetime as dt
+
+    from liangxin.orglife import selectors as orglife
+
+    east, west, old = county_data["east"], county_data["west"], county_data["old_b"]
+    standings = orglife.standings(party_organizations=[east, west, old], as_of=dt.date(2026, 2, 1), year=2025)
+    rows = {s.party_organization.pk: [r for r in s.results if r.rule.code == "yearly_training"] for s in standings}
+    assert [(r.period.label, r.status) for r in rows[east.pk]] == [("2025", "met")]
+    assert [r.status for r in rows[west.pk]] == ["missed"]
+    assert rows[old.pk] == []  # dissolved before the year's end: nothing asked
+    (west_now,) = orglife.standings(party_organizations=[west], as_of=dt.date(2025, 6, 1), year=2025)
+    assert [r.status for r in west_now.results if r.rule.code == "yearly_training"] == ["due"]
