@@ -27,6 +27,7 @@ SOURCES: tuple[str, ...] = (
     "liangxin.formation.todo.todo_items",  # overdue plans, verifications due (逐一核实)
     "liangxin.census.todo.todo_items",  # problems left in the last import
     "liangxin.orglife.todo.todo_items",  # party organizations at risk (no activity for months)
+    "liangxin.reconcile.todo.todo_items",  # registration-list rows waiting for a decision
 )
 
 

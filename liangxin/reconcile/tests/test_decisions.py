@@ -162,3 +162,30 @@ def test_revert_is_refused_when_an_organization_was_edited_since(client, ready_b
     ready_batch.refresh_from_db()
     assert ready_batch.status == BatchStatus.READY
     assert Organization.objects.get(pk=renamed.pk).name == "罗平县新名字商贸有限公司"
+
+
+def test_the_to_do_page_lists_the_rows_waiting_for_each_clerk(client, ready_batch, alice, carol, lily, planted):
+    """A township's clerk is asked for his township's rows, the county for the unplaced ones; a
+    decided row leaves the count, and a read-only leader is asked nothing."""
+    from liangxin.core.todo import todo_for
+
+    def waiting(user):
+        return [i for g in todo_for(user=user, today=today()) for i in g.items if str(g.kind) == "登记比对"]
+
+    unresolved = _row(ready_batch, RowKind.MISSING, "罗平县无址商贸有限公司")
+    in_b = ReconcileRow.objects.filter(batch=ready_batch, township__isnull=False, township=carol.township)
+    count_b = in_b.count()
+    assert count_b > 0 and unresolved.township_id is None
+    (item,) = waiting(carol)
+    assert f"{count_b} 条比对结果待确认" in item.title and item.url.endswith(f"/batches/{ready_batch.pk}/")
+    county_count = ReconcileRow.objects.filter(batch=ready_batch, township__isnull=True).count()
+    (county_item,) = waiting(alice)
+    assert f"{county_count} 条" in county_item.title
+    services.reject_row(by=carol, row=in_b.first(), reason="名单地址有误,非本乡镇组织")
+    if count_b == 1:
+        assert waiting(carol) == []
+    else:
+        assert f"{count_b - 1} 条比对结果待确认" in waiting(carol)[0].title
+    assert waiting(lily) == []
+    client.force_login(carol)
+    assert ("登记比对" in client.get("/todo/").content.decode()) == (count_b > 1)
