@@ -403,6 +403,20 @@ def claim_next(worker: str | None = None) -> ImportJob | None:
     return None
 
 
+def run_now(job: ImportJob, worker: str | None = None) -> ImportJob:
+    """Claim one queued job and run it in this process (the command line, which waits for its own job
+    rather than leaving it to the worker). Refused when a worker has taken it already."""
+    claimed = ImportJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING, worker=worker or worker_id(), started_at=timezone.now(), phase="starting"
+    )
+    if not claimed:
+        raise ServiceError(_("该任务已由导入服务处理。"))
+    job = ImportJob.objects.get(pk=job.pk)
+    run_job(job)
+    job.refresh_from_db()
+    return job
+
+
 def run_next(worker: str | None = None) -> ImportJob | None:
     """Claim and run one job; None when the queue is empty."""
     job = claim_next(worker)
@@ -586,5 +600,6 @@ __all__ = [
     "recover_stale_jobs",
     "run_job",
     "run_next",
+    "run_now",
     "sync_max_rows",
 ]

@@ -36,6 +36,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from liangxin.core.export import Cell, neutralize, xlsx_bytes
 from liangxin.geo.models import AdministrativeUnit, UnitLevel
+from liangxin.registry.choices import FactSource
 from liangxin.registry.models import (
     Organization,
     OrganizationFacts,
@@ -54,6 +55,8 @@ CHUNK: Final = 900
 YES: Final = "是"
 NO: Final = "否"
 DATA_SHEET: Final = "摸底表"
+# The remark on a row the register knows only from a registration list (its figures left blank).
+NOT_SURVEYED: Final = "来自登记名单,尚未摸排:请填写从业人员数和党员数"
 INSTRUCTIONS_SHEET: Final = "填表说明"
 CHOICES_SHEET: Final = "选项"
 # Excel refuses an inline drop-down list ("a,b,c") longer than this; longer lists go to CHOICES_SHEET.
@@ -107,6 +110,8 @@ def _text(value: str | None) -> str | None:
 def _row(
     org: Mapping[str, Any], facts: Mapping[str, Any], party_organization: str | None, instructor: str | None
 ) -> list[Cell]:
+    # Known only from a registration list: its figures are placeholders, left blank to be surveyed.
+    surveyed = facts.get("source") != FactSource.REGISTRATION
     values: dict[str, Cell] = {
         "uscc": _text(org["uscc"]),
         "name": org["name"],
@@ -118,9 +123,9 @@ def _row(
         "industry_code": _text(org["industry_code"]),
         "above_designated_size": _yes_no(org["above_designated_size"]),
         "operating_status": _label("operating_status", facts.get("operating_status")),
-        "employees": facts.get("employees"),
-        "full_members": facts.get("full_members"),
-        "probationary_members": facts.get("probationary_members"),
+        "employees": facts.get("employees") if surveyed else None,
+        "full_members": facts.get("full_members") if surveyed else None,
+        "probationary_members": facts.get("probationary_members") if surveyed else None,
         "owner_is_member": _yes_no(org["owner_is_member"]),
         "owner_attitude": _label("owner_attitude", facts.get("owner_attitude")),
         "secretary_candidate_available": _yes_no(facts.get("secretary_candidate_available")),
@@ -131,7 +136,8 @@ def _row(
         "address": _text(org["address"]),
         "contact_person": _text(org["contact_person"]),
         "contact_phone": _text(org["contact_phone"]),
-        "remarks": None,  # the register keeps no remarks: the column is for the clerk
+        # The register keeps no remarks: the column is for the clerk, or tells him what to survey.
+        "remarks": None if surveyed else NOT_SURVEYED,
         "has_union": _yes_no(facts.get("has_union")),
         "has_youth_league": _yes_no(facts.get("has_youth_league")),
         "has_womens_federation": _yes_no(facts.get("has_womens_federation")),
@@ -159,7 +165,7 @@ def template_rows(organizations: QuerySet[Organization], *, chunk_size: int = CH
         facts = {
             fact["organization_id"]: fact
             for fact in OrganizationFacts.objects.filter(organization_id__in=pks, valid_to__isnull=True).values(
-                "organization_id", *FACT_FIELDS
+                "organization_id", "source", *FACT_FIELDS
             )
         }
         party_organizations: dict[int, str] = {}

@@ -42,7 +42,7 @@ from liangxin.standards.selectors import five_goods_subquery
 from . import dsl, materialized
 from .choices import Grouping, Subject
 from .models import Indicator, OrganizationState
-from .state import fields_for
+from .state import FIGURE_FIELDS, SURVEYED, fields_for
 from .values import COUNT, SHARE, SUM
 
 # Grouping → the organization column (relative to ``Organization``) it groups by.
@@ -63,6 +63,7 @@ ORGANIZATION_COLUMNS: dict[str, str] = {
     "has_instructor": "s_has_instructor",
     "takes_part": "s_takes_part",
     "work_covered": "(s_covered OR s_has_instructor OR s_takes_part)",
+    "surveyed": "s_surveyed",
     "has_union": "s_has_union",
     "has_youth_league": "s_has_youth_league",
     "has_womens_federation": "s_has_womens_federation",
@@ -101,6 +102,9 @@ class Compiled:
     denominator: dsl.Node = dsl.TRUE
     numerator: dsl.Node = dsl.TRUE  # den AND num
     sum_field: str = ""
+    # Names a census figure (``state.FIGURE_FIELDS``): counts surveyed organizations only — those
+    # known only from a registration list are left out of it, and the pages say so.
+    needs_figures: bool = False
 
 
 def _both(a: dsl.Node, b: dsl.Node) -> dsl.Node:
@@ -120,10 +124,15 @@ def compile_filters(
     fields = fields_for(subject)
     columns = PARTY_ORGANIZATION_COLUMNS if subject == Subject.PARTY_ORGANIZATION else ORGANIZATION_COLUMNS
     den = dsl.parse(denominator, fields, "denominator.")
-    num = _both(den, dsl.parse(numerator, fields, "numerator."))
+    num_only = dsl.parse(numerator, fields, "numerator.")
+    summed = sum_field if kind == SUM else ""
+    named = dsl.fields_of(den) | dsl.fields_of(num_only) | {summed}
+    needs_figures = subject == Subject.ORGANIZATION and bool(named & FIGURE_FIELDS)
+    if needs_figures:
+        den = _both(den, dsl.parse(SURVEYED, fields))
+    num = _both(den, num_only)
     den_sql, den_params = dsl.to_sql(den, columns)
     num_sql, num_params = dsl.to_sql(num, columns)
-    summed = sum_field if kind == SUM else ""
     return Compiled(
         code=code,
         kind=kind,
@@ -136,6 +145,7 @@ def compile_filters(
         denominator=den,
         numerator=num,
         sum_field=summed,
+        needs_figures=needs_figures,
     )
 
 
@@ -186,6 +196,7 @@ def _state_rows(*, scope: Q, group: Q | None, by: Groupings, window: Q) -> Query
             s_covered=F("covered"),
             s_has_instructor=F("has_instructor"),
             s_takes_part=F("takes_part"),
+            s_surveyed=F("surveyed"),
         )
     )
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
-from liangxin.registry.choices import OperatingStatus
+from liangxin.registry.choices import FactSource, OperatingStatus
 from liangxin.registry.models import Organization
 
 from .models import OrganizationState, StaleOrganization
@@ -68,7 +68,7 @@ SOURCES = (
 )  # fmt: skip
 
 _FLAGS = ("covered", "has_instructor", "takes_part")
-_COLUMNS = ", ".join(("organization_id", *ORGANIZATION_COLUMNS, *_INTERVAL, *FACT_COLUMNS, *_FLAGS))
+_COLUMNS = ", ".join(("organization_id", *ORGANIZATION_COLUMNS, *_INTERVAL, *FACT_COLUMNS, "surveyed", *_FLAGS))
 
 
 def _build_sql(where: str) -> str:
@@ -95,6 +95,9 @@ def _build_sql(where: str) -> str:
         "seg AS (SELECT o, d AS vf, LEAD(d) OVER (PARTITION BY o ORDER BY d) AS vt FROM b) "
         f"SELECT seg.o, {', '.join(f'org.{c}' for c in ORGANIZATION_COLUMNS)}, seg.vf, seg.vt, "
         f"{', '.join(f'f.{c}' for c in FACT_COLUMNS)}, "
+        # A census interval's source is written with it and never changed (the triggers need not
+        # watch it): an interval known only from a registration list has no figures yet.
+        f"f.source <> '{FactSource.REGISTRATION}', "
         "EXISTS (SELECT 1 FROM registry_partyorganizationcoverage c "
         f"WHERE c.organization_id = seg.o AND {holds('c')}), "
         "EXISTS (SELECT 1 FROM registry_instructorassignment i "

@@ -74,6 +74,7 @@ _READ_BY_INDICATORS = [
     "covered",
     "has_instructor",
     "takes_part",
+    "surveyed",
     "employees",
     "full_members",
     "probationary_members",
@@ -130,6 +131,9 @@ class OrganizationState(models.Model):
     # An activity of a party organization was held in it or it took part in one, within the
     # work-coverage window up to the day (orglife.ActivityOrganization's intervals).
     takes_part = models.BooleanField(default=False)
+    # Its figures come from a census or an edit; false while the register knows it only from a
+    # registration list (facts of source ``registration``: no employees or members yet).
+    surveyed = models.BooleanField(default=True)
 
     class Meta:
         verbose_name = _("组织状态区间")

@@ -656,3 +656,19 @@ def coverage_forecast(
         reaching=[(r, by_id[r.id]) for r in found],
         min_full=min_full,
     )
+
+
+# --- Organizations known only from a registration list -----------------------------------------
+
+
+def unsurveyed_count(*, user: User, as_of: dt.date) -> int:
+    """The organizations in the user's scope on ``as_of`` known only from a registration list
+    (no census figures yet): in organization totals and coverage denominators, left out of the
+    indicators that need figures (``compiler.Compiled.needs_figures``)."""
+    state = compiler.organization_state(on=as_of, scope=scope_of(user).states)
+    return state.filter(s_surveyed=False).count()
+
+
+def figure_indicator_codes(definitions: Sequence[Indicator]) -> set[str]:
+    """The codes of the indicators among ``definitions`` that count surveyed organizations only."""
+    return {d.code for d in definitions if compiler.compile_indicator(d).needs_figures}

@@ -14,6 +14,8 @@ takes_part               bool   a party organization's recorded activity was hel
                                 part in one, within the work-coverage window up to D (orglife
                                 ``ActivityOrganization`` intervals; docs/organization-life.md)
 work_covered             bool   covered or has_instructor or takes_part (工作覆盖)
+surveyed                 bool   its figures come from a census or an edit; false while it is known
+                                only from a registration list (facts of source ``registration``)
 has_union                bool   有无工会 (facts; unknown when left blank)
 has_youth_league         bool   有无共青团组织 (facts)
 has_womens_federation    bool   有无妇联组织 (facts)
@@ -51,6 +53,7 @@ ORGANIZATION_FIELDS: Final[Mapping[str, str]] = {
     "has_instructor": BOOL,
     "takes_part": BOOL,
     "work_covered": BOOL,
+    "surveyed": BOOL,
     "has_union": BOOL,
     "has_youth_league": BOOL,
     "has_womens_federation": BOOL,
@@ -65,6 +68,15 @@ PARTY_ORGANIZATION_FIELDS: Final[Mapping[str, str]] = {
     "formation_method": STR,
     "rated_five_goods": BOOL,
 }
+
+# The census figures an organization known only from a registration list lacks (its facts hold
+# placeholders): an organization indicator naming one of them counts surveyed organizations only,
+# in its denominator and so in its numerator (``compiler.compile_filters``), and says so.
+FIGURE_FIELDS: Final = frozenset(
+    {"employees", "full_members", "probationary_members", "members", "has_union", "has_youth_league",
+     "has_womens_federation"}
+)  # fmt: skip
+SURVEYED: Final = {"field": "surveyed", "eq": True}
 
 # Columns a ``sum`` indicator may add up.
 SUMMABLE: Final = tuple(name for name, kind in ORGANIZATION_FIELDS.items() if kind == INT)

@@ -238,6 +238,8 @@ def table(request: AuthedRequest) -> HttpResponse:
         "definitions": definitions,
         "rows": _rows(groups, definitions, by=by, as_of=as_of),
         "list_url": reverse("coverage:table"),
+        "unsurveyed": selectors.unsurveyed_count(user=user, as_of=as_of),
+        "figure_codes": selectors.figure_indicator_codes(definitions),
     }
     return _render(request, template="coverage/table.html", partial="coverage/_table.html", context=context)
 

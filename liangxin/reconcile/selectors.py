@@ -19,7 +19,7 @@ from liangxin.geo.models import AdministrativeUnit, UnitLevel
 from liangxin.registry.choices import OperatingStatus
 from liangxin.registry.models import Organization, OrganizationFacts
 
-from .engine import Reconciliation, RegisterRecord, Township, reconcile
+from .engine import OUT_OF_SCOPE_RULE, Reconciliation, RegisterRecord, Township, reconcile
 from .keys import prefixes_of
 from .listfile import Source, read_list
 from .models import BatchStatus, ReconcileBatch, ReconcileRow
@@ -177,3 +177,32 @@ def state_of(batch: ReconcileBatch) -> str:
     if batch.status == BatchStatus.PENDING and batch.job is not None and batch.job.status == JobStatus.FAILED:
         return BatchStatus.FAILED
     return batch.status
+
+
+# The engine's lists by the kind of row they became (``services._LISTS``).
+_LIST_OF_KIND = {
+    "missing": "missing",
+    "deregistered": "deregistered",
+    "changed": "changed",
+    "unregistered": "unregistered",
+    "duplicate": "duplicates",
+}
+
+
+def run_result(batch: ReconcileBatch) -> dict[str, object]:
+    """A stored run in the shape of ``Outcome.as_dict`` (the command line prints a kept run as it
+    prints a dry run; the command acts as the user who ran it, for the unit it ran for)."""
+    result: dict[str, object] = {
+        "batch": batch.pk,
+        "status": state_of(batch),
+        "matched": batch.matched,
+        "out_of_scope": batch.out_of_scope,
+        "entries": batch.entries,
+        "already_closed": batch.already_closed,
+        "out_of_scope_rule": OUT_OF_SCOPE_RULE,
+        "problems": list(batch.problems),
+    }
+    lists: dict[str, list[object]] = {key: [] for key in _LIST_OF_KIND.values()}
+    for kind, detail in batch.rows.order_by("pk").values_list("kind", "detail"):
+        lists[_LIST_OF_KIND[kind]].append(detail)
+    return result | lists

@@ -129,6 +129,16 @@ def start_batch(*, by: User, unit: AdministrativeUnit, source: str, data: bytes,
     return batch
 
 
+def compare_now(*, by: User, unit: AdministrativeUnit, source: str, data: bytes, file_name: str) -> ReconcileBatch:
+    """A batch kept and compared at once in this process (the command line), instead of by the
+    worker: the same batch, rows and audit records as an upload in the browser."""
+    batch = start_batch(by=by, unit=unit, source=source, data=data, file_name=file_name)
+    assert batch.job is not None
+    census_jobs.run_now(batch.job)
+    batch.refresh_from_db()
+    return batch
+
+
 def run_batch(*, job: ImportJob, progress: Progress) -> str:
     """The comparison of the batch of ``job`` (the census worker calls it): its rows stored in one
     transaction, the counts on the batch. Returns the message the job shows."""

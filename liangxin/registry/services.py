@@ -242,7 +242,10 @@ def _record_facts(
         )
         after = _facts_snapshot(new_row)
         if current is not None:
-            if before == after:
+            # Figures recorded over an interval known only from a registration list survey it,
+            # even when they equal its placeholders.
+            surveys = current.source == FactSource.REGISTRATION and source != FactSource.REGISTRATION
+            if before == after and not surveys:
                 return current
             if valid_from < current.valid_from:
                 raise ServiceError(

@@ -165,7 +165,7 @@ class OrganizationFactory(factory.django.DjangoModelFactory[Organization]):
         OrganizationFacts.objects.create(
             organization=self,
             valid_from=values.pop("valid_from", dt.date(2026, 1, 1)),
-            source=FactSource.EDIT,
+            source=values.pop("source", FactSource.EDIT),
             operating_status=values.pop("operating_status", OperatingStatus.OPERATING),
             **values,
         )

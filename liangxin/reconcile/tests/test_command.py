@@ -1,4 +1,5 @@
-"""`manage.py reconcile` against a register in the database: the JSON, the exit status, nothing written."""
+"""`manage.py reconcile` against a register in the database: the JSON, the exit status; a dry run
+writes nothing, a run with ``--user`` keeps a batch for people to decide, and nothing else."""
 
 from __future__ import annotations
 
@@ -6,15 +7,17 @@ import json
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
-from liangxin.audit.models import AuditRecord
+from liangxin.audit.models import AuditAction, AuditRecord
+from liangxin.census.models import JobStatus
+from liangxin.reconcile.models import BatchStatus, Decision, ReconcileBatch, RowKind
 from liangxin.registry.choices import OperatingStatus, OrganizationType
 from liangxin.registry.models import Organization, OrganizationFacts
 from liangxin.testing.factories import OrganizationFactory, valid_uscc
 
 
-def _run(path: Path, *args: str) -> tuple[dict, int]:
+def _run(path: Path, *args: str, keep: bool = False) -> tuple[dict, int]:
     out: list[str] = []
 
     class Sink:
@@ -26,7 +29,8 @@ def _run(path: Path, *args: str) -> tuple[dict, int]:
 
     code = 0
     try:
-        call_command("reconcile", str(path), "--json", "--source", "market", *args, stdout=Sink())
+        mode = () if keep else ("--dry-run",)
+        call_command("reconcile", str(path), "--json", "--source", "market", *mode, *args, stdout=Sink())
     except SystemExit as exc:
         code = int(exc.code or 0)
     return json.loads("".join(out)), code
@@ -108,3 +112,52 @@ def test_another_countys_list_is_refused(tmp_path, register):
     assert code == 1
     assert [p["code"] for p in result["problems"]] == ["list_other_county"]
     assert result["missing"] == []
+
+
+def test_a_run_with_a_user_is_kept_as_a_batch_and_changes_nothing_in_the_register(
+    tmp_path, register, township_a, alice, settings
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    lines = [
+        f"罗平县旧厂有限公司,{valid_uscc(102)},有限责任公司,注销,",
+        f"罗平县新开张有限公司,{valid_uscc(104)},有限责任公司,存续,罗平县{township_a.name}",
+    ]
+    path = _csv(tmp_path, lines)
+    dry, _ = _run(path)
+    registry_before = (Organization.objects.count(), OrganizationFacts.objects.count())
+    kept, code = _run(path, "--user", "alice", keep=True)
+    assert code == 0
+    batch = ReconcileBatch.objects.get()
+    assert kept["batch"] == batch.pk and batch.status == BatchStatus.READY and batch.created_by == alice
+    assert batch.job is not None and batch.job.status == JobStatus.DONE
+    for key in ("matched", "out_of_scope", "missing", "deregistered", "changed", "unregistered", "duplicates"):
+        assert kept[key] == dry[key], key
+    assert set(batch.rows.values_list("kind", "name")) == {
+        (RowKind.DEREGISTERED, "罗平县旧厂有限公司"),
+        (RowKind.MISSING, "罗平县新开张有限公司"),
+        (RowKind.UNREGISTERED, "罗平县（九龙）砖沙有限责任公司"),
+        (RowKind.UNREGISTERED, "罗平县无名有限公司"),
+        (RowKind.UNREGISTERED, "老王小吃店"),
+    }
+    assert set(batch.rows.values_list("decision", flat=True)) == {Decision.PENDING}
+    assert AuditRecord.objects.filter(action=AuditAction.RECONCILE_UPLOAD, object_id=str(batch.pk)).exists()
+    assert (Organization.objects.count(), OrganizationFacts.objects.count()) == registry_before
+
+
+def test_a_kept_run_needs_a_user_who_may_run_it_for_the_unit(tmp_path, register, township_a, bob):
+    path = _csv(tmp_path, [f"罗平县旧厂有限公司,{valid_uscc(102)},有限责任公司,存续,"])
+    with pytest.raises(CommandError, match="--user"):
+        _run(path, keep=True)
+    with pytest.raises(CommandError, match="nobody"):
+        _run(path, "--user", "nobody", keep=True)
+    with pytest.raises(CommandError, match="本单位"):
+        _run(path, "--user", "bob", keep=True)  # bob is a township clerk; the default unit is the county
+    assert not ReconcileBatch.objects.exists()
+
+
+def test_a_kept_run_of_a_bad_file_keeps_nothing_and_exits_1(tmp_path, register, alice, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    result, code = _run(_csv(tmp_path, [",,有限责任公司,存续,"]), "--user", "alice", keep=True)
+    assert code == 1
+    assert [p["code"] for p in result["problems"]] == ["name_missing"] and result["missing"] == []
+    assert not ReconcileBatch.objects.exists()

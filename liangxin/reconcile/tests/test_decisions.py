@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+
 import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
 
 from liangxin.audit.models import AuditRecord
+from liangxin.campaigns import services as campaign_services
+from liangxin.census import template
 from liangxin.core.dates import today
 from liangxin.core.errors import ServiceError
 from liangxin.coverage import selectors as coverage_selectors
@@ -47,6 +54,33 @@ def test_an_accepted_missing_row_is_an_organization_not_yet_surveyed_counted_in_
     assert (row.decision, row.decided_by, row.organization) == (Decision.ACCEPTED, carol, created)
     assert AuditRecord.objects.filter(action="reconcile.accept", object_id=str(row.pk)).exists()
     assert AuditRecord.objects.filter(action="create", object_id=str(created.pk)).exists()
+
+
+def test_an_accepted_missing_row_is_in_the_next_campaigns_prefilled_template_to_be_surveyed(
+    client, ready_batch, alice, carol, township_b
+):
+    services.accept_row(by=carol, row=_row(ready_batch, RowKind.MISSING, "罗平县板桥新开张有限公司"))
+    start = today()
+    campaign = campaign_services.create_campaign(
+        by=alice, name="下一年度摸底", code="MDNEXT", as_of=start, survey_deadline=start + dt.timedelta(days=30),
+        plan_deadline=start + dt.timedelta(days=40), townships=[township_b],
+    )  # fmt: skip
+    campaign = campaign_services.open_campaign(by=alice, campaign=campaign)
+    submission = campaign.submissions.get(township=township_b)
+    client.force_login(carol)
+    response = client.get(reverse("campaigns:submission_template_export", args=[submission.pk]))
+    sheet = load_workbook(io.BytesIO(response.content), read_only=True)[template.DATA_SHEET]
+    header, *rows = [list(r) for r in sheet.iter_rows(values_only=True) if any(r)]
+    listed = next(dict(zip(header, r, strict=False)) for r in rows if "罗平县板桥新开张有限公司" in r)
+    known = next(dict(zip(header, r, strict=False)) for r in rows if "罗平县旧厂有限公司" in r)
+    # Its figures are not known: blank to be surveyed, with a remark; a surveyed one keeps its own.
+    assert [listed[label] for label in ("从业人员数", "正式党员数", "预备党员数")] == [None, None, None]
+    assert listed["备注"] == template.NOT_SURVEYED
+    assert known["从业人员数"] == 10 and known.get("备注") is None
+    # Pre-filled into the submission, it is a row of the township's census like any other.
+    staging = campaign_services.prefill_submission(by=carol, submission=submission, expected_version=submission.version)
+    assert not staging.errors
+    assert "罗平县板桥新开张有限公司" in set(submission.entries.values_list("name", flat=True))
 
 
 def test_an_accepted_deregistered_row_deregisters_and_closes_the_plans(ready_batch, carol, planted):
