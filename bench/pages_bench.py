@@ -46,24 +46,24 @@ def _postgres_url() -> str | None:
     return url if url.startswith(("postgres://", "postgresql://")) else None
 
 
-def _fresh_database() -> str:
-    """The URL of an empty database for the demo (an SQLite file, or a PostgreSQL database of its
-    own next to ``DATABASE_URL``'s, never that one)."""
+def fresh_database(name: str = "pages") -> str:
+    """The URL of an empty database ``name`` for the demo (an SQLite file, or a PostgreSQL database
+    of its own next to ``DATABASE_URL``'s, never that one)."""
     pg = _postgres_url()
     if pg is None:
         CACHE.mkdir(parents=True, exist_ok=True)
-        db = CACHE / "pages.sqlite3"
+        db = CACHE / f"{name}.sqlite3"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
         return f"sqlite:///{db}"
     import psycopg
 
-    base, _, name = pg.rpartition("/")
-    name = name.split("?", 1)[0] + "_pages"
+    base = pg.rpartition("/")[0]
+    own = pg.rpartition("/")[2].split("?", 1)[0] + f"_{name}"
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return f"{base}/{name}"
+        conn.execute(f'DROP DATABASE IF EXISTS "{own}"')
+        conn.execute(f'CREATE DATABASE "{own}"')
+    return f"{base}/{own}"
 
 
 @dataclass(frozen=True)
@@ -307,7 +307,7 @@ def measure(page: Page, client_for: Callable[[str], Any]) -> Timing:
 
 
 def run() -> int:
-    os.environ["DATABASE_URL"] = _fresh_database()
+    os.environ["DATABASE_URL"] = fresh_database()
     os.environ.setdefault("LIANGXIN_DEBUG", "1")
     os.environ["LIANGXIN_DEMO"] = "0"  # as in production: the login page without the demo accounts
     os.environ["DJANGO_SETTINGS_MODULE"] = "liangxin.settings"

@@ -53,6 +53,7 @@ from liangxin.registry.models import Member, Organization, OrganizationFacts, Pa
 from . import accounts, mobility, orglife, standards
 from . import development as demo_development
 from . import funding as demo_funding
+from . import reconcile as demo_reconcile
 from . import talent as demo_talent
 from . import training as demo_training
 from .clock import Clock, historical_clock
@@ -171,6 +172,7 @@ class _Writer:
         demo_talent.schedule(self)  # the talent pool and instructors: docs/talent-pool.md
         orglife.schedule(self)  # a year of organization life: docs/organization-life.md
         demo_training.schedule(self)  # training, liaison and demonstration points: docs/training.md
+        demo_reconcile.schedule(self)  # a registration list compared with the register: docs/reconciliation.md
         for day, order, _seq, action in sorted(self.events, key=lambda e: e[:3]):
             self.clock.set(day, 9 + order)
             action()

@@ -676,5 +676,7 @@ def test_a_year_of_organization_life_kept_by_some_missed_by_others_and_silent_at
     assert only_activity >= 3
 
 
-# The training records and liaison of the demo (docs/training.md, docs/liaison.md).
+# The reconciliation of the demo with market regulation's list (docs/reconciliation.md), and its
+# training records and liaison (docs/training.md, docs/liaison.md).
+from .reconcile_checks import *  # noqa: E402, F403
 from .training_checks import *  # noqa: E402, F403
