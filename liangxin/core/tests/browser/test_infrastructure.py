@@ -4,6 +4,7 @@ and the two layout checks find what they look for (and nothing on a page without
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from liangxin.testing.browser import PHONE, choices_off_their_label, page_overflow, visible_text
 from liangxin.testing.factories import PASSWORD
@@ -68,3 +69,19 @@ def test_a_page_for_a_role_is_logged_in_as_that_role(page_for, carol, sam):
     anonymous = page_for(None)
     anonymous.goto("/registry/organizations/")
     assert "/accounts/login/" in anonymous.url
+
+
+def test_on_a_phone_the_menu_folds_behind_one_button_and_on_a_desktop_it_is_open(page_for, alice):
+    phone = page_for(alice, width=PHONE[0])
+    phone.goto(reverse("registry:organization_list"))
+    menu = phone.get_by_role("navigation", name="主导航")
+    assert not menu.is_visible()
+    phone.get_by_text("菜单", exact=True).click()
+    assert menu.is_visible()
+    menu.get_by_role("link", name="党员", exact=True).click()
+    phone.wait_for_url(f"**{reverse('registry:member_list')}")
+    assert not phone.get_by_role("navigation", name="主导航").is_visible()  # the new page starts folded
+    desktop = page_for(alice)
+    desktop.goto(reverse("registry:organization_list"))
+    assert desktop.get_by_role("navigation", name="主导航").is_visible()
+    assert not desktop.get_by_text("菜单", exact=True).is_visible()
