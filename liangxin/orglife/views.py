@@ -77,8 +77,9 @@ def calendar(request: AuthedRequest, pk: int) -> HttpResponse:
     party = _scoped_party(request, pk)
     if refused := refuse_method(request, "GET"):
         return refused
-    form = YearForm(request.GET or None)
     now = today()
+    # The year box shows the year shown, this one unless another was asked for.
+    form = YearForm(request.GET or None, initial={"year": now.year})
     year = form.cleaned_data.get("year") if form.is_bound and form.is_valid() else None
     year = year or now.year
     as_of = min(now, dt.date(year, 12, 31))

@@ -200,6 +200,8 @@ def test_the_calendar_follows_a_version_changed_mid_year(client, bob, branch_a, 
     client.force_login(bob)
     page = body_text(client.get(reverse("orglife:calendar", kwargs={"pk": branch_a.pk}), {"year": 2025}))
     assert "2025-Q2 ✗" in page and "2025-08 ✗" in page and "2025-09 ✓" in page
+    unasked = client.get(reverse("orglife:calendar", kwargs={"pk": branch_a.pk})).content.decode()
+    assert 'name="year" value="2025"' in unasked  # the year box says which year is shown
 
 
 def test_the_command_prints_one_object_per_party_organization_rule_and_period(branch_a, branch_b):
