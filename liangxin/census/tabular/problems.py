@@ -86,7 +86,7 @@ PROBLEM_CODES: Final[MappingProxyType[str, tuple[Severity, str]]] = MappingProxy
         "name_uscc_conflict": (
             "error",
             "与登记册中(或本文件前面)同一乡镇的组织同名,但统一社会信用代码不同。同名不会改动已登记的代码:"
-            "是同一组织请核对代码;确是另一个组织,请在预览页勾选“作为新组织登记”(命令行 --new-organization)。",
+            "是同一组织请核对代码;确是另一个组织,请在本页勾选它“作为新组织登记”(命令行 --new-organization)。",
         ),
         "facts_before_current": (
             "error",
@@ -148,7 +148,7 @@ PROBLEM_GUIDE: Final[MappingProxyType[str, tuple[str, str]]] = MappingProxyType(
         "near_duplicate_name": ("疑似重复组织", "核对是否同一组织;是的请用登记册中的名称和代码。"),
         "uscc_other_township": ("代码属于其他乡镇", "核实组织归属;确需迁入请联系县级管理员。"),
         "duplicate_row": ("同一组织出现两行", "把这两行合并为一行。"),
-        "name_uscc_conflict": ("同名但代码不同", "同一组织请核对代码;另一个组织请在预览页勾选“作为新组织登记”。"),
+        "name_uscc_conflict": ("同名但代码不同", "同一组织请核对代码;另一个组织请在本页勾选它“作为新组织登记”。"),
         "facts_before_current": ("数据日期早于登记册", "核对数据日期;登记册已有更新的数据时无需再导入。"),
         "org_type_missing": ("新组织未填类型", "补填组织类型。"),
         "coverage_not_in_file": ("登记册中已有党组织覆盖", "核实党组织是否仍在;如已撤销,请在党组织页面办理。"),
