@@ -259,6 +259,7 @@ PAGE_RULES: dict[str, Rule] = {
     "orglife:calendar": read(BUSINESS),
     "orglife:activity_create": use(LIFE_RECORDERS),
     "orglife:activity_detail": read(BUSINESS),
+    "orglife:activity_edit": use(LIFE_RECORDERS),
     "orglife:activity_file_add": use(LIFE_RECORDERS),
     "orglife:activity_delete": use(LIFE_RECORDERS),
     "orglife:file_export": read(BUSINESS),

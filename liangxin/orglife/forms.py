@@ -15,8 +15,8 @@ from liangxin.geo.models import AdministrativeUnit
 from liangxin.registry.models import Member, Organization
 from liangxin.security.uploads import UploadField, UploadKind
 
-from .choices import GuestKind
-from .models import ActivityType
+from .choices import GuestKind, Involvement
+from .models import Activity, ActivityType
 
 GUEST_KINDS = {str(label): value for value, label in GuestKind.choices}
 
@@ -118,6 +118,27 @@ class ActivityForm(forms.Form):
             guests.append((name.strip()[:50], kind))
         data["guest_rows"] = guests
         return data
+
+
+def activity_initial(activity: Activity) -> dict[str, Any]:
+    """A recorded activity as ``ActivityForm`` shows it: absences and guests one a line, as typed."""
+    attendance = list(activity.attendance.select_related("member").order_by("member__name", "pk"))
+    reached = list(activity.organizations.order_by("pk"))
+    labels = dict(GuestKind.choices)
+    return {
+        "activity_type": activity.activity_type_id,
+        "held_on": activity.held_on,
+        "hours": activity.duration_minutes // 60,
+        "minutes": activity.duration_minutes % 60,
+        "place": activity.place,
+        "topic": activity.topic,
+        "content": activity.content,
+        "present": [a.member_id for a in attendance if a.present],
+        "absences": "\n".join(f"{a.member.name}:{a.absence_reason}" for a in attendance if not a.present),
+        "guests": "\n".join(f"{g.name},{labels[g.kind]}" for g in activity.guests.order_by("pk")),
+        "held_in": next((r.organization_id for r in reached if r.involvement == Involvement.HELD_IN), None),
+        "took_part": [r.organization_id for r in reached if r.involvement == Involvement.TOOK_PART],
+    }
 
 
 class FileForm(forms.Form):

@@ -5,7 +5,7 @@ the party organization in the user's scope)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from django.core.files.uploadedfile import UploadedFile
@@ -102,14 +102,8 @@ def _check(data: ActivityData, *, by: User, on: dt.date, rosters: Rosters) -> No
         raise ServiceError(_("活动涉及的两新组织须在您的管辖范围内。"), field="took_part")
 
 
-def record_activities(*, by: User, items: Sequence[ActivityData]) -> list[Activity]:
-    """Record activities (one from the page, many from a load): everything checked first, then
-    written in one transaction with one audit record each."""
-    on = today()
-    _require(by, *(data.party_organization for data in items))
-    rosters = _rosters(items)
-    for data in items:
-        _check(data, by=by, on=on, rosters=rosters)
+def _months_on() -> Callable[[dt.date], int]:
+    """The work-coverage window (months) of the life policy version in force on a day."""
     window = {v.effective_from: v.work_coverage_months for v in LifePolicyVersion.objects.all()}
 
     def months_on(day: dt.date) -> int:
@@ -118,6 +112,65 @@ def record_activities(*, by: User, items: Sequence[ActivityData]) -> list[Activi
             raise ServiceError(_("活动日期早于第一个组织生活制度版本。"), field="held_on")
         return window[max(starts)]
 
+    return months_on
+
+
+Children = tuple[list[Attendance], list[Guest], list[ActivityOrganization]]
+
+
+def _children(activity: Activity, d: ActivityData, months: int) -> Children:
+    """The attendance, guests and organizations reached of one activity, as ``d`` says."""
+    attendance = [Attendance(activity=activity, member=m, present=True) for m in d.present]
+    attendance += [
+        Attendance(activity=activity, member=m, present=False, absence_reason=reason.strip()) for m, reason in d.absent
+    ]
+    guests = [Guest(activity=activity, name=name.strip(), kind=kind) for name, kind in d.guests]
+    start, end = compliance.participation_interval(d.held_on, months)
+    involved = {}
+    for organization in d.took_part:
+        involved[organization.pk] = (organization, Involvement.TOOK_PART)
+    if d.held_in is not None:
+        involved[d.held_in.pk] = (d.held_in, Involvement.HELD_IN)
+    reached = [
+        ActivityOrganization(activity=activity, organization=o, involvement=how, valid_from=start, valid_to=end)
+        for o, how in involved.values()
+    ]
+    return attendance, guests, reached
+
+
+def _write_children(rows: Sequence[Children]) -> None:
+    Attendance.objects.bulk_create([a for attendance, _g, _r in rows for a in attendance])
+    Guest.objects.bulk_create([g for _a, guests, _r in rows for g in guests])
+    ActivityOrganization.objects.bulk_create([o for _a, _g, reached in rows for o in reached])
+
+
+def _summary(d: ActivityData) -> dict[str, object]:
+    """What the audit record keeps of an activity."""
+    return {
+        "party_organization": d.party_organization.pk,
+        "activity_type": d.activity_type.code,
+        "held_on": d.held_on.isoformat(),
+        "duration_minutes": d.duration_minutes,
+        "place": d.place,
+        "topic": d.topic,
+        "present": sorted(m.pk for m in d.present),
+        "absent": sorted(m.pk for m, _reason in d.absent),
+        "guests": len(d.guests),
+        "held_in": d.held_in.pk if d.held_in else None,
+        "took_part": sorted(o.pk for o in d.took_part),
+    }
+
+
+def record_activities(*, by: User, items: Sequence[ActivityData]) -> list[Activity]:
+    """Record activities (one from the page, many from a load): everything checked first, then
+    written in one transaction with one audit record each."""
+    on = today()
+    _require(by, *(data.party_organization for data in items))
+    rosters = _rosters(items)
+    for data in items:
+        _check(data, by=by, on=on, rosters=rosters)
+    months_on = _months_on()
+    months = [months_on(d.held_on) for d in items]
     with transaction.atomic():
         activities = Activity.objects.bulk_create(
             Activity(
@@ -132,52 +185,62 @@ def record_activities(*, by: User, items: Sequence[ActivityData]) -> list[Activi
             )
             for d in items
         )
-        attendance: list[Attendance] = []
-        guests: list[Guest] = []
-        reached: list[ActivityOrganization] = []
-        for activity, d in zip(activities, items, strict=True):
-            attendance += [Attendance(activity=activity, member=m, present=True) for m in d.present]
-            attendance += [
-                Attendance(activity=activity, member=m, present=False, absence_reason=reason.strip())
-                for m, reason in d.absent
-            ]
-            guests += [Guest(activity=activity, name=name.strip(), kind=kind) for name, kind in d.guests]
-            start, end = compliance.participation_interval(d.held_on, months_on(d.held_on))
-            involved = {}
-            for organization in d.took_part:
-                involved[organization.pk] = (organization, Involvement.TOOK_PART)
-            if d.held_in is not None:
-                involved[d.held_in.pk] = (d.held_in, Involvement.HELD_IN)
-            reached += [
-                ActivityOrganization(activity=activity, organization=o, involvement=how, valid_from=start, valid_to=end)
-                for o, how in involved.values()
-            ]
-        Attendance.objects.bulk_create(attendance)
-        Guest.objects.bulk_create(guests)
-        ActivityOrganization.objects.bulk_create(reached)
+        _write_children([_children(a, d, m) for a, d, m in zip(activities, items, months, strict=True)])
         log_many(
             actor=by,
             action=AuditAction.CREATE,
             entries=(
-                (
-                    activity,
-                    {
-                        "party_organization": [None, d.party_organization.pk],
-                        "activity_type": [None, d.activity_type.code],
-                        "held_on": [None, d.held_on.isoformat()],
-                        "duration_minutes": [None, d.duration_minutes],
-                        "topic": [None, d.topic],
-                        "present": [None, len(d.present)],
-                        "absent": [None, len(d.absent)],
-                        "guests": [None, len(d.guests)],
-                        "held_in": [None, d.held_in.pk if d.held_in else None],
-                        "took_part": [None, sorted(o.pk for o in d.took_part)],
-                    },
-                )
+                (activity, {key: [None, value] for key, value in _summary(d).items()})
                 for activity, d in zip(activities, items, strict=True)
             ),
         )
     return activities
+
+
+def update_activity(*, by: User, activity: Activity, data: ActivityData) -> Activity:
+    """Correct a recorded activity: its fields, attendance, guests and organizations become those
+    of ``data`` (its files stay), checked as a new record is, in one transaction, audited with
+    what changed. The party organization stays the activity's."""
+    if data.party_organization.pk != activity.party_organization_id:
+        raise ServiceError(_("不能把活动改到另一个党组织名下:请删除后在该党组织下重新记录。"))
+    _require(by, data.party_organization)
+    _check(data, by=by, on=today(), rosters=_rosters([data]))
+    months = _months_on()(data.held_on)
+    with transaction.atomic():
+        locked = Activity.objects.select_for_update().select_related("activity_type").get(pk=activity.pk)
+        before = _summary(_data_of(locked)) | {"content": locked.content}
+        for name in ("activity_type", "held_on", "duration_minutes", "place", "topic", "content"):
+            setattr(locked, name, getattr(data, name))
+        locked.save()
+        locked.attendance.all().delete()
+        locked.guests.all().delete()
+        locked.organizations.all().delete()
+        _write_children([_children(locked, data, months)])
+        after = _summary(data) | {"content": data.content}
+        changes = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
+        log_change(actor=by, action=AuditAction.UPDATE, obj=locked, changes=changes)
+    return locked
+
+
+def _data_of(activity: Activity) -> ActivityData:
+    """An activity as it is stored, in the shape of its data (for the audit's before)."""
+    attendance = list(activity.attendance.select_related("member"))
+    reached = list(activity.organizations.select_related("organization"))
+    held_in = next((r.organization for r in reached if r.involvement == Involvement.HELD_IN), None)
+    return ActivityData(
+        party_organization=activity.party_organization,
+        activity_type=activity.activity_type,
+        held_on=activity.held_on,
+        duration_minutes=activity.duration_minutes,
+        place=activity.place,
+        topic=activity.topic,
+        content=activity.content,
+        present=[a.member for a in attendance if a.present],
+        absent=[(a.member, a.absence_reason) for a in attendance if not a.present],
+        guests=[(g.name, g.kind) for g in activity.guests.all()],
+        held_in=held_in,
+        took_part=[r.organization for r in reached if r.involvement == Involvement.TOOK_PART],
+    )
 
 
 def record_activity(*, by: User, data: ActivityData) -> Activity:

@@ -6,6 +6,7 @@ page is ``accounts/access.py``'s."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -23,7 +24,7 @@ from liangxin.registry.models import Member, PartyOrganization
 from liangxin.security import evidence as evidence_files
 
 from . import compliance, selectors, services
-from .forms import ActivityForm, AsOfForm, FileForm, YearForm
+from .forms import ActivityForm, AsOfForm, FileForm, YearForm, activity_initial
 from .models import Activity
 
 
@@ -106,43 +107,67 @@ def calendar(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "orglife/calendar.html", context)
 
 
-def activity_create(request: AuthedRequest, pk: int) -> HttpResponse:
-    party = _scoped_party(request, pk)
-    if refused := refuse_method(request, "GET", "POST"):
-        return refused
-    members = Member.objects.filter(pk__in=[m.pk for m in selectors.roster(party_organization=party, on=today())])
-    form = ActivityForm(
+def _activity_form(request: AuthedRequest, party: PartyOrganization, on: dt.date, **kwargs: Any) -> ActivityForm:
+    members = Member.objects.filter(pk__in=[m.pk for m in selectors.roster(party_organization=party, on=on)])
+    return ActivityForm(
         request.POST or None,
         types=selectors.activity_types(),
         members=members.order_by("name", "pk"),
         organizations=selectors.organizations_for(user=request.user),
+        **kwargs,
     )
+
+
+def _activity_data(party: PartyOrganization, form: ActivityForm) -> services.ActivityData:
+    d = form.cleaned_data
+    return services.ActivityData(
+        party_organization=party,
+        activity_type=d["activity_type"],
+        held_on=d["held_on"],
+        duration_minutes=d["duration_minutes"],
+        place=d["place"],
+        topic=d["topic"],
+        content=d["content"],
+        present=list(d["present"]),
+        absent=d["absent"],
+        guests=d["guest_rows"],
+        held_in=d["held_in"],
+        took_part=list(d["took_part"]),
+    )
+
+
+def activity_create(request: AuthedRequest, pk: int) -> HttpResponse:
+    party = _scoped_party(request, pk)
+    if refused := refuse_method(request, "GET", "POST"):
+        return refused
+    form = _activity_form(request, party, today())
     if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
         try:
-            activity = services.record_activity(
-                by=request.user,
-                data=services.ActivityData(
-                    party_organization=party,
-                    activity_type=d["activity_type"],
-                    held_on=d["held_on"],
-                    duration_minutes=d["duration_minutes"],
-                    place=d["place"],
-                    topic=d["topic"],
-                    content=d["content"],
-                    present=list(d["present"]),
-                    absent=d["absent"],
-                    guests=d["guest_rows"],
-                    held_in=d["held_in"],
-                    took_part=list(d["took_part"]),
-                ),
-            )
+            activity = services.record_activity(by=request.user, data=_activity_data(party, form))
         except ServiceError as exc:
             add_service_error(form, exc)
         else:
             messages.success(request, _("组织生活已记录。"))
             return redirect(activity)
     return render(request, "orglife/activity_form.html", {"party": party, "form": form})
+
+
+def activity_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Correct a recorded activity (the roster offered is the one of its day)."""
+    activity = _scoped_activity(request, pk)
+    if refused := refuse_method(request, "GET", "POST"):
+        return refused
+    party = activity.party_organization
+    form = _activity_form(request, party, activity.held_on, initial=activity_initial(activity))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_activity(by=request.user, activity=activity, data=_activity_data(party, form))
+        except ServiceError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("组织生活记录已修改。"))
+            return redirect(activity)
+    return render(request, "orglife/activity_form.html", {"party": party, "form": form, "activity": activity})
 
 
 def _scoped_activity(request: AuthedRequest, pk: int) -> Activity:

@@ -131,6 +131,7 @@ CASES: dict[str, Case] = {
     "orglife:calendar": Case("branch_b", "carol", "bob", _name),
     "orglife:activity_create": Case("branch_b", "carol", "bob", _name),
     "orglife:activity_detail": Case("activity_b", "carol", "bob", lambda a: a.topic),
+    "orglife:activity_edit": Case("activity_b", "carol", "bob", lambda a: a.topic),
     "orglife:activity_file_add": Case("activity_b", "carol", "bob", lambda a: a.topic, method="post"),
     "orglife:activity_delete": Case("activity_b", "carol", "bob", lambda a: a.party_organization.name, method="post"),
     "orglife:file_export": Case("activity_file_b", "carol", "bob", lambda f: "theme day photo"),

@@ -8,6 +8,7 @@ import json
 from io import StringIO
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -16,6 +17,7 @@ from liangxin.core.dates import today
 from liangxin.core.errors import ServiceError
 from liangxin.orglife import selectors, services
 from liangxin.orglife.models import Activity, ActivityOrganization, LifePolicyVersion
+from liangxin.security.uploads import UploadField, UploadKind
 from liangxin.testing.factories import (
     ActivityFactory,
     MemberFactory,
@@ -23,7 +25,7 @@ from liangxin.testing.factories import (
     PartyOrganizationFactory,
     activity_type,
 )
-from liangxin.testing.responses import body_text
+from liangxin.testing.responses import body_text, tiny_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +69,7 @@ def test_a_clerk_records_an_activity_with_attendance_guests_and_organizations(ca
     assert (reached.organization, reached.involvement) == (uncovered, "held_in")
     assert reached.valid_from == activity.held_on and (reached.valid_to - reached.valid_from).days in (365, 366)
     record = AuditRecord.objects.get(object_type="orglife.activity", object_id=str(activity.pk))
-    assert record.action == "create" and record.changes["absent"] == [None, 1]
+    assert record.action == "create" and record.changes["absent"] == [None, [absent.pk]]
 
 
 @pytest.mark.parametrize(
@@ -136,6 +138,83 @@ def test_the_form_takes_absences_by_name_and_asks_for_every_missing_reason(clien
     assert sorted((g.name, g.kind) for g in activity.guests.all()) == [("赵六", "mobile_member"), ("钱七", "other")]
     page = body_text(client.get(activity.get_absolute_url()))
     assert "王五" in page and "生病" in page and "赵六" in page
+
+
+# --- Correcting a record ---------------------------------------------------------------------------
+
+
+def test_an_edit_replaces_fields_attendance_and_organizations_keeps_files_and_is_audited(
+    carol, branch_b, member_b, township_b
+):
+    absent = MemberFactory(name="王五", relation=branch_b)
+    first, second = (OrganizationFactory(name=n, township=township_b) for n in ("板桥甲店", "板桥乙店"))
+    activity = services.record_activity(
+        by=carol, data=_data(branch_b, present=[member_b], absent=[(absent, "外出")], held_in=first)
+    )
+    upload = UploadField(kind=UploadKind.EVIDENCE).clean(
+        SimpleUploadedFile("照片.pdf", tiny_pdf("photo"), "application/pdf")
+    )
+    services.add_file(by=carol, activity=activity, upload=upload)
+    day = today() - dt.timedelta(days=10)
+    services.update_activity(
+        by=carol,
+        activity=activity,
+        data=_data(branch_b, held_on=day, topic="主题党日", present=[member_b, absent], took_part=[second]),
+    )
+    activity.refresh_from_db()
+    assert (activity.held_on, activity.topic) == (day, "主题党日")
+    assert sorted(activity.attendance.values_list("member__name", "present")) == [("李四", True), ("王五", True)]
+    (reached,) = ActivityOrganization.objects.filter(activity=activity)
+    assert (reached.organization, reached.involvement, reached.valid_from) == (second, "took_part", day)
+    assert activity.files.count() == 1
+    record = AuditRecord.objects.filter(object_type="orglife.activity", action="update").get()
+    assert record.changes["topic"] == ["党员大会", "主题党日"]
+    assert record.changes["absent"] == [[absent.pk], []] and record.changes["held_in"] == [first.pk, None]
+    assert "place" not in record.changes
+
+
+def test_a_refused_edit_changes_nothing(carol, bob, branch_a, branch_b, member_b):
+    activity = services.record_activity(by=carol, data=_data(branch_b, present=[member_b]))
+    before = AuditRecord.objects.count()
+    for user, data in (
+        (carol, _data(branch_b, held_on=today() + dt.timedelta(days=1))),
+        (carol, _data(branch_a)),  # another party organization
+        (bob, _data(branch_b)),  # another township's clerk
+    ):
+        with pytest.raises(ServiceError):
+            services.update_activity(by=user, activity=activity, data=data)
+    activity.refresh_from_db()
+    assert activity.topic == "党员大会" and activity.attendance.count() == 1
+    assert AuditRecord.objects.count() == before
+
+
+def test_the_edit_page_shows_the_record_as_typed_and_saves_the_correction(client, carol, branch_b, member_b):
+    absent = MemberFactory(name="王五", relation=branch_b)
+    activity = services.record_activity(
+        by=carol,
+        data=_data(branch_b, present=[member_b], absent=[(absent, "生病")], guests=[("赵六", "mobile_member")]),
+    )
+    client.force_login(carol)
+    url = reverse("orglife:activity_edit", kwargs={"pk": activity.pk})
+    assert url in client.get(activity.get_absolute_url()).content.decode()
+    page = client.get(url).content.decode()
+    assert "修改组织生活记录" in page and "王五:生病" in page and "赵六,流动党员" in page
+    assert 'value="党员大会"' in page
+    fields = {
+        "activity_type": activity.activity_type_id,
+        "held_on": activity.held_on.isoformat(),
+        "hours": "1",
+        "minutes": "0",
+        "place": "活动室",
+        "topic": "党员大会(补记)",
+        "content": "学习",
+        "present": [member_b.pk],
+        "absences": "王五:生病",
+    }
+    response = client.post(url, fields)
+    assert response.status_code == 302 and response["Location"] == activity.get_absolute_url()
+    activity.refresh_from_db()
+    assert (activity.topic, activity.duration_minutes, activity.guests.count()) == ("党员大会(补记)", 60, 0)
 
 
 # --- Scope ----------------------------------------------------------------------------------------
