@@ -339,7 +339,7 @@ class StagingTable:
             f"UPDATE {table} SET ({', '.join(targets)}) = "  # noqa: S608 (names only)
             f"(SELECT {', '.join(values)} FROM {staged} s WHERE s.{quote(key)} = {table}.{pk}"
             + (f" AND {where}) " if where else ") ")
-            + f"WHERE {pk} IN (SELECT {quote(key)} FROM {staged}"
+            + f"WHERE {pk} IN (SELECT {quote(key)} FROM {staged}"  # noqa: S608 (names only)
             + (f" WHERE {where})" if where else ")")
         )
         with connection.cursor() as cursor:

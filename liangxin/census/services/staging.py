@@ -19,6 +19,7 @@ A :class:`Stager` lives for one write of one file:
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack
 from functools import cache
@@ -102,6 +103,7 @@ _SEEN_COLUMNS: Final = (
     ("instructor", _big()),
 )
 _VERSION_COLUMNS: Final = (("org_id", _big()), ("version_after", _big()))
+_CLOSES_COLUMNS: Final = (("id", _big()),)
 _USCC_COLUMNS: Final = (("uscc", _text()), ("found", _big()))
 _NAME_COLUMNS: Final = (("township_id", _big()), ("name", _text()), ("found", _big()))
 _PERSON_COLUMNS: Final = (("id", _big()), ("name", _text()), ("name_key", _text()), ("township_id", _big()))
@@ -178,6 +180,9 @@ class Stager:
         # (township id, folded name) → the pool entry an instructor's name stands for, read or created here.
         self.people: dict[tuple[int, str], int] = {}
         self.created_people: list[tuple[int, str]] = []
+        # Rows staged for each copy of ``write`` (``_copies``): one without rows is not run, nor
+        # checked — each would read every staged row to find none.
+        self.copied: Counter[str] = Counter()
         # The digest of the change rows as they will be stored, in their order: what
         # ``changes_digest`` computes from the table, without reading them back.
         self.digest = hashlib.sha256()
@@ -193,6 +198,9 @@ class Stager:
             self.versions = self._stack.enter_context(
                 bulk.StagingTable("census_stage_versions", _VERSION_COLUMNS, key="org_id")
             )
+            # The open census intervals the file closes, keyed: the UPDATE that ends them finds
+            # them without building a list first.
+            self.closes = self._stack.enter_context(bulk.StagingTable("census_stage_closes", _CLOSES_COLUMNS, key="id"))
             self.seen = self._stack.enter_context(bulk.StagingTable("census_stage_seen", _SEEN_COLUMNS))
             self.usccs = self._stack.enter_context(bulk.StagingTable("census_stage_usccs", _USCC_COLUMNS))
             self.names = self._stack.enter_context(bulk.StagingTable("census_stage_names", _NAME_COLUMNS))
@@ -213,12 +221,17 @@ class Stager:
         """Stage a chunk's plan and what it read; the number of rows that will write."""
         rows = [r for r in plan.rows if r.kind in ("new", "changed")]
         new = [r for r in rows if r.kind == "new"]
+        facts_count = sum(1 for r in rows if r.facts_values is not None)
         org_ids = iter(bulk.reserve_ids(Organization, len(new)))
-        facts_ids = iter(bulk.reserve_ids(OrganizationFacts, sum(1 for r in rows if r.facts_values is not None)))
+        facts_ids = iter(bulk.reserve_ids(OrganizationFacts, facts_count))
         linked = [r for r in rows if r.party_organization]
         coverage_ids = iter(bulk.reserve_ids(PartyOrganizationCoverage, len(linked)))
         party_rows = self._new_party_organizations(linked)
         person_reads, people_rows = self._pool_entries(rows)
+        self.copied.update(
+            organizations=len(new), facts=facts_count, changes=len(rows), party_organizations=len(party_rows),
+            coverages=len(linked), pool_entries=len(people_rows), instructors=sum(1 for r in rows if r.instructor),
+        )  # fmt: skip
         staged = []
         digest = self.digest.update
         for r in rows:
@@ -256,6 +269,8 @@ class Stager:
         with bulk.staging_writes():
             self.rows.load(staged)
             self.versions.load((row[2], row[5]) for row in staged if row[1] == _CHANGED)
+            self.copied["registry_changes"] += sum(row[6] for row in staged)
+            self.closes.load((row[4],) for row in staged if row[4] is not None)
             self.party.load(party_rows)
             self.person_names.load(person_reads)
             self.new_people.load(people_rows)
@@ -331,6 +346,10 @@ class Stager:
         org, facts = q(Organization._meta.db_table), q(OrganizationFacts._meta.db_table)
         coverage, instructor = q(PartyOrganizationCoverage._meta.db_table), q(InstructorAssignment._meta.db_table)
         party, pool = q(PartyOrganization._meta.db_table), q(PoolEntry._meta.db_table)
+        # Not merged: the few merged organizations are read once (from their partial index), so
+        # that a probe by code or name reads the key's index alone, not each organization's row
+        # (a third less time under the lock, where these checks run for every row of the file).
+        unmerged = f"o.id NOT IN (SELECT m.id FROM {org} m WHERE m.merged_into_id IS NOT NULL)"  # noqa: S608
         checks = (
             # An organization read: deleted, merged, another version (every service that writes
             # its fields or figures moves it), another census interval, coverage or instructor.
@@ -346,10 +365,10 @@ class Stager:
             "AND i.valid_to IS NULL), 0) <> s.instructor",
             # A code: now another organization's, or somebody's where it was nobody's.
             f"SELECT 1 FROM {q(self.usccs.name)} p WHERE COALESCE((SELECT MAX(o.id) FROM {org} o "  # noqa: S608
-            "WHERE o.uscc = p.uscc AND o.merged_into_id IS NULL), 0) <> COALESCE(p.found, 0)",
+            f"WHERE o.uscc = p.uscc AND {unmerged}), 0) <> COALESCE(p.found, 0)",
             # A name in a township: it would match another organization (or one, or none).
             f"SELECT 1 FROM {q(self.names.name)} p WHERE COALESCE((SELECT MAX(o.id) FROM {org} o "  # noqa: S608
-            "WHERE o.township_id = p.township_id AND o.name_normalized = p.name AND o.merged_into_id IS NULL), 0) "
+            f"WHERE o.township_id = p.township_id AND o.name_normalized = p.name AND {unmerged}), 0) "
             "<> COALESCE(p.found, 0)",
             # A party organization's name in a township.
             f"SELECT 1 FROM {q(self.party_names.name)} p WHERE COALESCE((SELECT MAX(po.id) FROM {party} po "  # noqa: S608
@@ -374,7 +393,7 @@ class Stager:
         table's rows append to its key order, and the staged rows are read without a sort."""
         batch, now = self.batch, self.now
         by_id = self.by.pk if self.by is not None else None
-        return {
+        copies: dict[str, tuple[bulk.StagingTable, type[models.Model], list[Any], str, str]] = {
             "organizations": (self.rows, Organization, [
                 ("id", "org_id"), *((c, c) for c in ORG_COLUMNS), ("former_names", Constant([])),
                 ("latitude", Constant(None)), ("longitude", Constant(None)), ("merged_into_id", Constant(None)),
@@ -418,10 +437,12 @@ class Stager:
                 ("import_batch_id", Constant(batch.pk)),
             ], "seq", "instructor IS NOT NULL"),
         }  # fmt: skip
+        return {name: copy for name, copy in copies.items() if self.copied[name]}
 
     def _copy(self, name: str) -> None:
-        table, model, columns, order_by, where = self._copies()[name]
-        table.copy_into(model, columns, order_by=order_by, where=where)
+        if copy := self._copies().get(name):
+            table, model, columns, order_by, where = copy
+            table.copy_into(model, columns, order_by=order_by, where=where)
 
     def write(self) -> None:
         """Write every staged row into the register. Call under the write lock, after
@@ -433,13 +454,14 @@ class Stager:
         # where the file changes them (most census rows change figures alone), which spares the
         # indexes on them.
         self.versions.update(Organization, [("version", "version_after"), ("updated_at", Constant(now))], key="org_id")
-        rows.update(
-            Organization,
-            [(c, c) for c in ORG_COLUMNS],
-            key="org_id",
-            where=f"kind = '{_CHANGED}' AND registry_changed = 1",
-        )
-        self._end_open(OrganizationFacts, "id", "closes_facts_id", "closes_facts_id IS NOT NULL")
+        if self.copied["registry_changes"]:
+            rows.update(
+                Organization,
+                [(c, c) for c in ORG_COLUMNS],
+                key="org_id",
+                where=f"kind = '{_CHANGED}' AND registry_changed = 1",
+            )
+        self._end_open(OrganizationFacts, "id", self.closes, "id")
         self._copy("facts")
         self._copy("changes")
         self._copy("party_organizations")
@@ -469,17 +491,20 @@ class Stager:
         """The file's instructors: the pool entries new names make, then the organization's open
         assignment ends and the file's begins."""
         self._copy("pool_entries")
-        self._end_open(InstructorAssignment, "organization_id", "org_id", "instructor IS NOT NULL")
+        if self.copied["instructors"]:
+            self._end_open(InstructorAssignment, "organization_id", self.rows, "org_id", "instructor IS NOT NULL")
         self._copy("instructors")
 
-    def _end_open(self, model: type[models.Model], column: str, staged: str, where: str) -> None:
+    def _end_open(
+        self, model: type[models.Model], column: str, table: bulk.StagingTable, staged: str, where: str = ""
+    ) -> None:
         """End, on the batch's date, the open intervals of ``model`` whose ``column`` is the
-        ``staged`` column of a staged row satisfying ``where``."""
+        ``staged`` column of a row of ``table`` (satisfying ``where``)."""
         q = connection.ops.quote_name
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {q(model._meta.db_table)} SET valid_to = %s WHERE valid_to IS NULL "  # noqa: S608
-                f"AND {q(column)} IN (SELECT {q(staged)} FROM {q(self.rows.name)} WHERE {where})",
+                f"AND {q(column)} IN (SELECT {q(staged)} FROM {q(table.name)}{f' WHERE {where}' if where else ''})",
                 [connection.ops.adapt_datefield_value(self.batch.as_of)],
             )
 
