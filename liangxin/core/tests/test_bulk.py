@@ -30,7 +30,7 @@ def _columns() -> list[tuple[str, object]]:
     ]
 
 
-def _facts_copy() -> list[tuple[str, object]]:
+def _facts_copy() -> list[tuple[str, str | Constant]]:
     return [
         ("id", "facts_id"), ("organization_id", "org_id"), ("employees", "employees"), ("payroll", "payroll"),
         ("has_union", "has_union"), ("valid_from", Constant(AS_OF)), ("valid_to", Constant(None)),
