@@ -260,8 +260,9 @@ class StagingTable:
         on the rows :meth:`copy_into` with the same arguments will insert (it then skips them).
 
         Why: a CHECK constraint depends on the row's own values only, and staged rows do not
-        change; on SQLite, evaluating them in the copy costs the write lock about a seventh of
-        its time (``org_type IN (…)`` alone rebuilds its list for every row). The rows are
+        change; on SQLite, evaluating them in the census import's copies took about 160 ms of
+        the write lock's 0.85 s CPU at 50,000 rows (``org_type IN (…)`` alone 45 ms; figures in
+        ``bench/contention.md``). The rows are
         inserted into a temporary twin of the table — its own ``CREATE TABLE`` statement, so the
         same CHECKs, NOT NULLs, column affinities and UNIQUE constraints, without the foreign keys
         (which the copy enforces) — which raises ``IntegrityError`` as the copy would have.
