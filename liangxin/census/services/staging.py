@@ -19,6 +19,7 @@ A :class:`Stager` lives for one write of one file:
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack
 from functools import cache
@@ -101,6 +102,8 @@ _SEEN_COLUMNS: Final = (
     ("last_coverage", _big()),
     ("instructor", _big()),
 )
+_VERSION_COLUMNS: Final = (("org_id", _big()), ("version_after", _big()))
+_CLOSES_COLUMNS: Final = (("id", _big()),)
 _USCC_COLUMNS: Final = (("uscc", _text()), ("found", _big()))
 _NAME_COLUMNS: Final = (("township_id", _big()), ("name", _text()), ("found", _big()))
 _PERSON_COLUMNS: Final = (("id", _big()), ("name", _text()), ("name_key", _text()), ("township_id", _big()))
@@ -177,6 +180,9 @@ class Stager:
         # (township id, folded name) → the pool entry an instructor's name stands for, read or created here.
         self.people: dict[tuple[int, str], int] = {}
         self.created_people: list[tuple[int, str]] = []
+        # Rows staged for each copy of ``write`` (``_copies``): one without rows is not run, nor
+        # checked — each would read every staged row to find none.
+        self.copied: Counter[str] = Counter()
         # The digest of the change rows as they will be stored, in their order: what
         # ``changes_digest`` computes from the table, without reading them back.
         self.digest = hashlib.sha256()
@@ -185,7 +191,16 @@ class Stager:
 
     def __enter__(self) -> Stager:
         with bulk.staging_writes():
-            self.rows = self._stack.enter_context(bulk.StagingTable("census_stage_rows", _row_columns()))
+            # Keyed by their order in the file: the copies read them in it without a sort.
+            self.rows = self._stack.enter_context(bulk.StagingTable("census_stage_rows", _row_columns(), key="seq"))
+            # The next version of each changed organization, keyed by it: what the UPDATE of
+            # their versions finds each row's value in, by the key.
+            self.versions = self._stack.enter_context(
+                bulk.StagingTable("census_stage_versions", _VERSION_COLUMNS, key="org_id")
+            )
+            # The open census intervals the file closes, keyed: the UPDATE that ends them finds
+            # them without building a list first.
+            self.closes = self._stack.enter_context(bulk.StagingTable("census_stage_closes", _CLOSES_COLUMNS, key="id"))
             self.seen = self._stack.enter_context(bulk.StagingTable("census_stage_seen", _SEEN_COLUMNS))
             self.usccs = self._stack.enter_context(bulk.StagingTable("census_stage_usccs", _USCC_COLUMNS))
             self.names = self._stack.enter_context(bulk.StagingTable("census_stage_names", _NAME_COLUMNS))
@@ -206,12 +221,17 @@ class Stager:
         """Stage a chunk's plan and what it read; the number of rows that will write."""
         rows = [r for r in plan.rows if r.kind in ("new", "changed")]
         new = [r for r in rows if r.kind == "new"]
+        facts_count = sum(1 for r in rows if r.facts_values is not None)
         org_ids = iter(bulk.reserve_ids(Organization, len(new)))
-        facts_ids = iter(bulk.reserve_ids(OrganizationFacts, sum(1 for r in rows if r.facts_values is not None)))
+        facts_ids = iter(bulk.reserve_ids(OrganizationFacts, facts_count))
         linked = [r for r in rows if r.party_organization]
         coverage_ids = iter(bulk.reserve_ids(PartyOrganizationCoverage, len(linked)))
         party_rows = self._new_party_organizations(linked)
         person_reads, people_rows = self._pool_entries(rows)
+        self.copied.update(
+            organizations=len(new), facts=facts_count, changes=len(rows), party_organizations=len(party_rows),
+            coverages=len(linked), pool_entries=len(people_rows), instructors=sum(1 for r in rows if r.instructor),
+        )  # fmt: skip
         staged = []
         digest = self.digest.update
         for r in rows:
@@ -248,6 +268,9 @@ class Stager:
             )  # fmt: skip
         with bulk.staging_writes():
             self.rows.load(staged)
+            self.versions.load((row[2], row[5]) for row in staged if row[1] == _CHANGED)
+            self.copied["registry_changes"] += sum(row[6] for row in staged)
+            self.closes.load((row[4],) for row in staged if row[4] is not None)
             self.party.load(party_rows)
             self.person_names.load(person_reads)
             self.new_people.load(people_rows)
@@ -305,9 +328,13 @@ class Stager:
         return reads, created
 
     def ready(self) -> None:
-        """The staging is complete: index what the write joins on (still outside the lock)."""
+        """The staging is complete: index what the write joins on, and evaluate the CHECK
+        constraints of the rows it will copy (``bulk.StagingTable.check_into``), still outside
+        the lock."""
         with bulk.staging_writes():
             self.rows.index("org_id")  # the UPDATE of the changed organizations looks their rows up by it
+            for table, model, columns, order_by, where in self._copies().values():
+                table.check_into(model, columns, order_by=order_by, where=where)
 
     # --- Under the write lock ------------------------------------------------------------------
 
@@ -319,6 +346,10 @@ class Stager:
         org, facts = q(Organization._meta.db_table), q(OrganizationFacts._meta.db_table)
         coverage, instructor = q(PartyOrganizationCoverage._meta.db_table), q(InstructorAssignment._meta.db_table)
         party, pool = q(PartyOrganization._meta.db_table), q(PoolEntry._meta.db_table)
+        # Not merged: the few merged organizations are read once (from their partial index), so
+        # that a probe by code or name reads the key's index alone, not each organization's row
+        # (a third less time under the lock, where these checks run for every row of the file).
+        unmerged = f"o.id NOT IN (SELECT m.id FROM {org} m WHERE m.merged_into_id IS NOT NULL)"  # noqa: S608
         checks = (
             # An organization read: deleted, merged, another version (every service that writes
             # its fields or figures moves it), another census interval, coverage or instructor.
@@ -334,10 +365,10 @@ class Stager:
             "AND i.valid_to IS NULL), 0) <> s.instructor",
             # A code: now another organization's, or somebody's where it was nobody's.
             f"SELECT 1 FROM {q(self.usccs.name)} p WHERE COALESCE((SELECT MAX(o.id) FROM {org} o "  # noqa: S608
-            "WHERE o.uscc = p.uscc AND o.merged_into_id IS NULL), 0) <> COALESCE(p.found, 0)",
+            f"WHERE o.uscc = p.uscc AND {unmerged}), 0) <> COALESCE(p.found, 0)",
             # A name in a township: it would match another organization (or one, or none).
             f"SELECT 1 FROM {q(self.names.name)} p WHERE COALESCE((SELECT MAX(o.id) FROM {org} o "  # noqa: S608
-            "WHERE o.township_id = p.township_id AND o.name_normalized = p.name AND o.merged_into_id IS NULL), 0) "
+            f"WHERE o.township_id = p.township_id AND o.name_normalized = p.name AND {unmerged}), 0) "
             "<> COALESCE(p.found, 0)",
             # A party organization's name in a township.
             f"SELECT 1 FROM {q(self.party_names.name)} p WHERE COALESCE((SELECT MAX(po.id) FROM {party} po "  # noqa: S608
@@ -354,78 +385,87 @@ class Stager:
                     return True
         return False
 
-    def write(self) -> None:
-        """Write every staged row into the register. Call under the write lock, after
-        :meth:`moved` said no."""
+    def _copies(self) -> dict[str, tuple[bulk.StagingTable, type[models.Model], list[Any], str, str]]:
+        """The ``INSERT … SELECT`` copies of :meth:`write`, by name: (staged table, model,
+        columns, order, condition) — declared once, so that :meth:`ready` checks exactly what
+        :meth:`write` copies. Rows are copied in the file's order, which is also the order of
+        the keys reserved for them (each chunk reserves its keys after the previous one's): each
+        table's rows append to its key order, and the staged rows are read without a sort."""
         batch, now = self.batch, self.now
         by_id = self.by.pk if self.by is not None else None
-        rows = self.rows
-        rows.copy_into(
-            Organization,
-            [
+        copies: dict[str, tuple[bulk.StagingTable, type[models.Model], list[Any], str, str]] = {
+            "organizations": (self.rows, Organization, [
                 ("id", "org_id"), *((c, c) for c in ORG_COLUMNS), ("former_names", Constant([])),
                 ("latitude", Constant(None)), ("longitude", Constant(None)), ("merged_into_id", Constant(None)),
                 ("created_at", Constant(now)), ("updated_at", Constant(now)), ("version", Constant(1)),
-            ],
-            order_by="org_id",
-            where=f"kind = '{_NEW}'",
-        )  # fmt: skip
-        # A changed organization moves to its next version; its registry columns are written only
-        # where the file changes them (most census rows change figures alone), which spares the
-        # indexes on them.
-        rows.update(
-            Organization,
-            [("version", "version_after"), ("updated_at", Constant(now))],
-            key="org_id",
-            where=f"kind = '{_CHANGED}'",
-        )
-        rows.update(
-            Organization,
-            [(c, c) for c in ORG_COLUMNS],
-            key="org_id",
-            where=f"kind = '{_CHANGED}' AND registry_changed = 1",
-        )
-        self._end_open(OrganizationFacts, "id", "closes_facts_id", "closes_facts_id IS NOT NULL")
-        rows.copy_into(
-            OrganizationFacts,
-            [
+            ], "seq", f"kind = '{_NEW}'"),
+            "facts": (self.rows, OrganizationFacts, [
                 ("id", "facts_id"), ("organization_id", "org_id"), ("valid_from", Constant(batch.as_of)),
                 ("valid_to", Constant(None)), *((k, k) for k in FACT_FIELDS),
                 ("source", Constant(FactSource.IMPORT.value)), ("recorded_by_id", Constant(by_id)),
                 ("recorded_at", Constant(now)), ("import_batch_id", Constant(batch.pk)),
-            ],
-            order_by="facts_id",
-            where="facts_id IS NOT NULL",
-        )  # fmt: skip
-        rows.copy_into(
-            ImportChange,
-            [
+            ], "seq", "facts_id IS NOT NULL"),
+            "changes": (self.rows, ImportChange, [
                 ("batch_id", Constant(batch.pk)), ("organization_id", "org_id"), ("kind", "kind"),
                 ("row", "excel_row"), ("before", "before"), ("after", "after"), ("facts_created_id", "facts_id"),
                 ("facts_closed_id", "closes_facts_id"), ("version_after", "version_after"),
-            ],
-            order_by="seq",
-        )  # fmt: skip
-        self.party.copy_into(
-            PartyOrganization,
-            [
+            ], "seq", ""),
+            "party_organizations": (self.party, PartyOrganization, [
                 ("id", "id"), ("name", "name"), ("name_normalized", "name_normalized"), ("kind", "kind"),
                 ("formation_method", "formation_method"), ("township_id", "township_id"),
                 ("parent_id", Constant(None)), ("founded_on", Constant(batch.as_of)),
                 ("dissolved_on", Constant(None)), ("dissolution_reason", Constant("")),
                 ("secretary_id", Constant(None)),
-            ],
-            order_by="id",
-        )  # fmt: skip
-        rows.copy_into(
-            PartyOrganizationCoverage,
-            [
+            ], "id", ""),
+            "coverages": (self.rows, PartyOrganizationCoverage, [
                 ("id", "coverage_id"), ("party_organization_id", "party_organization_id"),
                 ("organization_id", "org_id"), ("valid_from", Constant(batch.as_of)), ("valid_to", Constant(None)),
-            ],
-            order_by="coverage_id",
-            where="coverage_id IS NOT NULL",
-        )  # fmt: skip
+            ], "seq", "coverage_id IS NOT NULL"),
+            "pool_entries": (self.new_people, PoolEntry, [
+                ("id", "id"), ("name", "name"), ("name_key", "name_key"), ("township_id", "township_id"),
+                ("member_id", Constant(None)), ("id_number_encrypted", Constant("")),
+                ("id_number_hash", Constant(None)), ("id_number_masked", Constant("")),
+                ("birth_year", Constant(None)), ("skills", Constant("")),
+                ("availability", Constant(Availability.PART_TIME.value)), ("origin", Constant(Origin.CENSUS.value)),
+                ("to_complete", Constant(True)), ("import_batch_id", Constant(batch.pk)),
+                ("created_at", Constant(now)), ("updated_at", Constant(now)),
+            ], "id", ""),
+            "instructors": (self.rows, InstructorAssignment, [
+                ("organization_id", "org_id"), ("instructor_name", "instructor"),
+                ("person_id", "instructor_person_id"), ("method", Constant("")), ("subsidy", Constant(None)),
+                ("end_reason", Constant("")), ("valid_from", Constant(batch.as_of)), ("valid_to", Constant(None)),
+                ("import_batch_id", Constant(batch.pk)),
+            ], "seq", "instructor IS NOT NULL"),
+        }  # fmt: skip
+        return {name: copy for name, copy in copies.items() if self.copied[name]}
+
+    def _copy(self, name: str) -> None:
+        if copy := self._copies().get(name):
+            table, model, columns, order_by, where = copy
+            table.copy_into(model, columns, order_by=order_by, where=where)
+
+    def write(self) -> None:
+        """Write every staged row into the register. Call under the write lock, after
+        :meth:`moved` said no."""
+        now = self.now
+        rows = self.rows
+        self._copy("organizations")
+        # A changed organization moves to its next version; its registry columns are written only
+        # where the file changes them (most census rows change figures alone), which spares the
+        # indexes on them.
+        self.versions.update(Organization, [("version", "version_after"), ("updated_at", Constant(now))], key="org_id")
+        if self.copied["registry_changes"]:
+            rows.update(
+                Organization,
+                [(c, c) for c in ORG_COLUMNS],
+                key="org_id",
+                where=f"kind = '{_CHANGED}' AND registry_changed = 1",
+            )
+        self._end_open(OrganizationFacts, "id", self.closes, "id")
+        self._copy("facts")
+        self._copy("changes")
+        self._copy("party_organizations")
+        self._copy("coverages")
         self.write_instructors()
         log_many(
             actor=self.by,
@@ -440,51 +480,31 @@ class Stager:
                 actor=self.by,
                 action=AuditAction.CREATE,
                 entries=(
-                    (po, {"name": [None, po.name], "kind": [None, po.kind], "import_batch": [None, batch.pk]})
+                    (po, {"name": [None, po.name], "kind": [None, po.kind], "import_batch": [None, self.batch.pk]})
                     for po in created
                 ),
             )
-        batch.created_party_organizations = sorted(self.party_organizations.values())
-        batch.created_coverages = self.coverages
+        self.batch.created_party_organizations = sorted(self.party_organizations.values())
+        self.batch.created_coverages = self.coverages
 
     def write_instructors(self) -> None:
         """The file's instructors: the pool entries new names make, then the organization's open
         assignment ends and the file's begins."""
-        now, batch = self.now, self.batch
-        self.new_people.copy_into(
-            PoolEntry,
-            [
-                ("id", "id"), ("name", "name"), ("name_key", "name_key"), ("township_id", "township_id"),
-                ("member_id", Constant(None)), ("id_number_encrypted", Constant("")),
-                ("id_number_hash", Constant(None)), ("id_number_masked", Constant("")),
-                ("birth_year", Constant(None)), ("skills", Constant("")),
-                ("availability", Constant(Availability.PART_TIME.value)), ("origin", Constant(Origin.CENSUS.value)),
-                ("to_complete", Constant(True)), ("import_batch_id", Constant(batch.pk)),
-                ("created_at", Constant(now)), ("updated_at", Constant(now)),
-            ],
-            order_by="id",
-        )  # fmt: skip
-        self._end_open(InstructorAssignment, "organization_id", "org_id", "instructor IS NOT NULL")
-        self.rows.copy_into(
-            InstructorAssignment,
-            [
-                ("organization_id", "org_id"), ("instructor_name", "instructor"),
-                ("person_id", "instructor_person_id"), ("method", Constant("")), ("subsidy", Constant(None)),
-                ("end_reason", Constant("")), ("valid_from", Constant(self.batch.as_of)), ("valid_to", Constant(None)),
-                ("import_batch_id", Constant(self.batch.pk)),
-            ],
-            order_by="seq",
-            where="instructor IS NOT NULL",
-        )  # fmt: skip
+        self._copy("pool_entries")
+        if self.copied["instructors"]:
+            self._end_open(InstructorAssignment, "organization_id", self.rows, "org_id", "instructor IS NOT NULL")
+        self._copy("instructors")
 
-    def _end_open(self, model: type[models.Model], column: str, staged: str, where: str) -> None:
+    def _end_open(
+        self, model: type[models.Model], column: str, table: bulk.StagingTable, staged: str, where: str = ""
+    ) -> None:
         """End, on the batch's date, the open intervals of ``model`` whose ``column`` is the
-        ``staged`` column of a staged row satisfying ``where``."""
+        ``staged`` column of a row of ``table`` (satisfying ``where``)."""
         q = connection.ops.quote_name
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {q(model._meta.db_table)} SET valid_to = %s WHERE valid_to IS NULL "  # noqa: S608
-                f"AND {q(column)} IN (SELECT {q(staged)} FROM {q(self.rows.name)} WHERE {where})",
+                f"AND {q(column)} IN (SELECT {q(staged)} FROM {q(table.name)}{f' WHERE {where}' if where else ''})",
                 [connection.ops.adapt_datefield_value(self.batch.as_of)],
             )
 

@@ -213,3 +213,32 @@ def test_preloaded_register_keys_and_index_probes_plan_alike(alice, census_count
     assert probed.counts() == preloaded.counts() == {"new": 0, "changed": 1, "unchanged": 3, "rejected": 0}
     assert probed.batch.preview_fingerprint == preloaded.batch.preview_fingerprint
     assert [(r.kind, r.org_pk) for r in probed.plan.rows] == [(r.kind, r.org_pk) for r in preloaded.plan.rows]
+
+
+def test_a_row_breaking_a_check_constraint_is_refused_before_the_write_lock(alice, census_county, monkeypatch):
+    """The CHECK constraints of what the write will copy are evaluated on the staged rows before
+    the write transaction begins (SQLite: ``bulk.StagingTable.check_into``), so the lock is not
+    taken for a write that must fail; on PostgreSQL the write evaluates them. Nothing is written."""
+    from django.db import IntegrityError, connection
+
+    from liangxin.census.services import staging
+
+    original = staging.org_columns
+
+    def broken(*args, **kwargs):
+        return {**original(*args, **kwargs), "org_type": "no_such_type"}
+
+    locked = []
+    moved = staging.Stager.moved
+
+    def spy(self):
+        locked.append(True)
+        return moved(self)
+
+    monkeypatch.setattr(staging, "org_columns", broken)
+    monkeypatch.setattr(staging.Stager, "moved", spy)
+    with pytest.raises(IntegrityError):
+        _import(alice, census_county["county"])
+    assert locked == ([] if connection.vendor == "sqlite" else [True])
+    assert not Organization.objects.exists() and not OrganizationFacts.objects.exists()
+    assert ImportBatch.objects.get().status == BatchStatus.FAILED

@@ -30,18 +30,26 @@ def _columns() -> list[tuple[str, object]]:
     ]
 
 
+def _facts_copy() -> list[tuple[str, str | Constant]]:
+    return [
+        ("id", "facts_id"), ("organization_id", "org_id"), ("employees", "employees"), ("payroll", "payroll"),
+        ("has_union", "has_union"), ("valid_from", Constant(AS_OF)), ("valid_to", Constant(None)),
+        ("source", Constant("import")), ("recorded_at", Constant(_NOW)),
+        ("full_members", Constant(2)), ("probationary_members", Constant(0)),
+        ("operating_status", Constant("operating")), ("owner_attitude", Constant("")),
+    ]  # fmt: skip
+
+
+# Constants compare by value: a copy and its check are the same statement only with the same "now".
+_NOW = timezone.now()
+
+
 def _copy(stage: bulk.StagingTable) -> None:
-    stage.copy_into(
-        OrganizationFacts,
-        [
-            ("id", "facts_id"), ("organization_id", "org_id"), ("employees", "employees"), ("payroll", "payroll"),
-            ("has_union", "has_union"), ("valid_from", Constant(AS_OF)), ("valid_to", Constant(None)),
-            ("source", Constant("import")), ("recorded_at", Constant(timezone.now())),
-            ("full_members", Constant(2)), ("probationary_members", Constant(0)),
-            ("operating_status", Constant("operating")), ("owner_attitude", Constant("")),
-        ],
-        order_by="facts_id",
-    )  # fmt: skip
+    stage.copy_into(OrganizationFacts, _facts_copy(), order_by="facts_id")
+
+
+def _check(stage: bulk.StagingTable) -> None:
+    stage.check_into(OrganizationFacts, _facts_copy(), order_by="facts_id")
 
 
 def _temporary_tables() -> set[str]:
@@ -105,3 +113,65 @@ def test_reserved_keys_are_never_given_to_another_insert(township_a):
     after.save()
     assert after.pk not in reserved and after.pk > max(reserved)
     assert set(PartyOrganization.objects.values_list("pk", flat=True)) == {meanwhile.pk, *reserved, after.pk}
+
+
+def _ignoring_checks() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA ignore_check_constraints")
+        return bool(cursor.fetchone()[0])
+
+
+def test_a_checked_copy_meets_its_check_constraints_before_the_write(township_a):
+    """``check_into`` evaluates the table's CHECK constraints on the staged rows before the write
+    transaction (SQLite); elsewhere the copy evaluates them as always. Either way nothing is
+    written."""
+    org = OrganizationFactory(township=township_a, facts=None)
+    OrganizationFacts.objects.all().delete()
+    ids = bulk.reserve_ids(OrganizationFacts, 1)
+    with bulk.StagingTable("test_stage", _columns()) as stage:
+        stage.load([(ids[0], org.pk, -1, None, None)])  # employees >= 0
+        if connection.vendor == "sqlite":
+            with pytest.raises(IntegrityError):
+                _check(stage)
+        else:
+            _check(stage)
+            with pytest.raises(IntegrityError), transaction.atomic():
+                _copy(stage)
+    assert not OrganizationFacts.objects.exists()
+    assert "test_stage_check" not in _temporary_tables()
+
+
+def test_a_checked_copy_skips_only_the_checks_it_passed(township_a):
+    first, second = (OrganizationFactory(township=township_a, facts=None) for _ in range(2))
+    OrganizationFacts.objects.all().delete()
+    ids = bulk.reserve_ids(OrganizationFacts, 2)
+    with bulk.StagingTable("test_stage", _columns()) as stage:
+        stage.load([(ids[0], first.pk, 3, None, None)])
+        _check(stage)
+        # A row staged after the check was not checked: the copy evaluates the constraints again.
+        stage.load([(ids[1], second.pk, -1, None, None)])
+        with pytest.raises(IntegrityError), transaction.atomic():
+            _copy(stage)
+    assert not OrganizationFacts.objects.exists()
+    with bulk.StagingTable("test_stage", _columns()) as stage:
+        stage.load([(ids[0], first.pk, 3, None, None)])
+        _check(stage)
+        with transaction.atomic():
+            _copy(stage)
+            assert connection.vendor != "sqlite" or not _ignoring_checks()
+            # Other writes in the same transaction are checked as always.
+            with pytest.raises(IntegrityError), transaction.atomic():
+                OrganizationFacts.objects.filter(pk=ids[0]).update(employees=-5)
+    assert list(OrganizationFacts.objects.values_list("pk", "employees")) == [(ids[0], 3)]
+
+
+def test_a_keyed_staging_table_refuses_a_key_twice_and_updates_by_key(township_a):
+    orgs = [OrganizationFactory(township=township_a, facts=None) for _ in range(3)]
+    columns = [("org_id", Organization._meta.pk), ("version", Organization._meta.get_field("version"))]
+    with bulk.StagingTable("test_stage", columns, key="org_id") as stage:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            stage.load([(orgs[0].pk, 7), (orgs[0].pk, 8)])
+        stage.load([(orgs[2].pk, 9), (orgs[0].pk, 7)])
+        with transaction.atomic():
+            assert stage.update(Organization, [("version", "version")], key="org_id") == 2
+    assert dict(Organization.objects.values_list("pk", "version")) == {orgs[0].pk: 7, orgs[1].pk: 1, orgs[2].pk: 9}
