@@ -246,6 +246,8 @@ class ModelChoiceField(forms.ModelChoiceField):
 
 # --- Picking one of many rows by searching ------------------------------------------------------
 
+MAX_QUERY = 100  # characters of a search kept (a name, pinyin or credit code is far shorter)
+
 
 @dataclass(frozen=True)
 class PickOption:
@@ -284,9 +286,6 @@ class Picker:
         except (TypeError, ValueError, OverflowError):
             return None
         return None if row is None else self.option(row)
-
-
-MAX_QUERY = 100
 
 
 def picker_query(data: Any, name: str) -> tuple[str, str]:
