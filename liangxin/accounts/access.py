@@ -156,6 +156,7 @@ PAGE_RULES: dict[str, Rule] = {
     "registry:organization_detail": read(BUSINESS),
     "registry:organization_member_export": read(BUSINESS),
     "registry:organization_create": use(EDITORS),
+    "registry:organization_pick": read(BUSINESS),  # a form's search for one organization of the scope
     "registry:organization_edit": use(EDITORS),
     "registry:organization_facts": use(EDITORS),
     "registry:organization_deregister": use(EDITORS),
@@ -168,6 +169,7 @@ PAGE_RULES: dict[str, Rule] = {
     "registry:member_list": read(BUSINESS),
     "registry:member_export": read(BUSINESS),
     "registry:member_detail": read(BUSINESS),
+    "registry:member_pick": read(BUSINESS),
     "registry:member_reveal_id_number": use(ID_REVEALERS),
     # The register of organizations without a party organization, and 一个不能少.
     "formation:register_list": read(PLANNERS),

@@ -23,10 +23,16 @@ _BULK_THRESHOLD0 = 500_000  # default 700
 
 
 def freeze_startup_objects() -> None:
-    """Load the reference data every request may need, then freeze every object alive now: what a
-    process holds from its start is never garbage, and a full collection no longer walks it."""
+    """Load the reference data and the code every request may need, then freeze every object alive
+    now: what a process holds from its start is never garbage, and a full collection no longer
+    walks it. The URL conf imports every view module and what they import; left to the first
+    requests, those modules (some 50,000 objects) stayed in the collector's oldest generation and
+    made each full collection 23-31 ms instead of 3 ms."""
+    from django.urls import get_resolver
+
     from liangxin.core import text  # noqa: F401 (its import loads pypinyin's dictionaries)
 
+    get_resolver().url_patterns  # noqa: B018 (imports the views)
     gc.collect()  # what startup left as garbage is freed, not frozen
     gc.freeze()
 

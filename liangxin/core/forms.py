@@ -17,6 +17,8 @@
   million yuan: a larger figure in a party organization's funds is a typing error).
 - ``MonthField``: a month typed ``2026-03`` (or any day of it), returned as its first day, within
   the years ``DateField`` takes.
+- ``PickerField``: one row of a list too long for a select (a county's members or organizations),
+  found by a search box; the posted id is checked against the user's scope like any choice.
 
 A test walks every form of the project and fails on a ``forms.DateField``, an unbounded integer
 field, a money field (named ``amount``, ``base`` or ``…_income``), a required text field or a name
@@ -29,12 +31,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
 from django.forms.utils import flatatt
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -234,3 +242,119 @@ class ModelChoiceField(forms.ModelChoiceField):
     organizations or members."""
 
     widget = FastSelect
+
+
+# --- Picking one of many rows by searching ------------------------------------------------------
+
+MAX_QUERY = 100  # characters of a search kept (a name, pinyin or credit code is far shorter)
+
+
+@dataclass(frozen=True)
+class PickOption:
+    pk: int
+    label: str
+    detail: str = ""  # what tells two rows of the same name apart (a township, a party organization)
+
+
+@dataclass(frozen=True)
+class Picker:
+    """How rows of one kind are searched for a :class:`PickerField` and for its search endpoint
+    (``url_name``, which answers ``GET ?<field>_q=…&name=<field>`` with at most ``LIMIT`` options).
+    The queryset (the user's scope) is the caller's; the picker only narrows and labels it."""
+
+    url_name: str
+    match: Callable[[str], Q]  # rows matching what was typed (part of the name, pinyin initials …)
+    exact: Callable[[str], Q]  # rows named exactly what was typed (the answer without JavaScript)
+    rows: Callable[[QuerySet[Any]], QuerySet[Any]]  # these rows in the order shown, with what labels need
+    option: Callable[[Any], PickOption]  # one row's label
+    placeholder: str | Promise = ""
+
+    LIMIT = 20
+
+    def search(self, queryset: QuerySet[Any], q: str) -> tuple[list[PickOption], bool]:
+        """At most ``LIMIT`` rows of ``queryset`` matching ``q`` (none for an empty ``q``), and
+        whether there were more."""
+        q = " ".join(q.split())[:MAX_QUERY]
+        if not q:
+            return [], False
+        found = [self.option(row) for row in self.rows(queryset.filter(self.match(q)))[: self.LIMIT + 1]]
+        return found[: self.LIMIT], len(found) > self.LIMIT
+
+    def chosen(self, queryset: QuerySet[Any], pk: Any) -> PickOption | None:
+        try:
+            row = self.rows(queryset.filter(pk=int(pk))).first()
+        except (TypeError, ValueError, OverflowError):
+            return None
+        return None if row is None else self.option(row)
+
+
+def picker_query(data: Any, name: str) -> tuple[str, str]:
+    """What a picker named ``name`` sent: the chosen row's id and the text typed."""
+    return str(data.get(name) or ""), " ".join(str(data.get(f"{name}_q") or "").split())[:MAX_QUERY]
+
+
+class SearchPicker(forms.Widget):
+    """A search box and the options found (radio buttons named after the field). With htmx each
+    keystroke asks the picker's endpoint for the options; without JavaScript the typed name is sent
+    with the form, and the form answers with the matches to choose from
+    (``templates/core/_search_picker.html``)."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> tuple[str, str]:
+        return picker_query(data, name)
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return name not in data and f"{name}_q" not in data
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
+        field: PickerField = self.choices.field  # type: ignore[attr-defined]  # ModelChoiceIterator
+        pk, q = value if isinstance(value, tuple) else ("" if value is None else str(value), "")
+        rows = field.queryset  # None only before the view gives the field its rows: nothing to offer
+        chosen = field.picker.chosen(rows, pk) if pk and rows is not None else None
+        found, more = field.picker.search(rows, q) if q and chosen is None and rows is not None else ([], False)
+        attrs = self.build_attrs(self.attrs, attrs)
+        context = {
+            "name": name,
+            "id": attrs.get("id") or f"id_{name}",
+            "q": q if chosen is None else chosen.label,
+            "url": reverse(field.picker.url_name),
+            "placeholder": field.picker.placeholder,
+            "options": [chosen] if chosen else found,
+            "chosen": chosen.pk if chosen else None,
+            "more": more,
+            "searched": bool(q) and chosen is None,
+            "limit": Picker.LIMIT,
+        }
+        return render_to_string("core/_search_picker.html", context)
+
+
+class PickerField(forms.ModelChoiceField):
+    """One row of a long list (a county's members or organizations) chosen by searching rather
+    than from a select of every row. The posted id is checked against the queryset (the user's
+    scope, as the view gives it): an id outside it is refused like any invalid choice. Without an id,
+    a name typed exactly (``Picker.exact``) chooses the one row of that name."""
+
+    widget = SearchPicker
+    default_error_messages = {
+        "invalid_choice": gettext_lazy("所选项不在您的管理范围内或已不存在,请重新查找选择。"),
+        "not_found": gettext_lazy("没有找到名为“%(q)s”的记录,请从查找结果中选择。"),
+        "several": gettext_lazy("名为“%(q)s”的记录不止一条,请从查找结果中选择。"),
+    }
+
+    def __init__(self, *, picker: Picker, **kwargs: Any) -> None:
+        self.picker = picker
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> Any:
+        pk, q = value if isinstance(value, tuple) else (value, "")
+        if pk not in self.empty_values or not q:
+            return super().clean(pk)
+        matches = list(self.queryset.filter(self.picker.exact(q))[:2])  # type: ignore[union-attr]
+        if len(matches) == 1:
+            self.run_validators(matches[0])
+            return matches[0]
+        code = "several" if matches else "not_found"
+        raise ValidationError(self.error_messages[code], code=code, params={"q": q})
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        pk, q = data if isinstance(data, tuple) else (data, "")
+        return super().has_changed(initial, pk) or bool(q)

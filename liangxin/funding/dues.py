@@ -51,14 +51,19 @@ def holder_on(relations: Iterable[Relation], day: dt.date) -> int | None:
     return None if found is None else found[1]
 
 
-def owed_to(relations: Iterable[Relation], month: dt.date, *, today: dt.date) -> int | None:
-    """The party organization a month's dues are owed to: the holder on the month's last day, or
-    today's holder for the current month; None for a month after the current one."""
+def owed_on(month: dt.date, *, today: dt.date) -> dt.date | None:
+    """The day whose holder of the relation a month's dues are owed to: the month's last day, or
+    today for the current month; None for a month after the current one."""
     month = month.replace(day=1)
     if month > today.replace(day=1):
         return None
-    day = today if month == today.replace(day=1) else month_end(month)
-    return holder_on(relations, day)
+    return today if month == today.replace(day=1) else month_end(month)
+
+
+def owed_to(relations: Iterable[Relation], month: dt.date, *, today: dt.date) -> int | None:
+    """The party organization a month's dues are owed to (``owed_on``)."""
+    day = owed_on(month, today=today)
+    return None if day is None else holder_on(relations, day)
 
 
 def due_months(year: int, *, today: dt.date) -> list[dt.date]:

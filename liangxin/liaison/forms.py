@@ -9,8 +9,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from liangxin.core.dates import today
-from liangxin.core.forms import IntegerField, ModelChoiceField, NameField, PastDateField, TextField
+from liangxin.core.forms import IntegerField, ModelChoiceField, NameField, PastDateField, PickerField, TextField
 from liangxin.geo.models import AdministrativeUnit, Department
+from liangxin.registry import pickers
 from liangxin.registry.models import Organization
 
 
@@ -38,7 +39,9 @@ class FilterForm(forms.Form):
 class PointForm(forms.Form):
     leader_name = NameField(label=_("联系领导"), max_length=50)
     leader_position = TextField(label=_("领导职务"), max_length=100)
-    organization = ModelChoiceField(label=_("联系的两新组织"), queryset=Organization.objects.none())
+    organization = PickerField(
+        label=_("联系的两新组织"), picker=pickers.ORGANIZATIONS, queryset=Organization.objects.none()
+    )
     started_on = PastDateField(label=_("建立日期"))
     notes = TextField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -55,7 +58,7 @@ class VisitForm(forms.Form):
 
 class DemonstrationForm(forms.Form):
     year = IntegerField(label=_("年度"), min_value=2000, max_value=2100, initial=lambda: today().year)
-    organization = ModelChoiceField(label=_("两新组织"), queryset=Organization.objects.none())
+    organization = PickerField(label=_("两新组织"), picker=pickers.ORGANIZATIONS, queryset=Organization.objects.none())
     reason = TextField(label=_("命名理由"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
     named_by = NameField(label=_("命名单位"), max_length=100, initial=_("县委两新组织党工委"))
 

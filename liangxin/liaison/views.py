@@ -5,9 +5,9 @@ scoped queryset first (404 outside the scope). Every export is audited (``core.a
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -22,6 +22,7 @@ from liangxin.core.errors import ServiceError
 from liangxin.core.export import Cell, XlsxBook, write_table
 from liangxin.core.shortcuts import add_service_error, get_in_scope_or_404, refuse_method
 from liangxin.geo.models import Department
+from liangxin.registry import pickers
 from liangxin.registry.models import Organization
 from liangxin.registry.selectors import townships_for
 
@@ -42,8 +43,8 @@ def _may_write(request: AuthedRequest, view_name: str) -> bool:
     return access.may_open(request.user.role, view_name, "POST")
 
 
-def _organizations(request: AuthedRequest) -> Any:
-    return Organization.objects.restrict(request.user).filter(merged_into__isnull=True).order_by("name", "pk")
+def _organizations(request: AuthedRequest) -> QuerySet[Organization]:
+    return pickers.organizations_to_pick(user=request.user)
 
 
 def _township_filter(form: FilterForm) -> dict[str, object]:

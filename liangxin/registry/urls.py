@@ -9,6 +9,7 @@ urlpatterns = [
     path("organizations/", views.organization_list, name="organization_list"),
     path("organizations/export/", views.organization_export, name="organization_export"),
     path("organizations/new/", views.organization_create, name="organization_create"),
+    path("organizations/pick/", views.organization_pick, name="organization_pick"),
     path("organizations/<int:pk>/", views.organization_detail, name="organization_detail"),
     path("organizations/<int:pk>/edit/", views.organization_edit, name="organization_edit"),
     path("organizations/<int:pk>/facts/", views.organization_facts, name="organization_facts"),
@@ -34,6 +35,7 @@ urlpatterns = [
     ),
     path("members/", views.member_list, name="member_list"),
     path("members/export/", views.member_export, name="member_export"),
+    path("members/pick/", views.member_pick, name="member_pick"),
     path("members/<int:pk>/", views.member_detail, name="member_detail"),
     path("members/<int:pk>/id-number/", views.member_reveal_id_number, name="member_reveal_id_number"),
 ]

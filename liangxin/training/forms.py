@@ -10,8 +10,17 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from liangxin.core.dates import today
-from liangxin.core.forms import DateField, IntegerField, ModelChoiceField, NameField, PastDateField, TextField
+from liangxin.core.forms import (
+    DateField,
+    IntegerField,
+    ModelChoiceField,
+    NameField,
+    PastDateField,
+    PickerField,
+    TextField,
+)
 from liangxin.geo.models import AdministrativeUnit
+from liangxin.registry import pickers
 from liangxin.registry.models import Member, Organization, PartyOrganization
 
 from . import rules
@@ -76,8 +85,14 @@ class AttendeeForm(forms.Form):
     party_organization = ModelChoiceField(
         label=_("党组织(书记参训)"), queryset=PartyOrganization.objects.none(), required=False
     )
-    member = ModelChoiceField(label=_("党员"), queryset=Member.objects.none(), required=False)
-    organization = ModelChoiceField(label=_("两新组织(业主参训)"), queryset=Organization.objects.none(), required=False)
+    # Found by searching (a county has too many to list); the posted id is checked against the scope.
+    member = PickerField(label=_("党员"), picker=pickers.MEMBERS, queryset=Member.objects.none(), required=False)
+    organization = PickerField(
+        label=_("两新组织(业主参训)"),
+        picker=pickers.ORGANIZATIONS,
+        queryset=Organization.objects.none(),
+        required=False,
+    )
     person_name = NameField(
         label=_("姓名"), max_length=50, required=False, help_text=_("其他人员必填;业主可填,未登记书记的党组织必填")
     )

@@ -22,7 +22,8 @@ from liangxin.core.audited_export import audited_workbook
 from liangxin.core.errors import ServiceError
 from liangxin.core.export import Cell, XlsxBook, write_table
 from liangxin.core.shortcuts import add_service_error, get_in_scope_or_404, refuse_method
-from liangxin.registry.models import Member, Organization, PartyOrganization
+from liangxin.registry import pickers
+from liangxin.registry.models import PartyOrganization
 from liangxin.registry.selectors import townships_for
 
 from . import rules, selectors, services
@@ -69,8 +70,8 @@ def _attendee_form(request: AuthedRequest, data: Any = None) -> AttendeeForm:
     return AttendeeForm(
         data,
         party_organizations=PartyOrganization.objects.restrict(user).filter(dissolved_on__isnull=True),
-        members=Member.objects.restrict(user).order_by("name", "pk"),
-        organizations=Organization.objects.restrict(user).filter(merged_into__isnull=True).order_by("name", "pk"),
+        members=pickers.members_to_pick(user=user),
+        organizations=pickers.organizations_to_pick(user=user),
         townships=townships_for(user=user),
     )
 

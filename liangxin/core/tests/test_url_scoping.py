@@ -295,6 +295,36 @@ def test_an_api_list_holds_only_the_users_scope(name, client, request):
     assert case.shows(obj) not in answers[case.outside]
 
 
+# The pickers (a form's search for one organization or member, ``core.forms.PickerField``) name no
+# object in their path either: township B's object is offered to a user whose scope holds it, for
+# its name typed and for its id already chosen, and never to one whose scope does not.
+PICKER_CASES: dict[str, tuple[Case, str]] = {
+    "registry:organization_pick": (Case("org_in_b", "carol", "bob", _name), "organization"),
+    "registry:member_pick": (Case("member_b", "carol", "bob", _name), "member"),
+}
+
+
+def test_every_picker_has_a_scope_case():
+    assert {name for name in url_patterns() if name.endswith("_pick")} == set(PICKER_CASES)
+
+
+@pytest.mark.parametrize("name", sorted(PICKER_CASES))
+def test_a_picker_offers_only_the_users_scope(name, client, request):
+    case, field = PICKER_CASES[name]
+    assert case.outside is not None
+    obj = request.getfixturevalue(case.target)
+    for who in (case.inside, case.outside):
+        client.force_login(request.getfixturevalue(who))
+        by_name = client.get(reverse(name), {"name": field, f"{field}_q": case.shows(obj)})
+        by_id = client.get(reverse(name), {"name": field, field: obj.pk})
+        for response in (by_name, by_id):
+            assert response.status_code == 200, (name, who, response.status_code)
+            offered = f'name="{field}" value="{obj.pk}"' in response.content.decode()
+            assert offered is (who == case.inside), (name, who)
+        if who == case.inside:
+            assert case.shows(obj) in body_text(by_name)
+
+
 def test_unknown_object_is_404_too(client, carol):
     client.force_login(carol)
     assert client.get(reverse("registry:organization_detail", kwargs={"pk": 999999})).status_code == 404

@@ -6,6 +6,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from liangxin.audit.models import AuditRecord
 from liangxin.core import crypto
@@ -172,3 +174,22 @@ def test_odd_fen_are_rounded_once_on_the_years_dues(roster, alice, branch_a):
         pay(alice, branch_a, [member], dt.date(2026, month, 1), "0.25")
     returned = services.return_dues(by=alice, year=2026)
     assert [r.amount for r in returned] == [D("0.38")]
+
+
+@given(
+    st.lists(
+        st.tuples(st.dates(dt.date(2024, 1, 1), dt.date(2027, 12, 31)), st.sampled_from(["salaried", "farmer"])),
+        max_size=5,
+    )
+)
+def test_the_base_in_force_each_month_is_the_latest_recorded_by_then(recorded):
+    """``dues_sheets`` reads each member's bases month by month in one pass: the same answer as
+    looking the base up for each month on its own (the latest from that month or before)."""
+    rows = sorted(((day, category, D(len(category))) for day, category in recorded), key=lambda row: row[0])
+    months = dues.months_of(2026)
+    expected = []
+    for month in months:
+        before = [(category, base) for day, category, base in rows if day <= month]
+        expected.append(before[-1] if before else None)
+    assert selectors._bases_in(rows, months) == expected
+    assert [selectors._base_on(rows, month) for month in months] == expected

@@ -7,6 +7,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -30,7 +32,7 @@ def test_the_summary_shows_each_role_its_own_scope(client, payments, alice, caro
     client.force_login(alice)
     page = _text(client.get(reverse("funding:index"), {"year": 2026}))
     assert "罗雄街道" in page and "板桥镇" in page and branch_a.name in page and branch_b.name in page
-    assert "欠交党费名单" in page and "6月" in page and "225.00" in page  # 王二 owes April–June to branch B
+    assert "欠交党费名单" in page and "4月、5月、6月" in page and "225.00" in page  # 王二 owes April–June to branch B
     client.force_login(carol)
     page = _text(client.get(reverse("funding:index"), {"year": 2026}))
     assert branch_b.name in page and branch_a.name not in page and "罗雄街道" not in page
@@ -218,3 +220,29 @@ def test_activity_funds_are_listed_a_page_at_a_time(client, settings, alice, tow
     second = _text(client.get(reverse("funding:activity_funds"), {"year": 2026, "township": township_a.pk, "page": 2}))
     shown = [[n for n in names if n in page] for page in (first, second)]
     assert len(shown[0]) == 2 and len(shown[1]) == 1 and set(shown[0] + shown[1]) == set(names)
+
+
+def test_the_summarys_queries_do_not_grow_with_party_organizations_and_members(
+    client, payments, alice, township_a, township_b
+):
+    """The county's summary reads the dues, ledgers and allocations of every party organization
+    in a fixed number of queries, however many there are (no query per party organization or
+    member)."""
+    from liangxin.funding.tests.conftest import _member, pay
+    from liangxin.testing.factories import PartyOrganizationFactory
+
+    client.force_login(alice)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("funding:index"), {"year": 2026}).status_code == 200
+        return len(captured)
+
+    before = queries()
+    for i, township in enumerate((township_a, township_b, township_b)):
+        branch = PartyOrganizationFactory(name=f"新增党支部{i}", township=township)
+        members = [_member(f"新党员{i}{j}", [(branch, dt.date(2020, 1, 1), None)]) for j in range(3)]
+        pay(alice, branch, members[:2], dt.date(2026, 2, 1), "10.00")
+    page = _text(client.get(reverse("funding:index"), {"year": 2026}))
+    assert "新增党支部2" in page and "新党员22" in page  # the new members are in the summary (in arrears)
+    assert queries() == before

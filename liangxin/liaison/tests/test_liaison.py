@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from liangxin.audit.models import AuditAction, AuditRecord
@@ -158,3 +159,29 @@ def test_the_exports_hold_the_scope_and_are_audited(points, client, bob, alice, 
         ("liaison.demonstration_point", 0),
         ("liaison.demonstration_point", 1),
     ]
+
+
+def test_the_forms_find_the_organization_by_searching_not_from_a_list(alice, bob, org_in_a, org_in_b):
+    """Both forms take their organization through the register's picker: the page lists no
+    organization until searched for, a name typed exactly (without JavaScript) is taken, and an
+    organization outside the clerk's scope is refused, by id or by name."""
+    client = Client()
+    client.force_login(alice)
+    page = client.get(reverse("liaison:demonstrations")).content.decode()
+    assert 'name="organization_q"' in page and "罗平县蜂产业协会" not in page
+    response = client.post(
+        reverse("liaison:demonstrations"),
+        {"year": 2026, "organization_q": "罗平县蜂产业协会", "reason": "五个好", "named_by": "县委两新组织党工委"},
+    )
+    assert response.status_code == 302
+    assert [p.organization for p in selectors.demonstrations_for(user=alice, year=2026)] == [org_in_a]
+    client.force_login(bob)
+    assert "罗平县蜂产业协会" not in client.get(reverse("liaison:point_create")).content.decode()
+    point = {"leader_name": "王镇长", "leader_position": "镇长", "started_on": "2026-01-05"}
+    by_id = client.post(reverse("liaison:point_create"), point | {"organization": org_in_b.pk})
+    assert "不在您的管理范围内" in by_id.content.decode()
+    by_name = client.post(reverse("liaison:point_create"), point | {"organization_q": org_in_b.name})
+    assert f"没有找到名为“{org_in_b.name}”的记录" in by_name.content.decode()
+    assert not selectors.points_for(user=alice).exists()
+    assert client.post(reverse("liaison:point_create"), point | {"organization": org_in_a.pk}).status_code == 302
+    assert [p.organization for p in selectors.points_for(user=alice)] == [org_in_a]
