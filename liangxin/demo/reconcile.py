@@ -114,7 +114,7 @@ class _Demo:
         closed = {o.pk for o in with_code[LEFT_OUT : LEFT_OUT + CLOSED]}
         renamed = {o.pk for o in with_code[LEFT_OUT + CLOSED : LEFT_OUT + CLOSED + RENAMED]}
         coded = {o.pk for o in shops[:CODES_ADDED]}
-        codes = set(Organization.objects.exclude(uscc=None).values_list("uscc", flat=True))
+        codes = {code for code in Organization.objects.values_list("uscc", flat=True) if code}
         rows: list[tuple[str, ...]] = [HEADER]
         for o in sorted(organizations, key=lambda o: o.pk):
             if o.pk in left_out:
