@@ -287,7 +287,7 @@ def seven_townships(county):
     1/1, 1/2, … 1/7, so the ranking's order is known."""
     townships = []
     for i in range(1, 8):
-        township = TownshipFactory(parent=county, name=f"排名{i}镇")
+        township = TownshipFactory(parent=county, code=f"530324{800 + i:03d}", name=f"排名{i}镇")
         orgs = [_org(f"排名{i}镇第{n}有限公司", township, employees=10) for n in range(i)]
         PartyOrganizationFactory(name=f"排名{i}镇党支部", township=township, founded_on=SINCE, covers=orgs[:1])
         townships.append(township)
