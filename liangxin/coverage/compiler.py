@@ -28,12 +28,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import F, IntegerField, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, IntegerField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from liangxin.registry.models import PartyOrganization, PartyOrganizationCoverage
@@ -201,14 +201,38 @@ def _state_rows(*, scope: Q, group: Q | None, by: Groupings, window: Q) -> Query
     )
 
 
+WHOLE_SPAN = "s_whole_span"
+
+
 def organization_state(
-    *, on: dt.date, scope: Q, group: Q | None = None, by: Groupings = Grouping.COUNTY
+    *, on: dt.date, scope: Q, group: Q | None = None, by: Groupings = Grouping.COUNTY, since: dt.date | None = None
 ) -> QuerySet[Any]:
     """One row per organization in the population on ``on`` (not merged, facts valid on ``on``,
     not deregistered) within ``scope`` and ``group`` (conditions on ``OrganizationState``: its
     ``township_id``, ``department_id``, ``category``… are the organization's), as ``values()``
-    with the ``s_*`` columns and the group key ``s_g`` (two groupings: ``s_g``, ``s_g2``)."""
-    return _state_rows(scope=scope, group=group, by=by, window=_valid_on(on))
+    with the ``s_*`` columns and the group key ``s_g`` (two groupings: ``s_g``, ``s_g2``).
+    ``since``: a column ``s_whole_span``, whether the row's state holds from ``since`` to ``on``
+    (``whole_span``)."""
+    rows = _state_rows(scope=scope, group=group, by=by, window=_valid_on(on))
+    if since is None:
+        return rows
+    return rows.annotate(**{WHOLE_SPAN: ExpressionWrapper(Q(valid_from__lte=since), output_field=BooleanField())})
+
+
+def whole_span(c: Compiled) -> Compiled:
+    """The indicator counted over the rows of ``organization_state(since=…)`` that hold the whole
+    span only: its code prefixed with ``whole:``."""
+    return replace(
+        c,
+        code=f"whole:{c.code}",
+        numerator_sql=f"({c.numerator_sql} AND {WHOLE_SPAN})",
+        denominator_sql=f"({c.denominator_sql} AND {WHOLE_SPAN})",
+    )
+
+
+def held_throughout(dates: Sequence[dt.date]) -> Q:
+    """The ``OrganizationState`` rows holding every one of ``dates`` (ascending)."""
+    return Q(valid_from__lte=dates[0]) & (Q(valid_to__isnull=True) | Q(valid_to__gt=dates[-1]))
 
 
 # Dates of one history (the trend of a dashboard has 12 or 13).

@@ -9,6 +9,7 @@ app_name = "coverage"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("table/", views.table, name="table"),
+    path("forecast/", views.forecast_list, name="forecast"),
     path("organizations/", views.drill_down, name="drill_down"),
     path("organizations/export/", views.drill_down_export, name="drill_down_export"),
     path("gaps/", views.gap_list, name="gap_list"),

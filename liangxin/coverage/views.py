@@ -128,6 +128,28 @@ def _ranking(groups: list[IndicatorGroup], definitions: list[Indicator], code: s
     return sorted(groups, key=lambda g: (-(g.values[code].value or Decimal(-1)), g.label))
 
 
+# A dashboard shows a ranking or the forecast's list whole up to ``SHOWN_WHOLE`` rows (a county's
+# dozen townships); a longer one (a province's 1,500 townships) shows its first and last
+# ``SHOWN_AT_EACH_END`` rows (the forecast's list: its earliest ``2 * SHOWN_AT_EACH_END``) and
+# links to the whole list — the indicator table, the forecast page.
+SHOWN_WHOLE = 30
+SHOWN_AT_EACH_END = 10
+
+
+@dataclass(frozen=True)
+class RankedRow:
+    rank: int  # 1 = the best
+    row: Row
+
+
+def _ends(count: int) -> tuple[range, range]:
+    """The positions a dashboard shows of a list of ``count`` rows: the first ones and the last
+    ones (the second range empty when the first holds them all)."""
+    if count <= SHOWN_WHOLE:
+        return range(count), range(0)
+    return range(SHOWN_AT_EACH_END), range(count - SHOWN_AT_EACH_END, count)
+
+
 @require_GET
 def dashboard(request: AuthedRequest) -> HttpResponse:
     user = request.user
@@ -167,20 +189,27 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
             continue
         title = titles[by]
         ranked = _ranking(groups, definitions, rank_code)
+        first, last = _ends(len(ranked))
+        shown = [ranked[i] for i in (*first, *last)]
+        rows = iter(_rows(shown, rank_defs, by=by, as_of=as_of))
         rankings.append(
             {
                 "by": by,
                 "title": title,
-                "rows": _rows(ranked, rank_defs, by=by, as_of=as_of),
+                "top": [RankedRow(i + 1, next(rows)) for i in first],
+                "bottom": [RankedRow(i + 1, next(rows)) for i in last],
+                "count": len(ranked),
+                "table_url": reverse("coverage:table") + "?" + urlencode({"by": by, "as_of": as_of.isoformat()}),
                 "definitions": rank_defs,
-                "chart": _chart_json(charts.ranking(groups, rank_code, title=f"{title}·{by_code[rank_code].label}")),
+                "chart": _chart_json(charts.ranking(shown, rank_code, title=f"{title}·{by_code[rank_code].label}")),
             }
         )
     series = tables.series
     trend = _chart_json(charts.trend([(p.on, p.values) for p in series], trend_names))
     blank = county_figures.get("org_coverage")
     forecast = selectors.coverage_forecast(user=user, today=as_of, min_full=min_full, tally=tables.forecast_tally)
-    life_at_risk, life_months = _life_at_risk(user, as_of)
+    first, last = _ends(len(forecast.reaching))
+    reaching = forecast.reaching[: len(first) + len(last)]
     context = {
         "form": form,
         "as_of": as_of,
@@ -193,24 +222,58 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         "blank_count": (blank.value.denominator - blank.value.numerator) if blank else None,
         "gap_url": gap_url(by=Grouping.COUNTY, key="", as_of=as_of),
         "rankings": rankings,
+        "shown_at_each_end": SHOWN_AT_EACH_END,
         "trend": trend,
         "series": series,
         "trend_names": trend_names,
         "trend_title": dict(PERIOD_CHOICES)[period],
         "forecast": forecast,
+        "reaching": selectors.reaching_organizations(reaching),
+        "forecast_url": reverse("coverage:forecast") + "?" + urlencode({"as_of": as_of.isoformat()}),
         "table_url": reverse("coverage:table"),
-        "life_at_risk": life_at_risk,
-        "life_at_risk_months": life_months,
+        **_life_at_risk(user, as_of),
     }
     return render(request, "coverage/dashboard.html", context)
 
 
-def _life_at_risk(user: User, as_of: dt.date) -> tuple[list[Any] | None, int]:
-    """The party organizations at risk (organization life: no activity for the policy's months)."""
+LIFE_AT_RISK_NAMED = 5  # the card names the first few
+
+
+def _life_at_risk(user: User, as_of: dt.date) -> dict[str, Any]:
+    """The party organizations at risk (organization life: no activity for the policy's months):
+    how many, and the first few by township and name."""
     try:
-        return orglife.at_risk_for(user=user, as_of=as_of), orglife.policy_in_force(on=as_of).at_risk_months
+        at_risk = orglife.at_risk_queryset(user=user, as_of=as_of)
+        months = orglife.policy_in_force(on=as_of).at_risk_months
     except orglife.NoLifePolicy:
-        return None, 0
+        return {"life_at_risk": None, "life_at_risk_months": 0}
+    return {
+        "life_at_risk": at_risk.count(),
+        "life_at_risk_named": list(at_risk[:LIFE_AT_RISK_NAMED]),
+        "life_at_risk_months": months,
+    }
+
+
+@require_GET
+def forecast_list(request: AuthedRequest) -> HttpResponse:
+    """The forecast of the dashboard with every organization that will reach the minimum of full
+    members (the dashboard shows the earliest few), a page at a time."""
+    user = request.user
+    _gate(user)
+    form = DashboardForm(request.GET)
+    as_of = form.as_of_or_today()
+    forecast = selectors.coverage_forecast(user=user, today=as_of)
+    page = Paginator(forecast.reaching, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "as_of": as_of,
+        "scope": user.scope_label,
+        "forecast": forecast,
+        "reaching": selectors.reaching_organizations(list(page.object_list)),
+        "page": page,
+        "count": page.paginator.count,
+    }
+    return render(request, "coverage/forecast.html", context)
 
 
 def _render(request: AuthedRequest, *, template: str, partial: str, context: dict[str, Any]) -> HttpResponse:

@@ -171,11 +171,18 @@ def behind(results: Iterable[Result]) -> list[Result]:
     return [r for r in results if r.status == MISSED]
 
 
+def at_risk_since(as_of: dt.date, months: int) -> dt.date:
+    """The day ``months`` months before ``as_of``: no activity after it (up to ``as_of``) puts a
+    party organization founded on or before it at risk (``is_at_risk``)."""
+    return add_months(as_of, -months)
+
+
 def is_at_risk(*, last_activity: dt.date | None, founded_on: dt.date, as_of: dt.date, months: int) -> bool:
     """No activity for ``months`` months up to ``as_of``: the last one (if any) before the day
     ``months`` months back, and the party organization existing at least that long (a new one is
-    not at risk for having had no time)."""
-    since = add_months(as_of, -months)
+    not at risk for having had no time). The same condition in SQL, for counting many:
+    ``selectors.at_risk_queryset`` (a test compares them)."""
+    since = at_risk_since(as_of, months)
     if founded_on > since:
         return False
     return last_activity is None or last_activity <= since

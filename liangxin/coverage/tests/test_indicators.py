@@ -176,7 +176,7 @@ def test_forecast_from_probationary_members_and_plans(county_data, bob):
     Employment.objects.filter(organization=a2).update(valid_from=dt.date(2025, 1, 1))
     result = selectors.coverage_forecast(user=bob, today=ON)
     assert (result.now.population, result.now.covered) == (4, 3)
-    [(reach, org)] = result.reaching
+    [(reach, org)] = selectors.reaching_organizations(result.reaching)
     assert org == a2 and reach.reaches_on == dt.date(2027, 3, 1) and reach.planned_on is None
     ready_plan(by=bob, organization=a2, planned_date=dt.date(2026, 10, 1))
     result = selectors.coverage_forecast(user=bob, today=ON)

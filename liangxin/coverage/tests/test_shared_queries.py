@@ -200,7 +200,7 @@ def test_the_forecast_equals_the_projection_of_the_whole_population(history, req
     horizons = [dt.date(2026, 12, 31), dt.date(2027, 12, 31)]
     assert result.now == forecast.current(orgs, ON, min_full=result.min_full)
     assert result.projections == [forecast.project(orgs, h, min_full=result.min_full) for h in horizons]
-    assert [r for r, _org in result.reaching] == forecast.reaching(orgs, horizons[-1], min_full=result.min_full)
+    assert result.reaching == forecast.reaching(orgs, horizons[-1], min_full=result.min_full)
     tally = selectors.dashboard_tables(
         user=user, as_of=ON, groupings=selectors.ranking_groupings(user), ranking_codes=RANKED
     ).forecast_tally

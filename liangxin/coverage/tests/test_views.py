@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import re
@@ -12,10 +13,12 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from liangxin.audit.models import AuditRecord
+from liangxin.coverage import selectors, views
 from liangxin.security.tests.test_pages_csp import problems_in
+from liangxin.testing.factories import MemberFactory, PartyOrganizationFactory, TownshipFactory
 from liangxin.testing.responses import sent_bytes
 
-from .conftest import ON
+from .conftest import ON, SINCE, _org
 
 DASHBOARD = reverse("coverage:dashboard")
 
@@ -139,14 +142,14 @@ def test_forecast_is_on_the_dashboard(client, county_data, alice):
 @pytest.mark.parametrize("who", ["alice", "lily", "bob", "dave"])
 def test_dashboard_roles_see_the_pages(client, county_data, request, who):
     client.force_login(request.getfixturevalue(who))
-    for name in ("dashboard", "table", "gap_list"):
+    for name in ("dashboard", "table", "forecast", "gap_list"):
         assert client.get(reverse(f"coverage:{name}")).status_code == 200
 
 
 @pytest.mark.parametrize("who", ["sam", "sysadm", "secadm", "auditor"])
 def test_secretaries_and_administrators_do_not(client, county_data, request, who):
     client.force_login(request.getfixturevalue(who))
-    for name in ("dashboard", "table", "gap_list", "gap_export"):
+    for name in ("dashboard", "table", "forecast", "gap_list", "gap_export"):
         assert client.get(reverse(f"coverage:{name}")).status_code == 403
     assert client.get(reverse("coverage:drill_down"), {"indicator": "org_coverage"}).status_code == 403
 
@@ -273,3 +276,101 @@ def test_exports_audit_the_cleaned_filters_not_the_raw_query(client, county_data
     record = AuditRecord.objects.filter(action="export").latest("pk")
     assert "\x00" not in json.dumps(record.changes) and record.changes["filters"]["as_of"] != ""
     assert record.changes["filters"]["q"] == "乙一"
+
+
+# --- A long ranking, a long forecast list -------------------------------------------------------
+
+
+@pytest.fixture
+def seven_townships(county):
+    """Seven townships, the i-th (from 1) with i organizations of which one is covered: coverage
+    1/1, 1/2, … 1/7, so the ranking's order is known."""
+    townships = []
+    for i in range(1, 8):
+        township = TownshipFactory(parent=county, code=f"530324{800 + i:03d}", name=f"排名{i}镇")
+        orgs = [_org(f"排名{i}镇第{n}有限公司", township, employees=10) for n in range(i)]
+        PartyOrganizationFactory(name=f"排名{i}镇党支部", township=township, founded_on=SINCE, covers=orgs[:1])
+        townships.append(township)
+    return townships
+
+
+def _ranking_rows(html, title):
+    """(rank, township, "numerator/denominator" of the first column) of one ranking's table."""
+    section = html.split(f"<h2>{title}</h2>", 1)[1].split("</section>", 1)[0]
+    cell = r"<td[^>]*><a [^>]*>[^<]*</a> <span[^>]*>\((\d+/\d+)\)"
+    rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td>\s*" + cell, section)
+    return [(int(rank), name, figures) for rank, name, figures in rows], section
+
+
+def test_a_short_ranking_is_shown_whole(client, seven_townships, alice):
+    html = _get(client, alice, DASHBOARD, as_of=ON.isoformat()).content.decode()
+    rows, section = _ranking_rows(html, "乡镇(街道)排名")
+    assert [rank for rank, _name, _f in rows] == [1, 2, 3, 4, 5, 6, 7]
+    assert [name for _rank, name, _f in rows] == [f"排名{i}镇" for i in range(1, 8)]
+    assert "此处只列前后各" not in section and "/coverage/table/" not in section
+
+
+def test_a_long_ranking_shows_its_ends_and_links_to_the_whole_table(client, seven_townships, alice, monkeypatch):
+    monkeypatch.setattr(views, "SHOWN_WHOLE", 4)
+    monkeypatch.setattr(views, "SHOWN_AT_EACH_END", 2)
+    html = _get(client, alice, DASHBOARD, as_of=ON.isoformat()).content.decode()
+    rows, section = _ranking_rows(html, "乡镇(街道)排名")
+    assert [(rank, name) for rank, name, _f in rows] == [(1, "排名1镇"), (2, "排名2镇"), (6, "排名6镇"), (7, "排名7镇")]
+    # The figures are the indicator table's, township by township.
+    table = {g.label: g.values["org_coverage"] for g in selectors.indicator_table(user=alice, as_of=ON, by="township")}
+    assert [f for _rank, _name, f in rows] == [
+        f"{table[name].numerator}/{table[name].denominator}" for _rank, name, _f in rows
+    ]
+    assert [f for _rank, _name, f in rows] == ["1/1", "1/2", "1/6", "1/7"]
+    assert "共 7 个,此处只列前后各 2 个" in section
+    link = unescape(re.search(r'href="(/coverage/table/\?[^"]+)"', section).group(1))
+    assert link == f"/coverage/table/?by=township&as_of={ON.isoformat()}"
+    whole = client.get(link).content.decode()
+    assert all(f"排名{i}镇" in whole for i in range(1, 8))
+    chart = json.loads(unescape(re.search(r'data-chart="([^"]*)"', section).group(1)))
+    assert chart["yAxis"]["data"] == ["排名7镇", "排名6镇", "排名2镇", "排名1镇"]  # the best on top
+
+
+@pytest.fixture
+def three_reaching(township_a, township_b):
+    """Three organizations with 2 full members and a probationary one, who becomes a full member
+    on 2026-09-01 (A), 2026-11-01 (B), 2027-02-01 (A): all reach 3 by the end of 2027."""
+    found = []
+    for name, township, admitted in (
+        ("甲将达标一公司", township_a, dt.date(2025, 9, 1)),
+        ("乙将达标二公司", township_b, dt.date(2025, 11, 1)),
+        ("甲将达标三公司", township_a, dt.date(2026, 2, 1)),
+    ):
+        org = _org(name, township, employees=20, full_members=2)
+        MemberFactory(status="probationary", admitted_on=admitted, full_membership_on=None, employer=org)
+        found.append(org)
+    return found
+
+
+def _reaching_names(html):
+    return re.findall(r'<tr><td><a href="/formation/[^"]*">([^<]+)</a></td>', html)
+
+
+def test_a_long_forecast_list_shows_the_earliest_and_links_to_the_whole_list(
+    client, three_reaching, alice, bob, monkeypatch, settings
+):
+    html = _get(client, alice, DASHBOARD, as_of=ON.isoformat()).content.decode()
+    assert _reaching_names(html) == ["甲将达标一公司", "乙将达标二公司", "甲将达标三公司"]
+    assert "/coverage/forecast/" not in html
+    monkeypatch.setattr(views, "SHOWN_WHOLE", 2)
+    monkeypatch.setattr(views, "SHOWN_AT_EACH_END", 1)
+    html = _get(client, alice, DASHBOARD, as_of=ON.isoformat()).content.decode()
+    assert _reaching_names(html) == ["甲将达标一公司", "乙将达标二公司"]
+    link = unescape(re.search(r'href="(/coverage/forecast/\?[^"]+)"', html).group(1))
+    assert link == f"/coverage/forecast/?as_of={ON.isoformat()}"
+    assert "全部 3 个将达到组建条件的组织" in html
+    settings.PAGE_SIZE = 2
+    page = client.get(link).content.decode()
+    assert _reaching_names(page) == ["甲将达标一公司", "乙将达标二公司"] and "共 3 个" in page
+    assert "预计 2027-12-31" in page  # the projection too
+    assert _reaching_names(client.get(link + "&page=2").content.decode()) == ["甲将达标三公司"]
+    # A township clerk's list is his township's.
+    assert _reaching_names(_get(client, bob, reverse("coverage:forecast"), as_of=ON.isoformat()).content.decode()) == [
+        "甲将达标一公司",
+        "甲将达标三公司",
+    ]

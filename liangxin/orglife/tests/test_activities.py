@@ -15,7 +15,7 @@ from django.urls import reverse
 from liangxin.audit.models import AuditRecord
 from liangxin.core.dates import today
 from liangxin.core.errors import ServiceError
-from liangxin.orglife import selectors, services
+from liangxin.orglife import compliance, selectors, services
 from liangxin.orglife.models import Activity, ActivityOrganization, LifePolicyVersion
 from liangxin.security.uploads import UploadField, UploadKind
 from liangxin.testing.factories import (
@@ -342,6 +342,40 @@ def test_the_months_at_risk_are_policy_data(bob, branch_a):
     assert [s.party_organization for s in selectors.at_risk_for(user=bob, as_of=today())] == [branch_a]
     LifePolicyVersion.objects.update(at_risk_months=6)
     assert selectors.at_risk_for(user=bob, as_of=today()) == []
+
+
+def test_the_at_risk_query_equals_the_rule_at_every_boundary(alice, township_a, township_b):
+    """``at_risk_queryset`` (one query, for counting a province's) and ``standings`` (the pure
+    ``compliance.is_at_risk`` on each) pick the same party organizations: activities on, before and
+    after the day the policy's months back, founded on either side of it, dissolved, none."""
+    on = dt.date(2026, 6, 15)
+    since = compliance.at_risk_since(on, selectors.policy_in_force(on=on).at_risk_months)
+    day = dt.timedelta(days=1)
+    cases = {
+        "never": (since - 400 * day, None, None),
+        "on the day": (since - 400 * day, since, None),
+        "the day after": (since - 400 * day, since + day, None),
+        "after the date": (since - 400 * day, on + day, None),
+        "on the date": (since - 400 * day, on, None),
+        "founded that day": (since, None, None),
+        "founded the day after": (since + day, None, None),
+        "dissolved": (since - 400 * day, None, on),
+        "dissolved later": (since - 400 * day, None, on + day),
+    }
+    for n, (name, (founded, held, dissolved)) in enumerate(cases.items()):
+        party = PartyOrganizationFactory(
+            name=name,
+            township=(township_a, township_b)[n % 2],
+            founded_on=founded,
+            dissolved_on=dissolved,
+            dissolution_reason="企业注销" if dissolved else "",
+        )
+        if held is not None:
+            ActivityFactory(party_organization=party, held_on=held)
+    found = list(selectors.at_risk_queryset(user=alice, as_of=on))
+    by_rule = [s.party_organization for s in selectors.standings_for(user=alice, as_of=on) if s.at_risk]
+    assert found == by_rule
+    assert {p.name for p in found} == {"never", "on the day", "after the date", "founded that day", "dissolved later"}
 
 
 # --- 刚建了、又散了 ---------------------------------------------------------------------------------
