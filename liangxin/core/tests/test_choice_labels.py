@@ -42,8 +42,10 @@ class ChoiceInputs(HTMLParser):
 
 
 def _choices(body: str) -> list[tuple[str, str | None]]:
+    """The choices of the page's forms, in ``<main>`` (the header's 菜单 checkbox on a phone is a
+    toggle beside its button-like label, not a choice of a form)."""
     parser = ChoiceInputs()
-    parser.feed(body)
+    parser.feed(body[body.find("<main") : body.rfind("</main>")])
     return [(name, None if text is None else "".join(text).strip()) for name, text in parser.found]
 
 
