@@ -362,6 +362,7 @@ class DashboardTables:
     rankings: dict[str, list[IndicatorGroup]]  # grouping → its groups, with the ranked indicators only
     forecast_tally: forecast.Tally  # today's population in figures the forecast adds to
     series: list[SeriesPoint]  # the trend: the trend indicators' totals on each trend date
+    unsurveyed: int = 0  # organizations known only from a registration list (``unsurveyed_count``)
 
 
 def dashboard_tables(
@@ -408,7 +409,7 @@ def dashboard_tables(
     split = bool(org_trend) and dates[-1] == as_of and compiler.history_supported(dates)
     whole = {c.code: compiler.whole_span(c) for c in org_trend} if split else {}
     since = dates[0] if split else None
-    scanned = [*org_defs, *tally, *whole.values()]
+    scanned = [*org_defs, *tally, *whole.values(), _unsurveyed_indicator()]
     org_by: dict[str, dict[Any, Figures]] = {}
     if len(groupings) == 2:
         both = _organization_figures(scope, as_of, (groupings[0], groupings[1]), scanned, since)
@@ -450,7 +451,13 @@ def dashboard_tables(
         SeriesPoint(on=on, values=_total(scope, on_dates[on], trend_defs, targets[on.year]).values)
         for on in trend_dates
     ]
-    return DashboardTables(total=total, rankings=rankings, forecast_tally=_tally_of(summed), series=series)
+    return DashboardTables(
+        total=total,
+        rankings=rankings,
+        forecast_tally=_tally_of(summed),
+        series=series,
+        unsurveyed=org_total.get(_UNSURVEYED, (0, 0))[0],
+    )
 
 
 # --- Drill-down --------------------------------------------------------------------------------
@@ -693,6 +700,21 @@ def reaching_organizations(
 
 
 # --- Organizations known only from a registration list -----------------------------------------
+
+
+_UNSURVEYED = "_unsurveyed"
+
+
+def _unsurveyed_indicator() -> compiler.Compiled:
+    """The organizations known only from a registration list, as an indicator the dashboard's
+    scan counts with the others."""
+    return compiler.compile_filters(
+        code=_UNSURVEYED,
+        kind=Kind.COUNT,
+        subject=Subject.ORGANIZATION,
+        numerator={"field": "surveyed", "eq": False},
+        denominator={},
+    )
 
 
 def unsurveyed_count(*, user: User, as_of: dt.date) -> int:

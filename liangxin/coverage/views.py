@@ -231,6 +231,8 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
         "reaching": selectors.reaching_organizations(reaching),
         "forecast_url": reverse("coverage:forecast") + "?" + urlencode({"as_of": as_of.isoformat()}),
         "table_url": reverse("coverage:table"),
+        "unsurveyed": tables.unsurveyed,
+        "figure_codes": selectors.figure_indicator_codes(definitions),
         **_life_at_risk(user, as_of),
     }
     return render(request, "coverage/dashboard.html", context)

@@ -70,3 +70,16 @@ def test_the_table_says_nothing_when_every_organization_was_surveyed(client, tow
     client.force_login(alice)
     html = client.get(reverse("coverage:table"), {"as_of": ON.isoformat()}).content.decode()
     assert "尚未摸排" not in html and "<sup>*</sup>" not in html
+
+
+def test_the_dashboard_says_so_too_and_its_scan_counts_them(client, register, alice, bob, carol):
+    client.force_login(alice)
+    html = client.get(reverse("coverage:dashboard"), {"as_of": ON.isoformat()}).content.decode()
+    assert "不含仅有登记信息、尚未摸排的 1 个组织" in html
+    assert "50人以上有党员<sup>*</sup>" in html and "组织覆盖率<sup>*</sup>" not in html
+    tables = selectors.dashboard_tables(user=alice, as_of=ON, groupings=[], ranking_codes=[])
+    assert tables.unsurveyed == selectors.unsurveyed_count(user=alice, as_of=ON) == 1
+    # Another township's clerk: none in his scope, nothing said.
+    client.force_login(carol)
+    html = client.get(reverse("coverage:dashboard"), {"as_of": ON.isoformat()}).content.decode()
+    assert "尚未摸排" not in html
