@@ -91,18 +91,21 @@ def pool(*, user: User, filters: PoolFilter) -> QuerySet[PoolEntry]:
 
 
 def current_assignments(*, user: User, entries: Iterable[PoolEntry]) -> dict[int, list[str]]:
-    """Each entry's open assignments as short labels (the organization or party organization and
-    the post), in two queries whatever the number of entries."""
+    """Each entry's open assignments in the user's scope (as ``entry_assignments`` shows them) as
+    short labels (the organization or party organization and the post), in two queries whatever
+    the number of entries."""
     ids = [entry.pk for entry in entries]
     labels: dict[int, list[str]] = {pk: [] for pk in ids}
     for person_id, name in (
-        InstructorAssignment.objects.filter(person_id__in=ids, valid_to__isnull=True)
+        instructor_assignments_for(user=user)
+        .filter(person_id__in=ids, valid_to__isnull=True)
         .order_by("organization__name")
         .values_list("person_id", "organization__name")
     ):
         labels[person_id].append(f"{name}(指导员)")
     for assignment in (
-        PostAssignment.objects.filter(person_id__in=ids, valid_to__isnull=True)
+        post_assignments_for(user=user)
+        .filter(person_id__in=ids, valid_to__isnull=True)
         .select_related("party_organization")
         .order_by("party_organization__name")
     ):

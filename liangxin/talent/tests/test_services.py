@@ -166,6 +166,10 @@ def test_a_department_sees_the_people_assigned_to_what_it_supervises(
         by=carol, person=wang, party_organization=branch, post="committee", valid_from=START, method="appointment"
     )
     assert set(selectors.entries_for(user=dave)) == {idle, wang}
+    # The pool's list names only the assignments the department supervises, as the entry page does.
+    labels = selectors.current_assignments(user=dave, entries=[wang, idle])
+    assert labels[wang.pk] == [f"{branch.name}(委员)"] and labels[idle.pk] == [f"{supervised.name}(指导员)"]
+    assert f"{org_in_b.name}(指导员)" in selectors.current_assignments(user=carol, entries=[wang])[wang.pk]
 
 
 def test_completing_a_census_entry_clears_the_mark(carol, township_b):
