@@ -171,6 +171,13 @@ def row_in_scope(*, user: User, pk: int) -> ReconcileRow:
     return get_in_scope_or_404(qs, pk=pk)
 
 
+def original_in_scope(*, user: User, batch: ReconcileBatch) -> bool:
+    """Whether the user may download the batch's file: it lists the whole unit, so the county
+    (who sees every batch) or the township that ran it, not a township that only has rows in a
+    county run."""
+    return user.scope_kind is ScopeKind.COUNTY or batch.unit_id == user.township_id
+
+
 def state_of(batch: ReconcileBatch) -> str:
     """The batch's status, as far as anyone can see now: a pending batch whose job failed (its
     worker died, say) has failed."""

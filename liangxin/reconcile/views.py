@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -176,6 +176,7 @@ def batch_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "townships": _townships(batch),
         "query": urlencode(query),
         "may_revert": services.may_revert(by=user, batch=batch),
+        "original_in_scope": selectors.original_in_scope(user=user, batch=batch),
         "accepted": rows.filter(decision=Decision.ACCEPTED).count(),
     }
     return render(request, "reconcile/batch_detail.html", context)
@@ -252,6 +253,8 @@ def batch_revert(request: AuthedRequest, pk: int) -> HttpResponse:
 def batch_original_export(request: AuthedRequest, pk: int) -> HttpResponseBase:
     """The list file as uploaded, audited like every export."""
     batch = _scoped_batch(request, pk)
+    if not selectors.original_in_scope(user=request.user, batch=batch):
+        raise Http404
     if refused := refuse_method(request, "GET"):
         return refused
     with batch.original.open("rb") as fh:

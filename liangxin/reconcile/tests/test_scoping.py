@@ -56,3 +56,17 @@ def test_a_department_clerk_has_no_reconciliation(client, dave, ready_batch):
     client.force_login(dave)
     assert client.get("/reconcile/").status_code == 403
     assert client.get(ready_batch.get_absolute_url()).status_code == 403
+
+
+def test_a_county_runs_file_downloads_for_the_county_not_for_a_township_with_rows_in_it(
+    client, ready_batch, alice, lily, bob
+):
+    url = f"/reconcile/batches/{ready_batch.pk}/original/"
+    client.force_login(bob)  # his township has rows in the county's run: he sees the batch, not the whole file
+    assert client.get(ready_batch.get_absolute_url()).status_code == 200
+    assert url not in client.get(ready_batch.get_absolute_url()).content.decode()
+    assert client.get(url).status_code == 404
+    for user in (alice, lily):
+        client.force_login(user)
+        assert url in client.get(ready_batch.get_absolute_url()).content.decode()
+        assert client.get(url).status_code == 200
