@@ -64,6 +64,10 @@ FACT_FIELDS: Final = (
     "has_womens_federation",
 )
 COUNT_FIELDS: Final = frozenset({"employees", "full_members", "probationary_members"})
+# The change a file's counts make to an organization known only from a registration list when they
+# equal its placeholders (the figures' source, shown in the preview and kept by the batch).
+SURVEY_BEFORE: Final = "登记名单(未摸排)"
+SURVEY_AFTER: Final = "摸底数据"
 # Where a template column's resolved value lives in a row (validate_rows resolves the names).
 _ROW_KEY: Final = {"township": "township_code", "village": "village_code", "department": "department_code"}
 # Registry fields whose "nothing" is the empty string rather than None.
@@ -85,6 +89,9 @@ class ExistingOrg:
     facts: Mapping[str, Any] | None  # FACT_FIELDS of the open interval, None without facts
     facts_pk: int | None = None
     facts_valid_from: Any = None  # datetime.date
+    # Its open interval is known only from a registration list: counts (COUNT_FIELDS) in the file
+    # survey it, even counts equal to its placeholders.
+    registration_only: bool = False
     party_organizations: frozenset[str] = frozenset()  # normalised names of covering party orgs
     instructor: str | None = None  # the open instructor assignment's name
 
@@ -393,14 +400,16 @@ def _plan_existing(row: CensusRow, match: ExistingOrg, *, as_of: Any, problems: 
     current = dict(match.facts) if match.facts is not None else None
     target = dict(current) if current is not None else {k: _initial_fact(k) for k in FACT_FIELDS}
     fact_changes: dict[str, tuple[Any, Any]] = {}
+    surveys = False
     for key in FACT_FIELDS:
         present, value = _target(row, key)
         if not present or value is None or (key == "owner_attitude" and value == ""):
             continue
+        surveys = surveys or (match.registration_only and key in COUNT_FIELDS)
         if target.get(key) != value:
             fact_changes[key] = (target.get(key), value)
             target[key] = value
-    if fact_changes or current is None:
+    if fact_changes or current is None or surveys:
         if match.facts_valid_from is not None and as_of < match.facts_valid_from:
             problems.append(
                 _row_problem(
@@ -414,6 +423,8 @@ def _plan_existing(row: CensusRow, match: ExistingOrg, *, as_of: Any, problems: 
             return PlannedRow(row=row, kind="rejected")
         facts_values = target
         changes.update(fact_changes)
+        if surveys and not fact_changes:
+            changes["surveyed"] = (SURVEY_BEFORE, SURVEY_AFTER)
     entry = PlannedRow(
         row=row,
         kind="changed" if changes else "unchanged",

@@ -28,7 +28,7 @@ from .tabular.vocab import VOCABULARIES
 
 _CHUNK: Final = 2000
 # Fields of a change that are not template columns.
-_EXTRA_LABELS: Final = {"party_organization": "党组织(覆盖)"}
+_EXTRA_LABELS: Final = {"party_organization": "党组织(覆盖)", "surveyed": "数据来源"}
 _ORDER: Final = {c.key: i for i, c in enumerate(COLUMNS)} | {"party_organization": 17}
 _UNIT_FIELDS: Final = frozenset({"township", "village"})
 _CHOICE_FIELDS: Final = {"category": "category", "org_type": "org_type"} | {

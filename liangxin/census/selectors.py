@@ -14,6 +14,7 @@ from liangxin.accounts.models import User
 from liangxin.accounts.roles import Permission, ScopeKind
 from liangxin.core.text import normalize_name
 from liangxin.geo.models import AdministrativeUnit, Department, UnitLevel
+from liangxin.registry.choices import FactSource
 from liangxin.registry.models import (
     Organization,
     OrganizationFacts,
@@ -257,7 +258,7 @@ def read_for(*, unit: AdministrativeUnit, rows: Sequence[CensusRow], keys: Regis
     instructors: dict[int, tuple[int, str]] = {}
     for chunk in _chunks(pks):
         for rec in OrganizationFacts.objects.filter(organization_id__in=chunk, valid_to__isnull=True).values(
-            "pk", "organization_id", "valid_from", *FACT_FIELDS
+            "pk", "organization_id", "valid_from", "source", *FACT_FIELDS
         ):
             facts[rec["organization_id"]] = rec
         for pk, org_id, po_name in PartyOrganizationCoverage.objects.filter(
@@ -301,6 +302,7 @@ def read_for(*, unit: AdministrativeUnit, rows: Sequence[CensusRow], keys: Regis
             facts={k: fact[k] for k in FACT_FIELDS} if fact else None,
             facts_pk=fact["pk"] if fact else None,
             facts_valid_from=fact["valid_from"] if fact else None,
+            registration_only=bool(fact) and fact["source"] == FactSource.REGISTRATION,
             party_organizations=frozenset(covered.get(pk, ())),
             instructor=instructor[1] if instructor else None,
         )

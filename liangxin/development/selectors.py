@@ -30,7 +30,9 @@ def files_for(*, user: User) -> QuerySet[DevelopmentFile]:
     return (
         DevelopmentFile.objects.restrict(user)
         .select_related("party_organization", "party_organization__township", "organization", "member")
-        .prefetch_related(Prefetch("steps", queryset=DevelopmentStep.objects.order_by("done_on", "pk")))
+        .prefetch_related(
+            Prefetch("steps", queryset=DevelopmentStep.objects.select_related("recorded_by").order_by("done_on", "pk"))
+        )
     )
 
 

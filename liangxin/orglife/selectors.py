@@ -202,8 +202,10 @@ def at_risk_queryset(*, user: User, as_of: dt.date) -> QuerySet[PartyOrganizatio
 
 
 def at_risk_for(*, user: User, as_of: dt.date) -> list[Standing]:
-    """The party organizations of the user's scope with no activity for the policy's months."""
-    return [s for s in standings_for(user=user, as_of=as_of) if s.at_risk]
+    """The party organizations of the user's scope with no activity for the policy's months (the
+    rules' results only: at risk reads no calendar source such as training)."""
+    parties = existing_on(party_organizations_for(user=user), as_of).order_by("township__code", "name")
+    return [s for s in standings(party_organizations=list(parties), as_of=as_of, sources=()) if s.at_risk]
 
 
 @dataclass(frozen=True)

@@ -203,3 +203,19 @@ def test_another_townships_code_is_refused_without_that_organizations_name(alice
     assert problem.code == "uscc_other_township"
     assert "其他乡镇" in problem.message and secret not in problem.message
     assert secret not in (problem.value or "")
+
+
+def test_counts_in_the_file_survey_an_organization_known_only_from_a_registration_list(alice, census_county):
+    """Even counts equal to its placeholders: the file's row is a survey; a row leaving them blank
+    is not."""
+    from liangxin.registry.choices import FactSource
+    from liangxin.registry.models import OrganizationFacts
+
+    county = census_county["county"]
+    _import(alice, county, _csv(_row(U1, employees=0)))
+    OrganizationFacts.objects.update(source=FactSource.REGISTRATION, full_members=0, probationary_members=0)
+    blank = _import(alice, county, _csv(f"{U1},{NAME},新经济组织,有限责任公司,板桥镇,"))
+    assert blank.counts()["unchanged"] == 1
+    surveyed = _import(alice, county, _csv(_row(U1, employees=0)))
+    assert surveyed.counts()["changed"] == 1
+    assert OrganizationFacts.objects.get(valid_to__isnull=True).source == FactSource.IMPORT
