@@ -302,7 +302,7 @@ def read_for(*, unit: AdministrativeUnit, rows: Sequence[CensusRow], keys: Regis
             facts={k: fact[k] for k in FACT_FIELDS} if fact else None,
             facts_pk=fact["pk"] if fact else None,
             facts_valid_from=fact["valid_from"] if fact else None,
-            registration_only=bool(fact) and fact["source"] == FactSource.REGISTRATION,
+            registration_only=fact is not None and fact["source"] == FactSource.REGISTRATION,
             party_organizations=frozenset(covered.get(pk, ())),
             instructor=instructor[1] if instructor else None,
         )
