@@ -14,13 +14,12 @@ from django.utils.translation import gettext as _
 
 from liangxin.accounts.models import User
 from liangxin.accounts.roles import Permission
+from liangxin.core.audited_export import audited_workbook
 from liangxin.core.clients import client_address
 from liangxin.core.dates import today
 from liangxin.core.errors import ServiceError
-from liangxin.core.export import workbook_response
 from liangxin.core.shortcuts import add_service_error, get_in_scope_or_404, refuse_method
 from liangxin.geo.models import AdministrativeUnit
-from liangxin.registry import services as registry_services
 from liangxin.registry.models import Member, Organization
 
 from . import export, pipeline, selectors, services
@@ -89,15 +88,14 @@ def lists_export(request: AuthedRequest) -> HttpResponseBase:
     filters: dict[str, object] = {
         name: str(value.pk) for name in ("township", "party_organization") if (value := form.chosen(name))
     }
-    registry_services.log_export(
-        by=request.user,
+    return audited_workbook(
+        request,
         object_type="development.developmentfile",
         filters=filters,
         rows=len(lists.rows),
-        file_format="xlsx",
-        remote_addr=client_address(request),
+        filename=_("发展党员名单"),
+        write=export.lists_workbook(lists),
     )
-    return workbook_response(filename=f"{_('发展党员名单')}_{today():%Y%m%d}.xlsx", write=export.lists_workbook(lists))
 
 
 def file_create(request: AuthedRequest) -> HttpResponse:
