@@ -92,6 +92,11 @@ class Counts:
         self.rows[table] = self.rows.get(table, 0) + n
 
 
+# A five-goods assessment without scores has empty comments (not NULL).
+_COMMENT_COLUMNS = tuple(f"{part}_comment" for part in ("leadership", "team", "rules", "performance", "public"))
+_NO_COMMENTS = ("",) * len(_COMMENT_COLUMNS)
+
+
 def _insert(model: Any, names: Sequence[str], rows: Iterable[Sequence[Any]], counts: Counts) -> None:
     from liangxin.core.bulk import insert_rows
 
@@ -511,7 +516,7 @@ def generate(sizes: Sizes, *, log: Callable[[str], None] = print) -> Counts:
                         # Rated late in the year or early the next: "rated on or before D" matters.
                         rated_on = dt.date(year, 11, 1) + dt.timedelta(days=rng.randint(0, 150))
                         result = "five_goods" if rng.random() < 0.7 else "not_met"
-                        yield (rid, pid, year, result, "县两新党工委", rated_on, "", now, 1)
+                        yield (rid, pid, year, result, "县两新党工委", rated_on, "", now, 1, *_NO_COMMENTS)
 
             _insert(
                 rating_model,
@@ -525,6 +530,7 @@ def generate(sizes: Sizes, *, log: Callable[[str], None] = print) -> Counts:
                     "note",
                     "recorded_at",
                     "version",
+                    *_COMMENT_COLUMNS,
                 ],
                 ratings(),
                 counts,

@@ -226,6 +226,12 @@ API_RATE_LIMIT = int(os.environ.get("LIANGXIN_API_RATE_LIMIT", "60"))
 # plan found so far, marked as not proven best (``formation/joint.py``).
 JOINT_PLANNER_SECONDS = float(os.environ.get("LIANGXIN_JOINT_PLANNER_SECONDS", "1.0"))
 
+# The county-wide dashboard's copy (``coverage/snapshot.py``): the import worker computes it every
+# LIANGXIN_DASHBOARD_REFRESH_MINUTES; the page shows it instead of computing when computing took at
+# least LIANGXIN_DASHBOARD_COPY_SECONDS (a province's register, not a county's).
+DASHBOARD_REFRESH_MINUTES = float(os.environ.get("LIANGXIN_DASHBOARD_REFRESH_MINUTES", "5"))
+DASHBOARD_COPY_SECONDS = float(os.environ.get("LIANGXIN_DASHBOARD_COPY_SECONDS", "1.0"))
+
 
 # --- Security ----------------------------------------------------------------------------------
 # Login lockout (django-axes), password policy, two-factor login (django-otp), session timeout,

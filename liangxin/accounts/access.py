@@ -185,6 +185,7 @@ PAGE_RULES: dict[str, Rule] = {
     # Coverage against targets.
     "coverage:dashboard": read(PLANNERS),
     "coverage:table": read(PLANNERS),
+    "coverage:table_export": read(PLANNERS),
     "coverage:forecast": read(PLANNERS),
     "coverage:drill_down": read(PLANNERS),
     "coverage:drill_down_export": read(PLANNERS),

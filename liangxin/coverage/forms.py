@@ -29,9 +29,8 @@ PERIOD_CHOICES = [("month", _("近12个月")), ("quarter", _("近8个季度")), 
 class DashboardForm(AsOfForm):
     period = forms.ChoiceField(label=_("走势"), required=False, choices=PERIOD_CHOICES)
 
-    def period_and_count(self) -> tuple[str, int]:
-        period = (self.cleaned_data.get("period") if self.is_valid() else "") or "month"
-        return period, {"month": 12, "quarter": 8, "year": 5}[period]
+    def trend_period(self) -> str:
+        return (self.cleaned_data.get("period") if self.is_valid() else "") or "month"
 
 
 class TableForm(AsOfForm):

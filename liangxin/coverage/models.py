@@ -172,3 +172,28 @@ class StaleOrganization(models.Model):
 
     def __str__(self) -> str:
         return str(self.organization_id)
+
+
+class CountySnapshot(models.Model):
+    """One of the county's pages of today as the import worker last computed them
+    (``services.refresh_county_snapshots``): the dashboard, the indicator table of each grouping. A
+    derived copy a page shows where computing it takes long (``county_snapshot.py``). Only today's
+    are kept."""
+
+    as_of = models.DateField(_("统计日期"))
+    name = models.CharField(_("页面"), max_length=40)  # "dashboard", "table:<grouping>"
+    computed_at = models.DateTimeField(_("统计时间"))
+    seconds = models.FloatField(_("统计耗时(秒)"))
+    payload = models.BinaryField(_("统计结果"))
+    signature = models.CharField(_("签名"), max_length=64)
+
+    class Meta:
+        verbose_name = _("全县统计副本")
+        verbose_name_plural = _("全县统计副本")
+        constraints = [
+            models.UniqueConstraint(fields=["as_of", "name"], name="coverage_snapshot_one_per_page"),
+            models.CheckConstraint(condition=Q(seconds__gte=0), name="coverage_snapshot_seconds_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.as_of} ({self.computed_at:%H:%M})"

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Model
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from liangxin.accounts.models import User
@@ -15,9 +19,9 @@ from liangxin.audit.models import AuditAction
 from liangxin.audit.services import diff, log_change, snapshot
 from liangxin.core.errors import ServiceError
 
-from . import dsl
+from . import county_snapshot, dsl, selectors
 from .choices import IndicatorKind, Subject
-from .models import Indicator
+from .models import CountySnapshot, Indicator
 from .state import SUMMABLE, fields_for
 
 
@@ -105,3 +109,44 @@ def define_indicator(
             setattr(indicator, key, value)
         _save_audited(by, indicator, before, refused=_("指标定义不合规则(目标只适用于比例类指标)。"))
     return indicator
+
+
+def refresh_county_snapshots(*, force: bool = False) -> list[CountySnapshot]:
+    """Compute the county's pages of today — the dashboard and the indicator table of every
+    grouping — and keep them (``county_snapshot.py``) when they are due (or ``force``); drops the
+    copies of other days. The import worker calls it when it has no job. Returns the copies
+    written, none when none was due. Derived figures, not a change of business data: not audited,
+    like the coverage state."""
+    started_at = timezone.now()
+    as_of = timezone.localdate(started_at)
+    names = [county_snapshot.DASHBOARD, *(county_snapshot.table_name(by) for by in selectors.GROUPINGS)]
+    kept = dict(CountySnapshot.objects.filter(as_of=as_of).values_list("name", "computed_at"))
+    oldest = None if set(names) - set(kept) else min(kept.values())
+    if not force and not county_snapshot.due(computed_at=oldest, now=started_at):
+        return []
+    reader = selectors.county_reader()
+    computations: dict[str, Callable[[], object]] = {
+        county_snapshot.DASHBOARD: lambda: selectors.dashboard(user=reader, as_of=as_of),
+        **{
+            county_snapshot.table_name(by): partial(selectors.indicator_table_page, user=reader, as_of=as_of, by=by)
+            for by in selectors.GROUPINGS
+        },
+    }
+    written = []
+    for name, compute in computations.items():
+        computed_at, started = timezone.now(), time.perf_counter()
+        payload, signature = county_snapshot.pack(compute())
+        values = {
+            "computed_at": computed_at,
+            "seconds": time.perf_counter() - started,
+            "payload": payload,
+            "signature": signature,
+        }
+        try:
+            with transaction.atomic():
+                CountySnapshot.objects.exclude(as_of=as_of).delete()
+                copy, _created = CountySnapshot.objects.update_or_create(as_of=as_of, name=name, defaults=values)
+        except IntegrityError:  # another worker kept it meanwhile (PostgreSQL, several workers)
+            continue
+        written.append(copy)
+    return written

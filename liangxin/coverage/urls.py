@@ -9,6 +9,7 @@ app_name = "coverage"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("table/", views.table, name="table"),
+    path("table/export/", views.table_export, name="table_export"),
     path("forecast/", views.forecast_list, name="forecast"),
     path("organizations/", views.drill_down, name="drill_down"),
     path("organizations/export/", views.drill_down_export, name="drill_down_export"),

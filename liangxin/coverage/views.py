@@ -27,26 +27,26 @@ from django.views.decorators.http import require_GET
 from django_htmx.middleware import HtmxDetails
 
 from liangxin.accounts.models import User
-from liangxin.accounts.roles import Role
+from liangxin.accounts.roles import Role, ScopeKind
+from liangxin.core.audited_export import audited_workbook
 from liangxin.core.clients import client_address
+from liangxin.core.dates import today
 from liangxin.core.export import csv_response
 from liangxin.formation import export as register_export
 from liangxin.formation.forms import RegisterFilterForm
 from liangxin.formation.selectors import REGISTER_BATCH, RegisterRow
-from liangxin.orglife import selectors as orglife
 from liangxin.policy.selectors import NoPolicyInForce
 from liangxin.registry import selectors as registry_selectors
 from liangxin.registry.services import log_export
 
 from . import charts, selectors
 from .choices import Grouping, IndicatorKind, Part, Subject
-from .forecast import period_ends
+from .export import table_workbook
 from .forms import DRILL_SORTS, PARTY_DRILL_SORTS, PERIOD_CHOICES, DashboardForm, DrillDownForm, GapForm, TableForm
 from .models import Indicator
 from .values import IndicatorGroup, IndicatorValue
 
 DASHBOARD_ROLES = frozenset({Role.COUNTY_ADMIN, Role.LEADER, Role.TOWNSHIP_CLERK, Role.DEPARTMENT_CLERK})
-TREND_CODES = ("org_coverage", "work_coverage", "orgs_3_full_with_party_org")
 
 
 class AuthedRequest(HttpRequest):
@@ -128,14 +128,6 @@ def _ranking(groups: list[IndicatorGroup], definitions: list[Indicator], code: s
     return sorted(groups, key=lambda g: (-(g.values[code].value or Decimal(-1)), g.label))
 
 
-# A dashboard shows a ranking or the forecast's list whole up to ``SHOWN_WHOLE`` rows (a county's
-# dozen townships); a longer one (a province's 1,500 townships) shows its first and last
-# ``SHOWN_AT_EACH_END`` rows (the forecast's list: its earliest ``2 * SHOWN_AT_EACH_END``) and
-# links to the whole list — the indicator table, the forecast page.
-SHOWN_WHOLE = 30
-SHOWN_AT_EACH_END = 10
-
-
 @dataclass(frozen=True)
 class RankedRow:
     rank: int  # 1 = the best
@@ -145,9 +137,17 @@ class RankedRow:
 def _ends(count: int) -> tuple[range, range]:
     """The positions a dashboard shows of a list of ``count`` rows: the first ones and the last
     ones (the second range empty when the first holds them all)."""
-    if count <= SHOWN_WHOLE:
+    whole, each_end = selectors.SHOWN_WHOLE, selectors.SHOWN_AT_EACH_END
+    if count <= whole:
         return range(count), range(0)
-    return range(SHOWN_AT_EACH_END), range(count - SHOWN_AT_EACH_END, count)
+    return range(each_end), range(count - each_end, count)
+
+
+def _county_copy_wanted(request: AuthedRequest, as_of: dt.date) -> bool:
+    """Whether a page may show the county's copy of today kept by the worker, where computing
+    takes long (``county_snapshot.py``): for an account whose scope is the county, unless it asks
+    for the figures of this moment (``live``)."""
+    return request.user.scope_kind is ScopeKind.COUNTY and as_of == today() and not request.GET.get("live")
 
 
 @require_GET
@@ -156,24 +156,17 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     _gate(user)
     form = DashboardForm(request.GET)
     as_of = form.as_of_or_today()
-    period, count = form.period_and_count()
-    definitions = selectors.indicators()
+    period = form.trend_period()
+    copy = None
+    if _county_copy_wanted(request, as_of):
+        copy = selectors.county_dashboard_copy(as_of=as_of, period=period)
+    board, computed_at = copy if copy else (selectors.dashboard(user=user, as_of=as_of, period=period), None)
+    definitions = board.definitions
     by_code = {d.code: d for d in definitions}
-    rank_code = "org_coverage" if "org_coverage" in by_code else (definitions[0].code if definitions else "")
-    rank_defs = [by_code[c] for c in ("org_coverage", "work_coverage", "orgs_3_full_with_party_org") if c in by_code]
-    trend_names = {c: by_code[c].label for c in TREND_CODES if c in by_code}
-    min_full = selectors.forecast_min_full(as_of)
-    # One scan of the register for the total, the first ranking, the trend and the forecast's
-    # tally; a ranking the scope pins to one group (a township clerk's township) is not computed.
-    tables = selectors.dashboard_tables(
-        user=user,
-        as_of=as_of,
-        groupings=selectors.ranking_groupings(user) if rank_code else [],
-        ranking_codes=[rank_code, *(d.code for d in rank_defs)],
-        min_full=min_full,
-        trend_dates=period_ends(as_of, period, count),
-        trend_codes=list(trend_names),
-    )
+    rank_code = board.rank_code
+    rank_defs = [by_code[c] for c in selectors.RANKED_CODES if c in by_code]
+    trend_names = {c: by_code[c].label for c in selectors.TREND_CODES if c in by_code}
+    tables = board.tables
     total = tables.total
     county_figures = {
         d.code: figure(d, total.values[d.code], by=Grouping.COUNTY, key=selectors.COUNTY_KEY, as_of=as_of)
@@ -207,53 +200,38 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     series = tables.series
     trend = _chart_json(charts.trend([(p.on, p.values) for p in series], trend_names))
     blank = county_figures.get("org_coverage")
-    forecast = selectors.coverage_forecast(user=user, today=as_of, min_full=min_full, tally=tables.forecast_tally)
+    forecast = board.outlook
     first, last = _ends(len(forecast.reaching))
-    reaching = forecast.reaching[: len(first) + len(last)]
+    life = board.life_at_risk
     context = {
         "form": form,
         "as_of": as_of,
         "scope": user.scope_label,
+        "computed_at": computed_at,
         "headline": headline,
         "other_shares": other_shares,
         "counts": counts,
         "blank": blank,
-        "data_since": selectors.data_since(user=user),
+        "data_since": board.data_since,
         "blank_count": (blank.value.denominator - blank.value.numerator) if blank else None,
         "gap_url": gap_url(by=Grouping.COUNTY, key="", as_of=as_of),
         "rankings": rankings,
-        "shown_at_each_end": SHOWN_AT_EACH_END,
+        "shown_at_each_end": selectors.SHOWN_AT_EACH_END,
         "trend": trend,
         "series": series,
         "trend_names": trend_names,
         "trend_title": dict(PERIOD_CHOICES)[period],
         "forecast": forecast,
-        "reaching": selectors.reaching_organizations(reaching),
+        "reaching": board.reaching[: len(first) + len(last)],
         "forecast_url": reverse("coverage:forecast") + "?" + urlencode({"as_of": as_of.isoformat()}),
         "table_url": reverse("coverage:table"),
         "unsurveyed": tables.unsurveyed,
         "figure_codes": selectors.figure_indicator_codes(definitions),
-        **_life_at_risk(user, as_of),
+        "life_at_risk": life.count if life else None,
+        "life_at_risk_named": life.named if life else [],
+        "life_at_risk_months": life.months if life else 0,
     }
     return render(request, "coverage/dashboard.html", context)
-
-
-LIFE_AT_RISK_NAMED = 5  # the card names the first few
-
-
-def _life_at_risk(user: User, as_of: dt.date) -> dict[str, Any]:
-    """The party organizations at risk (organization life: no activity for the policy's months):
-    how many, and the first few by township and name."""
-    try:
-        at_risk = orglife.at_risk_queryset(user=user, as_of=as_of)
-        months = orglife.policy_in_force(on=as_of).at_risk_months
-    except orglife.NoLifePolicy:
-        return {"life_at_risk": None, "life_at_risk_months": 0}
-    return {
-        "life_at_risk": at_risk.count(),
-        "life_at_risk_named": list(at_risk[:LIFE_AT_RISK_NAMED]),
-        "life_at_risk_months": months,
-    }
 
 
 @require_GET
@@ -285,28 +263,56 @@ def _render(request: AuthedRequest, *, template: str, partial: str, context: dic
     return response
 
 
+def _table_page(request: AuthedRequest, form: TableForm) -> tuple[selectors.TablePage, dt.datetime | None]:
+    """The indicator table the form asks for, and when it was computed if it is the county's copy."""
+    as_of, by = form.as_of_or_today(), form.grouping()
+    if _county_copy_wanted(request, as_of) and (copy := selectors.county_table_copy(as_of=as_of, by=by)):
+        return copy
+    return selectors.indicator_table_page(user=request.user, as_of=as_of, by=by), None
+
+
 @require_GET
 def table(request: AuthedRequest) -> HttpResponse:
     """Every indicator for every group of one grouping."""
-    user = request.user
-    _gate(user)
+    _gate(request.user)
     form = TableForm(request.GET)
-    as_of = form.as_of_or_today()
-    by = form.grouping()
-    definitions = selectors.indicators()
-    groups = selectors.indicator_table(user=user, as_of=as_of, by=by)
+    page, computed_at = _table_page(request, form)
+    as_of, by = page.as_of, page.by
+    definitions = page.definitions
+    # A province's 1,500 townships a page at a time: the figures are computed for all of them
+    # anyway, but 30,000 cells with their links took 2.2 s to render.
+    shown = Paginator(page.groups, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "as_of": as_of,
         "by": by,
         "by_label": Grouping(by).label,
+        "computed_at": computed_at,
         "definitions": definitions,
-        "rows": _rows(groups, definitions, by=by, as_of=as_of),
+        "rows": _rows(list(shown.object_list), definitions, by=by, as_of=as_of),
+        "page": shown,
+        "count": shown.paginator.count,
         "list_url": reverse("coverage:table"),
-        "unsurveyed": selectors.unsurveyed_count(user=user, as_of=as_of),
+        "export_url": reverse("coverage:table_export") + "?" + urlencode({"by": by, "as_of": as_of.isoformat()}),
+        "unsurveyed": page.unsurveyed,
         "figure_codes": selectors.figure_indicator_codes(definitions),
     }
     return _render(request, template="coverage/table.html", partial="coverage/_table.html", context=context)
+
+
+@require_GET
+def table_export(request: AuthedRequest) -> HttpResponseBase:
+    """The indicator table of one grouping, every group, as a workbook (audited as an export)."""
+    _gate(request.user)
+    page, _computed_at = _table_page(request, TableForm(request.GET))
+    return audited_workbook(
+        request,
+        object_type="coverage.table",
+        filters={"by": page.by, "as_of": page.as_of.isoformat()},
+        rows=len(page.groups),
+        filename=_("覆盖指标明细表"),
+        write=table_workbook(page),
+    )
 
 
 @dataclass(frozen=True)

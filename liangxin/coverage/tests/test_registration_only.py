@@ -54,7 +54,7 @@ def test_a_survey_of_it_brings_it_into_every_indicator_even_with_figures_equal_t
     values = _values()
     assert (values["union_coverage"].numerator, values["union_coverage"].denominator) == (1, 3)
     assert values["orgs_50_with_members"].denominator == 2  # 0 employees, surveyed: not 50 or more
-    assert selectors.unsurveyed_count(user=alice, as_of=ON) == 0
+    assert selectors.indicator_table_page(user=alice, as_of=ON).unsurveyed == 0
 
 
 def test_the_table_marks_the_indicators_needing_figures_and_says_how_many_it_leaves_out(client, register, alice):
@@ -78,7 +78,7 @@ def test_the_dashboard_says_so_too_and_its_scan_counts_them(client, register, al
     assert "不含仅有登记信息、尚未摸排的 1 个组织" in html
     assert "50人以上有党员<sup>*</sup>" in html and "组织覆盖率<sup>*</sup>" not in html
     tables = selectors.dashboard_tables(user=alice, as_of=ON, groupings=[], ranking_codes=[])
-    assert tables.unsurveyed == selectors.unsurveyed_count(user=alice, as_of=ON) == 1
+    assert tables.unsurveyed == selectors.indicator_table_page(user=alice, as_of=ON).unsurveyed == 1
     # Another township's clerk: none in his scope, nothing said.
     client.force_login(carol)
     html = client.get(reverse("coverage:dashboard"), {"as_of": ON.isoformat()}).content.decode()

@@ -13,7 +13,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from liangxin.audit.models import AuditRecord
-from liangxin.coverage import selectors, views
+from liangxin.coverage import selectors
 from liangxin.security.tests.test_pages_csp import problems_in
 from liangxin.testing.factories import MemberFactory, PartyOrganizationFactory, TownshipFactory
 from liangxin.testing.responses import sent_bytes
@@ -311,8 +311,8 @@ def test_a_short_ranking_is_shown_whole(client, seven_townships, alice):
 
 
 def test_a_long_ranking_shows_its_ends_and_links_to_the_whole_table(client, seven_townships, alice, monkeypatch):
-    monkeypatch.setattr(views, "SHOWN_WHOLE", 4)
-    monkeypatch.setattr(views, "SHOWN_AT_EACH_END", 2)
+    monkeypatch.setattr(selectors, "SHOWN_WHOLE", 4)
+    monkeypatch.setattr(selectors, "SHOWN_AT_EACH_END", 2)
     html = _get(client, alice, DASHBOARD, as_of=ON.isoformat()).content.decode()
     rows, section = _ranking_rows(html, "乡镇(街道)排名")
     assert [(rank, name) for rank, name, _f in rows] == [(1, "排名1镇"), (2, "排名2镇"), (6, "排名6镇"), (7, "排名7镇")]
@@ -357,8 +357,8 @@ def test_a_long_forecast_list_shows_the_earliest_and_links_to_the_whole_list(
     html = _get(client, alice, DASHBOARD, as_of=ON.isoformat()).content.decode()
     assert _reaching_names(html) == ["甲将达标一公司", "乙将达标二公司", "甲将达标三公司"]
     assert "/coverage/forecast/" not in html
-    monkeypatch.setattr(views, "SHOWN_WHOLE", 2)
-    monkeypatch.setattr(views, "SHOWN_AT_EACH_END", 1)
+    monkeypatch.setattr(selectors, "SHOWN_WHOLE", 2)
+    monkeypatch.setattr(selectors, "SHOWN_AT_EACH_END", 1)
     html = _get(client, alice, DASHBOARD, as_of=ON.isoformat()).content.decode()
     assert _reaching_names(html) == ["甲将达标一公司", "乙将达标二公司"]
     link = unescape(re.search(r'href="(/coverage/forecast/\?[^"]+)"', html).group(1))
@@ -374,3 +374,39 @@ def test_a_long_forecast_list_shows_the_earliest_and_links_to_the_whole_list(
         "甲将达标一公司",
         "甲将达标三公司",
     ]
+
+
+def test_a_long_table_is_shown_a_page_at_a_time_and_exported_whole(
+    client, county_data, alice, bob, township_a, township_b, settings
+):
+    settings.PAGE_SIZE = 1
+    url = reverse("coverage:table")
+    first = _get(client, alice, url, by="township", as_of=ON.isoformat()).content.decode()
+    second = client.get(url, {"by": "township", "as_of": ON.isoformat(), "page": "2"}).content.decode()
+    assert township_a.name in first and township_b.name not in first and "共 2 组" in first
+    assert township_b.name in second and township_a.name not in second
+    assert 'rel="next"' in first and 'rel="prev"' in second
+    before = AuditRecord.objects.filter(action="export").count()
+    response = client.get(reverse("coverage:table_export"), {"by": "township", "as_of": ON.isoformat()})
+    rows = list(load_workbook(io.BytesIO(sent_bytes(response))).active.iter_rows(values_only=True))
+    header = rows[0]
+    assert header[:6] == (
+        "分组",
+        "组织覆盖率·覆盖数",
+        "组织覆盖率·总数",
+        "组织覆盖率·比例",
+        "组织覆盖率·目标",
+        "组织覆盖率·差额",
+    )
+    by_township = {r[0]: dict(zip(header, r, strict=True)) for r in rows[1:]}
+    assert set(by_township) == {township_a.name, township_b.name}  # every group, not one page
+    a = by_township[township_a.name]
+    assert (a["组织覆盖率·覆盖数"], a["组织覆盖率·总数"]) == (3, 4)
+    record = AuditRecord.objects.filter(action="export").latest("pk")
+    assert AuditRecord.objects.filter(action="export").count() == before + 1
+    assert record.object_type == "coverage.table" and record.changes["rows"] == 2
+    # A township clerk's workbook is his township's.
+    client.force_login(bob)
+    response = client.get(reverse("coverage:table_export"), {"by": "township", "as_of": ON.isoformat()})
+    rows = list(load_workbook(io.BytesIO(sent_bytes(response))).active.iter_rows(values_only=True))
+    assert [r[0] for r in rows[1:]] == [township_a.name]
