@@ -459,7 +459,7 @@ def run() -> int:
             for c in copies
         )
     )
-    pages = (
+    pages: tuple[tuple[str, Any, str, dict[str, str]], ...] = (
         ("median", median_clerk(), "coverage:dashboard", {}),
         ("largest", clerk, "coverage:dashboard", {}),
         ("county-wide", admin, "coverage:dashboard", {}),
