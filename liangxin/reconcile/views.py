@@ -166,7 +166,6 @@ def batch_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     if filters.cleaned_data.get("unresolved"):
         shown = shown.filter(township__isnull=True)
     page = Paginator(shown, settings.PAGE_SIZE).get_page(request.GET.get("page"))
-    query = {k: v for k, v in request.GET.items() if k != "page"}
     context = _progress_context(batch) | {
         "tabs": [(value, label, *tally.get(value, (0, 0))) for value, label in RowKind.choices],
         "kind": kind,
@@ -174,7 +173,6 @@ def batch_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "page": page,
         "rows": _decorate(user, list(page.object_list)),
         "townships": _townships(batch),
-        "query": urlencode(query),
         "may_revert": services.may_revert(by=user, batch=batch),
         "original_in_scope": selectors.original_in_scope(user=user, batch=batch),
         "accepted": rows.filter(decision=Decision.ACCEPTED).count(),

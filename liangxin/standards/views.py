@@ -19,12 +19,11 @@ from django.views.decorators.http import require_GET
 
 from liangxin.accounts.models import User
 from liangxin.accounts.roles import Permission, Role
-from liangxin.core.clients import client_address
+from liangxin.core.audited_export import audited_workbook
 from liangxin.core.dates import today
 from liangxin.core.errors import ServiceError
-from liangxin.core.export import Cell, xlsx_response
+from liangxin.core.export import Cell, write_table
 from liangxin.core.shortcuts import add_service_error, get_in_scope_or_404, refuse_method
-from liangxin.registry import services as registry_services
 from liangxin.registry.models import PartyOrganization
 from liangxin.security import evidence as evidence_files
 
@@ -243,19 +242,15 @@ def _export_rows(sheet: selectors.AssessmentSheet) -> Iterator[list[Cell]]:
 def assessment_export(request: AuthedRequest) -> HttpResponseBase:
     form, sheet = _sheet(request)
     township = form.chosen_township()
-    registry_services.log_export(
-        by=request.user,
+    return audited_workbook(
+        request,
         object_type="standards.fivegoodsassessment",
         filters={"year": sheet.year, "township": township.pk if township else None},
         rows=len(sheet.rows),
-        file_format="xlsx",
-        remote_addr=client_address(request),
-    )
-    return xlsx_response(
-        filename=f"{sheet.year}年“五个好”党组织评定_{today():%Y%m%d}.xlsx",
-        sheet_title=f"{sheet.year}年“五个好”评定",
-        header=EXPORT_HEADER,
-        rows=_export_rows(sheet),
+        filename=f"{sheet.year}年“五个好”党组织评定",
+        write=lambda book: write_table(
+            book, sheet_title=f"{sheet.year}年“五个好”评定", header=EXPORT_HEADER, rows=_export_rows(sheet)
+        ),
     )
 
 
