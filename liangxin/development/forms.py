@@ -9,8 +9,9 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from liangxin.core.forms import IntegerField, ModelChoiceField, NameField, PastDateField, TextField
+from liangxin.core.forms import IntegerField, ModelChoiceField, NameField, PastDateField, PickerField, TextField
 from liangxin.geo.models import AdministrativeUnit
+from liangxin.registry import pickers
 from liangxin.registry.models import Member, Organization, PartyOrganization
 
 from .models import DevelopmentFile, RecommendationKind, RecommendationResult, StageKind, StepKind, WorkRole
@@ -44,8 +45,9 @@ class ApplicationForm(forms.Form):
     name = NameField(label=_("姓名"), max_length=50)
     id_number = TextField(label=_("公民身份号码"), max_length=18)
     party_organization = ModelChoiceField(label=_("培养党组织"), queryset=PartyOrganization.objects.none())
-    organization = ModelChoiceField(
-        label=_("工作单位"), queryset=Organization.objects.none(), required=False, empty_label=_("(无)")
+    # Found by searching (a county has too many to list); the posted id is checked against the scope.
+    organization = PickerField(
+        label=_("工作单位"), picker=pickers.ORGANIZATIONS, queryset=Organization.objects.none(), required=False
     )
     work_role = forms.ChoiceField(label=_("岗位类别"), choices=WorkRole.choices)
     position = TextField(label=_("职务/岗位"), max_length=50, required=False)
@@ -80,11 +82,16 @@ class RecommendationForm(forms.Form):
     kind = forms.ChoiceField(label=_("推荐类别"), choices=RecommendationKind.choices)
     party_organization = ModelChoiceField(label=_("推荐党组织"), queryset=PartyOrganization.objects.none())
     recommender = NameField(label=_("推荐人"), max_length=100)
-    member = ModelChoiceField(
-        label=_("被推荐党员(推荐就业、进入管理层)"), queryset=Member.objects.none(), required=False
+    member = PickerField(
+        label=_("被推荐党员(推荐就业、进入管理层)"),
+        picker=pickers.MEMBERS,
+        queryset=Member.objects.none(),
+        required=False,
     )
     file = ModelChoiceField(label=_("被推荐员工(推荐入党)"), queryset=DevelopmentFile.objects.none(), required=False)
-    organization = ModelChoiceField(label=_("推荐到的两新组织"), queryset=Organization.objects.none())
+    organization = PickerField(
+        label=_("推荐到的两新组织"), picker=pickers.ORGANIZATIONS, queryset=Organization.objects.none()
+    )
     recommended_on = PastDateField(label=_("推荐日期"))
     note = TextField(label=_("说明"), max_length=500, required=False)
 

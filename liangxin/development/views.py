@@ -20,7 +20,7 @@ from liangxin.core.dates import today
 from liangxin.core.errors import ServiceError
 from liangxin.core.shortcuts import add_service_error, get_in_scope_or_404, refuse_method
 from liangxin.geo.models import AdministrativeUnit
-from liangxin.registry.models import Member, Organization
+from liangxin.registry.pickers import members_to_pick, organizations_to_pick
 
 from . import export, pipeline, selectors, services
 from .forms import (
@@ -102,7 +102,7 @@ def file_create(request: AuthedRequest) -> HttpResponse:
     form = ApplicationForm(
         request.POST or None,
         party_organizations=selectors.party_organizations_for(user=request.user),
-        organizations=Organization.objects.restrict(request.user).order_by("name_normalized"),
+        organizations=organizations_to_pick(user=request.user),
     )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -235,9 +235,9 @@ def recommendation_create(request: AuthedRequest) -> HttpResponse:
     form = RecommendationForm(
         request.POST or None,
         party_organizations=selectors.party_organizations_for(user=user),
-        members=Member.objects.restrict(user).order_by("name", "pk"),
+        members=members_to_pick(user=user),
         files=selectors.files_for(user=user).filter(member__isnull=True).order_by("name", "pk"),
-        organizations=Organization.objects.restrict(user).order_by("name_normalized"),
+        organizations=organizations_to_pick(user=user),
     )
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
