@@ -10,8 +10,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from liangxin.core.dates import today
-from liangxin.core.forms import DateField, MoneyField, NameField, TextField
+from liangxin.core.forms import DateField, MoneyField, NameField, PickerField, TextField
 from liangxin.geo.models import AdministrativeUnit
+from liangxin.registry import pickers
 from liangxin.registry.models import Member, Organization, PartyOrganization
 
 from .models import AssignmentMethod, Availability, ManagementRole, Post
@@ -47,12 +48,13 @@ class PoolFilterForm(forms.Form):
 class PoolEntryForm(forms.Form):
     name = NameField(label=_("姓名"), max_length=50, required=False, help_text=_("关联党员时取党员的姓名。"))
     township = forms.ModelChoiceField(label=_("所属乡镇"), queryset=AdministrativeUnit.objects.none())
-    member = forms.ModelChoiceField(
+    # Found by searching (a county's members are too many to list); checked against the scope.
+    member = PickerField(
         label=_("关联党员"),
+        picker=pickers.MEMBERS,
         queryset=Member.objects.none(),
         required=False,
-        empty_label=_("不是党员 / 暂不关联"),
-        help_text=_("是党员的,关联党员信息,身份证号不再重复登记。"),
+        help_text=_("是党员的,输入姓名查找并关联,身份证号不再重复登记;不是党员的留空。"),
     )
     id_number = TextField(
         label=_("公民身份号码"),

@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from liangxin.accounts.models import User
 from liangxin.geo.models import AdministrativeUnit, UnitLevel
 from liangxin.registry.models import Member, Organization, PartyOrganization
+from liangxin.registry.pickers import members_to_pick
 
 from . import scoping
 from .models import InstructorAssignment, PoolEntry, PostAssignment
@@ -143,4 +144,5 @@ def party_organizations_to_assign(*, user: User, entry: PoolEntry) -> QuerySet[P
 
 
 def members_to_link(*, user: User) -> QuerySet[Member]:
-    return Member.objects.restrict(user)
+    """The members an entry may be linked to: those the member picker offers."""
+    return members_to_pick(user=user)

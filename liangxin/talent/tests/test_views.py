@@ -8,7 +8,8 @@ from django.urls import reverse
 from liangxin.audit.models import AuditRecord
 from liangxin.core import crypto
 from liangxin.talent import services
-from liangxin.talent.models import InstructorAssignment
+from liangxin.talent.models import InstructorAssignment, PoolEntry
+from liangxin.testing.factories import MemberFactory
 from liangxin.testing.responses import body_text
 
 from .conftest import START
@@ -86,3 +87,18 @@ def test_outside_the_scope_every_page_of_an_entry_is_404(client, bob, dave, wang
         assert client.post(reverse(name, args=[pk]), {"reason": "x"}).status_code == 404
     assignment.refresh_from_db()
     assert assignment.valid_to is None
+
+
+def test_the_entry_form_finds_the_member_to_link_by_searching_within_the_scope(
+    client, carol, township_b, member_b, branch_a, township_a
+):
+    other = MemberFactory(name="甲乡党员", relation=branch_a)  # township A's
+    client.force_login(carol)
+    url = reverse("talent:entry_create")
+    page = client.get(url).content.decode()
+    assert 'name="member_q"' in page and member_b.name not in page  # no list of her members
+    data = {"township": township_b.pk, "availability": "part_time", "skills": "党务"}
+    refused = client.post(url, {**data, "member": other.pk})
+    assert refused.status_code == 200 and "不在您的管理范围内" in refused.content.decode()
+    assert client.post(url, {**data, "member_q": member_b.name}).status_code == 302  # typed, no JavaScript
+    assert PoolEntry.objects.get().member == member_b
