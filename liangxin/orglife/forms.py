@@ -55,6 +55,8 @@ class ActivityForm(forms.Form):
     took_part = forms.ModelMultipleChoiceField(
         label=_("参加活动的两新组织"), queryset=Organization.objects.none(), required=False
     )
+    # The version the correction form showed: a correction made meanwhile by someone else is refused.
+    version = IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
     def __init__(
         self,
@@ -138,6 +140,7 @@ def activity_initial(activity: Activity) -> dict[str, Any]:
         "guests": "\n".join(f"{g.name},{labels[g.kind]}" for g in activity.guests.order_by("pk")),
         "held_in": next((r.organization_id for r in reached if r.involvement == Involvement.HELD_IN), None),
         "took_part": [r.organization_id for r in reached if r.involvement == Involvement.TOOK_PART],
+        "version": activity.version,
     }
 
 

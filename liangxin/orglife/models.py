@@ -122,6 +122,7 @@ class Activity(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("记录人")
     )
     recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+    version = models.PositiveIntegerField(_("版本"), default=0)  # raised by each correction
 
     class Meta:
         verbose_name = _("组织生活")

@@ -197,10 +197,11 @@ def record_activities(*, by: User, items: Sequence[ActivityData]) -> list[Activi
     return activities
 
 
-def update_activity(*, by: User, activity: Activity, data: ActivityData) -> Activity:
+def update_activity(*, by: User, activity: Activity, data: ActivityData, version: int | None = None) -> Activity:
     """Correct a recorded activity: its fields, attendance, guests and organizations become those
     of ``data`` (its files stay), checked as a new record is, in one transaction, audited with
-    what changed. The party organization stays the activity's."""
+    what changed. The party organization stays the activity's. ``version`` is the one the form
+    showed: if someone corrected the activity since, the correction is refused."""
     if data.party_organization.pk != activity.party_organization_id:
         raise ServiceError(_("不能把活动改到另一个党组织名下:请删除后在该党组织下重新记录。"))
     _require(by, data.party_organization)
@@ -208,9 +209,12 @@ def update_activity(*, by: User, activity: Activity, data: ActivityData) -> Acti
     months = _months_on()(data.held_on)
     with transaction.atomic():
         locked = Activity.objects.select_for_update().select_related("activity_type").get(pk=activity.pk)
+        if version is not None and locked.version != version:
+            raise ServiceError(_("该记录已被他人修改,请刷新后再改。"))
         before = _summary(_data_of(locked)) | {"content": locked.content}
         for name in ("activity_type", "held_on", "duration_minutes", "place", "topic", "content"):
             setattr(locked, name, getattr(data, name))
+        locked.version += 1
         locked.save()
         locked.attendance.all().delete()
         locked.guests.all().delete()

@@ -161,7 +161,12 @@ def activity_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     form = _activity_form(request, party, activity.held_on, initial=activity_initial(activity))
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_activity(by=request.user, activity=activity, data=_activity_data(party, form))
+            services.update_activity(
+                by=request.user,
+                activity=activity,
+                data=_activity_data(party, form),
+                version=form.cleaned_data.get("version"),
+            )
         except ServiceError as exc:
             add_service_error(form, exc)
         else:

@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
+from liangxin.accounts.roles import Role
 from liangxin.audit.models import AuditRecord
 from liangxin.core.dates import today
 from liangxin.core.errors import ServiceError
@@ -23,6 +24,7 @@ from liangxin.testing.factories import (
     MemberFactory,
     OrganizationFactory,
     PartyOrganizationFactory,
+    UserFactory,
     activity_type,
 )
 from liangxin.testing.responses import body_text, tiny_pdf
@@ -215,6 +217,30 @@ def test_the_edit_page_shows_the_record_as_typed_and_saves_the_correction(client
     assert response.status_code == 302 and response["Location"] == activity.get_absolute_url()
     activity.refresh_from_db()
     assert (activity.topic, activity.duration_minutes, activity.guests.count()) == ("党员大会(补记)", 60, 0)
+
+
+def test_a_correction_saved_meanwhile_is_not_overwritten(client, carol, township_b, branch_b, member_b):
+    colleague = UserFactory(username="carol2", role=Role.TOWNSHIP_CLERK, township=township_b)
+    activity = services.record_activity(by=carol, data=_data(branch_b, present=[member_b]))
+    url = reverse("orglife:activity_edit", kwargs={"pk": activity.pk})
+    client.force_login(carol)
+    assert 'name="version" value="0"' in client.get(url).content.decode()
+    fields = {
+        "activity_type": activity.activity_type_id,
+        "held_on": activity.held_on.isoformat(),
+        "hours": "1",
+        "place": "活动室",
+        "content": "学习",
+        "present": [member_b.pk],
+        "version": "0",  # both forms were opened before either was saved
+    }
+    assert client.post(url, {**fields, "topic": "卡罗尔的更正"}).status_code == 302
+    client.force_login(colleague)
+    late = client.post(url, {**fields, "topic": "同事的更正"})
+    assert late.status_code == 200 and "该记录已被他人修改" in late.content.decode()
+    activity.refresh_from_db()
+    assert (activity.topic, activity.version) == ("卡罗尔的更正", 1)
+    assert AuditRecord.objects.filter(object_id=str(activity.pk), action="update").count() == 1
 
 
 # --- Scope ----------------------------------------------------------------------------------------
