@@ -151,12 +151,14 @@ def batch_detail(request: AuthedRequest, pk: int) -> HttpResponse:
             return response
         return render(request, "reconcile/_progress.html", _progress_context(batch))
     rows = selectors.rows_for(user=user, batch=batch)
-    tally: dict[str, tuple[int, int]] = {
-        item["kind"]: (item["n"], item["pending"])
-        for item in rows.values("kind").annotate(
-            n=Count("pk"), pending=Count("pk", filter=Q(decision=Decision.PENDING))
+    counted = list(
+        rows.values("kind").annotate(
+            n=Count("pk"),
+            pending=Count("pk", filter=Q(decision=Decision.PENDING)),
+            accepted=Count("pk", filter=Q(decision=Decision.ACCEPTED)),
         )
-    }
+    )
+    tally: dict[str, tuple[int, int]] = {item["kind"]: (item["n"], item["pending"]) for item in counted}
     filters = RowFilterForm(request.GET)
     filters.is_valid()
     kind = filters.cleaned_data.get("kind") or next((k for k in RowKind.values if k in tally), RowKind.MISSING)
@@ -175,7 +177,7 @@ def batch_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "townships": _townships(batch),
         "may_revert": services.may_revert(by=user, batch=batch),
         "original_in_scope": selectors.original_in_scope(user=user, batch=batch),
-        "accepted": rows.filter(decision=Decision.ACCEPTED).count(),
+        "accepted": sum(item["accepted"] for item in counted),
     }
     return render(request, "reconcile/batch_detail.html", context)
 

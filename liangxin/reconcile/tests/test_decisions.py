@@ -164,6 +164,8 @@ def test_revert_undoes_every_accepted_write(client, ready_batch, alice, bob, car
         services.accept_row(by=carol, row=row)
     created = Organization.objects.get(name="罗平县板桥新开张有限公司")
     client.force_login(alice)
+    page = client.get(ready_batch.get_absolute_url()).content.decode()
+    assert "撤销会把已采纳的 3 条结果" in page  # the three accepted, whichever tab is shown
     response = client.post(f"/reconcile/batches/{ready_batch.pk}/revert/", follow=True)
     assert "已撤销本批次" in response.content.decode()
     ready_batch.refresh_from_db()
