@@ -618,15 +618,15 @@ def accept_joint_group(
 
 def deregister_organization(
     *, by: User, organization: Organization, on: dt.date | None = None, reason: str = ""
-) -> Organization:
+) -> list[tuple[int, str]]:
     """注销 an organization (``registry.services.deregister_organization``) and close its formation
     plans, in one transaction: what the register's 注销 page calls. The registry is the base and
-    knows nothing of plans, so a writer that deregisters closes them itself."""
+    knows nothing of plans, so a writer that deregisters closes them itself. Returns the plans
+    closed (``close_plans_of_deregistered``), for a caller that keeps them to reopen on revert."""
     on = on or today()
     with transaction.atomic():
         registry_services.deregister_organization(by=by, organization=organization, on=on, reason=reason)
-        close_plans_of_deregistered(organizations=Organization.objects.filter(pk=organization.pk), on=on, by=by)
-    return organization
+        return close_plans_of_deregistered(organizations=Organization.objects.filter(pk=organization.pk), on=on, by=by)
 
 
 def close_plans_of_deregistered(

@@ -34,7 +34,6 @@ from liangxin.core.errors import ServiceError
 from liangxin.core.text import clean_text
 from liangxin.formation import services as formation_services
 from liangxin.formation.models import FormationPlan
-from liangxin.formation.transitions import CANCELLED, OPEN_STATUSES
 from liangxin.geo.models import AdministrativeUnit, UnitLevel
 from liangxin.registry import services as registry_services
 from liangxin.registry.choices import ECONOMIC_TYPES, Category, FactSource, OrganizationType
@@ -350,26 +349,22 @@ def _deregister(by: User, row: ReconcileRow, organization: Organization) -> dict
             "pk", flat=True
         )
     )
-    plans = dict(
-        FormationPlan.objects.filter(organization=organization, status__in=OPEN_STATUSES).values_list("pk", "status")
-    )
     reason = _("登记名单(%(source)s,%(file)s 第%(row)s行)显示“%(status)s”") % {
         "source": row.batch.get_source_display(),
         "file": row.batch.file_name,
         "row": row.detail.get("row", ""),
         "status": row.detail.get("status", ""),
     }
-    formation_services.deregister_organization(by=by, organization=organization, reason=reason)
+    closed = formation_services.deregister_organization(by=by, organization=organization, reason=reason)
     organization.refresh_from_db()
     facts_after = OrganizationFacts.objects.get(organization=organization, valid_to__isnull=True)
-    closed = FormationPlan.objects.filter(pk__in=plans, status=CANCELLED).values_list("pk", flat=True)
     return {
         "organization": organization.pk,
         "version_after": organization.version,
         "facts_closed": facts_before.pk if facts_before is not None else None,
         "facts_created": facts_after.pk,
         "coverages_ended": coverages,
-        "closed_plans": [[pk, plans[pk]] for pk in sorted(closed)],
+        "closed_plans": [[pk, status] for pk, status in sorted(closed)],
     }
 
 
@@ -458,6 +453,14 @@ def _organization_of(row: ReconcileRow) -> int:
 
 
 def _refuse_if_touched_later(rows: Sequence[ReconcileRow], organizations: dict[int, Organization]) -> None:
+    created = [_organization_of(row) for row in rows if "created" in row.applied]
+    # An organization created from the list that has since got members, a party organization or a
+    # formation plan is in use: three queries for all of them.
+    in_use = {
+        pk
+        for model in (Employment, PartyOrganizationCoverage, FormationPlan)
+        for pk in model.objects.filter(organization_id__in=created).values_list("organization_id", flat=True)
+    }
     touched = []
     for row in rows:
         organization = organizations.get(_organization_of(row))
@@ -468,11 +471,7 @@ def _refuse_if_touched_later(rows: Sequence[ReconcileRow], organizations: dict[i
         ):
             touched.append(organization.name if organization is not None else row.name)
             continue
-        if "created" in row.applied and (
-            Employment.objects.filter(organization=organization).exists()
-            or PartyOrganizationCoverage.objects.filter(organization=organization).exists()
-            or FormationPlan.objects.filter(organization=organization).exists()
-        ):
+        if "created" in row.applied and organization.pk in in_use:
             touched.append(organization.name)
     if touched:
         raise ServiceError(

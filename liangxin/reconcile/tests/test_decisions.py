@@ -22,6 +22,7 @@ from liangxin.registry import services as registry_services
 from liangxin.registry.choices import FactSource, OperatingStatus
 from liangxin.registry.models import Organization, OrganizationFacts
 from liangxin.registry.tables import organization_data_of
+from liangxin.testing.factories import MemberFactory
 
 
 def _row(batch, kind, name=None):
@@ -198,6 +199,18 @@ def test_revert_is_refused_when_an_organization_was_edited_since(client, ready_b
     ready_batch.refresh_from_db()
     assert ready_batch.status == BatchStatus.READY
     assert Organization.objects.get(pk=renamed.pk).name == "罗平县新名字商贸有限公司"
+
+
+def test_revert_is_refused_when_an_organization_created_from_the_list_is_in_use(client, ready_batch, alice, carol):
+    services.accept_row(by=carol, row=ready_batch.rows.get(kind=RowKind.MISSING, township__isnull=False))
+    created = Organization.objects.get(name="罗平县板桥新开张有限公司")
+    MemberFactory(name="新党员", employer=created)  # the new organization now employs a member
+    client.force_login(alice)
+    text = client.post(f"/reconcile/batches/{ready_batch.pk}/revert/", follow=True).content.decode()
+    assert "不能整批撤销" in text and created.name in text
+    assert Organization.objects.filter(pk=created.pk).exists()
+    ready_batch.refresh_from_db()
+    assert ready_batch.status == BatchStatus.READY
 
 
 def test_the_to_do_page_lists_the_rows_waiting_for_each_clerk(client, ready_batch, alice, carol, lily, planted):
