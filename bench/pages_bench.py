@@ -110,6 +110,7 @@ def _objects(admin: Any) -> dict[str, int | None]:
     from liangxin.liaison.models import LiaisonPoint
     from liangxin.mobility.models import ActivityCertificate, IntakeBatch, MigrantRecord, MobileMember, RelationTransfer
     from liangxin.orglife.models import Activity
+    from liangxin.reconcile.models import ReconcileBatch, ReconcileRow
     from liangxin.registry.models import Member, Organization, PartyOrganization
     from liangxin.standards.models import FiveGoodsAssessment
     from liangxin.talent.models import InstructorAssignment, PoolEntry, PostAssignment
@@ -153,6 +154,8 @@ def _objects(admin: Any) -> dict[str, int | None]:
             .order_by("-n", "pk")
         ),
         "liaison_point": first(LiaisonPoint.objects.order_by("pk")),
+        "reconcile_batch": first(ReconcileBatch.objects.annotate(n=Count("rows")).order_by("-n", "pk")),
+        "reconcile_row": first(ReconcileRow.objects.order_by("pk")),
     }
 
 
@@ -191,6 +194,8 @@ _KINDS = {
     "training:gap_township": "township",
     "training:": "training",
     "liaison:": "liaison_point",
+    "reconcile:row_": "reconcile_row",
+    "reconcile:": "reconcile_batch",
 }
 
 

@@ -232,7 +232,7 @@ def county_allocation(*, year: int, as_of: dt.date | None = None) -> AllocationS
 # --- Dues ----------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)  # a county's dues sheets make thousands: no dict each
 class MonthDues:
     month: dt.date
     due: Decimal | None  # None: no base recorded (or no policy that month)
@@ -382,6 +382,7 @@ def dues_sheets(
     ended = {month: dues.month_end(month) < today for month in months}
     owed_on = {month: day for month in months if (day := dues.owed_on(month, today=today)) is not None}
     owed_months = list(owed_on)
+    owed_days = list(owed_on.values())
     rules_in = {month: timeline.on(month) for month in months}
     # A county's members share a few bases and the rules change seldom: each pair is worked out once.
     dues_of: dict[tuple[int, tuple[str, Decimal | None] | None], Decimal | None] = {}
@@ -389,8 +390,8 @@ def dues_sheets(
     for member_id in sorted(relations, key=lambda pk: (members[pk]["name"], pk)):
         by_org: dict[int, list[MonthDues]] = defaultdict(list)
         member_bases = bases.get(member_id, [])
-        for (month, day), base in zip(owed_on.items(), _bases_in(member_bases, owed_months), strict=True):
-            holder = dues.holder_on(relations[member_id], day)
+        holders = dues.holders_on(relations[member_id], owed_days)
+        for month, base, holder in zip(owed_months, _bases_in(member_bases, owed_months), holders, strict=True):
             if holder not in sheets:
                 continue
             rules = rules_in[month]
