@@ -16,9 +16,10 @@ Then, in the same run, on the same data:
     recomputation, the correctness check (its time is printed beside ours);
 (c) the dashboard page served through Django's test client, median of 10 requests: to the clerk
     of the largest township, of a median-size one, and to the county administrator (every
-    township) — who gets the copy the import worker keeps of the county's dashboard
-    (``coverage/dashboard_snapshot.py``): the worker's computation is timed too, and the page
-    asked for the figures of this moment (``?live=1``), which computes as the worker does.
+    township) — who gets the copy the import worker keeps of the county's pages of today
+    (``coverage/county_snapshot.py``): the worker's computation is timed too, the page asked for
+    the figures of this moment (``?live=1``), which computes as the worker does, and the table page
+    by township of today.
 
 Figures must be identical group by group (else FAIL and a non-zero exit). Targets: the table by
 township as of any date ≤ 1 s; the dashboard of a median township ≤ 300 ms, of the largest
