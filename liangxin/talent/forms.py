@@ -54,7 +54,7 @@ class PoolEntryForm(forms.Form):
         picker=pickers.MEMBERS,
         queryset=Member.objects.none(),
         required=False,
-        help_text=_("是党员的,输入姓名查找并关联,身份证号不再重复登记;不是党员的留空。"),
+        help_text=_("是党员的关联党员,身份证号不再重复登记;不是党员的留空。"),
     )
     id_number = TextField(
         label=_("公民身份号码"),
