@@ -9,6 +9,7 @@ from liangxin.core.dates import today
 from liangxin.core.forms import DateField
 
 from .choices import Grouping, Part
+from .forecast import MONTH
 
 
 class AsOfForm(forms.Form):
@@ -30,7 +31,7 @@ class DashboardForm(AsOfForm):
     period = forms.ChoiceField(label=_("走势"), required=False, choices=PERIOD_CHOICES)
 
     def trend_period(self) -> str:
-        return (self.cleaned_data.get("period") if self.is_valid() else "") or "month"
+        return (self.cleaned_data.get("period") if self.is_valid() else "") or MONTH
 
 
 class TableForm(AsOfForm):

@@ -192,6 +192,19 @@ def _organization_figures(
     return compiler.aggregate(state=state, indicators=compiled, grouped=by != Grouping.COUNTY)
 
 
+def _by_pairs(
+    scope: Scope,
+    as_of: dt.date,
+    pair: tuple[str, str],
+    compiled: Sequence[compiler.Compiled],
+    since: dt.date | None = None,
+) -> dict[str, dict[Any, Figures]]:
+    """The figures of both groupings of ``pair`` from one scan by pairs of their groups (in the
+    order of the state table's covering index: township, then department)."""
+    both = _organization_figures(scope, as_of, pair, compiled, since)
+    return {by: {key: values for (side, key), values in both.items() if side == n} for n, by in enumerate(pair)}
+
+
 def _party_organization_figures(
     scope: Scope, as_of: dt.date, by: str, compiled: Sequence[compiler.Compiled]
 ) -> dict[Any, Figures]:
@@ -277,11 +290,10 @@ def _table(
         # By department through the scan by (township, department) pairs, in the order of the state
         # table's covering index: at a million organizations 1.2 s where grouping by department
         # alone reads the table row by row through its department index (8.6 s).
-        pairs = _organization_figures(scope, as_of, (Grouping.TOWNSHIP, Grouping.DEPARTMENT), scanned)
-        org_figures = {key: values for (side, key), values in pairs.items() if side == 1}
+        org_figures = _by_pairs(scope, as_of, (Grouping.TOWNSHIP, Grouping.DEPARTMENT), scanned)[by]
     else:
         org_figures = _organization_figures(scope, as_of, by, scanned)
-    unsurveyed = _add_up(org_figures).get(_UNSURVEYED, (0, 0))[0]
+    unsurveyed = sum(values.get(_UNSURVEYED, (0, 0))[0] for values in org_figures.values())
     figures = _keyed(by, org_figures, _party_organization_figures(scope, as_of, by, po_defs))
     if by == Grouping.COUNTY:
         figures.setdefault(COUNTY_KEY, {})
@@ -439,9 +451,7 @@ def dashboard_tables(
     scanned = [*org_defs, *tally, *whole.values(), _unsurveyed_indicator()]
     org_by: dict[str, dict[Any, Figures]] = {}
     if len(groupings) == 2:
-        both = _organization_figures(scope, as_of, (groupings[0], groupings[1]), scanned, since)
-        for n, by in enumerate(groupings):
-            org_by[by] = {key: values for (side, key), values in both.items() if side == n}
+        org_by = _by_pairs(scope, as_of, (groupings[0], groupings[1]), scanned, since)
         org_total = _add_up(org_by[groupings[0]])
     else:
         by = groupings[0] if groupings else Grouping.COUNTY
@@ -730,8 +740,8 @@ def reaching_organizations(
 
 TREND_CODES = ("org_coverage", "work_coverage", "orgs_3_full_with_party_org")
 RANKED_CODES = TREND_CODES  # the rankings' columns; the first one present orders them
-DEFAULT_PERIOD = "month"
-TREND_POINTS = {"month": 12, "quarter": 8, "year": 5}
+DEFAULT_PERIOD = forecast.MONTH
+TREND_POINTS = {forecast.MONTH: 12, forecast.QUARTER: 8, forecast.YEAR: 5}
 
 # A dashboard shows a ranking or the forecast's list whole up to ``SHOWN_WHOLE`` rows (a county's
 # dozen townships); a longer one (a province's 1,500 townships) shows its first and last

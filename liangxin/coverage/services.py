@@ -126,7 +126,7 @@ def refresh_county_snapshots(*, force: bool = False) -> list[CountySnapshot]:
         return []
     reader = selectors.county_reader()
     computations: dict[str, Callable[[], object]] = {
-        county_snapshot.DASHBOARD: lambda: selectors.dashboard(user=reader, as_of=as_of),
+        county_snapshot.DASHBOARD: partial(selectors.dashboard, user=reader, as_of=as_of),
         **{
             county_snapshot.table_name(by): partial(selectors.indicator_table_page, user=reader, as_of=as_of, by=by)
             for by in selectors.GROUPINGS

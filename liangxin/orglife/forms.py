@@ -3,7 +3,7 @@ one upload gate (``security.uploads.UploadField``, kind evidence)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db.models import QuerySet
@@ -15,8 +15,11 @@ from liangxin.geo.models import AdministrativeUnit
 from liangxin.registry.models import Member, Organization
 from liangxin.security.uploads import UploadField, UploadKind
 
-from .choices import GuestKind, Involvement
-from .models import Activity, ActivityType
+from .choices import GuestKind
+from .models import ActivityType
+
+if TYPE_CHECKING:
+    from .services import ActivityData
 
 GUEST_KINDS = {str(label): value for value, label in GuestKind.choices}
 
@@ -122,25 +125,24 @@ class ActivityForm(forms.Form):
         return data
 
 
-def activity_initial(activity: Activity) -> dict[str, Any]:
-    """A recorded activity as ``ActivityForm`` shows it: absences and guests one a line, as typed."""
-    attendance = list(activity.attendance.select_related("member").order_by("member__name", "pk"))
-    reached = list(activity.organizations.order_by("pk"))
+def activity_initial(data: ActivityData, *, version: int) -> dict[str, Any]:
+    """A recorded activity (``services.recorded_data``) as ``ActivityForm`` shows it: absences and
+    guests one a line, as typed."""
     labels = dict(GuestKind.choices)
     return {
-        "activity_type": activity.activity_type_id,
-        "held_on": activity.held_on,
-        "hours": activity.duration_minutes // 60,
-        "minutes": activity.duration_minutes % 60,
-        "place": activity.place,
-        "topic": activity.topic,
-        "content": activity.content,
-        "present": [a.member_id for a in attendance if a.present],
-        "absences": "\n".join(f"{a.member.name}:{a.absence_reason}" for a in attendance if not a.present),
-        "guests": "\n".join(f"{g.name},{labels[g.kind]}" for g in activity.guests.order_by("pk")),
-        "held_in": next((r.organization_id for r in reached if r.involvement == Involvement.HELD_IN), None),
-        "took_part": [r.organization_id for r in reached if r.involvement == Involvement.TOOK_PART],
-        "version": activity.version,
+        "activity_type": data.activity_type.pk,
+        "held_on": data.held_on,
+        "hours": data.duration_minutes // 60,
+        "minutes": data.duration_minutes % 60,
+        "place": data.place,
+        "topic": data.topic,
+        "content": data.content,
+        "present": [m.pk for m in data.present],
+        "absences": "\n".join(f"{member.name}:{reason}" for member, reason in data.absent),
+        "guests": "\n".join(f"{name},{labels[kind]}" for name, kind in data.guests),
+        "held_in": data.held_in.pk if data.held_in else None,
+        "took_part": [o.pk for o in data.took_part],
+        "version": version,
     }
 
 

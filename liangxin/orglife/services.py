@@ -211,7 +211,7 @@ def update_activity(*, by: User, activity: Activity, data: ActivityData, version
         locked = Activity.objects.select_for_update().select_related("activity_type").get(pk=activity.pk)
         if version is not None and locked.version != version:
             raise ServiceError(_("该记录已被他人修改,请刷新后再改。"))
-        before = _summary(_data_of(locked)) | {"content": locked.content}
+        before = _summary(recorded_data(locked)) | {"content": locked.content}
         for name in ("activity_type", "held_on", "duration_minutes", "place", "topic", "content"):
             setattr(locked, name, getattr(data, name))
         locked.version += 1
@@ -226,10 +226,11 @@ def update_activity(*, by: User, activity: Activity, data: ActivityData, version
     return locked
 
 
-def _data_of(activity: Activity) -> ActivityData:
-    """An activity as it is stored, in the shape of its data (for the audit's before)."""
-    attendance = list(activity.attendance.select_related("member"))
-    reached = list(activity.organizations.select_related("organization"))
+def recorded_data(activity: Activity) -> ActivityData:
+    """An activity as it is stored, in the shape of its data: the audit's before of a correction,
+    and what the correction form shows (members by name, guests and organizations as entered)."""
+    attendance = list(activity.attendance.select_related("member").order_by("member__name", "pk"))
+    reached = list(activity.organizations.select_related("organization").order_by("pk"))
     held_in = next((r.organization for r in reached if r.involvement == Involvement.HELD_IN), None)
     return ActivityData(
         party_organization=activity.party_organization,
@@ -241,7 +242,7 @@ def _data_of(activity: Activity) -> ActivityData:
         content=activity.content,
         present=[a.member for a in attendance if a.present],
         absent=[(a.member, a.absence_reason) for a in attendance if not a.present],
-        guests=[(g.name, g.kind) for g in activity.guests.all()],
+        guests=[(g.name, g.kind) for g in activity.guests.order_by("pk")],
         held_in=held_in,
         took_part=[r.organization for r in reached if r.involvement == Involvement.TOOK_PART],
     )

@@ -158,7 +158,12 @@ def activity_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     if refused := refuse_method(request, "GET", "POST"):
         return refused
     party = activity.party_organization
-    form = _activity_form(request, party, activity.held_on, initial=activity_initial(activity))
+    form = _activity_form(
+        request,
+        party,
+        activity.held_on,
+        initial=activity_initial(services.recorded_data(activity), version=activity.version),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.update_activity(
