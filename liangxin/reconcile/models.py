@@ -35,6 +35,17 @@ class RowKind(models.TextChoices):
     DUPLICATE = "duplicate", _("疑似重复")
 
 
+# The comparison's result lists (``engine.Reconciliation``, ``Outcome.as_dict``) and the kind of row
+# each entry of them is kept as.
+RESULT_LISTS: tuple[tuple[str, RowKind], ...] = (
+    ("missing", RowKind.MISSING),
+    ("deregistered", RowKind.DEREGISTERED),
+    ("changed", RowKind.CHANGED),
+    ("unregistered", RowKind.UNREGISTERED),
+    ("duplicates", RowKind.DUPLICATE),
+)
+
+
 class Decision(models.TextChoices):
     PENDING = "pending", _("待确认")
     ACCEPTED = "accepted", _("已采纳")

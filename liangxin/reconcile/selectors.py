@@ -22,7 +22,7 @@ from liangxin.registry.models import Organization, OrganizationFacts
 from .engine import OUT_OF_SCOPE_RULE, Reconciliation, RegisterRecord, Township, reconcile
 from .keys import prefixes_of
 from .listfile import Source, read_list
-from .models import BatchStatus, ReconcileBatch, ReconcileRow
+from .models import RESULT_LISTS, BatchStatus, ReconcileBatch, ReconcileRow
 
 
 def _current(unit: AdministrativeUnit) -> tuple[AdministrativeUnit, ...]:
@@ -186,14 +186,8 @@ def state_of(batch: ReconcileBatch) -> str:
     return batch.status
 
 
-# The engine's lists by the kind of row they became (``services._LISTS``).
-_LIST_OF_KIND = {
-    "missing": "missing",
-    "deregistered": "deregistered",
-    "changed": "changed",
-    "unregistered": "unregistered",
-    "duplicate": "duplicates",
-}
+# The engine's lists by the kind of row they became.
+_LIST_OF_KIND = {kind: key for key, kind in RESULT_LISTS}
 
 
 def run_result(batch: ReconcileBatch) -> dict[str, object]:

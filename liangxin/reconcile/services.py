@@ -42,19 +42,11 @@ from liangxin.registry.tables import organization_data_of
 
 from .engine import Reconciliation, kind_family
 from .listfile import read_list
-from .models import BatchStatus, Decision, ListSource, ReconcileBatch, ReconcileRow, RowKind
+from .models import RESULT_LISTS, BatchStatus, Decision, ListSource, ReconcileBatch, ReconcileRow, RowKind
 from .selectors import county_of, run_reconciliation
 
 Progress = Callable[[str, int, int], None]
 _STORE_CHUNK = 1000
-# The engine's lists → the kinds of rows.
-_LISTS: tuple[tuple[str, RowKind], ...] = (
-    ("missing", RowKind.MISSING),
-    ("deregistered", RowKind.DEREGISTERED),
-    ("changed", RowKind.CHANGED),
-    ("unregistered", RowKind.UNREGISTERED),
-    ("duplicates", RowKind.DUPLICATE),
-)
 # A missing entry whose type names no register type: the most common one of its list.
 _DEFAULT_TYPE = {
     ListSource.MARKET: OrganizationType.PRIVATE_ENTERPRISE,
@@ -200,10 +192,10 @@ def _run(batch: ReconcileBatch, progress: Progress) -> str:
 
 def _rows(batch: ReconcileBatch, result: Reconciliation) -> list[ReconcileRow]:
     found = result.as_dict()
-    codes = {item["township"] for key, _kind in _LISTS for item in found[key] if item.get("township")}
+    codes = {item["township"] for key, _kind in RESULT_LISTS for item in found[key] if item.get("township")}
     units = dict(AdministrativeUnit.objects.filter(code__in=codes, valid_to__isnull=True).values_list("code", "pk"))
     rows = []
-    for key, kind in _LISTS:
+    for key, kind in RESULT_LISTS:
         for item in found[key]:
             organization = item.get("organization") or (item.get("organizations") or [None])[0]
             rows.append(
