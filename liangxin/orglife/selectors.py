@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils.module_loading import import_string
 
 from liangxin.accounts.models import User
@@ -192,20 +192,18 @@ def at_risk_queryset(*, user: User, as_of: dt.date) -> QuerySet[PartyOrganizatio
     """The party organizations of the user's scope at risk on ``as_of`` as one query, in the order
     of ``standings_for``: ``compliance.is_at_risk`` in SQL (existing on ``as_of``, founded on or
     before ``compliance.at_risk_since``, no activity after that day up to ``as_of``), for a page that
-    shows only their number and a few names — ``at_risk_for`` builds every rule's results of every
-    party organization of the scope first (a province's 200,000: minutes). Raises ``NoLifePolicy``
-    before the first policy version."""
+    lists them — ``standings`` builds every rule's results of every party organization first (a
+    province's 200,000: minutes). Each has ``last_activity``, the day of its latest activity up to
+    ``as_of`` (None: none). Raises ``NoLifePolicy`` before the first policy version."""
     since = compliance.at_risk_since(as_of, policy_in_force(on=as_of).at_risk_months)
     recent = Activity.objects.filter(party_organization=OuterRef("pk"), held_on__gt=since, held_on__lte=as_of)
     parties = existing_on(party_organizations_for(user=user), as_of).filter(founded_on__lte=since)
-    return parties.exclude(Exists(recent)).order_by("township__code", "name")
-
-
-def at_risk_for(*, user: User, as_of: dt.date) -> list[Standing]:
-    """The party organizations of the user's scope with no activity for the policy's months (the
-    rules' results only: at risk reads no calendar source such as training)."""
-    parties = existing_on(party_organizations_for(user=user), as_of).order_by("township__code", "name")
-    return [s for s in standings(party_organizations=list(parties), as_of=as_of, sources=()) if s.at_risk]
+    last = Activity.objects.filter(party_organization=OuterRef("pk"), held_on__lte=as_of).order_by("-held_on")
+    return (
+        parties.exclude(Exists(recent))
+        .annotate(last_activity=Subquery(last.values("held_on")[:1]))
+        .order_by("township__code", "name")
+    )
 
 
 @dataclass(frozen=True)

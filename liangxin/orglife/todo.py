@@ -21,17 +21,20 @@ def todo_items(*, user: User, today: dt.date) -> Iterable[TodoItem]:
         return []
     try:
         months = selectors.policy_in_force(on=today).at_risk_months
-        risky = selectors.at_risk_for(user=user, as_of=today)
+        risky = list(selectors.at_risk_queryset(user=user, as_of=today))
     except selectors.NoLifePolicy:
         return []
-    return [
-        TodoItem(
-            kind=_("组织生活"),
-            title=_("%(name)s 已 %(months)d 个月以上没有组织生活记录,有涣散风险")
-            % {"name": s.party_organization.name, "months": months},
-            url=reverse("orglife:calendar", kwargs={"pk": s.party_organization.pk}),
-            detail=_("最近一次活动:%(day)s") % {"day": s.last_activity.isoformat() if s.last_activity else _("无")},
-            urgent=True,
+    items = []
+    for party in risky:
+        last: dt.date | None = party.last_activity  # type: ignore[attr-defined]  # at_risk_queryset's
+        items.append(
+            TodoItem(
+                kind=_("组织生活"),
+                title=_("%(name)s 已 %(months)d 个月以上没有组织生活记录,有涣散风险")
+                % {"name": party.name, "months": months},
+                url=reverse("orglife:calendar", kwargs={"pk": party.pk}),
+                detail=_("最近一次活动:%(day)s") % {"day": last.isoformat() if last else _("无")},
+                urgent=True,
+            )
         )
-        for s in risky
-    ]
+    return items

@@ -187,7 +187,7 @@ def state_of(batch: ReconcileBatch) -> str:
 
 
 # The engine's lists by the kind of row they became.
-_LIST_OF_KIND = {kind: key for key, kind in RESULT_LISTS}
+_LIST_OF_KIND: dict[str, str] = {kind.value: key for key, kind in RESULT_LISTS}
 
 
 def run_result(batch: ReconcileBatch) -> dict[str, object]:

@@ -355,6 +355,7 @@ def test_a_silent_party_organization_is_on_the_clerks_to_do_and_the_dashboard(cl
     client.force_login(bob)
     todo = body_text(client.get(reverse("todo")))
     assert branch_a.name in todo and "涣散风险" in todo and lively.name not in todo
+    assert f"最近一次活动:{(today() - dt.timedelta(days=120)).isoformat()}" in todo
     dashboard = body_text(client.get(reverse("coverage:dashboard")))
     assert "组织生活有风险" in dashboard and branch_a.name in dashboard and lively.name not in dashboard
     index = body_text(client.get(reverse("orglife:index")))
@@ -365,9 +366,9 @@ def test_a_silent_party_organization_is_on_the_clerks_to_do_and_the_dashboard(cl
 
 def test_the_months_at_risk_are_policy_data(bob, branch_a):
     ActivityFactory(party_organization=branch_a, held_on=today() - dt.timedelta(days=100))
-    assert [s.party_organization for s in selectors.at_risk_for(user=bob, as_of=today())] == [branch_a]
+    assert list(selectors.at_risk_queryset(user=bob, as_of=today())) == [branch_a]
     LifePolicyVersion.objects.update(at_risk_months=6)
-    assert selectors.at_risk_for(user=bob, as_of=today()) == []
+    assert list(selectors.at_risk_queryset(user=bob, as_of=today())) == []
 
 
 def test_the_at_risk_query_equals_the_rule_at_every_boundary(alice, township_a, township_b):
