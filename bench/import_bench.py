@@ -25,6 +25,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -157,7 +158,10 @@ def _setup_django(case: str) -> None:
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{db}")
     os.environ.setdefault("LIANGXIN_DEBUG", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liangxin.settings")
-    os.environ.setdefault("LIANGXIN_VAR_DIR", str(CACHE / f"var_{case}"))
+    var = CACHE / f"var_{case}"
+    # The audit anchor and kept files belong to the database just deleted.
+    shutil.rmtree(var, ignore_errors=True)
+    os.environ.setdefault("LIANGXIN_VAR_DIR", str(var))
     import django
     from django.core.management import call_command
 

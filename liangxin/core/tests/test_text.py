@@ -40,6 +40,28 @@ def test_pinyin_keys_read_a_name_as_pypinyin_reads_it(name):
     assert pinyin_keys(name) == ("".join(p[0] for p in syllables), "".join(syllables))
 
 
+_LATIN = "AB19 -(·"
+
+
+def _as_read_by_pypinyin(name: str) -> list[str]:
+    """lazy_pinyin's pieces, where a piece it could not read (kept as written) becomes its letters
+    and digits: what the keys are meant to spell."""
+    found = []
+    for piece in lazy_pinyin(normalize_name(name), style=Style.NORMAL):
+        if piece.isascii() and piece.isalpha() and piece.islower():
+            found.append(piece)
+        else:
+            found.extend(ch.lower() for ch in piece if ch.isascii() and ch.isalnum())
+    return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(_POLYPHONES + _LATIN, min_size=1, max_size=14))
+def test_pinyin_keys_of_mixed_names_read_the_chinese_as_pypinyin_and_keep_letters_and_digits(name):
+    syllables = _as_read_by_pypinyin(name)
+    assert pinyin_keys(name) == ("".join(p[0] for p in syllables), "".join(syllables))
+
+
 def test_pinyin_keys_of_a_name_pypinyin_segments_otherwise_than_longest_phrase_first():
     assert pinyin_keys("心长发") == ("xzf", "xinzhangfa")
 
