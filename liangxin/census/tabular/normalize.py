@@ -51,10 +51,6 @@ _AMOUNT = re.compile(
 _PLAIN_AMOUNT = re.compile(r"[0-9]{1,12}(?:\.[0-9]{0,2})?")
 _DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?")
 _DATE_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
-_USCC_SHAPE = re.compile(r"[0-9]{8}[0-9A-HJ-NPQRTUWXY]{10}")
-_USCC_ALPHABET: Final = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_VALUE: Final = {ch: i for i, ch in enumerate(_USCC_ALPHABET)}
-_USCC_WEIGHTS: Final = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _CODE_JUNK = str.maketrans("", "", " -\t\u3000\n\r._/")
 
 
@@ -365,34 +361,9 @@ def to_code(cell: Cell) -> str | None:
     return text or None
 
 
-# The weights of GB 32100 are 3**i mod 31 (_USCC_WEIGHTS), and 34 ≡ 3 (mod 31): so the weighted sum
-# of the first 17 characters is, mod 31, the number they write in base 34 read backwards, each
-# character turned into the base-34 digit of its value (A = 10 → "a", …, Y = 30 → "u"). A bytes
-# table and int(…, 34) do that in C.
-_USCC_BASE34: Final = bytes(
-    ord("0123456789abcdefghijklmnopqrstu"[_USCC_VALUE[chr(byte)]]) if chr(byte) in _USCC_VALUE else byte
-    for byte in range(256)
-)
-
-
-def uscc_is_valid(number: str) -> bool:
-    """The same test as python-stdnum's ``uscc.validate`` on a compact upper-case code, 20× faster."""
-    if len(number) != 18 or _USCC_SHAPE.fullmatch(number) is None:
-        return False
-    total = int(number[16::-1].encode("ascii").translate(_USCC_BASE34), 34)
-    return number[17] == _USCC_ALPHABET[-total % 31]
-
-
 def to_uscc(cell: Cell) -> str | None:
-    """A valid unified social credit code, or ``uscc_format`` / ``uscc_checksum``."""
-    if cell.__class__ is str and len(cell) == 18 and cell.isascii() and cell.isalnum():
-        # uscc_is_valid inlined: the common case, before the general checks
-        text = cell.upper()
-        if (
-            _USCC_SHAPE.fullmatch(text) is not None
-            and text[17] == _USCC_ALPHABET[-int(text[16::-1].encode("ascii").translate(_USCC_BASE34), 34) % 31]
-        ):
-            return text
+    """A valid unified social credit code, or ``uscc_format`` / ``uscc_checksum`` (python-stdnum's
+    check, through ``registry.identifiers.validate_uscc`` as every form uses it)."""
     if cell is None or cell == "":
         return None
     if isinstance(cell, float | int) and not isinstance(cell, bool) and abs(cell) >= 1e15:
@@ -401,12 +372,9 @@ def to_uscc(cell: Cell) -> str | None:
             f"统一社会信用代码被Excel存成了数字(显示为“{_shown(cell)}”),末尾几位已经丢失。"
             "请把该列设为“文本”格式,再对照证照重新录入。",
         )
-    fast = cell.__class__ is str and cell.isascii() and cell.isalnum()
-    text = cell.upper() if fast else (to_code(cell) or "")  # type: ignore[union-attr]
+    text = cell.upper() if cell.__class__ is str and cell.isascii() and cell.isalnum() else to_code(cell)
     if not text:
         return None
-    if uscc_is_valid(text):
-        return text
     try:
         return validate_uscc(text)
     except ValueError as exc:  # IdentifierError: code and message for the clerk

@@ -20,7 +20,6 @@ from liangxin.census.tabular.normalize import (
     to_name,
     to_text,
     to_uscc,
-    uscc_is_valid,
 )
 from liangxin.census.tabular.problems import ValueProblem
 from liangxin.census.tabular.vocab import CATEGORY, OPERATING_STATUS, ORGANIZATION_TYPE, OWNER_ATTITUDE
@@ -258,11 +257,6 @@ def test_uscc():
 _ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
-@given(st.text(alphabet=_ALPHABET + "IOZSV", min_size=16, max_size=19))
-def test_fast_uscc_check_agrees_with_stdnum(number):
-    assert uscc_is_valid(number) == stdnum_uscc.is_valid(number)
-
-
 @given(st.text(alphabet=_ALPHABET + "IOZSVabcxy", min_size=18, max_size=18), st.integers(0, 30))
 def test_to_uscc_accepts_exactly_what_stdnum_accepts(number, last):
     number = number[:17] + _ALPHABET[last]  # a check character that is right about one time in 31
@@ -271,15 +265,6 @@ def test_to_uscc_accepts_exactly_what_stdnum_accepts(number, last):
     else:
         with pytest.raises(ValueProblem):
             to_uscc(number)
-
-
-@given(st.text(alphabet="0123456789", min_size=8, max_size=8), st.text(alphabet=_ALPHABET, min_size=9, max_size=9))
-def test_a_generated_valid_uscc_passes_both(head, tail):
-    number = head + tail
-    number += stdnum_uscc.calc_check_digit(number)
-    assert uscc_is_valid(number)
-    assert stdnum_uscc.is_valid(number)
-    assert to_uscc(number) == number
 
 
 @pytest.mark.parametrize(
@@ -304,6 +289,14 @@ def test_industry_codes(cell, expected):
 @pytest.mark.parametrize("cell", ["Z99", "A13", "99", "C1", "工业"])
 def test_bad_industry_codes(cell):
     assert problem_of(to_industry_code, cell).code == "invalid_industry_code"
+
+
+@given(st.text(alphabet="0123456789", min_size=8, max_size=8), st.text(alphabet=_ALPHABET, min_size=9, max_size=9))
+def test_a_generated_valid_uscc_is_read_as_written(head, tail):
+    number = head + tail
+    number += stdnum_uscc.calc_check_digit(number)
+    assert to_uscc(number) == number
+    assert to_uscc(number.lower()) == number
 
 
 def test_plain_number():
