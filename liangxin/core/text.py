@@ -100,20 +100,23 @@ load_phrases_dict(
 _CONVERTER = DefaultConverter()
 
 # RE_HANS is ``^(?:[…])+$``, one character class: its runs split a name as pypinyin's own first
-# splitting does (Chinese runs are segmented, anything else is read character by character).
+# splitting does. Runs are segmented and read; what lies between them pypinyin does not read, and
+# the keys keep its Latin letters and digits.
 _HANS_CLASS = RE_HANS.pattern.removeprefix("^(?:").removesuffix(")+$")
-assert _HANS_CLASS.startswith("[") and _HANS_CLASS.endswith("]"), "pypinyin changed RE_HANS"
+if not (_HANS_CLASS.startswith("[") and _HANS_CLASS.endswith("]")):
+    raise ImportError("pypinyin's RE_HANS is no longer one character class: liangxin.core.text must follow it")
 _HANS_RUNS = re.compile(f"({_HANS_CLASS}+)")
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=100_000)
 def _word_syllables(word: str) -> tuple[str, ...]:
-    return tuple(
-        reading[0] for reading in _CONVERTER.convert(word, Style.NORMAL, False, "ignore", True) if reading
-    )
+    """One word of the segmentation, read by pypinyin's converter (as ``lazy_pinyin`` reads it)."""
+    return tuple(reading[0] for reading in _CONVERTER.convert(word, Style.NORMAL, False, "ignore", True) if reading)
 
 
-@lru_cache(maxsize=200_000)
+# Runs repeat where names share a place and a trade (罗平县…建材); a name's own run rarely does, so
+# the cache is kept small.
+@lru_cache(maxsize=20_000)
 def _run_syllables(run: str) -> tuple[str, ...]:
     """A run of Chinese characters, cut into words as pypinyin cuts it, read word by word."""
     return tuple(s for word in _segmenter.cut(run) for s in _word_syllables(word))
