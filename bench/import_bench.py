@@ -372,10 +372,10 @@ def _case_import_export(path: Path, rows: int) -> int:
 
     # In batches, as a large file is imported with it: the cached instance loader asks for every
     # row's key in one query, which SQLite allows up to 32,766 of.
-    resource, new, batch = OrganizationResource(), 0, list(_parsed(path, rows))
-    for start in range(0, len(batch), IMPORT_EXPORT_BATCH):
-        data = tablib.Dataset(*batch[start : start + IMPORT_EXPORT_BATCH], headers=HEADER)
-        result = resource.import_data(data, dry_run=False, raise_errors=True, use_transactions=True)
+    importer, new, parsed = OrganizationResource(), 0, _parsed(path, rows)
+    for start in range(0, len(parsed), IMPORT_EXPORT_BATCH):
+        data = tablib.Dataset(*parsed[start : start + IMPORT_EXPORT_BATCH], headers=HEADER)
+        result = importer.import_data(data, dry_run=False, raise_errors=True, use_transactions=True)
         new += int(result.totals["new"])
     return new
 

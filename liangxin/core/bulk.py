@@ -226,8 +226,8 @@ class StagingTable:
         if connection.vendor != "postgresql":
             _executemany(self._insert, self._adapters, rows)
             return
-        # PostgreSQL: one COPY where executemany sends an INSERT per row (which the server parses,
-        # binds and runs one by one): a million-row import's staging 4× faster.
+        # PostgreSQL: one COPY where executemany sends an INSERT per row, which the server binds
+        # and runs one by one (ARCHITECTURE.md, "Derived layers": the import's figures).
         prepared = _prepared(self._adapters, rows)
         if prepared:
             # Past Django's cursor wrapper: its error translation is applied here, as it would be.

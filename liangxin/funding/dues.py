@@ -40,13 +40,17 @@ def next_month(month: dt.date) -> dt.date:
     return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
+def holds(relation: Relation, day: dt.date) -> bool:
+    """Whether ``relation`` is in force on ``day`` (its end day is the first day it is not)."""
+    return relation.valid_from <= day and (relation.valid_to is None or day < relation.valid_to)
+
+
 def holder_on(relations: Iterable[Relation], day: dt.date) -> int | None:
     """The party organization holding the relation on ``day`` (the latest start wins, should two
     intervals ever overlap)."""
     found: tuple[dt.date, int] | None = None
     for r in relations:
-        held = r.valid_from <= day and (r.valid_to is None or day < r.valid_to)
-        if held and (found is None or r.valid_from >= found[0]):
+        if holds(r, day) and (found is None or r.valid_from >= found[0]):
             found = (r.valid_from, r.party_organization_id)
     return None if found is None else found[1]
 
@@ -56,10 +60,7 @@ def holders_on(relations: Sequence[Relation], days: Sequence[dt.date]) -> list[i
     county's dues sheets ask for 5,000 member-months)."""
     if len(relations) == 1:
         (r,) = relations
-        return [
-            r.party_organization_id if r.valid_from <= day and (r.valid_to is None or day < r.valid_to) else None
-            for day in days
-        ]
+        return [r.party_organization_id if holds(r, day) else None for day in days]
     return [holder_on(relations, day) for day in days]
 
 

@@ -158,12 +158,13 @@ def activity_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     if refused := refuse_method(request, "GET", "POST"):
         return refused
     party = activity.party_organization
-    form = _activity_form(
-        request,
-        party,
-        activity.held_on,
-        initial=activity_initial(services.recorded_data(activity), version=activity.version),
+    # The recorded activity is read for the form a GET shows; a POST brings its own values.
+    initial = (
+        None
+        if request.method == "POST"
+        else activity_initial(services.recorded_data(activity), version=activity.version)
     )
+    form = _activity_form(request, party, activity.held_on, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_activity(
