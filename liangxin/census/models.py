@@ -145,9 +145,6 @@ class ImportChange(models.Model):
     # Organization fields and census facts before and after, as {field: value}.
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(default=dict)
-    facts_created = models.ForeignKey(
-        "registry.OrganizationFacts", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
     facts_closed = models.ForeignKey(
         "registry.OrganizationFacts",
         on_delete=models.SET_NULL,

@@ -1,11 +1,11 @@
-"""Fast inserts for large imports: reserved primary keys, ``executemany``, and staging tables.
+"""Fast inserts for large imports: reserved primary keys, ``executemany`` or ``COPY``, and staging tables.
 
 Django's ``bulk_create`` compiles one multi-row INSERT per ~50 rows on SQLite (999 bound
 parameters) and converts every value through the field machinery; on a million-row census that
 is most of the time. Here the column list and each column's adapter are worked out once per
 model, primary keys are reserved up front (so related rows can point at them without a
 RETURNING round trip, and before the write transaction begins), and rows go to the driver's
-``executemany``. Portable: SQLite and PostgreSQL.
+``executemany`` on SQLite and to one ``COPY`` on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, models, transaction
 
@@ -62,16 +62,30 @@ def _adapter(field: models.Field[Any, Any]) -> Adapter:
     return _identity
 
 
-@cache
-def _plan(model: type[models.Model], names: tuple[str, ...]) -> tuple[str, tuple[Adapter, ...]]:
-    """The INSERT statement and one adapter per column, for ``names`` (field attnames)."""
+class _Insert(NamedTuple):
+    """How rows are inserted into a table: ``INSERT`` (executemany) or ``COPY``, each value adapted."""
+
+    insert: str
+    copy_from: str
+    adapters: tuple[Adapter, ...]
+
+
+def _insert(table: str, columns: Sequence[str], adapters: Iterable[Adapter]) -> _Insert:
     quote = connection.ops.quote_name
+    names = ", ".join(quote(column) for column in columns)
+    placeholders = ", ".join(["%s"] * len(columns))
+    return _Insert(
+        f"INSERT INTO {quote(table)} ({names}) VALUES ({placeholders})",  # noqa: S608 (names only)
+        f"COPY {quote(table)} ({names}) FROM STDIN",
+        tuple(adapters),
+    )
+
+
+@cache
+def _plan(model: type[models.Model], names: tuple[str, ...]) -> _Insert:
+    """How to insert ``names`` (field attnames) of ``model``."""
     fields = [_field(model, name) for name in names]
-    adapters = [_adapter(field) for field in fields]
-    columns = ", ".join(quote(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
-    return sql, tuple(adapters)
+    return _insert(model._meta.db_table, [str(f.column) for f in fields], (_adapter(f) for f in fields))
 
 
 def reserve_ids(model: type[models.Model], count: int) -> list[int]:
@@ -85,11 +99,18 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     pk_column = str(model._meta.pk.column)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # The keys come back as runs of consecutive values, (first, last): one run unless
+            # another session drew from the sequence meanwhile. A million keys sent one by one
+            # cost the client more than the server took to draw them.
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, pk_column])
+            sequence = cursor.fetchone()[0]
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [table, pk_column, count],
+                "SELECT MIN(k), MAX(k) FROM (SELECT k, k - ROW_NUMBER() OVER (ORDER BY k) AS run "
+                "FROM (SELECT nextval(%s::regclass) AS k FROM generate_series(1, %s)) drawn) "
+                "numbered GROUP BY run ORDER BY 1",
+                [sequence, count],
             )
-            return [row[0] for row in cursor.fetchall()]
+            return [key for first, last in cursor.fetchall() for key in range(first, last + 1)]
     # SQLite: AUTOINCREMENT gives the next row max(largest key, sqlite_sequence.seq) + 1.
     quote = connection.ops.quote_name
     with transaction.atomic(), connection.cursor() as cursor:
@@ -107,15 +128,23 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
 
 def insert_rows(model: type[models.Model], names: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """INSERT ``rows`` (tuples in the order of ``names``, attnames such as ``organization_id``)."""
-    sql, adapters = _plan(model, tuple(names))
-    _executemany(sql, adapters, rows)
+    _write(_plan(model, tuple(names)), rows)
 
 
-def _executemany(sql: str, adapters: Sequence[Adapter], rows: Iterable[Sequence[Any]]) -> None:
-    prepared = _prepared(adapters, rows)
-    if prepared:
+def _write(how: _Insert, rows: Iterable[Sequence[Any]]) -> None:
+    prepared = _prepared(how.adapters, rows)
+    if not prepared:
+        return
+    if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
-            cursor.executemany(sql, prepared)
+            cursor.executemany(how.insert, prepared)
+        return
+    # PostgreSQL: one COPY where executemany sends an INSERT per row, which the server binds and
+    # runs one by one (ARCHITECTURE.md, "Derived layers": the import's figures). Past Django's
+    # cursor wrapper: its error translation is applied here, as it would be.
+    with connection.wrap_database_errors, connection.cursor() as cursor, cursor.copy(how.copy_from) as copy:
+        for row in prepared:
+            copy.write_row(row)
 
 
 def _prepared(adapters: Sequence[Adapter], rows: Iterable[Sequence[Any]]) -> list[Sequence[Any]]:
@@ -164,13 +193,13 @@ def staging_writes() -> Iterator[None]:
 
 
 class StagingTable:
-    """A temporary table that rows are loaded into with ``executemany``, then copied from into the
+    """A temporary table that rows are loaded into (``COPY`` on PostgreSQL), then copied from into the
     register's tables with ``INSERT … SELECT`` (or used in an ``UPDATE``).
 
     Why: the rows of an import are staged while the register is only read (load them inside
     :func:`staging_writes`), so the write transaction copies them inside the database, holding the
-    write lock for the copy alone; and every row ``executemany`` inserts pays the driver's per-row
-    work once, not once per target table.
+    write lock for the copy alone; and every row loaded pays the driver's per-row work once, not
+    once per target table.
 
     ``columns`` are (name, field): the field says how a value is adapted and, on PostgreSQL, the
     column's type. On SQLite only integer columns have a type, so a value reaches its target table
@@ -186,12 +215,7 @@ class StagingTable:
         self.name = name
         self.columns = tuple(columns)
         self.key = key
-        quote = connection.ops.quote_name
-        names = ", ".join(quote(column) for column, _field in self.columns)
-        placeholders = ", ".join(["%s"] * len(self.columns))
-        self._insert = f"INSERT INTO {quote(name)} ({names}) VALUES ({placeholders})"  # noqa: S608 (names only)
-        self._copy_from = f"COPY {quote(name)} ({names}) FROM STDIN"
-        self._adapters = tuple(_adapter(field) for _name, field in self.columns)
+        self._insert = _insert(name, [column for column, _ in self.columns], (_adapter(f) for _, f in self.columns))
         self._checked: set[tuple[Any, ...]] = set()  # the copies check_into has checked: (sql, params)
 
     def __enter__(self) -> StagingTable:
@@ -223,17 +247,7 @@ class StagingTable:
     def load(self, rows: Iterable[Sequence[Any]]) -> None:
         """Stage ``rows`` (tuples in the order of ``columns``)."""
         self._checked.clear()  # checked copies did not see these rows
-        if connection.vendor != "postgresql":
-            _executemany(self._insert, self._adapters, rows)
-            return
-        # PostgreSQL: one COPY where executemany sends an INSERT per row, which the server binds
-        # and runs one by one (ARCHITECTURE.md, "Derived layers": the import's figures).
-        prepared = _prepared(self._adapters, rows)
-        if prepared:
-            # Past Django's cursor wrapper: its error translation is applied here, as it would be.
-            with connection.wrap_database_errors, connection.cursor() as cursor, cursor.copy(self._copy_from) as copy:
-                for row in prepared:
-                    copy.write_row(row)
+        _write(self._insert, rows)
 
     def index(self, *columns: str) -> None:
         """An index on staged ``columns``: for a join or a correlated subquery of the write."""

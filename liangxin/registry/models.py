@@ -74,7 +74,7 @@ class Organization(models.Model):
     uscc = models.CharField(_("统一社会信用代码"), max_length=18, null=True, blank=True)  # noqa: DJ001
     name = models.CharField(_("组织名称"), max_length=200)
     # Search keys, written by the services from the name: NFKC without spaces, and pinyin.
-    name_normalized = models.CharField(max_length=200, db_index=True, editable=False)
+    name_normalized = models.CharField(max_length=200, editable=False)  # indexed in Meta
     # Not indexed: the name search ORs these with a substring match, which no index serves.
     name_initials = models.CharField(max_length=200, editable=False)
     name_pinyin = models.CharField(max_length=800, editable=False)
@@ -152,6 +152,10 @@ class Organization(models.Model):
         ]
         indexes = [
             models.Index(fields=["township", "name_normalized"], name="registry_org_township_name"),
+            # The exact match across townships (the picker, a county's duplicate check). A plain
+            # index: ``db_index`` adds a second one on PostgreSQL for LIKE prefixes, which no query
+            # makes, and every new organization paid for it.
+            models.Index(fields=["name_normalized"], name="registry_org_name"),
             models.Index(
                 fields=["merged_into"], condition=Q(merged_into__isnull=False), name="registry_org_merged_into"
             ),

@@ -407,7 +407,7 @@ class Stager:
             ], "seq", "facts_id IS NOT NULL"),
             "changes": (self.rows, ImportChange, [
                 ("batch_id", Constant(batch.pk)), ("organization_id", "org_id"), ("kind", "kind"),
-                ("row", "excel_row"), ("before", "before"), ("after", "after"), ("facts_created_id", "facts_id"),
+                ("row", "excel_row"), ("before", "before"), ("after", "after"),
                 ("facts_closed_id", "closes_facts_id"), ("version_after", "version_after"),
             ], "seq", ""),
             "party_organizations": (self.party, PartyOrganization, [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -113,6 +114,22 @@ def test_reserved_keys_are_never_given_to_another_insert(township_a):
     after.save()
     assert after.pk not in reserved and after.pk > max(reserved)
     assert set(PartyOrganization.objects.values_list("pk", flat=True)) == {meanwhile.pk, *reserved, after.pk}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a sequence's runs: PostgreSQL")
+def test_reserved_keys_come_back_whole_when_the_sequence_does_not_give_consecutive_values(township_a):
+    """The keys come back as runs of consecutive values; where another session drew from the
+    sequence meanwhile there are gaps, here made by a sequence that steps by 3 (the test's
+    transaction undoes the step)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence('registry_partyorganization', 'id')")
+        sequence = cursor.fetchone()[0]
+        cursor.execute(f"ALTER SEQUENCE {sequence} INCREMENT BY 3")
+    from liangxin.registry.models import PartyOrganization
+
+    reserved = bulk.reserve_ids(PartyOrganization, 5)
+    assert len(reserved) == 5
+    assert [b - a for a, b in itertools.pairwise(reserved)] == [3, 3, 3, 3]
 
 
 def _ignoring_checks() -> bool:
