@@ -99,9 +99,10 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     pk_column = str(model._meta.pk.column)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # The keys come back as runs of consecutive values, (first, last): one run unless
-            # another session drew from the sequence meanwhile. A million keys sent one by one
-            # cost the client more than the server took to draw them.
+            # The sequence is looked up once: in the draw's select list, PostgreSQL looks it up
+            # for each key. The keys come back as runs of consecutive values, (first, last): one
+            # run unless another session drew from the sequence meanwhile, where each key sent
+            # alone cost the client more than drawing it cost the server.
             cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, pk_column])
             sequence = cursor.fetchone()[0]
             cursor.execute(
