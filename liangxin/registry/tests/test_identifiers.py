@@ -1,6 +1,9 @@
 import datetime as dt
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+from stdnum.cn import uscc
 
 from liangxin.registry.identifiers import (
     IdentifierError,
@@ -38,6 +41,33 @@ def test_uscc_with_wrong_check_digit():
         validate_uscc(bad)
     assert info.value.code == "uscc_checksum"
     assert "校验位不正确" in info.value.message
+
+
+# Digits, the code's alphabet, the five letters it leaves out, a lower-case letter, a space and a dash.
+_CODE_CHARACTERS = "0123456789ABCDEFGHJKLMNPQRTUWXY" + "IOSVZ" + "a -"
+
+
+@given(
+    st.text(_CODE_CHARACTERS, min_size=16, max_size=19)
+    | st.integers(0, 10**8).map(lambda n: valid_uscc(n))
+    | st.tuples(st.integers(0, 10**8), st.integers(0, 17), st.sampled_from(_CODE_CHARACTERS)).map(
+        lambda t: valid_uscc(t[0])[: t[1]] + t[2] + valid_uscc(t[0])[t[1] + 1 :]
+    )
+)
+@example("91530324MA6KXYZ0OO")
+def test_a_code_is_valid_exactly_when_python_stdnum_says_so(value):
+    """The shortcut for a well-formed code computes python-stdnum's check character; every code
+    is accepted, cleaned, exactly as ``stdnum.cn.uscc.validate`` would."""
+    cleaned = value.replace(" ", "").replace("-", "").upper()
+    try:
+        expected = uscc.validate(cleaned)
+    except ValueError:
+        expected = None
+    try:
+        found = validate_uscc(value)
+    except IdentifierError:
+        found = None
+    assert found == expected
 
 
 def test_citizen_id_gives_sex_and_birth_date():
