@@ -248,7 +248,7 @@ def _query(name: str, on: str) -> list[dict[str, str]]:
         return [{}, {"q": "罗平"}]
     if name == "registry:organization_pick":  # a form's search box, as typed
         return [{"name": "organization", "organization_q": "罗平"}, {"name": "organization", "organization_q": "lp"}]
-    if name == "registry:member_pick":
+    if name in ("registry:member_pick", "mobility:outflow_member_pick"):
         return [{"name": "member", "member_q": "张"}]
     return [{}]
 

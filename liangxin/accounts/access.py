@@ -279,6 +279,7 @@ PAGE_RULES: dict[str, Rule] = {
     "mobility:certificate_apply": use(EDITORS),
     "mobility:transfer_create": use(EDITORS),
     "mobility:outflow_create": use(EDITORS),
+    "mobility:outflow_member_pick": use(EDITORS),
     "mobility:intake": use(EDITORS),
     "mobility:batch_list": read(INTAKE_READERS),
     "mobility:batch_detail": read(INTAKE_READERS),

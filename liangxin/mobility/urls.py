@@ -17,6 +17,7 @@ urlpatterns = [
     path("ledger/<int:pk>/certificate/", views.certificate_apply, name="certificate_apply"),
     path("ledger/<int:pk>/transfer/", views.transfer_create, name="transfer_create"),
     path("outflow/", views.outflow_create, name="outflow_create"),
+    path("outflow/members/pick/", views.outflow_member_pick, name="outflow_member_pick"),
     path("intake/", views.intake, name="intake"),
     path("batches/", views.batch_list, name="batch_list"),
     path("batches/<int:pk>/", views.batch_detail, name="batch_detail"),

@@ -28,6 +28,7 @@ from liangxin.core.errors import ServiceError
 from liangxin.core.export import _content_disposition, xlsx_response
 from liangxin.core.masking import mask_phone
 from liangxin.core.shortcuts import get_in_scope_or_404
+from liangxin.core.views import picker_options
 from liangxin.geo.models import AdministrativeUnit, UnitLevel
 from liangxin.registry.models import Member
 from liangxin.registry.services import log_export
@@ -35,6 +36,7 @@ from liangxin.registry.services import log_export
 from . import divisions, flows, selectors, services
 from . import transitions as t
 from .forms import (
+    OUTFLOW_CANDIDATES,
     CertificateActionForm,
     CertificateApplyForm,
     CertificateLookupForm,
@@ -453,6 +455,13 @@ def outflow_create(request: AuthedRequest) -> HttpResponse:
             messages.success(request, _("流出登记已保存。"))
             return redirect(mobile)
     return _form_page(request, form, title=_("流出登记"), back=reverse("mobility:ledger"))
+
+
+@require_GET
+def outflow_member_pick(request: AuthedRequest) -> HttpResponse:
+    """The outflow form's search for its member, among the members it accepts."""
+    _require_editor(request.user)
+    return picker_options(request, OUTFLOW_CANDIDATES, selectors.outflow_candidates(user=request.user))
 
 
 # --- Intake: the police files and their verification -----------------------------------------------------

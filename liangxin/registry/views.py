@@ -5,7 +5,6 @@ user's scope answers 404 exactly like a missing one; a role that may not act at 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar, cast
@@ -35,9 +34,9 @@ from liangxin.core.clients import client_address
 from liangxin.core.dates import today
 from liangxin.core.errors import ConflictError, ServiceError
 from liangxin.core.export import Cell, csv_response, xlsx_response
-from liangxin.core.forms import Picker, picker_query
 from liangxin.core.masking import mask_phone
 from liangxin.core.shortcuts import get_in_scope_or_404
+from liangxin.core.views import picker_options
 from liangxin.formation import services as formation_services
 from liangxin.mobility import selectors as mobility_selectors
 
@@ -786,36 +785,12 @@ def member_reveal_id_number(request: AuthedRequest, pk: int) -> HttpResponse:
 
 # --- Pickers: one organization or member chosen in a form by searching ------------------------------
 
-_FIELD_NAME = re.compile(r"[a-z][a-z0-9_-]{0,39}")
-
-
-def _pick(request: AuthedRequest, picker: Picker, queryset: QuerySet[Any]) -> HttpResponse:
-    """The options of a picker (``core.forms.PickerField``) for what was typed, among the rows of
-    the user's scope: at most ``Picker.LIMIT``, and the one already chosen, if it is in scope."""
-    name = request.GET.get("name", "")
-    if not _FIELD_NAME.fullmatch(name):
-        return HttpResponseBadRequest(_("缺少查找字段。"))
-    pk, q = picker_query(request.GET, name)
-    found, more = picker.search(queryset, q)
-    chosen = picker.chosen(queryset, pk) if pk else None
-    options = found if chosen is None or chosen in found else [chosen, *found]
-    context = {
-        "name": name,
-        "options": options,
-        "chosen": chosen.pk if chosen else None,
-        "q": q,
-        "searched": bool(q),
-        "more": more,
-        "limit": Picker.LIMIT,
-    }
-    return render(request, "core/_picker_options.html", context)
-
 
 @require_GET
 def organization_pick(request: AuthedRequest) -> HttpResponse:
-    return _pick(request, pickers.ORGANIZATIONS, pickers.organizations_to_pick(user=request.user))
+    return picker_options(request, pickers.ORGANIZATIONS, pickers.organizations_to_pick(user=request.user))
 
 
 @require_GET
 def member_pick(request: AuthedRequest) -> HttpResponse:
-    return _pick(request, pickers.MEMBERS, pickers.members_to_pick(user=request.user))
+    return picker_options(request, pickers.MEMBERS, pickers.members_to_pick(user=request.user))

@@ -301,6 +301,8 @@ def test_an_api_list_holds_only_the_users_scope(name, client, request):
 PICKER_CASES: dict[str, tuple[Case, str]] = {
     "registry:organization_pick": (Case("org_in_b", "carol", "bob", _name), "organization"),
     "registry:member_pick": (Case("member_b", "carol", "bob", _name), "member"),
+    # The members an outflow may be registered for: those whose relation the user's scope holds.
+    "mobility:outflow_member_pick": (Case("member_b", "carol", "bob", _name), "member"),
 }
 
 

@@ -43,10 +43,16 @@ def outgoing(carol, member_b):
 def test_outflow_registration_through_its_page(client, carol, member_b, branch_b):
     client.force_login(carol)
     url = reverse("mobility:outflow_create")
-    assert "李四" in _text(client.get(url))  # the member is offered
+    # The member is found by searching, not listed: the page holds no select of the scope's members.
+    assert "李四" not in _text(client.get(url))
+    found = client.get(reverse("mobility:outflow_member_pick"), {"name": "member", "member_q": "李"})
+    assert f'name="member" value="{member_b.pk}"' in found.content.decode() and "李四" in _text(found)
     # Bad input: the page says what is missing and nothing is written.
     page = _text(client.post(url, {"member": member_b.pk, "since": ON}))
     assert "请填写这一项" in page and not MobileMember.objects.exists()
+    # Without JavaScript the name typed in full chooses the member.
+    page = _text(client.post(url, {"member_q": "李四", "since": ON}))
+    assert "请填写这一项" in page and "李四" in page and "没有找到" not in page
     response = client.post(
         url,
         {"member": member_b.pk, "destination": "广东省东莞市长安镇", "since": ON, "employer_name": "长安某厂",
