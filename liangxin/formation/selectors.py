@@ -260,14 +260,21 @@ def _register_batches(
         }
         if not on_register:
             continue
+        # Read by the batch's townships and kept by ``on_register`` here: a list of a thousand keys in
+        # the SQL cost more to build and parse than the rows it leaves out.
         plans: dict[int, FormationPlan] = {}
-        for open_plan in FormationPlan.objects.filter(organization_id__in=on_register, status__in=OPEN_STATUSES):
-            plans.setdefault(open_plan.organization_id, open_plan)  # the first in the model's order: the latest
-        ordered = (
-            Organization.objects.filter(pk__in=on_register)
+        for open_plan in FormationPlan.objects.filter(
+            organization__township_id__in=townships, status__in=OPEN_STATUSES
+        ):
+            if open_plan.organization_id in on_register:
+                plans.setdefault(open_plan.organization_id, open_plan)  # the first in the model's order: the latest
+        ordered = [
+            pk
+            for pk in Organization.objects.filter(township_id__in=townships)
             .order_by("township__code", "name_normalized", "pk")
             .values_list("pk", flat=True)
-        )
+            if pk in on_register
+        ]
         instances = _Instances(on=on, block=block)
         rows = []
         for pk in ordered:
