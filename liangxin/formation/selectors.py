@@ -2,10 +2,11 @@
 through ``registry.scoping``.
 
 The register (台账) is every organization in the user's scope, with census facts on the date,
-that the formation-rules engine does not call ``covered`` or ``not_applicable``: that is, every
-organization without a party organization that has not been deregistered. The engine runs in
-Python (``policy.selectors.recommendations_for``), batch of townships by batch, so filtering by
-recommendation happens after it; a batch costs a fixed number of queries whatever its rows.
+whose recommendation its status does not settle (``engine.settled_code``: not ``covered``, not
+``not_applicable``): every organization without a party organization that has not been
+deregistered. The census facts are read batch of townships by batch, a fixed number of queries a
+batch whatever its rows; the engine (``engine.Recommender``) runs in Python when a row's
+recommendation is first shown, or on the whole batch when the register is filtered by it.
 """
 
 from __future__ import annotations
@@ -24,12 +25,7 @@ from liangxin.core.dates import today
 from liangxin.geo.models import AdministrativeUnit
 from liangxin.mobility.models import Direction, MobileMember
 from liangxin.policy import engine, partners
-from liangxin.policy.selectors import (
-    NoPolicyInForce,
-    engine_policy_in_force,
-    recommend_facts,
-    register_facts,
-)
+from liangxin.policy.selectors import NoPolicyInForce, engine_policy_in_force, register_facts
 from liangxin.registry.choices import PartyOrganizationKind
 from liangxin.registry.models import (
     Employment,
@@ -56,7 +52,7 @@ from .models import FormationPlan, MemberAction, Verification
 
 # Register filters: plan status adds "none" (no open plan) to the open statuses.
 NO_PLAN = "none"
-OFF_REGISTER = frozenset({engine.COVERED, engine.NOT_APPLICABLE})
+OFF_REGISTER = frozenset({engine.COVERED, engine.NOT_APPLICABLE})  # the codes ``engine.settled_code`` gives
 REGISTER_CODES = tuple(code for code in engine.PRIMARY_CODES if code not in OFF_REGISTER)
 
 
@@ -121,10 +117,17 @@ _UNREAD_COLUMNS = (
 @dataclass(frozen=True)
 class RegisterRow:
     organization_id: int
-    recommendation: engine.Recommendation
     plan: FormationPlan | None
     overdue: bool
+    engine_facts: engine.OrgFacts = field(compare=False, repr=False)
+    recommender: engine.Recommender = field(compare=False, repr=False)
     instances: _Instances = field(compare=False, repr=False)
+
+    @property
+    def recommendation(self) -> engine.Recommendation:
+        """Worked out when first shown (``engine.Recommender``): a page of the register works out
+        its own rows', an export every row's."""
+        return self.recommender(self.engine_facts)
 
     @property
     def organization(self) -> Organization:
@@ -197,10 +200,12 @@ def iter_register_rows(
     a coverage group), in township then name order, as an iterator: read and recommended in
     batches of whole townships (``REGISTER_BATCH`` organizations; partners are looked for in the
     organization's own township, so a batch's recommendations are the whole scope's), each
-    organization read once, for the engine and as values for the order. The rows' organizations and
-    census facts are model instances read when a row is first shown, ``block`` rows at a time (a
-    page: ``settings.PAGE_SIZE``; an export: the batch). Five queries a batch (six with a ``group``)
-    and two a block, two before; raises ``NoPolicyInForce`` at once, before the first version."""
+    organization read once, for the engine and as values for the order. A row's recommendation is
+    worked out when first shown (the whole batch's when ``filters`` asks for one recommendation);
+    the rows' organizations and census facts are model instances read when a row is first shown,
+    ``block`` rows at a time (a page: ``settings.PAGE_SIZE``; an export: the batch). Five queries a
+    batch (six with a ``group``) and two a block, two before; raises ``NoPolicyInForce`` at once,
+    before the first version."""
     filters = filters or RegisterFilter()
     policy = engine_policy_in_force(on=on)
     organizations = Organization.objects.filter(organization_scope(user), merged_into__isnull=True)
@@ -249,14 +254,15 @@ def _register_batches(
     block: int,
 ) -> Iterator[RegisterRow]:
     for townships in batches:
-        recommendations = recommend_facts(register_facts(user=user, on=on, township_ids=townships), policy)
+        facts = register_facts(user=user, on=on, township_ids=townships)
+        recommender = engine.Recommender(facts, policy)
         shown = set(grouped.filter(township_id__in=townships).values_list("pk", flat=True)) if grouped else None
         on_register = {
-            pk
-            for pk, rec in recommendations.items()
-            if rec.code not in OFF_REGISTER
-            and (not filters.recommendation or rec.code == filters.recommendation)
-            and (shown is None or pk in shown)
+            int(f.id): f
+            for f in facts
+            if engine.settled_code(f) is None
+            and (shown is None or int(f.id) in shown)
+            and (not filters.recommendation or recommender(f).code == filters.recommendation)
         }
         if not on_register:
             continue
@@ -283,7 +289,12 @@ def _register_batches(
                 status=plan.status, planned_date=plan.planned_date, today=on
             )
             row = RegisterRow(
-                organization_id=pk, recommendation=recommendations[pk], plan=plan, overdue=overdue, instances=instances
+                organization_id=pk,
+                plan=plan,
+                overdue=overdue,
+                engine_facts=on_register[pk],
+                recommender=recommender,
+                instances=instances,
             )
             if filters.plan_status and row.plan_status != filters.plan_status:
                 continue

@@ -15,8 +15,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from liangxin.accounts.models import User
@@ -298,11 +300,13 @@ class DuesSheet:
         return [m for m in self.members if not m.category]
 
 
-def _decrypted_bases(member_ids: Iterable[int], until: dt.date) -> dict[int, list[tuple[dt.date, str, Decimal | None]]]:
+def _decrypted_bases(
+    member_ids: Iterable[int] | QuerySet[Any, Any], until: dt.date
+) -> dict[int, list[tuple[dt.date, str, Decimal | None]]]:
     """Member → [(from, category, base)] ascending. Decrypted to compute dues, never shown here."""
     bases: dict[int, list[tuple[dt.date, str, Decimal | None]]] = defaultdict(list)
     rows = (
-        DuesBase.objects.filter(member_id__in=list(member_ids), valid_from__lte=until)
+        DuesBase.objects.filter(member_id__in=member_ids, valid_from__lte=until)
         .order_by("member_id", "valid_from")
         .values_list("member_id", "valid_from", "category", "base_encrypted")
     )
@@ -363,19 +367,24 @@ def dues_sheets(
         member_id__in=involved
     ).values_list("member_id", "party_organization_id", "valid_from", "valid_to"):
         relations[member_id].append(dues.Relation(party_org_id, valid_from, valid_to))
-    members = {
-        m["pk"]: m for m in Member.objects.filter(pk__in=list(relations)).values("pk", "name", "full_membership_on")
-    }
-    bases = _decrypted_bases(relations, end)
+    # The members are named by the same subquery each time, not by a list of hundreds of keys.
+    members = {m["pk"]: m for m in Member.objects.filter(pk__in=involved).values("pk", "name", "full_membership_on")}
+    bases = _decrypted_bases(involved, end)
     paid: dict[tuple[int, dt.date], Decimal] = {}
     paid_to: dict[int, Decimal] = defaultdict(lambda: ZERO)
     payments = DuesPayment.objects.filter(
-        Q(member_id__in=list(relations)) | Q(party_organization_id__in=ids), month__gte=start, month__lte=end
+        Q(member_id__in=involved) | Q(party_organization_id__in=ids), month__gte=start, month__lte=end
     )
-    # No ordering: the model's (by the member's name) joined the members and sorted 4,600 rows for nothing.
-    for member_id, party_org_id, month, amount in payments.order_by().values_list(
-        "member_id", "party_organization_id", "month", "amount"
+    # No ordering: the model's (by the member's name) joined the members and sorted 4,600 rows for
+    # nothing. The amounts come as text, each distinct one made a Decimal once: a county's year is
+    # ~5,000 payments of a few dozen amounts, and a Decimal made per row was a quarter of this read.
+    amounts: dict[str, Decimal] = {}
+    for member_id, party_org_id, month, text in payments.order_by().values_list(
+        "member_id", "party_organization_id", "month", Cast("amount", CharField())
     ):
+        amount = amounts.get(text)
+        if amount is None:
+            amount = amounts[text] = Decimal(text).quantize(ZERO)
         paid[(member_id, month)] = amount
         paid_to[party_org_id] += amount
     timeline = funding_timeline()

@@ -82,6 +82,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from typing import Any, Final
 
 from . import names, partners
@@ -388,6 +389,8 @@ def _partner_dict(partner: Partner) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------ the clauses
+# A register asks for the same few clauses of one version a thousand times over.
+@lru_cache(maxsize=256)
 def _clause(code: str, policy: Policy) -> str:
     """The clause of the speech (with this version's numbers) that gives ``code``."""
     p = policy
@@ -594,9 +597,10 @@ def recommend(
             policy_effective_from=policy.effective_from,
         )
 
-    if org.operating_status == DEREGISTERED:
+    settled = settled_code(org)
+    if settled == NOT_APPLICABLE:
         return result(_option(NOT_APPLICABLE, policy))
-    if org.has_party_organization:
+    if settled == COVERED:
         detail = org.party_organization_name or KIND_LABELS.get(org.party_organization_kind, "")
         wrong_kind = _wrong_kind(org, policy)
         # A branch too large for a branch is told to become a general branch, which has a
@@ -659,29 +663,60 @@ def recommend(
     return result(options[0], options[1:], blockers, flags)
 
 
-def recommend_all(orgs: Sequence[OrgFacts], policy: Policy) -> list[Recommendation]:
-    """:func:`recommend` for every organization, each with the others as neighbours.
+def settled_code(org: OrgFacts) -> str | None:
+    """Rules 1 and 2: ``not_applicable`` or ``covered`` when the organization's status alone settles
+    its recommendation, else None (whatever else the rules say, it has something to form: the
+    organizations the formation register lists)."""
+    if org.operating_status == DEREGISTERED:
+        return NOT_APPLICABLE
+    if org.has_party_organization:
+        return COVERED
+    return None
 
-    Partners come from the same township only, indexed once per township; host associations are
-    the township's industry associations and chambers of commerce and the associations an
-    organization names. So nobody is compared with the whole county, nor one by one with the
-    whole township."""
-    by_township: dict[str, list[OrgFacts]] = defaultdict(list)
-    by_id: dict[str, OrgFacts] = {}
-    for org in orgs:
-        if org.township_code:
-            by_township[org.township_code].append(org)
-        by_id.setdefault(org.id, org)
-    indexed = {township: neighbourhood(members, policy) for township, members in by_township.items()}
-    hosts = {
-        township: [o for o in members if o.org_type in ASSOCIATION_TYPES] for township, members in by_township.items()
-    }
-    results = []
-    for org in orgs:
-        named = [by_id[i] for i in org.association_member_of if i in by_id]
-        pool = list({o.id: o for o in (*hosts.get(org.township_code, ()), *named)}.values())
-        results.append(recommend(org, policy, pool, candidates=indexed.get(org.township_code)))
-    return results
+
+class Recommender:
+    """:func:`recommend` for organizations among ``orgs``, each with the others as neighbours,
+    worked out when first asked for and then kept.
+
+    Partners come from the same township only, indexed when one of the township's organizations is
+    first asked for; host associations are the township's industry associations and chambers of
+    commerce and the associations an organization names. So nobody is compared with the whole
+    county, nor one by one with the whole township, and a page that shows fifty organizations of a
+    county's register works out fifty recommendations, not the county's."""
+
+    def __init__(self, orgs: Iterable[OrgFacts], policy: Policy) -> None:
+        self.policy = policy
+        self._by_township: dict[str, list[OrgFacts]] = defaultdict(list)
+        self._by_id: dict[str, OrgFacts] = {}
+        for org in orgs:
+            if org.township_code:
+                self._by_township[org.township_code].append(org)
+            self._by_id.setdefault(org.id, org)
+        self._candidates: dict[str, partners.Neighbourhood] = {}
+        self._hosts: dict[str, list[OrgFacts]] = {}
+        self._done: dict[str, Recommendation] = {}
+
+    def __call__(self, org: OrgFacts) -> Recommendation:
+        done = self._done.get(org.id)
+        if done is not None and org is self._by_id.get(org.id):
+            return done
+        township = org.township_code
+        if township and township not in self._candidates:
+            members = self._by_township[township]
+            self._candidates[township] = neighbourhood(members, self.policy)
+            self._hosts[township] = [o for o in members if o.org_type in ASSOCIATION_TYPES]
+        named = [self._by_id[i] for i in org.association_member_of if i in self._by_id]
+        pool = list({o.id: o for o in (*self._hosts.get(township, ()), *named)}.values())
+        found = recommend(org, self.policy, pool, candidates=self._candidates.get(township))
+        if org is self._by_id.get(org.id):
+            self._done[org.id] = found
+        return found
+
+
+def recommend_all(orgs: Sequence[OrgFacts], policy: Policy) -> list[Recommendation]:
+    """:func:`recommend` for every organization, each with the others as neighbours (:class:`Recommender`)."""
+    recommender = Recommender(orgs, policy)
+    return [recommender(org) for org in orgs]
 
 
 __all__ = [
@@ -695,6 +730,7 @@ __all__ = [
     "Policy",
     "PolicyError",
     "Recommendation",
+    "Recommender",
     "as_candidate",
     "association_hosts",
     "joint_candidate_problem",
@@ -706,4 +742,5 @@ __all__ = [
     "policy_to_mapping",
     "recommend",
     "recommend_all",
+    "settled_code",
 ]

@@ -110,12 +110,13 @@ def register_facts(
     number of organizations, read as plain values (a township of thousands is read in well under a
     second: no model instances)."""
     organizations = _scoped(user=user, township=township, township_ids=township_ids)
+    # Tuples, not dicts: a county's register reads these for every page of it.
     by_org = {
-        row["organization_id"]: row
+        row[0]: row
         for row in OrganizationFacts.objects.filter(organization__in=organizations.values("pk"), valid_from__lte=on)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
         .order_by("organization_id", "valid_from")  # the later row wins if intervals ever overlap
-        .values(
+        .values_list(
             "organization_id",
             "operating_status",
             "employees",
@@ -135,7 +136,19 @@ def register_facts(
     for org_id, kind, party_name in coverages:
         kinds[org_id] = (kind, party_name)
     result = []
-    for org in organizations.order_by("pk").values(
+    for (
+        pk,
+        name,
+        category,
+        org_type,
+        industry_code,
+        latitude,
+        longitude,
+        township_code,
+        village_code,
+        village_name,
+        department,
+    ) in organizations.order_by("pk").values_list(
         "pk",
         "name",
         "category",
@@ -148,32 +161,33 @@ def register_facts(
         "village__name",
         "department__name",
     ):
-        facts = by_org.get(org["pk"])
+        facts = by_org.get(pk)
         if facts is None:
             continue
-        kind, party_name = kinds.get(org["pk"], ("", ""))
+        _org, status, employees, full_members, probationary_members, attitude, secretary = facts
+        kind, party_name = kinds.get(pk, ("", ""))
         result.append(
             engine.OrgFacts(
-                id=str(org["pk"]),
-                name=org["name"],
-                category=org["category"],
-                org_type=org["org_type"],
-                township_code=org["township__code"],
-                village_code=org["village__code"] or "",
-                village_name=org["village__name"] or "",
-                industry_code=org["industry_code"],
-                department=org["department__name"] or "",
-                operating_status=facts["operating_status"],
-                employees=facts["employees"],
-                full_members=facts["full_members"],
-                probationary_members=facts["probationary_members"],
-                owner_attitude=facts["owner_attitude"],
-                secretary_candidate_available=facts["secretary_candidate_available"],
-                has_party_organization=org["pk"] in kinds,
+                id=str(pk),
+                name=name,
+                category=category,
+                org_type=org_type,
+                township_code=township_code,
+                village_code=village_code or "",
+                village_name=village_name or "",
+                industry_code=industry_code,
+                department=department or "",
+                operating_status=status,
+                employees=employees,
+                full_members=full_members,
+                probationary_members=probationary_members,
+                owner_attitude=attitude,
+                secretary_candidate_available=secretary,
+                has_party_organization=pk in kinds,
                 party_organization_kind=kind,
                 party_organization_name=party_name,
-                latitude=float(org["latitude"]) if org["latitude"] is not None else None,
-                longitude=float(org["longitude"]) if org["longitude"] is not None else None,
+                latitude=float(latitude) if latitude is not None else None,
+                longitude=float(longitude) if longitude is not None else None,
             )
         )
     return result
@@ -202,4 +216,7 @@ def recommendation_of(*, user: User, organization: Organization, on: dt.date) ->
     """The recommendation of one organization on ``on`` (None without census facts then), computed
     with its township only — the engine's partners are in the organization's own township, so it
     is the one the whole register shows. Raises :class:`NoPolicyInForce` before the first version."""
-    return recommendations_for(user=user, on=on, township_ids=[organization.township_id]).get(organization.pk)
+    policy = engine_policy_in_force(on=on)
+    facts = register_facts(user=user, on=on, township_ids=[organization.township_id])
+    own = next((f for f in facts if f.id == str(organization.pk)), None)
+    return None if own is None else engine.Recommender(facts, policy)(own)

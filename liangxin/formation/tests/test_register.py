@@ -117,6 +117,33 @@ def test_register_page_query_count_is_bounded(
     assert len(large.captured_queries) == len(small.captured_queries)
 
 
+def test_a_register_page_works_out_the_recommendations_of_its_own_rows_only(
+    client, alice, county_register, township_a, monkeypatch, settings
+):
+    """A county's register is a thousand rows and a page shows fifty: the engine runs for the rows
+    shown, unless the register is filtered by recommendation (then for every row, to filter)."""
+    from liangxin.policy import engine
+
+    for i in range(12):
+        OrganizationFactory(name=f"新增{i:02d}号公司", township=township_a, facts={"full_members": i % 3})
+    settings.PAGE_SIZE = 5
+    asked = []
+    recommend = engine.recommend
+    monkeypatch.setattr(engine, "recommend", lambda org, *a, **kw: asked.append(org.id) or recommend(org, *a, **kw))
+    client.force_login(alice)
+    url = reverse("formation:register_list")
+    response = client.get(url)
+    rows = list(response.context["rows"])
+    assert response.context["count"] == 16 and len(rows) == 5
+    assert sorted(asked) == sorted(str(r.organization_id) for r in rows)
+    assert all(r.recommendation.label in response.content.decode() for r in rows)
+    asked.clear()
+    response = client.get(url, {"recommendation": "joint"})
+    assert len(asked) == 16  # every row on the register, to keep the joint ones
+    assert response.context["count"] == 8  # the new ones with one or two full members, partners of each other
+    assert {r.recommendation.code for r in response.context["rows"]} == {"joint"}
+
+
 def test_register_page_htmx_partial_and_pages(client, bob, county_register):
     client.force_login(bob)
     response = client.get(reverse("formation:register_list"), HTTP_HX_REQUEST="true")

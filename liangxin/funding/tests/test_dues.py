@@ -61,6 +61,8 @@ def test_the_dues_sheet_follows_members_who_move_and_shows_arrears(payments, bra
     assert a["张一"].arrears_months == [dt.date(2026, 6, 1)] and a["张一"].arrears == D("15.00")
     assert b["王二"].arrears_months == [dt.date(2026, m, 1) for m in (4, 5, 6)] and b["王二"].arrears == D("225.00")
     assert a["王二"].arrears_months == [] and a["赵四"].arrears_months == []
+    # Amounts paid read back as the column's two decimals, whatever the database stored them as.
+    assert [str(m.paid) for m in a["张一"].months[:2]] == ["15.00", "15.00"]
     # 李三 has no base: his months are in arrears, the amount unknown (not counted as 0 owed).
     assert len(b["李三"].arrears_months) == 6 and b["李三"].arrears == 0 and b["李三"].category == ""
     assert [m.name for m in sheet_b.without_base] == ["李三"]

@@ -129,3 +129,35 @@ def test_policy_on_picks_the_latest_version_in_force(versions, on):
 @given(policy=policies())
 def test_generated_policies_satisfy_the_database_checks(policy):
     assert engine.policy_problems(policy) == []
+
+
+@settings(max_examples=200)
+@given(org=facts("A"), policy=policies(), neighbours=neighbourhoods)
+def test_the_settled_code_is_the_recommendation_of_exactly_the_settled_organizations(org, policy, neighbours):
+    """The register lists the organizations ``settled_code`` leaves open without running the
+    engine: it must say None exactly when the engine's code is neither covered nor not applicable."""
+    code = recommend(org, policy, neighbours).code
+    settled = engine.settled_code(org)
+    if settled is None:
+        assert code not in {engine.COVERED, engine.NOT_APPLICABLE}
+    else:
+        assert code == settled
+
+
+organizations = st.lists(st.integers(min_value=0, max_value=11), min_size=1, max_size=10, unique=True).flatmap(
+    lambda ids: st.tuples(*(facts(f"N{i}", small_counts) for i in ids))
+)
+
+
+@settings(max_examples=200)
+@given(orgs=organizations, policy=policies(), order=st.randoms(use_true_random=False))
+def test_a_recommender_asked_in_any_order_answers_as_recommend_all(orgs, policy, order):
+    """A page asks the recommender for its own rows only, in the order it shows them: each answer
+    is the one the whole register's computation gives."""
+    whole = dict(zip([o.id for o in orgs], engine.recommend_all(orgs, policy), strict=True))
+    recommender = engine.Recommender(orgs, policy)
+    asked = list(orgs)
+    order.shuffle(asked)
+    for org in asked[: len(asked) // 2 + 1]:
+        assert recommender(org) == whole[org.id]
+        assert recommender(org) is recommender(org)  # worked out once
