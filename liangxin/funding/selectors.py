@@ -370,22 +370,23 @@ def dues_sheets(
     # The members are named by the same subquery each time, not by a list of hundreds of keys.
     members = {m["pk"]: m for m in Member.objects.filter(pk__in=involved).values("pk", "name", "full_membership_on")}
     bases = _decrypted_bases(involved, end)
-    paid: dict[tuple[int, dt.date], Decimal] = {}
+    paid: dict[int, dict[dt.date, Decimal]] = defaultdict(dict)  # member → month → amount
     paid_to: dict[int, Decimal] = defaultdict(lambda: ZERO)
     payments = DuesPayment.objects.filter(
         Q(member_id__in=involved) | Q(party_organization_id__in=ids), month__gte=start, month__lte=end
     )
     # No ordering: the model's (by the member's name) joined the members and sorted 4,600 rows for
-    # nothing. The amounts come as text, each distinct one made a Decimal once: a county's year is
-    # ~5,000 payments of a few dozen amounts, and a Decimal made per row was a quarter of this read.
+    # nothing. The amounts come as text (a numeric's text is the same on every database), each
+    # distinct one made a Decimal once: a county's year is ~5,000 payments of a few dozen amounts,
+    # and a Decimal made per row was a quarter of this read.
     amounts: dict[str, Decimal] = {}
-    for member_id, party_org_id, month, text in payments.order_by().values_list(
+    for member_id, party_org_id, month, amount_text in payments.order_by().values_list(
         "member_id", "party_organization_id", "month", Cast("amount", CharField())
     ):
-        amount = amounts.get(text)
+        amount = amounts.get(amount_text)
         if amount is None:
-            amount = amounts[text] = Decimal(text).quantize(ZERO)
-        paid[(member_id, month)] = amount
+            amount = amounts[amount_text] = Decimal(amount_text).quantize(ZERO)
+        paid[member_id][month] = amount
         paid_to[party_org_id] += amount
     timeline = funding_timeline()
     ended = {month: dues.month_end(month) < today for month in months}
@@ -398,6 +399,7 @@ def dues_sheets(
     sheets = {pk: DuesSheet(pk, year, [], paid_to.get(pk, ZERO)) for pk in ids}
     for member_id in sorted(relations, key=lambda pk: (members[pk]["name"], pk)):
         by_org: dict[int, list[MonthDues]] = defaultdict(list)
+        member_paid = paid.get(member_id, {})
         member_bases = bases.get(member_id, [])
         holders = dues.holders_on(relations[member_id], owed_days)
         for month, base, holder in zip(owed_months, _bases_in(member_bases, owed_months), holders, strict=True):
@@ -408,7 +410,7 @@ def dues_sheets(
             if key not in dues_of:
                 dues_of[key] = _due_under(rules, base)
             by_org[holder].append(
-                MonthDues(month=month, due=dues_of[key], paid=paid.get((member_id, month), ZERO), ended=ended[month])
+                MonthDues(month=month, due=dues_of[key], paid=member_paid.get(month, ZERO), ended=ended[month])
             )
         info = members[member_id]
         full_on = info["full_membership_on"]
