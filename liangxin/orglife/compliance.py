@@ -159,9 +159,12 @@ def year_results(
             version = version_on(versions, period.start)
             if version is None:
                 continue
-            for rule in version.rules:
-                if rule.period == kind and members >= rule.min_members:
-                    results.append(judge(rule, period, activities, as_of=as_of))
+            rules = [rule for rule in version.rules if rule.period == kind and members >= rule.min_members]
+            if not rules:
+                continue
+            # The period's activities once, for all of its rules (a county's standings judge ~1,600).
+            held = [a for a in activities if period.start <= a.held_on < period.end]
+            results.extend(judge(rule, period, held, as_of=as_of) for rule in rules)
     order = {rule.code: n for version in versions for n, rule in enumerate(version.rules)}
     return sorted(results, key=lambda r: (order.get(r.rule.code, 0), r.rule.code, r.period.start))
 
