@@ -44,6 +44,34 @@ def test_the_summary_shows_each_role_its_own_scope(client, payments, alice, caro
     assert client.get(reverse("funding:index")).status_code == 403
 
 
+def test_a_summary_rows_figures_are_its_cells_in_the_headers_order():
+    from liangxin.funding import ledger
+    from liangxin.funding.selectors import SummaryRow
+    from liangxin.funding.templatetags.funding import summary_figures
+
+    by_kind = {
+        ledger.ALLOCATION: D("3000"),
+        ledger.DUES_RETURN: D("0"),
+        ledger.REWARD: D("500"),
+        ledger.SPENDING: D("1200.25"),
+    }
+    row = SummaryRow(
+        label="罗雄街道",
+        members=12,
+        dues_paid=D("1250.5"),
+        members_in_arrears=2,
+        rewards_pending=1,
+        ledger=ledger.YearTotals(year=2026, opening=D("100"), by_kind=by_kind),
+    )
+    html = str(summary_figures(row))
+    # 党员数, 经费拨付, 党费留存返还, 以奖代补, 支出, 年末余额 (100 + 3,500 − 1,200.25),
+    # 本年已交党费, 欠交人数, 待审批奖补
+    assert html == "".join(
+        f'<td class="num">{cell}</td>'
+        for cell in ("12", "3,000.00", "0.00", "500.00", "1,200.25", "2,399.75", "1,250.50", "2", "1")
+    )
+
+
 def test_a_bad_year_falls_back_to_this_year_with_the_message(client, roster, alice):
     client.force_login(alice)
     page = _text(client.get(reverse("funding:index"), {"year": "99999"}))
