@@ -52,8 +52,7 @@ from .models import FormationPlan, MemberAction, Verification
 
 # Register filters: plan status adds "none" (no open plan) to the open statuses.
 NO_PLAN = "none"
-OFF_REGISTER = frozenset({engine.COVERED, engine.NOT_APPLICABLE})  # the codes ``engine.settled_code`` gives
-REGISTER_CODES = tuple(code for code in engine.PRIMARY_CODES if code not in OFF_REGISTER)
+REGISTER_CODES = tuple(code for code in engine.PRIMARY_CODES if code not in engine.SETTLED_CODES)
 
 
 @dataclass(frozen=True)

@@ -663,10 +663,13 @@ def recommend(
     return result(options[0], options[1:], blockers, flags)
 
 
+SETTLED_CODES: Final = frozenset({NOT_APPLICABLE, COVERED})
+
+
 def settled_code(org: OrgFacts) -> str | None:
-    """Rules 1 and 2: ``not_applicable`` or ``covered`` when the organization's status alone settles
-    its recommendation, else None (whatever else the rules say, it has something to form: the
-    organizations the formation register lists)."""
+    """Rules 1 and 2: ``not_applicable`` or ``covered`` (:data:`SETTLED_CODES`) when the
+    organization's status alone settles its recommendation, else None (whatever else the rules say,
+    it has something to form: the organizations the formation register lists)."""
     if org.operating_status == DEREGISTERED:
         return NOT_APPLICABLE
     if org.has_party_organization:
@@ -697,9 +700,10 @@ class Recommender:
         self._done: dict[str, Recommendation] = {}
 
     def __call__(self, org: OrgFacts) -> Recommendation:
-        done = self._done.get(org.id)
-        if done is not None and org is self._by_id.get(org.id):
-            return done
+        # Kept for the organizations given, by id; another object of the same id is worked out anew.
+        given = self._by_id.get(org.id) is org
+        if given and org.id in self._done:
+            return self._done[org.id]
         township = org.township_code
         if township and township not in self._candidates:
             members = self._by_township[township]
@@ -708,7 +712,7 @@ class Recommender:
         named = [self._by_id[i] for i in org.association_member_of if i in self._by_id]
         pool = list({o.id: o for o in (*self._hosts.get(township, ()), *named)}.values())
         found = recommend(org, self.policy, pool, candidates=self._candidates.get(township))
-        if org is self._by_id.get(org.id):
+        if given:
             self._done[org.id] = found
         return found
 
@@ -723,6 +727,7 @@ __all__ = [
     "LABELS",
     "PRIMARY_CODES",
     "PRIMARY_RANK",
+    "SETTLED_CODES",
     "Issue",
     "Option",
     "OrgFacts",
