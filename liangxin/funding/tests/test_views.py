@@ -13,6 +13,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from liangxin.audit.models import AuditRecord
+from liangxin.core.dates import today
 from liangxin.funding.models import Allocation, DuesBase, DuesPayment, LedgerEntry, RewardApplication
 from liangxin.testing.responses import body_text, sent_bytes
 
@@ -76,6 +77,16 @@ def test_a_bad_year_falls_back_to_this_year_with_the_message(client, roster, ali
     client.force_login(alice)
     page = _text(client.get(reverse("funding:index"), {"year": "99999"}))
     assert "2026年" in page and "2100" in page
+
+
+def test_a_page_asked_for_no_year_says_in_its_year_box_which_year_it_shows_and_marks_its_tab(client, roster, alice):
+    client.force_login(alice)
+    response = client.get(reverse("funding:allocation"))
+    html = response.content.decode()
+    assert f'name="year" value="{today().year}"' in html
+    assert f"{today().year}年" in body_text(response)
+    current = [line for line in html.splitlines() if 'aria-current="page"' in line]
+    assert len(current) == 1 and "经费拨付" in current[0]
 
 
 def test_the_allocation_is_issued_from_its_page_and_exported_per_township_and_for_the_county(
