@@ -40,9 +40,12 @@ class YearForm(forms.Form):
     def __init__(self, *args: Any, townships: QuerySet[AdministrativeUnit] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.is_bound and not self.data.get("year"):
-            # The page then shows this year: its box says so.
-            self.data = self.data.copy()
-            self.data["year"] = str(today().year)
+            # The page then shows this year: its box says so. (A QueryDict or a dict: both copy
+            # to a mutable mapping.)
+            data: Any = self.data
+            data = data.copy()
+            data["year"] = str(today().year)
+            self.data = data
         if townships is not None:
             self.fields["township"].queryset = townships  # type: ignore[attr-defined]
 
