@@ -304,8 +304,7 @@ def _p95(times: list[float]) -> float:
 def measure(pages: Sequence[Page], client_for: Callable[[str], Any]) -> tuple[list[Timing], list[Page]]:
     """Each page once to warm up, then ``REQUESTS`` rounds over all of them, one request a page a
     round: a few seconds of a shared machine's slowdown fall on one request of many pages, not on
-    all the requests of one (measured page after page, a burst put a 61 ms page at 126 ms median).
-    The timings, and the pages that answer POST only (405)."""
+    all the requests of one. The timings, and the pages that answer POST only (405)."""
     measured: list[Page] = []
     post_only: list[Page] = []
     for page in pages:
