@@ -19,6 +19,10 @@
   the years ``DateField`` takes.
 - ``PickerField``: one row of a list too long for a select (a county's members or organizations),
   found by a search box; the posted id is checked against the user's scope like any choice.
+- ``year_field``: a year figures are kept for, 2000 to 2100.
+- ``TownshipFilterForm`` and ``YearFilterForm``: a list page's filters, the township it drills down
+  to (among those the view offers) and the year it shows (this year unless the page says otherwise;
+  its box then says which).
 
 A test walks every form of the project and fails on a ``forms.DateField``, an unbounded integer
 field, a money field (named ``amount``, ``base`` or ``…_income``), a required text field or a name
@@ -53,6 +57,7 @@ from .dates import today
 EARLIEST = dt.date(1900, 1, 1)
 PLANNING_YEARS = 10
 LARGEST_INTEGER = 2_147_483_647
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 # Characters that show nothing: format characters (zero-width space and joiners, byte-order mark,
 # direction marks, soft hyphen), controls, and every kind of space.
@@ -113,6 +118,11 @@ class PastDateField(DateField):
 class IntegerField(forms.IntegerField):
     def __init__(self, *, max_value: int = LARGEST_INTEGER, **kwargs: Any) -> None:
         super().__init__(max_value=min(max_value, LARGEST_INTEGER), **kwargs)
+
+
+def year_field(**kwargs: Any) -> IntegerField:
+    """A year figures are kept for, 2000 to 2100: a year outside them is a typing error."""
+    return IntegerField(label=gettext_lazy("年度"), min_value=FIRST_YEAR, max_value=LAST_YEAR, **kwargs)
 
 
 class TextField(forms.CharField):
@@ -358,3 +368,52 @@ class PickerField(forms.ModelChoiceField):
     def has_changed(self, initial: Any, data: Any) -> bool:
         pk, q = data if isinstance(data, tuple) else (data, "")
         return super().has_changed(initial, pk) or bool(q)
+
+
+# --- A list page's filters -----------------------------------------------------------------------
+
+
+class TownshipFilterForm(forms.Form):
+    """The filters of a list page, read from its query string. Given the townships a user may
+    choose among, it offers them (all when none is chosen); a view that reads no township passes
+    none, and the form then has no township field."""
+
+    def __init__(self, *args: Any, townships: QuerySet[Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if townships is not None:
+            self.fields["township"] = ModelChoiceField(
+                label=gettext_lazy("乡镇(街道)"),
+                queryset=townships,
+                required=False,
+                empty_label=gettext_lazy("全部"),
+            )
+            # The township follows the fields that say when, and comes before the rest.
+            self.order_fields(["year", "as_of", "township"])
+
+    def chosen_township(self) -> Any:
+        """The township chosen (an ``AdministrativeUnit``), None for all."""
+        if "township" not in self.fields or not self.is_valid():
+            return None
+        return self.cleaned_data.get("township")
+
+
+class YearFilterForm(TownshipFilterForm):
+    """The year a page shows: ``default_year()`` (this year) when none is asked for. The box is
+    then filled with it, so that it says which year the page shows."""
+
+    year = year_field(required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.is_bound and not self.data.get("year"):
+            data: Any = self.data  # a QueryDict or a dict: both copy to a mutable mapping
+            data = data.copy()
+            data["year"] = str(self.default_year())
+            self.data = data
+
+    def default_year(self) -> int:
+        return today().year
+
+    def chosen_year(self) -> int:
+        year = self.cleaned_data.get("year") if self.is_valid() else None
+        return int(year) if year else self.default_year()

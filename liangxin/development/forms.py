@@ -9,7 +9,15 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from liangxin.core.forms import IntegerField, ModelChoiceField, NameField, PastDateField, PickerField, TextField
+from liangxin.core.forms import (
+    IntegerField,
+    ModelChoiceField,
+    NameField,
+    PastDateField,
+    PickerField,
+    TextField,
+    TownshipFilterForm,
+)
 from liangxin.geo.models import AdministrativeUnit
 from liangxin.registry import pickers
 from liangxin.registry.models import Member, Organization, PartyOrganization
@@ -17,10 +25,7 @@ from liangxin.registry.models import Member, Organization, PartyOrganization
 from .models import DevelopmentFile, RecommendationKind, RecommendationResult, StageKind, StepKind, WorkRole
 
 
-class ListFilterForm(forms.Form):
-    township = ModelChoiceField(
-        label=_("乡镇(街道)"), queryset=AdministrativeUnit.objects.none(), required=False, empty_label=_("全部")
-    )
+class ListFilterForm(TownshipFilterForm):
     party_organization = ModelChoiceField(
         label=_("党组织"), queryset=PartyOrganization.objects.none(), required=False, empty_label=_("全部")
     )
@@ -33,8 +38,7 @@ class ListFilterForm(forms.Form):
         party_organizations: QuerySet[PartyOrganization],
         **kwargs: Any,
     ) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["township"].queryset = townships  # type: ignore[attr-defined]
+        super().__init__(*args, townships=townships, **kwargs)
         self.fields["party_organization"].queryset = party_organizations  # type: ignore[attr-defined]
 
     def chosen(self, name: str) -> Any:

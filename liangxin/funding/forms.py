@@ -14,63 +14,36 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from liangxin.core.dates import today
-from liangxin.core.forms import DateField, IntegerField, MoneyField, MonthField, PastDateField, TextField
-from liangxin.geo.models import AdministrativeUnit
+from liangxin.core.forms import (
+    DateField,
+    MoneyField,
+    MonthField,
+    PastDateField,
+    TextField,
+    YearFilterForm,
+    year_field,
+)
 from liangxin.policy.choices import DuesCategory
 from liangxin.registry.models import Organization
 from liangxin.security.uploads import UploadField, UploadKind
 
 from .choices import ActivityFundStatus, FiveOnesItem, RewardKind, RewardStatus
 
-FIRST_YEAR = 2000
 
-
-def _year_field(**kwargs: Any) -> IntegerField:
-    return IntegerField(label=_("年度"), min_value=FIRST_YEAR, max_value=2100, **kwargs)
-
-
-class YearForm(forms.Form):
-    """The year (and, for county roles, a township) a page shows; this year when left out."""
-
-    year = _year_field(required=False)
-    township = forms.ModelChoiceField(
-        label=_("乡镇(街道)"), queryset=AdministrativeUnit.objects.none(), required=False, empty_label=_("全部")
-    )
-
-    def __init__(self, *args: Any, townships: QuerySet[AdministrativeUnit] | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if self.is_bound and not self.data.get("year"):
-            # The page then shows this year: its box says so. (A QueryDict or a dict: both copy
-            # to a mutable mapping.)
-            data: Any = self.data
-            data = data.copy()
-            data["year"] = str(today().year)
-            self.data = data
-        if townships is not None:
-            self.fields["township"].queryset = townships  # type: ignore[attr-defined]
-
-    def chosen_year(self) -> int:
-        year = self.cleaned_data.get("year") if self.is_valid() else None
-        return int(year) if year else today().year
-
-    def chosen_township(self) -> AdministrativeUnit | None:
-        return self.cleaned_data.get("township") if self.is_valid() else None
-
-
-class AllocationForm(YearForm):
+class AllocationForm(YearFilterForm):
     as_of = DateField(label=_("党员人数截至日期"), required=False, help_text=_("默认该年12月31日,本年度为今天"))
 
 
 class IssueAllocationForm(forms.Form):
-    year = _year_field()
+    year = year_field()
     as_of = PastDateField(label=_("党员人数截至日期"), required=False)
 
 
 class ReturnDuesForm(forms.Form):
-    year = _year_field()
+    year = year_field()
 
 
-class ActivityFundFilterForm(YearForm):
+class ActivityFundFilterForm(YearFilterForm):
     status = forms.ChoiceField(
         label=_("列支情况"),
         required=False,
@@ -88,7 +61,7 @@ class SpendingForm(forms.Form):
 
 
 class ActivityFundForm(forms.Form):
-    year = _year_field()
+    year = year_field()
     amount = MoneyField(label=_("列支金额(元)"), min_value=Decimal(0))
 
 

@@ -69,13 +69,6 @@ def rewards_for(*, user: User) -> QuerySet[RewardApplication]:
     ).select_related("party_organization", "party_organization__township", "organization")
 
 
-def townships_for(*, user: User) -> QuerySet[AdministrativeUnit]:
-    """The townships whose party organizations the user sees."""
-    return AdministrativeUnit.objects.filter(
-        pk__in=PartyOrganization.objects.restrict(user).values("township_id")
-    ).order_by("code")
-
-
 def may_see_dues_amounts(*, user: User) -> bool:
     """Members' dues amounts give their bases away (dues = base × the bracket's rate), so they are
     shown to those who may see the base: the county administrator and the secretaries (of their

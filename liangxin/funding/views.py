@@ -24,12 +24,14 @@ from liangxin.core.clients import client_address
 from liangxin.core.dates import today
 from liangxin.core.errors import ServiceError
 from liangxin.core.export import workbook_response
+from liangxin.core.forms import YearFilterForm
 from liangxin.core.shortcuts import add_service_error, get_in_scope_or_404, refuse_method
 from liangxin.geo.models import AdministrativeUnit
 from liangxin.policy import funding_rules
 from liangxin.policy.selectors import funding_timeline
 from liangxin.registry import services as registry_services
 from liangxin.registry.models import Member, Organization, PartyOrganization
+from liangxin.registry.selectors import party_organization_townships_for
 from liangxin.security import evidence as evidence_files
 
 from . import export, ledger, selectors, services
@@ -47,7 +49,6 @@ from .forms import (
     RewardFilterForm,
     RewardForm,
     SpendingForm,
-    YearForm,
 )
 from .models import RewardApplication
 
@@ -96,8 +97,10 @@ def _context(request: AuthedRequest, **extra: Any) -> dict[str, Any]:
 # --- The summary ---------------------------------------------------------------------------------
 
 
-def _summary(request: AuthedRequest) -> tuple[YearForm, int, AdministrativeUnit | None, selectors.Summary | None, str]:
-    form = YearForm(request.GET, townships=selectors.townships_for(user=request.user))
+def _summary(
+    request: AuthedRequest,
+) -> tuple[YearFilterForm, int, AdministrativeUnit | None, selectors.Summary | None, str]:
+    form = YearFilterForm(request.GET, townships=party_organization_townships_for(user=request.user))
     year, township = form.chosen_year(), form.chosen_township()
     try:
         return form, year, township, selectors.funding_summary(user=request.user, year=year, township=township), ""
@@ -138,7 +141,7 @@ def summary_export(request: AuthedRequest) -> HttpResponseBase:
 def _allocation(
     request: AuthedRequest,
 ) -> tuple[AllocationForm, int, AdministrativeUnit | None, selectors.AllocationSheet | None, str]:
-    form = AllocationForm(request.GET, townships=selectors.townships_for(user=request.user))
+    form = AllocationForm(request.GET, townships=party_organization_townships_for(user=request.user))
     year, township = form.chosen_year(), form.chosen_township()
     as_of = form.cleaned_data.get("as_of") if form.is_valid() else None
     try:
@@ -208,7 +211,7 @@ def allocation_export(request: AuthedRequest) -> HttpResponseBase:
 
 @require_http_methods(["GET", "POST"])
 def dues_returns(request: AuthedRequest) -> HttpResponse:
-    form = YearForm(request.GET, townships=selectors.townships_for(user=request.user))
+    form = YearFilterForm(request.GET, townships=party_organization_townships_for(user=request.user))
     year, township = form.chosen_year(), form.chosen_township()
     return_form = ReturnDuesForm(request.POST if request.method == "POST" else None, initial={"year": year})
     if request.method == "POST" and return_form.is_valid():
@@ -256,7 +259,7 @@ def dues_returns(request: AuthedRequest) -> HttpResponse:
 def _activity(
     request: AuthedRequest,
 ) -> tuple[ActivityFundFilterForm, int, AdministrativeUnit | None, list[selectors.ActivityFundRow]]:
-    form = ActivityFundFilterForm(request.GET, townships=selectors.townships_for(user=request.user))
+    form = ActivityFundFilterForm(request.GET, townships=party_organization_townships_for(user=request.user))
     year, township = form.chosen_year(), form.chosen_township()
     rows = selectors.activity_funds(user=request.user, year=year, status=form.chosen_status(), township=township)
     return form, year, township, rows
@@ -291,7 +294,7 @@ def activity_fund_record(request: AuthedRequest, pk: int) -> HttpResponse:
     organization = get_in_scope_or_404(selectors.organizations_for(user=request.user), pk=pk)
     if refused := refuse_method(request, "GET", "POST"):
         return refused
-    year_form = YearForm(request.GET)
+    year_form = YearFilterForm(request.GET)
     year = year_form.chosen_year()
     if request.method == "POST":
         form = ActivityFundForm(request.POST)
@@ -436,7 +439,7 @@ def ledger_page(request: AuthedRequest, pk: int) -> HttpResponse:
     party_organization = _scoped_party_organization(request, pk)
     if refused := refuse_method(request, "GET", "POST"):
         return refused
-    year = YearForm(request.GET).chosen_year()
+    year = YearFilterForm(request.GET).chosen_year()
     form = SpendingForm(request.POST if request.method == "POST" else None, initial={"on": today()})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -474,7 +477,7 @@ def ledger_export(request: AuthedRequest, pk: int) -> HttpResponseBase:
     party_organization = _scoped_party_organization(request, pk)
     if refused := refuse_method(request, "GET"):
         return refused
-    year = YearForm(request.GET).chosen_year()
+    year = YearFilterForm(request.GET).chosen_year()
     totals, rows = selectors.ledger_year(party_organization=party_organization, year=year)
     return _audited_export(
         request,
@@ -490,7 +493,7 @@ def dues_page(request: AuthedRequest, pk: int) -> HttpResponse:
     party_organization = _scoped_party_organization(request, pk)
     if refused := refuse_method(request, "GET"):
         return refused
-    year = YearForm(request.GET).chosen_year()
+    year = YearFilterForm(request.GET).chosen_year()
     sheet = selectors.dues_sheet(party_organization=party_organization, year=year)
     months = [dt.date(year, m, 1) for m in range(1, 13)]
     return render(
@@ -511,7 +514,7 @@ def dues_export(request: AuthedRequest, pk: int) -> HttpResponseBase:
     party_organization = _scoped_party_organization(request, pk)
     if refused := refuse_method(request, "GET"):
         return refused
-    year = YearForm(request.GET).chosen_year()
+    year = YearFilterForm(request.GET).chosen_year()
     sheet = selectors.dues_sheet(party_organization=party_organization, year=year)
     return _audited_export(
         request,

@@ -9,28 +9,29 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from liangxin.core.dates import today
-from liangxin.core.forms import IntegerField, ModelChoiceField, NameField, PastDateField, PickerField, TextField
+from liangxin.core.forms import (
+    ModelChoiceField,
+    NameField,
+    PastDateField,
+    PickerField,
+    TextField,
+    TownshipFilterForm,
+    year_field,
+)
 from liangxin.geo.models import AdministrativeUnit, Department
 from liangxin.registry import pickers
 from liangxin.registry.models import Organization
 
 
-class FilterForm(forms.Form):
-    """A township (all when left out) and, where offered, a year."""
+class FilterForm(TownshipFilterForm):
+    """A township (all when left out) and, where offered, a year (all when left out)."""
 
-    township = ModelChoiceField(
-        label=_("乡镇(街道)"), queryset=AdministrativeUnit.objects.none(), required=False, empty_label=_("全部")
-    )
-    year = IntegerField(label=_("年度"), min_value=2000, max_value=2100, required=False)
+    year = year_field(required=False)
 
     def __init__(self, *args: Any, townships: QuerySet[AdministrativeUnit], with_year: bool = False, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.fields["township"].queryset = townships  # type: ignore[attr-defined]
+        super().__init__(*args, townships=townships, **kwargs)
         if not with_year:
             del self.fields["year"]
-
-    def chosen_township(self) -> AdministrativeUnit | None:
-        return self.cleaned_data.get("township") if self.is_valid() else None
 
     def chosen_year(self) -> int | None:
         return self.cleaned_data.get("year") if self.is_valid() else None
@@ -57,7 +58,7 @@ class VisitForm(forms.Form):
 
 
 class DemonstrationForm(forms.Form):
-    year = IntegerField(label=_("年度"), min_value=2000, max_value=2100, initial=lambda: today().year)
+    year = year_field(initial=lambda: today().year)
     organization = PickerField(label=_("两新组织"), picker=pickers.ORGANIZATIONS, queryset=Organization.objects.none())
     reason = TextField(label=_("命名理由"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
     named_by = NameField(label=_("命名单位"), max_length=100, initial=_("县委两新组织党工委"))

@@ -3,15 +3,16 @@ one upload gate (``security.uploads.UploadField``, kind evidence)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from liangxin.core.forms import DateField, IntegerField, PastDateField, TextField
+from liangxin.core.dates import today
+from liangxin.core.forms import DateField, IntegerField, PastDateField, TextField, TownshipFilterForm
 from liangxin.core.text import normalize_name
-from liangxin.geo.models import AdministrativeUnit
 from liangxin.registry.models import Member, Organization
 from liangxin.security.uploads import UploadField, UploadKind
 
@@ -150,19 +151,10 @@ class FileForm(forms.Form):
     file = UploadField(kind=UploadKind.EVIDENCE, label=_("照片或文件"))
 
 
-class AsOfForm(forms.Form):
+class AsOfForm(TownshipFilterForm):
     """The day (and for county roles a township) a list is computed for; today when left out."""
 
     as_of = DateField(label=_("截至日期"), required=False)
-    township = forms.ModelChoiceField(
-        label=_("乡镇(街道)"), queryset=AdministrativeUnit.objects.none(), required=False, empty_label=_("全部")
-    )
 
-    def __init__(self, *args: Any, townships: QuerySet[AdministrativeUnit] | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if townships is not None:
-            self.fields["township"].queryset = townships  # type: ignore[attr-defined]
-
-
-class YearForm(forms.Form):
-    year = IntegerField(label=_("年度"), min_value=2000, max_value=2100, required=False)
+    def chosen_as_of(self) -> dt.date:
+        return (self.cleaned_data.get("as_of") if self.is_valid() else None) or today()

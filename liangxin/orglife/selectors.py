@@ -70,12 +70,6 @@ def organizations_for(*, user: User) -> QuerySet[Organization]:
     return Organization.objects.restrict(user).filter(merged_into__isnull=True).order_by("name")
 
 
-def townships_for(*, user: User) -> QuerySet[AdministrativeUnit]:
-    return AdministrativeUnit.objects.filter(
-        pk__in=PartyOrganization.objects.restrict(user).values("township_id")
-    ).order_by("code")
-
-
 def roster(*, party_organization: PartyOrganization, on: dt.date) -> list[Member]:
     """The members whose relation the party organization holds on ``on``."""
     relations = PartyRelation.objects.filter(

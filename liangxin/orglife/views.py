@@ -19,12 +19,14 @@ from liangxin.accounts.models import User
 from liangxin.accounts.roles import Permission
 from liangxin.core.dates import today
 from liangxin.core.errors import ServiceError
+from liangxin.core.forms import YearFilterForm
 from liangxin.core.shortcuts import add_service_error, get_in_scope_or_404, refuse_method
 from liangxin.registry.models import Member, PartyOrganization
+from liangxin.registry.selectors import party_organization_townships_for
 from liangxin.security import evidence as evidence_files
 
 from . import compliance, selectors, services
-from .forms import ActivityForm, AsOfForm, FileForm, YearForm, activity_initial
+from .forms import ActivityForm, AsOfForm, FileForm, activity_initial
 from .models import Activity
 
 
@@ -36,21 +38,14 @@ def _can_record(user: User) -> bool:
     return user.can(Permission.RECORD_ORGANIZATION_LIFE)
 
 
-def _as_of(request: AuthedRequest) -> tuple[AsOfForm, dt.date]:
-    form = AsOfForm(request.GET or None, townships=selectors.townships_for(user=request.user))
-    as_of = today()
-    if form.is_bound and form.is_valid() and form.cleaned_data["as_of"]:
-        as_of = form.cleaned_data["as_of"]
-    return form, as_of
-
-
 def index(request: AuthedRequest) -> HttpResponse:
     """Who is behind: every party organization of the scope existing on the day, those that
     missed a rule or are at risk first, each with a link to its calendar."""
     if refused := refuse_method(request, "GET"):
         return refused
-    form, as_of = _as_of(request)
-    township = form.cleaned_data.get("township") if form.is_bound and form.is_valid() else None
+    form = AsOfForm(request.GET, townships=party_organization_townships_for(user=request.user))
+    as_of = form.chosen_as_of()
+    township = form.chosen_township()
     try:
         rows = selectors.standings_for(user=request.user, as_of=as_of, township=township)
         months = selectors.policy_in_force(on=as_of).at_risk_months
@@ -79,10 +74,8 @@ def calendar(request: AuthedRequest, pk: int) -> HttpResponse:
     if refused := refuse_method(request, "GET"):
         return refused
     now = today()
-    # The year box shows the year shown, this one unless another was asked for.
-    form = YearForm(request.GET or None, initial={"year": now.year})
-    year = form.cleaned_data.get("year") if form.is_bound and form.is_valid() else None
-    year = year or now.year
+    form = YearFilterForm(request.GET)
+    year = form.chosen_year()
     as_of = min(now, dt.date(year, 12, 31))
     try:
         (standing,) = selectors.standings(party_organizations=[party], as_of=as_of, year=year)
@@ -257,7 +250,8 @@ def dissolved(request: AuthedRequest) -> HttpResponse:
     by township and year of dissolution, each with its reason."""
     if refused := refuse_method(request, "GET"):
         return refused
-    form, as_of = _as_of(request)
+    form = AsOfForm(request.GET)  # the whole scope, by township: no township to choose
+    as_of = form.chosen_as_of()
     try:
         years, rows = selectors.dissolved_soon_for(user=request.user, as_of=as_of)
     except selectors.NoLifePolicy:

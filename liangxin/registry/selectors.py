@@ -206,6 +206,14 @@ def current_relation(*, member: Member) -> PartyRelation | None:
 # --- Pages of the register (lists, filters, details) -----------------------------------------
 
 
+def party_organization_townships_for(*, user: User) -> QuerySet[AdministrativeUnit]:
+    """The townships of the party organizations the user sees: those a page about party
+    organizations (their life, standards, funds) offers to drill down to."""
+    return AdministrativeUnit.objects.filter(
+        pk__in=PartyOrganization.objects.restrict(user).values("township_id")
+    ).order_by("code")
+
+
 def townships_for(*, user: User) -> QuerySet[AdministrativeUnit]:
     """Townships offered in filters: a county account sees every current township, a township
     clerk his own, the others those where the organizations they can see lie."""

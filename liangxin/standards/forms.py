@@ -6,42 +6,22 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from liangxin.core.dates import today
-from liangxin.core.forms import IntegerField, NameField, PastDateField, TextField
-from liangxin.geo.models import AdministrativeUnit
+from liangxin.core.forms import IntegerField, NameField, PastDateField, TextField, YearFilterForm
 from liangxin.security.uploads import UploadField, UploadKind
 
 from . import rules
 from .choices import AssessmentResult, Dimension, FiveOnesItem
 
-FIRST_YEAR = 2000
 
+class AssessmentFilterForm(YearFilterForm):
+    """The year of the assessments shown: last year's when left out (a year is assessed once it is
+    over), and a township."""
 
-class TownshipFilterForm(forms.Form):
-    """The township a page drills down to (among those the user sees); all when left out."""
-
-    township = forms.ModelChoiceField(
-        label=_("乡镇(街道)"), queryset=AdministrativeUnit.objects.none(), required=False, empty_label=_("全部")
-    )
-
-    def __init__(self, *args: Any, townships: QuerySet[AdministrativeUnit] | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if townships is not None:
-            self.fields["township"].queryset = townships  # type: ignore[attr-defined]
-
-    def chosen_township(self) -> AdministrativeUnit | None:
-        return self.cleaned_data.get("township") if self.is_valid() else None
-
-
-class YearFilterForm(TownshipFilterForm):
-    year = IntegerField(label=_("年度"), min_value=FIRST_YEAR, max_value=2100, required=False)
-
-    def chosen_year(self) -> int:
-        year = self.cleaned_data.get("year") if self.is_valid() else None
-        return int(year) if year else today().year - 1  # last year's assessment by default
+    def default_year(self) -> int:
+        return today().year - 1
 
 
 class EvidenceForm(forms.Form):

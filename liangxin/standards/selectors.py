@@ -43,13 +43,6 @@ def party_organizations_for(*, user: User) -> QuerySet[PartyOrganization]:
     return PartyOrganization.objects.restrict(user).select_related("township")
 
 
-def townships_for(*, user: User) -> QuerySet[AdministrativeUnit]:
-    """The townships whose party organizations the user sees."""
-    return AdministrativeUnit.objects.filter(
-        pk__in=PartyOrganization.objects.restrict(user).values("township_id")
-    ).order_by("code")
-
-
 def evidence_for(*, user: User) -> QuerySet[Evidence]:
     return Evidence.objects.filter(
         item__party_organization__in=PartyOrganization.objects.restrict(user).values("pk")

@@ -23,13 +23,15 @@ from liangxin.core.audited_export import audited_workbook
 from liangxin.core.dates import today
 from liangxin.core.errors import ServiceError
 from liangxin.core.export import Cell, write_table
+from liangxin.core.forms import TownshipFilterForm
 from liangxin.core.shortcuts import add_service_error, get_in_scope_or_404, refuse_method
 from liangxin.registry.models import PartyOrganization
+from liangxin.registry.selectors import party_organization_townships_for
 from liangxin.security import evidence as evidence_files
 
 from . import rules, selectors, services
 from .choices import AssessmentResult, Dimension, FiveOnesItem
-from .forms import AssessmentForm, CheckForm, EvidenceForm, TownshipFilterForm, YearFilterForm
+from .forms import AssessmentFilterForm, AssessmentForm, CheckForm, EvidenceForm
 
 
 class AuthedRequest(HttpRequest):
@@ -57,7 +59,7 @@ def _may_add_evidence(user: User, party_organization: PartyOrganization) -> bool
 
 @require_GET
 def index(request: AuthedRequest) -> HttpResponse:
-    form = TownshipFilterForm(request.GET, townships=selectors.townships_for(user=request.user))
+    form = TownshipFilterForm(request.GET, townships=party_organization_townships_for(user=request.user))
     township = form.chosen_township()
     result = selectors.completion(user=request.user, township=township)
     return render(
@@ -184,8 +186,8 @@ def evidence_export(request: AuthedRequest, pk: int) -> HttpResponseBase:
 # --- The five-goods assessment ----------------------------------------------------------------------
 
 
-def _sheet(request: AuthedRequest) -> tuple[YearFilterForm, selectors.AssessmentSheet]:
-    form = YearFilterForm(request.GET, townships=selectors.townships_for(user=request.user))
+def _sheet(request: AuthedRequest) -> tuple[AssessmentFilterForm, selectors.AssessmentSheet]:
+    form = AssessmentFilterForm(request.GET, townships=party_organization_townships_for(user=request.user))
     sheet = selectors.assessment_sheet(user=request.user, year=form.chosen_year(), township=form.chosen_township())
     return form, sheet
 
@@ -260,7 +262,7 @@ def assessment_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     party_organization = _party_organization(request, pk)
     if refused := refuse_method(request, "GET", "POST"):
         return refused
-    year = YearFilterForm(request.GET).chosen_year()
+    year = AssessmentFilterForm(request.GET).chosen_year()
     current = selectors.assessment_of(party_organization=party_organization, year=year)
     may_assess = request.user.can(Permission.EDIT_ORGANIZATIONS)
     form: AssessmentForm | None = None

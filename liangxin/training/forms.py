@@ -9,7 +9,6 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from liangxin.core.dates import today
 from liangxin.core.forms import (
     DateField,
     IntegerField,
@@ -18,6 +17,7 @@ from liangxin.core.forms import (
     PastDateField,
     PickerField,
     TextField,
+    YearFilterForm,
 )
 from liangxin.geo.models import AdministrativeUnit
 from liangxin.registry import pickers
@@ -26,37 +26,13 @@ from liangxin.registry.models import Member, Organization, PartyOrganization
 from . import rules
 from .models import AttendeeKind
 
-FIRST_YEAR = 2000
 
+class TrainingFilterForm(YearFilterForm):
+    """The year a training page shows (this year when left out) and, where offered, a township and an audience."""
 
-def year_field(**kwargs: Any) -> IntegerField:
-    return IntegerField(label=_("年度"), min_value=FIRST_YEAR, max_value=2100, **kwargs)
-
-
-class YearForm(forms.Form):
-    """The year (this year when left out) and, where offered, a township and an audience."""
-
-    year = year_field(required=False)
-    township = ModelChoiceField(
-        label=_("乡镇(街道)"), queryset=AdministrativeUnit.objects.none(), required=False, empty_label=_("全部")
-    )
     audience = forms.ChoiceField(
         label=_("培训对象"), choices=[("", _("全部")), *rules.AUDIENCE_LABELS.items()], required=False
     )
-
-    def __init__(self, *args: Any, townships: QuerySet[AdministrativeUnit] | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if townships is None:
-            del self.fields["township"]
-        else:
-            self.fields["township"].queryset = townships  # type: ignore[attr-defined]
-
-    def chosen_year(self) -> int:
-        year = self.cleaned_data.get("year") if self.is_valid() else None
-        return int(year) if year else today().year
-
-    def chosen_township(self) -> AdministrativeUnit | None:
-        return self.cleaned_data.get("township") if self.is_valid() else None
 
     def chosen_audience(self) -> str | None:
         return (self.cleaned_data.get("audience") or None) if self.is_valid() else None

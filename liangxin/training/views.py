@@ -27,7 +27,7 @@ from liangxin.registry.models import PartyOrganization
 from liangxin.registry.selectors import townships_for
 
 from . import rules, selectors, services
-from .forms import AttendeeForm, RuleVersionForm, TrainingForm, YearForm
+from .forms import AttendeeForm, RuleVersionForm, TrainingFilterForm, TrainingForm
 from .scoping import may_keep
 
 
@@ -35,8 +35,8 @@ class AuthedRequest(HttpRequest):
     user: User
 
 
-def _year_form(request: AuthedRequest, *, with_township: bool = True) -> YearForm:
-    return YearForm(request.GET, townships=townships_for(user=request.user) if with_township else None)
+def _year_form(request: AuthedRequest, *, with_township: bool = True) -> TrainingFilterForm:
+    return TrainingFilterForm(request.GET, townships=townships_for(user=request.user) if with_township else None)
 
 
 @require_GET

@@ -281,7 +281,8 @@ def test_the_secretary_sees_only_his_party_organization_and_other_calendars_are_
 def test_the_calendar_follows_a_version_changed_mid_year(client, bob, branch_a, monkeypatch):
     """From 1 July 2025 the county asks for a party lecture every month: the first half-year
     stays judged quarterly, the second monthly."""
-    monkeypatch.setattr("liangxin.orglife.views.today", lambda: dt.date(2025, 9, 15))
+    for module in ("liangxin.orglife.views", "liangxin.core.forms"):  # the page, and its year box
+        monkeypatch.setattr(f"{module}.today", lambda: dt.date(2025, 9, 15))
     first = LifePolicyVersion.objects.get()
     second = LifePolicyVersion.objects.create(
         name="2025年调整", effective_from=dt.date(2025, 7, 1), source="县委组织部通知", at_risk_months=3,

@@ -230,3 +230,17 @@ def test_the_compliance_calendar_shows_the_years_training(county_data):
     assert rows[old.pk] == []  # dissolved before the year's end: nothing asked
     (west_now,) = orglife.standings(party_organizations=[west], as_of=dt.date(2025, 6, 1), year=2025)
     assert [r.status for r in west_now.results if r.rule.code == "yearly_training"] == ["due"]
+
+
+def test_the_gap_list_asked_for_no_year_shows_this_year_and_its_year_box_says_so(county_data, client, bob, monkeypatch):
+    monkeypatch.setattr("liangxin.core.forms.today", lambda: dt.date(2025, 6, 1))
+    client.force_login(bob)
+
+    def shown(**query):
+        html = client.get(reverse("training:gaps"), query).content.decode()
+        start = html.index("<h1>")
+        return html[start : html.index("</form>", start)], html[html.index("<table") : html.index("</table>")]
+
+    (heading, table), (_, table_2025) = shown(), shown(year=2025)
+    assert 'name="year" value="2025"' in heading and "2025年缺训名单" in heading
+    assert table == table_2025 and "罗雄街道" in table
