@@ -127,8 +127,28 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     return list(range(highest + 1, highest + 1 + count))
 
 
+def unnamed_defaults(model: type[models.Model], names: Iterable[str]) -> list[tuple[str, Any]]:
+    """(attname, value) for each column of ``model`` a bulk write does not name: the value Django
+    gives a model instance built without it (``Field.get_default()``: the field's default, "" for
+    text, else None). Left out: the auto primary key and columns with a database default, which
+    the database fills. So a field added to a model with a plain ``default=`` (what
+    ``makemigrations`` asks for) needs nothing from the imports that write that table."""
+    named = set(names)
+    return [
+        (field.attname, field.get_default())
+        for field in model._meta.concrete_fields
+        if field.attname not in named and field is not model._meta.auto_field and not field.has_db_default()
+    ]
+
+
 def insert_rows(model: type[models.Model], names: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """INSERT ``rows`` (tuples in the order of ``names``, attnames such as ``organization_id``)."""
+    """INSERT ``rows`` (tuples in the order of ``names``, attnames such as ``organization_id``);
+    every other column gets its default (:func:`unnamed_defaults`)."""
+    defaults = unnamed_defaults(model, names)
+    if defaults:
+        names = (*names, *(name for name, _ in defaults))
+        values = tuple(value for _, value in defaults)
+        rows = ((*row, *values) for row in rows)
     _write(_plan(model, tuple(names)), rows)
 
 
@@ -269,7 +289,8 @@ class StagingTable:
     ) -> int:
         """``INSERT INTO model (…) SELECT … FROM`` the staged rows (those satisfying ``where``, an
         SQL condition on staged columns), in ``order_by`` order: each target attname gets a staged
-        column (by name) or a :class:`Constant`. The number of rows inserted. When
+        column (by name) or a :class:`Constant`, every other column its default
+        (:func:`unnamed_defaults`). The number of rows inserted. When
         :meth:`check_into` has checked exactly this copy, SQLite does not evaluate the table's
         CHECK constraints again (every other constraint is enforced as always)."""
         sql, params = self._copy_sql(model, columns, order_by=order_by, where=where)
@@ -328,7 +349,8 @@ class StagingTable:
         targets: list[str] = []
         values: list[str] = []
         params: list[Any] = []
-        for attname, source in columns:
+        defaults = unnamed_defaults(model, (attname for attname, _ in columns))
+        for attname, source in (*columns, *((name, Constant(value)) for name, value in defaults)):
             field = _field(model, attname)
             targets.append(quote(field.column))
             if isinstance(source, Constant):

@@ -80,6 +80,37 @@ def test_staged_rows_are_copied_with_their_values_and_the_constants(township_a):
     assert "test_stage" not in _temporary_tables()
 
 
+def test_a_column_a_copy_does_not_name_gets_the_default_django_would_give_it(township_a):
+    # A field added with a plain ``default=`` (what makemigrations asks for) then needs nothing from
+    # the imports that copy into its table: its column is written as a model instance would be.
+    org = OrganizationFactory(township=township_a, facts=None)
+    OrganizationFacts.objects.all().delete()
+    (facts_id,) = bulk.reserve_ids(OrganizationFacts, 1)
+    unnamed = {"full_members", "probationary_members", "operating_status", "owner_attitude"}
+    with transaction.atomic(), bulk.StagingTable("test_stage", _columns()) as stage:
+        stage.load([(facts_id, org.pk, 12, None, None)])
+        stage.copy_into(OrganizationFacts, [c for c in _facts_copy() if c[0] not in unnamed], order_by="facts_id")
+    facts = OrganizationFacts.objects.get()
+    built = OrganizationFacts()
+    assert (facts.employees, facts.secretary_candidate_available) == (12, None)
+    assert [getattr(facts, name) for name in sorted(unnamed)] == [getattr(built, name) for name in sorted(unnamed)]
+    assert (facts.operating_status, facts.full_members, facts.owner_attitude) == ("operating", 0, "")
+
+
+def test_rows_inserted_without_a_column_get_its_default(township_a):
+    org = OrganizationFactory(township=township_a, facts=None)
+    OrganizationFacts.objects.all().delete()
+    (facts_id,) = bulk.reserve_ids(OrganizationFacts, 1)
+    with transaction.atomic():
+        bulk.insert_rows(
+            OrganizationFacts,
+            ("id", "organization_id", "valid_from", "source", "recorded_at", "employees"),
+            [(facts_id, org.pk, AS_OF, "import", _NOW, 30)],
+        )
+    facts = OrganizationFacts.objects.get()
+    assert (facts.employees, facts.full_members, facts.operating_status, facts.valid_to) == (30, 0, "operating", None)
+
+
 def test_a_constraint_broken_by_a_staged_row_writes_nothing(township_a):
     org = OrganizationFactory(township=township_a, facts=None)
     OrganizationFacts.objects.all().delete()
